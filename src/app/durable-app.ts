@@ -1,0 +1,88 @@
+/**
+ * `DurableApp`: where an app registers its orchestrations and activities, and starts a worker and client on a
+ * task hub. Plain instances, no global state: several apps (and hubs) can live in one process.
+ * @module
+ */
+import { DurableClient } from "../client/durable-client.js";
+import type { TaskHub } from "../task-hub/task-hub.js";
+import { Worker, type WorkerOptions } from "../worker/worker.js";
+import type {
+  ActivityDefinition,
+  ActivityHandler,
+  OrchestrationDefinition,
+  OrchestratorHandler,
+} from "./definitions.js";
+import { Registry } from "./registry.js";
+
+/** Options of {@link DurableApp.start}. */
+export interface StartAppOptions extends WorkerOptions {
+  /** The task hub to run on (for example `sqliteTaskHub("./.taskhub/hub.db")`). */
+  readonly taskHub: TaskHub;
+  /** Start the worker (default true). With false, only the client is usable. */
+  readonly runWorker?: boolean;
+}
+
+/** A started app: worker + client on one task hub. */
+export interface DurableHost {
+  readonly taskHub: TaskHub;
+  readonly client: DurableClient;
+  readonly worker: Worker;
+  /** Stops the worker gracefully and closes the task hub. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A durable app: a registry of orchestrations and activities.
+ *
+ * @example
+ * ```ts
+ * const app = new DurableApp();
+ * const hello = app.activity("Hello", async (name: string) => `Hello ${name}`);
+ * const seq = app.orchestration("Sequence", async (ctx) => [await ctx.callActivity(hello, "Tokyo")]);
+ * const host = await app.start({ taskHub: sqliteTaskHub(":memory:") });
+ * const id = await host.client.startNew(seq);
+ * ```
+ */
+export class DurableApp {
+  /** @internal */
+  readonly registry = new Registry();
+
+  /** Registers an activity. The returned definition types `ctx.callActivity`. */
+  activity<I, O>(name: string, handler: ActivityHandler<I, O>): ActivityDefinition<I, O> {
+    const definition: ActivityDefinition<I, O> = { kind: "activity", name, handler };
+    this.registry.activities.add(definition as unknown as ActivityDefinition);
+    return definition;
+  }
+
+  /** Registers an orchestration. The returned definition types `client.startNew` and `ctx.callSubOrchestrator`. */
+  orchestration<I, O>(name: string, handler: OrchestratorHandler<I, O>): OrchestrationDefinition<I, O> {
+    const definition: OrchestrationDefinition<I, O> = { kind: "orchestration", name, handler };
+    this.registry.orchestrations.add(definition as unknown as OrchestrationDefinition);
+    return definition;
+  }
+
+  /** A client for `taskHub` that checks orchestration names against this app. */
+  createClient(taskHub: TaskHub): DurableClient {
+    return new DurableClient(taskHub, this.registry);
+  }
+
+  /** Initializes the task hub (migrations), starts a worker and returns it with a client. */
+  async start(options: StartAppOptions): Promise<DurableHost> {
+    const { taskHub, runWorker = true, ...workerOptions } = options;
+    await taskHub.init();
+    const worker = new Worker(taskHub, this.registry, workerOptions);
+    if (runWorker) worker.start();
+    const client = this.createClient(taskHub);
+    let stopped: Promise<void> | undefined;
+    return {
+      taskHub,
+      client,
+      worker,
+      stop: () =>
+        (stopped ??= (async () => {
+          await worker.stop();
+          await taskHub.close();
+        })()),
+    };
+  }
+}

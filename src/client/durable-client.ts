@@ -1,0 +1,205 @@
+/**
+ * The durable client: starts instances and manages them. Every control operation is an event appended to the
+ * instance's inbox; the worker applies it in order with everything else.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { OrchestrationDefinition } from "../app/definitions.js";
+import type { Registry } from "../app/registry.js";
+import {
+  InstanceNotFoundError,
+  InstanceStateError,
+  InvalidArgumentError,
+  TimeoutError,
+  UnknownFunctionError,
+} from "../core/errors.js";
+import type { HistoryEvent } from "../core/history-event.js";
+import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
+import { serialize } from "../core/json.js";
+import { isTerminalStatus } from "../core/runtime-status.js";
+import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
+import { toOrchestrationStatus, type OrchestrationStatus } from "./orchestration-status.js";
+
+/** Options of `startNew`. */
+export interface StartOptions<I> {
+  /** The orchestrator's input (any JSON value). */
+  readonly input?: I;
+  /** A fixed instance ID (singleton pattern). Default: a new random ID. */
+  readonly instanceId?: string;
+  /** Do not start before this time. */
+  readonly startAt?: Date;
+  /** App version stamped on the instance. */
+  readonly version?: string;
+}
+
+/** Options of `getStatus`. */
+export interface GetStatusOptions {
+  /** Include the history events (default false). */
+  readonly showHistory?: boolean;
+  /** Include the input (default true). */
+  readonly showInput?: boolean;
+}
+
+/** Options of `waitForCompletion`. */
+export interface WaitOptions {
+  /** Give up after this long (default 30 s) with a {@link TimeoutError}. */
+  readonly timeoutMs?: number;
+}
+
+/** Starts and manages orchestration instances in a task hub. */
+export class DurableClient {
+  constructor(
+    readonly taskHub: TaskHub,
+    private readonly registry?: Registry,
+  ) {}
+
+  /**
+   * Starts an orchestration and returns its instance ID. Starting an ID whose instance is still Pending, Running or
+   * Suspended fails with `InstanceAlreadyExistsError`; a finished one is replaced.
+   */
+  async startNew<I, O>(orchestration: OrchestrationDefinition<I, O>, options?: StartOptions<I>): Promise<string>;
+  /** Starts an orchestration by name. */
+  async startNew(name: string, options?: StartOptions<unknown>): Promise<string>;
+  async startNew(
+    orchestration: OrchestrationDefinition<never, unknown> | string,
+    options: StartOptions<unknown> = {},
+  ): Promise<string> {
+    const name = this.resolveName(orchestration);
+    const instanceId = options.instanceId ?? newInstanceId();
+    validateInstanceId(instanceId);
+    const input = serialize(options.input, `Input of orchestration '${name}'`);
+    const startAt = options.startAt?.getTime();
+    if (startAt !== undefined && !Number.isFinite(startAt))
+      throw new InvalidArgumentError("startAt must be a valid Date.");
+    const timestamp = new Date().toISOString();
+    await this.taskHub.createInstance({
+      event: {
+        type: "ExecutionStarted",
+        timestamp,
+        name,
+        instanceId,
+        executionId: randomUUID(),
+        input,
+        scheduledStartTime: startAt !== undefined ? new Date(startAt).toISOString() : undefined,
+        version: options.version,
+      },
+      visibleAt: startAt,
+    });
+    return instanceId;
+  }
+
+  /** The instance's status, or `undefined` when no instance has that ID. */
+  async getStatus(instanceId: string, options: GetStatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+    validateInstanceId(instanceId);
+    const record = await this.taskHub.getInstance(instanceId);
+    if (!record) return undefined;
+    const history = options.showHistory ? await this.taskHub.getHistory(instanceId) : undefined;
+    return toOrchestrationStatus(record, { showInput: options.showInput ?? true, history });
+  }
+
+  /**
+   * Waits until the instance is Completed, Failed or Terminated and returns its status.
+   * @throws TimeoutError after `timeoutMs`; InstanceNotFoundError for an unknown ID.
+   */
+  async waitForCompletion(instanceId: string, options: WaitOptions = {}): Promise<OrchestrationStatus> {
+    validateInstanceId(instanceId);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.taskHub.subscribe((notice) => {
+      if (notice.kind === "instance-updated" && notice.instanceId === instanceId) wake?.();
+    });
+    try {
+      let pollMs = 5;
+      while (true) {
+        const record = await this.taskHub.getInstance(instanceId);
+        if (!record) throw new InstanceNotFoundError(instanceId);
+        if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new TimeoutError(
+            `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record.status}).`,
+          );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(pollMs, left));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+        pollMs = Math.min(pollMs * 2, 1000);
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /**
+   * Sends an external event to a running instance.
+   * @throws InstanceNotFoundError for an unknown ID; InstanceStateError when the instance has finished.
+   */
+  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+    if (typeof eventName !== "string" || eventName.length === 0)
+      throw new InvalidArgumentError("raiseEvent needs a non-empty event name.");
+    const input = serialize(eventData, `Data of event '${eventName}'`);
+    await this.sendControl(instanceId, "raise an event on", {
+      type: "EventRaised",
+      timestamp: new Date().toISOString(),
+      name: eventName,
+      input,
+    });
+  }
+
+  /** Terminates a running instance (its status becomes Terminated, with `reason` as output). */
+  async terminate(instanceId: string, reason?: string): Promise<void> {
+    await this.sendControl(instanceId, "terminate", {
+      type: "ExecutionTerminated",
+      timestamp: new Date().toISOString(),
+      reason,
+    });
+  }
+
+  /** Suspends a running instance: events are held until it is resumed. */
+  async suspend(instanceId: string, reason?: string): Promise<void> {
+    await this.sendControl(instanceId, "suspend", {
+      type: "ExecutionSuspended",
+      timestamp: new Date().toISOString(),
+      reason,
+    });
+  }
+
+  /** Resumes a suspended instance. */
+  async resume(instanceId: string, reason?: string): Promise<void> {
+    await this.sendControl(instanceId, "resume", {
+      type: "ExecutionResumed",
+      timestamp: new Date().toISOString(),
+      reason,
+    });
+  }
+
+  /** Appends a control event after checking that the instance exists and has not finished. */
+  protected async sendControl(instanceId: string, verb: string, event: HistoryEvent): Promise<InstanceRecord> {
+    validateInstanceId(instanceId);
+    const record = await this.taskHub.getInstance(instanceId);
+    if (!record) throw new InstanceNotFoundError(instanceId);
+    if (isTerminalStatus(record.status))
+      throw new InstanceStateError(
+        instanceId,
+        record.status,
+        `Cannot ${verb} orchestration '${instanceId}': it has already finished (${record.status}).`,
+      );
+    await this.taskHub.appendInboxMessage({ instanceId, event });
+    return record;
+  }
+
+  private resolveName(orchestration: OrchestrationDefinition<never, unknown> | string): string {
+    const name = typeof orchestration === "string" ? orchestration : orchestration?.name;
+    if (typeof name !== "string" || name.length === 0)
+      throw new InvalidArgumentError("startNew needs an orchestration definition or a non-empty name.");
+    if (!this.registry) return name;
+    const definition = this.registry.orchestrations.get(name);
+    if (!definition) throw new UnknownFunctionError("orchestrator", name, this.registry.orchestrations.names());
+    return definition.name;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The error hierarchy. Every error Taskhub throws is a {@link DurableError}; the `name` of each class is stable so
+ * checks survive duplicated package copies (use the `isX` guards rather than `instanceof` across realms).
+ * @module
+ */
+import { describeFailure, type FailureDetails } from "./failure.js";
+
+/** Base class of every error Taskhub throws. */
+export class DurableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The instance does not exist in the task hub. */
+export class InstanceNotFoundError extends DurableError {
+  constructor(readonly instanceId: string) {
+    super(`No orchestration instance with ID '${instanceId}' exists in the task hub.`);
+  }
+}
+
+/** Starting an instance whose ID is held by an instance that is still Pending, Running or Suspended. */
+export class InstanceAlreadyExistsError extends DurableError {
+  constructor(
+    readonly instanceId: string,
+    readonly status: string,
+  ) {
+    super(
+      `An orchestration instance with ID '${instanceId}' already exists and is ${status}; ` +
+        `it can be started again once it has finished.`,
+    );
+  }
+}
+
+/** The operation is not valid in the instance's current state (for example raising an event on a finished one). */
+export class InstanceStateError extends DurableError {
+  constructor(
+    readonly instanceId: string,
+    readonly status: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A worker tried to complete or renew a work item whose lease it no longer holds. Nothing was written. */
+export class WorkItemLockLostError extends DurableError {
+  constructor(readonly what: string) {
+    super(`The lock on ${what} was lost (its lease expired and another worker may own it); the result was discarded.`);
+  }
+}
+
+/** An argument is invalid: a bad instance ID, an unknown name, a value that cannot be serialized. */
+export class InvalidArgumentError extends DurableError {}
+
+/** No orchestrator, activity or entity with that name is registered. */
+export class UnknownFunctionError extends InvalidArgumentError {
+  constructor(
+    readonly kind: "orchestrator" | "activity" | "entity",
+    readonly functionName: string,
+    known: readonly string[],
+  ) {
+    super(
+      `No ${kind} named '${functionName}' is registered.` +
+        (known.length > 0 ? ` Registered ${kind}s: ${known.join(", ")}.` : ` No ${kind}s are registered.`),
+    );
+  }
+}
+
+/** Replayed orchestrator code did something other than what its history recorded. */
+export class NonDeterminismError extends DurableError {}
+
+/** A task (activity, sub-orchestration) awaited by an orchestrator failed. Carries the failure record. */
+export class TaskFailedError extends DurableError {
+  constructor(
+    message: string,
+    readonly failure: FailureDetails,
+    readonly taskName?: string,
+  ) {
+    super(`${message}: ${describeFailure(failure)}`);
+  }
+}
+
+/** An orchestration failed; thrown by the client when a caller asks for the output of a failed instance. */
+export class OrchestrationFailedError extends DurableError {
+  constructor(
+    readonly instanceId: string,
+    readonly failure: FailureDetails,
+  ) {
+    super(`Orchestration '${instanceId}' failed: ${describeFailure(failure)}`);
+  }
+}
+
+/** Throw this from an activity or orchestrator to mark the failure as permanent: retry policies will not retry it. */
+export class NonRetryableError extends DurableError {
+  readonly nonRetryable = true;
+}
+
+/** Raised when waiting for an instance exceeded the caller's timeout. */
+export class TimeoutError extends DurableError {}
+
+/** Orchestrator code broke a usage rule (awaited a non-durable promise, called the context after completion...). */
+export class OrchestratorMisuseError extends DurableError {}
+
+/** A task hub could not be reached or returned something it should not have (corrupted rows, schema too new). */
+export class TaskHubError extends DurableError {}
+
+function hasName(error: unknown, name: string): boolean {
+  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
+}
+
+/** True when `error` is a {@link WorkItemLockLostError}. */
+export const isWorkItemLockLostError = (error: unknown): error is WorkItemLockLostError =>
+  hasName(error, "WorkItemLockLostError");
+/** True when `error` is a {@link TaskFailedError}. */
+export const isTaskFailedError = (error: unknown): error is TaskFailedError => hasName(error, "TaskFailedError");
+/** True when `error` is an {@link InstanceNotFoundError}. */
+export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFoundError =>
+  hasName(error, "InstanceNotFoundError");
+/** True when `error` is a {@link NonDeterminismError}. */
+export const isNonDeterminismError = (error: unknown): error is NonDeterminismError =>
+  hasName(error, "NonDeterminismError");

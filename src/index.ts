@@ -1,0 +1,51 @@
+/**
+ * Taskhub: durable functions for TypeScript.
+ *
+ * Orchestrations are ordinary `async` functions rebuilt by replaying an event-sourced history; activities do the
+ * I/O; a task hub (SQLite or PostgreSQL) stores everything.
+ * @module
+ */
+export { DurableApp, type DurableHost, type StartAppOptions } from "./app/durable-app.js";
+export type {
+  ActivityContext,
+  ActivityDefinition,
+  ActivityHandler,
+  InputOf,
+  OrchestrationDefinition,
+  OrchestratorHandler,
+  OutputOf,
+} from "./app/definitions.js";
+export {
+  DurableClient,
+  type GetStatusOptions,
+  type StartOptions,
+  type WaitOptions,
+} from "./client/durable-client.js";
+export type { OrchestrationStatus } from "./client/orchestration-status.js";
+export * from "./core/errors.js";
+export { toFailureDetails, describeFailure, type FailureDetails } from "./core/failure.js";
+export type * from "./core/history-event.js";
+export { validateInstanceId, newInstanceId } from "./core/instance-id.js";
+export { RetryPolicy, type RetryPolicyOptions } from "./core/retry-policy.js";
+export {
+  RUNTIME_STATUSES,
+  TERMINAL_STATUSES,
+  isTerminalStatus,
+  isRuntimeStatus,
+  type RuntimeStatus,
+} from "./core/runtime-status.js";
+export { DurableTask, TimerTask, WhenAnyTask, type TaskState, type Winner } from "./orchestration/durable-task.js";
+export type {
+  CallActivityOptions,
+  CallSubOrchestratorOptions,
+  ContinueAsNewOptions,
+  OrchestrationContext,
+  ParentInfo,
+} from "./orchestration/orchestration-context.js";
+export type { LogSink, ReplaySafeLogger } from "./orchestration/replay-safe-logger.js";
+export { executeOrchestration } from "./orchestration/executor.js";
+export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js";
+export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite-task-hub.js";
+export { postgresTaskHub, type PostgresTaskHubOptions } from "./sql/postgres-task-hub.js";
+export type * from "./task-hub/task-hub.js";
+export { Worker, type WorkerOptions } from "./worker/worker.js";

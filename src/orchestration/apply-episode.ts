@@ -1,0 +1,178 @@
+/**
+ * The second pure step: turns an episode's result into the new history events, the instance's new state and the
+ * outgoing messages (activities, timers, sub-orchestration starts, events, a result for the parent).
+ * @module
+ */
+import type { FailureDetails } from "../core/failure.js";
+import { assertNever, type HistoryEvent, type ParentInstanceInfo } from "../core/history-event.js";
+import { serialize } from "../core/json.js";
+import type { RuntimeStatus } from "../core/runtime-status.js";
+import type {
+  InstanceUpdate,
+  NewActivityMessage,
+  NewInboxMessage,
+  NewInstance,
+} from "../task-hub/task-hub.js";
+import type { EpisodeResult } from "./episode.js";
+import { uuidV5 } from "./new-guid.js";
+
+/** What the engine knows about the execution the episode ran in. */
+export interface EpisodeInput {
+  readonly instanceId: string;
+  readonly executionId: string;
+  readonly name: string;
+  readonly input?: string | undefined;
+  readonly parent?: ParentInstanceInfo | undefined;
+  readonly version?: string | undefined;
+  /** The episode's time: the `OrchestratorStarted` timestamp, epoch ms. */
+  readonly now: number;
+  /** The new events the executor consumed, starting with `OrchestratorStarted`. */
+  readonly newEvents: readonly HistoryEvent[];
+  /** True when this episode starts a new execution (history is replaced). */
+  readonly newExecution: boolean;
+}
+
+/** Everything the episode changes, ready for `TaskHub.completeOrchestrationWorkItems`. */
+export interface EpisodeChanges {
+  readonly replaceHistory: boolean;
+  readonly newHistory: HistoryEvent[];
+  readonly instance: InstanceUpdate;
+  readonly activities: NewActivityMessage[];
+  readonly messages: NewInboxMessage[];
+  readonly newInstances: NewInstance[];
+}
+
+/** Applies an episode's result. Pure: the same arguments give the same changes. */
+export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): EpisodeChanges {
+  const timestamp = new Date(episode.now).toISOString();
+  const { instanceId, executionId } = episode;
+  const history: HistoryEvent[] = [...episode.newEvents];
+  const activities: NewActivityMessage[] = [];
+  const messages: NewInboxMessage[] = [];
+  const newInstances: NewInstance[] = [];
+
+  for (const action of result.actions) {
+    switch (action.type) {
+      case "ScheduleTask":
+        history.push({ type: "TaskScheduled", timestamp, eventId: action.id, name: action.name, input: action.input });
+        activities.push({
+          instanceId,
+          executionId,
+          taskId: action.id,
+          name: action.name,
+          input: action.input,
+          attempt: action.attempt,
+          idempotencyKey: `${instanceId}:${executionId}:${action.firstAttemptId}`,
+        });
+        break;
+      case "CreateTimer":
+        history.push({ type: "TimerCreated", timestamp, eventId: action.id, fireAt: action.fireAt });
+        messages.push({
+          instanceId,
+          executionId,
+          event: { type: "TimerFired", timestamp: action.fireAt, timerId: action.id, fireAt: action.fireAt },
+          visibleAt: Date.parse(action.fireAt),
+        });
+        break;
+      case "CreateSubOrchestration":
+        history.push({
+          type: "SubOrchestrationInstanceCreated",
+          timestamp,
+          eventId: action.id,
+          name: action.name,
+          instanceId: action.instanceId,
+          input: action.input,
+        });
+        newInstances.push({
+          event: {
+            type: "ExecutionStarted",
+            timestamp,
+            name: action.name,
+            instanceId: action.instanceId,
+            executionId: uuidV5(`${instanceId}:${executionId}:${action.id}`),
+            input: action.input,
+            parent: { instanceId, executionId, name: episode.name, taskScheduledId: action.id },
+            version: episode.version,
+          },
+        });
+        break;
+      case "SendEvent":
+        history.push({
+          type: "EventSent",
+          timestamp,
+          eventId: action.id,
+          instanceId: action.instanceId,
+          name: action.name,
+          input: action.input,
+        });
+        messages.push({
+          instanceId: action.instanceId,
+          event: { type: "EventRaised", timestamp, name: action.name, input: action.input },
+        });
+        break;
+      default:
+        assertNever(action, "action");
+    }
+  }
+
+  const base = { executionId, name: episode.name, input: episode.input, customStatus: result.customStatus };
+  const outcome = result.outcome;
+  let instance: InstanceUpdate;
+  let replaceHistory = episode.newExecution;
+
+  if (!outcome) {
+    const status: RuntimeStatus = result.suspended ? "Suspended" : "Running";
+    instance = { ...base, status };
+  } else if (outcome.status === "ContinuedAsNew") {
+    // The history of this execution is discarded; the next one starts from an ExecutionStarted in the inbox.
+    replaceHistory = true;
+    history.length = 0;
+    const nextExecutionId = uuidV5(`${instanceId}:${executionId}:continue`);
+    messages.push({
+      instanceId,
+      event: {
+        type: "ExecutionStarted",
+        timestamp,
+        name: episode.name,
+        instanceId,
+        executionId: nextExecutionId,
+        input: outcome.input,
+        parent: episode.parent,
+        version: episode.version,
+      },
+    });
+    for (const event of outcome.carryoverEvents) messages.push({ instanceId, event });
+    instance = { ...base, input: outcome.input, status: "ContinuedAsNew" };
+  } else {
+    let output: string | undefined;
+    let failure: FailureDetails | undefined;
+    if (outcome.status === "Completed") output = outcome.result;
+    else if (outcome.status === "Failed") failure = outcome.failure;
+    else output = serialize(outcome.reason ?? "", "Termination reason");
+    history.push({ type: "ExecutionCompleted", timestamp, status: outcome.status, result: output, failure });
+    instance = { ...base, status: outcome.status, output, failure, completedAt: episode.now };
+    if (episode.parent) messages.push(resultForParent(episode.parent, timestamp, outcome.status, output, failure));
+  }
+  if (!(outcome?.status === "ContinuedAsNew")) history.push({ type: "OrchestratorCompleted", timestamp });
+  return { replaceHistory, newHistory: history, instance, activities, messages, newInstances };
+}
+
+function resultForParent(
+  parent: ParentInstanceInfo,
+  timestamp: string,
+  status: "Completed" | "Failed" | "Terminated",
+  output: string | undefined,
+  failure: FailureDetails | undefined,
+): NewInboxMessage {
+  const taskScheduledId = parent.taskScheduledId;
+  const event: HistoryEvent =
+    status === "Completed"
+      ? { type: "SubOrchestrationInstanceCompleted", timestamp, taskScheduledId, result: output }
+      : {
+          type: "SubOrchestrationInstanceFailed",
+          timestamp,
+          taskScheduledId,
+          failure: failure ?? { errorType: "OrchestrationTerminated", message: `The sub-orchestration was terminated: ${output ?? ""}` },
+        };
+  return { instanceId: parent.instanceId, executionId: parent.executionId, event };
+}

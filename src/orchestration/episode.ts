@@ -1,0 +1,31 @@
+/**
+ * What one episode of orchestrator code produced: the output of the pure executor.
+ * @module
+ */
+import type { FailureDetails } from "../core/failure.js";
+import type { EventRaised } from "../core/history-event.js";
+import type { OrchestratorAction } from "./actions.js";
+
+/** How an execution ended. */
+export type ExecutionOutcome =
+  | { readonly status: "Completed"; readonly result?: string | undefined }
+  | { readonly status: "Failed"; readonly failure: FailureDetails }
+  | { readonly status: "Terminated"; readonly reason?: string | undefined }
+  | {
+      readonly status: "ContinuedAsNew";
+      readonly input?: string | undefined;
+      /** External events carried over to the new execution, in arrival order. */
+      readonly carryoverEvents: readonly EventRaised[];
+    };
+
+/** The result of running an orchestrator over new events. */
+export interface EpisodeResult {
+  /** Actions the code issued that history does not contain yet, in sequence order. */
+  readonly actions: readonly OrchestratorAction[];
+  /** JSON text of the custom status, if ever set. */
+  readonly customStatus: string | undefined;
+  /** True when the instance is suspended at the end of the episode. */
+  readonly suspended: boolean;
+  /** Set when the execution ended in this episode (or had ended before). */
+  readonly outcome: ExecutionOutcome | undefined;
+}

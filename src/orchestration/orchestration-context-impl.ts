@@ -1,0 +1,198 @@
+/**
+ * The implementation of {@link OrchestrationContext}: turns calls into actions recorded by the session.
+ * @module
+ */
+import type { ActivityDefinition, OrchestrationDefinition } from "../app/definitions.js";
+import { InvalidArgumentError, OrchestratorMisuseError, isTaskFailedError } from "../core/errors.js";
+import { toFailureDetails } from "../core/failure.js";
+import { validateInstanceId } from "../core/instance-id.js";
+import { serialize } from "../core/json.js";
+import type { RetryPolicy } from "../core/retry-policy.js";
+import { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
+import { uuidV5 } from "./new-guid.js";
+import type {
+  CallActivityOptions,
+  CallSubOrchestratorOptions,
+  ContinueAsNewOptions,
+  OrchestrationContext,
+  ParentInfo,
+} from "./orchestration-context.js";
+import type { OrchestrationSession } from "./orchestration-session.js";
+import { createReplaySafeLogger, type LogSink, type ReplaySafeLogger } from "./replay-safe-logger.js";
+
+type Named = string | { readonly name: string };
+
+function nameOf(target: Named, kind: string): string {
+  const name = typeof target === "string" ? target : target?.name;
+  if (typeof name !== "string" || name.length === 0)
+    throw new InvalidArgumentError(`${kind} must be a registered definition or a non-empty name.`);
+  return name;
+}
+
+/** @internal The context object handed to orchestrator code. */
+export class OrchestrationContextImpl implements OrchestrationContext {
+  readonly log: ReplaySafeLogger;
+
+  constructor(
+    private readonly session: OrchestrationSession,
+    sink: LogSink,
+  ) {
+    this.log = createReplaySafeLogger(sink, () => session.replaying, () => `${session.name}(${session.instanceId})`);
+  }
+
+  get instanceId(): string {
+    return this.session.instanceId;
+  }
+  get executionId(): string {
+    return this.session.executionId;
+  }
+  get name(): string {
+    return this.session.name;
+  }
+  get parent(): ParentInfo | undefined {
+    const p = this.session.parent;
+    return p ? { instanceId: p.instanceId, name: p.name } : undefined;
+  }
+  get currentUtcDateTime(): Date {
+    return new Date(this.session.now.getTime());
+  }
+  get isReplaying(): boolean {
+    return this.session.replaying;
+  }
+
+  callActivity<O>(
+    activity: ActivityDefinition<never, unknown> | string,
+    input?: unknown,
+    options?: CallActivityOptions,
+  ): DurableTask<O> {
+    const name = nameOf(activity as Named, "callActivity's activity");
+    const text = serialize(input, `Input of activity '${name}'`);
+    const attempt = (n: number, firstId: number | undefined): DurableTask<unknown> => {
+      const task = new DurableTask<unknown>(`activity '${name}'`);
+      this.session.schedule(
+        (id) => ({ type: "ScheduleTask", id, name, input: text, attempt: n, firstAttemptId: firstId ?? id }),
+        "activity",
+        task,
+      );
+      return task;
+    };
+    return this.withRetry(`activity '${name}'`, options?.retry, attempt) as DurableTask<O>;
+  }
+
+  callSubOrchestrator<O>(
+    orchestration: OrchestrationDefinition<never, unknown> | string,
+    input?: unknown,
+    options?: CallSubOrchestratorOptions,
+  ): DurableTask<O> {
+    const name = nameOf(orchestration as Named, "callSubOrchestrator's orchestration");
+    const text = serialize(input, `Input of sub-orchestration '${name}'`);
+    if (options?.instanceId !== undefined) validateInstanceId(options.instanceId);
+    let childId = options?.instanceId;
+    const attempt = (): DurableTask<unknown> => {
+      const task = new DurableTask<unknown>(`sub-orchestration '${name}'`);
+      this.session.schedule(
+        (id) => {
+          childId ??= `${this.session.instanceId}:${id.toString(16).padStart(4, "0")}`;
+          return { type: "CreateSubOrchestration", id, name, instanceId: childId, input: text };
+        },
+        "subOrchestration",
+        task,
+      );
+      return task;
+    };
+    return this.withRetry(`sub-orchestration '${name}'`, options?.retry, attempt) as DurableTask<O>;
+  }
+
+  createTimer(fireAt: Date | number): TimerTask {
+    const time = typeof fireAt === "number" ? fireAt : fireAt instanceof Date ? fireAt.getTime() : Number.NaN;
+    if (!Number.isFinite(time))
+      throw new InvalidArgumentError(`createTimer needs a valid Date or epoch milliseconds, got ${String(fireAt)}.`);
+    const due = new Date(time);
+    let timerId = -1;
+    const task = new TimerTask(`timer ${due.toISOString()}`, due, () => this.session.cancelTimer(timerId));
+    timerId = this.session.schedule(
+      (id) => ({ type: "CreateTimer", id, fireAt: due.toISOString() }),
+      "timer",
+      task,
+    );
+    return task;
+  }
+
+  waitForExternalEvent<T>(name: string): DurableTask<T> {
+    if (typeof name !== "string" || name.length === 0)
+      throw new InvalidArgumentError("waitForExternalEvent needs a non-empty event name.");
+    const task = new DurableTask<unknown>(`external event '${name}'`);
+    this.session.waitForEvent(name, task);
+    return task as DurableTask<T>;
+  }
+
+  sendEvent(instanceId: string, name: string, data?: unknown): void {
+    validateInstanceId(instanceId);
+    if (typeof name !== "string" || name.length === 0)
+      throw new InvalidArgumentError("sendEvent needs a non-empty event name.");
+    const input = serialize(data, `Data of event '${name}'`);
+    this.session.schedule((id) => ({ type: "SendEvent", id, instanceId, name, input }));
+  }
+
+  whenAll<T>(tasks: readonly DurableTask<T>[]): DurableTask<T[]> {
+    const all = new DurableTask<T[]>(`whenAll(${tasks.length})`);
+    Promise.all(tasks).then(
+      (values) => all.complete(values),
+      (error: unknown) => all.fail(error),
+    );
+    return all;
+  }
+
+  whenAny<T extends DurableTask<unknown>>(tasks: readonly T[]): WhenAnyTask<T> {
+    if (tasks.length === 0) throw new OrchestratorMisuseError("whenAny needs at least one task.");
+    const any = new WhenAnyTask<T>();
+    for (const task of tasks) {
+      task.then(
+        () => any.settle(task),
+        () => any.settle(task),
+      );
+    }
+    return any;
+  }
+
+  setCustomStatus(value: unknown): void {
+    this.session.setCustomStatus(value);
+  }
+
+  continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void {
+    this.session.continueAsNew(input, options?.preserveUnprocessedEvents === true);
+  }
+
+  newGuid(): string {
+    return uuidV5(this.session.nextGuidName());
+  }
+
+  /** Runs `attempt` once, or under a retry policy with durable timers between attempts. */
+  private withRetry(
+    description: string,
+    policy: RetryPolicy | undefined,
+    attempt: (n: number, firstId: number | undefined) => DurableTask<unknown>,
+  ): DurableTask<unknown> {
+    if (!policy) return attempt(1, undefined);
+    const outer = new DurableTask<unknown>(`${description} with retry`);
+    const started = this.session.now.getTime();
+    const firstId = this.session.nextSequenceNumber;
+    void (async () => {
+      for (let n = 1; ; n++) {
+        try {
+          outer.complete(await attempt(n, firstId));
+          return;
+        } catch (error) {
+          const failure = isTaskFailedError(error) ? error.failure : toFailureDetails(error);
+          const delay = policy.nextDelay(n, failure, this.session.now.getTime() - started);
+          if (delay === undefined) {
+            outer.fail(error);
+            return;
+          }
+          await this.createTimer(this.session.now.getTime() + delay);
+        }
+      }
+    })();
+    return outer;
+  }
+}

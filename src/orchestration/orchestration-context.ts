@@ -1,0 +1,105 @@
+/**
+ * The API orchestrator code uses. Everything here is replay-safe: results come from history, time is the time of
+ * the current episode, IDs are derived deterministically.
+ * @module
+ */
+import type { RetryPolicy } from "../core/retry-policy.js";
+import type { ActivityDefinition, OrchestrationDefinition } from "../app/definitions.js";
+import type { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
+import type { ReplaySafeLogger } from "./replay-safe-logger.js";
+
+/** Options for `callActivity`. */
+export interface CallActivityOptions {
+  /** Retry on failure, waiting on durable timers between attempts. */
+  readonly retry?: RetryPolicy | undefined;
+}
+
+/** Options for `callSubOrchestrator`. */
+export interface CallSubOrchestratorOptions {
+  /** The child's instance ID (default: derived from the parent's ID and the call's sequence number). */
+  readonly instanceId?: string | undefined;
+  /** Retry on failure; each attempt is a new child instance (suffix `-attempt-N` after the first). */
+  readonly retry?: RetryPolicy | undefined;
+}
+
+/** Options for `continueAsNew`. */
+export interface ContinueAsNewOptions {
+  /** Carry external events that arrived but were not consumed over to the new execution (default false). */
+  readonly preserveUnprocessedEvents?: boolean | undefined;
+}
+
+/** The parent of a sub-orchestration. */
+export interface ParentInfo {
+  readonly instanceId: string;
+  readonly name: string;
+}
+
+/** The orchestration context passed to every orchestrator. */
+export interface OrchestrationContext {
+  /** This instance's ID. */
+  readonly instanceId: string;
+  /** This execution's ID (changes with continue-as-new). */
+  readonly executionId: string;
+  /** The orchestrator's registered name. */
+  readonly name: string;
+  /** The parent orchestration, for a sub-orchestration. */
+  readonly parent: ParentInfo | undefined;
+  /** The time of the current episode, the same on replay. Use it instead of `Date.now()`. */
+  readonly currentUtcDateTime: Date;
+  /** True while old history is being replayed. */
+  readonly isReplaying: boolean;
+  /** A logger that writes each line once, never while replaying. */
+  readonly log: ReplaySafeLogger;
+
+  /** Runs an activity; typed by its definition. */
+  callActivity<I, O>(
+    activity: ActivityDefinition<I, O>,
+    input: I,
+    options?: CallActivityOptions,
+  ): DurableTask<Awaited<O>>;
+  /** Runs an activity by name. */
+  callActivity<O = unknown>(name: string, input?: unknown, options?: CallActivityOptions): DurableTask<O>;
+
+  /** Runs a sub-orchestration; typed by its definition. */
+  callSubOrchestrator<I, O>(
+    orchestration: OrchestrationDefinition<I, O>,
+    input: I,
+    options?: CallSubOrchestratorOptions,
+  ): DurableTask<Awaited<O>>;
+  /** Runs a sub-orchestration by name. */
+  callSubOrchestrator<O = unknown>(
+    name: string,
+    input?: unknown,
+    options?: CallSubOrchestratorOptions,
+  ): DurableTask<O>;
+
+  /** A durable timer due at `fireAt` (a `Date`, or epoch ms). No compute while it waits; survives restarts. */
+  createTimer(fireAt: Date | number): TimerTask;
+
+  /**
+   * Waits for an external event raised with `client.raiseEvent` (names are case-insensitive). Events that arrive
+   * before anyone waits are buffered, in order.
+   */
+  waitForExternalEvent<T = unknown>(name: string): DurableTask<T>;
+
+  /** Sends an event to another instance (fire and forget). */
+  sendEvent(instanceId: string, name: string, data?: unknown): void;
+
+  /** Completes when all tasks completed (fails with the first failure, like `Promise.all`). */
+  whenAll<T>(tasks: readonly DurableTask<T>[]): DurableTask<T[]>;
+
+  /**
+   * Completes with the first task that finished (completed or failed). Awaiting it gives the winning task object:
+   * compare it with `===`, then await the original task for its value.
+   */
+  whenAny<T extends DurableTask<unknown>>(tasks: readonly T[]): WhenAnyTask<T>;
+
+  /** Sets the custom status shown by `getStatus` (any JSON value). */
+  setCustomStatus(value: unknown): void;
+
+  /** Ends this execution and starts a new one with `input` and an empty history. Code after it does not run on. */
+  continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void;
+
+  /** A deterministic, name-based UUID (v5), the same on every replay. */
+  newGuid(): string;
+}

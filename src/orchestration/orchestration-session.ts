@@ -1,0 +1,367 @@
+/**
+ * The orchestration executor's state machine. A session runs one orchestrator function and feeds it history events
+ * one at a time; it performs no I/O and reads no clock (time comes from `OrchestratorStarted` events).
+ *
+ * A session can be kept alive between episodes (the worker's cache, like Durable Functions' extended sessions):
+ * feeding it only the new events gives the same result as replaying the whole history into a fresh session.
+ * @module
+ */
+import type { OrchestratorHandler } from "../app/definitions.js";
+import { NonDeterminismError, OrchestratorMisuseError, TaskFailedError, UnknownFunctionError } from "../core/errors.js";
+import { toFailureDetails, type FailureDetails } from "../core/failure.js";
+import { assertNever, type EventRaised, type HistoryEvent, type ParentInstanceInfo } from "../core/history-event.js";
+import { deserialize, serialize } from "../core/json.js";
+import { describeAction, type OrchestratorAction } from "./actions.js";
+import type { DurableTask } from "./durable-task.js";
+import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
+import { OrchestrationContextImpl } from "./orchestration-context-impl.js";
+import type { LogSink } from "./replay-safe-logger.js";
+
+/** Resolves an orchestrator name to its handler (`undefined` when not registered). */
+export type OrchestratorResolver = (name: string) => OrchestratorHandler<unknown, unknown> | undefined;
+
+/** Options of a session. */
+export interface SessionOptions {
+  readonly resolve: OrchestratorResolver;
+  /** Names of registered orchestrators, for error messages. */
+  readonly knownNames?: () => readonly string[];
+  /** Where `ctx.log` writes (default: console). */
+  readonly logSink?: LogSink;
+}
+
+type TaskKind = "activity" | "timer" | "subOrchestration";
+
+interface OpenTask {
+  readonly kind: TaskKind;
+  readonly name: string;
+  readonly task: DurableTask<unknown>;
+  cancelled?: boolean;
+}
+
+const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs one orchestrator function over its history. See the module comment. */
+export class OrchestrationSession {
+  /** Number of history events this session has consumed (kept by the worker's cache). */
+  historyLength = 0;
+
+  instanceId = "";
+  executionId = "";
+  name = "";
+  parent: ParentInstanceInfo | undefined;
+  now = new Date(0);
+  replaying = true;
+
+  private seq = 0;
+  private guidCounter = 0;
+  private started = false;
+  private suspended = false;
+  private outcome: ExecutionOutcome | undefined;
+  private customStatus: string | undefined;
+  private needsDrain = false;
+  private preserveEvents = false;
+  private readonly open = new Map<number, OpenTask>();
+  private readonly finished = new Set<number>();
+  private readonly unmatched = new Map<number, OrchestratorAction>();
+  private readonly waiters: { name: string; task: DurableTask<unknown> }[] = [];
+  private readonly buffered: EventRaised[] = [];
+  private readonly heldWhileSuspended: HistoryEvent[] = [];
+  private readonly context: OrchestrationContextImpl;
+
+  constructor(private readonly options: SessionOptions) {
+    this.context = new OrchestrationContextImpl(this, options.logSink ?? console);
+  }
+
+  /** True once the execution ended (completed, failed, terminated or continued as new). */
+  get isFinished(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  /** @internal The sequence number the next action will get. */
+  get nextSequenceNumber(): number {
+    return this.seq;
+  }
+
+  /** Replays old history (`isReplaying` is true throughout). */
+  async replay(events: readonly HistoryEvent[]): Promise<void> {
+    this.replaying = true;
+    for (const event of events) await this.apply(event);
+    this.historyLength += events.length;
+  }
+
+  /**
+   * Applies new events (`isReplaying` false) and returns the episode's result. The returned actions count as
+   * recorded: the caller must append them to history (or drop the session).
+   */
+  async execute(events: readonly HistoryEvent[]): Promise<EpisodeResult> {
+    this.replaying = false;
+    const pending = [...events];
+    while (pending.length > 0 && this.outcome === undefined) await this.apply(pending.shift()!);
+    if (this.outcome?.status === "ContinuedAsNew") this.carryOver(pending);
+    if (this.outcome === undefined && this.started && !this.suspended) this.detectStall();
+    const actions = [...this.unmatched.values()].sort((a, b) => a.id - b.id);
+    this.unmatched.clear();
+    return { actions, customStatus: this.customStatus, suspended: this.suspended, outcome: this.outcome };
+  }
+
+  // ---- called by the context ----
+
+  /** @internal Records an action and (for awaitable ones) the task that its result settles. */
+  schedule(build: (id: number) => OrchestratorAction, kind?: TaskKind, task?: DurableTask<unknown>): number {
+    const id = this.seq++;
+    if (this.outcome !== undefined) return id; // the execution ended: later actions are ignored
+    const action = build(id);
+    this.unmatched.set(id, action);
+    if (kind && task) this.open.set(id, { kind, name: "name" in action ? action.name : "timer", task });
+    return id;
+  }
+
+  /** @internal */
+  cancelTimer(id: number): void {
+    const open = this.open.get(id);
+    if (open) open.cancelled = true;
+  }
+
+  /** @internal Registers a waiter, or completes it at once from a buffered event. */
+  waitForEvent(name: string, task: DurableTask<unknown>): void {
+    const index = this.buffered.findIndex((e) => sameName(e.name, name));
+    if (index >= 0) {
+      const [event] = this.buffered.splice(index, 1);
+      this.settle(task, () => task.complete(deserialize(event!.input, `Event '${name}' data`)));
+      return;
+    }
+    this.waiters.push({ name, task });
+  }
+
+  /** @internal */
+  setCustomStatus(value: unknown): void {
+    this.customStatus = serialize(value, "Custom status");
+  }
+
+  /** @internal */
+  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean): void {
+    if (this.outcome !== undefined) return;
+    const text = serialize(input, "continueAsNew input");
+    this.preserveEvents = preserveUnprocessedEvents;
+    this.outcome = {
+      status: "ContinuedAsNew",
+      input: text,
+      carryoverEvents: preserveUnprocessedEvents ? [...this.buffered] : [],
+    };
+  }
+
+  /** @internal */
+  nextGuidName(): string {
+    return `${this.instanceId}_${this.now.toISOString()}_${this.guidCounter++}`;
+  }
+
+  // ---- event processing ----
+
+  private async apply(event: HistoryEvent): Promise<void> {
+    if (this.outcome !== undefined) return;
+    if (this.suspended && holdsWhileSuspended(event)) {
+      this.heldWhileSuspended.push(event);
+      return;
+    }
+    try {
+      this.dispatch(event);
+    } catch (error) {
+      this.fail(error);
+    }
+    if (this.needsDrain) {
+      this.needsDrain = false;
+      await drain();
+    }
+    if (event.type === "ExecutionResumed") {
+      for (const held of this.heldWhileSuspended.splice(0)) await this.apply(held);
+    }
+  }
+
+  private dispatch(event: HistoryEvent): void {
+    switch (event.type) {
+      case "ExecutionStarted":
+        return this.start(event.name, event.instanceId, event.executionId, event.input, event.parent);
+      case "ExecutionCompleted":
+      case "ExecutionRewound":
+      case "OrchestratorCompleted":
+        return;
+      case "OrchestratorStarted":
+        this.now = new Date(event.timestamp);
+        return;
+      case "ExecutionTerminated":
+        this.outcome = { status: "Terminated", reason: event.reason };
+        return;
+      case "ExecutionSuspended":
+        this.suspended = true;
+        return;
+      case "ExecutionResumed":
+        this.suspended = false; // held events are re-applied by apply()
+        return;
+      case "TaskScheduled":
+        return this.match(event.eventId, event.type, event.name, (a) => a.type === "ScheduleTask" && sameName(a.name, event.name));
+      case "TimerCreated":
+        return this.match(event.eventId, event.type, event.fireAt, (a) => a.type === "CreateTimer");
+      case "SubOrchestrationInstanceCreated":
+        return this.match(
+          event.eventId,
+          event.type,
+          event.name,
+          (a) => a.type === "CreateSubOrchestration" && sameName(a.name, event.name) && a.instanceId === event.instanceId,
+        );
+      case "EventSent":
+        return this.match(event.eventId, event.type, event.name, (a) => a.type === "SendEvent" && a.name === event.name);
+      case "TaskCompleted":
+        return this.resolve(event.taskScheduledId, "activity", (t) => t.complete(deserialize(event.result, "Activity result")));
+      case "TaskFailed":
+        return this.resolve(event.taskScheduledId, "activity", (t, open) =>
+          t.fail(new TaskFailedError(`Activity '${open.name}' failed`, event.failure, open.name)),
+        );
+      case "SubOrchestrationInstanceCompleted":
+        return this.resolve(event.taskScheduledId, "subOrchestration", (t) =>
+          t.complete(deserialize(event.result, "Sub-orchestration result")),
+        );
+      case "SubOrchestrationInstanceFailed":
+        return this.resolve(event.taskScheduledId, "subOrchestration", (t, open) =>
+          t.fail(new TaskFailedError(`Sub-orchestration '${open.name}' failed`, event.failure, open.name)),
+        );
+      case "TimerFired":
+        return this.resolve(event.timerId, "timer", (t, open) => {
+          if (!open.cancelled) t.complete(undefined);
+        });
+      case "EventRaised":
+        return this.deliver(event);
+      default:
+        return assertNever(event, "history event");
+    }
+  }
+
+  private start(
+    name: string,
+    instanceId: string,
+    executionId: string,
+    input: string | undefined,
+    parent: ParentInstanceInfo | undefined,
+  ): void {
+    if (this.started) throw new NonDeterminismError(`History contains a second ExecutionStarted for '${instanceId}'.`);
+    this.started = true;
+    this.name = name;
+    this.instanceId = instanceId;
+    this.executionId = executionId;
+    this.parent = parent;
+    const handler = this.options.resolve(name);
+    if (!handler) throw new UnknownFunctionError("orchestrator", name, this.options.knownNames?.() ?? []);
+    const value = deserialize(input, "Orchestration input");
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve(handler(this.context, value));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (result) => {
+        if (this.outcome !== undefined) return;
+        try {
+          this.outcome = { status: "Completed", result: serialize(result, "Orchestration output") };
+        } catch (error) {
+          this.fail(error);
+        }
+      },
+      (error: unknown) => this.fail(error),
+    );
+    this.needsDrain = true;
+  }
+
+  private match(id: number, eventType: string, what: string, matches: (a: OrchestratorAction) => boolean): void {
+    const action = this.unmatched.get(id);
+    if (!action)
+      throw new NonDeterminismError(
+        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
+          `'${this.name}' did not schedule task #${id}. The code no longer does what it did when the instance ran.`,
+      );
+    if (!matches(action))
+      throw new NonDeterminismError(
+        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
+          `'${this.name}' called ${describeAction(action)} as task #${id}.`,
+      );
+    this.unmatched.delete(id);
+  }
+
+  private resolve(id: number, kind: TaskKind, settle: (task: DurableTask<unknown>, open: OpenTask) => void): void {
+    const open = this.open.get(id);
+    if (!open) {
+      if (this.finished.has(id)) return; // a duplicate delivery: already applied
+      throw new NonDeterminismError(
+        `History has a ${kind} result for task #${id}, but the orchestrator '${this.name}' never scheduled task #${id}.`,
+      );
+    }
+    if (open.kind !== kind)
+      throw new NonDeterminismError(
+        `History has a ${kind} result for task #${id}, but task #${id} of '${this.name}' is a ${open.kind}.`,
+      );
+    this.open.delete(id);
+    this.finished.add(id);
+    this.settle(open.task, () => settle(open.task, open));
+  }
+
+  private settle(task: DurableTask<unknown>, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      task.fail(error);
+    }
+    this.needsDrain = true;
+  }
+
+  private deliver(event: EventRaised): void {
+    const index = this.waiters.findIndex((w) => sameName(w.name, event.name));
+    if (index < 0) {
+      this.buffered.push(event);
+      return;
+    }
+    const [waiter] = this.waiters.splice(index, 1);
+    const task = waiter!.task;
+    this.settle(task, () => task.complete(deserialize(event.input, `Event '${event.name}' data`)));
+  }
+
+  private carryOver(rest: readonly HistoryEvent[]): void {
+    const outcome = this.outcome;
+    if (outcome?.status !== "ContinuedAsNew" || !this.preserveEvents) return;
+    const extra = rest.filter((e): e is EventRaised => e.type === "EventRaised");
+    this.outcome = { ...outcome, carryoverEvents: [...outcome.carryoverEvents, ...extra] };
+  }
+
+  private detectStall(): void {
+    if (this.open.size > 0 || this.waiters.length > 0) return;
+    this.fail(
+      new OrchestratorMisuseError(
+        `Orchestrator '${this.name}' is waiting, but not on any durable task: it awaited a promise that does not ` +
+          `come from the orchestration context (fetch, setTimeout, a plain Promise...). Do I/O in activities and ` +
+          `wait with ctx.createTimer or ctx.waitForExternalEvent.`,
+      ),
+    );
+  }
+
+  private fail(error: unknown): void {
+    if (this.outcome !== undefined) return;
+    const failure: FailureDetails = toFailureDetails(error);
+    this.outcome = { status: "Failed", failure };
+  }
+}
+
+function sameName(a: string, b: string): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase();
+}
+
+function holdsWhileSuspended(event: HistoryEvent): boolean {
+  switch (event.type) {
+    case "TaskCompleted":
+    case "TaskFailed":
+    case "SubOrchestrationInstanceCompleted":
+    case "SubOrchestrationInstanceFailed":
+    case "TimerFired":
+    case "EventRaised":
+      return true;
+    default:
+      return false;
+  }
+}

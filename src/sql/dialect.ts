@@ -1,0 +1,232 @@
+/**
+ * The dialect seam: the few places where SQLite and PostgreSQL SQL differ. Everything else (every query of the task
+ * hub) is written once, in `sql-statements.ts`, with `?` placeholders and the helpers below.
+ *
+ * | Concern | SQLite | PostgreSQL |
+ * | --- | --- | --- |
+ * | placeholders | `?` | `$1, $2, ...` (rewritten from `?`) |
+ * | table names | `instances` | `"hub".instances` (one schema per hub) |
+ * | row locks | none (one writer at a time) | `FOR UPDATE`, `FOR UPDATE SKIP LOCKED` |
+ * | list parameters | JSON text through `json_each` | one array parameter (`= ANY($1::text[])`, `unnest`) |
+ * | bulk rows | one execution per row of a cached statement | one execution with column arrays (`unnest`) |
+ * | column types | `INTEGER`, `TEXT`, `INTEGER PRIMARY KEY AUTOINCREMENT` | `BIGINT`, `TEXT COLLATE "C"`, identity |
+ * | notifications | none in SQL (in-process bus) | `pg_notify` in the committing transaction |
+ *
+ * Upserts need no seam: both speak `INSERT ... ON CONFLICT (...) DO UPDATE ... WHERE ...`.
+ * @module
+ */
+import type { SqlValue } from "./sql-driver.js";
+
+/** Scalar types of list and bulk parameters. */
+export type SqlScalarType = "text" | "bigint" | "integer";
+
+/** One column of a bulk row source: its name and type. */
+export type BulkColumn = readonly [name: string, type: SqlScalarType];
+
+/** A statement run over many rows: once (PostgreSQL arrays) or once per row (SQLite), with the same SQL text. */
+export interface BulkStatement {
+  /** Final SQL (placeholders already rewritten). */
+  readonly sql: string;
+  /**
+   * Parameter lists to run `sql` with, for `rows` (values in column order) followed by `trailing` parameters (the
+   * `?` that come after the row source in the SQL text). Empty when `rows` is empty.
+   */
+  bind(rows: readonly (readonly SqlValue[])[], trailing?: readonly SqlValue[]): SqlValue[][];
+}
+
+/** A statement to run (SQL already final). */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+/** Column types used by migrations. */
+export interface ColumnTypes {
+  /** Epoch milliseconds, counters that may exceed 2^31. */
+  readonly bigint: string;
+  readonly integer: string;
+  readonly text: string;
+  /** Instance IDs and other keys: compared and sorted byte-wise. */
+  readonly key: string;
+  /**
+   * JSON payloads. Stored as text in both backends: payloads are opaque to storage (never queried inside), text
+   * keeps them byte-for-byte as serialized, and a corrupted row stays readable so it can be reported.
+   */
+  readonly json: string;
+  /** Binary data. */
+  readonly bytes: string;
+  /** An auto-assigned, ever-increasing integer primary key. */
+  readonly autoId: string;
+}
+
+/** How one database speaks SQL. See the module documentation for the differences it covers. */
+export interface Dialect {
+  readonly name: "sqlite" | "postgres";
+  /** The PostgreSQL schema of the hub, or `undefined` for SQLite. */
+  readonly schema: string | undefined;
+  readonly types: ColumnTypes;
+  /** Qualified, quoted name of a hub table. */
+  table(name: string): string;
+  /** Rewrites `?` placeholders into the driver's form. Call once per SQL text (statements are built at startup). */
+  sql(text: string): string;
+  /** Appended to a claiming `SELECT` so concurrent workers skip rows another one is claiming (or `""`). */
+  readonly skipLocked: string;
+  /** Appended to a `SELECT` that must lock the rows it reads until commit (or `""`: SQLite writers are serialized). */
+  readonly forUpdate: string;
+  /** A predicate `expr IN <list>` over one list parameter (bind it with {@link listParam}). */
+  inList(expr: string, type: SqlScalarType): string;
+  /** A subquery yielding one column `value` per element of one list parameter. */
+  listSource(type: SqlScalarType): string;
+  /** Binds a list parameter for {@link inList} / {@link listSource}. */
+  listParam(values: readonly (string | number)[]): SqlValue;
+  /**
+   * Builds a statement over a row source `v` with the given columns. `build` receives the row-source SQL (to be used
+   * as `FROM <source>`, columns referenced as `v.<name>`) and returns the statement (with `?` placeholders); any `?`
+   * of its own must come after the source.
+   */
+  bulk(columns: readonly BulkColumn[], build: (source: string) => string): BulkStatement;
+  /** Statements run first in the migration transaction (locks, schema creation). */
+  migrationPrelude(): SqlStatement[];
+  /** A statement that publishes `payload` to other processes when the transaction commits, if the database can. */
+  notify(payload: string): SqlStatement | undefined;
+}
+
+/** Builds a dialect-specific bulk statement after checking that the row source's placeholders come first. */
+function makeBulk(
+  dialect: Pick<Dialect, "sql">,
+  source: string,
+  build: (source: string) => string,
+  bind: BulkStatement["bind"],
+): BulkStatement {
+  const text = build(source);
+  const at = text.indexOf(source);
+  if (at < 0 || countPlaceholders(text.slice(0, at)) > 0)
+    throw new Error(`Bulk statement must use its row source before any other parameter: ${text}`);
+  return { sql: dialect.sql(text), bind };
+}
+
+function countPlaceholders(text: string): number {
+  return rewritePlaceholders(text, () => "?").count;
+}
+
+/** Rewrites each `?` outside quoted strings and identifiers with `replace(n)` (n from 1). */
+function rewritePlaceholders(text: string, replace: (n: number) => string): { text: string; count: number } {
+  let out = "";
+  let count = 0;
+  let quote: string | undefined;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === "?") {
+      out += replace(++count);
+    } else {
+      out += ch;
+    }
+  }
+  return { text: out, count };
+}
+
+/** The SQLite dialect (one database file per hub, tables unqualified). */
+export function sqliteDialect(): Dialect {
+  const dialect: Dialect = {
+    name: "sqlite",
+    schema: undefined,
+    types: {
+      bigint: "INTEGER",
+      integer: "INTEGER",
+      text: "TEXT",
+      key: "TEXT",
+      json: "TEXT",
+      bytes: "BLOB",
+      autoId: "INTEGER PRIMARY KEY AUTOINCREMENT",
+    },
+    table: (name) => name,
+    sql: (text) => text,
+    skipLocked: "",
+    forUpdate: "",
+    inList: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
+    listSource: () => `SELECT value FROM json_each(?)`,
+    listParam: (values) => JSON.stringify(values),
+    bulk(columns, build) {
+      const source = `(SELECT ${columns.map(([name]) => `? AS ${name}`).join(", ")}) AS v`;
+      return makeBulk(dialect, source, build, (rows, trailing = []) =>
+        rows.map((row) => (trailing.length > 0 ? [...row, ...trailing] : (row as SqlValue[]))),
+      );
+    },
+    migrationPrelude: () => [],
+    notify: () => undefined,
+  };
+  return dialect;
+}
+
+const PG_TYPES: Record<SqlScalarType, string> = { text: "text", bigint: "int8", integer: "int4" };
+
+/** Fixed first key of the advisory lock taken while migrating ("task" in ASCII). */
+const ADVISORY_LOCK_CLASS = 0x7461736b;
+
+/** The PostgreSQL dialect for the hub living in `schema` (validated by the caller). */
+export function postgresDialect(schema: string): Dialect {
+  const quotedSchema = quoteIdentifier(schema);
+  const dialect: Dialect = {
+    name: "postgres",
+    schema,
+    types: {
+      bigint: "BIGINT",
+      integer: "INTEGER",
+      text: "TEXT",
+      key: 'TEXT COLLATE "C"',
+      json: "TEXT",
+      bytes: "BYTEA",
+      autoId: "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    },
+    table: (name) => `${quotedSchema}.${quoteIdentifier(name)}`,
+    sql: (text) => rewritePlaceholders(text, (n) => `$${n}`).text,
+    skipLocked: " FOR UPDATE SKIP LOCKED",
+    forUpdate: " FOR UPDATE",
+    inList: (expr, type) => `${expr} = ANY(?::${PG_TYPES[type]}[])`,
+    listSource: (type) => `SELECT unnest(?::${PG_TYPES[type]}[]) AS value`,
+    listParam: (values) => values,
+    bulk(columns, build) {
+      const arrays = columns.map(([, type]) => `?::${PG_TYPES[type]}[]`).join(", ");
+      const source = `unnest(${arrays}) AS v(${columns.map(([name]) => name).join(", ")})`;
+      return makeBulk(dialect, source, build, (rows, trailing = []) => {
+        if (rows.length === 0) return [];
+        const params: SqlValue[] = columns.map((_, i) => rows.map((row) => row[i] as string | number | null));
+        return [[...params, ...trailing]];
+      });
+    },
+    migrationPrelude: () => [
+      {
+        sql: dialect.sql("SELECT pg_advisory_xact_lock(?::int4, ?::int4)"),
+        params: [ADVISORY_LOCK_CLASS, hash32(schema)],
+      },
+      { sql: `CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`, params: [] },
+    ],
+    notify: (payload) => ({ sql: dialect.sql("SELECT pg_notify(?, ?)"), params: [notifyChannel(schema), payload] }),
+  };
+  return dialect;
+}
+
+/** The LISTEN/NOTIFY channel of the hub living in `schema`. */
+export function notifyChannel(schema: string): string {
+  return `taskhub_${schema}`;
+}
+
+/** Quotes a PostgreSQL identifier. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A signed 32-bit FNV-1a hash (advisory lock keys). */
+function hash32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}

@@ -1,0 +1,168 @@
+/**
+ * Schema migrations of the SQL task hubs: an ordered list of named, versioned steps, applied in one transaction and
+ * recorded in a `schema_migrations` table.
+ *
+ * Safe when several processes start at once: SQLite serializes the migration transaction with `BEGIN IMMEDIATE`;
+ * PostgreSQL takes a transaction-scoped advisory lock keyed by the hub's schema before looking at the version. A
+ * database whose schema is newer than this code knows is refused with a {@link TaskHubError} (an older binary must not
+ * write to a schema it does not understand).
+ *
+ * Rules for new migrations: append only (never edit a released one), give it the next version, keep each statement
+ * valid for both dialects by using `d.types` and `d.table`.
+ * @module
+ */
+import { TaskHubError } from "../core/errors.js";
+import type { Dialect } from "./dialect.js";
+import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
+
+/** One schema migration. */
+export interface Migration {
+  /** Strictly increasing from 1. */
+  readonly version: number;
+  /** A stable name, `NNNN_what`. */
+  readonly name: string;
+  /** DDL statements (one statement per string). */
+  readonly up: (d: Dialect) => string[];
+}
+
+/** All migrations, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "0001_core_tables",
+    up: (d) => {
+      const t = d.types;
+      return [
+        `CREATE TABLE ${d.table("instances")} (
+          instance_id ${t.key} PRIMARY KEY,
+          name ${t.text} NOT NULL,
+          execution_id ${t.text} NOT NULL,
+          status ${t.text} NOT NULL,
+          input ${t.json},
+          output ${t.json},
+          failure ${t.json},
+          custom_status ${t.json},
+          created_at ${t.bigint} NOT NULL,
+          last_updated_at ${t.bigint} NOT NULL,
+          completed_at ${t.bigint},
+          scheduled_start_at ${t.bigint},
+          parent_instance_id ${t.key},
+          version ${t.text},
+          history_length ${t.integer} NOT NULL DEFAULT 0,
+          lock_token ${t.text},
+          locked_by ${t.text},
+          lock_expires_at ${t.bigint},
+          ready_at ${t.bigint}
+        )`,
+        // Claiming orchestration work: instances ordered by when they next become lockable (see sql-statements.ts).
+        `CREATE INDEX instances_ready ON ${d.table("instances")} (ready_at) WHERE ready_at IS NOT NULL`,
+        `CREATE INDEX instances_created ON ${d.table("instances")} (created_at, instance_id)`,
+        `CREATE INDEX instances_status ON ${d.table("instances")} (status, created_at)`,
+        `CREATE INDEX instances_parent ON ${d.table("instances")} (parent_instance_id)
+          WHERE parent_instance_id IS NOT NULL`,
+        `CREATE TABLE ${d.table("history")} (
+          instance_id ${t.key} NOT NULL,
+          seq ${t.integer} NOT NULL,
+          event ${t.json} NOT NULL,
+          PRIMARY KEY (instance_id, seq)
+        )`,
+        `CREATE TABLE ${d.table("inbox")} (
+          id ${t.autoId},
+          instance_id ${t.key} NOT NULL,
+          execution_id ${t.text},
+          event ${t.json} NOT NULL,
+          visible_at ${t.bigint} NOT NULL,
+          created_at ${t.bigint} NOT NULL
+        )`,
+        `CREATE INDEX inbox_instance ON ${d.table("inbox")} (instance_id, visible_at)`,
+        `CREATE TABLE ${d.table("activity_queue")} (
+          id ${t.autoId},
+          instance_id ${t.key} NOT NULL,
+          execution_id ${t.text} NOT NULL,
+          task_id ${t.integer} NOT NULL,
+          name ${t.text} NOT NULL,
+          input ${t.json},
+          attempt ${t.integer} NOT NULL,
+          idempotency_key ${t.text} NOT NULL,
+          visible_at ${t.bigint} NOT NULL,
+          created_at ${t.bigint} NOT NULL,
+          lock_token ${t.text},
+          locked_by ${t.text},
+          lock_expires_at ${t.bigint},
+          delivery_count ${t.integer} NOT NULL DEFAULT 0
+        )`,
+        `CREATE INDEX activity_queue_visible ON ${d.table("activity_queue")} (visible_at, id)`,
+        `CREATE INDEX activity_queue_instance ON ${d.table("activity_queue")} (instance_id)`,
+      ];
+    },
+  },
+];
+
+/** The newest schema version this code knows. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** What {@link migrate} did. */
+export interface MigrationResult {
+  /** Schema version before. */
+  readonly from: number;
+  /** Schema version after. */
+  readonly to: number;
+  /** Names of the migrations applied now. */
+  readonly applied: readonly string[];
+}
+
+/**
+ * Brings the hub's schema to {@link LATEST_SCHEMA_VERSION} in one transaction. Idempotent and safe to run from
+ * several processes at once.
+ * @throws TaskHubError when the database's schema version is newer than this code knows.
+ */
+export async function migrate(
+  driver: SqlDriver,
+  dialect: Dialect,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationResult> {
+  checkOrder(migrations);
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const table = dialect.table("schema_migrations");
+  return driver.transaction(async (tx) => {
+    for (const statement of dialect.migrationPrelude()) await tx.query(statement.sql, statement.params);
+    await tx.run(
+      `CREATE TABLE IF NOT EXISTS ${table} (
+        version ${dialect.types.integer} PRIMARY KEY,
+        name ${dialect.types.text} NOT NULL,
+        applied_at ${dialect.types.bigint} NOT NULL
+      )`,
+    );
+    const from = await currentVersion(tx, table);
+    if (from > latest)
+      throw new TaskHubError(
+        `The task hub ${dialect.schema ? `schema "${dialect.schema}" ` : ""}is at schema version ${from}, newer than ` +
+          `version ${latest} known to this version of Taskhub; upgrade Taskhub (refusing to touch a newer schema).`,
+      );
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (migration.version <= from) continue;
+      for (const statement of migration.up(dialect)) await tx.run(statement);
+      await tx.run(dialect.sql(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`), [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
+      applied.push(migration.name);
+    }
+    return { from, to: Math.max(from, latest), applied };
+  });
+}
+
+async function currentVersion(tx: SqlExecutor, table: string): Promise<number> {
+  const rows = await tx.query<{ version: unknown }>(`SELECT MAX(version) AS version FROM ${table}`);
+  const version = rows[0]?.version;
+  return version === null || version === undefined ? 0 : Number(version);
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, i) => {
+    if (migration.version !== i + 1)
+      throw new TaskHubError(`Migration ${migration.name} has version ${migration.version}, expected ${i + 1}.`);
+  });
+}

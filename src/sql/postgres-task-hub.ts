@@ -1,0 +1,96 @@
+/**
+ * The PostgreSQL task hub: each hub is one PostgreSQL schema, so several hubs share a database without touching each
+ * other. Work is claimed with `FOR UPDATE SKIP LOCKED` (workers in many processes never block each other or claim
+ * the same instance), notices cross processes with LISTEN/NOTIFY.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { InvalidArgumentError } from "../core/errors.js";
+import { notifyChannel, postgresDialect } from "./dialect.js";
+import { PgNoticeListener } from "./pg-notice-listener.js";
+import { PgDriver } from "./sql-driver.js";
+import { SqlTaskHub } from "./sql-task-hub.js";
+
+/** Options of {@link postgresTaskHub}. */
+export interface PostgresTaskHubOptions {
+  /** `postgres://user:password@host:port/database`. See {@link resolvePostgresConfig} for the defaults. */
+  readonly connectionString?: string | undefined;
+  /** Extra `pg.Pool` settings (pool size, timeouts, SSL...). */
+  readonly pool?: pg.PoolConfig | undefined;
+  /**
+   * The hub's name, which is the PostgreSQL schema holding its tables (default `"taskhub"`): a letter, then letters,
+   * digits or underscores, at most 50 characters. Case-sensitive (the schema name is quoted).
+   */
+  readonly hubName?: string | undefined;
+}
+
+/** The connection used when nothing else is configured. */
+export const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+const HUB_NAME = /^[A-Za-z][A-Za-z0-9_]{0,49}$/;
+
+/** Throws {@link InvalidArgumentError} when `name` is not a valid hub name. */
+export function validateHubName(name: string): void {
+  if (typeof name !== "string" || !HUB_NAME.test(name))
+    throw new InvalidArgumentError(
+      `Invalid PostgreSQL task hub name ${JSON.stringify(name)}: it must start with a letter, contain only ` +
+        `letters, digits and underscores, and be at most 50 characters long.`,
+    );
+}
+
+/**
+ * The pool configuration for `options`, in order of precedence: `options.connectionString`; a `pool` that sets its
+ * own `connectionString` or `host`; the `TASKHUB_POSTGRES_URL` then `DATABASE_URL` environment variables; the
+ * standard `PGHOST` / `PGPORT` / `PGUSER` / `PGPASSWORD` / `PGDATABASE` variables when any is set (read by `pg`);
+ * else {@link DEFAULT_POSTGRES_URL}.
+ */
+export function resolvePostgresConfig(
+  options: Pick<PostgresTaskHubOptions, "connectionString" | "pool">,
+  env: NodeJS.ProcessEnv = process.env,
+): pg.PoolConfig {
+  const pool = options.pool ?? {};
+  if (options.connectionString) return { ...pool, connectionString: options.connectionString };
+  if (pool.connectionString || pool.host) return pool;
+  const url = env.TASKHUB_POSTGRES_URL || env.DATABASE_URL;
+  if (url) return { ...pool, connectionString: url };
+  if (env.PGHOST || env.PGPORT || env.PGUSER || env.PGPASSWORD || env.PGDATABASE) return pool;
+  return { ...pool, connectionString: DEFAULT_POSTGRES_URL };
+}
+
+/**
+ * Creates a PostgreSQL task hub (no connection is opened until first use). Call `init()` before use to create or
+ * upgrade the hub's schema; several processes may do so at once.
+ */
+export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHub {
+  const hubName = options.hubName ?? "taskhub";
+  validateHubName(hubName);
+  const config = resolvePostgresConfig(options);
+  const pool = new pg.Pool(config);
+  // An idle pooled connection that dies (server restart) must not crash the process; the next query reconnects.
+  pool.on("error", () => undefined);
+  const origin = randomUUID();
+  const listener = new PgNoticeListener(config, notifyChannel(hubName), (o) => o === origin);
+  return new SqlTaskHub({
+    driver: new PgDriver(pool),
+    dialect: postgresDialect(hubName),
+    description: `postgres:${describeTarget(config)}#${hubName}`,
+    remoteNotices: listener,
+    origin,
+  });
+}
+
+function describeTarget(config: pg.PoolConfig): string {
+  if (config.connectionString) {
+    try {
+      const url = new URL(config.connectionString);
+      return `${url.host}${url.pathname}`;
+    } catch {
+      return "(connection string)";
+    }
+  }
+  const env = process.env;
+  return `${config.host ?? env.PGHOST ?? "localhost"}:${config.port ?? env.PGPORT ?? 5432}/${
+    config.database ?? env.PGDATABASE ?? ""
+  }`;
+}

@@ -1,0 +1,146 @@
+/**
+ * Activity work items: leasing queued activity messages, committing results into inboxes, abandoning, renewing.
+ *
+ * A leased message's `visible_at` is moved to its lease expiry, so the claim query (`visible_at <= now`, index
+ * `activity_queue_visible`) never walks over messages that are leased and alive.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { WorkItemLockLostError } from "../core/errors.js";
+import type {
+  ActivityCompletion,
+  ActivityWorkItem,
+  CompletionOutcome,
+  LockOptions,
+  NewInboxMessage,
+} from "../task-hub/task-hub.js";
+import type { SqlValue } from "./sql-driver.js";
+import { insertMessages, readStatuses, refreshReady } from "./sql-instances.js";
+import { checkDelay, checkLockOptions } from "./sql-orchestrations.js";
+import { num, optStr } from "./sql-rows.js";
+import { queryBulk, runBulk } from "./sql-statements.js";
+import type { HubContext } from "./sql-task-hub.js";
+
+const lost = (workItem: ActivityWorkItem) =>
+  new WorkItemLockLostError(`activity '${workItem.name}' (message ${workItem.id}) of instance '${workItem.instanceId}'`);
+
+/** {@inheritDoc TaskHub.lockActivityWorkItems} */
+export async function lockActivityWorkItems(ctx: HubContext, options: LockOptions): Promise<ActivityWorkItem[]> {
+  checkLockOptions(options);
+  if (options.max === 0) return [];
+  const { sql } = ctx;
+  if ((await ctx.driver.query(sql.anyReadyActivity, [Date.now()])).length === 0) return [];
+  return ctx.driver.transaction(async (tx) => {
+    const now = Date.now();
+    const rows = await tx.query(sql.claimActivities, [now, now, options.max]);
+    if (rows.length === 0) return [];
+    const lockExpiresAt = now + options.leaseMs;
+    const leases: SqlValue[][] = [];
+    const items = rows.map((row): ActivityWorkItem => {
+      const lockToken = randomUUID();
+      const id = num(row.id);
+      leases.push([id, lockToken, options.workerId, lockExpiresAt]);
+      const input = optStr(row.input);
+      return {
+        id,
+        instanceId: String(row.instance_id),
+        executionId: String(row.execution_id),
+        taskId: num(row.task_id),
+        name: String(row.name),
+        ...(input !== undefined ? { input } : {}),
+        attempt: num(row.attempt),
+        idempotencyKey: String(row.idempotency_key),
+        visibleAt: num(row.visible_at),
+        lockToken,
+        lockExpiresAt,
+        deliveryCount: num(row.delivery_count) + 1,
+      };
+    });
+    await runBulk(tx, sql.leaseActivities, leases);
+    return items;
+  });
+}
+
+/** {@inheritDoc TaskHub.completeActivityWorkItems} */
+export async function completeActivityWorkItems(
+  ctx: HubContext,
+  completions: readonly ActivityCompletion[],
+): Promise<CompletionOutcome[]> {
+  if (completions.length === 0) return [];
+  return ctx.write(async (tx, notices) => {
+    const now = Date.now();
+    // Lock the target instances first, in ID order (PostgreSQL), so concurrent batches cannot deadlock.
+    if (ctx.dialect.forUpdate !== "")
+      await readStatuses(
+        ctx,
+        tx,
+        completions.map((c) => c.workItem.instanceId),
+      );
+    const deleted = new Set(
+      (
+        await queryBulk(
+          tx,
+          ctx.sql.completeActivities,
+          completions.map((c) => [c.workItem.id, c.workItem.lockToken]),
+          [now],
+        )
+      ).map((row) => num(row.id)),
+    );
+    const outcomes: CompletionOutcome[] = [];
+    const messages: NewInboxMessage[] = [];
+    for (const { workItem, result } of completions) {
+      if (!deleted.delete(workItem.id)) {
+        outcomes.push(lost(workItem));
+        continue;
+      }
+      outcomes.push(undefined);
+      messages.push({ instanceId: workItem.instanceId, executionId: workItem.executionId, event: result, visibleAt: now });
+    }
+    if (messages.length > 0) {
+      await insertMessages(ctx, tx, now, messages);
+      await refreshReady(
+        ctx,
+        tx,
+        messages.map((m) => m.instanceId),
+      );
+      notices.push({ kind: "orchestration-work", visibleAt: now });
+    }
+    return outcomes;
+  });
+}
+
+/** {@inheritDoc TaskHub.abandonActivityWorkItem} */
+export async function abandonActivityWorkItem(
+  ctx: HubContext,
+  workItem: ActivityWorkItem,
+  delayMs: number,
+): Promise<void> {
+  checkDelay(delayMs);
+  await ctx.write(async (tx, notices) => {
+    const now = Date.now();
+    const visibleAt = now + delayMs;
+    if ((await tx.run(ctx.sql.abandonActivity, [visibleAt, workItem.id, workItem.lockToken, now])) === 0)
+      throw lost(workItem);
+    notices.push({ kind: "activity-work", visibleAt });
+  });
+}
+
+/** {@inheritDoc TaskHub.renewActivityWorkItem} */
+export async function renewActivityWorkItem(
+  ctx: HubContext,
+  workItem: ActivityWorkItem,
+  leaseMs: number,
+): Promise<number> {
+  checkLockOptions({ workerId: "", max: 1, leaseMs });
+  const now = Date.now();
+  const lockExpiresAt = now + leaseMs;
+  const changed = await ctx.driver.run(ctx.sql.renewActivity, [
+    lockExpiresAt,
+    lockExpiresAt,
+    workItem.id,
+    workItem.lockToken,
+    now,
+  ]);
+  if (changed === 0) throw lost(workItem);
+  return lockExpiresAt;
+}

@@ -1,0 +1,172 @@
+/**
+ * Instance creation and inbox writes, shared by the client API (`createInstance`, `appendInboxMessage`) and by
+ * orchestration completions (sub-orchestrations, outgoing messages).
+ * @module
+ */
+import { InstanceAlreadyExistsError, InstanceNotFoundError, InvalidArgumentError } from "../core/errors.js";
+import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
+import type { NewInboxMessage, NewInstance } from "../task-hub/task-hub.js";
+import type { SqlExecutor, SqlValue } from "./sql-driver.js";
+import { eventText, orNull } from "./sql-rows.js";
+import { queryBulk, runBulk } from "./sql-statements.js";
+import type { HubContext } from "./sql-task-hub.js";
+
+/** Current status of instance rows, by ID (`undefined`: no row). */
+export type StatusMap = Map<string, RuntimeStatus | undefined>;
+
+/** Outcome of {@link createInstances}. */
+export interface CreatedInstances {
+  /** Requests whose instance row was written (created, or replacing a finished instance). */
+  readonly created: NewInstance[];
+  /** Requests refused because the ID is held by an instance that is not finished. */
+  readonly refused: { readonly request: NewInstance; readonly status: string }[];
+}
+
+/** {@inheritDoc TaskHub.createInstance} */
+export async function createInstance(ctx: HubContext, instance: NewInstance): Promise<void> {
+  checkNewInstance(instance);
+  const instanceId = instance.event.instanceId;
+  await ctx.write(async (tx, notices) => {
+    const now = Date.now();
+    const statuses = await readStatuses(ctx, tx, [instanceId]);
+    const { refused } = await createInstances(ctx, tx, now, [instance], statuses);
+    const refusal = refused[0];
+    if (refusal) throw new InstanceAlreadyExistsError(instanceId, refusal.status);
+    const visibleAt = instance.visibleAt ?? now;
+    await insertMessages(ctx, tx, now, [{ instanceId, event: instance.event, visibleAt }]);
+    notices.push(
+      { kind: "orchestration-work", visibleAt },
+      { kind: "instance-updated", instanceId, status: "Pending" },
+    );
+  });
+}
+
+/** {@inheritDoc TaskHub.appendInboxMessage} */
+export async function appendInboxMessage(ctx: HubContext, message: NewInboxMessage): Promise<void> {
+  if (typeof message.instanceId !== "string" || typeof message.event?.type !== "string")
+    throw new InvalidArgumentError("An inbox message needs an instanceId and an event with a type.");
+  await ctx.write(async (tx, notices) => {
+    const now = Date.now();
+    const inserted = await insertMessages(ctx, tx, now, [message]);
+    // The ready_at refresh locks the row; 0 rows means the instance vanished (e.g. purged concurrently).
+    if (inserted === 0 || (await refreshReady(ctx, tx, [message.instanceId])) === 0)
+      throw new InstanceNotFoundError(message.instanceId);
+    notices.push({ kind: "orchestration-work", visibleAt: message.visibleAt ?? now });
+  });
+}
+
+/**
+ * Reads the status of the given instances, locking their rows in ID order on PostgreSQL (so concurrent writers
+ * touching several instances cannot deadlock).
+ */
+export async function readStatuses(ctx: HubContext, tx: SqlExecutor, ids: Iterable<string>): Promise<StatusMap> {
+  const sorted = [...new Set(ids)].sort();
+  const statuses: StatusMap = new Map(sorted.map((id) => [id, undefined]));
+  if (sorted.length === 0) return statuses;
+  const rows = await tx.query(ctx.sql.lockInstances, [ctx.dialect.listParam(sorted)]);
+  for (const row of rows) statuses.set(String(row.instance_id), String(row.status) as RuntimeStatus);
+  return statuses;
+}
+
+/**
+ * Creates instance rows: a new row for an unknown ID, a reset row (after deleting the old history, inbox and queued
+ * activities) for a finished instance, a refusal for an instance that is not finished. Processes requests in order and
+ * updates `statuses` (a later request for the same ID in one batch is refused). Does not write the start messages.
+ */
+export async function createInstances(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  now: number,
+  requests: readonly NewInstance[],
+  statuses: StatusMap,
+): Promise<CreatedInstances> {
+  const created: NewInstance[] = [];
+  const refused: { request: NewInstance; status: string }[] = [];
+  const replaced: string[] = [];
+  for (const request of requests) {
+    const id = request.event.instanceId;
+    const status = statuses.get(id);
+    if (status !== undefined && !isTerminalStatus(status)) {
+      refused.push({ request, status });
+      continue;
+    }
+    if (status !== undefined) replaced.push(id);
+    statuses.set(id, "Pending");
+    created.push(request);
+  }
+  if (created.length === 0) return { created, refused };
+  if (replaced.length > 0) await deleteInstanceData(ctx, tx, replaced);
+  const rows = created.map((request): SqlValue[] => {
+    const { event, visibleAt } = request;
+    return [
+      event.instanceId,
+      event.name,
+      event.executionId,
+      orNull(event.input),
+      now,
+      visibleAt !== undefined && visibleAt > now ? visibleAt : null,
+      orNull(event.parent?.instanceId),
+      orNull(event.version),
+      visibleAt ?? now,
+    ];
+  });
+  const written = new Set(
+    (await queryBulk(tx, ctx.sql.upsertInstances, rows)).map((row) => String(row.instance_id)),
+  );
+  if (written.size === created.length) return { created, refused };
+  // Another transaction created the ID between our read and our insert (PostgreSQL): refused as if we had seen it.
+  return {
+    created: created.filter((request) => written.has(request.event.instanceId)),
+    refused: [
+      ...refused,
+      ...created
+        .filter((request) => !written.has(request.event.instanceId))
+        .map((request) => ({ request, status: "Pending" })),
+    ],
+  };
+}
+
+/** Deletes the history, inbox and queued activities of the given instances. */
+export async function deleteInstanceData(ctx: HubContext, tx: SqlExecutor, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const list = [ctx.dialect.listParam(ids)];
+  await tx.run(ctx.sql.deleteInstancesHistory, list);
+  await tx.run(ctx.sql.deleteInstancesInbox, list);
+  await tx.run(ctx.sql.deleteInstancesActivities, list);
+}
+
+/**
+ * Inserts inbox messages for instances that exist (messages to unknown instances are dropped) and returns how many
+ * were inserted. The caller refreshes `ready_at` of the targets ({@link refreshReady}).
+ */
+export async function insertMessages(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  now: number,
+  messages: readonly NewInboxMessage[],
+): Promise<number> {
+  if (messages.length === 0) return 0;
+  const rows = messages.map((message): SqlValue[] => [
+    message.instanceId,
+    orNull(message.executionId),
+    eventText(message.event),
+    message.visibleAt ?? now,
+    now,
+  ]);
+  return runBulk(tx, ctx.sql.insertMessages, rows);
+}
+
+/** Recomputes `ready_at` of the given instances; returns how many rows exist. */
+export async function refreshReady(ctx: HubContext, tx: SqlExecutor, ids: Iterable<string>): Promise<number> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return 0;
+  return tx.run(ctx.sql.refreshReady, [ctx.dialect.listParam(unique)]);
+}
+
+function checkNewInstance(instance: NewInstance): void {
+  const event = instance?.event;
+  if (event?.type !== "ExecutionStarted")
+    throw new InvalidArgumentError("A new instance needs an ExecutionStarted event.");
+  if (typeof event.instanceId !== "string" || event.instanceId.length === 0)
+    throw new InvalidArgumentError("A new instance needs a non-empty instance ID.");
+}

@@ -1,0 +1,166 @@
+/**
+ * Reads (instance, history, listing, stats) and purging.
+ * @module
+ */
+import { InvalidArgumentError, TaskHubError } from "../core/errors.js";
+import type { HistoryEvent } from "../core/history-event.js";
+import { isRuntimeStatus, type RuntimeStatus } from "../core/runtime-status.js";
+import type {
+  InstanceFilter,
+  InstancePage,
+  InstanceQuery,
+  InstanceRecord,
+  TaskHubStats,
+} from "../task-hub/task-hub.js";
+import type { SqlValue } from "./sql-driver.js";
+import { deleteInstanceData } from "./sql-instances.js";
+import {
+  decodeContinuationToken,
+  encodeContinuationToken,
+  INSTANCE_COLUMNS,
+  INSTANCE_COLUMNS_WITHOUT_PAYLOADS,
+  num,
+  optNum,
+  parseEvent,
+  toInstanceRecord,
+} from "./sql-rows.js";
+import { TERMINAL_SQL } from "./sql-statements.js";
+import type { HubContext } from "./sql-task-hub.js";
+
+/** Default and largest page sizes of {@link listInstances}. */
+export const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 10_000;
+/** Root instances deleted per purge transaction (plus their finished sub-orchestrations). */
+export const PURGE_BATCH_SIZE = 500;
+
+/** {@inheritDoc TaskHub.getInstance} */
+export async function getInstance(ctx: HubContext, instanceId: string): Promise<InstanceRecord | undefined> {
+  const rows = await ctx.driver.query(ctx.sql.getInstance, [instanceId]);
+  return rows[0] ? toInstanceRecord(rows[0]) : undefined;
+}
+
+/** {@inheritDoc TaskHub.getHistory} */
+export async function getHistory(ctx: HubContext, instanceId: string): Promise<HistoryEvent[]> {
+  const rows = await ctx.driver.query(ctx.sql.getHistory, [instanceId]);
+  return rows.map((row) => {
+    try {
+      return parseEvent(row.event);
+    } catch (error) {
+      throw new TaskHubError(
+        `History event #${num(row.seq)} of instance '${instanceId}' is corrupted: ` +
+          (error instanceof Error ? error.message : String(error)),
+      );
+    }
+  });
+}
+
+/** A `WHERE` clause (with its parameters) for an {@link InstanceFilter}. */
+function filterClause(
+  ctx: HubContext,
+  filter: InstanceFilter & { readonly instanceId?: string | undefined },
+  extra: string[] = [],
+): { where: string; params: SqlValue[] } {
+  const clauses = [...extra];
+  const params: SqlValue[] = [];
+  if (filter.statuses !== undefined && filter.statuses.length > 0) {
+    for (const status of filter.statuses)
+      if (!isRuntimeStatus(status)) throw new InvalidArgumentError(`Unknown runtime status '${String(status)}'.`);
+    clauses.push(ctx.dialect.inList("status", "text"));
+    params.push(ctx.dialect.listParam([...new Set<RuntimeStatus>(filter.statuses)]));
+  }
+  for (const [key, op] of [
+    ["createdFrom", ">="],
+    ["createdTo", "<="],
+  ] as const) {
+    const value = filter[key];
+    if (value === undefined) continue;
+    if (!Number.isFinite(value)) throw new InvalidArgumentError(`${key} must be a finite number (epoch ms).`);
+    clauses.push(`created_at ${op} ?`);
+    params.push(value);
+  }
+  if (filter.instanceIdPrefix !== undefined && filter.instanceIdPrefix !== "") {
+    // No LIKE: SQLite's is case-insensitive and wildcards would need escaping. Lengths count characters in both.
+    clauses.push("substr(instance_id, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT)");
+    params.push(filter.instanceIdPrefix, filter.instanceIdPrefix);
+  }
+  if (filter.instanceId !== undefined) {
+    clauses.push("instance_id = ?");
+    params.push(filter.instanceId);
+  }
+  return { where: clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "", params };
+}
+
+/** {@inheritDoc TaskHub.listInstances} */
+export async function listInstances(ctx: HubContext, query: InstanceQuery): Promise<InstancePage> {
+  const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+    throw new InvalidArgumentError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}.`);
+  const extra: string[] = [];
+  const after: SqlValue[] = [];
+  if (query.continuationToken !== undefined) {
+    const position = decodeContinuationToken(query.continuationToken);
+    extra.push("(created_at, instance_id) > (?, ?)");
+    after.push(position.createdAt, position.instanceId);
+  }
+  const { where, params } = filterClause(ctx, query, extra);
+  const columns = query.includePayloads === false ? INSTANCE_COLUMNS_WITHOUT_PAYLOADS : INSTANCE_COLUMNS;
+  const rows = await ctx.driver.query(
+    ctx.dialect.sql(
+      `SELECT ${columns} FROM ${ctx.sql.tables.instances} ${where} ORDER BY created_at, instance_id LIMIT ?`,
+    ),
+    [...after, ...params, pageSize + 1],
+  );
+  const instances = rows.slice(0, pageSize).map(toInstanceRecord);
+  const last = instances[instances.length - 1];
+  return rows.length > pageSize && last
+    ? {
+        instances,
+        continuationToken: encodeContinuationToken({ createdAt: last.createdAt, instanceId: last.instanceId }),
+      }
+    : { instances };
+}
+
+/** {@inheritDoc TaskHub.purgeInstances} */
+export async function purgeInstances(
+  ctx: HubContext,
+  filter: InstanceFilter & { readonly instanceId?: string | undefined },
+): Promise<number> {
+  const { where, params } = filterClause(ctx, filter, [`status IN ${TERMINAL_SQL}`]);
+  const selectRoots = ctx.dialect.sql(
+    `SELECT instance_id FROM ${ctx.sql.tables.instances} ${where} ORDER BY created_at, instance_id LIMIT ?`,
+  );
+  let purged = 0;
+  for (;;) {
+    const deleted = await ctx.driver.transaction(async (tx) => {
+      const roots = (await tx.query(selectRoots, [...params, PURGE_BATCH_SIZE])).map((r) => String(r.instance_id));
+      if (roots.length === 0) return undefined;
+      const tree = (await tx.query(ctx.sql.finishedDescendants, [ctx.dialect.listParam(roots)])).map((r) =>
+        String(r.id),
+      );
+      const ids = (await tx.query(ctx.sql.deleteFinishedInstances, [ctx.dialect.listParam(tree)])).map((r) =>
+        String(r.instance_id),
+      );
+      await deleteInstanceData(ctx, tx, ids);
+      return ids.length;
+    });
+    if (deleted === undefined || deleted === 0) return purged;
+    purged += deleted;
+  }
+}
+
+/** {@inheritDoc TaskHub.getStats} */
+export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
+  const now = Date.now();
+  const byStatus: Partial<Record<RuntimeStatus, number>> = {};
+  for (const row of await ctx.driver.query(ctx.sql.countByStatus))
+    byStatus[String(row.status) as RuntimeStatus] = num(row.n);
+  const [inbox] = await ctx.driver.query(ctx.sql.inboxStats, [now]);
+  const [activity] = await ctx.driver.query(ctx.sql.activityStats, [now]);
+  const oldest = [optNum(inbox?.oldest), optNum(activity?.oldest)].filter((t): t is number => t !== undefined);
+  return {
+    instancesByStatus: byStatus,
+    inboxDepth: num(inbox?.n ?? 0),
+    activityQueueDepth: num(activity?.n ?? 0),
+    ...(oldest.length > 0 ? { oldestPendingAt: Math.min(...oldest) } : {}),
+  };
+}

@@ -1,0 +1,272 @@
+/**
+ * Every fixed SQL statement of the SQL task hubs, written once for both dialects and built once per hub (so the
+ * drivers' prepared-statement caches see stable text).
+ *
+ * ## How orchestration work is found: `instances.ready_at`
+ * Claiming work must not scan the inbox. Each instance row carries `ready_at`, the earliest time it may next be
+ * leased, kept exact by {@link Statements.refreshReady} after every change to its inbox or lease:
+ * `NULL` with an empty inbox, else `max(lock_expires_at, min(inbox.visible_at))` (without a lease, just the minimum).
+ * Taking a lease sets it to the lease expiry, so leased instances leave the claim range until their lease expires.
+ * The claim is then an index range scan `ready_at <= now ORDER BY ready_at LIMIT max` (partial index
+ * `instances_ready`). Activity messages use the same idea with `visible_at` (set to the lease expiry on lease).
+ * @module
+ */
+import type { BulkStatement, Dialect } from "./dialect.js";
+import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import { INSTANCE_COLUMNS } from "./sql-rows.js";
+
+/** SQL literal list of the statuses in which an instance is finished. */
+export const TERMINAL_SQL = "('Completed', 'Failed', 'Terminated')";
+
+/** The fixed statements of one hub (dynamic listing / purge filters are built in `sql-queries.ts`). */
+export type Statements = ReturnType<typeof buildStatements>;
+
+/** Builds the statements for `d`. */
+export function buildStatements(d: Dialect) {
+  const instances = d.table("instances");
+  const history = d.table("history");
+  const inbox = d.table("inbox");
+  const activities = d.table("activity_queue");
+  const idList = d.inList("instance_id", "text");
+  const sql = (text: string) => d.sql(text);
+
+  return {
+    tables: { instances, history, inbox, activities },
+
+    // ---- instances ----
+    getInstance: sql(`SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = ?`),
+    /** Reads (and on PostgreSQL locks, in ID order to avoid deadlocks) the instance rows a write touches. */
+    lockInstances: sql(
+      `SELECT instance_id, status, lock_token, lock_expires_at, history_length FROM ${instances}
+       WHERE ${idList} ORDER BY instance_id${d.forUpdate}`,
+    ),
+    /** Creates instances, or resets finished ones with the same ID; returns the IDs written. */
+    upsertInstances: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["name", "text"],
+        ["execution_id", "text"],
+        ["input", "text"],
+        ["created_at", "bigint"],
+        ["scheduled_start_at", "bigint"],
+        ["parent_instance_id", "text"],
+        ["version", "text"],
+        ["ready_at", "bigint"],
+      ],
+      (v) =>
+        `INSERT INTO ${instances} AS i (instance_id, name, execution_id, status, input, created_at, last_updated_at,
+           scheduled_start_at, parent_instance_id, version, history_length, ready_at)
+         SELECT v.instance_id, v.name, v.execution_id, 'Pending', v.input, v.created_at, v.created_at,
+           v.scheduled_start_at, v.parent_instance_id, v.version, 0, v.ready_at FROM ${v} WHERE true
+         ON CONFLICT (instance_id) DO UPDATE SET name = excluded.name, execution_id = excluded.execution_id,
+           status = excluded.status, input = excluded.input, output = NULL, failure = NULL, custom_status = NULL,
+           created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = NULL,
+           scheduled_start_at = excluded.scheduled_start_at, parent_instance_id = excluded.parent_instance_id,
+           version = excluded.version, history_length = 0, lock_token = NULL, locked_by = NULL,
+           lock_expires_at = NULL, ready_at = excluded.ready_at
+         WHERE i.status IN ${TERMINAL_SQL}
+         RETURNING instance_id`,
+    ),
+    /** Writes the state produced by orchestration steps and releases their leases. */
+    updateInstances: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["status", "text"],
+        ["execution_id", "text"],
+        ["name", "text"],
+        ["input", "text"],
+        ["output", "text"],
+        ["failure", "text"],
+        ["custom_status", "text"],
+        ["completed_at", "bigint"],
+        ["history_length", "integer"],
+        ["now", "bigint"],
+      ],
+      (v) =>
+        `UPDATE ${instances} AS i SET status = v.status, execution_id = v.execution_id, name = v.name,
+           input = v.input, output = v.output, failure = v.failure, custom_status = v.custom_status,
+           completed_at = v.completed_at, history_length = v.history_length, last_updated_at = v.now,
+           lock_token = NULL, locked_by = NULL, lock_expires_at = NULL
+         FROM ${v} WHERE i.instance_id = v.instance_id`,
+    ),
+    /** Recomputes `ready_at` of the listed instances from their inbox and lease (see the module documentation). */
+    refreshReady: sql(
+      `UPDATE ${instances} AS i SET ready_at = (
+         SELECT CASE WHEN MIN(b.visible_at) IS NULL THEN NULL
+                     WHEN i.lock_expires_at IS NOT NULL AND i.lock_expires_at > MIN(b.visible_at) THEN i.lock_expires_at
+                     ELSE MIN(b.visible_at) END
+         FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
+       WHERE ${d.inList("i.instance_id", "text")}`,
+    ),
+    deleteInstancesHistory: sql(`DELETE FROM ${history} WHERE ${idList}`),
+    deleteInstancesInbox: sql(`DELETE FROM ${inbox} WHERE ${idList}`),
+    deleteInstancesActivities: sql(`DELETE FROM ${activities} WHERE ${idList}`),
+    /** Deletes finished instances among the listed ones; returns the IDs deleted. */
+    deleteFinishedInstances: sql(
+      `DELETE FROM ${instances} WHERE ${idList} AND status IN ${TERMINAL_SQL} RETURNING instance_id`,
+    ),
+    /** The listed instances plus their finished sub-orchestrations, recursively. */
+    finishedDescendants: sql(
+      `WITH RECURSIVE tree(id) AS (
+         ${d.listSource("text")}
+         UNION
+         SELECT c.instance_id FROM ${instances} AS c JOIN tree AS t ON c.parent_instance_id = t.id
+         WHERE c.status IN ${TERMINAL_SQL}
+       ) SELECT id FROM tree`,
+    ),
+
+    // ---- history ----
+    getHistory: sql(`SELECT seq, event FROM ${history} WHERE instance_id = ? ORDER BY seq`),
+    insertHistory: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["seq", "integer"],
+        ["event", "text"],
+      ],
+      (v) => `INSERT INTO ${history} (instance_id, seq, event) SELECT v.instance_id, v.seq, v.event FROM ${v}`,
+    ),
+
+    // ---- inbox ----
+    /** Inserts messages for instances that exist (others are dropped). */
+    insertMessages: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["execution_id", "text"],
+        ["event", "text"],
+        ["visible_at", "bigint"],
+        ["created_at", "bigint"],
+      ],
+      (v) =>
+        `INSERT INTO ${inbox} (instance_id, execution_id, event, visible_at, created_at)
+         SELECT v.instance_id, v.execution_id, v.event, v.visible_at, v.created_at FROM ${v}
+         WHERE EXISTS (SELECT 1 FROM ${instances} AS i WHERE i.instance_id = v.instance_id)`,
+    ),
+    deleteMessages: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["id", "bigint"],
+      ],
+      (v) => `DELETE FROM ${inbox} WHERE (instance_id, id) IN (SELECT v.instance_id, v.id FROM ${v})`,
+    ),
+    delayMessages: sql(`UPDATE ${inbox} SET visible_at = ? WHERE instance_id = ? AND ${d.inList("id", "bigint")}`),
+
+    // ---- orchestration work items ----
+    anyReadyInstance: sql(
+      `SELECT instance_id FROM ${instances}
+       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) LIMIT 1`,
+    ),
+    claimInstances: sql(
+      `SELECT ${INSTANCE_COLUMNS} FROM ${instances}
+       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
+       ORDER BY ready_at LIMIT ?${d.skipLocked}`,
+    ),
+    visibleMessages: sql(
+      `SELECT id, instance_id, execution_id, event, visible_at FROM ${inbox}
+       WHERE ${idList} AND visible_at <= ? ORDER BY id`,
+    ),
+    leaseInstances: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["lock_token", "text"],
+        ["locked_by", "text"],
+        ["lock_expires_at", "bigint"],
+      ],
+      (v) =>
+        `UPDATE ${instances} AS i SET lock_token = v.lock_token, locked_by = v.locked_by,
+           lock_expires_at = v.lock_expires_at, ready_at = v.lock_expires_at
+         FROM ${v} WHERE i.instance_id = v.instance_id`,
+    ),
+    releaseInstance: sql(
+      `UPDATE ${instances} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL
+       WHERE instance_id = ? AND lock_token = ? AND lock_expires_at >= ?`,
+    ),
+
+    // ---- activities ----
+    insertActivities: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["execution_id", "text"],
+        ["task_id", "integer"],
+        ["name", "text"],
+        ["input", "text"],
+        ["attempt", "integer"],
+        ["idempotency_key", "text"],
+        ["visible_at", "bigint"],
+        ["created_at", "bigint"],
+      ],
+      (v) =>
+        `INSERT INTO ${activities}
+           (instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at, created_at)
+         SELECT v.instance_id, v.execution_id, v.task_id, v.name, v.input, v.attempt, v.idempotency_key,
+           v.visible_at, v.created_at FROM ${v}`,
+    ),
+    anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= ? LIMIT 1`),
+    claimActivities: sql(
+      `SELECT id, instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at,
+         delivery_count FROM ${activities}
+       WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
+       ORDER BY visible_at, id LIMIT ?${d.skipLocked}`,
+    ),
+    leaseActivities: d.bulk(
+      [
+        ["id", "bigint"],
+        ["lock_token", "text"],
+        ["locked_by", "text"],
+        ["lock_expires_at", "bigint"],
+      ],
+      (v) =>
+        `UPDATE ${activities} AS a SET lock_token = v.lock_token, locked_by = v.locked_by,
+           lock_expires_at = v.lock_expires_at, visible_at = v.lock_expires_at, delivery_count = a.delivery_count + 1
+         FROM ${v} WHERE a.id = v.id`,
+    ),
+    /** Deletes leased activity messages whose lease is still held; returns the IDs deleted. */
+    completeActivities: d.bulk(
+      [
+        ["id", "bigint"],
+        ["lock_token", "text"],
+      ],
+      (v) =>
+        `DELETE FROM ${activities} WHERE (id, lock_token) IN (SELECT v.id, v.lock_token FROM ${v})
+           AND lock_expires_at >= ? RETURNING id`,
+    ),
+    abandonActivity: sql(
+      `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = ?
+       WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
+    ),
+    renewActivity: sql(
+      `UPDATE ${activities} SET lock_expires_at = ?, visible_at = ?
+       WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
+    ),
+
+    // ---- stats ----
+    countByStatus: sql(`SELECT status, COUNT(*) AS n FROM ${instances} GROUP BY status`),
+    inboxStats: sql(`SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`),
+    activityStats: sql(
+      `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${activities}`,
+    ),
+  } satisfies Record<string, string | BulkStatement | Record<string, string>>;
+}
+
+/** Runs a bulk statement over `rows` and returns the number of rows changed. */
+export async function runBulk(
+  tx: SqlExecutor,
+  statement: BulkStatement,
+  rows: readonly (readonly SqlValue[])[],
+  trailing?: readonly SqlValue[],
+): Promise<number> {
+  let changed = 0;
+  for (const params of statement.bind(rows, trailing)) changed += await tx.run(statement.sql, params);
+  return changed;
+}
+
+/** Runs a bulk statement with `RETURNING` over `rows` and returns all rows it returned. */
+export async function queryBulk<R extends SqlRow = SqlRow>(
+  tx: SqlExecutor,
+  statement: BulkStatement,
+  rows: readonly (readonly SqlValue[])[],
+  trailing?: readonly SqlValue[],
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const params of statement.bind(rows, trailing)) out.push(...(await tx.query<R>(statement.sql, params)));
+  return out;
+}

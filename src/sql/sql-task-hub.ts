@@ -1,0 +1,222 @@
+/**
+ * {@link SqlTaskHub}: the one implementation of the {@link TaskHub} contract over SQL, parameterized by a
+ * {@link SqlDriver} (how to talk to the database) and a {@link Dialect} (how its SQL differs). The SQLite and
+ * PostgreSQL task hubs are this class with different drivers and dialects (see `sqlite-task-hub.ts` and
+ * `postgres-task-hub.ts`).
+ *
+ * The logic is split by concern: instances and inbox writes (`sql-instances.ts`), orchestration work items
+ * (`sql-orchestrations.ts`), activity work items (`sql-activities.ts`), reads, listing and purging
+ * (`sql-queries.ts`). All SQL text lives in `sql-statements.ts`.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type {
+  ActivityCompletion,
+  ActivityWorkItem,
+  CompletionOutcome,
+  InstanceFilter,
+  InstancePage,
+  InstanceQuery,
+  InstanceRecord,
+  LockOptions,
+  NewInboxMessage,
+  NewInstance,
+  OrchestrationCompletion,
+  OrchestrationWorkItem,
+  TaskHub,
+  TaskHubNotice,
+  TaskHubStats,
+} from "../task-hub/task-hub.js";
+import type { HistoryEvent } from "../core/history-event.js";
+import type { Dialect } from "./dialect.js";
+import { migrate } from "./migrations.js";
+import { encodeNoticePayloads, NoticeBus } from "./notice-bus.js";
+import * as activities from "./sql-activities.js";
+import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
+import * as instances from "./sql-instances.js";
+import * as orchestrations from "./sql-orchestrations.js";
+import * as queries from "./sql-queries.js";
+import { buildStatements, type Statements } from "./sql-statements.js";
+
+/** Notices from other processes (PostgreSQL LISTEN/NOTIFY). */
+export interface RemoteNoticeSource {
+  /** Starts listening, if not already; `deliver` receives notices committed by other processes. */
+  start(deliver: (notices: readonly TaskHubNotice[]) => void): void;
+  /** Resolves once the listener is connected and listening (after {@link start}). */
+  ready(): Promise<void>;
+  /** Stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How to build a {@link SqlTaskHub}. */
+export interface SqlTaskHubOptions {
+  readonly driver: SqlDriver;
+  readonly dialect: Dialect;
+  /** For logs, e.g. `sqlite:./hub.db`. */
+  readonly description: string;
+  /** In-process notice bus (shared between hub objects on one SQLite file). Default: a private one. */
+  readonly bus?: NoticeBus | undefined;
+  /** Cross-process notices, when the database offers them. */
+  readonly remoteNotices?: RemoteNoticeSource | undefined;
+  /** Called once by {@link SqlTaskHub.close} after the driver closed (releases a shared bus). */
+  readonly onClose?: (() => void) | undefined;
+  /** Tag of the notices this hub object publishes to other processes (default: a random UUID). */
+  readonly origin?: string | undefined;
+}
+
+/** What the per-concern modules need from the hub. */
+export interface HubContext {
+  readonly driver: SqlDriver;
+  readonly dialect: Dialect;
+  readonly sql: Statements;
+  /**
+   * Runs `fn` in a write transaction. Notices `fn` pushes are published inside the transaction (PostgreSQL:
+   * `pg_notify`, delivered to other processes on commit) and emitted in-process after the commit.
+   */
+  write<T>(fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>): Promise<T>;
+}
+
+/** The SQL implementation of {@link TaskHub}. */
+export class SqlTaskHub implements TaskHub {
+  readonly description: string;
+  /** The driver; exposed for backend-specific tests and tools (raw SQL must use {@link dialect}). */
+  readonly driver: SqlDriver;
+  /** The dialect; exposed with {@link driver}. */
+  readonly dialect: Dialect;
+  private readonly context: HubContext;
+  private readonly bus: NoticeBus;
+  private readonly origin: string;
+  private initializing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: SqlTaskHubOptions) {
+    this.description = options.description;
+    this.driver = options.driver;
+    this.dialect = options.dialect;
+    this.bus = options.bus ?? new NoticeBus();
+    this.origin = options.origin ?? randomUUID();
+    this.context = {
+      driver: this.driver,
+      dialect: this.dialect,
+      sql: buildStatements(this.dialect),
+      write: (fn) => this.write(fn),
+    };
+  }
+
+  init(): Promise<void> {
+    this.initializing ??= migrate(this.driver, this.dialect).then(
+      () => undefined,
+      (error: unknown) => {
+        this.initializing = undefined;
+        throw error;
+      },
+    );
+    return this.initializing;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.options.remoteNotices?.close();
+      } finally {
+        try {
+          await this.driver.close();
+        } finally {
+          this.options.onClose?.();
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  createInstance(instance: NewInstance): Promise<void> {
+    return instances.createInstance(this.context, instance);
+  }
+
+  appendInboxMessage(message: NewInboxMessage): Promise<void> {
+    return instances.appendInboxMessage(this.context, message);
+  }
+
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return queries.getInstance(this.context, instanceId);
+  }
+
+  getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    return queries.getHistory(this.context, instanceId);
+  }
+
+  listInstances(query: InstanceQuery): Promise<InstancePage> {
+    return queries.listInstances(this.context, query);
+  }
+
+  purgeInstances(filter: InstanceFilter & { readonly instanceId?: string | undefined }): Promise<number> {
+    return queries.purgeInstances(this.context, filter);
+  }
+
+  lockOrchestrationWorkItems(options: LockOptions): Promise<OrchestrationWorkItem[]> {
+    return orchestrations.lockOrchestrationWorkItems(this.context, options);
+  }
+
+  completeOrchestrationWorkItems(completions: readonly OrchestrationCompletion[]): Promise<CompletionOutcome[]> {
+    return orchestrations.completeOrchestrationWorkItems(this.context, completions);
+  }
+
+  abandonOrchestrationWorkItem(workItem: OrchestrationWorkItem, delayMs: number): Promise<void> {
+    return orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs);
+  }
+
+  lockActivityWorkItems(options: LockOptions): Promise<ActivityWorkItem[]> {
+    return activities.lockActivityWorkItems(this.context, options);
+  }
+
+  completeActivityWorkItems(completions: readonly ActivityCompletion[]): Promise<CompletionOutcome[]> {
+    return activities.completeActivityWorkItems(this.context, completions);
+  }
+
+  abandonActivityWorkItem(workItem: ActivityWorkItem, delayMs: number): Promise<void> {
+    return activities.abandonActivityWorkItem(this.context, workItem, delayMs);
+  }
+
+  renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number> {
+    return activities.renewActivityWorkItem(this.context, workItem, leaseMs);
+  }
+
+  subscribe(listener: (notice: TaskHubNotice) => void): () => void {
+    const unsubscribe = this.bus.subscribe(listener);
+    this.options.remoteNotices?.start((notices) => this.bus.emit(notices));
+    return unsubscribe;
+  }
+
+  /**
+   * Resolves once notices from other processes are being received (immediately for backends without them).
+   * Useful in tests; workers should not wait for it (they poll as a fallback).
+   */
+  async notificationsReady(): Promise<void> {
+    await this.options.remoteNotices?.ready();
+  }
+
+  getStats(): Promise<TaskHubStats> {
+    return queries.getStats(this.context);
+  }
+
+  private async write<T>(fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>): Promise<T> {
+    let notices: TaskHubNotice[] = [];
+    const result = await this.driver.transaction(async (tx) => {
+      notices = [];
+      const value = await fn(tx, notices);
+      if (notices.length > 0 && this.options.remoteNotices)
+        for (const payload of encodeNoticePayloads(this.origin, notices)) {
+          const statement = this.dialect.notify(payload);
+          if (statement) await tx.query(statement.sql, statement.params);
+        }
+      return value;
+    });
+    if (notices.length > 0) this.bus.emit(notices);
+    return result;
+  }
+
+  /** The origin tag of notices this hub object publishes (its own notifications are ignored when they come back). */
+  get noticeOrigin(): string {
+    return this.origin;
+  }
+}

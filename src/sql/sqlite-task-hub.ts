@@ -1,0 +1,70 @@
+/**
+ * The SQLite task hub: one database file (or `:memory:`) per hub, through better-sqlite3.
+ * @module
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { InvalidArgumentError } from "../core/errors.js";
+import { sqliteDialect } from "./dialect.js";
+import { acquireSharedBus, NoticeBus } from "./notice-bus.js";
+import { SqliteDriver } from "./sql-driver.js";
+import { SqlTaskHub } from "./sql-task-hub.js";
+
+/** SQLite durability levels (`PRAGMA synchronous`). */
+export type SqliteSynchronous = "off" | "normal" | "full" | "extra";
+
+/** Options of {@link sqliteTaskHub}. */
+export interface SqliteTaskHubOptions {
+  /**
+   * How hard SQLite works to make each commit durable (`PRAGMA synchronous`). The hub runs in WAL mode.
+   * - `"full"` (default): every commit is flushed to disk before it returns; survives process crashes and power loss.
+   * - `"normal"`: the WAL is flushed at checkpoints only. Survives process crashes (the database never corrupts), but
+   *   a power loss or OS crash may lose the last commits. Much faster commits; a good choice for development and for
+   *   workloads that can replay a few lost seconds.
+   * - `"extra"`: like full, also syncs the directory after deleting journals; for the paranoid.
+   * - `"off"`: no flushing at all; a power loss may corrupt the database. Tests and throwaway hubs only.
+   */
+  readonly synchronous?: SqliteSynchronous | undefined;
+  /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY (default 5000 ms). */
+  readonly busyTimeoutMs?: number | undefined;
+}
+
+const SYNCHRONOUS: readonly SqliteSynchronous[] = ["off", "normal", "full", "extra"];
+
+/**
+ * Opens (creating it and its parent directory when missing) a SQLite task hub at `path`, or an in-memory one for
+ * `":memory:"` (private to this hub object). Call `init()` before use to create or upgrade the schema.
+ *
+ * Several processes may open the same file: writes are serialized by SQLite (`BEGIN IMMEDIATE`, waiting up to
+ * `busyTimeoutMs`). Notices (`subscribe`) reach only hub objects of the same process (they share one in-process bus
+ * per file); workers in other processes find new work by polling.
+ */
+export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}): SqlTaskHub {
+  const synchronous = options.synchronous ?? "full";
+  if (!SYNCHRONOUS.includes(synchronous))
+    throw new InvalidArgumentError(`synchronous must be one of ${SYNCHRONOUS.join(", ")}, got '${synchronous}'.`);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0)
+    throw new InvalidArgumentError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}.`);
+  const memory = path === ":memory:" || path === "";
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const db = new Database(memory ? ":memory:" : path);
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    if (!memory) db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+    db.pragma("temp_store = MEMORY");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const shared = memory ? { bus: new NoticeBus(), release: () => {} } : acquireSharedBus(resolve(path));
+  return new SqlTaskHub({
+    driver: new SqliteDriver(db),
+    dialect: sqliteDialect(),
+    description: `sqlite:${memory ? ":memory:" : path}`,
+    bus: shared.bus,
+    onClose: shared.release,
+  });
+}

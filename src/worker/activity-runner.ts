@@ -1,0 +1,79 @@
+/**
+ * Runs one activity work item: finds the function, calls it with its context, renews the lease while it runs, and
+ * turns the outcome into a `TaskCompleted` / `TaskFailed` event.
+ * @module
+ */
+import type { ActivityContext } from "../app/definitions.js";
+import type { Registry } from "../app/registry.js";
+import { UnknownFunctionError, isWorkItemLockLostError } from "../core/errors.js";
+import { toFailureDetails } from "../core/failure.js";
+import { deserialize, serialize } from "../core/json.js";
+import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { ActivityCompletion, ActivityWorkItem, TaskHub } from "../task-hub/task-hub.js";
+
+/** Runs activities for a worker. */
+export class ActivityRunner {
+  constructor(
+    private readonly hub: TaskHub,
+    private readonly registry: Registry,
+    private readonly leaseMs: number,
+    private readonly signal: AbortSignal,
+    private readonly log: LogSink,
+  ) {}
+
+  /** Runs `item` to an outcome. Never throws: every failure becomes a `TaskFailed` result. */
+  async run(item: ActivityWorkItem): Promise<ActivityCompletion> {
+    const timestamp = (): string => new Date().toISOString();
+    const definition = this.registry.activities.get(item.name);
+    if (!definition) {
+      const error = new UnknownFunctionError("activity", item.name, this.registry.activities.names());
+      return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp());
+    }
+    const context: ActivityContext = {
+      instanceId: item.instanceId,
+      executionId: item.executionId,
+      name: definition.name,
+      attempt: item.attempt,
+      deliveryCount: item.deliveryCount,
+      idempotencyKey: item.idempotencyKey,
+      signal: this.signal,
+    };
+    const stopRenewing = this.keepLeased(item);
+    try {
+      const input = deserialize(item.input, `Input of activity '${item.name}'`);
+      const output = await definition.handler(input as never, context);
+      const result = serialize(output, `Output of activity '${item.name}'`);
+      return { workItem: item, result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result } };
+    } catch (error) {
+      return this.failed(item, toFailureDetails(error), timestamp());
+    } finally {
+      stopRenewing();
+    }
+  }
+
+  private failed(
+    item: ActivityWorkItem,
+    failure: ReturnType<typeof toFailureDetails>,
+    timestamp: string,
+  ): ActivityCompletion {
+    return { workItem: item, result: { type: "TaskFailed", timestamp, taskScheduledId: item.taskId, failure } };
+  }
+
+  /** Renews the lease at half its length until the returned function is called. */
+  private keepLeased(item: ActivityWorkItem): () => void {
+    let current = item;
+    const timer = setInterval(() => {
+      this.hub.renewActivityWorkItem(current, this.leaseMs).then(
+        (lockExpiresAt) => {
+          current = { ...current, lockExpiresAt };
+        },
+        (error: unknown) => {
+          if (isWorkItemLockLostError(error)) clearInterval(timer);
+          this.log.warn(`Could not renew the lease of activity '${item.name}' (${item.instanceId}#${item.taskId}): ${String(error)}`);
+        },
+      );
+    }, Math.max(50, Math.floor(this.leaseMs / 2)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}

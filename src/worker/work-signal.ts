@@ -1,0 +1,66 @@
+/**
+ * A wake-up signal for a dispatch loop: new work, a timer coming due, or the poll interval elapsing.
+ * @module
+ */
+
+/** Lets a loop sleep until it is told there is work (or a deadline passes), without losing notifications. */
+export class WorkSignal {
+  #pending = false;
+  #waiter: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+
+  /** Wakes the loop now (or makes its next `wait` return at once). */
+  notify(): void {
+    this.#pending = true;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.();
+  }
+
+  /** Wakes the loop at `time` (epoch ms); only the earliest such time is kept. */
+  notifyAt(time: number): void {
+    const delay = time - Date.now();
+    if (delay <= 0) return this.notify();
+    if (time >= this.#timerAt) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = time;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Number.POSITIVE_INFINITY;
+      this.notify();
+    }, delay + 1);
+    this.#timer.unref();
+  }
+
+  /** Clears a pending notification; call right before looking for work. */
+  reset(): void {
+    this.#pending = false;
+  }
+
+  /** Resolves on the next notification, or after `timeoutMs`. Returns true when notified. */
+  wait(timeoutMs: number): Promise<boolean> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const timeout = setTimeout(() => {
+        this.#waiter = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.#waiter = () => {
+        clearTimeout(timeout);
+        this.#pending = false;
+        resolve(true);
+      };
+    });
+  }
+
+  /** Cancels the pending timer. */
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.notify();
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The worker: takes orchestration and activity work items from a task hub, runs them with bounded concurrency, and
+ * commits their results in groups. Wakes promptly on new work (in-process notices, backend notifications, timers)
+ * and falls back to polling with back-off only when idle.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Registry } from "../app/registry.js";
+import { isWorkItemLockLostError } from "../core/errors.js";
+import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type {
+  ActivityCompletion,
+  ActivityWorkItem,
+  CompletionOutcome,
+  OrchestrationCompletion,
+  OrchestrationWorkItem,
+  TaskHub,
+} from "../task-hub/task-hub.js";
+import { ActivityRunner } from "./activity-runner.js";
+import { CommitBatcher } from "./commit-batcher.js";
+import { OrchestrationProcessor } from "./orchestration-processor.js";
+import { SessionCache } from "./session-cache.js";
+import { WorkSignal } from "./work-signal.js";
+
+/** Worker settings. */
+export interface WorkerOptions {
+  /** Shown in health output (default: host name + random suffix). */
+  readonly workerId?: string;
+  /** Most orchestration episodes in flight (default 200). */
+  readonly maxConcurrentOrchestrations?: number;
+  /** Most activities running at once (default 200). */
+  readonly maxConcurrentActivities?: number;
+  /** Lease length of work items (default 30 s); a crashed worker's work is taken over after it. */
+  readonly leaseMs?: number;
+  /** Longest sleep between polls when idle and not notified (default 1 s). */
+  readonly maxPollIntervalMs?: number;
+  /** Most orchestrator sessions kept in memory (default 2,000; 0 disables the cache). */
+  readonly maxCachedOrchestrations?: number;
+  /** Most history events kept in memory over all cached sessions (default 1,000,000). */
+  readonly maxCachedHistoryEvents?: number;
+  /** How long `stop()` waits for running work before releasing it (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /** Where the worker and `ctx.log` write (default: console). */
+  readonly logger?: LogSink;
+}
+
+const DEFAULTS = {
+  maxConcurrentOrchestrations: 200,
+  maxConcurrentActivities: 200,
+  leaseMs: 30_000,
+  maxPollIntervalMs: 1000,
+  maxCachedOrchestrations: 2000,
+  maxCachedHistoryEvents: 1_000_000,
+  shutdownTimeoutMs: 10_000,
+};
+
+/** Runs an app's orchestrations and activities against a task hub. */
+export class Worker {
+  readonly workerId: string;
+  readonly #options: typeof DEFAULTS;
+  readonly #log: LogSink;
+  readonly #cache: SessionCache;
+  readonly #processor: OrchestrationProcessor;
+  readonly #activities: ActivityRunner;
+  readonly #abort = new AbortController();
+  readonly #orchestrationSignal = new WorkSignal();
+  readonly #activitySignal = new WorkSignal();
+  readonly #orchestrationCommits: CommitBatcher<OrchestrationCompletion, CompletionOutcome>;
+  readonly #activityCommits: CommitBatcher<ActivityCompletion, CompletionOutcome>;
+  readonly #runningActivities = new Map<ActivityWorkItem, Promise<void>>();
+  readonly #runningEpisodes = new Set<Promise<void>>();
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly hub: TaskHub,
+    private readonly registry: Registry,
+    options: WorkerOptions = {},
+  ) {
+    this.#options = { ...DEFAULTS, ...definedOnly(options) };
+    this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.#log = options.logger ?? console;
+    this.#cache = new SessionCache({
+      maxSessions: this.#options.maxCachedOrchestrations,
+      maxHistoryEvents: this.#options.maxCachedHistoryEvents,
+    });
+    const sessionOptions = {
+      resolve: (name: string) => registry.orchestrations.get(name)?.handler,
+      knownNames: () => registry.orchestrations.names(),
+      logSink: this.#log,
+    };
+    this.#processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache);
+    this.#activities = new ActivityRunner(hub, registry, this.#options.leaseMs, this.#abort.signal, this.#log);
+    this.#orchestrationCommits = new CommitBatcher((c) => hub.completeOrchestrationWorkItems(c));
+    this.#activityCommits = new CommitBatcher((c) => hub.completeActivityWorkItems(c));
+  }
+
+  /** True between `start()` and `stop()`. */
+  get isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** Number of orchestrator sessions held in memory. */
+  get cachedOrchestrations(): number {
+    return this.#cache.size;
+  }
+
+  /** Starts the dispatch loops. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#unsubscribe = this.hub.subscribe((notice) => {
+      if (notice.kind === "orchestration-work") this.#wake(this.#orchestrationSignal, notice.visibleAt);
+      else if (notice.kind === "activity-work") this.#wake(this.#activitySignal, notice.visibleAt);
+    });
+    this.#loops = [this.#orchestrationLoop(), this.#activityLoop()];
+  }
+
+  /**
+   * Stops taking work, lets in-flight episodes and activities finish (up to `shutdownTimeoutMs`), then releases
+   * what is still running so another worker can take it over at once.
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#unsubscribe?.();
+    this.#orchestrationSignal.dispose();
+    this.#activitySignal.dispose();
+    await Promise.all(this.#loops);
+    const deadline = delay(this.#options.shutdownTimeoutMs);
+    const everything = Promise.all([...this.#runningEpisodes, ...this.#runningActivities.values()]);
+    const finished = await Promise.race([everything.then(() => true), deadline.promise.then(() => false)]);
+    deadline.cancel();
+    if (!finished) {
+      this.#abort.abort(new Error("The worker is shutting down."));
+      await Promise.all(
+        [...this.#runningActivities.keys()].map((item) =>
+          this.hub.abandonActivityWorkItem(item, 0).catch(() => undefined),
+        ),
+      );
+    }
+    await this.#orchestrationCommits.drain();
+    await this.#activityCommits.drain();
+    this.#cache.clear();
+  }
+
+  #wake(signal: WorkSignal, visibleAt: number | undefined): void {
+    if (visibleAt !== undefined && visibleAt > Date.now()) signal.notifyAt(visibleAt);
+    else signal.notify();
+  }
+
+  async #orchestrationLoop(): Promise<void> {
+    await this.#loop(this.#orchestrationSignal, this.#runningEpisodes, this.#options.maxConcurrentOrchestrations, (max) =>
+      this.hub
+        .lockOrchestrationWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
+        .then((items) => items.map((item) => () => this.#runEpisode(item))),
+    );
+  }
+
+  async #activityLoop(): Promise<void> {
+    const running = this.#runningActivities;
+    const slots = { get size() { return running.size; } };
+    await this.#loop(this.#activitySignal, slots, this.#options.maxConcurrentActivities, (max) =>
+      this.hub
+        .lockActivityWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
+        .then((items) => items.map((item) => () => this.#runActivity(item))),
+    );
+  }
+
+  /** The shared dispatch loop: take up to the free slots, start them, sleep when there is nothing. */
+  async #loop(
+    signal: WorkSignal,
+    inFlight: { readonly size: number },
+    limit: number,
+    take: (max: number) => Promise<(() => void)[]>,
+  ): Promise<void> {
+    let idleDelay = 10;
+    while (this.#running) {
+      const free = limit - inFlight.size;
+      if (free <= 0) {
+        await signal.wait(50);
+        continue;
+      }
+      signal.reset();
+      let starts: (() => void)[];
+      try {
+        starts = await take(Math.min(free, 100));
+      } catch (error) {
+        this.#log.error(`Worker ${this.workerId}: taking work failed, retrying in ${idleDelay} ms: ${String(error)}`);
+        await delay(idleDelay).promise;
+        idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
+        continue;
+      }
+      if (starts.length === 0) {
+        if (await signal.wait(idleDelay)) idleDelay = 10;
+        else idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
+        continue;
+      }
+      idleDelay = 10;
+      for (const begin of starts) begin();
+    }
+  }
+
+  #runEpisode(item: OrchestrationWorkItem): void {
+    const done = this.#episode(item).finally(() => {
+      this.#runningEpisodes.delete(done);
+      this.#orchestrationSignal.notify();
+    });
+    this.#runningEpisodes.add(done);
+  }
+
+  async #episode(item: OrchestrationWorkItem): Promise<void> {
+    try {
+      const processed = await this.#processor.process(item);
+      if (processed.kind === "defer") {
+        await this.hub.abandonOrchestrationWorkItem(item, processed.delayMs);
+        this.#orchestrationSignal.notifyAt(Date.now() + processed.delayMs);
+        return;
+      }
+      const outcome = await this.#orchestrationCommits.submit(processed.completion);
+      if (outcome) throw outcome;
+      if (processed.session) this.#cache.put(item.instanceId, processed.session);
+    } catch (error) {
+      this.#cache.take(item.instanceId);
+      if (isWorkItemLockLostError(error)) {
+        this.#log.warn(`Worker ${this.workerId}: ${error.message} (instance '${item.instanceId}')`);
+        return;
+      }
+      this.#log.error(`Worker ${this.workerId}: orchestration '${item.instanceId}' step failed, will retry: ${String(error)}`);
+      await this.hub.abandonOrchestrationWorkItem(item, 1000).catch(() => undefined);
+    }
+  }
+
+  #runActivity(item: ActivityWorkItem): void {
+    const done = this.#activity(item).finally(() => {
+      this.#runningActivities.delete(item);
+      this.#activitySignal.notify();
+    });
+    this.#runningActivities.set(item, done);
+  }
+
+  async #activity(item: ActivityWorkItem): Promise<void> {
+    const completion = await this.#activities.run(item);
+    if (this.#abort.signal.aborted) return; // released at shutdown; another worker redoes it
+    try {
+      const outcome = await this.#activityCommits.submit(completion);
+      if (outcome) this.#log.warn(`Worker ${this.workerId}: ${outcome.message}`);
+    } catch (error) {
+      this.#log.error(`Worker ${this.workerId}: committing activity '${item.name}' failed: ${String(error)}`);
+      await this.hub.abandonActivityWorkItem(item, 1000).catch(() => undefined);
+    }
+  }
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
