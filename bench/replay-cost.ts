@@ -12,7 +12,14 @@ function sequentialHistory(events: number): { history: HistoryEvent[]; steps: nu
   const t = (i: number): string => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
   const history: HistoryEvent[] = [
     { type: "OrchestratorStarted", timestamp: t(0) },
-    { type: "ExecutionStarted", timestamp: t(0), name: "Loop", instanceId: "bench", executionId: "e1", input: `${steps}` },
+    {
+      type: "ExecutionStarted",
+      timestamp: t(0),
+      name: "Loop",
+      instanceId: "bench",
+      executionId: "e1",
+      input: `${steps}`,
+    },
   ];
   for (let i = 0; i < steps; i++) {
     if (i > 0) {
@@ -47,7 +54,7 @@ export async function measureReplay(sizes: readonly number[]): Promise<Record<st
     out[String(size)] = {
       events: history.length,
       totalMs: Math.round(best * 100) / 100,
-      microsecondsPerEvent: Math.round((best * 1000) / history.length * 100) / 100,
+      microsecondsPerEvent: Math.round(((best * 1000) / history.length) * 100) / 100,
     };
   }
   return out;

@@ -18,7 +18,10 @@ import { measureReplay } from "./replay-cost.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 
 interface HubConfig {
   readonly name: string;
@@ -132,7 +135,12 @@ try {
 }
 console.log(
   JSON.stringify(
-    { node: process.version, cpus: (await import("node:os")).cpus().length, date: new Date().toISOString(), results },
+    {
+      node: process.version,
+      cpus: (await import("node:os")).cpus().length,
+      date: new Date().toISOString(),
+      results,
+    },
     null,
     2,
   ),

@@ -17,16 +17,24 @@ const charged = new Set<string>(); // stands in for the payment provider's own i
 
 const chargeCreditCard = app.activity("ChargeCreditCard", async (order: Order, ctx) => {
   if (order.amount <= 0) throw new NonRetryableError(`Order ${order.orderId} has a non-positive amount.`);
-  if (charged.has(ctx.idempotencyKey)) console.log(`  [activity] card already charged for ${ctx.idempotencyKey}`);
+  if (charged.has(ctx.idempotencyKey))
+    console.log(`  [activity] card already charged for ${ctx.idempotencyKey}`);
   charged.add(ctx.idempotencyKey);
-  console.log(`  [activity] charging ${order.customer} ${order.amount.toFixed(2)} EUR (attempt ${ctx.attempt})`);
+  console.log(
+    `  [activity] charging ${order.customer} ${order.amount.toFixed(2)} EUR (attempt ${ctx.attempt})`,
+  );
   return `tx-${order.orderId}`;
 });
 
-const sendToWarehouse = app.activity("SendToWarehouse", async (input: { order: Order; transactionId: string }) => {
-  console.log(`  [activity] warehouse: ship ${input.order.items.join(", ")} (payment ${input.transactionId})`);
-  return `shipment-${input.order.orderId}`;
-});
+const sendToWarehouse = app.activity(
+  "SendToWarehouse",
+  async (input: { order: Order; transactionId: string }) => {
+    console.log(
+      `  [activity] warehouse: ship ${input.order.items.join(", ")} (payment ${input.transactionId})`,
+    );
+    return `shipment-${input.order.orderId}`;
+  },
+);
 
 const sendConfirmationEmail = app.activity(
   "SendConfirmationEmail",
@@ -37,7 +45,11 @@ const sendConfirmationEmail = app.activity(
 );
 
 const processOrder = app.orchestration("ProcessOrder", async (ctx, order: Order) => {
-  const retry = new RetryPolicy({ firstRetryIntervalMs: 1000, maxNumberOfAttempts: 3, backoffCoefficient: 2 });
+  const retry = new RetryPolicy({
+    firstRetryIntervalMs: 1000,
+    maxNumberOfAttempts: 3,
+    backoffCoefficient: 2,
+  });
   ctx.log.info(`processing order ${order.orderId}`);
   const transactionId = await ctx.callActivity(chargeCreditCard, order, { retry });
   ctx.setCustomStatus({ step: "charged", transactionId });

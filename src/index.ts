@@ -34,7 +34,13 @@ export {
   isRuntimeStatus,
   type RuntimeStatus,
 } from "./core/runtime-status.js";
-export { DurableTask, TimerTask, WhenAnyTask, type TaskState, type Winner } from "./orchestration/durable-task.js";
+export {
+  DurableTask,
+  TimerTask,
+  WhenAnyTask,
+  type TaskState,
+  type Winner,
+} from "./orchestration/durable-task.js";
 export type {
   CallActivityOptions,
   CallSubOrchestratorOptions,

@@ -49,7 +49,11 @@ export interface OrchestrationDefinition<I = unknown, O = unknown> {
 
 /** Input type of an activity or orchestration definition. */
 export type InputOf<D> =
-  D extends ActivityDefinition<infer I, unknown> ? I : D extends OrchestrationDefinition<infer I, unknown> ? I : never;
+  D extends ActivityDefinition<infer I, unknown>
+    ? I
+    : D extends OrchestrationDefinition<infer I, unknown>
+      ? I
+      : never;
 
 /** Output type of an activity or orchestration definition (promises unwrapped). */
 export type OutputOf<D> =

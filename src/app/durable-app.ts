@@ -4,6 +4,20 @@
  * @module
  */
 import { DurableClient } from "../client/durable-client.js";
+import {
+  createHttpTrigger,
+  type HttpHandler,
+  type HttpTriggerDefinition,
+  type HttpTriggerOptions,
+} from "../http/http-trigger.js";
+import { registerScheduleFunctions } from "../schedules/schedule-orchestration.js";
+import { startSchedules } from "../schedules/start-schedules.js";
+import {
+  createTimerTrigger,
+  type TimerDefinition,
+  type TimerHandler,
+  type TimerTriggerOptions,
+} from "../schedules/timer-trigger.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
 import { Worker, type WorkerOptions } from "../worker/worker.js";
 import type {
@@ -61,6 +75,24 @@ export class DurableApp {
     return definition;
   }
 
+  /**
+   * Registers an HTTP trigger, served under `/api/{route}` by `taskhub start`. The handler gets a standard `Request`
+   * and `{ params, client, principal }`, and returns a `Response` or a value sent as JSON.
+   */
+  http(name: string, options: HttpTriggerOptions, handler: HttpHandler): HttpTriggerDefinition {
+    return this.registry.httpTriggers.add(createHttpTrigger(name, options, handler));
+  }
+
+  /**
+   * Registers a timer trigger on a six-field cron schedule (`0 0 2 * * MON`). It fires once per occurrence across
+   * every host sharing the task hub; a missed occurrence fires once after downtime.
+   */
+  timer(name: string, options: TimerTriggerOptions, handler: TimerHandler): TimerDefinition {
+    const definition = this.registry.timers.add(createTimerTrigger(name, options, handler));
+    registerScheduleFunctions(this.registry);
+    return definition;
+  }
+
   /** A client for `taskHub` that checks orchestration names against this app. */
   createClient(taskHub: TaskHub): DurableClient {
     return new DurableClient(taskHub, this.registry);
@@ -73,6 +105,14 @@ export class DurableApp {
     const worker = new Worker(taskHub, this.registry, workerOptions);
     if (runWorker) worker.start();
     const client = this.createClient(taskHub);
+    if (runWorker)
+      await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(
+        async (error: unknown) => {
+          await worker.stop();
+          await taskHub.close();
+          throw error;
+        },
+      );
     let stopped: Promise<void> | undefined;
     return {
       taskHub,

@@ -4,6 +4,8 @@
  * @module
  */
 import { InvalidArgumentError } from "../core/errors.js";
+import type { HttpTriggerDefinition } from "../http/http-trigger.js";
+import type { TimerDefinition } from "../schedules/timer-trigger.js";
 import type { ActivityDefinition, OrchestrationDefinition } from "./definitions.js";
 
 /** A name → definition table for one kind of function. */
@@ -17,7 +19,8 @@ export class FunctionTable<D extends { readonly name: string }> {
     validateFunctionName(definition.name, this.kind);
     const key = definition.name.toLowerCase();
     const existing = this.#byKey.get(key);
-    if (existing) throw new InvalidArgumentError(`An ${this.kind} named '${existing.name}' is already registered.`);
+    if (existing)
+      throw new InvalidArgumentError(`An ${this.kind} named '${existing.name}' is already registered.`);
     this.#byKey.set(key, definition);
     return definition;
   }
@@ -37,14 +40,21 @@ export class FunctionTable<D extends { readonly name: string }> {
 export class Registry {
   readonly orchestrations = new FunctionTable<OrchestrationDefinition>("orchestration");
   readonly activities = new FunctionTable<ActivityDefinition>("activity");
+  /** HTTP triggers (`app.http`). */
+  readonly httpTriggers = new FunctionTable<HttpTriggerDefinition>("HTTP trigger");
+  /** Timer triggers (`app.timer`). */
+  readonly timers = new FunctionTable<TimerDefinition>("timer trigger");
 }
 
 /** Throws {@link InvalidArgumentError} unless `name` is a usable function name. */
 export function validateFunctionName(name: unknown, kind: string): asserts name is string {
   if (typeof name !== "string" || name.trim().length === 0)
     throw new InvalidArgumentError(`An ${kind} name must be a non-empty string.`);
-  if (name.length > 256) throw new InvalidArgumentError(`The ${kind} name '${name.slice(0, 40)}…' is too long.`);
+  if (name.length > 256)
+    throw new InvalidArgumentError(`The ${kind} name '${name.slice(0, 40)}…' is too long.`);
   // eslint-disable-next-line no-control-regex
   if (/[/\\?#@\u0000-\u001f]/.test(name))
-    throw new InvalidArgumentError(`The ${kind} name ${JSON.stringify(name)} contains a character that is not allowed.`);
+    throw new InvalidArgumentError(
+      `The ${kind} name ${JSON.stringify(name)} contains a character that is not allowed.`,
+    );
 }

@@ -16,7 +16,7 @@ import {
 import type { HistoryEvent } from "../core/history-event.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
-import { isTerminalStatus } from "../core/runtime-status.js";
+import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
 import { toOrchestrationStatus, type OrchestrationStatus } from "./orchestration-status.js";
 
@@ -46,6 +46,43 @@ export interface WaitOptions {
   readonly timeoutMs?: number;
 }
 
+/** Filters and paging of `listInstances`, named as Durable Functions names them. */
+export interface ListInstancesOptions {
+  readonly runtimeStatus?: readonly RuntimeStatus[];
+  /** Inclusive lower bound on creation time. */
+  readonly createdTimeFrom?: Date;
+  /** Inclusive upper bound on creation time. */
+  readonly createdTimeTo?: Date;
+  readonly instanceIdPrefix?: string;
+  /** Page size (default 100). */
+  readonly pageSize?: number;
+  /** Token from the previous page. */
+  readonly continuationToken?: string;
+  /** Include inputs (default true). */
+  readonly showInput?: boolean;
+}
+
+/** One page of `listInstances`. */
+export interface InstancesPage {
+  readonly instances: OrchestrationStatus[];
+  /** Present when another page may follow. */
+  readonly continuationToken?: string | undefined;
+}
+
+/** Filter of `purgeInstanceHistoryBy`. */
+export interface PurgeFilter {
+  readonly createdTimeFrom: Date;
+  /** Default: now. */
+  readonly createdTimeTo?: Date;
+  /** Default: every finished status. Active statuses are never purged. */
+  readonly runtimeStatus?: readonly RuntimeStatus[];
+}
+
+/** The result of a purge. */
+export interface PurgeResult {
+  readonly instancesDeleted: number;
+}
+
 /** Starts and manages orchestration instances in a task hub. */
 export class DurableClient {
   constructor(
@@ -57,7 +94,10 @@ export class DurableClient {
    * Starts an orchestration and returns its instance ID. Starting an ID whose instance is still Pending, Running or
    * Suspended fails with `InstanceAlreadyExistsError`; a finished one is replaced.
    */
-  async startNew<I, O>(orchestration: OrchestrationDefinition<I, O>, options?: StartOptions<I>): Promise<string>;
+  async startNew<I, O>(
+    orchestration: OrchestrationDefinition<I, O>,
+    options?: StartOptions<I>,
+  ): Promise<string>;
   /** Starts an orchestration by name. */
   async startNew(name: string, options?: StartOptions<unknown>): Promise<string>;
   async startNew(
@@ -89,7 +129,10 @@ export class DurableClient {
   }
 
   /** The instance's status, or `undefined` when no instance has that ID. */
-  async getStatus(instanceId: string, options: GetStatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+  async getStatus(
+    instanceId: string,
+    options: GetStatusOptions = {},
+  ): Promise<OrchestrationStatus | undefined> {
     validateInstanceId(instanceId);
     const record = await this.taskHub.getInstance(instanceId);
     if (!record) return undefined;
@@ -178,8 +221,115 @@ export class DurableClient {
     });
   }
 
+  /** Lists instances matching the filters, one page at a time. */
+  async listInstances(options: ListInstancesOptions = {}): Promise<InstancesPage> {
+    const pageSize = options.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+      throw new InvalidArgumentError(`pageSize must be an integer from 1 to 1000, got ${pageSize}.`);
+    const page = await this.taskHub.listInstances({
+      statuses: options.runtimeStatus,
+      createdFrom: options.createdTimeFrom?.getTime(),
+      createdTo: options.createdTimeTo?.getTime(),
+      instanceIdPrefix: options.instanceIdPrefix,
+      pageSize,
+      continuationToken: options.continuationToken,
+      includePayloads: true,
+    });
+    const showInput = options.showInput ?? true;
+    return {
+      instances: page.instances.map((record) => toOrchestrationStatus(record, { showInput })),
+      continuationToken: page.continuationToken,
+    };
+  }
+
+  /**
+   * Deletes a finished instance with its history (and its sub-orchestrations).
+   * @throws InstanceStateError when the instance is still Pending, Running or Suspended.
+   */
+  async purgeInstanceHistory(instanceId: string): Promise<PurgeResult> {
+    validateInstanceId(instanceId);
+    const record = await this.taskHub.getInstance(instanceId);
+    if (!record) return { instancesDeleted: 0 };
+    if (!isTerminalStatus(record.status))
+      throw new InstanceStateError(
+        instanceId,
+        record.status,
+        `Cannot purge orchestration '${instanceId}': it is ${record.status}. Terminate it first.`,
+      );
+    return { instancesDeleted: await this.taskHub.purgeInstances({ instanceId }) };
+  }
+
+  /** Deletes finished instances created in a time range (optionally only some statuses), in bounded batches. */
+  async purgeInstanceHistoryBy(filter: PurgeFilter): Promise<PurgeResult> {
+    const from = filter.createdTimeFrom?.getTime();
+    if (from === undefined || !Number.isFinite(from))
+      throw new InvalidArgumentError("purgeInstanceHistoryBy needs a valid createdTimeFrom.");
+    const statuses = (filter.runtimeStatus ?? ["Completed", "Failed", "Terminated"]).filter(isTerminalStatus);
+    if (statuses.length === 0) return { instancesDeleted: 0 };
+    const deleted = await this.taskHub.purgeInstances({
+      createdFrom: from,
+      createdTo: filter.createdTimeTo?.getTime() ?? Date.now(),
+      statuses,
+    });
+    return { instancesDeleted: deleted };
+  }
+
+  /**
+   * Runs a Failed instance again from where it failed: failed activities and sub-orchestrations are re-executed,
+   * every successful result is reused from history.
+   * @throws InstanceNotFoundError; InstanceStateError when the instance is not Failed.
+   */
+  async rewind(instanceId: string, reason?: string): Promise<void> {
+    validateInstanceId(instanceId);
+    const record = await this.taskHub.getInstance(instanceId);
+    if (!record) throw new InstanceNotFoundError(instanceId);
+    if (record.status !== "Failed")
+      throw new InstanceStateError(
+        instanceId,
+        record.status,
+        `Cannot rewind orchestration '${instanceId}': only Failed instances can be rewound; it is ${record.status}.`,
+      );
+    await this.taskHub.appendInboxMessage({
+      instanceId,
+      event: { type: "ExecutionRewound", timestamp: new Date().toISOString(), reason },
+    });
+  }
+
+  /**
+   * Starts the instance again with its original input, under a new ID (default) or the same one (which must have
+   * finished). Returns the ID of the new instance.
+   */
+  async restart(
+    instanceId: string,
+    options: { readonly restartWithNewInstanceId?: boolean } = {},
+  ): Promise<string> {
+    validateInstanceId(instanceId);
+    const record = await this.taskHub.getInstance(instanceId);
+    if (!record) throw new InstanceNotFoundError(instanceId);
+    const history = await this.taskHub.getHistory(instanceId);
+    const started = history.find((e) => e.type === "ExecutionStarted");
+    const newId = options.restartWithNewInstanceId === false ? instanceId : newInstanceId();
+    const timestamp = new Date().toISOString();
+    await this.taskHub.createInstance({
+      event: {
+        type: "ExecutionStarted",
+        timestamp,
+        name: record.name,
+        instanceId: newId,
+        executionId: randomUUID(),
+        input: started?.type === "ExecutionStarted" ? started.input : record.input,
+        version: record.version,
+      },
+    });
+    return newId;
+  }
+
   /** Appends a control event after checking that the instance exists and has not finished. */
-  protected async sendControl(instanceId: string, verb: string, event: HistoryEvent): Promise<InstanceRecord> {
+  protected async sendControl(
+    instanceId: string,
+    verb: string,
+    event: HistoryEvent,
+  ): Promise<InstanceRecord> {
     validateInstanceId(instanceId);
     const record = await this.taskHub.getInstance(instanceId);
     if (!record) throw new InstanceNotFoundError(instanceId);
@@ -199,7 +349,8 @@ export class DurableClient {
       throw new InvalidArgumentError("startNew needs an orchestration definition or a non-empty name.");
     if (!this.registry) return name;
     const definition = this.registry.orchestrations.get(name);
-    if (!definition) throw new UnknownFunctionError("orchestrator", name, this.registry.orchestrations.names());
+    if (!definition)
+      throw new UnknownFunctionError("orchestrator", name, this.registry.orchestrations.names());
     return definition.name;
   }
 }

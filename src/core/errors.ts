@@ -47,7 +47,9 @@ export class InstanceStateError extends DurableError {
 /** A worker tried to complete or renew a work item whose lease it no longer holds. Nothing was written. */
 export class WorkItemLockLostError extends DurableError {
   constructor(readonly what: string) {
-    super(`The lock on ${what} was lost (its lease expired and another worker may own it); the result was discarded.`);
+    super(
+      `The lock on ${what} was lost (its lease expired and another worker may own it); the result was discarded.`,
+    );
   }
 }
 
@@ -114,7 +116,8 @@ function hasName(error: unknown, name: string): boolean {
 export const isWorkItemLockLostError = (error: unknown): error is WorkItemLockLostError =>
   hasName(error, "WorkItemLockLostError");
 /** True when `error` is a {@link TaskFailedError}. */
-export const isTaskFailedError = (error: unknown): error is TaskFailedError => hasName(error, "TaskFailedError");
+export const isTaskFailedError = (error: unknown): error is TaskFailedError =>
+  hasName(error, "TaskFailedError");
 /** True when `error` is an {@link InstanceNotFoundError}. */
 export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFoundError =>
   hasName(error, "InstanceNotFoundError");

@@ -37,7 +37,7 @@ export function toFailureDetails(error: unknown, depth = 0): FailureDetails {
   }
   let message: string;
   try {
-    message = typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+    message = typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
   } catch {
     message = String(error);
   }

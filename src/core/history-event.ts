@@ -93,6 +93,10 @@ export interface TaskScheduled extends EventBase {
   readonly eventId: number;
   readonly name: string;
   readonly input?: string | undefined;
+  /** Retry attempt, present from the second attempt on. */
+  readonly attempt?: number | undefined;
+  /** `eventId` of the call's first attempt, present from the second attempt on. */
+  readonly firstAttemptId?: number | undefined;
 }
 
 /** An activity returned. */

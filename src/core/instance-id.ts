@@ -16,7 +16,8 @@ const FORBIDDEN = /[/\\?#\u0000-\u001f\u007f-\u009f]/;
  * 256 characters, starting with `@` (reserved for entities), or containing `/ \ ? #` or control characters.
  */
 export function validateInstanceId(id: unknown): asserts id is string {
-  if (typeof id !== "string") throw new InvalidArgumentError(`Instance ID must be a string, got ${typeof id}.`);
+  if (typeof id !== "string")
+    throw new InvalidArgumentError(`Instance ID must be a string, got ${typeof id}.`);
   if (id.length === 0) throw new InvalidArgumentError("Instance ID must not be empty.");
   if (id.trim().length === 0) throw new InvalidArgumentError("Instance ID must not be only white space.");
   if (id.length > MAX_INSTANCE_ID_LENGTH)

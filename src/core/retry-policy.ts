@@ -41,12 +41,15 @@ export class RetryPolicy {
     if (!(firstRetryIntervalMs > 0))
       throw new InvalidArgumentError(`firstRetryIntervalMs must be > 0, got ${firstRetryIntervalMs}.`);
     if (!Number.isInteger(maxNumberOfAttempts) || maxNumberOfAttempts < 1)
-      throw new InvalidArgumentError(`maxNumberOfAttempts must be an integer >= 1, got ${maxNumberOfAttempts}.`);
+      throw new InvalidArgumentError(
+        `maxNumberOfAttempts must be an integer >= 1, got ${maxNumberOfAttempts}.`,
+      );
     if (!(backoffCoefficient >= 1))
       throw new InvalidArgumentError(`backoffCoefficient must be >= 1, got ${backoffCoefficient}.`);
     if (!(maxRetryIntervalMs > 0))
       throw new InvalidArgumentError(`maxRetryIntervalMs must be > 0, got ${maxRetryIntervalMs}.`);
-    if (!(retryTimeoutMs > 0)) throw new InvalidArgumentError(`retryTimeoutMs must be > 0, got ${retryTimeoutMs}.`);
+    if (!(retryTimeoutMs > 0))
+      throw new InvalidArgumentError(`retryTimeoutMs must be > 0, got ${retryTimeoutMs}.`);
     this.firstRetryIntervalMs = firstRetryIntervalMs;
     this.maxNumberOfAttempts = maxNumberOfAttempts;
     this.backoffCoefficient = backoffCoefficient;

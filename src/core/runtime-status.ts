@@ -21,7 +21,12 @@ export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
 
 /** Statuses in which an instance still runs (or will run): starting the same ID again is refused. */
-export const ACTIVE_STATUSES: readonly RuntimeStatus[] = ["Pending", "Running", "Suspended", "ContinuedAsNew"];
+export const ACTIVE_STATUSES: readonly RuntimeStatus[] = [
+  "Pending",
+  "Running",
+  "Suspended",
+  "ContinuedAsNew",
+];
 
 /** True when the status is one of {@link TERMINAL_STATUSES}. */
 export function isTerminalStatus(status: RuntimeStatus): boolean {

@@ -44,10 +44,7 @@ export interface SendEventAction {
 
 /** A scheduling action (one that is recorded in history under its `id`). */
 export type OrchestratorAction =
-  | ScheduleTaskAction
-  | CreateSubOrchestrationAction
-  | CreateTimerAction
-  | SendEventAction;
+  ScheduleTaskAction | CreateSubOrchestrationAction | CreateTimerAction | SendEventAction;
 
 /** Human description of an action, for non-determinism messages. */
 export function describeAction(action: OrchestratorAction): string {

@@ -54,7 +54,14 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
   for (const action of result.actions) {
     switch (action.type) {
       case "ScheduleTask":
-        history.push({ type: "TaskScheduled", timestamp, eventId: action.id, name: action.name, input: action.input });
+        history.push({
+          type: "TaskScheduled",
+          timestamp,
+          eventId: action.id,
+          name: action.name,
+          input: action.input,
+          ...(action.attempt > 1 ? { attempt: action.attempt, firstAttemptId: action.firstAttemptId } : {}),
+        });
         activities.push({
           instanceId,
           executionId,
@@ -151,7 +158,8 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
     else output = serialize(outcome.reason ?? "", "Termination reason");
     history.push({ type: "ExecutionCompleted", timestamp, status: outcome.status, result: output, failure });
     instance = { ...base, status: outcome.status, output, failure, completedAt: episode.now };
-    if (episode.parent) messages.push(resultForParent(episode.parent, timestamp, outcome.status, output, failure));
+    if (episode.parent)
+      messages.push(resultForParent(episode.parent, timestamp, outcome.status, output, failure));
   }
   if (!(outcome?.status === "ContinuedAsNew")) history.push({ type: "OrchestratorCompleted", timestamp });
   return { replaceHistory, newHistory: history, instance, activities, messages, newInstances };
@@ -172,7 +180,10 @@ function resultForParent(
           type: "SubOrchestrationInstanceFailed",
           timestamp,
           taskScheduledId,
-          failure: failure ?? { errorType: "OrchestrationTerminated", message: `The sub-orchestration was terminated: ${output ?? ""}` },
+          failure: failure ?? {
+            errorType: "OrchestrationTerminated",
+            message: `The sub-orchestration was terminated: ${output ?? ""}`,
+          },
         };
   return { instanceId: parent.instanceId, executionId: parent.executionId, event };
 }

@@ -37,7 +37,11 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     private readonly session: OrchestrationSession,
     sink: LogSink,
   ) {
-    this.log = createReplaySafeLogger(sink, () => session.replaying, () => `${session.name}(${session.instanceId})`);
+    this.log = createReplaySafeLogger(
+      sink,
+      () => session.replaying,
+      () => `${session.name}(${session.instanceId})`,
+    );
   }
 
   get instanceId(): string {
@@ -88,12 +92,14 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     const text = serialize(input, `Input of sub-orchestration '${name}'`);
     if (options?.instanceId !== undefined) validateInstanceId(options.instanceId);
     let childId = options?.instanceId;
-    const attempt = (): DurableTask<unknown> => {
+    const attempt = (n: number): DurableTask<unknown> => {
       const task = new DurableTask<unknown>(`sub-orchestration '${name}'`);
       this.session.schedule(
         (id) => {
           childId ??= `${this.session.instanceId}:${id.toString(16).padStart(4, "0")}`;
-          return { type: "CreateSubOrchestration", id, name, instanceId: childId, input: text };
+          // Each retry is a new child instance, as documented on CallSubOrchestratorOptions.retry.
+          const instanceId = n === 1 ? childId : `${childId}-attempt-${n}`;
+          return { type: "CreateSubOrchestration", id, name, instanceId, input: text };
         },
         "subOrchestration",
         task,
@@ -106,7 +112,9 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   createTimer(fireAt: Date | number): TimerTask {
     const time = typeof fireAt === "number" ? fireAt : fireAt instanceof Date ? fireAt.getTime() : Number.NaN;
     if (!Number.isFinite(time))
-      throw new InvalidArgumentError(`createTimer needs a valid Date or epoch milliseconds, got ${String(fireAt)}.`);
+      throw new InvalidArgumentError(
+        `createTimer needs a valid Date or epoch milliseconds, got ${String(fireAt)}.`,
+      );
     const due = new Date(time);
     let timerId = -1;
     const task = new TimerTask(`timer ${due.toISOString()}`, due, () => this.session.cancelTimer(timerId));

@@ -7,9 +7,19 @@
  * @module
  */
 import type { OrchestratorHandler } from "../app/definitions.js";
-import { NonDeterminismError, OrchestratorMisuseError, TaskFailedError, UnknownFunctionError } from "../core/errors.js";
+import {
+  NonDeterminismError,
+  OrchestratorMisuseError,
+  TaskFailedError,
+  UnknownFunctionError,
+} from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
-import { assertNever, type EventRaised, type HistoryEvent, type ParentInstanceInfo } from "../core/history-event.js";
+import {
+  assertNever,
+  type EventRaised,
+  type HistoryEvent,
+  type ParentInstanceInfo,
+} from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
 import { describeAction, type OrchestratorAction } from "./actions.js";
 import type { DurableTask } from "./durable-task.js";
@@ -99,7 +109,9 @@ export class OrchestrationSession {
     while (pending.length > 0 && this.outcome === undefined) await this.apply(pending.shift()!);
     if (this.outcome?.status === "ContinuedAsNew") this.carryOver(pending);
     if (this.outcome === undefined && this.started && !this.suspended) this.detectStall();
-    const actions = [...this.unmatched.values()].sort((a, b) => a.id - b.id);
+    // A terminated instance does no more work, even what it scheduled earlier in the same batch.
+    const actions =
+      this.outcome?.status === "Terminated" ? [] : [...this.unmatched.values()].sort((a, b) => a.id - b.id);
     this.unmatched.clear();
     return { actions, customStatus: this.customStatus, suspended: this.suspended, outcome: this.outcome };
   }
@@ -198,7 +210,12 @@ export class OrchestrationSession {
         this.suspended = false; // held events are re-applied by apply()
         return;
       case "TaskScheduled":
-        return this.match(event.eventId, event.type, event.name, (a) => a.type === "ScheduleTask" && sameName(a.name, event.name));
+        return this.match(
+          event.eventId,
+          event.type,
+          event.name,
+          (a) => a.type === "ScheduleTask" && sameName(a.name, event.name),
+        );
       case "TimerCreated":
         return this.match(event.eventId, event.type, event.fireAt, (a) => a.type === "CreateTimer");
       case "SubOrchestrationInstanceCreated":
@@ -206,12 +223,22 @@ export class OrchestrationSession {
           event.eventId,
           event.type,
           event.name,
-          (a) => a.type === "CreateSubOrchestration" && sameName(a.name, event.name) && a.instanceId === event.instanceId,
+          (a) =>
+            a.type === "CreateSubOrchestration" &&
+            sameName(a.name, event.name) &&
+            a.instanceId === event.instanceId,
         );
       case "EventSent":
-        return this.match(event.eventId, event.type, event.name, (a) => a.type === "SendEvent" && a.name === event.name);
+        return this.match(
+          event.eventId,
+          event.type,
+          event.name,
+          (a) => a.type === "SendEvent" && sameName(a.name, event.name),
+        );
       case "TaskCompleted":
-        return this.resolve(event.taskScheduledId, "activity", (t) => t.complete(deserialize(event.result, "Activity result")));
+        return this.resolve(event.taskScheduledId, "activity", (t) =>
+          t.complete(deserialize(event.result, "Activity result")),
+        );
       case "TaskFailed":
         return this.resolve(event.taskScheduledId, "activity", (t, open) =>
           t.fail(new TaskFailedError(`Activity '${open.name}' failed`, event.failure, open.name)),
@@ -242,7 +269,8 @@ export class OrchestrationSession {
     input: string | undefined,
     parent: ParentInstanceInfo | undefined,
   ): void {
-    if (this.started) throw new NonDeterminismError(`History contains a second ExecutionStarted for '${instanceId}'.`);
+    if (this.started)
+      throw new NonDeterminismError(`History contains a second ExecutionStarted for '${instanceId}'.`);
     this.started = true;
     this.name = name;
     this.instanceId = instanceId;
@@ -271,7 +299,12 @@ export class OrchestrationSession {
     this.needsDrain = true;
   }
 
-  private match(id: number, eventType: string, what: string, matches: (a: OrchestratorAction) => boolean): void {
+  private match(
+    id: number,
+    eventType: string,
+    what: string,
+    matches: (a: OrchestratorAction) => boolean,
+  ): void {
     const action = this.unmatched.get(id);
     if (!action)
       throw new NonDeterminismError(
@@ -286,7 +319,11 @@ export class OrchestrationSession {
     this.unmatched.delete(id);
   }
 
-  private resolve(id: number, kind: TaskKind, settle: (task: DurableTask<unknown>, open: OpenTask) => void): void {
+  private resolve(
+    id: number,
+    kind: TaskKind,
+    settle: (task: DurableTask<unknown>, open: OpenTask) => void,
+  ): void {
     const open = this.open.get(id);
     if (!open) {
       if (this.finished.has(id)) return; // a duplicate delivery: already applied
@@ -296,7 +333,7 @@ export class OrchestrationSession {
     }
     if (open.kind !== kind)
       throw new NonDeterminismError(
-        `History has a ${kind} result for task #${id}, but task #${id} of '${this.name}' is a ${open.kind}.`,
+        `History has a ${kind} result for task #${id}, but task #${id} of '${this.name}' is of kind ${open.kind}.`,
       );
     this.open.delete(id);
     this.finished.add(id);
@@ -343,6 +380,9 @@ export class OrchestrationSession {
 
   private fail(error: unknown): void {
     if (this.outcome !== undefined) return;
+    // The code no longer matches its history: its pending actions are not what history recorded (one may reuse a
+    // recorded task ID). Issue none of them.
+    if (error instanceof NonDeterminismError) this.unmatched.clear();
     const failure: FailureDetails = toFailureDetails(error);
     this.outcome = { status: "Failed", failure };
   }

@@ -17,8 +17,8 @@
  */
 import type { SqlValue } from "./sql-driver.js";
 
-/** Scalar types of list and bulk parameters. */
-export type SqlScalarType = "text" | "bigint" | "integer";
+/** Scalar types of list and bulk parameters; `key` is text compared byte-wise (instance IDs). */
+export type SqlScalarType = "text" | "key" | "bigint" | "integer";
 
 /** One column of a bulk row source: its name and type. */
 export type BulkColumn = readonly [name: string, type: SqlScalarType];
@@ -28,10 +28,28 @@ export interface BulkStatement {
   /** Final SQL (placeholders already rewritten). */
   readonly sql: string;
   /**
-   * Parameter lists to run `sql` with, for `rows` (values in column order) followed by `trailing` parameters (the
-   * `?` that come after the row source in the SQL text). Empty when `rows` is empty.
+   * Parameter lists to run `sql` with, for `rows` (values in column order) and `trailing` parameters (the plain `?`
+   * of the statement, in text order). Empty when `rows` is empty.
    */
   bind(rows: readonly (readonly SqlValue[])[], trailing?: readonly SqlValue[]): SqlValue[][];
+}
+
+/**
+ * What a bulk statement is written with (see {@link Dialect.bulk}). On PostgreSQL the rows are one `unnest` of column
+ * arrays named `v`, run once; on SQLite each row is bound as plain parameters, run once per row (cheapest there: a
+ * cached prepared statement, no row source to materialize).
+ */
+export interface BulkRows {
+  /** The value of `column` in the current row. */
+  col(column: string): string;
+  /** `" FROM <row source>"`, to follow a select list or `SET` clause (empty on SQLite). */
+  readonly from: string;
+  /** `" ORDER BY <position in batch>"` so that generated IDs follow the batch order (empty on SQLite). */
+  readonly orderBy: string;
+  /** An `INSERT` source of all columns, in order, keeping the batch order. */
+  values(): string;
+  /** A predicate: the tuple of `targets` equals the tuple of `columns` of one of the rows. */
+  matches(targets: readonly string[], columns: readonly string[]): string;
 }
 
 /** A statement to run (SQL already final). */
@@ -80,29 +98,74 @@ export interface Dialect {
   /** Binds a list parameter for {@link inList} / {@link listSource}. */
   listParam(values: readonly (string | number)[]): SqlValue;
   /**
-   * Builds a statement over a row source `v` with the given columns. `build` receives the row-source SQL (to be used
-   * as `FROM <source>`, columns referenced as `v.<name>`) and returns the statement (with `?` placeholders); any `?`
-   * of its own must come after the source.
+   * Builds a statement run over many rows with the given columns. `build` writes it with the {@link BulkRows}
+   * helpers (plus plain `?` for trailing parameters, which on PostgreSQL must come after the row source).
    */
-  bulk(columns: readonly BulkColumn[], build: (source: string) => string): BulkStatement;
+  bulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement;
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): SqlStatement[];
   /** A statement that publishes `payload` to other processes when the transaction commits, if the database can. */
   notify(payload: string): SqlStatement | undefined;
 }
 
-/** Builds a dialect-specific bulk statement after checking that the row source's placeholders come first. */
-function makeBulk(
-  dialect: Pick<Dialect, "sql">,
-  source: string,
-  build: (source: string) => string,
-  bind: BulkStatement["bind"],
-): BulkStatement {
-  const text = build(source);
-  const at = text.indexOf(source);
-  if (at < 0 || countPlaceholders(text.slice(0, at)) > 0)
-    throw new Error(`Bulk statement must use its row source before any other parameter: ${text}`);
-  return { sql: dialect.sql(text), bind };
+const MARK_START = "\u0001";
+const MARK_END = "\u0002";
+// eslint-disable-next-line no-control-regex -- the markers are control characters on purpose
+const MARKS = /\u0001(\d+)\u0002/g;
+
+/** A marker standing for a column of the current row (resolved per dialect). */
+function columnRef(columns: readonly BulkColumn[], name: string): string {
+  const i = columns.findIndex(([column]) => column === name);
+  if (i < 0) throw new Error(`Unknown bulk column '${name}'.`);
+  return `${MARK_START}${i}${MARK_END}`;
+}
+
+/** Runs `build` with column references as markers. */
+function buildMarked(
+  columns: readonly BulkColumn[],
+  build: (rows: BulkRows) => string,
+  shape: Omit<BulkRows, "col">,
+): string {
+  return build({ col: (name) => columnRef(columns, name), ...shape });
+}
+
+/** SQLite: every column reference and trailing `?` becomes a plain `?`; `bind` lays each row out in text order. */
+function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement {
+  const ref = (name: string) => columnRef(columns, name);
+  const text = buildMarked(columns, build, {
+    from: "",
+    orderBy: "",
+    values: () => `VALUES (${columns.map(([name]) => ref(name)).join(", ")})`,
+    matches: (targets, cols) => `(${targets.map((t, i) => `${t} = ${ref(cols[i] ?? "")}`).join(" AND ")})`,
+  });
+  // Parameters in text order: a column index, or -(n + 1) for the n-th trailing `?`.
+  const order: number[] = [];
+  let trailing = 0;
+  let sql = "";
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      sql += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      sql += ch;
+    } else if (ch === MARK_START) {
+      const end = text.indexOf(MARK_END, i);
+      order.push(Number(text.slice(i + 1, end)));
+      sql += "?";
+      i = end;
+    } else {
+      if (ch === "?") order.push(-++trailing);
+      sql += ch;
+    }
+  }
+  return {
+    sql,
+    bind: (rows, extra = []) =>
+      rows.map((row) => order.map((i) => (i >= 0 ? row[i] : extra[-i - 1]) ?? null)),
+  };
 }
 
 function countPlaceholders(text: string): number {
@@ -151,19 +214,19 @@ export function sqliteDialect(): Dialect {
     inList: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
     listSource: () => `SELECT value FROM json_each(?)`,
     listParam: (values) => JSON.stringify(values),
-    bulk(columns, build) {
-      const source = `(SELECT ${columns.map(([name]) => `? AS ${name}`).join(", ")}) AS v`;
-      return makeBulk(dialect, source, build, (rows, trailing = []) =>
-        rows.map((row) => (trailing.length > 0 ? [...row, ...trailing] : (row as SqlValue[]))),
-      );
-    },
+    bulk: sqliteBulk,
     migrationPrelude: () => [],
     notify: () => undefined,
   };
   return dialect;
 }
 
-const PG_TYPES: Record<SqlScalarType, string> = { text: "text", bigint: "int8", integer: "int4" };
+const PG_TYPES: Record<SqlScalarType, string> = {
+  text: "text",
+  key: "text",
+  bigint: "int8",
+  integer: "int4",
+};
 
 /** Fixed first key of the advisory lock taken while migrating ("task" in ASCII). */
 const ADVISORY_LOCK_CLASS = 0x7461736b;
@@ -188,16 +251,34 @@ export function postgresDialect(schema: string): Dialect {
     skipLocked: " FOR UPDATE SKIP LOCKED",
     forUpdate: " FOR UPDATE",
     inList: (expr, type) => `${expr} = ANY(?::${PG_TYPES[type]}[])`,
-    listSource: (type) => `SELECT unnest(?::${PG_TYPES[type]}[]) AS value`,
+    listSource: (type) =>
+      `SELECT unnest(?::${PG_TYPES[type]}[])${type === "key" ? ' COLLATE "C"' : ""} AS value`,
     listParam: (values) => values,
     bulk(columns, build) {
       const arrays = columns.map(([, type]) => `?::${PG_TYPES[type]}[]`).join(", ");
-      const source = `unnest(${arrays}) AS v(${columns.map(([name]) => name).join(", ")})`;
-      return makeBulk(dialect, source, build, (rows, trailing = []) => {
-        if (rows.length === 0) return [];
-        const params: SqlValue[] = columns.map((_, i) => rows.map((row) => row[i] as string | number | null));
-        return [[...params, ...trailing]];
-      });
+      const names = columns.map(([name]) => name);
+      const source = `unnest(${arrays}) WITH ORDINALITY AS v(${names.join(", ")}, ord)`;
+      const text = buildMarked(columns, build, {
+        from: ` FROM ${source}`,
+        orderBy: " ORDER BY v.ord",
+        values: () => `SELECT ${names.map((n) => `v.${n}`).join(", ")} FROM ${source} ORDER BY v.ord`,
+        matches: (targets, cols) =>
+          `(${targets.join(", ")}) IN (SELECT ${cols.map((c) => `v.${c}`).join(", ")} FROM ${source})`,
+      }).replace(MARKS, (_, i: string) => `v.${names[Number(i)]}`);
+      const at = text.indexOf(source);
+      if (at < 0 || text.indexOf(source, at + 1) >= 0 || countPlaceholders(text.slice(0, at)) > 0)
+        throw new Error(`A bulk statement must use its rows once, before any other parameter: ${text}`);
+      const trailingCount = countPlaceholders(text) - columns.length;
+      return {
+        sql: dialect.sql(text),
+        bind: (rows, trailing = []) => {
+          if (rows.length === 0) return [];
+          const params: SqlValue[] = columns.map((_, i) =>
+            rows.map((row) => row[i] as string | number | null),
+          );
+          return [[...params, ...trailing.slice(0, trailingCount)]];
+        },
+      };
     },
     migrationPrelude: () => [
       {
@@ -206,7 +287,10 @@ export function postgresDialect(schema: string): Dialect {
       },
       { sql: `CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`, params: [] },
     ],
-    notify: (payload) => ({ sql: dialect.sql("SELECT pg_notify(?, ?)"), params: [notifyChannel(schema), payload] }),
+    notify: (payload) => ({
+      sql: dialect.sql("SELECT pg_notify(?, ?)"),
+      params: [notifyChannel(schema), payload],
+    }),
   };
   return dialect;
 }

@@ -163,6 +163,8 @@ async function currentVersion(tx: SqlExecutor, table: string): Promise<number> {
 function checkOrder(migrations: readonly Migration[]): void {
   migrations.forEach((migration, i) => {
     if (migration.version !== i + 1)
-      throw new TaskHubError(`Migration ${migration.name} has version ${migration.version}, expected ${i + 1}.`);
+      throw new TaskHubError(
+        `Migration ${migration.name} has version ${migration.version}, expected ${i + 1}.`,
+      );
   });
 }

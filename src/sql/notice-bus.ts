@@ -29,7 +29,9 @@ export class NoticeBus {
       try {
         listener(notice);
       } catch (error) {
-        process.emitWarning(`A task hub notice listener threw: ${error instanceof Error ? error.stack : String(error)}`);
+        process.emitWarning(
+          `A task hub notice listener threw: ${error instanceof Error ? error.stack : String(error)}`,
+        );
       }
     };
     this.emitter.on(EVENT, guarded);
@@ -42,31 +44,6 @@ export class NoticeBus {
   get listenerCount(): number {
     return this.emitter.listenerCount(EVENT);
   }
-}
-
-const shared = new Map<string, { bus: NoticeBus; users: number }>();
-
-/**
- * The bus shared by every hub object of this process opened on the same `key` (for SQLite: the resolved database
- * path), so that a commit through one hub object wakes subscribers of another. Call `release` when closing.
- */
-export function acquireSharedBus(key: string): { bus: NoticeBus; release: () => void } {
-  let entry = shared.get(key);
-  if (!entry) {
-    entry = { bus: new NoticeBus(), users: 0 };
-    shared.set(key, entry);
-  }
-  entry.users++;
-  const current = entry;
-  let released = false;
-  return {
-    bus: current.bus,
-    release: () => {
-      if (released) return;
-      released = true;
-      if (--current.users === 0 && shared.get(key) === current) shared.delete(key);
-    },
-  };
 }
 
 /** Largest notification payload we send (PostgreSQL's limit is 8000 bytes). */
@@ -97,7 +74,9 @@ export function encodeNoticePayloads(origin: string, notices: readonly TaskHubNo
 }
 
 /** Decodes a payload from {@link encodeNoticePayloads}; `undefined` when it is not one. */
-export function decodeNoticePayload(payload: string): { origin: string; notices: TaskHubNotice[] } | undefined {
+export function decodeNoticePayload(
+  payload: string,
+): { origin: string; notices: TaskHubNotice[] } | undefined {
   try {
     const value = JSON.parse(payload) as { o?: unknown; n?: unknown };
     if (typeof value.o !== "string" || !Array.isArray(value.n)) return undefined;

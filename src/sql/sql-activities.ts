@@ -16,16 +16,21 @@ import type {
 } from "../task-hub/task-hub.js";
 import type { SqlValue } from "./sql-driver.js";
 import { insertMessages, readStatuses, refreshReady } from "./sql-instances.js";
-import { checkDelay, checkLockOptions } from "./sql-orchestrations.js";
+import { checkDelay, checkLockOptions, LEASE_ONLY } from "./sql-orchestrations.js";
 import { num, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
 
 const lost = (workItem: ActivityWorkItem) =>
-  new WorkItemLockLostError(`activity '${workItem.name}' (message ${workItem.id}) of instance '${workItem.instanceId}'`);
+  new WorkItemLockLostError(
+    `activity '${workItem.name}' (message ${workItem.id}) of instance '${workItem.instanceId}'`,
+  );
 
 /** {@inheritDoc TaskHub.lockActivityWorkItems} */
-export async function lockActivityWorkItems(ctx: HubContext, options: LockOptions): Promise<ActivityWorkItem[]> {
+export async function lockActivityWorkItems(
+  ctx: HubContext,
+  options: LockOptions,
+): Promise<ActivityWorkItem[]> {
   checkLockOptions(options);
   if (options.max === 0) return [];
   const { sql } = ctx;
@@ -58,7 +63,7 @@ export async function lockActivityWorkItems(ctx: HubContext, options: LockOption
     });
     await runBulk(tx, sql.leaseActivities, leases);
     return items;
-  });
+  }, LEASE_ONLY);
 }
 
 /** {@inheritDoc TaskHub.completeActivityWorkItems} */
@@ -94,7 +99,12 @@ export async function completeActivityWorkItems(
         continue;
       }
       outcomes.push(undefined);
-      messages.push({ instanceId: workItem.instanceId, executionId: workItem.executionId, event: result, visibleAt: now });
+      messages.push({
+        instanceId: workItem.instanceId,
+        executionId: workItem.executionId,
+        event: result,
+        visibleAt: now,
+      });
     }
     if (messages.length > 0) {
       await insertMessages(ctx, tx, now, messages);
@@ -122,7 +132,7 @@ export async function abandonActivityWorkItem(
     if ((await tx.run(ctx.sql.abandonActivity, [visibleAt, workItem.id, workItem.lockToken, now])) === 0)
       throw lost(workItem);
     notices.push({ kind: "activity-work", visibleAt });
-  });
+  }, LEASE_ONLY);
 }
 
 /** {@inheritDoc TaskHub.renewActivityWorkItem} */

@@ -32,6 +32,17 @@ export interface SqlExecutor {
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
 }
 
+/** Options of {@link SqlDriver.transaction}. */
+export interface TransactionOptions {
+  /**
+   * `false` for transactions whose loss in a crash is harmless (taking or releasing leases: a lost lease is as if it
+   * had expired). They commit without waiting for the disk: SQLite runs them with `synchronous = NORMAL` (when the
+   * connection is at FULL or EXTRA), PostgreSQL with `synchronous_commit = off`. Neither can corrupt anything, and a
+   * later durable commit makes them durable too (logs are written in order). Default `true`.
+   */
+  readonly durable?: boolean | undefined;
+}
+
 /** A connection (or pool) to one database. */
 export interface SqlDriver extends SqlExecutor {
   /**
@@ -39,7 +50,7 @@ export interface SqlDriver extends SqlExecutor {
    * use only the executor it is given (and may be run again after a PostgreSQL serialization failure or deadlock,
    * so it must not have side effects outside the database before it resolves).
    */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Releases the connection(s). Idempotent. */
   close(): Promise<void>;
 }
@@ -83,11 +94,20 @@ type SqliteStatement = BetterSqlite3.Statement<unknown[], SqlRow>;
  */
 export class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, SqliteStatement>();
-  private readonly mutex = new AsyncMutex();
   private readonly inTx: SqlExecutor;
   private closed = false;
 
-  constructor(readonly db: BetterSqlite3.Database) {
+  /**
+   * @param mutex Serializes this connection's work. Connections to one file in one process must share it: SQLite's
+   *   busy wait is synchronous, so a transaction waiting for another connection's write lock in the same thread
+   *   would block the very thread that has to finish (and release) it.
+   * @param synchronous The connection's `PRAGMA synchronous` level, restored after non-durable transactions.
+   */
+  constructor(
+    readonly db: BetterSqlite3.Database,
+    private readonly mutex: AsyncMutex = new AsyncMutex(),
+    private readonly synchronous: "off" | "normal" | "full" | "extra" = "full",
+  ) {
     this.inTx = {
       query: <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
         settle(() => this.all(sql, params) as R[]),
@@ -103,10 +123,12 @@ export class SqliteDriver implements SqlDriver {
     return this.exclusive(() => this.change(sql, params));
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
     await this.mutex.acquire();
+    const relax = options?.durable === false && (this.synchronous === "full" || this.synchronous === "extra");
     try {
       this.assertOpen();
+      if (relax) this.prepare("PRAGMA synchronous = NORMAL").run();
       this.prepare("BEGIN IMMEDIATE").run();
       try {
         const result = await fn(this.inTx);
@@ -117,7 +139,12 @@ export class SqliteDriver implements SqlDriver {
         throw error;
       }
     } finally {
-      this.mutex.release();
+      try {
+        if (relax && !this.closed)
+          this.prepare(`PRAGMA synchronous = ${this.synchronous.toUpperCase()}`).run();
+      } finally {
+        this.mutex.release();
+      }
     }
   }
 
@@ -210,12 +237,13 @@ export class PgDriver implements SqlDriver {
     return result.rowCount ?? 0;
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    const begin = options?.durable === false ? "BEGIN; SET LOCAL synchronous_commit = off" : "BEGIN";
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query("BEGIN");
+        await client.query(begin);
         const result = await fn(this.executor(client));
         await client.query("COMMIT");
         return result;
@@ -225,7 +253,8 @@ export class PgDriver implements SqlDriver {
         } catch (rollbackError) {
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         }
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has((error as { code?: string }).code ?? "")) throw error;
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has((error as { code?: string }).code ?? ""))
+          throw error;
       } finally {
         client.release(broken);
       }
@@ -252,7 +281,9 @@ export class PgDriver implements SqlDriver {
   private config(sql: string, params: readonly SqlValue[] | undefined): pg.QueryConfig {
     let name = this.names.get(sql);
     if (name === undefined && !this.names.has(sql)) {
-      name = PREPARABLE.test(sql) ? "th_" + createHash("sha1").update(sql).digest("hex").slice(0, 24) : undefined;
+      name = PREPARABLE.test(sql)
+        ? "th_" + createHash("sha1").update(sql).digest("hex").slice(0, 24)
+        : undefined;
       this.names.set(sql, name);
     }
     return { text: sql, values: params as unknown[] | undefined, ...(name ? { name } : {}) };

@@ -59,7 +59,11 @@ export async function appendInboxMessage(ctx: HubContext, message: NewInboxMessa
  * Reads the status of the given instances, locking their rows in ID order on PostgreSQL (so concurrent writers
  * touching several instances cannot deadlock).
  */
-export async function readStatuses(ctx: HubContext, tx: SqlExecutor, ids: Iterable<string>): Promise<StatusMap> {
+export async function readStatuses(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  ids: Iterable<string>,
+): Promise<StatusMap> {
   const sorted = [...new Set(ids)].sort();
   const statuses: StatusMap = new Map(sorted.map((id) => [id, undefined]));
   if (sorted.length === 0) return statuses;
@@ -127,7 +131,11 @@ export async function createInstances(
 }
 
 /** Deletes the history, inbox and queued activities of the given instances. */
-export async function deleteInstanceData(ctx: HubContext, tx: SqlExecutor, ids: readonly string[]): Promise<void> {
+export async function deleteInstanceData(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  ids: readonly string[],
+): Promise<void> {
   if (ids.length === 0) return;
   const list = [ctx.dialect.listParam(ids)];
   await tx.run(ctx.sql.deleteInstancesHistory, list);

@@ -23,6 +23,9 @@ import { eventText, failureText, num, optStr, orNull, parseEvent, toInstanceReco
 import { runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
 
+/** Transactions that only take or release leases: losing them in a crash is like an expired lease. */
+export const LEASE_ONLY = { durable: false } as const;
+
 /** Checks {@link LockOptions}. */
 export function checkLockOptions(options: LockOptions): void {
   if (!Number.isInteger(options.max) || options.max < 0)
@@ -85,7 +88,7 @@ export async function lockOrchestrationWorkItems(
     await runBulk(tx, sql.leaseInstances, leases);
     await refreshReady(ctx, tx, notReady);
     return items;
-  });
+  }, LEASE_ONLY);
 }
 
 function readMessages(
@@ -214,7 +217,8 @@ export async function completeOrchestrationWorkItems(
       const row = rows.get(id);
       statuses.set(id, row ? (String(row.status) as RuntimeStatus) : undefined);
     }
-    for (const { completion } of committed) statuses.set(completion.workItem.instanceId, completion.instance.status);
+    for (const { completion } of committed)
+      statuses.set(completion.workItem.instanceId, completion.instance.status);
     const { created, refused } = await createInstances(
       ctx,
       tx,
@@ -240,7 +244,12 @@ export async function completeOrchestrationWorkItems(
             `the sub-orchestration could not be started.`,
         },
       };
-      messages.push({ instanceId: parent.instanceId, executionId: parent.executionId, event: failed, visibleAt: now });
+      messages.push({
+        instanceId: parent.instanceId,
+        executionId: parent.executionId,
+        event: failed,
+        visibleAt: now,
+      });
     }
     await insertMessages(ctx, tx, now, messages);
     await refreshReady(ctx, tx, [
@@ -249,7 +258,10 @@ export async function completeOrchestrationWorkItems(
     ]);
 
     if (messages.length > 0)
-      notices.push({ kind: "orchestration-work", visibleAt: earliest(messages.map((m) => m.visibleAt ?? now)) });
+      notices.push({
+        kind: "orchestration-work",
+        visibleAt: earliest(messages.map((m) => m.visibleAt ?? now)),
+      });
     if (activityRows.length > 0)
       notices.push({ kind: "activity-work", visibleAt: earliest(activityRows.map((r) => r[7] as number)) });
     for (const { completion } of committed)
@@ -282,7 +294,7 @@ export async function abandonOrchestrationWorkItem(
     if (ids.length > 0) await tx.run(sql.delayMessages, [visibleAt, instanceId, dialect.listParam(ids)]);
     await refreshReady(ctx, tx, [instanceId]);
     notices.push({ kind: "orchestration-work", visibleAt });
-  });
+  }, LEASE_ONLY);
 }
 
 function earliest(times: readonly number[]): number {

@@ -64,7 +64,8 @@ function filterClause(
   const params: SqlValue[] = [];
   if (filter.statuses !== undefined && filter.statuses.length > 0) {
     for (const status of filter.statuses)
-      if (!isRuntimeStatus(status)) throw new InvalidArgumentError(`Unknown runtime status '${String(status)}'.`);
+      if (!isRuntimeStatus(status))
+        throw new InvalidArgumentError(`Unknown runtime status '${String(status)}'.`);
     clauses.push(ctx.dialect.inList("status", "text"));
     params.push(ctx.dialect.listParam([...new Set<RuntimeStatus>(filter.statuses)]));
   }
@@ -94,7 +95,9 @@ function filterClause(
 export async function listInstances(ctx: HubContext, query: InstanceQuery): Promise<InstancePage> {
   const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
-    throw new InvalidArgumentError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}.`);
+    throw new InvalidArgumentError(
+      `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}.`,
+    );
   const extra: string[] = [];
   const after: SqlValue[] = [];
   if (query.continuationToken !== undefined) {
@@ -115,7 +118,10 @@ export async function listInstances(ctx: HubContext, query: InstanceQuery): Prom
   return rows.length > pageSize && last
     ? {
         instances,
-        continuationToken: encodeContinuationToken({ createdAt: last.createdAt, instanceId: last.instanceId }),
+        continuationToken: encodeContinuationToken({
+          createdAt: last.createdAt,
+          instanceId: last.instanceId,
+        }),
       }
     : { instances };
 }
@@ -132,7 +138,9 @@ export async function purgeInstances(
   let purged = 0;
   for (;;) {
     const deleted = await ctx.driver.transaction(async (tx) => {
-      const roots = (await tx.query(selectRoots, [...params, PURGE_BATCH_SIZE])).map((r) => String(r.instance_id));
+      const roots = (await tx.query(selectRoots, [...params, PURGE_BATCH_SIZE])).map((r) =>
+        String(r.instance_id),
+      );
       if (roots.length === 0) return undefined;
       const tree = (await tx.query(ctx.sql.finishedDescendants, [ctx.dialect.listParam(roots)])).map((r) =>
         String(r.id),
@@ -156,7 +164,9 @@ export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
     byStatus[String(row.status) as RuntimeStatus] = num(row.n);
   const [inbox] = await ctx.driver.query(ctx.sql.inboxStats, [now]);
   const [activity] = await ctx.driver.query(ctx.sql.activityStats, [now]);
-  const oldest = [optNum(inbox?.oldest), optNum(activity?.oldest)].filter((t): t is number => t !== undefined);
+  const oldest = [optNum(inbox?.oldest), optNum(activity?.oldest)].filter(
+    (t): t is number => t !== undefined,
+  );
   return {
     instancesByStatus: byStatus,
     inboxDepth: num(inbox?.n ?? 0),

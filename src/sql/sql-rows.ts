@@ -25,7 +25,9 @@ export const INSTANCE_COLUMNS_WITHOUT_PAYLOADS = INSTANCE_COLUMNS.replace(
 export function num(value: unknown): number {
   if (typeof value === "number") return value;
   if (typeof value === "string" || typeof value === "bigint") return Number(value);
-  throw new TaskHubError(`Expected a number from the database, got ${value === null ? "NULL" : typeof value}.`);
+  throw new TaskHubError(
+    `Expected a number from the database, got ${value === null ? "NULL" : typeof value}.`,
+  );
 }
 
 /** A number, or `undefined` for SQL `NULL`. */
@@ -87,12 +89,15 @@ function parseFailure(text: string | undefined, instanceId: string): FailureDeta
 
 /** Parses a stored event; throws an `Error` saying what is wrong with it. */
 export function parseEvent(text: unknown): HistoryEvent {
-  if (typeof text !== "string") throw new Error(`expected JSON text, got ${text === null ? "NULL" : typeof text}`);
+  if (typeof text !== "string")
+    throw new Error(`expected JSON text, got ${text === null ? "NULL" : typeof text}`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string")
     throw new Error(`not a history event (no "type"): ${text.slice(0, 100)}`);

@@ -53,11 +53,12 @@ export function buildStatements(d: Dialect) {
         ["version", "text"],
         ["ready_at", "bigint"],
       ],
-      (v) =>
+      (r) =>
         `INSERT INTO ${instances} AS i (instance_id, name, execution_id, status, input, created_at, last_updated_at,
            scheduled_start_at, parent_instance_id, version, history_length, ready_at)
-         SELECT v.instance_id, v.name, v.execution_id, 'Pending', v.input, v.created_at, v.created_at,
-           v.scheduled_start_at, v.parent_instance_id, v.version, 0, v.ready_at FROM ${v} WHERE true
+         SELECT ${r.col("instance_id")}, ${r.col("name")}, ${r.col("execution_id")}, 'Pending', ${r.col("input")},
+           ${r.col("created_at")}, ${r.col("created_at")}, ${r.col("scheduled_start_at")},
+           ${r.col("parent_instance_id")}, ${r.col("version")}, 0, ${r.col("ready_at")}${r.from} WHERE true
          ON CONFLICT (instance_id) DO UPDATE SET name = excluded.name, execution_id = excluded.execution_id,
            status = excluded.status, input = excluded.input, output = NULL, failure = NULL, custom_status = NULL,
            created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = NULL,
@@ -82,12 +83,13 @@ export function buildStatements(d: Dialect) {
         ["history_length", "integer"],
         ["now", "bigint"],
       ],
-      (v) =>
-        `UPDATE ${instances} AS i SET status = v.status, execution_id = v.execution_id, name = v.name,
-           input = v.input, output = v.output, failure = v.failure, custom_status = v.custom_status,
-           completed_at = v.completed_at, history_length = v.history_length, last_updated_at = v.now,
-           lock_token = NULL, locked_by = NULL, lock_expires_at = NULL
-         FROM ${v} WHERE i.instance_id = v.instance_id`,
+      (r) =>
+        `UPDATE ${instances} AS i SET status = ${r.col("status")}, execution_id = ${r.col("execution_id")},
+           name = ${r.col("name")}, input = ${r.col("input")}, output = ${r.col("output")},
+           failure = ${r.col("failure")}, custom_status = ${r.col("custom_status")},
+           completed_at = ${r.col("completed_at")}, history_length = ${r.col("history_length")},
+           last_updated_at = ${r.col("now")}, lock_token = NULL, locked_by = NULL, lock_expires_at = NULL${r.from}
+         WHERE i.instance_id = ${r.col("instance_id")}`,
     ),
     /** Recomputes `ready_at` of the listed instances from their inbox and lease (see the module documentation). */
     refreshReady: sql(
@@ -108,7 +110,7 @@ export function buildStatements(d: Dialect) {
     /** The listed instances plus their finished sub-orchestrations, recursively. */
     finishedDescendants: sql(
       `WITH RECURSIVE tree(id) AS (
-         ${d.listSource("text")}
+         ${d.listSource("key")}
          UNION
          SELECT c.instance_id FROM ${instances} AS c JOIN tree AS t ON c.parent_instance_id = t.id
          WHERE c.status IN ${TERMINAL_SQL}
@@ -123,7 +125,7 @@ export function buildStatements(d: Dialect) {
         ["seq", "integer"],
         ["event", "text"],
       ],
-      (v) => `INSERT INTO ${history} (instance_id, seq, event) SELECT v.instance_id, v.seq, v.event FROM ${v}`,
+      (r) => `INSERT INTO ${history} (instance_id, seq, event) ${r.values()}`,
     ),
 
     // ---- inbox ----
@@ -136,19 +138,22 @@ export function buildStatements(d: Dialect) {
         ["visible_at", "bigint"],
         ["created_at", "bigint"],
       ],
-      (v) =>
+      (r) =>
         `INSERT INTO ${inbox} (instance_id, execution_id, event, visible_at, created_at)
-         SELECT v.instance_id, v.execution_id, v.event, v.visible_at, v.created_at FROM ${v}
-         WHERE EXISTS (SELECT 1 FROM ${instances} AS i WHERE i.instance_id = v.instance_id)`,
+         SELECT ${r.col("instance_id")}, ${r.col("execution_id")}, ${r.col("event")}, ${r.col("visible_at")},
+           ${r.col("created_at")}${r.from}
+         WHERE EXISTS (SELECT 1 FROM ${instances} AS i WHERE i.instance_id = ${r.col("instance_id")})${r.orderBy}`,
     ),
     deleteMessages: d.bulk(
       [
         ["instance_id", "text"],
         ["id", "bigint"],
       ],
-      (v) => `DELETE FROM ${inbox} WHERE (instance_id, id) IN (SELECT v.instance_id, v.id FROM ${v})`,
+      (r) => `DELETE FROM ${inbox} WHERE ${r.matches(["instance_id", "id"], ["instance_id", "id"])}`,
     ),
-    delayMessages: sql(`UPDATE ${inbox} SET visible_at = ? WHERE instance_id = ? AND ${d.inList("id", "bigint")}`),
+    delayMessages: sql(
+      `UPDATE ${inbox} SET visible_at = ? WHERE instance_id = ? AND ${d.inList("id", "bigint")}`,
+    ),
 
     // ---- orchestration work items ----
     anyReadyInstance: sql(
@@ -171,10 +176,10 @@ export function buildStatements(d: Dialect) {
         ["locked_by", "text"],
         ["lock_expires_at", "bigint"],
       ],
-      (v) =>
-        `UPDATE ${instances} AS i SET lock_token = v.lock_token, locked_by = v.locked_by,
-           lock_expires_at = v.lock_expires_at, ready_at = v.lock_expires_at
-         FROM ${v} WHERE i.instance_id = v.instance_id`,
+      (r) =>
+        `UPDATE ${instances} AS i SET lock_token = ${r.col("lock_token")}, locked_by = ${r.col("locked_by")},
+           lock_expires_at = ${r.col("lock_expires_at")}, ready_at = ${r.col("lock_expires_at")}${r.from}
+         WHERE i.instance_id = ${r.col("instance_id")}`,
     ),
     releaseInstance: sql(
       `UPDATE ${instances} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL
@@ -194,11 +199,10 @@ export function buildStatements(d: Dialect) {
         ["visible_at", "bigint"],
         ["created_at", "bigint"],
       ],
-      (v) =>
+      (r) =>
         `INSERT INTO ${activities}
            (instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at, created_at)
-         SELECT v.instance_id, v.execution_id, v.task_id, v.name, v.input, v.attempt, v.idempotency_key,
-           v.visible_at, v.created_at FROM ${v}`,
+         ${r.values()}`,
     ),
     anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= ? LIMIT 1`),
     claimActivities: sql(
@@ -214,10 +218,11 @@ export function buildStatements(d: Dialect) {
         ["locked_by", "text"],
         ["lock_expires_at", "bigint"],
       ],
-      (v) =>
-        `UPDATE ${activities} AS a SET lock_token = v.lock_token, locked_by = v.locked_by,
-           lock_expires_at = v.lock_expires_at, visible_at = v.lock_expires_at, delivery_count = a.delivery_count + 1
-         FROM ${v} WHERE a.id = v.id`,
+      (r) =>
+        `UPDATE ${activities} AS a SET lock_token = ${r.col("lock_token")}, locked_by = ${r.col("locked_by")},
+           lock_expires_at = ${r.col("lock_expires_at")}, visible_at = ${r.col("lock_expires_at")},
+           delivery_count = a.delivery_count + 1${r.from}
+         WHERE a.id = ${r.col("id")}`,
     ),
     /** Deletes leased activity messages whose lease is still held; returns the IDs deleted. */
     completeActivities: d.bulk(
@@ -225,8 +230,8 @@ export function buildStatements(d: Dialect) {
         ["id", "bigint"],
         ["lock_token", "text"],
       ],
-      (v) =>
-        `DELETE FROM ${activities} WHERE (id, lock_token) IN (SELECT v.id, v.lock_token FROM ${v})
+      (r) =>
+        `DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
            AND lock_expires_at >= ? RETURNING id`,
     ),
     abandonActivity: sql(
@@ -240,7 +245,9 @@ export function buildStatements(d: Dialect) {
 
     // ---- stats ----
     countByStatus: sql(`SELECT status, COUNT(*) AS n FROM ${instances} GROUP BY status`),
-    inboxStats: sql(`SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`),
+    inboxStats: sql(
+      `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`,
+    ),
     activityStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${activities}`,
     ),
@@ -267,6 +274,7 @@ export async function queryBulk<R extends SqlRow = SqlRow>(
   trailing?: readonly SqlValue[],
 ): Promise<R[]> {
   const out: R[] = [];
-  for (const params of statement.bind(rows, trailing)) out.push(...(await tx.query<R>(statement.sql, params)));
+  for (const params of statement.bind(rows, trailing))
+    out.push(...(await tx.query<R>(statement.sql, params)));
   return out;
 }

@@ -32,7 +32,7 @@ import type { Dialect } from "./dialect.js";
 import { migrate } from "./migrations.js";
 import { encodeNoticePayloads, NoticeBus } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
-import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
+import type { SqlDriver, SqlExecutor, TransactionOptions } from "./sql-driver.js";
 import * as instances from "./sql-instances.js";
 import * as orchestrations from "./sql-orchestrations.js";
 import * as queries from "./sql-queries.js";
@@ -73,7 +73,10 @@ export interface HubContext {
    * Runs `fn` in a write transaction. Notices `fn` pushes are published inside the transaction (PostgreSQL:
    * `pg_notify`, delivered to other processes on commit) and emitted in-process after the commit.
    */
-  write<T>(fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>): Promise<T>;
+  write<T>(
+    fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T>;
 }
 
 /** The SQL implementation of {@link TaskHub}. */
@@ -99,7 +102,7 @@ export class SqlTaskHub implements TaskHub {
       driver: this.driver,
       dialect: this.dialect,
       sql: buildStatements(this.dialect),
-      write: (fn) => this.write(fn),
+      write: (fn, writeOptions) => this.write(fn, writeOptions),
     };
   }
 
@@ -157,7 +160,9 @@ export class SqlTaskHub implements TaskHub {
     return orchestrations.lockOrchestrationWorkItems(this.context, options);
   }
 
-  completeOrchestrationWorkItems(completions: readonly OrchestrationCompletion[]): Promise<CompletionOutcome[]> {
+  completeOrchestrationWorkItems(
+    completions: readonly OrchestrationCompletion[],
+  ): Promise<CompletionOutcome[]> {
     return orchestrations.completeOrchestrationWorkItems(this.context, completions);
   }
 
@@ -199,7 +204,10 @@ export class SqlTaskHub implements TaskHub {
     return queries.getStats(this.context);
   }
 
-  private async write<T>(fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>): Promise<T> {
+  private async write<T>(
+    fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T> {
     let notices: TaskHubNotice[] = [];
     const result = await this.driver.transaction(async (tx) => {
       notices = [];
@@ -210,7 +218,7 @@ export class SqlTaskHub implements TaskHub {
           if (statement) await tx.query(statement.sql, statement.params);
         }
       return value;
-    });
+    }, options);
     if (notices.length > 0) this.bus.emit(notices);
     return result;
   }

@@ -7,8 +7,8 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { InvalidArgumentError } from "../core/errors.js";
 import { sqliteDialect } from "./dialect.js";
-import { acquireSharedBus, NoticeBus } from "./notice-bus.js";
-import { SqliteDriver } from "./sql-driver.js";
+import { NoticeBus } from "./notice-bus.js";
+import { AsyncMutex, SqliteDriver } from "./sql-driver.js";
 import { SqlTaskHub } from "./sql-task-hub.js";
 
 /** SQLite durability levels (`PRAGMA synchronous`). */
@@ -43,7 +43,9 @@ const SYNCHRONOUS: readonly SqliteSynchronous[] = ["off", "normal", "full", "ext
 export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}): SqlTaskHub {
   const synchronous = options.synchronous ?? "full";
   if (!SYNCHRONOUS.includes(synchronous))
-    throw new InvalidArgumentError(`synchronous must be one of ${SYNCHRONOUS.join(", ")}, got '${synchronous}'.`);
+    throw new InvalidArgumentError(
+      `synchronous must be one of ${SYNCHRONOUS.join(", ")}, got '${synchronous}'.`,
+    );
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0)
     throw new InvalidArgumentError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}.`);
@@ -59,12 +61,44 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
     db.close();
     throw error;
   }
-  const shared = memory ? { bus: new NoticeBus(), release: () => {} } : acquireSharedBus(resolve(path));
+  const shared = memory
+    ? { bus: new NoticeBus(), mutex: new AsyncMutex(), release: () => {} }
+    : acquireFile(resolve(path));
   return new SqlTaskHub({
-    driver: new SqliteDriver(db),
+    driver: new SqliteDriver(db, shared.mutex, synchronous),
     dialect: sqliteDialect(),
     description: `sqlite:${memory ? ":memory:" : path}`,
     bus: shared.bus,
     onClose: shared.release,
   });
+}
+
+/** What hub objects of this process opened on one file share. */
+interface SharedFile {
+  /** Notices committed through any of them reach subscribers of all. */
+  readonly bus: NoticeBus;
+  /** Their connections take turns (see {@link SqliteDriver}). */
+  readonly mutex: AsyncMutex;
+  users: number;
+}
+
+const files = new Map<string, SharedFile>();
+
+function acquireFile(key: string): SharedFile & { release: () => void } {
+  let file = files.get(key);
+  if (!file) {
+    file = { bus: new NoticeBus(), mutex: new AsyncMutex(), users: 0 };
+    files.set(key, file);
+  }
+  file.users++;
+  const current = file;
+  let released = false;
+  return {
+    ...current,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--current.users === 0 && files.get(key) === current) files.delete(key);
+    },
+  };
 }

@@ -1,10 +1,7 @@
 /**
- * A fluent builder for orchestration history fixtures: write the history an instance would have, hand it to
- * `executeOrchestration`, and assert on the actions and outcome, with no task hub and no worker.
- *
- * Values (inputs, results, event data) are given as plain values and serialized to JSON for you. Timestamps come
- * from a clock that starts at `baseTime` and advances by `stepMs` at each {@link HistoryBuilder.episodeStart} unless
- * you give the episode's time.
+ * A fluent builder for orchestration history fixtures, to test orchestrators with `executeOrchestration` and no task
+ * hub. Values are given as plain values and serialized to JSON for you; timestamps come from a clock that starts at
+ * `baseTime` and advances by `stepMs` at each {@link HistoryBuilder.episodeStart} given no explicit time.
  * @module
  */
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
@@ -23,16 +20,14 @@ export interface HistoryBuilderOptions {
 }
 
 /**
- * Options of {@link HistoryBuilder.started}.
+ * Options of {@link HistoryBuilder.started}. IDs default to `"instance-1"` and `"execution-1"`.
  * @example
  * history().started("Greet", { input: "Tokyo", instanceId: "greet-1" });
  */
 export interface StartedOptions {
   /** The orchestration input, as a value (serialized to JSON). */
   readonly input?: unknown;
-  /** Default `"instance-1"`. */
   readonly instanceId?: string;
-  /** Default `"execution-1"`. */
   readonly executionId?: string;
   /** Set for a sub-orchestration. */
   readonly parent?: ParentInstanceInfo;
@@ -80,13 +75,7 @@ function failureOf(failure: FailureLike): FailureDetails {
  * Builds a list of history events. Each method appends one event (timestamped with the builder's clock) and
  * returns the builder. Task IDs are the orchestrator's sequence numbers: 0 for its first call, 1 for the next...
  * @example
- * const events = history()
- *   .started("Greet", { input: "Tokyo", instanceId: "i1" })
- *   .taskScheduled(0, "SayHello", "Tokyo")
- *   .episodeEnd()
- *   .episodeStart()
- *   .taskCompleted(0, "Hello Tokyo")
- *   .build();
+ * const events = new HistoryBuilder({ stepMs: 60_000 }).started("Greet", { input: "Tokyo" }).build();
  */
 export class HistoryBuilder {
   readonly #events: HistoryEvent[] = [];
@@ -164,9 +153,14 @@ export class HistoryBuilder {
     });
   }
 
-  /** `TaskScheduled`: the orchestrator called activity `name` as task `id`. */
-  taskScheduled(id: number, name: string, input?: unknown): this {
-    return this.add({ type: "TaskScheduled", eventId: id, name, input: json(input) });
+  /** `TaskScheduled`: the orchestrator called activity `name` as task `id` (`retry` for attempts after the first). */
+  taskScheduled(
+    id: number,
+    name: string,
+    input?: unknown,
+    retry?: { attempt: number; firstAttemptId: number },
+  ): this {
+    return this.add({ type: "TaskScheduled", eventId: id, name, input: json(input), ...retry });
   }
 
   /** `TaskCompleted`: activity task `id` returned `result`. */
@@ -249,11 +243,6 @@ export class HistoryBuilder {
     return this.add({ type: "ExecutionCompleted", status: "Failed", failure: failureOf(failure) });
   }
 
-  /** `ExecutionCompleted` with status `ContinuedAsNew`. */
-  continuedAsNew(input?: unknown): this {
-    return this.add({ type: "ExecutionCompleted", status: "ContinuedAsNew", result: json(input) });
-  }
-
   /** A copy of all events. */
   build(): HistoryEvent[] {
     return [...this.#events];
@@ -275,7 +264,7 @@ export class HistoryBuilder {
  *   .episodeEnd()
  *   .newEvents()
  *   .episodeStart()
- *   .taskCompleted(0, "Hello Tokyo")
+ *   .taskCompleted(0, "Hello Tokyo") // new events: the episode's end is recorded after it runs
  *   .split();
  * const result = await executeOrchestration({ resolve: (name) => handlers[name] }, past, newEvents);
  */

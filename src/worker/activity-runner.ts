@@ -43,7 +43,10 @@ export class ActivityRunner {
       const input = deserialize(item.input, `Input of activity '${item.name}'`);
       const output = await definition.handler(input as never, context);
       const result = serialize(output, `Output of activity '${item.name}'`);
-      return { workItem: item, result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result } };
+      return {
+        workItem: item,
+        result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result },
+      };
     } catch (error) {
       return this.failed(item, toFailureDetails(error), timestamp());
     } finally {
@@ -56,23 +59,31 @@ export class ActivityRunner {
     failure: ReturnType<typeof toFailureDetails>,
     timestamp: string,
   ): ActivityCompletion {
-    return { workItem: item, result: { type: "TaskFailed", timestamp, taskScheduledId: item.taskId, failure } };
+    return {
+      workItem: item,
+      result: { type: "TaskFailed", timestamp, taskScheduledId: item.taskId, failure },
+    };
   }
 
   /** Renews the lease at half its length until the returned function is called. */
   private keepLeased(item: ActivityWorkItem): () => void {
     let current = item;
-    const timer = setInterval(() => {
-      this.hub.renewActivityWorkItem(current, this.leaseMs).then(
-        (lockExpiresAt) => {
-          current = { ...current, lockExpiresAt };
-        },
-        (error: unknown) => {
-          if (isWorkItemLockLostError(error)) clearInterval(timer);
-          this.log.warn(`Could not renew the lease of activity '${item.name}' (${item.instanceId}#${item.taskId}): ${String(error)}`);
-        },
-      );
-    }, Math.max(50, Math.floor(this.leaseMs / 2)));
+    const timer = setInterval(
+      () => {
+        this.hub.renewActivityWorkItem(current, this.leaseMs).then(
+          (lockExpiresAt) => {
+            current = { ...current, lockExpiresAt };
+          },
+          (error: unknown) => {
+            if (isWorkItemLockLostError(error)) clearInterval(timer);
+            this.log.warn(
+              `Could not renew the lease of activity '${item.name}' (${item.instanceId}#${item.taskId}): ${String(error)}`,
+            );
+          },
+        );
+      },
+      Math.max(50, Math.floor(this.leaseMs / 2)),
+    );
     timer.unref();
     return () => clearInterval(timer);
   }

@@ -9,13 +9,18 @@ import type { ExecutionStarted, HistoryEvent } from "../core/history-event.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { applyEpisode } from "../orchestration/apply-episode.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
+import { planRewind } from "../orchestration/rewind.js";
 import { OrchestrationSession, type SessionOptions } from "../orchestration/orchestration-session.js";
 import type { OrchestrationCompletion, OrchestrationWorkItem, TaskHub } from "../task-hub/task-hub.js";
 import type { SessionCache } from "./session-cache.js";
 
 /** The result of processing a work item. */
 export type ProcessResult =
-  | { readonly kind: "complete"; readonly completion: OrchestrationCompletion; readonly session?: OrchestrationSession }
+  | {
+      readonly kind: "complete";
+      readonly completion: OrchestrationCompletion;
+      readonly session?: OrchestrationSession;
+    }
   /** Nothing can happen yet (events for an instance whose delayed start is not due): retry later. */
   | { readonly kind: "defer"; readonly delayMs: number };
 
@@ -32,13 +37,18 @@ export class OrchestrationProcessor {
   async process(item: OrchestrationWorkItem): Promise<ProcessResult> {
     const now = this.clock();
     const consumed = [...item.messages.map((m) => m.id), ...item.corruptMessages.map((m) => m.id)];
-    const start = item.messages.find((m) => m.event.type === "ExecutionStarted")?.event as ExecutionStarted | undefined;
+    const start = item.messages.find((m) => m.event.type === "ExecutionStarted")?.event as
+      ExecutionStarted | undefined;
     const instance = item.instance;
 
     if (!start && instance.historyLength === 0 && !isTerminalStatus(instance.status)) {
       // Events arrived before a delayed start is due: keep them until it is.
       const due = instance.scheduledStartAt ?? now + 1000;
       return { kind: "defer", delayMs: Math.max(50, Math.min(1000, due - now)) };
+    }
+    const rewind = item.messages.find((m) => m.event.type === "ExecutionRewound");
+    if (!start && rewind && instance.status === "Failed") {
+      return { kind: "complete", completion: await this.rewind(item, consumed, rewind.event) };
     }
     if (!start && isTerminalStatus(instance.status)) {
       // Events for a finished instance: consumed and dropped.
@@ -62,14 +72,20 @@ export class OrchestrationProcessor {
     try {
       if (item.corruptMessages.length > 0) {
         const first = item.corruptMessages[0]!;
-        throw new TaskHubError(`Inbox message #${first.id} of instance '${item.instanceId}' is corrupted: ${first.error}`);
+        throw new TaskHubError(
+          `Inbox message #${first.id} of instance '${item.instanceId}' is corrupted: ${first.error}`,
+        );
       }
       if (start) {
         this.cache.take(item.instanceId);
         session = new OrchestrationSession(this.sessionOptions);
       } else {
         session = this.cache.take(item.instanceId);
-        if (!session || session.historyLength !== instance.historyLength || session.executionId !== executionId) {
+        if (
+          !session ||
+          session.historyLength !== instance.historyLength ||
+          session.executionId !== executionId
+        ) {
           // Storage errors other than corruption propagate: the caller abandons the item and retries later.
           const history = await this.hub.getHistory(item.instanceId);
           startEvent = history.find((e): e is ExecutionStarted => e.type === "ExecutionStarted");
@@ -100,8 +116,47 @@ export class OrchestrationProcessor {
     );
     const completion: OrchestrationCompletion = { workItem: item, consumedMessageIds: consumed, ...changes };
     const keep = session && !result.outcome ? session : undefined;
-    if (keep) keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
+    if (keep)
+      keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
     return { kind: "complete", completion, ...(keep ? { session: keep } : {}) };
+  }
+
+  /** Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. */
+  private async rewind(
+    item: OrchestrationWorkItem,
+    consumed: number[],
+    event: HistoryEvent,
+  ): Promise<OrchestrationCompletion> {
+    const { instanceId, instance } = item;
+    const executionId = instance.executionId;
+    this.cache.take(instanceId);
+    const plan = planRewind(await this.hub.getHistory(instanceId), instanceId, executionId);
+    const timestamp = new Date(this.clock()).toISOString();
+    return {
+      ...this.unchanged(item, consumed),
+      replaceHistory: true,
+      newHistory: plan.history,
+      instance: {
+        status: "Running",
+        executionId,
+        name: instance.name,
+        input: instance.input,
+        customStatus: instance.customStatus,
+      },
+      activities: plan.activities,
+      messages: [
+        { instanceId, executionId, event },
+        ...plan.redeliver.map((e) => ({ instanceId, executionId, event: e })),
+        ...plan.children.map((child) => ({
+          instanceId: child,
+          event: {
+            type: "ExecutionRewound" as const,
+            timestamp,
+            reason: `parent '${instanceId}' was rewound`,
+          },
+        })),
+      ],
+    };
   }
 
   /** A completion that consumes the messages and changes nothing else (events for a finished instance). */

@@ -43,7 +43,8 @@ export class SessionCache {
     this.#sessions.set(instanceId, session);
     this.#events += session.historyLength;
     for (const [id, old] of this.#sessions) {
-      if (this.#sessions.size <= this.options.maxSessions && this.#events <= this.options.maxHistoryEvents) break;
+      if (this.#sessions.size <= this.options.maxSessions && this.#events <= this.options.maxHistoryEvents)
+        break;
       this.#sessions.delete(id);
       this.#events -= old.historyLength;
     }

@@ -92,7 +92,13 @@ export class Worker {
       logSink: this.#log,
     };
     this.#processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache);
-    this.#activities = new ActivityRunner(hub, registry, this.#options.leaseMs, this.#abort.signal, this.#log);
+    this.#activities = new ActivityRunner(
+      hub,
+      registry,
+      this.#options.leaseMs,
+      this.#abort.signal,
+      this.#log,
+    );
     this.#orchestrationCommits = new CommitBatcher((c) => hub.completeOrchestrationWorkItems(c));
     this.#activityCommits = new CommitBatcher((c) => hub.completeActivityWorkItems(c));
   }
@@ -152,16 +158,24 @@ export class Worker {
   }
 
   async #orchestrationLoop(): Promise<void> {
-    await this.#loop(this.#orchestrationSignal, this.#runningEpisodes, this.#options.maxConcurrentOrchestrations, (max) =>
-      this.hub
-        .lockOrchestrationWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
-        .then((items) => items.map((item) => () => this.#runEpisode(item))),
+    await this.#loop(
+      this.#orchestrationSignal,
+      this.#runningEpisodes,
+      this.#options.maxConcurrentOrchestrations,
+      (max) =>
+        this.hub
+          .lockOrchestrationWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
+          .then((items) => items.map((item) => () => this.#runEpisode(item))),
     );
   }
 
   async #activityLoop(): Promise<void> {
     const running = this.#runningActivities;
-    const slots = { get size() { return running.size; } };
+    const slots = {
+      get size() {
+        return running.size;
+      },
+    };
     await this.#loop(this.#activitySignal, slots, this.#options.maxConcurrentActivities, (max) =>
       this.hub
         .lockActivityWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
@@ -188,7 +202,9 @@ export class Worker {
       try {
         starts = await take(Math.min(free, 100));
       } catch (error) {
-        this.#log.error(`Worker ${this.workerId}: taking work failed, retrying in ${idleDelay} ms: ${String(error)}`);
+        this.#log.error(
+          `Worker ${this.workerId}: taking work failed, retrying in ${idleDelay} ms: ${String(error)}`,
+        );
         await delay(idleDelay).promise;
         idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
         continue;
@@ -228,7 +244,9 @@ export class Worker {
         this.#log.warn(`Worker ${this.workerId}: ${error.message} (instance '${item.instanceId}')`);
         return;
       }
-      this.#log.error(`Worker ${this.workerId}: orchestration '${item.instanceId}' step failed, will retry: ${String(error)}`);
+      this.#log.error(
+        `Worker ${this.workerId}: orchestration '${item.instanceId}' step failed, will retry: ${String(error)}`,
+      );
       await this.hub.abandonOrchestrationWorkItem(item, 1000).catch(() => undefined);
     }
   }

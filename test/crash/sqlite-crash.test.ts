@@ -51,7 +51,8 @@ describe("crash safety (SQLite file, real processes, SIGKILL)", () => {
     const control = await app.start({ taskHub: sqliteTaskHub(db), runWorker: false });
     const orders = Array.from({ length: 8 }, (_, i) => `order-${i}`);
     try {
-      for (const order of orders) await control.client.startNew(workflow, { instanceId: order, input: order });
+      for (const order of orders)
+        await control.client.startNew(workflow, { instanceId: order, input: order });
 
       // 1. Kill a worker while activities are running.
       let worker = await startWorker(db, journal);
@@ -76,8 +77,15 @@ describe("crash safety (SQLite file, real processes, SIGKILL)", () => {
       try {
         for (const order of orders) {
           const status = await control.client.waitForCompletion(order, { timeoutMs: 60_000 });
-          assert.equal(status.runtimeStatus, "Completed", `${order}: ${JSON.stringify(status.failureDetails)}`);
-          assert.deepEqual(status.output, [0, 1, 2, 3].map((s) => `${order}:${s}`));
+          assert.equal(
+            status.runtimeStatus,
+            "Completed",
+            `${order}: ${JSON.stringify(status.failureDetails)}`,
+          );
+          assert.deepEqual(
+            status.output,
+            [0, 1, 2, 3].map((s) => `${order}:${s}`),
+          );
           assertNoDuplicateSteps(order, await control.taskHub.getHistory(order));
         }
       } finally {
@@ -100,7 +108,8 @@ function assertNoDuplicateSteps(order: string, history: readonly HistoryEvent[])
   for (const event of history) {
     if (event.type === "TaskScheduled" || event.type === "TimerCreated")
       scheduled.set(event.eventId, (scheduled.get(event.eventId) ?? 0) + 1);
-    if (event.type === "TaskCompleted") completed.set(event.taskScheduledId, (completed.get(event.taskScheduledId) ?? 0) + 1);
+    if (event.type === "TaskCompleted")
+      completed.set(event.taskScheduledId, (completed.get(event.taskScheduledId) ?? 0) + 1);
     if (event.type === "TimerFired") completed.set(event.timerId, (completed.get(event.timerId) ?? 0) + 1);
   }
   for (const [id, n] of scheduled) assert.equal(n, 1, `${order}: task #${id} scheduled ${n} times`);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 import { sqliteTaskHub } from "../../src/index.js";
+import { describeManagement } from "../support/e2e-management.js";
 import { describePatterns } from "../support/e2e-patterns.js";
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-e2e-"));
@@ -15,5 +16,9 @@ let n = 0;
 describePatterns("SQLite file", async () => sqliteTaskHub(join(dir, `hub-${n++}.db`)));
 describePatterns("SQLite in memory", async () => sqliteTaskHub(":memory:"));
 describePatterns("SQLite in memory, no session cache", async () => sqliteTaskHub(":memory:"), {
+  maxCachedOrchestrations: 0,
+});
+describeManagement("SQLite file", async () => sqliteTaskHub(join(dir, `hub-${n++}.db`)));
+describeManagement("SQLite in memory, no session cache", async () => sqliteTaskHub(":memory:"), {
   maxCachedOrchestrations: 0,
 });

@@ -129,10 +129,20 @@ export class Driver {
     if (this.options.checkCache !== false) {
       const cachedLogged = this.cachedLog.lines.length;
       const cached = await this.#session.execute(newEvents);
-      assert.deepEqual(withoutStacks(cached), withoutStacks(result), "a cached session and a fresh replay disagree");
-      assert.deepEqual(this.cachedLog.lines.slice(cachedLogged), this.log.lines.slice(logged), "log lines differ");
+      assert.deepEqual(
+        withoutStacks(cached),
+        withoutStacks(result),
+        "a cached session and a fresh replay disagree",
+      );
+      assert.deepEqual(
+        this.cachedLog.lines.slice(cachedLogged),
+        this.log.lines.slice(logged),
+        "log lines differ",
+      );
     }
-    const started = [...this.history, ...newEvents].find((e): e is ExecutionStarted => e.type === "ExecutionStarted");
+    const started = [...this.history, ...newEvents].find(
+      (e): e is ExecutionStarted => e.type === "ExecutionStarted",
+    );
     assert.ok(started, "no ExecutionStarted");
     this.changes = applyEpisode(
       {

@@ -15,18 +15,28 @@ import {
 import { eventually, startHost, type HubFactory } from "./test-host.js";
 
 /** Registers the pattern scenarios for one hub factory (and worker options, e.g. cache off). */
-export function describePatterns(label: string, makeHub: HubFactory, workerOptions: WorkerOptions = {}): void {
+export function describePatterns(
+  label: string,
+  makeHub: HubFactory,
+  workerOptions: WorkerOptions = {},
+): void {
   describe(`orchestration patterns (${label})`, () => {
     it("chains activities (the seed workflow) and records one history", async () => {
       const app = new DurableApp();
-      const charge = app.activity("ChargeCreditCard", (order: { id: string; amount: number }) => `tx-${order.id}`);
+      const charge = app.activity(
+        "ChargeCreditCard",
+        (order: { id: string; amount: number }) => `tx-${order.id}`,
+      );
       const ship = app.activity("SendToWarehouse", (tx: string) => `ship-${tx}`);
       const email = app.activity("SendConfirmationEmail", (shipment: string) => `mailed ${shipment}`);
-      const process = app.orchestration("ProcessOrder", async (ctx, order: { id: string; amount: number }) => {
-        const tx = await ctx.callActivity(charge, order);
-        const shipment = await ctx.callActivity(ship, tx);
-        return ctx.callActivity(email, shipment);
-      });
+      const process = app.orchestration(
+        "ProcessOrder",
+        async (ctx, order: { id: string; amount: number }) => {
+          const tx = await ctx.callActivity(charge, order);
+          const shipment = await ctx.callActivity(ship, tx);
+          return ctx.callActivity(email, shipment);
+        },
+      );
       const host = await startHost(app, makeHub, workerOptions);
       try {
         const id = await host.client.startNew(process, { input: { id: "o1", amount: 10 } });
@@ -48,8 +58,12 @@ export function describePatterns(label: string, makeHub: HubFactory, workerOptio
       const app = new DurableApp();
       const square = app.activity("Square", async (n: number) => n * n);
       const fan = app.orchestration("FanOut", async (ctx, n: number) => {
-        const viaPromiseAll = await Promise.all(Array.from({ length: n }, (_, i) => ctx.callActivity(square, i)));
-        const viaWhenAll = await ctx.whenAll(Array.from({ length: 10 }, (_, i) => ctx.callActivity("square", i)));
+        const viaPromiseAll = await Promise.all(
+          Array.from({ length: n }, (_, i) => ctx.callActivity(square, i)),
+        );
+        const viaWhenAll = await ctx.whenAll(
+          Array.from({ length: 10 }, (_, i) => ctx.callActivity("square", i)),
+        );
         return viaPromiseAll.reduce((a, b) => a + b, 0) + (viaWhenAll as number[]).reduce((a, b) => a + b, 0);
       });
       const host = await startHost(app, makeHub, workerOptions);
@@ -140,7 +154,11 @@ export function describePatterns(label: string, makeHub: HubFactory, workerOptio
         return `ok after ${ctx.attempt}`;
       });
       const orch = app.orchestration("Retrying", async (ctx) => {
-        const retry = new RetryPolicy({ firstRetryIntervalMs: 20, maxNumberOfAttempts: 5, backoffCoefficient: 2 });
+        const retry = new RetryPolicy({
+          firstRetryIntervalMs: 20,
+          maxNumberOfAttempts: 5,
+          backoffCoefficient: 2,
+        });
         return ctx.callActivity(flaky, 2, { retry });
       });
       const host = await startHost(app, makeHub, workerOptions);
@@ -154,7 +172,11 @@ export function describePatterns(label: string, makeHub: HubFactory, workerOptio
         );
         assert.equal(new Set(seen.map((s) => s.key)).size, 1, "one idempotency key for all attempts");
         const history = (await host.client.getStatus(id, { showHistory: true }))?.history ?? [];
-        assert.equal(history.filter((e) => e.type === "TimerCreated").length, 2, "retries wait on durable timers");
+        assert.equal(
+          history.filter((e) => e.type === "TimerCreated").length,
+          2,
+          "retries wait on durable timers",
+        );
       } finally {
         await host.stop();
       }
@@ -292,7 +314,11 @@ export function describePatterns(label: string, makeHub: HubFactory, workerOptio
         await waitForStatus(host.client, id, "Suspended");
         await host.client.raiseEvent(id, "Go", 7);
         await new Promise((r) => setTimeout(r, 100));
-        assert.deepEqual((await host.client.getStatus(id))?.customStatus, { step: "waiting" }, "held while suspended");
+        assert.deepEqual(
+          (await host.client.getStatus(id))?.customStatus,
+          { step: "waiting" },
+          "held while suspended",
+        );
         await host.client.resume(id, "done");
         const resumed = await eventually(async () => {
           const s = await host.client.getStatus(id);
@@ -318,7 +344,10 @@ export function describePatterns(label: string, makeHub: HubFactory, workerOptio
       const host = await startHost(app, makeHub, workerOptions);
       try {
         await host.client.startNew(orch, { instanceId: "the-one", input: 1 });
-        await assert.rejects(host.client.startNew(orch, { instanceId: "the-one", input: 2 }), InstanceAlreadyExistsError);
+        await assert.rejects(
+          host.client.startNew(orch, { instanceId: "the-one", input: 2 }),
+          InstanceAlreadyExistsError,
+        );
         await host.client.raiseEvent("the-one", "Stop");
         assert.equal((await host.client.waitForCompletion("the-one")).output, 1);
         await host.client.startNew(orch, { instanceId: "the-one", input: 3 });
@@ -365,7 +394,8 @@ export function describePatterns(label: string, makeHub: HubFactory, workerOptio
         const status = await host.client.waitForCompletion(id, { timeoutMs: 10_000 });
         const out = status.output as { guids: string[]; t0: string; again: string };
         assert.equal(new Set([...out.guids, out.again]).size, 3);
-        for (const g of out.guids) assert.match(g, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        for (const g of out.guids)
+          assert.match(g, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         const lines = host.log.lines.filter((l) => l.includes("first line") || l.includes("second line"));
         assert.deepEqual(lines.length, 2, `each log line once, got ${JSON.stringify(lines)}`);
       } finally {

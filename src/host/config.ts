@@ -1,0 +1,261 @@
+/**
+ * Host configuration: each setting comes from a command-line flag, else an environment variable, else the config
+ * file (`taskhub.config.json`, or `--config` / `TASKHUB_CONFIG`), else its default. Invalid values fail with a
+ * message naming where the value came from.
+ * @module
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { JwtOptions } from "../http/auth/jwt.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../http/node-adapter.js";
+
+/** Everything a host needs to know. */
+export interface HostConfig {
+  /** Port of the HTTP server (default 7071; 0 picks a free one). */
+  readonly port: number;
+  /** Interface to listen on (default `0.0.0.0`; `127.0.0.1` for `taskhub dev`). */
+  readonly host: string;
+  /** Where the task hub lives: a SQLite file, `:memory:`, or a `postgres://` URL (default `./.taskhub/hub.db`). */
+  readonly hub: string;
+  /** The task hub's name: `taskHub=` in management URLs, the schema for PostgreSQL (default `taskhub`). */
+  readonly hubName: string;
+  readonly maxConcurrentOrchestrations?: number | undefined;
+  readonly maxConcurrentActivities?: number | undefined;
+  /** Largest accepted request body (default 1 MiB). */
+  readonly maxBodyBytes: number;
+  /** Explicit local-development mode: no keys are required anywhere. */
+  readonly localDev: boolean;
+  /** The hashed-keys file (default `keys.json` next to a SQLite hub, else `./.taskhub/keys.json`). */
+  readonly keysFile: string;
+  /** The system key for management URLs (`TASKHUB_SYSTEM_KEY` only; default: a key for this process's lifetime). */
+  readonly systemKey?: string | undefined;
+  /** Origin used in URLs built without a request (default `http://localhost:<port>`). */
+  readonly publicUrl?: string | undefined;
+  /** `connection=` in management URLs (default `Storage`, as Durable Functions). */
+  readonly connectionName: string;
+  /** Trust `X-Forwarded-Host` / `X-Forwarded-Proto` when forming URLs (default false). */
+  readonly useForwardedHost: boolean;
+  /** Bearer-token validation, when configured. */
+  readonly jwt?: JwtOptions | undefined;
+  /** Log one line per request (default true). */
+  readonly logRequests: boolean;
+  /** How long a stop waits for in-flight requests and work before releasing it (default 10 s). */
+  readonly shutdownTimeoutMs: number;
+}
+
+/** A configuration error: the message names the flag, variable or file entry at fault. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type Kind = "string" | "int" | "bool";
+
+interface Setting {
+  readonly key: string;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: Kind;
+  readonly min?: number;
+  readonly max?: number;
+  /** Secrets may come from the environment only (flags show in `ps`, config files get committed). */
+  readonly envOnly?: boolean;
+}
+
+/** Every setting, with its flag and environment variable. `jwt.*` keys nest in the config file. */
+export const SETTINGS: readonly Setting[] = [
+  { key: "port", flag: "port", env: "TASKHUB_PORT", kind: "int", min: 0, max: 65535 },
+  { key: "host", flag: "host", env: "TASKHUB_HOST", kind: "string" },
+  { key: "hub", flag: "hub", env: "TASKHUB_HUB", kind: "string" },
+  { key: "hubName", flag: "hub-name", env: "TASKHUB_HUB_NAME", kind: "string" },
+  {
+    key: "maxConcurrentOrchestrations",
+    flag: "max-concurrent-orchestrations",
+    env: "TASKHUB_MAX_CONCURRENT_ORCHESTRATIONS",
+    kind: "int",
+    min: 1,
+    max: 100_000,
+  },
+  {
+    key: "maxConcurrentActivities",
+    flag: "max-concurrent-activities",
+    env: "TASKHUB_MAX_CONCURRENT_ACTIVITIES",
+    kind: "int",
+    min: 1,
+    max: 100_000,
+  },
+  {
+    key: "maxBodyBytes",
+    flag: "max-body-bytes",
+    env: "TASKHUB_MAX_BODY_BYTES",
+    kind: "int",
+    min: 1,
+    max: 1024 ** 3,
+  },
+  { key: "localDev", flag: "local-dev", env: "TASKHUB_LOCAL_DEV", kind: "bool" },
+  { key: "keysFile", flag: "keys-file", env: "TASKHUB_KEYS_FILE", kind: "string" },
+  { key: "systemKey", flag: "", env: "TASKHUB_SYSTEM_KEY", kind: "string", envOnly: true },
+  { key: "publicUrl", flag: "public-url", env: "TASKHUB_PUBLIC_URL", kind: "string" },
+  { key: "connectionName", flag: "connection-name", env: "TASKHUB_CONNECTION_NAME", kind: "string" },
+  { key: "useForwardedHost", flag: "use-forwarded-host", env: "TASKHUB_USE_FORWARDED_HOST", kind: "bool" },
+  { key: "logRequests", flag: "log-requests", env: "TASKHUB_LOG_REQUESTS", kind: "bool" },
+  {
+    key: "shutdownTimeoutMs",
+    flag: "shutdown-timeout-ms",
+    env: "TASKHUB_SHUTDOWN_TIMEOUT_MS",
+    kind: "int",
+    min: 0,
+    max: 3_600_000,
+  },
+  { key: "jwt.jwksUrl", flag: "jwt-jwks-url", env: "TASKHUB_JWT_JWKS_URL", kind: "string" },
+  { key: "jwt.publicKey", flag: "", env: "TASKHUB_JWT_PUBLIC_KEY", kind: "string" },
+  { key: "jwt.secret", flag: "", env: "TASKHUB_JWT_SECRET", kind: "string", envOnly: true },
+  { key: "jwt.issuer", flag: "jwt-issuer", env: "TASKHUB_JWT_ISSUER", kind: "string" },
+  { key: "jwt.audience", flag: "jwt-audience", env: "TASKHUB_JWT_AUDIENCE", kind: "string" },
+  { key: "jwt.algorithms", flag: "jwt-algorithms", env: "TASKHUB_JWT_ALGORITHMS", kind: "string" },
+  { key: "jwt.adminRole", flag: "jwt-admin-role", env: "TASKHUB_JWT_ADMIN_ROLE", kind: "string" },
+];
+
+/** Where settings come from. */
+export interface ConfigSources {
+  /** Parsed flags, by flag name (`port`, `hub-name`...), as strings or booleans. */
+  readonly flags: Readonly<Record<string, string | boolean | undefined>>;
+  readonly env: NodeJS.ProcessEnv;
+  /** Explicit config file (`--config`); otherwise `TASKHUB_CONFIG`, then `./taskhub.config.json` when present. */
+  readonly configFile?: string | undefined;
+  /** Defaults that differ by command (`taskhub dev` listens on 127.0.0.1 in local-dev mode). */
+  readonly defaults?: Partial<Record<string, string | number | boolean>>;
+  /** Directory relative paths resolve against (default: the current directory). */
+  readonly cwd?: string;
+}
+
+/** Resolves the host configuration: flags > environment > config file > defaults. */
+export function resolveConfig(sources: ConfigSources): HostConfig {
+  const cwd = sources.cwd ?? process.cwd();
+  const file = loadConfigFile(sources, cwd);
+  const values = new Map<string, string | number | boolean>();
+  for (const setting of SETTINGS) {
+    const flag = setting.flag ? sources.flags[setting.flag] : undefined;
+    const env = sources.env[setting.env];
+    const fromFile = lookup(file.values, setting.key);
+    if (setting.envOnly && fromFile !== undefined)
+      throw new ConfigError(
+        `${setting.key} is a secret: set it with the ${setting.env} environment variable, not in ${file.path}.`,
+      );
+    const [raw, origin] =
+      flag !== undefined
+        ? [flag, `--${setting.flag}`]
+        : env !== undefined && env !== ""
+          ? [env, setting.env]
+          : fromFile !== undefined
+            ? [fromFile, `'${setting.key}' in ${file.path}`]
+            : [sources.defaults?.[setting.key], "default"];
+    if (raw === undefined) continue;
+    values.set(setting.key, convert(setting, raw, origin));
+  }
+  const get = <T extends string | number | boolean>(key: string): T | undefined =>
+    values.get(key) as T | undefined;
+  const hub = get<string>("hub") ?? "./.taskhub/hub.db";
+  const jwtValues = Object.fromEntries(
+    [...values].filter(([k]) => k.startsWith("jwt.")).map(([k, v]) => [k.slice(4), v]),
+  ) as Record<string, string>;
+  const jwt: JwtOptions | undefined =
+    Object.keys(jwtValues).length === 0
+      ? undefined
+      : {
+          ...jwtValues,
+          algorithms: jwtValues.algorithms
+            ?.split(",")
+            .map((a) => a.trim())
+            .filter(Boolean),
+        };
+  const publicUrl = get<string>("publicUrl");
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/i.test(publicUrl))
+    throw new ConfigError(`publicUrl must be an origin such as https://example.com (got '${publicUrl}').`);
+  return {
+    port: get<number>("port") ?? 7071,
+    host: get<string>("host") ?? "0.0.0.0",
+    hub: isUrlOrMemory(hub) ? hub : resolve(cwd, hub),
+    hubName: get<string>("hubName") ?? "taskhub",
+    maxConcurrentOrchestrations: get<number>("maxConcurrentOrchestrations"),
+    maxConcurrentActivities: get<number>("maxConcurrentActivities"),
+    maxBodyBytes: get<number>("maxBodyBytes") ?? DEFAULT_MAX_BODY_BYTES,
+    localDev: get<boolean>("localDev") ?? false,
+    keysFile: resolve(cwd, get<string>("keysFile") ?? defaultKeysFile(hub)),
+    systemKey: get<string>("systemKey"),
+    publicUrl: publicUrl?.replace(/\/$/, ""),
+    connectionName: get<string>("connectionName") ?? "Storage",
+    useForwardedHost: get<boolean>("useForwardedHost") ?? false,
+    jwt,
+    logRequests: get<boolean>("logRequests") ?? true,
+    shutdownTimeoutMs: get<number>("shutdownTimeoutMs") ?? 10_000,
+  };
+}
+
+function isUrlOrMemory(hub: string): boolean {
+  return hub === ":memory:" || /^postgres(ql)?:\/\//i.test(hub);
+}
+
+function defaultKeysFile(hub: string): string {
+  return isUrlOrMemory(hub) ? "./.taskhub/keys.json" : join(dirname(hub), "keys.json");
+}
+
+function loadConfigFile(
+  sources: ConfigSources,
+  cwd: string,
+): { path: string; values: Record<string, unknown> } {
+  const explicit = sources.configFile ?? (sources.env.TASKHUB_CONFIG || undefined);
+  const path = resolve(cwd, explicit ?? "taskhub.config.json");
+  if (!explicit && !existsSync(path)) return { path, values: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`Config file ${path} must hold a JSON object.`);
+  const known = new Set(SETTINGS.map((s) => s.key.split(".")[0]));
+  for (const key of Object.keys(parsed))
+    if (!known.has(key)) throw new ConfigError(`Unknown setting '${key}' in ${path}.`);
+  return { path, values: parsed as Record<string, unknown> };
+}
+
+function lookup(values: Record<string, unknown>, key: string): unknown {
+  let current: unknown = values;
+  for (const part of key.split(".")) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function convert(setting: Setting, raw: unknown, origin: string): string | number | boolean {
+  switch (setting.kind) {
+    case "string":
+      if (typeof raw !== "string" || raw === "")
+        throw new ConfigError(`${origin} must be a non-empty string.`);
+      return raw;
+    case "bool":
+      if (typeof raw === "boolean") return raw;
+      if (typeof raw === "string" && /^(true|1|yes)$/i.test(raw)) return true;
+      if (typeof raw === "string" && /^(false|0|no)$/i.test(raw)) return false;
+      throw new ConfigError(`${origin} must be true or false.`);
+    case "int": {
+      const number =
+        typeof raw === "number"
+          ? raw
+          : typeof raw === "string" && /^\d+$/.test(raw.trim())
+            ? Number(raw)
+            : NaN;
+      if (
+        !Number.isSafeInteger(number) ||
+        number < (setting.min ?? 0) ||
+        number > (setting.max ?? Number.MAX_SAFE_INTEGER)
+      )
+        throw new ConfigError(
+          `${origin} must be an integer from ${setting.min ?? 0} to ${setting.max} (got ${JSON.stringify(raw)}).`,
+        );
+      return number;
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The Taskhub host: one process running the app's worker (orchestrations, activities, schedules) and the HTTP server
+ * (HTTP triggers, async-HTTP pattern, management API) on one task hub. Stops gracefully: the server stops accepting,
+ * in-flight requests finish, then the worker finishes or releases its work and the hub is closed.
+ * @module
+ */
+import type { Server } from "node:http";
+import type { DurableApp, DurableHost } from "../app/durable-app.js";
+import { Authorizer } from "../http/auth/authorizer.js";
+import { JwtVerifier } from "../http/auth/jwt.js";
+import { generateKey, KeyStore } from "../http/auth/key-store.js";
+import { HttpDurableClient } from "../http/http-management.js";
+import { createRequestListener } from "../http/http-server.js";
+import { MANAGEMENT_BASE_PATH } from "../http/management-urls.js";
+import { TriggerRouter } from "../http/trigger-router.js";
+import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { HostConfig } from "./config.js";
+import { describeHubLocation, openTaskHub } from "./open-task-hub.js";
+import { closeServer, listen } from "./server-lifecycle.js";
+
+/** A running host. */
+export interface RunningHost {
+  /** The origin clients use, e.g. `http://localhost:7071`. */
+  readonly url: string;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  readonly server: Server;
+  readonly durable: DurableHost;
+  readonly client: HttpDurableClient;
+  /** Stops the host gracefully (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** Starts the worker and the HTTP server of `app` as `config` says, and prints what it serves. */
+export async function startHost(
+  app: DurableApp,
+  config: HostConfig,
+  log: LogSink = console,
+): Promise<RunningHost> {
+  const jwt = config.jwt ? new JwtVerifier(config.jwt) : undefined;
+  const keys = new KeyStore(config.keysFile);
+  const systemKey = config.localDev ? undefined : (config.systemKey ?? generateKey());
+  const authorizer = new Authorizer({ localDev: config.localDev, keys, systemKey, jwt });
+  const taskHub = openTaskHub(config.hub, config.hubName);
+  const durable = await app.start({
+    taskHub,
+    logger: log,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    ...(config.maxConcurrentOrchestrations
+      ? { maxConcurrentOrchestrations: config.maxConcurrentOrchestrations }
+      : {}),
+    ...(config.maxConcurrentActivities ? { maxConcurrentActivities: config.maxConcurrentActivities } : {}),
+  });
+  let server: Server;
+  let port: number;
+  try {
+    ({ server, port } = await listen(config.host, config.port));
+  } catch (error) {
+    await durable.stop();
+    throw error;
+  }
+  const url = config.publicUrl ?? `http://${displayHost(config.host)}:${port}`;
+  const client = new HttpDurableClient(taskHub, app.registry, {
+    baseUrl: url,
+    hubName: config.hubName,
+    connectionName: config.connectionName,
+    systemKey,
+  });
+  const listener = createRequestListener({
+    triggers: app.registry.httpTriggers.names().flatMap((n) => app.registry.httpTriggers.get(n) ?? []),
+    client,
+    hubName: config.hubName,
+    authorizer,
+    maxBodyBytes: config.maxBodyBytes,
+    useForwardedHost: config.useForwardedHost,
+    logger: log,
+    logRequests: config.logRequests,
+  });
+  server.on("request", (req, res) => void listener(req, res));
+  printBanner(app, config, url, log, systemKey !== undefined && config.systemKey === undefined);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await closeServer(server, config.shutdownTimeoutMs);
+      await durable.stop();
+    })());
+  return { url, port, server, durable, client, stop };
+}
+
+function displayHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function printBanner(
+  app: DurableApp,
+  config: HostConfig,
+  url: string,
+  log: LogSink,
+  ephemeralKey: boolean,
+): void {
+  const lines = [
+    `Taskhub host listening on ${url}`,
+    `  Task hub: ${describeHubLocation(config.hub)} (name '${config.hubName}')`,
+  ];
+  const routes = new TriggerRouter(
+    app.registry.httpTriggers.names().flatMap((n) => app.registry.httpTriggers.get(n) ?? []),
+  ).describe();
+  if (routes.length > 0) {
+    lines.push("  HTTP functions:");
+    for (const route of routes)
+      lines.push(`    ${route.name}: [${route.methods.join(",")}] ${url}${route.path}`);
+  }
+  const timers = app.registry.timers.names();
+  if (timers.length > 0) {
+    lines.push("  Timers:");
+    for (const name of timers) {
+      const timer = app.registry.timers.get(name);
+      if (timer)
+        lines.push(
+          `    ${name}: "${timer.schedule.expression}" (${timer.schedule.timeZone}), next ${timer.schedule.next(new Date()).toISOString()}`,
+        );
+    }
+  }
+  lines.push(`  Management API: ${url}${MANAGEMENT_BASE_PATH}`);
+  lines.push(
+    config.localDev
+      ? "  Local development mode: no keys are required."
+      : `  Keys: ${config.keysFile} (management API needs the system key or an admin key)` +
+          (ephemeralKey ? "; system key generated for this process (set TASKHUB_SYSTEM_KEY to fix it)" : ""),
+  );
+  log.info(lines.join("\n"));
+}

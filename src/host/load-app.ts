@@ -1,0 +1,42 @@
+/**
+ * Loading the user's app module: a TypeScript or JavaScript file whose default export (or `app` export) is a
+ * `DurableApp`. TypeScript runs without a build step because the CLI runs under tsx.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { DurableApp } from "../app/durable-app.js";
+
+/** The app module could not be loaded or does not export an app. */
+export class AppLoadError extends Error {
+  override readonly name = "AppLoadError";
+}
+
+/** True when `value` looks like a `DurableApp` (duck-typed: a second copy of the package may have made it). */
+export function isDurableApp(value: unknown): value is DurableApp {
+  const registry = (
+    value as { registry?: { orchestrations?: { get?: unknown }; httpTriggers?: unknown } } | null
+  )?.registry;
+  return typeof registry?.orchestrations?.get === "function" && registry.httpTriggers !== undefined;
+}
+
+/** Imports `modulePath` (relative to `cwd`) and returns its app. */
+export async function loadApp(modulePath: string, cwd = process.cwd()): Promise<DurableApp> {
+  const path = resolve(cwd, modulePath);
+  if (!existsSync(path)) throw new AppLoadError(`App module ${path} does not exist.`);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new AppLoadError(
+      `Loading app module ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  }
+  const candidate = isDurableApp(module.default) ? module.default : module.app;
+  if (!isDurableApp(candidate))
+    throw new AppLoadError(
+      `App module ${path} must export its DurableApp as the default export (export default app) or as 'app'.`,
+    );
+  return candidate;
+}

@@ -1,0 +1,123 @@
+/**
+ * The HTTP server of a Taskhub host: HTTP triggers under `/api/`, the management API under
+ * `/runtime/webhooks/durabletask`, JSON errors everywhere, bodies read with a size limit, one log line per request.
+ * Built on `node:http` with standard `Request` / `Response` objects at the edges.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { Authorizer } from "./auth/authorizer.js";
+import { errorResponse, HttpError, toHttpError } from "./http-error.js";
+import type { HttpDurableClient } from "./http-management.js";
+import { toHandlerResponse, type HttpTriggerDefinition } from "./http-trigger.js";
+import { handleManagementRequest, isManagementPath } from "./management-api.js";
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  readBody,
+  requestUrl,
+  toWebRequest,
+  writeWebResponse,
+} from "./node-adapter.js";
+import { QueryParams } from "./query-params.js";
+import { formatRequestLine, redactedTarget } from "./request-log.js";
+import { splitPath } from "./route-template.js";
+import { TriggerRouter } from "./trigger-router.js";
+
+/** Settings of {@link createRequestListener}. */
+export interface HttpServerOptions {
+  /** The app's HTTP triggers. */
+  readonly triggers: readonly HttpTriggerDefinition[];
+  /** The client handed to triggers and used by the management API. */
+  readonly client: HttpDurableClient;
+  /** The task hub's name (`taskHub=` in URLs). */
+  readonly hubName: string;
+  readonly authorizer: Authorizer;
+  /** Largest accepted request body (default 1 MiB); larger ones get 413. */
+  readonly maxBodyBytes?: number | undefined;
+  /** Take the URL origin from `X-Forwarded-Host` / `X-Forwarded-Proto` (default false). */
+  readonly useForwardedHost?: boolean | undefined;
+  /** Where request lines and handler errors go. */
+  readonly logger: LogSink;
+  /** Log one line per request (default true). */
+  readonly logRequests?: boolean | undefined;
+}
+
+/** A node `request` listener serving triggers and the management API. Never throws; never sends a stack trace. */
+export function createRequestListener(
+  options: HttpServerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const router = new TriggerRouter(options.triggers);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return async (req, res) => {
+    const started = performance.now();
+    const method = (req.method ?? "GET").toUpperCase();
+    let target = "(invalid target)";
+    let response: Response;
+    try {
+      const url = requestUrl(req, options.useForwardedHost ?? false);
+      target = redactedTarget(url);
+      response = await dispatch(req, method, url);
+    } catch (error) {
+      const mapped = toHttpError(error);
+      if (mapped.status >= 500 && !(error instanceof HttpError))
+        options.logger.error(`${method} ${target} failed: ${describe(error)}`);
+      response = errorResponse(mapped);
+    }
+    try {
+      await writeWebResponse(res, response, method === "HEAD");
+    } catch (error) {
+      options.logger.warn(`${method} ${target}: writing the response failed: ${describe(error)}`);
+      res.destroy();
+    }
+    if (options.logRequests ?? true)
+      options.logger.info(formatRequestLine(method, target, response.status, performance.now() - started));
+  };
+
+  async function dispatch(req: IncomingMessage, method: string, url: URL): Promise<Response> {
+    const segments = splitPath(url.pathname);
+    if (isManagementPath(segments)) {
+      const probe = toWebRequest(req, url, Buffer.alloc(0));
+      await options.authorizer.authorize(probe, url, "system");
+      const body = await readBody(req, maxBodyBytes);
+      const request = toWebRequest(req, url, body);
+      const query = new QueryParams(url.searchParams);
+      return handleManagementRequest(
+        { client: options.client, request, url, query, body },
+        method,
+        segments,
+        options.hubName,
+      );
+    }
+    const match = router.match(method, segments);
+    if (!match) throw new HttpError(404, "not_found", `No function or API route matches ${url.pathname}.`);
+    const probe = toWebRequest(req, url, Buffer.alloc(0));
+    const caller = await options.authorizer.authorize(probe, url, match.trigger.authLevel);
+    const body = await readBody(req, maxBodyBytes);
+    const request = toWebRequest(req, url, body);
+    try {
+      const result: unknown = await match.trigger.handler(request, {
+        name: match.trigger.name,
+        params: match.params,
+        client: options.client,
+        principal: caller.principal,
+        log: options.logger,
+      });
+      return toHandlerResponse(result);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      options.logger.error(`HTTP trigger '${match.trigger.name}' threw: ${describe(error)}`);
+      const mapped = toHttpError(error);
+      // Client errors raised by the durable client (bad ID, unknown function...) keep their status.
+      if (mapped.status < 500) throw mapped;
+      throw new HttpError(
+        500,
+        "internal_error",
+        `Function '${match.trigger.name}' failed; see the host log.`,
+      );
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+}

@@ -1,0 +1,168 @@
+/**
+ * Conformance tests: orchestration leases (exclusivity, expiry, lost leases in batches, abandon).
+ * @module
+ */
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import {
+  assertOutcomes,
+  completionOf,
+  eventually,
+  lockAll,
+  lockInstance,
+  newInstance,
+  raised,
+  rejectsWith,
+  sleep,
+  stamp,
+  type ConformanceEnv,
+} from "./task-hub-conformance-support.js";
+
+/** Registers the orchestration lease tests. */
+export function leaseTests(env: ConformanceEnv): void {
+  it("leases each instance to one worker at a time and respects max", async () => {
+    const { hub } = env;
+    for (let i = 0; i < 5; i++) await hub.createInstance(newInstance(`m-${i}`));
+    const first = await hub.lockOrchestrationWorkItems({ workerId: "w1", max: 2, leaseMs: 30_000 });
+    assert.equal(first.length, 2);
+    const second = await hub.lockOrchestrationWorkItems({ workerId: "w2", max: 10, leaseMs: 30_000 });
+    assert.equal(second.length, 3);
+    const ids = [...first, ...second].map((w) => w.instanceId);
+    assert.equal(new Set(ids).size, 5);
+    assert.equal(
+      (await hub.lockOrchestrationWorkItems({ workerId: "w3", max: 10, leaseMs: 30_000 })).length,
+      0,
+    );
+    const tokens = new Set([...first, ...second].map((w) => w.lockToken));
+    assert.equal(tokens.size, 5, "a fresh lock token per work item");
+  });
+
+  it("never returns one instance to two concurrent lock calls", async () => {
+    const { hub } = env;
+    const total = 30;
+    for (let i = 0; i < total; i++) await hub.createInstance(newInstance(`c-${i}`));
+    const batches = await Promise.all(
+      Array.from({ length: 6 }, (_, w) =>
+        hub.lockOrchestrationWorkItems({ workerId: `w${w}`, max: 10, leaseMs: 30_000 }),
+      ),
+    );
+    const ids = batches.flat().map((item) => item.instanceId);
+    assert.equal(new Set(ids).size, ids.length, "no instance returned twice");
+    const rest = await hub.lockOrchestrationWorkItems({ workerId: "late", max: 100, leaseMs: 30_000 });
+    assert.equal(ids.length + rest.length, total);
+  });
+
+  it("re-leases an expired lease to another worker; the stale worker's completion writes nothing", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("target"));
+    const [w1] = await hub.lockOrchestrationWorkItems({ workerId: "w1", max: 10, leaseMs: env.ms(150) });
+    const lockedAt = Date.now();
+    assert.equal(w1?.instanceId, "target");
+    await hub.createInstance(newInstance("other"));
+    const early = await lockAll(hub, "w2");
+    if (Date.now() - lockedAt < env.ms(150))
+      assert.deepEqual([...early.keys()], ["other"], "'target' is not handed out while its lease lives");
+    await hub.abandonOrchestrationWorkItem(early.get("other")!, 0);
+    await sleep(env.ms(200));
+    const late = await lockAll(hub, "w2");
+    const w2 = late.get("target");
+    assert.ok(w2, "re-leased after expiry");
+    assert.notEqual(w2.lockToken, w1.lockToken);
+    assert.deepEqual(
+      w2.messages.map((m) => m.id),
+      w1.messages.map((m) => m.id),
+    );
+    await hub.abandonOrchestrationWorkItem(late.get("other")!, 0);
+    const outcomes = await hub.completeOrchestrationWorkItems([
+      completionOf(w1, {
+        status: "Completed",
+        newHistory: [{ type: "OrchestratorStarted", timestamp: stamp() }],
+        activities: [
+          {
+            instanceId: "target",
+            executionId: "target-exec-1",
+            taskId: 0,
+            name: "A",
+            attempt: 1,
+            idempotencyKey: "k",
+          },
+        ],
+        messages: [{ instanceId: "other", event: raised("from-stale-worker") }],
+        newInstances: [newInstance("never-created")],
+      }),
+    ]);
+    assertOutcomes(outcomes, ["lost"]);
+    const record = await hub.getInstance("target");
+    assert.equal(record?.status, "Pending");
+    assert.equal(record?.historyLength, 0);
+    assert.deepEqual(await hub.getHistory("target"), []);
+    assert.equal(await hub.getInstance("never-created"), undefined);
+    assert.equal((await hub.getStats()).activityQueueDepth, 0);
+    const other = (await lockAll(hub, "w3")).get("other");
+    assert.deepEqual(
+      other?.messages.map((m) => m.event.type),
+      ["ExecutionStarted"],
+      "no message from the stale worker",
+    );
+    await rejectsWith(hub.abandonOrchestrationWorkItem(w1, 0), "WorkItemLockLostError");
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(w2, { status: "Running" })]), [
+      "ok",
+    ]);
+    assert.equal((await hub.getInstance("target"))?.status, "Running");
+  });
+
+  it("treats an expired lease that nobody took as lost", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("expired"));
+    const [item] = await hub.lockOrchestrationWorkItems({ workerId: "w1", max: 1, leaseMs: env.ms(50) });
+    assert.ok(item);
+    await sleep(env.ms(100));
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(item, { status: "Completed" })]), [
+      "lost",
+    ]);
+    assert.equal((await hub.getInstance("expired"))?.status, "Pending");
+    assert.ok((await lockAll(hub)).get("expired"), "still lockable, its messages intact");
+  });
+
+  it("commits the items of a batch independently when one lease was lost", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("a"));
+    const [staleA] = await hub.lockOrchestrationWorkItems({ workerId: "w1", max: 10, leaseMs: env.ms(100) });
+    assert.equal(staleA?.instanceId, "a");
+    await hub.createInstance(newInstance("b"));
+    await sleep(env.ms(150));
+    const fresh = await lockAll(hub, "w2");
+    assert.deepEqual([...fresh.keys()].sort(), ["a", "b"]);
+    const outcomes = await hub.completeOrchestrationWorkItems([
+      completionOf(staleA!, { status: "Completed", newHistory: [raised("x")] }),
+      completionOf(fresh.get("b")!, {
+        status: "Completed",
+        newHistory: [raised("y")],
+        instance: { output: "1" },
+      }),
+    ]);
+    assertOutcomes(outcomes, ["lost", "ok"]);
+    assert.equal((await hub.getInstance("a"))?.status, "Pending");
+    assert.deepEqual(await hub.getHistory("a"), []);
+    const b = await hub.getInstance("b");
+    assert.equal(b?.status, "Completed");
+    assert.equal(b?.output, "1");
+  });
+
+  it("abandoning releases the lease and delays the messages", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("ab"));
+    const item = await lockInstance(hub, "ab");
+    const abandonedAt = Date.now();
+    await hub.abandonOrchestrationWorkItem(item, env.ms(250));
+    await rejectsWith(hub.abandonOrchestrationWorkItem(item, 0), "WorkItemLockLostError");
+    assert.equal((await lockAll(hub)).size, 0, "not visible during the delay");
+    const again = await eventually(async () => (await lockAll(hub)).get("ab"), "the abandoned item");
+    assert.ok(Date.now() >= abandonedAt + env.ms(250));
+    assert.deepEqual(
+      again.messages.map((m) => m.id),
+      item.messages.map((m) => m.id),
+    );
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(item)]), ["lost"]);
+  });
+}

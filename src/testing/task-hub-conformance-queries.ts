@@ -1,0 +1,300 @@
+/**
+ * Conformance tests: listing, purging, stats, notices, corrupted rows.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { InstanceRecord, TaskHub, TaskHubNotice } from "../task-hub/task-hub.js";
+import {
+  assertOutcomes,
+  completionOf,
+  createWithStatus,
+  eventually,
+  lockInstance,
+  newInstance,
+  raised,
+  rejectsWith,
+  sleep,
+  stamp,
+  type ConformanceEnv,
+} from "./task-hub-conformance-support.js";
+
+async function listAll(
+  hub: TaskHub,
+  query: Parameters<TaskHub["listInstances"]>[0],
+): Promise<InstanceRecord[]> {
+  const all: InstanceRecord[] = [];
+  let token: string | undefined;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await hub.listInstances({ ...query, continuationToken: token });
+    all.push(...page.instances);
+    token = page.continuationToken;
+    if (token === undefined) return all;
+    assert.ok(page.instances.length > 0, "a page with a continuation token is not empty");
+  }
+  assert.fail("too many pages");
+}
+
+const ids = (records: readonly InstanceRecord[]) => records.map((r) => r.instanceId);
+
+/** Registers the query tests. */
+export function queryTests(env: ConformanceEnv): void {
+  it("pages through all instances in (createdAt, instanceId) order without duplicates or gaps", async () => {
+    const { hub } = env;
+    const created: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      const id = `page-${(i * 7) % 23}`;
+      await hub.createInstance(newInstance(id));
+      created.push(id);
+      if (i % 5 === 0) await sleep(3);
+    }
+    const records = await listAll(hub, { pageSize: 4 });
+    assert.equal(records.length, 23);
+    assert.equal(new Set(ids(records)).size, 23);
+    const expected = [...records].sort((a, b) =>
+      a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : a.instanceId < b.instanceId ? -1 : 1,
+    );
+    assert.deepEqual(ids(records), ids(expected));
+    assert.deepEqual([...ids(records)].sort(), [...created].sort());
+    const single = await hub.listInstances({ pageSize: 100 });
+    assert.equal(single.instances.length, 23);
+    assert.equal(single.continuationToken, undefined);
+    const exact = await hub.listInstances({ pageSize: 23 });
+    assert.equal(exact.instances.length, 23);
+    assert.equal(exact.continuationToken, undefined, "no token when nothing follows");
+  });
+
+  it("filters by status, creation time, ID prefix, and omits payloads on request", async () => {
+    const { hub } = env;
+    await createWithStatus(hub, "a%b-1", "Completed", { input: '"in"' });
+    await sleep(5);
+    await createWithStatus(hub, "a%b-2", "Failed");
+    await sleep(5);
+    await hub.createInstance(newInstance("axb-3", { input: '"x"' }));
+    await hub.createInstance(newInstance("A%b-4"));
+    await hub.createInstance(newInstance("a_b-5"));
+    const all = await listAll(hub, {});
+    const at = (id: string) => all.find((r) => r.instanceId === id)!.createdAt;
+
+    assert.deepEqual(ids(await listAll(hub, { instanceIdPrefix: "a%b" })).sort(), ["a%b-1", "a%b-2"]);
+    assert.deepEqual(ids(await listAll(hub, { instanceIdPrefix: "a_b" })), ["a_b-5"]);
+    assert.deepEqual(
+      ids(await listAll(hub, { instanceIdPrefix: "A" })),
+      ["A%b-4"],
+      "prefixes are case-sensitive",
+    );
+    assert.deepEqual(ids(await listAll(hub, { statuses: ["Completed", "Failed"] })).sort(), [
+      "a%b-1",
+      "a%b-2",
+    ]);
+    assert.deepEqual(ids(await listAll(hub, { statuses: ["Pending"], instanceIdPrefix: "a" })).sort(), [
+      "a_b-5",
+      "axb-3",
+    ]);
+    const from = at("a%b-2");
+    const inRange = await listAll(hub, { createdFrom: from, createdTo: at("a%b-2") });
+    assert.ok(ids(inRange).includes("a%b-2"), "createdFrom and createdTo are inclusive");
+    assert.ok(!ids(inRange).includes("a%b-1") || at("a%b-1") === from);
+    assert.deepEqual(ids(await listAll(hub, { createdTo: at("a%b-1") })), ["a%b-1"]);
+    assert.equal(
+      (await listAll(hub, { createdFrom: at("axb-3") })).every((r) => r.createdAt >= at("axb-3")),
+      true,
+    );
+
+    const withPayloads = (await listAll(hub, { instanceIdPrefix: "a%b-1" }))[0];
+    assert.equal(withPayloads?.input, '"in"');
+    assert.equal(withPayloads?.output, '"done"');
+    const bare = (await listAll(hub, { instanceIdPrefix: "a%b-1", includePayloads: false }))[0];
+    assert.equal(bare?.status, "Completed");
+    assert.equal(bare?.input, undefined);
+    assert.equal(bare?.output, undefined);
+    assert.equal(bare?.customStatus, undefined);
+  });
+
+  it("rejects a malformed continuation token", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("tok"));
+    for (const token of ["garbage!!", "eyJub3QiOiJ0aGlzIn0", ""])
+      await rejectsWith(hub.listInstances({ continuationToken: token }), "InvalidArgumentError");
+  });
+
+  it("purges one finished instance with its history, inbox and activities", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("victim"));
+    const item = await lockInstance(hub, "victim");
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([
+        completionOf(item, {
+          status: "Completed",
+          newHistory: [raised("h")],
+          activities: [
+            {
+              instanceId: "victim",
+              executionId: "victim-exec-1",
+              taskId: 0,
+              name: "A",
+              attempt: 1,
+              idempotencyKey: "v",
+            },
+          ],
+        }),
+      ]),
+      ["ok"],
+    );
+    await hub.appendInboxMessage({
+      instanceId: "victim",
+      event: raised("late"),
+      visibleAt: Date.now() + 60_000,
+    });
+    await createWithStatus(hub, "bystander", "Completed");
+    assert.equal(await hub.purgeInstances({ instanceId: "victim" }), 1);
+    assert.equal(await hub.getInstance("victim"), undefined);
+    assert.deepEqual(await hub.getHistory("victim"), []);
+    const stats = await hub.getStats();
+    assert.equal(stats.activityQueueDepth, 0);
+    assert.equal(stats.inboxDepth, 0);
+    assert.equal((await hub.getInstance("bystander"))?.status, "Completed");
+    assert.equal(await hub.purgeInstances({ instanceId: "victim" }), 0);
+  });
+
+  it("never purges Pending, Running, Suspended or ContinuedAsNew instances", async () => {
+    const { hub } = env;
+    await createWithStatus(hub, "running", "Running");
+    await createWithStatus(hub, "suspended", "Suspended");
+    await createWithStatus(hub, "can", "ContinuedAsNew");
+    await createWithStatus(hub, "done", "Completed");
+    await createWithStatus(hub, "failed", "Failed");
+    await createWithStatus(hub, "terminated", "Terminated");
+    await hub.createInstance(newInstance("pending"));
+    assert.equal(await hub.purgeInstances({ instanceId: "running" }), 0);
+    assert.equal(await hub.purgeInstances({ statuses: ["Running", "Pending"] }), 0);
+    assert.equal(await hub.purgeInstances({ statuses: ["Failed"] }), 1);
+    assert.equal(await hub.purgeInstances({}), 2);
+    assert.deepEqual(ids(await listAll(hub, {})).sort(), ["can", "pending", "running", "suspended"]);
+  });
+
+  it("purges the finished sub-orchestrations of purged instances, recursively", async () => {
+    const { hub } = env;
+    const parentOf = (id: string) => ({
+      instanceId: id,
+      executionId: `${id}-exec-1`,
+      name: "P",
+      taskScheduledId: 0,
+    });
+    await createWithStatus(hub, "root", "Completed");
+    await createWithStatus(hub, "child-1", "Completed", { parent: parentOf("root") });
+    await createWithStatus(hub, "grandchild", "Failed", { parent: parentOf("child-1") });
+    await createWithStatus(hub, "child-2", "Running", { parent: parentOf("root") });
+    await createWithStatus(hub, "other-root", "Completed");
+    const createdBefore = Date.now();
+    await sleep(3);
+    await createWithStatus(hub, "newer", "Completed");
+    assert.equal(await hub.purgeInstances({ instanceIdPrefix: "root" }), 3);
+    assert.deepEqual(ids(await listAll(hub, {})).sort(), ["child-2", "newer", "other-root"]);
+    assert.equal(await hub.purgeInstances({ createdTo: createdBefore }), 1);
+    assert.deepEqual(ids(await listAll(hub, {})).sort(), ["child-2", "newer"]);
+  });
+
+  it("counts instances by status, inbox and activity queue depth, and the oldest due message", async () => {
+    const { hub } = env;
+    const empty = await hub.getStats();
+    assert.deepEqual(empty.instancesByStatus, {});
+    assert.equal(empty.inboxDepth, 0);
+    assert.equal(empty.activityQueueDepth, 0);
+    assert.equal(empty.oldestPendingAt, undefined);
+    await createWithStatus(hub, "r", "Running");
+    await hub.createInstance(newInstance("p1"));
+    const p1 = (await hub.getInstance("p1"))!;
+    await hub.createInstance(newInstance("p2"));
+    await hub.appendInboxMessage({
+      instanceId: "p2",
+      event: raised("later"),
+      visibleAt: Date.now() + 60_000,
+    });
+    await hub.createInstance(newInstance("future", { visibleAt: Date.now() + 60_000 }));
+    const stats = await hub.getStats();
+    assert.deepEqual(stats.instancesByStatus, { Running: 1, Pending: 3 });
+    assert.equal(stats.inboxDepth, 4);
+    assert.equal(stats.activityQueueDepth, 0);
+    assert.equal(stats.oldestPendingAt, p1.createdAt, "the oldest due message: p1's start");
+  });
+
+  it("notifies subscribers of new work and instance changes", async () => {
+    const { hub } = env;
+    const notices: TaskHubNotice[] = [];
+    const unsubscribe = hub.subscribe((notice) => notices.push(notice));
+    const seen = (predicate: (n: TaskHubNotice) => boolean, what: string) =>
+      eventually(async () => (notices.some(predicate) ? true : undefined), what, 2000);
+    await hub.createInstance(newInstance("n"));
+    await seen((n) => n.kind === "orchestration-work", "orchestration-work after createInstance");
+    notices.length = 0;
+    await hub.appendInboxMessage({ instanceId: "n", event: raised("e") });
+    await seen((n) => n.kind === "orchestration-work", "orchestration-work after appendInboxMessage");
+    const item = await lockInstance(hub, "n");
+    const activity = {
+      instanceId: "n",
+      executionId: "n-exec-1",
+      taskId: 0,
+      name: "A",
+      attempt: 1,
+      idempotencyKey: "n:0",
+    };
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([completionOf(item, { activities: [activity] })]),
+      ["ok"],
+    );
+    await seen((n) => n.kind === "activity-work", "activity-work after scheduling an activity");
+    await seen(
+      (n) => n.kind === "instance-updated" && n.instanceId === "n" && n.status === "Running",
+      "instance-updated after a step",
+    );
+    notices.length = 0;
+    const [work] = await hub.lockActivityWorkItems({ workerId: "a", max: 1, leaseMs: 30_000 });
+    const result = { type: "TaskCompleted", timestamp: stamp(), taskScheduledId: 0 } as const;
+    assertOutcomes(await hub.completeActivityWorkItems([{ workItem: work!, result }]), ["ok"]);
+    await seen((n) => n.kind === "orchestration-work", "orchestration-work after an activity result");
+    unsubscribe();
+    unsubscribe();
+    await sleep(50);
+    notices.length = 0;
+    await hub.createInstance(newInstance("quiet"));
+    await sleep(100);
+    assert.deepEqual(notices, [], "no notices after unsubscribing");
+  });
+
+  it(
+    "reports corrupted inbox rows instead of failing the lock",
+    { skip: !env.options.corruptInboxMessages },
+    async () => {
+      const { hub } = env;
+      await hub.createInstance(newInstance("bad-inbox"));
+      await env.options.corruptInboxMessages!(hub, "bad-inbox");
+      await hub.appendInboxMessage({ instanceId: "bad-inbox", event: raised("good") });
+      const item = await lockInstance(hub, "bad-inbox");
+      assert.equal(item.corruptMessages.length, 1);
+      assert.ok(item.corruptMessages[0]!.error.length > 0);
+      assert.deepEqual(
+        item.messages.map((m) => m.event.type),
+        ["EventRaised"],
+      );
+      assert.ok(item.corruptMessages[0]!.id < item.messages[0]!.id);
+      assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(item, { status: "Failed" })]), [
+        "ok",
+      ]);
+      assert.equal((await hub.getStats()).inboxDepth, 0, "corrupt messages are consumed like others");
+    },
+  );
+
+  it(
+    "fails getHistory with a TaskHubError naming the instance for a corrupted event",
+    { skip: !env.options.corruptHistoryEvent },
+    async () => {
+      const { hub } = env;
+      await createWithStatus(hub, "bad-history", "Running", {
+        history: [raised("a"), raised("b"), raised("c")],
+      });
+      await env.options.corruptHistoryEvent!(hub, "bad-history", 1);
+      await rejectsWith(hub.getHistory("bad-history"), "TaskHubError", /bad-history/);
+    },
+  );
+}

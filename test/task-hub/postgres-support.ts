@@ -1,0 +1,75 @@
+/**
+ * PostgreSQL test support: the server to test against, a connectivity check that fails loudly, unique hub names and
+ * schema cleanup.
+ * @module
+ */
+import pg from "pg";
+import { postgresTaskHub, resolvePostgresConfig } from "../../src/sql/postgres-task-hub.js";
+import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
+
+/** The test server: `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / PG* variables, else the local default. */
+export const config = resolvePostgresConfig({});
+
+const created = new Set<string>();
+let counter = 0;
+
+/** A hub name no other test (or test process) uses. */
+export function uniqueHubName(prefix = "t"): string {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  created.add(name);
+  return name;
+}
+
+/** A hub on a fresh schema (or on `hubName`), remembered for {@link dropCreatedSchemas}. */
+export function testHub(hubName = uniqueHubName()): SqlTaskHub {
+  created.add(hubName);
+  return postgresTaskHub({ connectionString: config.connectionString, pool: { ...config, max: 4 }, hubName });
+}
+
+/** Runs `fn` with a short-lived client. */
+export async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+let reachable: Promise<void> | undefined;
+
+/**
+ * Fails (never skips) when the server cannot be reached, saying how to fix it. Checked once per process; use it as a
+ * `beforeEach` hook so that every test fails with the message.
+ */
+export function requirePostgres(): Promise<void> {
+  reachable ??= withClient((client) => client.query("SELECT 1")).then(
+    () => undefined,
+    (error: unknown) => {
+      const target = config.connectionString ?? "(PG* environment variables)";
+      throw new Error(
+        `PostgreSQL is required for these tests and is not reachable at ${target}: ` +
+          `${error instanceof Error ? error.message : String(error)}. Start a server there (trust auth, user ` +
+          `postgres, database test) or point TASKHUB_POSTGRES_URL at one.`,
+        { cause: error },
+      );
+    },
+  );
+  return reachable;
+}
+
+/** Drops one hub's schema. */
+export async function dropSchema(hubName: string): Promise<void> {
+  await withClient((client) => client.query(`DROP SCHEMA IF EXISTS "${hubName}" CASCADE`));
+  created.delete(hubName);
+}
+
+/** Drops every schema created through this module. */
+export async function dropCreatedSchemas(): Promise<void> {
+  if (created.size === 0) return;
+  await withClient(async (client) => {
+    for (const name of created) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  });
+  created.clear();
+}

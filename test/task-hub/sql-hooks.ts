@@ -1,0 +1,56 @@
+/**
+ * Conformance hooks shared by the SQL backends' tests: corrupt stored rows with raw SQL.
+ * @module
+ */
+import type { TaskHubConformanceOptions } from "../../src/testing/task-hub-conformance.js";
+import type { TaskHub } from "../../src/task-hub/task-hub.js";
+import { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
+
+/** Not JSON. */
+export const CORRUPT = '{"type": "EventRaised", truncated';
+
+function sql(hub: TaskHub): SqlTaskHub {
+  if (!(hub instanceof SqlTaskHub)) throw new Error("expected a SqlTaskHub");
+  return hub;
+}
+
+/** Runs raw SQL (with `?` placeholders) on a SQL hub. */
+export async function rawRun(
+  hub: TaskHub,
+  text: string,
+  params: (string | number | null)[] = [],
+): Promise<number> {
+  const h = sql(hub);
+  return h.driver.run(h.dialect.sql(text), params);
+}
+
+/** Runs a raw query (with `?` placeholders) on a SQL hub. */
+export async function rawQuery(
+  hub: TaskHub,
+  text: string,
+  params: (string | number | null)[] = [],
+): Promise<Record<string, unknown>[]> {
+  const h = sql(hub);
+  return h.driver.query(h.dialect.sql(text), params);
+}
+
+/** The qualified name of a hub table. */
+export const table = (hub: TaskHub, name: string) => sql(hub).dialect.table(name);
+
+/** Conformance options with the corruption hooks for SQL hubs. */
+export const sqlConformanceHooks: TaskHubConformanceOptions = {
+  corruptInboxMessages: async (hub, instanceId) => {
+    await rawRun(hub, `UPDATE ${table(hub, "inbox")} SET event = ? WHERE instance_id = ?`, [
+      CORRUPT,
+      instanceId,
+    ]);
+  },
+  corruptHistoryEvent: async (hub, instanceId, seq) => {
+    const changed = await rawRun(
+      hub,
+      `UPDATE ${table(hub, "history")} SET event = ? WHERE instance_id = ? AND seq = ?`,
+      [CORRUPT, instanceId, seq],
+    );
+    if (changed !== 1) throw new Error(`no history row ${instanceId}#${seq}`);
+  },
+};

@@ -1,0 +1,185 @@
+/**
+ * SQLite-specific behaviour: file handling and pragmas, migrations (repeated, concurrent from several processes,
+ * upgrades, newer schema refused), several hub objects on one file, corrupted rows, transactions.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, describe, it } from "node:test";
+import { sqliteDialect } from "../../src/sql/dialect.js";
+import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from "../../src/sql/migrations.js";
+import { sqliteTaskHub } from "../../src/sql/sqlite-task-hub.js";
+import type { TaskHubNotice } from "../../src/task-hub/task-hub.js";
+import { completionOf, lockAll, newInstance } from "../../src/testing/task-hub-conformance-support.js";
+import { rawQuery, rawRun } from "./sql-hooks.js";
+
+const dir = mkdtempSync(join(tmpdir(), "taskhub-sqlite-backend-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const newPath = () => join(dir, `hub-${n++}.db`);
+
+describe("SQLite task hub", () => {
+  it("creates the parent directory, uses WAL and the requested synchronous level", async () => {
+    const path = join(dir, "nested", "deeper", "hub.db");
+    const hub = sqliteTaskHub(path);
+    await hub.init();
+    assert.ok(existsSync(path));
+    assert.equal(hub.description, `sqlite:${path}`);
+    assert.deepEqual(await rawQuery(hub, "PRAGMA journal_mode"), [{ journal_mode: "wal" }]);
+    assert.deepEqual(await rawQuery(hub, "PRAGMA synchronous"), [{ synchronous: 2 }], "default: full");
+    await hub.close();
+    const normal = sqliteTaskHub(path, { synchronous: "normal" });
+    assert.deepEqual(await rawQuery(normal, "PRAGMA synchronous"), [{ synchronous: 1 }]);
+    await normal.close();
+    assert.throws(
+      () => sqliteTaskHub(path, { synchronous: "fast" as never }),
+      (e: Error) => e.name === "InvalidArgumentError",
+    );
+  });
+
+  it("applies migrations once, however often init runs", async () => {
+    const path = newPath();
+    const first = sqliteTaskHub(path);
+    await first.init();
+    await first.init();
+    const second = sqliteTaskHub(path);
+    await second.init();
+    const rows = await rawQuery(first, "SELECT version, name FROM schema_migrations ORDER BY version");
+    assert.deepEqual(
+      rows,
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
+    await first.close();
+    await second.close();
+  });
+
+  it("migrates safely when several processes start at once", async () => {
+    const path = newPath();
+    const module = fileURLToPath(new URL("../../src/sql/sqlite-task-hub.ts", import.meta.url));
+    const startAt = Date.now() + 1500;
+    const script =
+      `import { sqliteTaskHub } from ${JSON.stringify(module)};` +
+      `while (Date.now() < ${startAt}) await new Promise((r) => setTimeout(r, 1));` +
+      `const hub = sqliteTaskHub(${JSON.stringify(path)}); await hub.init();` +
+      `await hub.createInstance({ event: { type: "ExecutionStarted", timestamp: "", name: "o", ` +
+      `instanceId: "p" + process.pid, executionId: "e" } }); await hub.close();`;
+    const children = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+            stdio: ["ignore", "ignore", "pipe"],
+          });
+          let stderr = "";
+          child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on("error", reject);
+          child.on("exit", (code) =>
+            code === 0 ? resolve(code) : reject(new Error(`child failed: ${stderr}`)),
+          );
+        }),
+    );
+    await Promise.all(children);
+    const hub = sqliteTaskHub(path);
+    await hub.init();
+    assert.deepEqual(await rawQuery(hub, "SELECT COUNT(*) AS n FROM schema_migrations"), [
+      { n: MIGRATIONS.length },
+    ]);
+    assert.equal((await hub.listInstances({})).instances.length, 4);
+    await hub.close();
+  });
+
+  it("upgrades an older schema and refuses a newer one", async () => {
+    const path = newPath();
+    const hub = sqliteTaskHub(path);
+    await hub.init();
+    const extra = {
+      version: LATEST_SCHEMA_VERSION + 1,
+      name: "9999_test_extra",
+      up: () => ["CREATE TABLE extra (x INTEGER)"],
+    };
+    const result = await migrate(hub.driver, sqliteDialect(), [...MIGRATIONS, extra]);
+    assert.deepEqual(result, {
+      from: LATEST_SCHEMA_VERSION,
+      to: LATEST_SCHEMA_VERSION + 1,
+      applied: ["9999_test_extra"],
+    });
+    await hub.close();
+    const old = sqliteTaskHub(path);
+    await assert.rejects(old.init(), (e: Error) => e.name === "TaskHubError" && /newer/.test(e.message));
+    await old.close();
+  });
+
+  it("lets hub objects on one file share notices and take turns without SQLITE_BUSY", async () => {
+    const path = newPath();
+    const a = sqliteTaskHub(path);
+    const b = sqliteTaskHub(path, { busyTimeoutMs: 200 });
+    await Promise.all([a.init(), b.init()]);
+    const notices: TaskHubNotice[] = [];
+    const unsubscribe = b.subscribe((notice) => notices.push(notice));
+    await a.createInstance(newInstance("from-a"));
+    assert.ok(notices.some((notice) => notice.kind === "orchestration-work"));
+    unsubscribe();
+
+    const count = 40;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => (i % 2 ? a : b).createInstance(newInstance(`x-${i}`))),
+    );
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? a : b).lockOrchestrationWorkItems({ workerId: `w${i}`, max: 7, leaseMs: 30_000 }),
+      ),
+    );
+    const claimed = claims.flat();
+    assert.equal(new Set(claimed.map((item) => item.instanceId)).size, claimed.length, "no double claims");
+    const outcomes = await Promise.all(
+      claimed.map((item, i) =>
+        (i % 2 ? a : b).completeOrchestrationWorkItems([completionOf(item, { status: "Completed" })]),
+      ),
+    );
+    assert.ok(outcomes.flat().every((outcome) => outcome === undefined));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("reads an instance whose stored failure is corrupted", async () => {
+    const hub = sqliteTaskHub(":memory:");
+    await hub.init();
+    await hub.createInstance(newInstance("f"));
+    const item = (await lockAll(hub)).get("f")!;
+    await hub.completeOrchestrationWorkItems([
+      completionOf(item, { status: "Failed", instance: { failure: { errorType: "E", message: "m" } } }),
+    ]);
+    await rawRun(hub, "UPDATE instances SET failure = ? WHERE instance_id = ?", ["{oops", "f"]);
+    const record = await hub.getInstance("f");
+    assert.equal(record?.status, "Failed");
+    assert.equal(record?.failure?.errorType, "TaskHubError");
+    await hub.close();
+  });
+
+  it("rolls back a failed transaction and keeps serving", async () => {
+    const hub = sqliteTaskHub(":memory:");
+    await hub.init();
+    await assert.rejects(
+      hub.driver.transaction(async (tx) => {
+        await tx.run(
+          "INSERT INTO inbox (instance_id, event, visible_at, created_at) VALUES ('x', '{}', 0, 0)",
+        );
+        throw new Error("boom");
+      }),
+      /boom/,
+    );
+    assert.equal((await hub.getStats()).inboxDepth, 0);
+    const results = await Promise.allSettled([
+      hub.driver.transaction(async () => {
+        throw new Error("again");
+      }),
+      hub.createInstance(newInstance("ok")),
+    ]);
+    assert.equal(results[0].status, "rejected");
+    assert.equal(results[1].status, "fulfilled");
+    await hub.close();
+    await assert.rejects(hub.getInstance("ok"), /closed/);
+  });
+});
