@@ -86,9 +86,7 @@ app.http("StartOrder", { route: "orders", methods: ["POST"] }, async (request, {
 /** POST /api/orders/wait: the same, but waits up to 5 s and answers 200 with the result when it is done by then. */
 app.http("StartOrderAndWait", { route: "orders/wait", methods: ["POST"] }, async (request, { client }) => {
   const order = (await request.json()) as Order;
-  const instanceId = await client.startNew(processOrder, {
-    input: { ...order, orderId: order.orderId ?? "order" },
-  });
+  const instanceId = await client.startNew(processOrder, { input: order });
   return client.waitForCompletionOrCreateCheckStatusResponse(request, instanceId, {
     timeoutInMilliseconds: 5000,
   });

@@ -55,3 +55,28 @@ export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite-task-hub.
 export { postgresTaskHub, type PostgresTaskHubOptions } from "./sql/postgres-task-hub.js";
 export type * from "./task-hub/task-hub.js";
 export { Worker, type WorkerOptions } from "./worker/worker.js";
+export {
+  HttpDurableClient,
+  type CheckStatusOptions,
+  type HttpManagementOptions,
+  type WaitOrCheckStatusOptions,
+} from "./http/http-management.js";
+export type {
+  HttpHandler,
+  HttpMethod,
+  HttpTriggerContext,
+  HttpTriggerDefinition,
+  HttpTriggerOptions,
+} from "./http/http-trigger.js";
+export type { CheckStatusPayload, HttpManagementPayload } from "./http/management-urls.js";
+export type { AuthLevel } from "./http/auth/authorizer.js";
+export type { JwtOptions, Principal } from "./http/auth/jwt.js";
+export type {
+  TimerContext,
+  TimerDefinition,
+  TimerHandler,
+  TimerInfo,
+  TimerTriggerOptions,
+} from "./schedules/timer-trigger.js";
+export { startHost, type RunningHost } from "./host/host.js";
+export { resolveConfig, type HostConfig } from "./host/config.js";

@@ -113,9 +113,12 @@ async function devCommand(
   const modulePath = appModule(positionals, "dev");
   config(flags, {}); // validate once up front, so a typo fails here and not in every child
   const bin = fileURLToPath(new URL("../../bin/taskhub.js", import.meta.url));
-  const rest = argv.filter((a) => a !== "dev");
+  const rest = [...argv];
+  rest.splice(rest.indexOf("dev"), 1);
   const defaults = flags.host === undefined && !process.env.TASKHUB_HOST ? ["--host", "127.0.0.1"] : [];
-  console.info(`taskhub dev: watching ${process.cwd()} for changes (local-dev mode: no keys required).`);
+  console.info(
+    `taskhub dev: running ${modulePath}, reloading on changes under ${process.cwd()} (local-dev mode).`,
+  );
   return runDevLoop({
     command: [process.execPath, bin, "start", ...rest, "--local-dev", ...defaults],
     watchDir: resolve(process.cwd()),

@@ -105,6 +105,13 @@ export class TimeoutError extends DurableError {}
 /** Orchestrator code broke a usage rule (awaited a non-durable promise, called the context after completion...). */
 export class OrchestratorMisuseError extends DurableError {}
 
+/**
+ * Orchestrator code broke a rule of critical sections (`ctx.lockEntities`): nested sections, calling an entity it has
+ * not locked, signalling one it has locked, starting a sub-orchestration inside a section... As Durable Functions'
+ * `LockingRulesViolationException`, it fails the orchestration unless the code catches it.
+ */
+export class LockingRulesViolationError extends OrchestratorMisuseError {}
+
 /** A task hub could not be reached or returned something it should not have (corrupted rows, schema too new). */
 export class TaskHubError extends DurableError {}
 

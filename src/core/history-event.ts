@@ -167,6 +167,95 @@ export interface EventSent extends EventBase {
   readonly input?: string | undefined;
 }
 
+/**
+ * An entity operation sent one way (a signal). Recorded in the sending orchestration's history under its `eventId`,
+ * and delivered, as is, to the entity's inbox (clients and entities send it too, with `eventId` -1).
+ */
+export interface EntityOperationSignaled extends EventBase {
+  readonly type: "EntityOperationSignaled";
+  /** The orchestrator's sequence number; -1 when the sender is a client or an entity. */
+  readonly eventId: number;
+  /** Unique per request. */
+  readonly requestId: string;
+  readonly operation: string;
+  readonly input?: string | undefined;
+  /** The entity's instance ID, `@name@key`. */
+  readonly targetInstanceId: string;
+  /** ISO-8601 time before which the operation is not delivered. */
+  readonly scheduledTime?: string | undefined;
+  /** The sender (an orchestration or entity instance ID); absent for clients. */
+  readonly parentInstanceId?: string | undefined;
+}
+
+/** An entity operation called by an orchestration, which awaits the response. Recorded and delivered like a signal. */
+export interface EntityOperationCalled extends EventBase {
+  readonly type: "EntityOperationCalled";
+  readonly eventId: number;
+  /** Unique per request; the response carries it back. */
+  readonly requestId: string;
+  readonly operation: string;
+  readonly input?: string | undefined;
+  readonly targetInstanceId: string;
+  /** The calling orchestration. */
+  readonly parentInstanceId: string;
+  /** The calling execution: the response is delivered to it only. */
+  readonly parentExecutionId: string;
+}
+
+/** The response to {@link EntityOperationCalled}: the operation returned. */
+export interface EntityOperationCompleted extends EventBase {
+  readonly type: "EntityOperationCompleted";
+  readonly requestId: string;
+  readonly result?: string | undefined;
+}
+
+/** The response to {@link EntityOperationCalled}: the operation threw (its changes were rolled back). */
+export interface EntityOperationFailed extends EventBase {
+  readonly type: "EntityOperationFailed";
+  readonly requestId: string;
+  readonly failure: FailureDetails;
+}
+
+/**
+ * A request to lock the entities of a critical section. Recorded in the orchestration's history, then passed along
+ * the sorted `lockSet`: the entity at `position` locks itself and forwards the request to the next one; the last
+ * one sends {@link EntityLockGranted} to the orchestration.
+ */
+export interface EntityLockRequested extends EventBase {
+  readonly type: "EntityLockRequested";
+  readonly eventId: number;
+  readonly criticalSectionId: string;
+  /** Entity instance IDs, sorted (the global lock order). */
+  readonly lockSet: readonly string[];
+  /** Index in `lockSet` of the entity the request is addressed to. */
+  readonly position: number;
+  readonly parentInstanceId: string;
+  readonly parentExecutionId: string;
+}
+
+/** Every entity of a critical section is locked. Delivered to the orchestration that asked. */
+export interface EntityLockGranted extends EventBase {
+  readonly type: "EntityLockGranted";
+  readonly criticalSectionId: string;
+}
+
+/**
+ * Releases an entity lock. Recorded in the orchestration's history when the section ends (`eventId` -1 for releases
+ * sent when the execution ends, by a client, or forwarded by an entity). With `lockSet`, the release travels along
+ * the lock chain (used when the orchestration ended before the locks were granted).
+ */
+export interface EntityUnlockSent extends EventBase {
+  readonly type: "EntityUnlockSent";
+  readonly eventId: number;
+  readonly criticalSectionId: string;
+  readonly targetInstanceId: string;
+  /** The orchestration that held the lock. */
+  readonly parentInstanceId: string;
+  /** Set for a release along the chain: the entities still to release, and this entity's index. */
+  readonly lockSet?: readonly string[] | undefined;
+  readonly position?: number | undefined;
+}
+
 /** The set of all history events. */
 export type HistoryEvent =
   | ExecutionStarted
@@ -186,7 +275,14 @@ export type HistoryEvent =
   | TimerCreated
   | TimerFired
   | EventRaised
-  | EventSent;
+  | EventSent
+  | EntityOperationSignaled
+  | EntityOperationCalled
+  | EntityOperationCompleted
+  | EntityOperationFailed
+  | EntityLockRequested
+  | EntityLockGranted
+  | EntityUnlockSent;
 
 /** The discriminator values of {@link HistoryEvent}. */
 export type HistoryEventType = HistoryEvent["type"];

@@ -70,14 +70,14 @@ export class QueryParams {
 
   /**
    * An ISO-8601 date or date-time, or `undefined` when absent. A time without an offset is taken as UTC (as the
-   * timestamps Durable Functions prints are).
+   * timestamps Durable Functions prints are); an unencoded `+` in the offset (decoded as a space) is accepted.
    */
   date(name: string): Date | undefined {
     const value = this.string(name);
     if (value === undefined) return undefined;
     const trimmed = value.trim();
     const match =
-      /^(\d{1,4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,7})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
+      /^(\d{1,4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,7})?)?(Z|[+\- ]\d{2}:?\d{2})?)?$/i.exec(
         trimmed,
       );
     if (!match)
@@ -86,7 +86,7 @@ export class QueryParams {
     const iso =
       `${year.padStart(4, "0")}-${month}-${day}` +
       (hour !== undefined
-        ? `T${hour}:${minute}:${second ?? "00"}${fraction ? fraction.slice(0, 4) : ""}${offset ?? "Z"}`
+        ? `T${hour}:${minute}:${second ?? "00"}${fraction ? fraction.slice(0, 4) : ""}${offset?.replace(" ", "+") ?? "Z"}`
         : "T00:00:00Z");
     const time = Date.parse(iso);
     if (!Number.isFinite(time))

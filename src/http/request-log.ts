@@ -12,8 +12,8 @@ export function redactedTarget(url: URL): string {
     SECRET_NAME.test(name) ? `${name}=***` : `${name}=${value}`,
   );
   const target = params.length > 0 ? `${url.pathname}?${params.join("&")}` : url.pathname;
-  // eslint-disable-next-line no-control-regex
   const safe = target.replace(
+    // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );

@@ -8,7 +8,7 @@
  * | table names | `instances` | `"hub".instances` (one schema per hub) |
  * | row locks | none (one writer at a time) | `FOR UPDATE`, `FOR UPDATE SKIP LOCKED` |
  * | list parameters | JSON text through `json_each` | one array parameter (`= ANY($1::text[])`, `unnest`) |
- * | bulk rows | one execution per row of a cached statement | one execution with column arrays (`unnest`) |
+ * | bulk rows | one run per row, columns as plain parameters | one run over `unnest(arrays) WITH ORDINALITY` |
  * | column types | `INTEGER`, `TEXT`, `INTEGER PRIMARY KEY AUTOINCREMENT` | `BIGINT`, `TEXT COLLATE "C"`, identity |
  * | notifications | none in SQL (in-process bus) | `pg_notify` in the committing transaction |
  *

@@ -40,7 +40,7 @@ export class PgNoticeListener implements RemoteNoticeSource {
   }
 
   ready(): Promise<void> {
-    return this.readyPromise;
+    return this.deliver ? this.readyPromise : Promise.resolve();
   }
 
   async close(): Promise<void> {

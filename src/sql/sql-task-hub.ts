@@ -42,7 +42,7 @@ import { buildStatements, type Statements } from "./sql-statements.js";
 export interface RemoteNoticeSource {
   /** Starts listening, if not already; `deliver` receives notices committed by other processes. */
   start(deliver: (notices: readonly TaskHubNotice[]) => void): void;
-  /** Resolves once the listener is connected and listening (after {@link start}). */
+  /** Resolves once the listener is connected and listening (immediately when not started). */
   ready(): Promise<void>;
   /** Stops listening. Idempotent. */
   close(): Promise<void>;
@@ -193,8 +193,8 @@ export class SqlTaskHub implements TaskHub {
   }
 
   /**
-   * Resolves once notices from other processes are being received (immediately for backends without them).
-   * Useful in tests; workers should not wait for it (they poll as a fallback).
+   * Resolves once notices from other processes are being received, after a first {@link subscribe} (immediately for
+   * backends without them, or without subscribers). Useful in tests; workers need not wait for it (they poll).
    */
   async notificationsReady(): Promise<void> {
     await this.options.remoteNotices?.ready();
@@ -221,10 +221,5 @@ export class SqlTaskHub implements TaskHub {
     }, options);
     if (notices.length > 0) this.bus.emit(notices);
     return result;
-  }
-
-  /** The origin tag of notices this hub object publishes (its own notifications are ignored when they come back). */
-  get noticeOrigin(): string {
-    return this.origin;
   }
 }

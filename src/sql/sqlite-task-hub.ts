@@ -2,7 +2,7 @@
  * The SQLite task hub: one database file (or `:memory:`) per hub, through better-sqlite3.
  * @module
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { InvalidArgumentError } from "../core/errors.js";
@@ -24,6 +24,10 @@ export interface SqliteTaskHubOptions {
    *   workloads that can replay a few lost seconds.
    * - `"extra"`: like full, also syncs the directory after deleting journals; for the paranoid.
    * - `"off"`: no flushing at all; a power loss may corrupt the database. Tests and throwaway hubs only.
+   *
+   * Whatever the level, transactions that only take or release leases (locking work items, abandoning) commit at
+   * `"normal"`: losing one to a power loss is the same as an expired lease, and the WAL is synced in order by the
+   * next durable commit. With `"full"`, a 1-activity orchestration costs 4 disk syncs instead of 7.
    */
   readonly synchronous?: SqliteSynchronous | undefined;
   /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY (default 5000 ms). */
@@ -37,7 +41,8 @@ const SYNCHRONOUS: readonly SqliteSynchronous[] = ["off", "normal", "full", "ext
  * `":memory:"` (private to this hub object). Call `init()` before use to create or upgrade the schema.
  *
  * Several processes may open the same file: writes are serialized by SQLite (`BEGIN IMMEDIATE`, waiting up to
- * `busyTimeoutMs`). Notices (`subscribe`) reach only hub objects of the same process (they share one in-process bus
+ * `busyTimeoutMs`; that wait blocks the event loop, so keep other processes' transactions short). Hub objects of one
+ * process on one file take turns through a shared in-process lock instead. Notices (`subscribe`) reach only hub objects of the same process (they share one in-process bus
  * per file); workers in other processes find new work by polling.
  */
 export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}): SqlTaskHub {
@@ -63,7 +68,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
   }
   const shared = memory
     ? { bus: new NoticeBus(), mutex: new AsyncMutex(), release: () => {} }
-    : acquireFile(resolve(path));
+    : acquireFile(realpathSync(resolve(path)));
   return new SqlTaskHub({
     driver: new SqliteDriver(db, shared.mutex, synchronous),
     dialect: sqliteDialect(),

@@ -28,7 +28,10 @@ describe("async HTTP pattern", () => {
     assert.equal(first.headers.get("retry-after"), "5");
     assert.equal(first.headers.get("location"), payload.statusQueryGetUri);
     await first.body?.cancel();
-    const done = (await pollUntilDone(payload.statusQueryGetUri)) as { runtimeStatus: string; output: unknown };
+    const done = (await pollUntilDone(payload.statusQueryGetUri)) as {
+      runtimeStatus: string;
+      output: unknown;
+    };
     assert.equal(done.runtimeStatus, "Completed");
     assert.equal(done.output, "slow done");
   });
@@ -55,7 +58,9 @@ describe("async HTTP pattern", () => {
     assert.equal(payload.resumePostUri, `${base}/resume?reason={text}&taskHub=taskhub&connection=Storage`);
     const started = await host.fetch(`${MGMT}/orchestrators/Hello/a+b%3Ac%C3%A9`, { method: "POST" });
     assert.equal(((await started.json()) as { id: string }).id, "a b:cé");
-    const status = (await pollUntilDone(`${base}?taskHub=taskhub&connection=Storage`)) as { instanceId: string };
+    const status = (await pollUntilDone(`${base}?taskHub=taskhub&connection=Storage`)) as {
+      instanceId: string;
+    };
     assert.equal(status.instanceId, "a b:cé");
   });
 
@@ -76,7 +81,10 @@ describe("async HTTP pattern", () => {
     const response = await host.fetch("/api/throws");
     assert.equal(response.status, 500);
     const text = await response.text();
-    assert.deepEqual(JSON.parse(text), { error: "internal_error", message: "Function 'Throws' failed; see the host log." });
+    assert.deepEqual(JSON.parse(text), {
+      error: "internal_error",
+      message: "Function 'Throws' failed; see the host log.",
+    });
     assert.doesNotMatch(text, /secret internals/);
     assert.ok(host.log.lines.some((l) => l.includes("secret internals")));
     assert.ok(host.log.lines.some((l) => /^info GET \/api\/throws 500 \d+ms$/.test(l)));
@@ -85,12 +93,19 @@ describe("async HTTP pattern", () => {
 
 describe("async HTTP pattern with keys on", () => {
   it("puts the system key in the management URLs as code=, and those URLs work", async () => {
-    const host = await startTestHost(makeTestApp().app, { flags: KEYS_ON, env: { TASKHUB_SYSTEM_KEY: "sys-key_123" } });
+    const host = await startTestHost(makeTestApp().app, {
+      flags: KEYS_ON,
+      env: { TASKHUB_SYSTEM_KEY: "sys-key_123" },
+    });
     try {
       const { key } = new KeyStore(`${host.dir}/keys.json`).create("starter", "function");
       const started = await host.fetch(`/api/orchestrators/Hello?code=${key}`, { method: "POST" });
       assert.equal(started.status, 202);
-      const payload = (await started.json()) as { id: string; statusQueryGetUri: string; sendEventPostUri: string };
+      const payload = (await started.json()) as {
+        id: string;
+        statusQueryGetUri: string;
+        sendEventPostUri: string;
+      };
       assert.equal(
         payload.statusQueryGetUri,
         `${host.url}${MGMT}/instances/${payload.id}?taskHub=taskhub&connection=Storage&code=sys-key_123`,

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { JwtVerifier } from "../../src/http/auth/jwt.js";
 import { KeyStore } from "../../src/http/auth/key-store.js";
 import { KEYS_ON, makeTestApp, MGMT, startTestHost, type TestHost } from "./http-test-host.js";
 
@@ -16,18 +17,24 @@ describe("keys", () => {
   let adminKey: string;
   let store: KeyStore;
   before(async () => {
-    host = await startTestHost(makeTestApp().app, { flags: KEYS_ON, env: { TASKHUB_SYSTEM_KEY: "the-system-key" } });
+    host = await startTestHost(makeTestApp().app, {
+      flags: KEYS_ON,
+      env: { TASKHUB_SYSTEM_KEY: "the-system-key" },
+    });
     store = new KeyStore(`${host.dir}/keys.json`);
     functionKey = store.create("default", "function").key;
     adminKey = store.create("admin", "admin").key;
   });
   after(() => host.close());
 
-  const errorOf = async (response: Response) => ((await response.json()) as { error: string; message: string });
+  const errorOf = async (response: Response) => (await response.json()) as { error: string; message: string };
 
   it("function triggers accept a function or admin key as ?code= or x-functions-key", async () => {
     assert.equal((await host.fetch(`/api/echo/a?code=${functionKey}`)).status, 200);
-    assert.equal((await host.fetch("/api/echo/a", { headers: { "x-functions-key": functionKey } })).status, 200);
+    assert.equal(
+      (await host.fetch("/api/echo/a", { headers: { "x-functions-key": functionKey } })).status,
+      200,
+    );
     assert.equal((await host.fetch(`/api/echo/a?code=${adminKey}`)).status, 200);
     assert.equal((await host.fetch("/api/throws")).status, 500, "anonymous triggers need no key");
   });
@@ -52,7 +59,10 @@ describe("keys", () => {
     assert.equal((await host.fetch(`${MGMT}/instances/`)).status, 401);
     assert.equal((await host.fetch(`${MGMT}/instances/?code=${functionKey}`)).status, 403);
     assert.equal((await host.fetch(`${MGMT}/instances/?code=the-system-key`)).status, 200);
-    assert.equal((await host.fetch(`${MGMT}/instances/`, { headers: { "x-functions-key": adminKey } })).status, 200);
+    assert.equal(
+      (await host.fetch(`${MGMT}/instances/`, { headers: { "x-functions-key": adminKey } })).status,
+      200,
+    );
   });
 
   it("a revoked key stops working on the running host", async () => {
@@ -68,7 +78,8 @@ describe("keys", () => {
     assert.ok(!file.includes(functionKey) && !file.includes(adminKey));
     assert.match(file, /"hash": "sha256:/);
     const logs = host.log.lines.join("\n");
-    for (const secret of [functionKey, adminKey, "the-system-key", "not-a-key"]) assert.ok(!logs.includes(secret), secret);
+    for (const secret of [functionKey, adminKey, "the-system-key", "not-a-key"])
+      assert.ok(!logs.includes(secret), secret);
   });
 
   it("local-dev mode requires no key anywhere", async () => {
@@ -103,7 +114,13 @@ describe("bearer tokens (JWT)", () => {
     await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
     jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
     host = await startTestHost(makeTestApp().app, {
-      flags: { ...KEYS_ON, "jwt-jwks-url": jwksUrl, "jwt-issuer": issuer, "jwt-audience": audience, "jwt-admin-role": "Taskhub.Admin" },
+      flags: {
+        ...KEYS_ON,
+        "jwt-jwks-url": jwksUrl,
+        "jwt-issuer": issuer,
+        "jwt-audience": audience,
+        "jwt-admin-role": "Taskhub.Admin",
+      },
     });
   });
   after(async () => {
@@ -111,7 +128,10 @@ describe("bearer tokens (JWT)", () => {
     await new Promise((resolve) => jwks.close(resolve));
   });
 
-  const token = (claims: Record<string, unknown> = {}, options: { key?: CryptoKey; exp?: string | number; nbf?: string | number } = {}) => {
+  const token = (
+    claims: Record<string, unknown> = {},
+    options: { key?: CryptoKey; exp?: string | number; nbf?: string | number } = {},
+  ) => {
     const jwt = new SignJWT({ roles: [], ...claims })
       .setProtectedHeader({ alg: "RS256", kid: "k1" })
       .setIssuer(String(claims.iss ?? issuer))
@@ -122,7 +142,8 @@ describe("bearer tokens (JWT)", () => {
     if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
     return jwt.sign(options.key ?? privateKey);
   };
-  const call = async (path: string, bearer: string) => host.fetch(path, { headers: { authorization: `Bearer ${bearer}` } });
+  const call = async (path: string, bearer: string) =>
+    host.fetch(path, { headers: { authorization: `Bearer ${bearer}` } });
   const messageOf = async (response: Response) => ((await response.json()) as { message: string }).message;
 
   it("accepts a valid token and hands the verified claims to the handler", async () => {
@@ -164,5 +185,45 @@ describe("bearer tokens (JWT)", () => {
     const bearer = await token();
     await call("/api/echo/me", bearer);
     assert.ok(!host.log.lines.join("\n").includes(bearer));
+  });
+});
+
+describe("JWT verifier with a configured key", () => {
+  it("verifies tokens signed with a shared secret or a PEM public key", async () => {
+    const secret = "a-shared-secret-of-at-least-32-bytes!!";
+    const hs = new JwtVerifier({ secret, issuer: "me" });
+    const good = await new SignJWT({ scp: "read Taskhub.Admin" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("me")
+      .setExpirationTime("1m")
+      .sign(new TextEncoder().encode(secret));
+    assert.equal((await hs.verify(good)).claims.iss, "me");
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("me")
+      .setExpirationTime("1m")
+      .sign(new TextEncoder().encode("another-secret-of-at-least-32-bytes!!"));
+    await assert.rejects(hs.verify(forged), (error: { status?: number }) => error.status === 401);
+    const noExp = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("me")
+      .sign(new TextEncoder().encode(secret));
+    await assert.rejects(hs.verify(noExp), /"exp"/);
+
+    const pair = await generateKeyPair("ES256");
+    const es = new JwtVerifier({
+      publicKey: await exportSPKI(pair.publicKey),
+      algorithms: ["ES256"],
+      adminRole: "Taskhub.Admin",
+    });
+    const token = await new SignJWT({ roles: ["Taskhub.Admin"] })
+      .setProtectedHeader({ alg: "ES256" })
+      .setSubject("svc")
+      .setExpirationTime("1m")
+      .sign(pair.privateKey);
+    const principal = await es.verify(token);
+    assert.equal(principal.subject, "svc");
+    assert.equal(principal.isAdmin, true);
+    assert.throws(() => new JwtVerifier({ secret, jwksUrl: "http://x" }), /exactly one/);
   });
 });

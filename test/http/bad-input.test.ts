@@ -56,12 +56,22 @@ describe("bad input over HTTP", () => {
   }
 
   it("malformed JSON, oversized bodies (413), unknown routes (404), wrong methods (405)", async () => {
-    await expectJsonError(await host.fetch(`${MGMT}/orchestrators/Hello`, { method: "POST", headers: json, body: "{\"a\":" }), 400);
     await expectJsonError(
-      await host.fetch(`${MGMT}/orchestrators/Hello`, { method: "POST", headers: json, body: JSON.stringify("x".repeat(5000)) }),
+      await host.fetch(`${MGMT}/orchestrators/Hello`, { method: "POST", headers: json, body: '{"a":' }),
+      400,
+    );
+    await expectJsonError(
+      await host.fetch(`${MGMT}/orchestrators/Hello`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify("x".repeat(5000)),
+      }),
       413,
     );
-    await expectJsonError(await host.fetch("/api/orchestrators/Hello", { method: "POST", body: "y".repeat(3000) }), 413);
+    await expectJsonError(
+      await host.fetch("/api/orchestrators/Hello", { method: "POST", body: "y".repeat(3000) }),
+      413,
+    );
     await expectJsonError(await host.fetch("/favicon.ico"), 404);
     await expectJsonError(await host.fetch(`${MGMT}/instances/running-1/explode`, { method: "POST" }), 404);
     await expectJsonError(await host.fetch(`${MGMT}/instances/`, { method: "PATCH" }), 405);
@@ -78,9 +88,20 @@ describe("bad input over HTTP", () => {
       ["/instances/?createdTimeTo=2024-13-45", "createdTimeTo"],
       ["/instances/?runtimeStatus=Running,Sleeping", "runtimeStatus"],
     ];
-    for (const [path, parameter] of cases) await expectJsonError(await host.fetch(`${MGMT}${path}`), 400, parameter);
-    await expectJsonError(await host.fetch(`${MGMT}/orchestrators/Hello?timeout=-1&pollingInterval=1`, { method: "POST" }), 400, "timeout");
-    await expectJsonError(await host.fetch(`${MGMT}/instances/finished-1/restart?restartWithNewInstanceId=sure`, { method: "POST" }), 400, "restartWithNewInstanceId");
+    for (const [path, parameter] of cases)
+      await expectJsonError(await host.fetch(`${MGMT}${path}`), 400, parameter);
+    await expectJsonError(
+      await host.fetch(`${MGMT}/orchestrators/Hello?timeout=-1&pollingInterval=1`, { method: "POST" }),
+      400,
+      "timeout",
+    );
+    await expectJsonError(
+      await host.fetch(`${MGMT}/instances/finished-1/restart?restartWithNewInstanceId=sure`, {
+        method: "POST",
+      }),
+      400,
+      "restartWithNewInstanceId",
+    );
   });
 
   it("instance IDs with / \\ ? # or control characters are rejected with a clear error", async () => {
@@ -94,7 +115,11 @@ describe("bad input over HTTP", () => {
 
   it("raising events on finished instances is 410 and changes nothing", async () => {
     const before = await snapshot();
-    const response = await host.fetch(`${MGMT}/instances/finished-1/raiseEvent/Approval`, { method: "POST", headers: json, body: "1" });
+    const response = await host.fetch(`${MGMT}/instances/finished-1/raiseEvent/Approval`, {
+      method: "POST",
+      headers: json,
+      body: "1",
+    });
     await expectJsonError(response, 410);
     assert.equal(await snapshot(), before);
   });
@@ -116,30 +141,150 @@ describe("bad input over HTTP", () => {
     const rand = random(20240611);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
     const garbage = () =>
-      pick(["%00", "%2F", "%5C", "%3F", "%23", "%zz", "%", "..", "%E2%80%AE", "\u00e9", "%7F", "a".repeat(400), "@x", "+"]);
+      pick([
+        "%00",
+        "%2F",
+        "%5C",
+        "%3F",
+        "%23",
+        "%zz",
+        "%",
+        "..",
+        "%E2%80%AE",
+        "\u00e9",
+        "%7F",
+        "a".repeat(400),
+        "@x",
+        "+",
+      ]);
     const generators: (() => BadRequest)[] = [
-      () => ({ label: "start bad json", path: `${MGMT}/orchestrators/Hello`, init: { method: "POST", headers: json, body: pick(["{", "[1,", "nul", "\"open", "{'a':1}"]) }, expect: [400] }),
-      () => ({ label: "start unknown fn", path: `${MGMT}/orchestrators/Nope${Math.floor(rand() * 1000)}`, init: { method: "POST" }, expect: [400] }),
-      () => ({ label: "start bad id", path: `${MGMT}/orchestrators/Hello/x${pick(["%5C", "%3F", "%23", "%00", "%0A", "%zz"])}y`, init: { method: "POST" }, expect: [400] }),
-      () => ({ label: "too large", path: pick([`${MGMT}/orchestrators/Hello`, "/api/orchestrators/Hello", `${MGMT}/instances/running-1/raiseEvent/E`]), init: { method: "POST", headers: json, body: JSON.stringify("z".repeat(2100 + Math.floor(rand() * 5000))) }, expect: [413] }),
-      () => ({ label: "event on finished", path: `${MGMT}/instances/finished-1/raiseEvent/${pick(["Approval", "x", "%C3%A9"])}`, init: { method: "POST", headers: json, body: "{}" }, expect: [410] }),
-      () => ({ label: "event bad json", path: `${MGMT}/instances/running-1/raiseEvent/Approval`, init: { method: "POST", headers: json, body: pick(["{", "tru", "[", "\"x"]) }, expect: [400] }),
-      () => ({ label: "event bad type", path: `${MGMT}/instances/running-1/raiseEvent/Approval`, init: { method: "POST", headers: { "content-type": pick(["text/plain", "application/xml", "multipart/form-data"]) }, body: "{}" }, expect: [400] }),
-      () => ({ label: "control finished", path: `${MGMT}/instances/finished-1/${pick(["terminate", "suspend", "resume"])}`, init: { method: "POST" }, expect: [410] }),
-      () => ({ label: "control unknown", path: `${MGMT}/instances/ghost-${Math.floor(rand() * 100)}/${pick(["terminate", "suspend", "resume", "rewind", "raiseEvent/E"])}`, init: { method: "POST", headers: json, body: "1" }, expect: [404] }),
+      () => ({
+        label: "start bad json",
+        path: `${MGMT}/orchestrators/Hello`,
+        init: { method: "POST", headers: json, body: pick(["{", "[1,", "nul", '"open', "{'a':1}"]) },
+        expect: [400],
+      }),
+      () => ({
+        label: "start unknown fn",
+        path: `${MGMT}/orchestrators/Nope${Math.floor(rand() * 1000)}`,
+        init: { method: "POST" },
+        expect: [400],
+      }),
+      () => ({
+        label: "start bad id",
+        path: `${MGMT}/orchestrators/Hello/x${pick(["%5C", "%3F", "%23", "%00", "%0A", "%zz"])}y`,
+        init: { method: "POST" },
+        expect: [400],
+      }),
+      () => ({
+        label: "too large",
+        path: pick([
+          `${MGMT}/orchestrators/Hello`,
+          "/api/orchestrators/Hello",
+          `${MGMT}/instances/running-1/raiseEvent/E`,
+        ]),
+        init: {
+          method: "POST",
+          headers: json,
+          body: JSON.stringify("z".repeat(2100 + Math.floor(rand() * 5000))),
+        },
+        expect: [413],
+      }),
+      () => ({
+        label: "event on finished",
+        path: `${MGMT}/instances/finished-1/raiseEvent/${pick(["Approval", "x", "%C3%A9"])}`,
+        init: { method: "POST", headers: json, body: "{}" },
+        expect: [410],
+      }),
+      () => ({
+        label: "event bad json",
+        path: `${MGMT}/instances/running-1/raiseEvent/Approval`,
+        init: { method: "POST", headers: json, body: pick(["{", "tru", "[", '"x']) },
+        expect: [400],
+      }),
+      () => ({
+        label: "event bad type",
+        path: `${MGMT}/instances/running-1/raiseEvent/Approval`,
+        init: {
+          method: "POST",
+          headers: { "content-type": pick(["text/plain", "application/xml", "multipart/form-data"]) },
+          body: "{}",
+        },
+        expect: [400],
+      }),
+      () => ({
+        label: "control finished",
+        path: `${MGMT}/instances/finished-1/${pick(["terminate", "suspend", "resume"])}`,
+        init: { method: "POST" },
+        expect: [410],
+      }),
+      () => ({
+        label: "control unknown",
+        path: `${MGMT}/instances/ghost-${Math.floor(rand() * 100)}/${pick(["terminate", "suspend", "resume", "rewind", "raiseEvent/E"])}`,
+        init: { method: "POST", headers: json, body: "1" },
+        expect: [404],
+      }),
       () => {
         const list = rand() < 0.5;
-        const names = list ? ["top", "createdTimeFrom", "createdTimeTo", "runtimeStatus", "showInput"] : ["showHistory", "showInput", "showHistoryOutput", "returnInternalServerErrorOnFailure"];
+        const names = list
+          ? ["top", "createdTimeFrom", "createdTimeTo", "runtimeStatus", "showInput"]
+          : ["showHistory", "showInput", "showHistoryOutput", "returnInternalServerErrorOnFailure"];
         const value = pick(["maybe", "-1", "99999", "2024-99-99", "Bogus", "%00", "1.5", ""]);
-        return { label: "bad query", path: `${MGMT}/instances/${list ? "" : "finished-1"}?${pick(names)}=${value || "%20"}`, init: { method: "GET" }, expect: [400] };
+        return {
+          label: "bad query",
+          path: `${MGMT}/instances/${list ? "" : "finished-1"}?${pick(names)}=${value || "%20"}`,
+          init: { method: "GET" },
+          expect: [400],
+        };
       },
-      () => ({ label: "wrong method", path: pick([`${MGMT}/instances/finished-1`, `${MGMT}/orchestrators/Hello`, `${MGMT}/instances/finished-1/terminate`, "/api/echo/x", "/api/throws"]), init: { method: pick(["PATCH", "OPTIONS"]) }, expect: [405] }),
-      () => ({ label: "unknown route", path: `/${pick(["api", "runtime/webhooks/durabletask", "admin", "x"])}/${garbage()}/${garbage()}/${garbage()}/${garbage()}`, init: { method: pick(["GET", "POST", "DELETE"]) }, expect: [400, 404, 405] }),
-      () => ({ label: "purge no from", path: `${MGMT}/instances/?${pick(["", "createdTimeTo=2024-01-01", "createdTimeFrom=soon", "createdTimeFrom=2999-01-01"])}`, init: { method: "DELETE" }, expect: [400, 404] }),
-      () => ({ label: "purge running", path: `${MGMT}/instances/running-1`, init: { method: "DELETE" }, expect: [412] }),
-      () => ({ label: "garbage id", path: `${MGMT}/instances/${garbage()}${garbage()}`, init: { method: pick(["GET", "DELETE"]) }, expect: [400, 404] }),
-      () => ({ label: "restart bad", path: `${MGMT}/instances/${pick(["ghost", "running-1"])}/restart?restartWithNewInstanceId=${pick(["false", "nope"])}`, init: { method: "POST" }, expect: [400, 409] }),
-      () => ({ label: "foreign hub", path: `${MGMT}/instances/finished-1?taskHub=${pick(["Other", "x%00"])}`, init: { method: "GET" }, expect: [400] }),
+      () => ({
+        label: "wrong method",
+        path: pick([
+          `${MGMT}/instances/finished-1`,
+          `${MGMT}/orchestrators/Hello`,
+          `${MGMT}/instances/finished-1/terminate`,
+          "/api/echo/x",
+          "/api/throws",
+        ]),
+        init: { method: pick(["PATCH", "OPTIONS"]) },
+        expect: [405],
+      }),
+      () => ({
+        label: "unknown route",
+        path: `/${pick(["api", "runtime/webhooks/durabletask", "admin", "x"])}/${garbage()}/${garbage()}/${garbage()}/${garbage()}`,
+        init: { method: pick(["GET", "POST", "DELETE"]) },
+        expect: [400, 404, 405],
+      }),
+      () => ({
+        label: "purge no from",
+        path: `${MGMT}/instances/?${pick(["", "createdTimeTo=2024-01-01", "createdTimeFrom=soon", "createdTimeFrom=2999-01-01"])}`,
+        init: { method: "DELETE" },
+        expect: [400, 404],
+      }),
+      () => ({
+        label: "purge running",
+        path: `${MGMT}/instances/running-1`,
+        init: { method: "DELETE" },
+        expect: [412],
+      }),
+      () => ({
+        label: "garbage id",
+        path: `${MGMT}/instances/${garbage()}${garbage()}`,
+        init: { method: pick(["GET", "DELETE"]) },
+        expect: [400, 404],
+      }),
+      () => ({
+        label: "restart bad",
+        path: `${MGMT}/instances/${pick(["ghost", "running-1"])}/restart?restartWithNewInstanceId=${pick(["false", "nope"])}`,
+        init: { method: "POST" },
+        expect: [400, 409],
+      }),
+      () => ({
+        label: "foreign hub",
+        path: `${MGMT}/instances/finished-1?taskHub=${pick(["Other", "x%00"])}`,
+        init: { method: "GET" },
+        expect: [400],
+      }),
     ];
     const before = await snapshot();
     const requests = Array.from({ length: 340 }, () => pick(generators)());
@@ -156,23 +301,29 @@ describe("bad input over HTTP", () => {
             throw error;
           }
           const text = await response.text();
-          const problem =
-            !bad.expect.includes(response.status)
-              ? `status ${response.status}`
-              : !/^application\/json/.test(response.headers.get("content-type") ?? "")
-                ? "not JSON"
-                : /\n\s+at /.test(text)
-                  ? "stack trace"
-                  : !(JSON.parse(text) as { error?: unknown }).error
-                    ? "no error code"
-                    : undefined;
-          if (problem) failures.push(`${bad.label} ${bad.init.method} ${bad.path.slice(0, 120)}: ${problem} ${text.slice(0, 200)}`);
+          const problem = !bad.expect.includes(response.status)
+            ? `status ${response.status}`
+            : !/^application\/json/.test(response.headers.get("content-type") ?? "")
+              ? "not JSON"
+              : /\n\s+at /.test(text)
+                ? "stack trace"
+                : !(JSON.parse(text) as { error?: unknown }).error
+                  ? "no error code"
+                  : undefined;
+          if (problem)
+            failures.push(
+              `${bad.label} ${bad.init.method} ${bad.path.slice(0, 120)}: ${problem} ${text.slice(0, 200)}`,
+            );
         }),
       );
     }
     assert.deepEqual(failures, []);
     assert.equal(await snapshot(), before, "the hub did not change");
-    const good = await host.fetch(`${MGMT}/orchestrators/Hello?timeout=10&pollingInterval=1`, { method: "POST", headers: json, body: "\"again\"" });
+    const good = await host.fetch(`${MGMT}/orchestrators/Hello?timeout=10&pollingInterval=1`, {
+      method: "POST",
+      headers: json,
+      body: '"again"',
+    });
     assert.equal(good.status, 200);
     assert.deepEqual(await good.json(), ["Hello again!", "Hello Seattle!"]);
   });

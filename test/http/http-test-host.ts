@@ -91,26 +91,40 @@ export function makeTestApp(): { app: DurableApp; healing: { broken: boolean } }
   app.orchestration("Boom", async () => {
     throw new TypeError("boom");
   });
-  app.http("Start", { route: "orchestrators/{name}", methods: ["POST"] }, async (request, { client, params }) => {
-    const text = await request.text();
-    const id = await client.startNew(params.name ?? "", { input: text ? (JSON.parse(text) as unknown) : undefined });
-    return client.createCheckStatusResponse(request, id);
-  });
-  app.http("StartAndWait", { route: "wait/{name}/{timeoutMs:int}", methods: ["POST"] }, async (request, ctx) => {
-    const id = await ctx.client.startNew(ctx.params.name ?? "");
-    return ctx.client.waitForCompletionOrCreateCheckStatusResponse(request, id, {
-      timeoutInMilliseconds: Number(ctx.params.timeoutMs),
-      retryIntervalInMilliseconds: 100,
-    });
-  });
+  app.http(
+    "Start",
+    { route: "orchestrators/{name}", methods: ["POST"] },
+    async (request, { client, params }) => {
+      const text = await request.text();
+      const id = await client.startNew(params.name ?? "", {
+        input: text ? (JSON.parse(text) as unknown) : undefined,
+      });
+      return client.createCheckStatusResponse(request, id);
+    },
+  );
+  app.http(
+    "StartAndWait",
+    { route: "wait/{name}/{timeoutMs:int}", methods: ["POST"] },
+    async (request, ctx) => {
+      const id = await ctx.client.startNew(ctx.params.name ?? "");
+      return ctx.client.waitForCompletionOrCreateCheckStatusResponse(request, id, {
+        timeoutInMilliseconds: Number(ctx.params.timeoutMs),
+        retryIntervalInMilliseconds: 100,
+      });
+    },
+  );
   app.http("Payload", { route: "payload/{id}", methods: ["GET"] }, (_request, { client, params }) =>
     client.createHttpManagementPayload(params.id ?? ""),
   );
-  app.http("Echo", { route: "echo/{*rest}", methods: ["GET", "PUT"], authLevel: "function" }, (request, ctx) => ({
-    method: request.method,
-    params: ctx.params,
-    subject: ctx.principal?.subject ?? null,
-  }));
+  app.http(
+    "Echo",
+    { route: "echo/{*rest}", methods: ["GET", "PUT"], authLevel: "function" },
+    (request, ctx) => ({
+      method: request.method,
+      params: ctx.params,
+      subject: ctx.principal?.subject ?? null,
+    }),
+  );
   app.http("AdminOnly", { route: "admin-only", methods: ["GET"], authLevel: "admin" }, () => ({ ok: true }));
   app.http("Throws", { route: "throws", methods: ["GET"] }, () => {
     throw new Error("secret internals at /srv/app.ts:12");
@@ -127,12 +141,17 @@ export function makeTestApp(): { app: DurableApp; healing: { broken: boolean } }
 export const MGMT = "/runtime/webhooks/durabletask";
 
 /** Polls `GET url` until it answers 200 (following the async HTTP pattern); returns the last response's JSON. */
-export async function pollUntilDone(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<unknown> {
+export async function pollUntilDone(
+  url: string,
+  init: RequestInit = {},
+  timeoutMs = 10_000,
+): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(url, init);
     if (response.status === 200) return response.json();
-    if (response.status !== 202) throw new Error(`unexpected status ${response.status}: ${await response.text()}`);
+    if (response.status !== 202)
+      throw new Error(`unexpected status ${response.status}: ${await response.text()}`);
     await response.body?.cancel();
     if (Date.now() > deadline) throw new Error("instance did not finish in time");
     await new Promise((resolve) => setTimeout(resolve, 50));

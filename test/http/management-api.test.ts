@@ -19,7 +19,11 @@ describe("management API", () => {
   after(() => host.close());
 
   const post = (path: string, body?: unknown, headers: Record<string, string> = json) =>
-    host.fetch(`${MGMT}${path}`, { method: "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    host.fetch(`${MGMT}${path}`, {
+      method: "POST",
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   const waitDone = (id: string) => host.client.waitForCompletion(id, { timeoutMs: 10_000 });
 
   it("POST /orchestrators/{name} starts an instance: 202 with the check-status payload", async () => {
@@ -40,9 +44,18 @@ describe("management API", () => {
     assert.equal(response.headers.get("location"), body.statusQueryGetUri);
     const id = body.id ?? "";
     assert.match(id, /^[0-9a-f]{32}$/);
-    assert.equal(body.statusQueryGetUri, `${host.url}${MGMT}/instances/${id}?taskHub=taskhub&connection=Storage`);
-    assert.equal(body.sendEventPostUri, `${host.url}${MGMT}/instances/${id}/raiseEvent/{eventName}?taskHub=taskhub&connection=Storage`);
-    assert.equal(body.terminatePostUri, `${host.url}${MGMT}/instances/${id}/terminate?reason={text}&taskHub=taskhub&connection=Storage`);
+    assert.equal(
+      body.statusQueryGetUri,
+      `${host.url}${MGMT}/instances/${id}?taskHub=taskhub&connection=Storage`,
+    );
+    assert.equal(
+      body.sendEventPostUri,
+      `${host.url}${MGMT}/instances/${id}/raiseEvent/{eventName}?taskHub=taskhub&connection=Storage`,
+    );
+    assert.equal(
+      body.terminatePostUri,
+      `${host.url}${MGMT}/instances/${id}/terminate?reason={text}&taskHub=taskhub&connection=Storage`,
+    );
     const done = (await pollUntilDone(body.statusQueryGetUri ?? "")) as Record<string, unknown>;
     assert.equal(done.runtimeStatus, "Completed");
     assert.deepEqual(done.output, ["Hello Tokyo!", "Hello Seattle!"]);
@@ -62,9 +75,16 @@ describe("management API", () => {
     const badId = await post("/orchestrators/Hello/bad%23id", 1);
     assert.equal(badId.status, 400);
     assert.equal(((await badId.json()) as { error: string }).error, "invalid_instance_id");
-    const badJson = await host.fetch(`${MGMT}/orchestrators/Hello`, { method: "POST", headers: json, body: "{nope" });
+    const badJson = await host.fetch(`${MGMT}/orchestrators/Hello`, {
+      method: "POST",
+      headers: json,
+      body: "{nope",
+    });
     assert.equal(badJson.status, 400);
-    assert.deepEqual(await badJson.json(), { error: "invalid_json", message: "Invalid JSON content: the request body is not valid JSON." });
+    assert.deepEqual(await badJson.json(), {
+      error: "invalid_json",
+      message: "Invalid JSON content: the request body is not valid JSON.",
+    });
     const badWait = await post("/orchestrators/Hello?timeout=1&pollingInterval=5", "x");
     assert.equal(badWait.status, 400);
     assert.equal(((await badWait.json()) as { parameter: string }).parameter, "pollingInterval");
@@ -135,7 +155,9 @@ describe("management API", () => {
     assert.equal(status.historyEvents[1]?.FunctionName, "SayHello");
     assert.ok(status.historyEvents[1]?.ScheduledTime);
     assert.ok(!("Result" in (status.historyEvents[1] ?? {})));
-    const withOutput = await host.fetch(`${MGMT}/instances/history-1?showHistory=true&showHistoryOutput=true`);
+    const withOutput = await host.fetch(
+      `${MGMT}/instances/history-1?showHistory=true&showHistoryOutput=true`,
+    );
     const full = (await withOutput.json()) as { input: unknown; historyEvents: Record<string, unknown>[] };
     assert.equal(full.input, "Lima");
     assert.equal(full.historyEvents[1]?.Result, "Hello Lima!");
@@ -151,7 +173,10 @@ describe("management API", () => {
     let pages = 0;
     do {
       const headers: Record<string, string> = token ? { "x-ms-continuation-token": token } : {};
-      const response = await host.fetch(`${MGMT}/instances/?instanceIdPrefix=page-&top=2&runtimeStatus=Completed,Failed`, { headers });
+      const response = await host.fetch(
+        `${MGMT}/instances/?instanceIdPrefix=page-&top=2&runtimeStatus=Completed,Failed`,
+        { headers },
+      );
       assert.equal(response.status, 200);
       const page = (await response.json()) as { instanceId: string; input: unknown }[];
       seen.push(...page.map((s) => s.instanceId));
@@ -160,11 +185,15 @@ describe("management API", () => {
     } while (token && pages < 10);
     assert.deepEqual(seen.sort(), ["page-0", "page-1", "page-2", "page-3", "page-4"]);
     assert.ok(pages >= 3);
-    const noInput = (await (await host.fetch(`${MGMT}/instances?instanceIdPrefix=page-0&showInput=false`)).json()) as { input: unknown }[];
+    const noInput = (await (
+      await host.fetch(`${MGMT}/instances?instanceIdPrefix=page-0&showInput=false`)
+    ).json()) as { input: unknown }[];
     assert.equal(noInput[0]?.input, null);
     const future = await host.fetch(`${MGMT}/instances/?createdTimeFrom=2999-01-01T00:00:00Z`);
     assert.deepEqual(await future.json(), []);
-    const badToken = await host.fetch(`${MGMT}/instances/`, { headers: { "x-ms-continuation-token": "garbage!!" } });
+    const badToken = await host.fetch(`${MGMT}/instances/`, {
+      headers: { "x-ms-continuation-token": "garbage!!" },
+    });
     assert.equal(badToken.status, 400);
   });
 
@@ -175,7 +204,11 @@ describe("management API", () => {
     const text = await post("/instances/event-2/raiseEvent/Approval", "x", { "content-type": "text/plain" });
     assert.equal(text.status, 400);
     assert.equal(((await text.json()) as { error: string }).error, "invalid_content_type");
-    const broken = await host.fetch(`${MGMT}/instances/event-2/raiseEvent/Approval`, { method: "POST", headers: json, body: "[1," });
+    const broken = await host.fetch(`${MGMT}/instances/event-2/raiseEvent/Approval`, {
+      method: "POST",
+      headers: json,
+      body: "[1,",
+    });
     assert.equal(broken.status, 400);
     assert.equal((await host.client.getStatus("event-2"))?.runtimeStatus !== "Completed", true);
     await host.client.terminate("event-2");
@@ -231,10 +264,18 @@ describe("management API", () => {
     await waitDone("restart-1");
     const unknown = await post("/instances/ghost-3/restart");
     assert.equal(unknown.status, 400);
-    assert.equal(((await unknown.json()) as { message: string }).message, "InstanceId does not match a valid orchestration instance.");
+    assert.equal(
+      ((await unknown.json()) as { message: string }).message,
+      "InstanceId does not match a valid orchestration instance.",
+    );
     await post("/orchestrators/WaitForApproval/restart-running");
-    await eventually(async () => (await host.client.getStatus("restart-running"))?.runtimeStatus === "Running");
-    assert.equal((await post("/instances/restart-running/restart?restartWithNewInstanceId=false")).status, 409);
+    await eventually(
+      async () => (await host.client.getStatus("restart-running"))?.runtimeStatus === "Running",
+    );
+    assert.equal(
+      (await post("/instances/restart-running/restart?restartWithNewInstanceId=false")).status,
+      409,
+    );
     await host.client.terminate("restart-running");
   });
 
@@ -266,7 +307,9 @@ describe("management API", () => {
     for (let i = 0; i < 3; i++) await post(`/orchestrators/Hello/bulk-${i}`, "b");
     for (let i = 0; i < 3; i++) await waitDone(`bulk-${i}`);
     await post("/orchestrators/WaitForApproval/bulk-active");
-    const purged = await host.fetch(`${MGMT}/instances/?createdTimeFrom=${from}&runtimeStatus=Completed`, { method: "DELETE" });
+    const purged = await host.fetch(`${MGMT}/instances/?createdTimeFrom=${from}&runtimeStatus=Completed`, {
+      method: "DELETE",
+    });
     assert.equal(purged.status, 200);
     const { instancesDeleted } = (await purged.json()) as { instancesDeleted: number };
     assert.ok(instancesDeleted >= 3);

@@ -30,6 +30,13 @@ describe("SQLite task hub", () => {
     assert.equal(hub.description, `sqlite:${path}`);
     assert.deepEqual(await rawQuery(hub, "PRAGMA journal_mode"), [{ journal_mode: "wal" }]);
     assert.deepEqual(await rawQuery(hub, "PRAGMA synchronous"), [{ synchronous: 2 }], "default: full");
+    await hub.createInstance(newInstance("x"));
+    assert.equal((await hub.lockOrchestrationWorkItems({ workerId: "w", max: 1, leaseMs: 1000 })).length, 1);
+    assert.deepEqual(
+      await rawQuery(hub, "PRAGMA synchronous"),
+      [{ synchronous: 2 }],
+      "restored after a lease-only (non-durable) transaction",
+    );
     await hub.close();
     const normal = sqliteTaskHub(path, { synchronous: "normal" });
     assert.deepEqual(await rawQuery(normal, "PRAGMA synchronous"), [{ synchronous: 1 }]);
@@ -141,6 +148,61 @@ describe("SQLite task hub", () => {
     );
     assert.ok(outcomes.flat().every((outcome) => outcome === undefined));
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it("writes nothing of a completion whose transaction fails midway", async () => {
+    const hub = sqliteTaskHub(":memory:");
+    await hub.init();
+    await hub.createInstance(newInstance("atomic"));
+    const item = (await lockAll(hub)).get("atomic")!;
+    await rawRun(
+      hub,
+      "CREATE TRIGGER fail_activity BEFORE INSERT ON activity_queue BEGIN SELECT RAISE(ABORT, 'injected'); END",
+    );
+    const completion = completionOf(item, {
+      newHistory: [item.messages[0]!.event],
+      activities: [
+        {
+          instanceId: "atomic",
+          executionId: "atomic-exec-1",
+          taskId: 0,
+          name: "A",
+          attempt: 1,
+          idempotencyKey: "k",
+        },
+      ],
+    });
+    await assert.rejects(hub.completeOrchestrationWorkItems([completion]), /injected/);
+    assert.deepEqual(await hub.getHistory("atomic"), []);
+    assert.equal((await hub.getInstance("atomic"))?.status, "Pending");
+    assert.equal((await hub.getStats()).inboxDepth, 1, "the consumed message is still there");
+    await rawRun(hub, "DROP TRIGGER fail_activity");
+    assert.deepEqual(
+      await hub.completeOrchestrationWorkItems([completion]),
+      [undefined],
+      "the lease is still held",
+    );
+    assert.equal((await hub.getInstance("atomic"))?.historyLength, 1);
+    await hub.close();
+  });
+
+  it("serializes transactions on one connection even when they await between statements", async () => {
+    const hub = sqliteTaskHub(":memory:");
+    await hub.init();
+    const seen: number[] = [];
+    const count = async () => Number((await rawQuery(hub, "SELECT COUNT(*) AS n FROM inbox"))[0]?.n);
+    const slow = hub.driver.transaction(async (tx) => {
+      await tx.run("INSERT INTO inbox (instance_id, event, visible_at, created_at) VALUES ('a', '{}', 0, 0)");
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await tx.run("INSERT INTO inbox (instance_id, event, visible_at, created_at) VALUES ('a', '{}', 0, 0)");
+    });
+    const reader = hub.driver.transaction(async (tx) => {
+      seen.push(Number((await tx.query("SELECT COUNT(*) AS n FROM inbox"))[0]?.n));
+    });
+    const outside = count().then((n) => seen.push(n));
+    await Promise.all([slow, reader, outside]);
+    assert.deepEqual(seen, [2, 2], "nobody saw the half-done transaction");
+    await hub.close();
   });
 
   it("reads an instance whose stored failure is corrupted", async () => {

@@ -1,0 +1,6 @@
+/**
+ * The app module `taskhub start` loads in the CLI tests.
+ */
+import { makeTestApp } from "./http-test-host.js";
+
+export default makeTestApp().app;
