@@ -21,6 +21,16 @@ import {
 import type { TaskHub } from "../task-hub/task-hub.js";
 import { Worker, type WorkerOptions } from "../worker/worker.js";
 import type {
+  ClassEntityOperations,
+  ClassEntityState,
+  EntityDefinition,
+  EntityOperations,
+  EntityQueries,
+  EntitySpec,
+  FunctionEntityOperations,
+} from "../entities/entity-definition.js";
+import { classEntity, functionEntity } from "../entities/entity-forms.js";
+import type {
   ActivityDefinition,
   ActivityHandler,
   OrchestrationDefinition,
@@ -72,6 +82,38 @@ export class DurableApp {
   orchestration<I, O>(name: string, handler: OrchestratorHandler<I, O>): OrchestrationDefinition<I, O> {
     const definition: OrchestrationDefinition<I, O> = { kind: "orchestration", name, handler };
     this.registry.orchestrations.add(definition as unknown as OrchestrationDefinition);
+    return definition;
+  }
+
+  /**
+   * Registers an entity: a small addressable object with durable state, updated by operations that run one at a
+   * time per entity. The returned definition types `signalEntity`, `callEntity` and `readEntityState`.
+   *
+   * Function form: each operation gets `(state, input, ctx)` and returns the new state (or mutates `state` and
+   * returns nothing); what it returns is also `callEntity`'s result. Queries return a result and never change state.
+   * Class form: fields are the state, methods the operations (`method(input, ctx)`, result = return value).
+   * @example
+   * const cart = app.entity("ShoppingCart", {
+   *   initialState: (): string[] => [],
+   *   operations: { add: (state, item: string) => [...state, item] },
+   *   queries: { count: (state) => state.length },
+   * });
+   * class Account { balance = 0; deposit(amount: number) { this.balance += amount; } }
+   * const account = app.entity("Account", Account);
+   */
+  entity<T extends object>(
+    name: string,
+    entityClass: new () => T,
+  ): EntityDefinition<ClassEntityState<T>, ClassEntityOperations<T>>;
+  entity<S, O extends EntityOperations<S>, Q extends EntityQueries<S> = Record<never, never>>(
+    name: string,
+    spec: EntitySpec<S, O, Q>,
+  ): EntityDefinition<S, FunctionEntityOperations<O, Q>>;
+  entity(name: string, spec: EntitySpec<unknown, EntityOperations<unknown>, EntityQueries<unknown>> | (new () => object)): EntityDefinition {
+    const definition = (
+      typeof spec === "function" ? classEntity(name, spec) : functionEntity(name, spec)
+    ) as EntityDefinition;
+    this.registry.entities.add(definition);
     return definition;
   }
 

@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from "../core/errors.js";
 import type { HttpTriggerDefinition } from "../http/http-trigger.js";
 import type { TimerDefinition } from "../schedules/timer-trigger.js";
+import type { EntityDefinition } from "../entities/entity-definition.js";
 import type { ActivityDefinition, OrchestrationDefinition } from "./definitions.js";
 
 /** A name → definition table for one kind of function. */
@@ -40,6 +41,8 @@ export class FunctionTable<D extends { readonly name: string }> {
 export class Registry {
   readonly orchestrations = new FunctionTable<OrchestrationDefinition>("orchestration");
   readonly activities = new FunctionTable<ActivityDefinition>("activity");
+  /** Entities (`app.entity`). */
+  readonly entities = new FunctionTable<EntityDefinition>("entity");
   /** HTTP triggers (`app.http`). */
   readonly httpTriggers = new FunctionTable<HttpTriggerDefinition>("HTTP trigger");
   /** Timer triggers (`app.timer`). */

@@ -72,7 +72,9 @@ export function entityId(entity: EntityRef, key: string): EntityId {
 export function entityNameOf(entity: EntityRef): string {
   const name = typeof entity === "string" ? entity : (entity as { name?: unknown } | undefined)?.name;
   if (typeof name !== "string" || name.length === 0)
-    throw new InvalidArgumentError("An entity must be given as a definition (app.entity) or a non-empty name.");
+    throw new InvalidArgumentError(
+      "An entity must be given as a definition (app.entity) or a non-empty name.",
+    );
   return name;
 }
 
@@ -89,7 +91,9 @@ function checkName(name: unknown): string {
 
 function checkKey(key: unknown, name: string): string {
   if (typeof key !== "string")
-    throw new InvalidArgumentError(`An entity key must be a string, got ${key === null ? "null" : typeof key}.`);
+    throw new InvalidArgumentError(
+      `An entity key must be a string, got ${key === null ? "null" : typeof key}.`,
+    );
   const bad = FORBIDDEN_IN_KEY.exec(key);
   if (bad)
     throw new InvalidArgumentError(

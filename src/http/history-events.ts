@@ -139,6 +139,30 @@ export function toHistoryEventsPayload(
           Timestamp: event.timestamp,
         });
         return;
+      case "EntityOperationSignaled":
+      case "EntityOperationCalled":
+        out.push({
+          ...base,
+          EntityId: event.targetInstanceId,
+          Operation: event.operation,
+          Timestamp: event.timestamp,
+        });
+        return;
+      case "EntityOperationCompleted":
+        out.push({ ...base, ...withResult(event.result), Timestamp: event.timestamp });
+        return;
+      case "EntityOperationFailed":
+        out.push({ ...base, FailureDetails: failurePayload(event.failure), Timestamp: event.timestamp });
+        return;
+      case "EntityLockRequested":
+        out.push({ ...base, LockSet: event.lockSet, Timestamp: event.timestamp });
+        return;
+      case "EntityLockGranted":
+        out.push({ ...base, Timestamp: event.timestamp });
+        return;
+      case "EntityUnlockSent":
+        out.push({ ...base, EntityId: event.targetInstanceId, Timestamp: event.timestamp });
+        return;
       default:
         assertNever(event, "history event");
     }

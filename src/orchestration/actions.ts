@@ -42,9 +42,55 @@ export interface SendEventAction {
   readonly input?: string | undefined;
 }
 
+/** Call an entity operation and await its response. */
+export interface CallEntityAction {
+  readonly type: "CallEntity";
+  readonly id: number;
+  readonly requestId: string;
+  /** The entity's instance ID, `@name@key`. */
+  readonly targetInstanceId: string;
+  readonly operation: string;
+  readonly input?: string | undefined;
+}
+
+/** Signal an entity operation (one way), optionally at a later time. */
+export interface SignalEntityAction {
+  readonly type: "SignalEntity";
+  readonly id: number;
+  readonly requestId: string;
+  readonly targetInstanceId: string;
+  readonly operation: string;
+  readonly input?: string | undefined;
+  /** ISO-8601 delivery time. */
+  readonly scheduledTime?: string | undefined;
+}
+
+/** Lock the entities of a critical section (sorted: the global lock order). */
+export interface LockEntitiesAction {
+  readonly type: "LockEntities";
+  readonly id: number;
+  readonly criticalSectionId: string;
+  readonly lockSet: readonly string[];
+}
+
+/** Release one entity lock of a critical section. */
+export interface UnlockEntityAction {
+  readonly type: "UnlockEntity";
+  readonly id: number;
+  readonly criticalSectionId: string;
+  readonly targetInstanceId: string;
+}
+
+/** An entity action. */
+export type EntityAction = CallEntityAction | SignalEntityAction | LockEntitiesAction | UnlockEntityAction;
+
 /** A scheduling action (one that is recorded in history under its `id`). */
 export type OrchestratorAction =
-  ScheduleTaskAction | CreateSubOrchestrationAction | CreateTimerAction | SendEventAction;
+  | ScheduleTaskAction
+  | CreateSubOrchestrationAction
+  | CreateTimerAction
+  | SendEventAction
+  | EntityAction;
 
 /** Human description of an action, for non-determinism messages. */
 export function describeAction(action: OrchestratorAction): string {
@@ -57,5 +103,13 @@ export function describeAction(action: OrchestratorAction): string {
       return `createTimer(${action.fireAt})`;
     case "SendEvent":
       return `sendEvent('${action.name}' to '${action.instanceId}')`;
+    case "CallEntity":
+      return `callEntity('${action.targetInstanceId}', '${action.operation}')`;
+    case "SignalEntity":
+      return `signalEntity('${action.targetInstanceId}', '${action.operation}')`;
+    case "LockEntities":
+      return `lockEntities(${action.lockSet.map((id) => `'${id}'`).join(", ")})`;
+    case "UnlockEntity":
+      return `release of the lock on '${action.targetInstanceId}'`;
   }
 }

@@ -13,6 +13,7 @@ import type {
   NewInboxMessage,
   NewInstance,
 } from "../task-hub/task-hub.js";
+import { entityCreation, entityMessage, releaseMessages } from "../entities/entity-messages.js";
 import type { EpisodeResult } from "./episode.js";
 import { uuidV5 } from "./new-guid.js";
 
@@ -50,6 +51,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
   const activities: NewActivityMessage[] = [];
   const messages: NewInboxMessage[] = [];
   const newInstances: NewInstance[] = [];
+  const entities = new Set<string>();
 
   for (const action of result.actions) {
     switch (action.type) {
@@ -117,10 +119,25 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           event: { type: "EventRaised", timestamp, name: action.name, input: action.input },
         });
         break;
+      case "CallEntity":
+      case "SignalEntity":
+      case "LockEntities":
+      case "UnlockEntity": {
+        const sent = entityMessage(action, instanceId, executionId, timestamp);
+        history.push(sent.event);
+        messages.push(sent);
+        if (action.type !== "UnlockEntity" && !entities.has(sent.instanceId)) {
+          entities.add(sent.instanceId);
+          newInstances.push(entityCreation(sent.instanceId, timestamp));
+        }
+        break;
+      }
       default:
         assertNever(action, "action");
     }
   }
+  if (result.outcome && result.locksToRelease)
+    messages.push(...releaseMessages(result.locksToRelease, instanceId, timestamp));
 
   const base = { executionId, name: episode.name, input: episode.input, customStatus: result.customStatus };
   const outcome = result.outcome;

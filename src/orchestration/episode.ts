@@ -28,4 +28,15 @@ export interface EpisodeResult {
   readonly suspended: boolean;
   /** Set when the execution ended in this episode (or had ended before). */
   readonly outcome: ExecutionOutcome | undefined;
+  /** Entity locks to release because the execution ended inside (or while entering) a critical section. */
+  readonly locksToRelease?: LocksToRelease | undefined;
+}
+
+/** The locks of a critical section left open when the execution ended. */
+export interface LocksToRelease {
+  readonly criticalSectionId: string;
+  /** Sorted entity instance IDs. */
+  readonly lockSet: readonly string[];
+  /** True when the locks were granted: each entity is released directly; otherwise along the lock chain. */
+  readonly granted: boolean;
 }

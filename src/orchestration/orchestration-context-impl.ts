@@ -8,12 +8,15 @@ import { toFailureDetails } from "../core/failure.js";
 import { validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
+import type { SignalEntityOptions } from "../entities/entity-definition.js";
+import { entityId, type EntityId, type EntityRef } from "../entities/entity-id.js";
 import { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
 import { uuidV5 } from "./new-guid.js";
 import type {
   CallActivityOptions,
   CallSubOrchestratorOptions,
   ContinueAsNewOptions,
+  LockHandle,
   OrchestrationContext,
   ParentInfo,
 } from "./orchestration-context.js";
@@ -27,6 +30,12 @@ function nameOf(target: Named, kind: string): string {
   if (typeof name !== "string" || name.length === 0)
     throw new InvalidArgumentError(`${kind} must be a registered definition or a non-empty name.`);
   return name;
+}
+
+function operationName(operation: unknown, method: string): string {
+  if (typeof operation !== "string" || operation.length === 0)
+    throw new InvalidArgumentError(`${method} needs a non-empty operation name.`);
+  return operation;
 }
 
 /** @internal The context object handed to orchestrator code. */
@@ -89,6 +98,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     options?: CallSubOrchestratorOptions,
   ): DurableTask<O> {
     const name = nameOf(orchestration as Named, "callSubOrchestrator's orchestration");
+    this.session.entities.checkSubOrchestration(name);
     const text = serialize(input, `Input of sub-orchestration '${name}'`);
     if (options?.instanceId !== undefined) validateInstanceId(options.instanceId);
     let childId = options?.instanceId;
@@ -173,6 +183,41 @@ export class OrchestrationContextImpl implements OrchestrationContext {
 
   newGuid(): string {
     return uuidV5(this.session.nextGuidName());
+  }
+
+  callEntity<O>(entity: EntityRef, key: string, operation: string, input?: unknown): DurableTask<O> {
+    const target = entityId(entity, key);
+    const op = operationName(operation, "callEntity");
+    const text = serialize(input, `Input of entity operation '${op}'`);
+    return this.session.entities.call(target, op, text) as DurableTask<O>;
+  }
+
+  signalEntity(
+    entity: EntityRef,
+    key: string,
+    operation: string,
+    input?: unknown,
+    options?: SignalEntityOptions,
+  ): void {
+    const target = entityId(entity, key);
+    const op = operationName(operation, "signalEntity");
+    const text = serialize(input, `Input of entity operation '${op}'`);
+    const time = options?.signalTime;
+    if (time !== undefined && !(time instanceof Date && Number.isFinite(time.getTime())))
+      throw new InvalidArgumentError("signalEntity's signalTime must be a valid Date.");
+    this.session.entities.signal(target, op, text, time?.toISOString());
+  }
+
+  lockEntities(...entities: EntityId[]): DurableTask<LockHandle> {
+    return this.session.entities.lock(entities);
+  }
+
+  isInCriticalSection(): boolean {
+    return this.session.entities.inCriticalSection;
+  }
+
+  get lockedEntities(): readonly EntityId[] {
+    return this.session.entities.lockedEntities;
   }
 
   /** Runs `attempt` once, or under a retry policy with durable timers between attempts. */

@@ -5,6 +5,15 @@
  */
 import type { RetryPolicy } from "../core/retry-policy.js";
 import type { ActivityDefinition, OrchestrationDefinition } from "../app/definitions.js";
+import type {
+  EntityDefinition,
+  OperationArgs,
+  OperationName,
+  OperationOutput,
+  SignalArgs,
+  SignalEntityOptions,
+} from "../entities/entity-definition.js";
+import type { EntityId } from "../entities/entity-id.js";
 import type { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
 import type { ReplaySafeLogger } from "./replay-safe-logger.js";
 
@@ -32,6 +41,14 @@ export interface ContinueAsNewOptions {
 export interface ParentInfo {
   readonly instanceId: string;
   readonly name: string;
+}
+
+/** A critical section whose locks are held. Release it as soon as the work on the entities is done. */
+export interface LockHandle {
+  /** The locked entities, in lock order. */
+  readonly lockedEntities: readonly EntityId[];
+  /** Releases every lock of the section (idempotent). The section also ends when the orchestration ends. */
+  release(): void;
 }
 
 /** The orchestration context passed to every orchestrator. */
@@ -102,4 +119,50 @@ export interface OrchestrationContext {
 
   /** A deterministic, name-based UUID (v5), the same on every replay. */
   newGuid(): string;
+
+  /**
+   * Calls an entity operation and waits for its result (typed by the definition). Operations on one entity run one
+   * at a time; the entity is created by its first operation. A failed operation rejects with `TaskFailedError`.
+   */
+  callEntity<E extends EntityDefinition, K extends OperationName<E>>(
+    entity: E,
+    key: string,
+    operation: K,
+    ...input: OperationArgs<E, K>
+  ): DurableTask<OperationOutput<E, K>>;
+  /** Calls an entity operation by entity name. */
+  callEntity<O = unknown>(entity: string, key: string, operation: string, input?: unknown): DurableTask<O>;
+
+  /** Signals an entity operation: one way, delivered in order; with `signalTime`, not before that time. */
+  signalEntity<E extends EntityDefinition, K extends OperationName<E>>(
+    entity: E,
+    key: string,
+    operation: K,
+    ...args: SignalArgs<E, K>
+  ): void;
+  /** Signals an entity operation by entity name. */
+  signalEntity(
+    entity: string,
+    key: string,
+    operation: string,
+    input?: unknown,
+    options?: SignalEntityOptions,
+  ): void;
+
+  /**
+   * Opens a critical section: locks the entities (in a fixed global order, so sections never deadlock) and completes
+   * once all are held. Until `release()` (or the end of the orchestration), other callers' operations on them wait.
+   * Inside a section: call only the locked entities, one call per entity at a time; do not signal them, nest
+   * sections or start sub-orchestrations (each throws `LockingRulesViolationError`).
+   * @example
+   * const lock = await ctx.lockEntities(account.id("a"), account.id("b"));
+   * try { ... } finally { lock.release(); }
+   */
+  lockEntities(...entities: EntityId[]): DurableTask<LockHandle>;
+
+  /** True inside a critical section (from `lockEntities` until the section is released). */
+  isInCriticalSection(): boolean;
+
+  /** The entities of the current critical section (empty outside one). */
+  readonly lockedEntities: readonly EntityId[];
 }

@@ -17,12 +17,14 @@ import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import {
   assertNever,
   type EventRaised,
+  type ExecutionStarted,
   type HistoryEvent,
   type ParentInstanceInfo,
 } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
 import { describeAction, type OrchestratorAction } from "./actions.js";
 import type { DurableTask } from "./durable-task.js";
+import { EntityCalls, describeEntityEvent, matchesEntityEvent } from "./entity-calls.js";
 import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
 import { OrchestrationContextImpl } from "./orchestration-context-impl.js";
 import type { LogSink } from "./replay-safe-logger.js";
@@ -39,9 +41,11 @@ export interface SessionOptions {
   readonly logSink?: LogSink;
 }
 
-type TaskKind = "activity" | "timer" | "subOrchestration";
+/** @internal The kinds of tasks an orchestrator awaits. */
+export type TaskKind = "activity" | "timer" | "subOrchestration" | "entity" | "lock";
 
-interface OpenTask {
+/** @internal An awaited task that has not settled yet. */
+export interface OpenTask {
   readonly kind: TaskKind;
   readonly name: string;
   readonly task: DurableTask<unknown>;
@@ -60,6 +64,8 @@ export class OrchestrationSession {
   name = "";
   parent: ParentInstanceInfo | undefined;
   now = new Date(0);
+  /** The execution's `ExecutionStarted` event, once seen. */
+  startEvent: ExecutionStarted | undefined;
   replaying = true;
 
   private seq = 0;
@@ -77,6 +83,8 @@ export class OrchestrationSession {
   private readonly buffered: EventRaised[] = [];
   private readonly heldWhileSuspended: HistoryEvent[] = [];
   private readonly context: OrchestrationContextImpl;
+  /** @internal Entity calls and critical sections. */
+  readonly entities = new EntityCalls(this);
 
   constructor(private readonly options: SessionOptions) {
     this.context = new OrchestrationContextImpl(this, options.logSink ?? console);
@@ -113,18 +121,31 @@ export class OrchestrationSession {
     const actions =
       this.outcome?.status === "Terminated" ? [] : [...this.unmatched.values()].sort((a, b) => a.id - b.id);
     this.unmatched.clear();
-    return { actions, customStatus: this.customStatus, suspended: this.suspended, outcome: this.outcome };
+    const locksToRelease = this.outcome ? this.entities.locksToRelease() : undefined;
+    return {
+      actions,
+      customStatus: this.customStatus,
+      suspended: this.suspended,
+      outcome: this.outcome,
+      ...(locksToRelease ? { locksToRelease } : {}),
+    };
   }
 
   // ---- called by the context ----
 
   /** @internal Records an action and (for awaitable ones) the task that its result settles. */
-  schedule(build: (id: number) => OrchestratorAction, kind?: TaskKind, task?: DurableTask<unknown>): number {
+  schedule(
+    build: (id: number) => OrchestratorAction,
+    kind?: TaskKind,
+    task?: DurableTask<unknown>,
+    label?: string,
+  ): number {
     const id = this.seq++;
     if (this.outcome !== undefined) return id; // the execution ended: later actions are ignored
     const action = build(id);
     this.unmatched.set(id, action);
-    if (kind && task) this.open.set(id, { kind, name: "name" in action ? action.name : "timer", task });
+    if (kind && task)
+      this.open.set(id, { kind, name: label ?? ("name" in action ? action.name : "timer"), task });
     return id;
   }
 
@@ -192,6 +213,7 @@ export class OrchestrationSession {
   private dispatch(event: HistoryEvent): void {
     switch (event.type) {
       case "ExecutionStarted":
+        this.startEvent = event;
         return this.start(event.name, event.instanceId, event.executionId, event.input, event.parent);
       case "ExecutionCompleted":
       case "ExecutionRewound":
@@ -257,6 +279,17 @@ export class OrchestrationSession {
         });
       case "EventRaised":
         return this.deliver(event);
+      case "EntityOperationCalled":
+      case "EntityOperationSignaled":
+      case "EntityLockRequested":
+      case "EntityUnlockSent":
+        return this.match(event.eventId, event.type, describeEntityEvent(event), (a) =>
+          matchesEntityEvent(a, event),
+        );
+      case "EntityOperationCompleted":
+      case "EntityOperationFailed":
+      case "EntityLockGranted":
+        return this.entities.deliver(event, (id, kind, settle) => this.resolve(id, kind, settle));
       default:
         return assertNever(event, "history event");
     }
@@ -400,6 +433,9 @@ function holdsWhileSuspended(event: HistoryEvent): boolean {
     case "SubOrchestrationInstanceFailed":
     case "TimerFired":
     case "EventRaised":
+    case "EntityOperationCompleted":
+    case "EntityOperationFailed":
+    case "EntityLockGranted":
       return true;
     default:
       return false;

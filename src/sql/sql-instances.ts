@@ -26,7 +26,7 @@ export interface CreatedInstances {
 export async function createInstance(ctx: HubContext, instance: NewInstance): Promise<void> {
   checkNewInstance(instance);
   const instanceId = instance.event.instanceId;
-  await ctx.write(async (tx, notices) => {
+  await ctx.writeGrouped(async (tx, notices) => {
     const now = Date.now();
     const statuses = await readStatuses(ctx, tx, [instanceId]);
     const { refused } = await createInstances(ctx, tx, now, [instance], statuses);
@@ -45,7 +45,7 @@ export async function createInstance(ctx: HubContext, instance: NewInstance): Pr
 export async function appendInboxMessage(ctx: HubContext, message: NewInboxMessage): Promise<void> {
   if (typeof message.instanceId !== "string" || typeof message.event?.type !== "string")
     throw new InvalidArgumentError("An inbox message needs an instanceId and an event with a type.");
-  await ctx.write(async (tx, notices) => {
+  await ctx.writeGrouped(async (tx, notices) => {
     const now = Date.now();
     const inserted = await insertMessages(ctx, tx, now, [message]);
     // The ready_at refresh locks the row; 0 rows means the instance vanished (e.g. purged concurrently).

@@ -256,6 +256,13 @@ export async function completeOrchestrationWorkItems(
       ...committed.map(({ completion }) => completion.workItem.instanceId),
       ...messages.map((m) => m.instanceId),
     ]);
+    const idle = committed.filter(({ completion }) => completion.deleteIfIdle === true);
+    if (idle.length > 0) {
+      const ids = idle.map(({ completion }) => completion.workItem.instanceId);
+      const deleted = await tx.query(sql.deleteIdleInstances, [dialect.listParam(ids)]);
+      if (deleted.length > 0)
+        await tx.run(sql.deleteInstancesHistory, [dialect.listParam(deleted.map((r) => String(r.instance_id)))]);
+    }
 
     if (messages.length > 0)
       notices.push({

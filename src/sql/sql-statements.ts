@@ -107,6 +107,12 @@ export function buildStatements(d: Dialect) {
     deleteFinishedInstances: sql(
       `DELETE FROM ${instances} WHERE ${idList} AND status IN ${TERMINAL_SQL} RETURNING instance_id`,
     ),
+    /** Deletes the listed instances whose inbox is empty (`deleteIfIdle`); returns the IDs deleted. */
+    deleteIdleInstances: sql(
+      `DELETE FROM ${instances} WHERE ${idList}
+         AND NOT EXISTS (SELECT 1 FROM ${inbox} AS b WHERE b.instance_id = ${instances}.instance_id)
+       RETURNING instance_id`,
+    ),
     /** The listed instances plus their finished sub-orchestrations, recursively. */
     finishedDescendants: sql(
       `WITH RECURSIVE tree(id) AS (

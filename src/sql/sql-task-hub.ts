@@ -32,6 +32,7 @@ import type { Dialect } from "./dialect.js";
 import { migrate } from "./migrations.js";
 import { encodeNoticePayloads, NoticeBus } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
+import { GroupedWrites, type GroupedWrite } from "./grouped-writes.js";
 import type { SqlDriver, SqlExecutor, TransactionOptions } from "./sql-driver.js";
 import * as instances from "./sql-instances.js";
 import * as orchestrations from "./sql-orchestrations.js";
@@ -77,6 +78,11 @@ export interface HubContext {
     fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>,
     options?: TransactionOptions,
   ): Promise<T>;
+  /**
+   * Like {@link write}, but shares one transaction with other small writes submitted at the same time (group
+   * commit); `fn` runs in its own savepoint, so its failure rolls back only its own changes.
+   */
+  writeGrouped<T>(fn: GroupedWrite<T>): Promise<T>;
 }
 
 /** The SQL implementation of {@link TaskHub}. */
@@ -89,6 +95,7 @@ export class SqlTaskHub implements TaskHub {
   private readonly context: HubContext;
   private readonly bus: NoticeBus;
   private readonly origin: string;
+  private readonly grouped = new GroupedWrites((fn) => this.write(fn));
   private initializing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -103,6 +110,7 @@ export class SqlTaskHub implements TaskHub {
       dialect: this.dialect,
       sql: buildStatements(this.dialect),
       write: (fn, writeOptions) => this.write(fn, writeOptions),
+      writeGrouped: (fn) => this.grouped.submit(fn),
     };
   }
 

@@ -117,6 +117,13 @@ export interface OrchestrationCompletion {
    * (parent taken from `event.parent`). A finished instance with that ID is replaced.
    */
   readonly newInstances: readonly NewInstance[];
+  /**
+   * When true, the instance (row and history) is deleted at the end of the commit if its inbox is then empty: no
+   * message arrived since the lease was taken, none was sent to it in the same commit, none waits for a later
+   * `visibleAt`. Otherwise it is kept as `instance` says. Entities use it to vanish when they have no state and
+   * nothing left to do (checked in the commit's transaction, so no message is ever lost).
+   */
+  readonly deleteIfIdle?: boolean | undefined;
 }
 
 /** The mutable part of an instance row written by an orchestration step. */

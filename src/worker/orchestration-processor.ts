@@ -88,10 +88,10 @@ export class OrchestrationProcessor {
         ) {
           // Storage errors other than corruption propagate: the caller abandons the item and retries later.
           const history = await this.hub.getHistory(item.instanceId);
-          startEvent = history.find((e): e is ExecutionStarted => e.type === "ExecutionStarted");
           session = new OrchestrationSession(this.sessionOptions);
           await session.replay(history);
         }
+        startEvent = session.startEvent;
       }
       result = await session.execute(newEvents);
     } catch (error) {

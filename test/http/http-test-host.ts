@@ -13,6 +13,8 @@ import { MemoryLog } from "../support/test-host.js";
 export interface TestHost extends RunningHost {
   readonly log: MemoryLog;
   readonly dir: string;
+  /** The task hub's name (`taskHub=` in management URLs). */
+  readonly hubName: string;
   /** `fetch` relative to the host's URL. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Stops the host and removes its temporary directory. */
@@ -28,14 +30,36 @@ export interface TestHostOptions {
   readonly dir?: string;
 }
 
+/**
+ * Where test hosts keep their task hub: flags (`hub`, `hub-name`) for each new host, checked before the host starts
+ * and cleaned up after it stops. Default: a private in-memory SQLite hub per host.
+ */
+export interface TestHubBackend {
+  /** Runs before each host starts (e.g. fails with a clear message when the database is unreachable). */
+  readonly prepare?: () => Promise<void>;
+  /** Flags for one new host. */
+  readonly flags: () => Record<string, string>;
+  /** Runs after the host stopped, with its hub name (e.g. drops its schema). */
+  readonly dispose?: (hubName: string) => Promise<void>;
+}
+
+let backend: TestHubBackend = { flags: () => ({ hub: ":memory:" }) };
+
+/** Makes the test hosts of this process use `hubs` (PostgreSQL variants of the HTTP tests). */
+export function useTestHubBackend(hubs: TestHubBackend): void {
+  backend = hubs;
+}
+
 /** Starts `app` on 127.0.0.1 and an ephemeral port. */
 export async function startTestHost(app: DurableApp, options: TestHostOptions = {}): Promise<TestHost> {
+  await backend.prepare?.();
+  const hubs = backend;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "taskhub-http-"));
   const config = resolveConfig({
     flags: {
       port: "0",
       host: "127.0.0.1",
-      hub: ":memory:",
+      ...hubs.flags(),
       "keys-file": join(dir, "keys.json"),
       "local-dev": true,
       "shutdown-timeout-ms": "2000",
@@ -49,9 +73,11 @@ export async function startTestHost(app: DurableApp, options: TestHostOptions = 
   return Object.assign(host, {
     log,
     dir,
+    hubName: config.hubName,
     fetch: (path: string, init?: RequestInit) => fetch(new URL(path, host.url), init),
     close: async () => {
       await host.stop();
+      await hubs.dispose?.(config.hubName);
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   });

@@ -46,15 +46,15 @@ describe("management API", () => {
     assert.match(id, /^[0-9a-f]{32}$/);
     assert.equal(
       body.statusQueryGetUri,
-      `${host.url}${MGMT}/instances/${id}?taskHub=taskhub&connection=Storage`,
+      `${host.url}${MGMT}/instances/${id}?taskHub=${host.hubName}&connection=Storage`,
     );
     assert.equal(
       body.sendEventPostUri,
-      `${host.url}${MGMT}/instances/${id}/raiseEvent/{eventName}?taskHub=taskhub&connection=Storage`,
+      `${host.url}${MGMT}/instances/${id}/raiseEvent/{eventName}?taskHub=${host.hubName}&connection=Storage`,
     );
     assert.equal(
       body.terminatePostUri,
-      `${host.url}${MGMT}/instances/${id}/terminate?reason={text}&taskHub=taskhub&connection=Storage`,
+      `${host.url}${MGMT}/instances/${id}/terminate?reason={text}&taskHub=${host.hubName}&connection=Storage`,
     );
     const done = (await pollUntilDone(body.statusQueryGetUri ?? "")) as Record<string, unknown>;
     assert.equal(done.runtimeStatus, "Completed");
@@ -99,10 +99,10 @@ describe("management API", () => {
   it("GET /instances/{id}: 202 + Location + Retry-After 5 while running, 200 when done, 404 unknown", async () => {
     await post("/orchestrators/WaitForApproval/approval-1");
     await eventually(async () => (await host.client.getStatus("approval-1"))?.runtimeStatus === "Running");
-    const running = await host.fetch(`${MGMT}/instances/approval-1?taskHub=taskhub`);
+    const running = await host.fetch(`${MGMT}/instances/approval-1?taskHub=${host.hubName}`);
     assert.equal(running.status, 202);
     assert.equal(running.headers.get("retry-after"), "5");
-    assert.equal(running.headers.get("location"), `${host.url}${MGMT}/instances/approval-1?taskHub=taskhub`);
+    assert.equal(running.headers.get("location"), `${host.url}${MGMT}/instances/approval-1?taskHub=${host.hubName}`);
     const status = (await running.json()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(status), [
       "name",

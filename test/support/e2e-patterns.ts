@@ -241,9 +241,12 @@ export function describePatterns(
 
     it("runs sub-orchestrations (default and explicit IDs) and surfaces their failures", async () => {
       const app = new DurableApp();
+      const double = app.activity("Double", (n: number) => n * 2);
       const child = app.orchestration("Child", async (ctx, n: number) => {
         if (n < 0) throw new Error("negative");
-        return { n, parent: ctx.parent?.instanceId };
+        // An activity, so the child finishes in a later episode (from the session cache when it is on).
+        const doubled = await ctx.callActivity(double, n);
+        return { n: doubled / 2, parent: ctx.parent?.instanceId };
       });
       const parent = app.orchestration("Parent", async (ctx) => {
         const a = await ctx.callSubOrchestrator(child, 1);

@@ -1,0 +1,47 @@
+/**
+ * Checks of entity names and operation names against an app's registry, shared by the client, the entity processor
+ * and entities signalling each other.
+ * @module
+ */
+import type { Registry } from "../app/registry.js";
+import { InvalidArgumentError, UnknownFunctionError } from "../core/errors.js";
+import type { EntityDefinition } from "./entity-definition.js";
+import type { EntityId } from "./entity-id.js";
+
+/** The operation every entity has unless it defines its own: deletes the state. */
+export const DELETE_OPERATION = "delete";
+
+/** Checks a non-empty operation name. @throws InvalidArgumentError */
+export function checkOperationName(operation: unknown, method: string): asserts operation is string {
+  if (typeof operation !== "string" || operation.length === 0)
+    throw new InvalidArgumentError(`${method} needs a non-empty operation name.`);
+}
+
+/** The definition of the entity `id`. @throws UnknownFunctionError when no entity has that name. */
+export function entityDefinitionOf(registry: Registry, id: EntityId): EntityDefinition {
+  const definition = registry.entities.get(id.name);
+  if (!definition) throw new UnknownFunctionError("entity", id.name, registry.entities.names());
+  return definition;
+}
+
+/**
+ * The registered spelling of `operation` on `definition`, or `undefined` for the built-in delete.
+ * @throws InvalidArgumentError when the entity has no such operation.
+ */
+export function resolveOperation(definition: EntityDefinition, operation: string): string | undefined {
+  const resolved = definition.implementation.resolve(operation);
+  if (resolved !== undefined) return resolved;
+  if (operation.toLowerCase() === DELETE_OPERATION) return undefined;
+  throw new InvalidArgumentError(
+    `Entity '${definition.name}' has no operation '${operation}'. ` +
+      `Its operations: ${[...definition.operationNames, DELETE_OPERATION].join(", ")}.`,
+  );
+}
+
+/**
+ * Checks, when a registry is known, that the entity and the operation exist.
+ * @throws UnknownFunctionError / InvalidArgumentError
+ */
+export function checkEntityOperation(registry: Registry | undefined, id: EntityId, operation: string): void {
+  if (registry) resolveOperation(entityDefinitionOf(registry, id), operation);
+}

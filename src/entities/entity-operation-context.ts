@@ -1,0 +1,105 @@
+/**
+ * The context of one entity operation. Whatever the operation sends or starts is buffered here and kept only if the
+ * operation returns (an operation that throws is rolled back, its messages included).
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { OrchestrationDefinition } from "../app/definitions.js";
+import type { Registry } from "../app/registry.js";
+import { InvalidArgumentError, UnknownFunctionError } from "../core/errors.js";
+import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
+import { serialize } from "../core/json.js";
+import type { NewInboxMessage, NewInstance } from "../task-hub/task-hub.js";
+import type {
+  EntityContext,
+  EntityStartOptions,
+  OperationScope,
+  SignalEntityOptions,
+} from "./entity-definition.js";
+import { entityId, type EntityId, type EntityRef } from "./entity-id.js";
+import { checkEntityOperation, checkOperationName } from "./entity-lookup.js";
+import { entityCreation } from "./entity-messages.js";
+
+/** @internal The context handed to one operation, and what the operation did. */
+export class OperationContextImpl implements EntityContext, OperationScope {
+  /** Messages to send if the operation returns. */
+  readonly messages: NewInboxMessage[] = [];
+  /** Instances to create if the operation returns (entities signalled, orchestrations started). */
+  readonly newInstances: NewInstance[] = [];
+  deleted = false;
+
+  constructor(
+    readonly entityId: EntityId,
+    readonly operationName: string,
+    readonly exists: boolean,
+    private readonly registry: Registry,
+    private readonly timestamp: string,
+  ) {}
+
+  get context(): EntityContext {
+    return this;
+  }
+
+  signalEntity(
+    entity: EntityRef,
+    key: string,
+    operation: string,
+    input?: unknown,
+    options?: SignalEntityOptions,
+  ): void {
+    const target = entityId(entity, key);
+    checkOperationName(operation, "signalEntity");
+    checkEntityOperation(this.registry, target, operation);
+    const text = serialize(input, `Input of entity operation '${operation}'`);
+    const time = options?.signalTime;
+    if (time !== undefined && !(time instanceof Date && Number.isFinite(time.getTime())))
+      throw new InvalidArgumentError("signalEntity's signalTime must be a valid Date.");
+    const targetInstanceId = target.toString();
+    this.messages.push({
+      instanceId: targetInstanceId,
+      event: {
+        type: "EntityOperationSignaled",
+        timestamp: this.timestamp,
+        eventId: -1,
+        requestId: randomUUID(),
+        operation,
+        input: text,
+        targetInstanceId,
+        ...(time ? { scheduledTime: time.toISOString() } : {}),
+        parentInstanceId: this.entityId.toString(),
+      },
+      ...(time ? { visibleAt: time.getTime() } : {}),
+    });
+    this.newInstances.push(entityCreation(targetInstanceId, this.timestamp));
+  }
+
+  startNewOrchestration(
+    orchestration: OrchestrationDefinition<never, unknown> | string,
+    input?: unknown,
+    options?: EntityStartOptions,
+  ): string {
+    const given = typeof orchestration === "string" ? orchestration : orchestration?.name;
+    if (typeof given !== "string" || given.length === 0)
+      throw new InvalidArgumentError("startNewOrchestration needs an orchestration definition or a name.");
+    const definition = this.registry.orchestrations.get(given);
+    if (!definition)
+      throw new UnknownFunctionError("orchestrator", given, this.registry.orchestrations.names());
+    const instanceId = options?.instanceId ?? newInstanceId();
+    validateInstanceId(instanceId);
+    this.newInstances.push({
+      event: {
+        type: "ExecutionStarted",
+        timestamp: this.timestamp,
+        name: definition.name,
+        instanceId,
+        executionId: randomUUID(),
+        input: serialize(input, `Input of orchestration '${definition.name}'`),
+      },
+    });
+    return instanceId;
+  }
+
+  deleteState(): void {
+    this.deleted = true;
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * The entity processor: turns one work item of an entity (instance `@name@key`) into one completion.
+ *
+ * It runs the entity's queued requests serially, in arrival order, up to `maxBatchSize` operations per step, then
+ * commits everything at once through `completeOrchestrationWorkItems`: the new state, the consumed messages, the
+ * responses to callers, the outgoing signals and orchestration starts. The commit is atomic and guarded by the
+ * work item's lock token, so each message is applied exactly once, in order, across crashes and with many workers.
+ *
+ * Each operation runs on its own copy of the state: an operation that throws leaves the state as it was and sends
+ * nothing (its caller gets the error). Locks: while an orchestration's critical section holds the entity, requests
+ * from anyone else are deferred (kept, in order, in the stored scheduler state) and run once the lock is released.
+ * @module
+ */
+import type { Registry } from "../app/registry.js";
+import { TaskHubError } from "../core/errors.js";
+import { toFailureDetails } from "../core/failure.js";
+import type { EntityOperationCalled, EntityOperationSignaled, HistoryEvent } from "../core/history-event.js";
+import { deserialize, serialize } from "../core/json.js";
+import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type {
+  NewInboxMessage,
+  NewInstance,
+  OrchestrationCompletion,
+  OrchestrationWorkItem,
+} from "../task-hub/task-hub.js";
+import { EntityId } from "./entity-id.js";
+import { entityDefinitionOf, resolveOperation } from "./entity-lookup.js";
+import { entityCreation, type EntityRequestEvent } from "./entity-messages.js";
+import { OperationContextImpl } from "./entity-operation-context.js";
+import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
+
+/** Name of the event an entity sends itself to continue a backlog in its next step. */
+export const ENTITY_CONTINUE_EVENT = "taskhub.entity.continue";
+
+/** Settings of the entity processor. */
+export interface EntityProcessorOptions {
+  /** Most operations run in one step (default 50). */
+  readonly maxBatchSize?: number | undefined;
+  /** Where failed signalled operations are reported (default: console). */
+  readonly logSink?: LogSink | undefined;
+  readonly clock?: (() => number) | undefined;
+}
+
+/** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
+interface Entry {
+  readonly event: HistoryEvent;
+  readonly messageId?: number | undefined;
+  /** True once looked at (an inbox message looked at is consumed). */
+  examined: boolean;
+}
+
+type Operation = EntityOperationSignaled | EntityOperationCalled;
+
+/** Runs entity work items. Stateless between work items: an idle entity costs nothing. */
+export class EntityProcessor {
+  private readonly maxBatchSize: number;
+  private readonly log: LogSink;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly registry: Registry,
+    options: EntityProcessorOptions = {},
+  ) {
+    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
+    this.log = options.logSink ?? console;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Processes one step of the entity. Never throws for problems of user code. */
+  async process(item: OrchestrationWorkItem): Promise<OrchestrationCompletion> {
+    return new EntityStep(this.registry, item, this.clock(), this.log).run(this.maxBatchSize);
+  }
+}
+
+/** One step of one entity. */
+class EntityStep {
+  private readonly id: EntityId;
+  private readonly timestamp: string;
+  private stateText: string | undefined;
+  private lock: EntityLock | undefined;
+  private lastOperationTime: number | undefined;
+  private work: Entry[];
+  private deferred: Entry[] = [];
+  private readonly messages: NewInboxMessage[] = [];
+  private readonly newInstances: NewInstance[] = [];
+  private readonly created = new Set<string>();
+  private readonly consumed = new Set<number>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly item: OrchestrationWorkItem,
+    private readonly now: number,
+    private readonly log: LogSink,
+  ) {
+    this.id = EntityId.parse(item.instanceId);
+    this.timestamp = new Date(now).toISOString();
+    this.stateText = item.instance.customStatus;
+    let queue: readonly EntityRequestEvent[] = [];
+    try {
+      const scheduler = parseScheduler(item.instance.input, item.instanceId);
+      this.lock = scheduler.lock;
+      this.lastOperationTime = scheduler.lastOperationTime;
+      queue = scheduler.queue ?? [];
+    } catch (error) {
+      this.log.error(
+        `Entity '${item.instanceId}': ${(error as Error).message}; its lock and queue are reset.`,
+      );
+    }
+    for (const corrupt of item.corruptMessages)
+      this.log.error(`Entity '${item.instanceId}': ${corrupt.error}; the message is dropped.`);
+    this.work = [
+      ...queue.map((event): Entry => ({ event, examined: false })),
+      ...item.messages.map((m): Entry => ({ event: m.event, messageId: m.id, examined: false })),
+    ];
+  }
+
+  async run(maxBatchSize: number): Promise<OrchestrationCompletion> {
+    let executed = 0;
+    let head = 0;
+    let stopped = false;
+    while (head < this.work.length) {
+      const entry = this.work[head]!;
+      const isOperation = isOperationEvent(entry.event);
+      if (isOperation && executed >= maxBatchSize && this.runnable(entry.event as Operation)) {
+        stopped = true;
+        break;
+      }
+      head++;
+      entry.examined = true;
+      if (entry.messageId !== undefined) this.consumed.add(entry.messageId);
+      const event = entry.event;
+      if (isOperation) {
+        const operation = event as Operation;
+        if (!this.runnable(operation)) this.deferred.push(entry);
+        else {
+          executed++;
+          await this.runOperation(operation);
+        }
+      } else if (event.type === "EntityLockRequested") {
+        if (this.lock) this.deferred.push(entry);
+        else this.acquire(event);
+      } else if (event.type === "EntityUnlockSent") {
+        if (this.release(event)) {
+          // Released: what waited for the lock runs now, before anything that arrived after it.
+          this.work = [...this.deferred, ...this.work.slice(head)];
+          this.deferred = [];
+          head = 0;
+        }
+      }
+      // Anything else (the creation's ExecutionStarted, a continue event) needs no action.
+    }
+    return this.completion(this.work.slice(head), stopped);
+  }
+
+  /** True when the operation may run now: the entity is unlocked, or locked by the sender. */
+  private runnable(operation: Operation): boolean {
+    return !this.lock || operation.parentInstanceId === this.lock.ownerInstanceId;
+  }
+
+  private async runOperation(request: Operation): Promise<void> {
+    const ctx = new OperationContextImpl(
+      this.id,
+      request.operation,
+      this.stateText !== undefined,
+      this.registry,
+      this.timestamp,
+    );
+    this.lastOperationTime = this.now;
+    try {
+      const definition = entityDefinitionOf(this.registry, this.id);
+      const operation = resolveOperation(definition, request.operation);
+      const input = deserialize(request.input, `Input of entity operation '${request.operation}'`);
+      let stateText: string | undefined;
+      let result: unknown;
+      if (operation === undefined) {
+        stateText = undefined; // the built-in delete
+      } else {
+        const implementation = definition.implementation;
+        const outcome = await implementation.execute(operation, this.stateBox(), input, ctx);
+        result = outcome.result;
+        stateText = implementation.isQuery(operation)
+          ? this.stateText
+          : serialize(
+              outcome.state?.value,
+              `The state of entity '${this.id}' after operation '${operation}'`,
+            );
+      }
+      const resultText = serialize(result, `The result of operation '${request.operation}' of '${this.id}'`);
+      this.stateText = stateText;
+      this.messages.push(...ctx.messages);
+      for (const instance of ctx.newInstances) this.create(instance);
+      if (request.type === "EntityOperationCalled")
+        this.respond(request, {
+          type: "EntityOperationCompleted",
+          timestamp: this.timestamp,
+          requestId: request.requestId,
+          result: resultText,
+        });
+    } catch (error) {
+      const failure = toFailureDetails(error);
+      if (request.type === "EntityOperationCalled")
+        this.respond(request, {
+          type: "EntityOperationFailed",
+          timestamp: this.timestamp,
+          requestId: request.requestId,
+          failure,
+        });
+      else
+        this.log.warn(
+          `Entity '${this.id}': signalled operation '${request.operation}' failed and was rolled back: ` +
+            `${failure.errorType}: ${failure.message}`,
+        );
+    }
+  }
+
+  private stateBox(): { value: unknown } | undefined {
+    if (this.stateText === undefined) return undefined;
+    try {
+      return { value: JSON.parse(this.stateText) as unknown };
+    } catch (error) {
+      throw new TaskHubError(
+        `The stored state of entity '${this.id}' is corrupted: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private respond(request: EntityOperationCalled, event: HistoryEvent): void {
+    this.messages.push({
+      instanceId: request.parentInstanceId,
+      executionId: request.parentExecutionId,
+      event,
+    });
+  }
+
+  private acquire(request: Extract<HistoryEvent, { type: "EntityLockRequested" }>): void {
+    this.lock = {
+      criticalSectionId: request.criticalSectionId,
+      ownerInstanceId: request.parentInstanceId,
+      ownerExecutionId: request.parentExecutionId,
+    };
+    const next = request.lockSet[request.position + 1];
+    if (next !== undefined) {
+      this.messages.push({
+        instanceId: next,
+        event: { ...request, timestamp: this.timestamp, eventId: -1, position: request.position + 1 },
+      });
+      this.create(entityCreation(next, this.timestamp));
+    } else {
+      this.messages.push({
+        instanceId: request.parentInstanceId,
+        executionId: request.parentExecutionId,
+        event: {
+          type: "EntityLockGranted",
+          timestamp: this.timestamp,
+          criticalSectionId: request.criticalSectionId,
+        },
+      });
+    }
+  }
+
+  /** Applies a release; true when it released this entity's lock. */
+  private release(request: Extract<HistoryEvent, { type: "EntityUnlockSent" }>): boolean {
+    const chain = request.lockSet;
+    if (this.lock?.criticalSectionId !== request.criticalSectionId) {
+      // A release along the chain that overtook nothing: the request still waits here; drop it.
+      if (chain)
+        this.deferred = this.deferred.filter(
+          (e) =>
+            !(
+              e.event.type === "EntityLockRequested" &&
+              e.event.criticalSectionId === request.criticalSectionId
+            ),
+        );
+      return false;
+    }
+    this.lock = undefined;
+    const next = chain?.[(request.position ?? 0) + 1];
+    if (chain && next !== undefined)
+      this.messages.push({
+        instanceId: next,
+        event: {
+          ...request,
+          timestamp: this.timestamp,
+          targetInstanceId: next,
+          position: (request.position ?? 0) + 1,
+        },
+      });
+    return true;
+  }
+
+  private create(instance: NewInstance): void {
+    const id = instance.event.instanceId;
+    if (EntityId.isEntityInstanceId(id)) {
+      if (this.created.has(id)) return;
+      this.created.add(id);
+    }
+    this.newInstances.push(instance);
+  }
+
+  private completion(rest: readonly Entry[], stopped: boolean): OrchestrationCompletion {
+    const { item } = this;
+    // `rest` is: entries already looked at or from the stored queue, then inbox messages not looked at. The first
+    // go back to the stored queue, the latter stay in the inbox for the next step.
+    let split = rest.length;
+    while (split > 0 && rest[split - 1]!.messageId !== undefined && !rest[split - 1]!.examined) split--;
+    const queue = [...this.deferred, ...rest.slice(0, split)];
+    for (const entry of queue) if (entry.messageId !== undefined) this.consumed.add(entry.messageId);
+    for (const corrupt of item.corruptMessages) this.consumed.add(corrupt.id);
+    const leftInInbox = split < rest.length;
+    if (stopped && !leftInInbox && split > 0)
+      this.messages.push({
+        instanceId: item.instanceId,
+        event: { type: "EventRaised", timestamp: this.timestamp, name: ENTITY_CONTINUE_EVENT },
+      });
+    const idle = this.stateText === undefined && !this.lock && queue.length === 0 && !leftInInbox && !stopped;
+    return {
+      workItem: item,
+      consumedMessageIds: [...this.consumed],
+      replaceHistory: false,
+      newHistory: [],
+      instance: {
+        status: "Running",
+        executionId: item.instance.executionId,
+        name: item.instance.name,
+        input: serializeScheduler({
+          lock: this.lock,
+          queue: queue.map((e) => e.event as EntityRequestEvent),
+          lastOperationTime: this.lastOperationTime,
+        }),
+        customStatus: this.stateText,
+      },
+      activities: [],
+      messages: this.messages,
+      newInstances: this.newInstances,
+      ...(idle ? { deleteIfIdle: true } : {}),
+    };
+  }
+}
+
+function isOperationEvent(event: HistoryEvent): event is Operation {
+  return event.type === "EntityOperationSignaled" || event.type === "EntityOperationCalled";
+}
