@@ -48,6 +48,42 @@ export type {
   OrchestrationContext,
   ParentInfo,
 } from "./orchestration/orchestration-context.js";
+export type { LockHandle } from "./orchestration/orchestration-context.js";
+export { EntityId, entityId, type EntityRef } from "./entities/entity-id.js";
+export type {
+  ClassEntityOperations,
+  ClassEntityState,
+  EntityContext,
+  EntityDefinition,
+  EntityOperation,
+  EntityOperations,
+  EntityQueries,
+  EntityQueryHandler,
+  EntityReadContext,
+  EntitySpec,
+  EntityStartOptions,
+  EntityStateOf,
+  FunctionEntityOperations,
+  OperationArgs,
+  OperationMap,
+  OperationName,
+  OperationOutput,
+  OperationSignature,
+  OperationsOf,
+  SignalArgs,
+  SignalEntityOptions,
+} from "./entities/entity-definition.js";
+export {
+  EntityClient,
+  type CleanEntityStorageOptions,
+  type CleanEntityStorageResult,
+  type EntityMetadata,
+  type EntityPage,
+  type EntityQuery,
+  type EntityStateResponse,
+  type ReadEntityStateMethod,
+  type SignalEntityMethod,
+} from "./entities/entity-client.js";
 export type { LogSink, ReplaySafeLogger } from "./orchestration/replay-safe-logger.js";
 export { executeOrchestration } from "./orchestration/executor.js";
 export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js";

@@ -18,6 +18,15 @@ import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
+import {
+  EntityClient,
+  type CleanEntityStorageOptions,
+  type CleanEntityStorageResult,
+  type EntityPage,
+  type EntityQuery,
+  type ReadEntityStateMethod,
+  type SignalEntityMethod,
+} from "../entities/entity-client.js";
 import { toOrchestrationStatus, type OrchestrationStatus } from "./orchestration-status.js";
 
 /** Options of `startNew`. */
@@ -83,12 +92,33 @@ export interface PurgeResult {
   readonly instancesDeleted: number;
 }
 
-/** Starts and manages orchestration instances in a task hub. */
+/** Starts and manages orchestration instances and entities in a task hub. */
 export class DurableClient {
+  /** The entity operations (also exposed below as methods of the client). */
+  readonly entities: EntityClient;
+  /** Signals an entity operation, optionally at `signalTime`. See {@link EntityClient.signalEntity}. */
+  readonly signalEntity: SignalEntityMethod;
+  /** The entity's last committed state. See {@link EntityClient.readEntityState}. */
+  readonly readEntityState: ReadEntityStateMethod;
+
   constructor(
     readonly taskHub: TaskHub,
     private readonly registry?: Registry,
-  ) {}
+  ) {
+    this.entities = new EntityClient(taskHub, registry);
+    this.signalEntity = this.entities.signalEntity;
+    this.readEntityState = this.entities.readEntityState;
+  }
+
+  /** Lists entities that exist, with filters and paging. See {@link EntityClient.listEntities}. */
+  listEntities(query?: EntityQuery): Promise<EntityPage> {
+    return this.entities.listEntities(query);
+  }
+
+  /** Removes empty entities and releases orphaned locks. See {@link EntityClient.cleanEntityStorage}. */
+  cleanEntityStorage(options?: CleanEntityStorageOptions): Promise<CleanEntityStorageResult> {
+    return this.entities.cleanEntityStorage(options);
+  }
 
   /**
    * Starts an orchestration and returns its instance ID. Starting an ID whose instance is still Pending, Running or

@@ -43,6 +43,12 @@ export interface ExecutionStarted extends EventBase {
   readonly scheduledStartTime?: string | undefined;
   /** App version stamped on the instance when it was created. */
   readonly version?: string | undefined;
+  /**
+   * Only on the inbox message that starts a new execution after `continueAsNew`: the external events carried
+   * over, in order. The engine applies them right after the start, ahead of events that arrived meanwhile, and
+   * records them as `EventRaised` events (the recorded `ExecutionStarted` does not keep this field).
+   */
+  readonly carryoverEvents?: readonly EventRaised[] | undefined;
 }
 
 /** Last event of an execution. */

@@ -123,13 +123,13 @@ export interface EntityDefinition<S = unknown, M = OperationMap> {
 export type EntityOperation<S> = (state: S, input: never, ctx: EntityContext) => S | void | Promise<S | void>;
 
 /** A query of the function form: returns a result; the state is never changed. */
-export type EntityQuery<S> = (state: S, input: never, ctx: EntityReadContext) => unknown;
+export type EntityQueryHandler<S> = (state: S, input: never, ctx: EntityReadContext) => unknown;
 
 /** Operations of the function form, by name. */
 export type EntityOperations<S> = Record<string, EntityOperation<S>>;
 
 /** Queries of the function form, by name. */
-export type EntityQueries<S> = Record<string, EntityQuery<S>>;
+export type EntityQueries<S> = Record<string, EntityQueryHandler<S>>;
 
 /** The function form of an entity. */
 export interface EntitySpec<S, O extends EntityOperations<S>, Q extends EntityQueries<S>> {

@@ -163,9 +163,10 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
         input: outcome.input,
         parent: episode.parent,
         version: episode.version,
+        // Carried inside the start message so that they stay ahead of events that arrive meanwhile.
+        ...(outcome.carryoverEvents.length > 0 ? { carryoverEvents: [...outcome.carryoverEvents] } : {}),
       },
     });
-    for (const event of outcome.carryoverEvents) messages.push({ instanceId, event });
     instance = { ...base, input: outcome.input, status: "ContinuedAsNew" };
   } else {
     let output: string | undefined;

@@ -62,7 +62,7 @@ export class OrchestrationProcessor {
       .filter((e) => e !== start);
     const newEvents: HistoryEvent[] = [
       { type: "OrchestratorStarted", timestamp: new Date(now).toISOString() },
-      ...(start ? [start] : []),
+      ...(start ? startEvents(start) : []),
       ...events,
     ];
 
@@ -182,6 +182,12 @@ export class OrchestrationProcessor {
       newInstances: [],
     };
   }
+}
+
+/** A new execution's start followed by the events carried over from the previous one. */
+function startEvents(start: ExecutionStarted): HistoryEvent[] {
+  const { carryoverEvents, ...recorded } = start;
+  return [recorded, ...(carryoverEvents ?? [])];
 }
 
 function failedResult(failure: FailureDetails, customStatus: string | undefined): EpisodeResult {

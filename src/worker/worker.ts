@@ -19,7 +19,8 @@ import type {
 } from "../task-hub/task-hub.js";
 import { ActivityRunner } from "./activity-runner.js";
 import { CommitBatcher } from "./commit-batcher.js";
-import { OrchestrationProcessor } from "./orchestration-processor.js";
+import { EntityProcessor } from "../entities/entity-processor.js";
+import { OrchestrationProcessor, type ProcessResult } from "./orchestration-processor.js";
 import { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 
@@ -39,6 +40,8 @@ export interface WorkerOptions {
   readonly maxCachedOrchestrations?: number;
   /** Most history events kept in memory over all cached sessions (default 1,000,000). */
   readonly maxCachedHistoryEvents?: number;
+  /** Most entity operations run in one step of one entity (default 50). */
+  readonly maxEntityOperationBatchSize?: number;
   /** How long `stop()` waits for running work before releasing it (default 10 s). */
   readonly shutdownTimeoutMs?: number;
   /** Where the worker and `ctx.log` write (default: console). */
@@ -52,6 +55,7 @@ const DEFAULTS = {
   maxPollIntervalMs: 1000,
   maxCachedOrchestrations: 2000,
   maxCachedHistoryEvents: 1_000_000,
+  maxEntityOperationBatchSize: 50,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -62,6 +66,7 @@ export class Worker {
   readonly #log: LogSink;
   readonly #cache: SessionCache;
   readonly #processor: OrchestrationProcessor;
+  readonly #entities: EntityProcessor;
   readonly #activities: ActivityRunner;
   readonly #abort = new AbortController();
   readonly #orchestrationSignal = new WorkSignal();
@@ -92,6 +97,10 @@ export class Worker {
       logSink: this.#log,
     };
     this.#processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache);
+    this.#entities = new EntityProcessor(registry, {
+      maxBatchSize: this.#options.maxEntityOperationBatchSize,
+      logSink: this.#log,
+    });
     this.#activities = new ActivityRunner(
       hub,
       registry,
@@ -229,7 +238,10 @@ export class Worker {
 
   async #episode(item: OrchestrationWorkItem): Promise<void> {
     try {
-      const processed = await this.#processor.process(item);
+      // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
+      const processed: ProcessResult = item.instanceId.startsWith("@")
+        ? { kind: "complete", completion: await this.#entities.process(item) }
+        : await this.#processor.process(item);
       if (processed.kind === "defer") {
         await this.hub.abandonOrchestrationWorkItem(item, processed.delayMs);
         this.#orchestrationSignal.notifyAt(Date.now() + processed.delayMs);

@@ -239,7 +239,11 @@ describe("management API", () => {
     assert.equal((await waitDone("rewind-1")).runtimeStatus, "Failed");
     healing.broken = false;
     assert.equal((await post("/instances/rewind-1/rewind?reason=fixed")).status, 202);
-    const rewound = await waitDone("rewind-1");
+    // The rewind is processed asynchronously: the instance stays Failed until a worker takes the rewind message.
+    const rewound = await eventually(async () => {
+      const status = await host.client.getStatus("rewind-1");
+      return status?.runtimeStatus !== "Failed" ? waitDone("rewind-1") : undefined;
+    });
     assert.equal(rewound.runtimeStatus, "Completed");
     assert.deepEqual(rewound.output, { first: "Hello before!", value: 42 });
     assert.equal((await post("/instances/ghost-2/rewind")).status, 404);
