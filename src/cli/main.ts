@@ -1,5 +1,5 @@
 /**
- * The `taskhub` command line: `start`, `dev` and `keys`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * The `taskhub` command line: `start`, `dev`, `keys` and `health`. Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { resolve } from "node:path";
@@ -10,6 +10,7 @@ import { runDevLoop } from "../host/dev-reload.js";
 import { startHost } from "../host/host.js";
 import { AppLoadError, loadApp } from "../host/load-app.js";
 import { stopOnSignals } from "../host/shutdown.js";
+import { runHealthCommand } from "./health-command.js";
 import { runKeysCommand } from "./keys-command.js";
 import { USAGE } from "./usage.js";
 
@@ -59,6 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await devCommand(positionals, flags, argv);
       case "keys":
         return runKeysCommand(positionals, flags, config(flags, {}));
+      case "health":
+        return await runHealthCommand(positionals, config(flags, {}));
       case undefined:
       case "help":
         process.stdout.write(USAGE);

@@ -10,11 +10,15 @@ export const USAGE = `Usage:
   taskhub keys create [--name N] [--admin] [--keys-file F]   Create a function (or admin) key; prints it once
   taskhub keys list [--keys-file F]                           List keys (names and scopes, never secrets)
   taskhub keys revoke <name> [--keys-file F]                  Revoke a key
+  taskhub health [--hub PATH | --postgres URL] [--hub-name N]  Print the hub's health as JSON: workers seen,
+                                                              queue depths, oldest pending work item, lease takeovers
 
-Options of start / dev (flags > environment variables > config file > defaults):
+Options of start / dev / health (flags > environment variables > config file > defaults):
   --port N                          TASKHUB_PORT                          (default 7071)
   --host H                          TASKHUB_HOST                          (default 0.0.0.0; dev: 127.0.0.1)
   --hub PATH|postgres://...         TASKHUB_HUB                           (default ./.taskhub/hub.db)
+  --postgres postgres://...         TASKHUB_POSTGRES_URL                  (PostgreSQL hub; else DATABASE_URL if
+                                                                          it is a postgres:// URL)
   --hub-name NAME                   TASKHUB_HUB_NAME                      (default taskhub)
   --max-concurrent-orchestrations N TASKHUB_MAX_CONCURRENT_ORCHESTRATIONS (default 200)
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)

@@ -63,9 +63,10 @@ export class UnknownFunctionError extends InvalidArgumentError {
     readonly functionName: string,
     known: readonly string[],
   ) {
+    const kinds = kind === "entity" ? "entities" : `${kind}s`;
     super(
       `No ${kind} named '${functionName}' is registered.` +
-        (known.length > 0 ? ` Registered ${kind}s: ${known.join(", ")}.` : ` No ${kind}s are registered.`),
+        (known.length > 0 ? ` Registered ${kinds}: ${known.join(", ")}.` : ` No ${kinds} are registered.`),
     );
   }
 }

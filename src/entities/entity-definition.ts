@@ -154,10 +154,16 @@ type SignatureOf<F, At extends 0 | 1> = F extends (...args: infer P) => infer R
   ? { readonly args: InputArgs<P, At>; readonly output: Awaited<R> }
   : never;
 
+/** Adds the built-in `delete` operation (deletes the state) unless the entity defines its own. */
+export type WithBuiltInDelete<M> = M &
+  ("delete" extends keyof M
+    ? unknown
+    : { readonly delete: { readonly args: []; readonly output: undefined } });
+
 /** The operation signatures of the function form. */
-export type FunctionEntityOperations<O, Q> = { [K in keyof O & string]: SignatureOf<O[K], 1> } & {
-  [K in keyof Q & string]: SignatureOf<Q[K], 1>;
-};
+export type FunctionEntityOperations<O, Q> = WithBuiltInDelete<
+  { [K in keyof O & string]: SignatureOf<O[K], 1> } & { [K in keyof Q & string]: SignatureOf<Q[K], 1> }
+>;
 
 type MethodKeys<T> = {
   [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never;
@@ -165,7 +171,7 @@ type MethodKeys<T> = {
   string;
 
 /** The operation signatures of the class form: its methods. */
-export type ClassEntityOperations<T> = { [K in MethodKeys<T>]: SignatureOf<T[K], 0> };
+export type ClassEntityOperations<T> = WithBuiltInDelete<{ [K in MethodKeys<T>]: SignatureOf<T[K], 0> }>;
 
 /** The state of the class form: its fields. */
 export type ClassEntityState<T> = {

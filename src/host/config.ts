@@ -15,7 +15,10 @@ export interface HostConfig {
   readonly port: number;
   /** Interface to listen on (default `0.0.0.0`; `127.0.0.1` for `taskhub dev`). */
   readonly host: string;
-  /** Where the task hub lives: a SQLite file, `:memory:`, or a `postgres://` URL (default `./.taskhub/hub.db`). */
+  /**
+   * Where the task hub lives: a SQLite file, `:memory:`, or a `postgres://` URL. From `--hub` / `TASKHUB_HUB`, or
+   * `--postgres` / `TASKHUB_POSTGRES_URL`, else `DATABASE_URL` when it is a PostgreSQL URL, else `./.taskhub/hub.db`.
+   */
   readonly hub: string;
   /** The task hub's name: `taskHub=` in management URLs, the schema for PostgreSQL (default `taskhub`). */
   readonly hubName: string;
@@ -66,6 +69,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "port", flag: "port", env: "TASKHUB_PORT", kind: "int", min: 0, max: 65535 },
   { key: "host", flag: "host", env: "TASKHUB_HOST", kind: "string" },
   { key: "hub", flag: "hub", env: "TASKHUB_HUB", kind: "string" },
+  { key: "postgres", flag: "postgres", env: "TASKHUB_POSTGRES_URL", kind: "string" },
   { key: "hubName", flag: "hub-name", env: "TASKHUB_HUB_NAME", kind: "string" },
   {
     key: "maxConcurrentOrchestrations",
@@ -133,6 +137,8 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
   const cwd = sources.cwd ?? process.cwd();
   const file = loadConfigFile(sources, cwd);
   const values = new Map<string, string | number | boolean>();
+  /** Where each value came from: 3 flag, 2 environment, 1 config file, 0 default. */
+  const ranks = new Map<string, number>();
   for (const setting of SETTINGS) {
     const flag = setting.flag ? sources.flags[setting.flag] : undefined;
     const env = sources.env[setting.env];
@@ -151,10 +157,14 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
             : [sources.defaults?.[setting.key], "default"];
     if (raw === undefined) continue;
     values.set(setting.key, convert(setting, raw, origin));
+    ranks.set(
+      setting.key,
+      flag !== undefined ? 3 : env !== undefined && env !== "" ? 2 : fromFile !== undefined ? 1 : 0,
+    );
   }
   const get = <T extends string | number | boolean>(key: string): T | undefined =>
     values.get(key) as T | undefined;
-  const hub = get<string>("hub") ?? "./.taskhub/hub.db";
+  const hub = selectHub(values, ranks, sources.env);
   const jwtValues = Object.fromEntries(
     [...values].filter(([k]) => k.startsWith("jwt.")).map(([k, v]) => [k.slice(4), v]),
   ) as Record<string, string>;
@@ -190,6 +200,41 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     shutdownTimeoutMs: get<number>("shutdownTimeoutMs") ?? 10_000,
   };
 }
+
+/**
+ * The hub location: `hub` (`--hub` / `TASKHUB_HUB`) or `postgres` (`--postgres` / `TASKHUB_POSTGRES_URL`), the one
+ * from the stronger source (flag > environment > file); else `DATABASE_URL` when it is a PostgreSQL URL; else the
+ * default SQLite file.
+ */
+function selectHub(
+  values: ReadonlyMap<string, string | number | boolean>,
+  ranks: ReadonlyMap<string, number>,
+  env: NodeJS.ProcessEnv,
+): string {
+  const hub = values.get("hub") as string | undefined;
+  const postgres = values.get("postgres") as string | undefined;
+  if (postgres !== undefined && !POSTGRES_URL.test(postgres))
+    throw new ConfigError(
+      `--postgres / TASKHUB_POSTGRES_URL must be a postgres:// or postgresql:// URL (got '${postgres}').`,
+    );
+  if (hub !== undefined && postgres !== undefined && hub !== postgres) {
+    const hubRank = ranks.get("hub") ?? 0;
+    const postgresRank = ranks.get("postgres") ?? 0;
+    if (hubRank === postgresRank)
+      throw new ConfigError(
+        "Both hub (--hub / TASKHUB_HUB) and postgres (--postgres / TASKHUB_POSTGRES_URL) are set at the same level; " +
+          "set only one.",
+      );
+    return hubRank > postgresRank ? hub : postgres;
+  }
+  if (hub !== undefined) return hub;
+  if (postgres !== undefined) return postgres;
+  const databaseUrl = env.DATABASE_URL;
+  if (databaseUrl && POSTGRES_URL.test(databaseUrl)) return databaseUrl;
+  return "./.taskhub/hub.db";
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 function isUrlOrMemory(hub: string): boolean {
   return hub === ":memory:" || /^postgres(ql)?:\/\//i.test(hub);

@@ -4,6 +4,7 @@
  * @module
  */
 import { validateInstanceId } from "../core/instance-id.js";
+import { entityRoutes } from "./entity-routes.js";
 import { HttpError, invalidParameter } from "./http-error.js";
 import {
   controlInstance,
@@ -90,6 +91,8 @@ function route(m: ManagementRequest, parts: readonly string[]): Record<string, H
           return undefined;
       }
     }
+    case "entities":
+      return entityRoutes(m, first, second, third);
     default:
       return undefined;
   }

@@ -105,7 +105,7 @@ export class EntityCalls {
       },
       "entity",
       task,
-      `${targetId} ${operation}`,
+      `'${operation}' on '${targetId}'`,
     );
     return task;
   }
@@ -179,7 +179,7 @@ export class EntityCalls {
       case "EntityOperationFailed":
         this.responded(event.requestId);
         return resolve(this.taskIdOf(event.requestId, event.type), "entity", (t, open) =>
-          t.fail(new TaskFailedError(`Entity operation '${open.name}' failed`, event.failure, open.name)),
+          t.fail(new TaskFailedError(`Entity operation ${open.name} failed`, event.failure, open.name)),
         );
       case "EntityLockGranted":
         return resolve(this.taskIdOf(event.criticalSectionId, event.type), "lock", (t) =>

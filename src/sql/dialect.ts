@@ -11,11 +11,13 @@
  * | bulk rows | one run per row, columns as plain parameters | one run over `unnest(arrays) WITH ORDINALITY` |
  * | column types | `INTEGER`, `TEXT`, `INTEGER PRIMARY KEY AUTOINCREMENT` | `BIGINT`, `TEXT COLLATE "C"`, identity |
  * | notifications | none in SQL (in-process bus) | `pg_notify` in the committing transaction |
+ * | claims | a transaction of a few statements | one statement (`WITH ... FOR UPDATE SKIP LOCKED ... UPDATE`) |
  *
  * Upserts need no seam: both speak `INSERT ... ON CONFLICT (...) DO UPDATE ... WHERE ...`.
  * @module
  */
 import type { SqlValue } from "./sql-driver.js";
+
 
 /** Scalar types of list and bulk parameters; `key` is text compared byte-wise (instance IDs). */
 export type SqlScalarType = "text" | "key" | "bigint" | "integer";
@@ -87,6 +89,11 @@ export interface Dialect {
   table(name: string): string;
   /** Rewrites `?` placeholders into the driver's form. Call once per SQL text (statements are built at startup). */
   sql(text: string): string;
+  /**
+   * Whether one statement can read, lock and write several tables (PostgreSQL's data-modifying `WITH`). Claims then
+   * take one round trip instead of a transaction of several statements.
+   */
+  readonly writableCte: boolean;
   /** Appended to a claiming `SELECT` so concurrent workers skip rows another one is claiming (or `""`). */
   readonly skipLocked: string;
   /** Appended to a `SELECT` that must lock the rows it reads until commit (or `""`: SQLite writers are serialized). */
@@ -104,8 +111,12 @@ export interface Dialect {
   bulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement;
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): SqlStatement[];
-  /** A statement that publishes `payload` to other processes when the transaction commits, if the database can. */
-  notify(payload: string): SqlStatement | undefined;
+  /**
+   * A statement (SQL text with the payload as a literal, no parameters) that publishes `payload` to other processes
+   * when the transaction commits, if the database can. Literal so that it can travel with the `COMMIT` in one round
+   * trip (see {@link TransactionOptions.beforeCommit}).
+   */
+  notify(payload: string): string | undefined;
 }
 
 const MARK_START = "\u0001";
@@ -209,6 +220,7 @@ export function sqliteDialect(): Dialect {
     },
     table: (name) => name,
     sql: (text) => text,
+    writableCte: false,
     skipLocked: "",
     forUpdate: "",
     inList: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
@@ -248,6 +260,7 @@ export function postgresDialect(schema: string): Dialect {
     },
     table: (name) => `${quotedSchema}.${quoteIdentifier(name)}`,
     sql: (text) => rewritePlaceholders(text, (n) => `$${n}`).text,
+    writableCte: true,
     skipLocked: " FOR UPDATE SKIP LOCKED",
     forUpdate: " FOR UPDATE",
     inList: (expr, type) => `${expr} = ANY(?::${PG_TYPES[type]}[])`,
@@ -287,10 +300,7 @@ export function postgresDialect(schema: string): Dialect {
       },
       { sql: `CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`, params: [] },
     ],
-    notify: (payload) => ({
-      sql: dialect.sql("SELECT pg_notify(?, ?)"),
-      params: [notifyChannel(schema), payload],
-    }),
+    notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
   };
   return dialect;
 }
@@ -298,6 +308,13 @@ export function postgresDialect(schema: string): Dialect {
 /** The LISTEN/NOTIFY channel of the hub living in `schema`. */
 export function notifyChannel(schema: string): string {
   return `taskhub_${schema}`;
+}
+
+/** A PostgreSQL dollar-quoted string literal of `text` (independent of `standard_conforming_strings`). */
+export function dollarQuote(text: string): string {
+  let tag = "$n$";
+  for (let i = 0; text.includes(tag); i++) tag = `$n${i}$`;
+  return `${tag}${text}${tag}`;
 }
 
 /** Quotes a PostgreSQL identifier. */

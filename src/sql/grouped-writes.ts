@@ -50,6 +50,8 @@ export class GroupedWrites {
         let outcomes: Outcome[];
         try {
           outcomes = await this.transact(async (tx, notices) => {
+            // Alone in its transaction, a write needs no savepoint: if it fails, the whole transaction rolls back.
+            if (batch.length === 1) return [{ ok: true, value: await batch[0]!.fn(tx, notices) }];
             const results: Outcome[] = [];
             for (const item of batch) {
               const own: TaskHubNotice[] = [];

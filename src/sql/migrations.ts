@@ -96,6 +96,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    name: "0002_worker_health",
+    up: (d) => {
+      const t = d.types;
+      return [
+        // Workers seen (heartbeats), for `taskhub health`.
+        `CREATE TABLE ${d.table("workers")} (
+          worker_id ${t.key} PRIMARY KEY,
+          first_seen_at ${t.bigint} NOT NULL,
+          last_seen_at ${t.bigint} NOT NULL,
+          orchestrations_in_flight ${t.integer} NOT NULL DEFAULT 0,
+          activities_in_flight ${t.integer} NOT NULL DEFAULT 0,
+          lease_takeovers ${t.bigint} NOT NULL DEFAULT 0
+        )`,
+        // Hub-wide counters (lease takeovers), kept when workers are forgotten.
+        `CREATE TABLE ${d.table("counters")} (
+          name ${t.key} PRIMARY KEY,
+          value ${t.bigint} NOT NULL
+        )`,
+      ];
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -67,8 +67,14 @@ export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHu
   validateHubName(hubName);
   const config = resolvePostgresConfig(options);
   const pool = new pg.Pool(config);
-  // An idle pooled connection that dies (server restart) must not crash the process; the next query reconnects.
+  // A pooled connection that dies (server restart, pg_terminate_backend) must not crash the process: the pool reports
+  // idle clients' errors here, and every client keeps a listener of its own, because pg emits a second 'error' in
+  // some sequences (a failed statement, then the disconnection) when the pool no longer listens. The statements that
+  // were running fail, and the next ones reconnect.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   const origin = randomUUID();
   const listener = new PgNoticeListener(config, notifyChannel(hubName), (o) => o === origin);
   return new SqlTaskHub({

@@ -14,12 +14,13 @@ import type {
   LockOptions,
   NewInboxMessage,
 } from "../task-hub/task-hub.js";
-import type { SqlValue } from "./sql-driver.js";
+import type { SqlRow, SqlValue } from "./sql-driver.js";
 import { insertMessages, readStatuses, refreshReady } from "./sql-instances.js";
 import { checkDelay, checkLockOptions, LEASE_ONLY } from "./sql-orchestrations.js";
 import { num, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
+import { countTakeovers } from "./sql-workers.js";
 
 const lost = (workItem: ActivityWorkItem) =>
   new WorkItemLockLostError(
@@ -34,6 +35,26 @@ export async function lockActivityWorkItems(
   checkLockOptions(options);
   if (options.max === 0) return [];
   const { sql } = ctx;
+  if (sql.claimAndLeaseActivities) {
+    // PostgreSQL: one round trip.
+    const now = Date.now();
+    const lockExpiresAt = now + options.leaseMs;
+    const rows = await ctx.driver.query(sql.claimAndLeaseActivities, [
+      now,
+      now,
+      options.max,
+      options.workerId,
+      lockExpiresAt,
+      lockExpiresAt,
+    ]);
+    const items = rows
+      .map((row) => toWorkItem(row, String(row.lock_token), lockExpiresAt))
+      .sort((a, b) => a.visibleAt! - b.visibleAt! || a.id - b.id);
+    const takeovers = rows.filter((row) => row.prev_locked_by !== null && row.prev_locked_by !== undefined).length;
+    if (takeovers > 0)
+      await ctx.driver.transaction((tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now), LEASE_ONLY);
+    return items;
+  }
   if ((await ctx.driver.query(sql.anyReadyActivity, [Date.now()])).length === 0) return [];
   return ctx.driver.transaction(async (tx) => {
     const now = Date.now();
@@ -42,28 +63,34 @@ export async function lockActivityWorkItems(
     const lockExpiresAt = now + options.leaseMs;
     const leases: SqlValue[][] = [];
     const items = rows.map((row): ActivityWorkItem => {
-      const lockToken = randomUUID();
-      const id = num(row.id);
-      leases.push([id, lockToken, options.workerId, lockExpiresAt]);
-      const input = optStr(row.input);
-      return {
-        id,
-        instanceId: String(row.instance_id),
-        executionId: String(row.execution_id),
-        taskId: num(row.task_id),
-        name: String(row.name),
-        ...(input !== undefined ? { input } : {}),
-        attempt: num(row.attempt),
-        idempotencyKey: String(row.idempotency_key),
-        visibleAt: num(row.visible_at),
-        lockToken,
-        lockExpiresAt,
-        deliveryCount: num(row.delivery_count) + 1,
-      };
+      const item = toWorkItem(row, randomUUID(), lockExpiresAt);
+      leases.push([item.id, item.lockToken, options.workerId, lockExpiresAt]);
+      return item;
     });
     await runBulk(tx, sql.leaseActivities, leases);
+    const takeovers = rows.filter((row) => row.locked_by !== null && row.locked_by !== undefined).length;
+    await countTakeovers(ctx, tx, options.workerId, takeovers, now);
     return items;
   }, LEASE_ONLY);
+}
+
+/** An activity work item from a claimed row (`delivery_count` as it was before this delivery). */
+function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): ActivityWorkItem {
+  const input = optStr(row.input);
+  return {
+    id: num(row.id),
+    instanceId: String(row.instance_id),
+    executionId: String(row.execution_id),
+    taskId: num(row.task_id),
+    name: String(row.name),
+    ...(input !== undefined ? { input } : {}),
+    attempt: num(row.attempt),
+    idempotencyKey: String(row.idempotency_key),
+    visibleAt: num(row.visible_at),
+    lockToken,
+    lockExpiresAt,
+    deliveryCount: num(row.delivery_count) + 1,
+  };
 }
 
 /** {@inheritDoc TaskHub.completeActivityWorkItems} */

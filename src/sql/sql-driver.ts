@@ -41,6 +41,11 @@ export interface TransactionOptions {
    * later durable commit makes them durable too (logs are written in order). Default `true`.
    */
   readonly durable?: boolean | undefined;
+  /**
+   * Statements without parameters to run last in the transaction (notifications), called once `fn` resolved.
+   * PostgreSQL sends them in the same round trip as the `COMMIT`.
+   */
+  readonly beforeCommit?: (() => readonly string[]) | undefined;
 }
 
 /** A connection (or pool) to one database. */
@@ -132,6 +137,7 @@ export class SqliteDriver implements SqlDriver {
       this.prepare("BEGIN IMMEDIATE").run();
       try {
         const result = await fn(this.inTx);
+        for (const statement of options?.beforeCommit?.() ?? []) this.prepare(statement).run();
         this.prepare("COMMIT").run();
         return result;
       } catch (error) {
@@ -242,10 +248,18 @@ export class PgDriver implements SqlDriver {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no error listener: a connection that dies between two statements (server restart,
+      // pg_terminate_backend) would emit an unhandled 'error' and crash the process. Record it instead; the next
+      // statement fails and the client is discarded on release.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on("error", onError);
       try {
         await client.query(begin);
         const result = await fn(this.executor(client));
-        await client.query("COMMIT");
+        const last = options?.beforeCommit?.() ?? [];
+        await client.query(last.length > 0 ? `${last.join("; ")}; COMMIT` : "COMMIT");
         return result;
       } catch (error) {
         try {
@@ -256,6 +270,7 @@ export class PgDriver implements SqlDriver {
         if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has((error as { code?: string }).code ?? ""))
           throw error;
       } finally {
+        client.off("error", onError);
         client.release(broken);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));

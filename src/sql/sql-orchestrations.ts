@@ -22,6 +22,7 @@ import { createInstances, insertMessages, refreshReady, type StatusMap } from ".
 import { eventText, failureText, num, optStr, orNull, parseEvent, toInstanceRecord } from "./sql-rows.js";
 import { runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
+import { countTakeovers } from "./sql-workers.js";
 
 /** Transactions that only take or release leases: losing them in a crash is like an expired lease. */
 export const LEASE_ONLY = { durable: false } as const;
@@ -48,6 +49,7 @@ export async function lockOrchestrationWorkItems(
   checkLockOptions(options);
   if (options.max === 0) return [];
   const { sql, dialect } = ctx;
+  if (sql.claimAndLeaseInstances) return claimInOneStatement(ctx, sql.claimAndLeaseInstances, options);
   // Cheap check outside a write transaction: idle polling does not take the write lock.
   const probe = Date.now();
   if ((await ctx.driver.query(sql.anyReadyInstance, [probe, probe])).length === 0) return [];
@@ -68,6 +70,7 @@ export async function lockOrchestrationWorkItems(
     const items: OrchestrationWorkItem[] = [];
     const leases: SqlValue[][] = [];
     const notReady: string[] = [];
+    let takeovers = 0;
     for (const row of candidates) {
       const instanceId = String(row.instance_id);
       const rows = byInstance.get(instanceId);
@@ -77,6 +80,7 @@ export async function lockOrchestrationWorkItems(
       }
       const lockToken = randomUUID();
       leases.push([instanceId, lockToken, options.workerId, lockExpiresAt]);
+      if (row.locked_by !== null && row.locked_by !== undefined) takeovers++; // its lease expired unreleased
       items.push({
         instanceId,
         lockToken,
@@ -87,8 +91,58 @@ export async function lockOrchestrationWorkItems(
     }
     await runBulk(tx, sql.leaseInstances, leases);
     await refreshReady(ctx, tx, notReady);
+    await countTakeovers(ctx, tx, options.workerId, takeovers, now);
     return items;
   }, LEASE_ONLY);
+}
+
+/** PostgreSQL: claims, leases and reads messages in one round trip (see `Statements.claimAndLeaseInstances`). */
+async function claimInOneStatement(
+  ctx: HubContext,
+  statement: string,
+  options: LockOptions,
+): Promise<OrchestrationWorkItem[]> {
+  const now = Date.now();
+  const lockExpiresAt = now + options.leaseMs;
+  const rows = await ctx.driver.query(statement, [
+    now,
+    now,
+    options.max,
+    now,
+    options.workerId,
+    lockExpiresAt,
+    lockExpiresAt,
+  ]);
+  const items: OrchestrationWorkItem[] = [];
+  let takeovers = 0;
+  for (const row of rows) {
+    if (row.ids === null || row.ids === undefined) continue; // not ready after all; its ready_at was corrected
+    const instanceId = String(row.instance_id);
+    if (row.prev_locked_by !== null && row.prev_locked_by !== undefined) takeovers++;
+    const ids = row.ids as unknown[];
+    const executionIds = row.execution_ids as unknown[];
+    const events = row.events as unknown[];
+    const visibleAts = row.visible_ats as unknown[];
+    items.push({
+      instanceId,
+      lockToken: String(row.lock_token),
+      lockExpiresAt,
+      instance: toInstanceRecord(row),
+      ...readMessages(
+        instanceId,
+        ids.map((id, i) => ({
+          id,
+          execution_id: executionIds[i],
+          event: events[i],
+          visible_at: visibleAts[i],
+        })),
+      ),
+    });
+  }
+  if (takeovers > 0)
+    await ctx.driver.transaction((tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now), LEASE_ONLY);
+  // Oldest-ready first, as the claim ordered them.
+  return items;
 }
 
 function readMessages(
@@ -261,7 +315,9 @@ export async function completeOrchestrationWorkItems(
       const ids = idle.map(({ completion }) => completion.workItem.instanceId);
       const deleted = await tx.query(sql.deleteIdleInstances, [dialect.listParam(ids)]);
       if (deleted.length > 0)
-        await tx.run(sql.deleteInstancesHistory, [dialect.listParam(deleted.map((r) => String(r.instance_id)))]);
+        await tx.run(sql.deleteInstancesHistory, [
+          dialect.listParam(deleted.map((r) => String(r.instance_id))),
+        ]);
     }
 
     if (messages.length > 0)

@@ -26,6 +26,7 @@ import {
 } from "./sql-rows.js";
 import { TERMINAL_SQL } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
+import { readWorkers } from "./sql-workers.js";
 
 /** Default and largest page sizes of {@link listInstances}. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -167,10 +168,17 @@ export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
   const oldest = [optNum(inbox?.oldest), optNum(activity?.oldest)].filter(
     (t): t is number => t !== undefined,
   );
+  const [leasedInstances] = await ctx.driver.query(ctx.sql.leasedInstances, [now]);
+  const [leasedActivities] = await ctx.driver.query(ctx.sql.leasedActivities, [now]);
+  const { workers, leaseTakeovers } = await readWorkers(ctx, now);
   return {
     instancesByStatus: byStatus,
     inboxDepth: num(inbox?.n ?? 0),
     activityQueueDepth: num(activity?.n ?? 0),
     ...(oldest.length > 0 ? { oldestPendingAt: Math.min(...oldest) } : {}),
+    leasedInstances: num(leasedInstances?.n ?? 0),
+    leasedActivities: num(leasedActivities?.n ?? 0),
+    workers,
+    leaseTakeovers,
   };
 }

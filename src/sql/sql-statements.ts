@@ -27,11 +27,13 @@ export function buildStatements(d: Dialect) {
   const history = d.table("history");
   const inbox = d.table("inbox");
   const activities = d.table("activity_queue");
+  const workers = d.table("workers");
+  const counters = d.table("counters");
   const idList = d.inList("instance_id", "text");
   const sql = (text: string) => d.sql(text);
 
   return {
-    tables: { instances, history, inbox, activities },
+    tables: { instances, history, inbox, activities, workers, counters },
 
     // ---- instances ----
     getInstance: sql(`SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = ?`),
@@ -167,10 +169,43 @@ export function buildStatements(d: Dialect) {
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) LIMIT 1`,
     ),
     claimInstances: sql(
-      `SELECT ${INSTANCE_COLUMNS} FROM ${instances}
+      `SELECT ${INSTANCE_COLUMNS}, locked_by FROM ${instances}
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
        ORDER BY ready_at LIMIT ?${d.skipLocked}`,
     ),
+    /**
+     * PostgreSQL: claims, leases and reads the visible messages of up to `max` instances in one statement. Parameters:
+     * now, max, worker ID, lease expiry. Candidates without a visible message (their `ready_at` was only a lower
+     * bound) are not leased: their `ready_at` is corrected and they come back with `ids` NULL. `prev_locked_by` is set
+     * when the previous lease expired unreleased (a takeover).
+     */
+    claimAndLeaseInstances: d.writableCte
+      ? sql(
+          `WITH c AS (
+             SELECT instance_id, locked_by AS prev_locked_by FROM ${instances}
+             WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
+             ORDER BY ready_at LIMIT ?${d.skipLocked}
+           ), m AS (
+             SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
+               array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
+               array_agg(b.visible_at ORDER BY b.id) AS visible_ats
+             FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id
+             WHERE b.visible_at <= ? GROUP BY b.instance_id
+           )
+           UPDATE ${instances} AS i SET
+             lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
+             locked_by = CASE WHEN m.ids IS NULL THEN i.locked_by ELSE ? END,
+             lock_expires_at = CASE WHEN m.ids IS NULL THEN i.lock_expires_at ELSE ?::bigint END,
+             ready_at = CASE WHEN m.ids IS NULL
+               THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
+               ELSE ?::bigint END
+           FROM c LEFT JOIN m ON m.instance_id = c.instance_id
+           WHERE i.instance_id = c.instance_id
+           RETURNING ${INSTANCE_COLUMNS.split(", ")
+             .map((column) => `i.${column}`)
+             .join(", ")}, i.ready_at, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`,
+        )
+      : undefined,
     visibleMessages: sql(
       `SELECT id, instance_id, execution_id, event, visible_at FROM ${inbox}
        WHERE ${idList} AND visible_at <= ? ORDER BY id`,
@@ -213,10 +248,29 @@ export function buildStatements(d: Dialect) {
     anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= ? LIMIT 1`),
     claimActivities: sql(
       `SELECT id, instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at,
-         delivery_count FROM ${activities}
+         delivery_count, locked_by FROM ${activities}
        WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
        ORDER BY visible_at, id LIMIT ?${d.skipLocked}`,
     ),
+    /**
+     * PostgreSQL: claims and leases up to `max` activity messages in one statement. Parameters: now, max, worker ID,
+     * lease expiry. Returns the leased rows (in no particular order) with their previous `visible_at` and
+     * `prev_locked_by` (set for a takeover).
+     */
+    claimAndLeaseActivities: d.writableCte
+      ? sql(
+          `WITH c AS (
+             SELECT id, visible_at AS prev_visible_at, locked_by AS prev_locked_by FROM ${activities}
+             WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
+             ORDER BY visible_at, id LIMIT ?${d.skipLocked}
+           )
+           UPDATE ${activities} AS a SET lock_token = gen_random_uuid()::text, locked_by = ?,
+             lock_expires_at = ?::bigint, visible_at = ?::bigint, delivery_count = a.delivery_count + 1
+           FROM c WHERE a.id = c.id
+           RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.attempt, a.idempotency_key,
+             c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by`,
+        )
+      : undefined,
     leaseActivities: d.bulk(
       [
         ["id", "bigint"],
@@ -249,15 +303,43 @@ export function buildStatements(d: Dialect) {
        WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
     ),
 
+    // ---- workers and lease takeovers ----
+    upsertWorker: sql(
+      `INSERT INTO ${workers} AS w
+         (worker_id, first_seen_at, last_seen_at, orchestrations_in_flight, activities_in_flight)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (worker_id) DO UPDATE SET last_seen_at = excluded.last_seen_at,
+         orchestrations_in_flight = excluded.orchestrations_in_flight,
+         activities_in_flight = excluded.activities_in_flight`,
+    ),
+    deleteWorker: sql(`DELETE FROM ${workers} WHERE worker_id = ?`),
+    pruneWorkers: sql(`DELETE FROM ${workers} WHERE last_seen_at < ?`),
+    /** Adds to the takeovers of one worker (creating its row if it sent no heartbeat yet). */
+    countWorkerTakeovers: sql(
+      `INSERT INTO ${workers} AS w (worker_id, first_seen_at, last_seen_at, lease_takeovers) VALUES (?, ?, ?, ?)
+       ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers`,
+    ),
+    countHubTakeovers: sql(
+      `INSERT INTO ${counters} AS c (name, value) VALUES ('lease_takeovers', ?)
+       ON CONFLICT (name) DO UPDATE SET value = c.value + excluded.value`,
+    ),
+
     // ---- stats ----
     countByStatus: sql(`SELECT status, COUNT(*) AS n FROM ${instances} GROUP BY status`),
+    leasedInstances: sql(`SELECT COUNT(*) AS n FROM ${instances} WHERE lock_expires_at >= ?`),
+    leasedActivities: sql(`SELECT COUNT(*) AS n FROM ${activities} WHERE lock_expires_at >= ?`),
+    workersSeen: sql(
+      `SELECT worker_id, first_seen_at, last_seen_at, orchestrations_in_flight, activities_in_flight, lease_takeovers
+       FROM ${workers} WHERE last_seen_at >= ? ORDER BY last_seen_at DESC, worker_id LIMIT 1000`,
+    ),
+    hubTakeovers: sql(`SELECT value FROM ${counters} WHERE name = 'lease_takeovers'`),
     inboxStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`,
     ),
     activityStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${activities}`,
     ),
-  } satisfies Record<string, string | BulkStatement | Record<string, string>>;
+  } satisfies Record<string, string | BulkStatement | Record<string, string> | undefined>;
 }
 
 /** Runs a bulk statement over `rows` and returns the number of rows changed. */

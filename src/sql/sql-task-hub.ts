@@ -26,6 +26,7 @@ import type {
   TaskHub,
   TaskHubNotice,
   TaskHubStats,
+  WorkerHeartbeat,
 } from "../task-hub/task-hub.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import type { Dialect } from "./dialect.js";
@@ -38,6 +39,7 @@ import * as instances from "./sql-instances.js";
 import * as orchestrations from "./sql-orchestrations.js";
 import * as queries from "./sql-queries.js";
 import { buildStatements, type Statements } from "./sql-statements.js";
+import * as workers from "./sql-workers.js";
 
 /** Notices from other processes (PostgreSQL LISTEN/NOTIFY). */
 export interface RemoteNoticeSource {
@@ -208,6 +210,10 @@ export class SqlTaskHub implements TaskHub {
     await this.options.remoteNotices?.ready();
   }
 
+  recordWorkerHeartbeat(heartbeat: WorkerHeartbeat): Promise<void> {
+    return workers.recordWorkerHeartbeat(this.context, heartbeat);
+  }
+
   getStats(): Promise<TaskHubStats> {
     return queries.getStats(this.context);
   }
@@ -217,16 +223,20 @@ export class SqlTaskHub implements TaskHub {
     options?: TransactionOptions,
   ): Promise<T> {
     let notices: TaskHubNotice[] = [];
-    const result = await this.driver.transaction(async (tx) => {
-      notices = [];
-      const value = await fn(tx, notices);
-      if (notices.length > 0 && this.options.remoteNotices)
-        for (const payload of encodeNoticePayloads(this.origin, notices)) {
-          const statement = this.dialect.notify(payload);
-          if (statement) await tx.query(statement.sql, statement.params);
-        }
-      return value;
-    }, options);
+    const result = await this.driver.transaction(
+      async (tx) => {
+        notices = [];
+        return fn(tx, notices);
+      },
+      {
+        ...options,
+        // Published with the commit, in the same round trip (PostgreSQL).
+        beforeCommit: () =>
+          notices.length > 0 && this.options.remoteNotices
+            ? encodeNoticePayloads(this.origin, notices).flatMap((payload) => this.dialect.notify(payload) ?? [])
+            : [],
+      },
+    );
     if (notices.length > 0) this.bus.emit(notices);
     return result;
   }

@@ -212,6 +212,31 @@ export type TaskHubNotice =
   | { readonly kind: "activity-work"; readonly visibleAt?: number | undefined }
   | { readonly kind: "instance-updated"; readonly instanceId: string; readonly status: RuntimeStatus };
 
+/** What a worker reports about itself, periodically, through {@link TaskHub.recordWorkerHeartbeat}. */
+export interface WorkerHeartbeat {
+  /** The worker's ID ({@link LockOptions.workerId}). */
+  readonly workerId: string;
+  /** Orchestration episodes in flight in the worker. */
+  readonly orchestrationsInFlight: number;
+  /** Activities running in the worker. */
+  readonly activitiesInFlight: number;
+  /** True when the worker is stopping: the backend forgets it. */
+  readonly stopping?: boolean | undefined;
+}
+
+/** A worker as last seen by the hub. */
+export interface WorkerInfo {
+  readonly workerId: string;
+  /** First heartbeat (epoch ms). */
+  readonly firstSeenAt: number;
+  /** Latest heartbeat (epoch ms). */
+  readonly lastSeenAt: number;
+  readonly orchestrationsInFlight: number;
+  readonly activitiesInFlight: number;
+  /** Work items this worker took over from another worker whose lease had expired. */
+  readonly leaseTakeovers: number;
+}
+
 /** Counts for health output. */
 export interface TaskHubStats {
   readonly instancesByStatus: Readonly<Partial<Record<RuntimeStatus, number>>>;
@@ -219,6 +244,20 @@ export interface TaskHubStats {
   readonly activityQueueDepth: number;
   /** Visible time of the oldest due inbox or activity message, when there is one. */
   readonly oldestPendingAt?: number | undefined;
+  /** Instances and activity messages currently leased by a worker (lease not expired). */
+  readonly leasedInstances: number;
+  readonly leasedActivities: number;
+  /**
+   * Workers that sent a heartbeat in the last 24 hours and did not stop cleanly, most recently seen first (a worker
+   * is alive when its `lastSeenAt` is within a few heartbeat intervals).
+   */
+  readonly workers: readonly WorkerInfo[];
+  /**
+   * Work items (orchestration instances and activity messages) taken over after the lease of another worker
+   * expired, since the hub was created. Each is a worker that died, hung or lost its database for longer than the
+   * lease.
+   */
+  readonly leaseTakeovers: number;
 }
 
 /** Per-item outcome of a batched completion: `undefined` for success. */
@@ -274,7 +313,8 @@ export interface TaskHub {
 
   /**
    * Leases up to `max` instances that have visible inbox messages and no live lease. Never returns two work items
-   * for one instance, and never an instance leased by another worker whose lease has not expired.
+   * for one instance, and never an instance leased by another worker whose lease has not expired. Taking an instance
+   * whose previous lease expired without being released counts as a lease takeover ({@link TaskHubStats}).
    */
   lockOrchestrationWorkItems(options: LockOptions): Promise<OrchestrationWorkItem[]>;
 
@@ -292,7 +332,7 @@ export interface TaskHub {
    */
   abandonOrchestrationWorkItem(workItem: OrchestrationWorkItem, delayMs: number): Promise<void>;
 
-  /** Leases up to `max` visible activity messages. */
+  /** Leases up to `max` visible activity messages (an expired, unreleased lease taken over counts as a takeover). */
   lockActivityWorkItems(options: LockOptions): Promise<ActivityWorkItem[]>;
 
   /**
@@ -319,6 +359,13 @@ export interface TaskHub {
    */
   subscribe(listener: (notice: TaskHubNotice) => void): () => void;
 
-  /** Counts for health output. */
+  /**
+   * Records that a worker is alive (`taskhub health` lists workers seen). Workers call it when they start, every few
+   * seconds while they run, and with `stopping: true` when they stop (which forgets the worker). Workers not seen for
+   * 24 hours are forgotten too.
+   */
+  recordWorkerHeartbeat(heartbeat: WorkerHeartbeat): Promise<void>;
+
+  /** Counts for health output: queue depths, oldest pending work, leases, workers seen, lease takeovers. */
   getStats(): Promise<TaskHubStats>;
 }

@@ -149,6 +149,96 @@ export function leaseTests(env: ConformanceEnv): void {
     assert.equal(b?.output, "1");
   });
 
+  it("counts leases taken over after expiry (not released ones), per worker and for the hub", async () => {
+    const { hub } = env;
+    const empty = await hub.getStats();
+    assert.equal(empty.leaseTakeovers, 0);
+    assert.deepEqual(empty.workers, []);
+    await hub.createInstance(newInstance("crashed"));
+    await hub.createInstance(newInstance("released"));
+    await hub.createInstance(newInstance("done"));
+    const first = await lockAll(hub, "dead-worker", env.ms(100));
+    await hub.abandonOrchestrationWorkItem(first.get("released")!, 0);
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(first.get("done")!)]), ["ok"]);
+    const now = await hub.getStats();
+    assert.equal(now.leasedInstances, 1, "'crashed' is still leased");
+    assert.equal(now.leaseTakeovers, 0);
+    await sleep(env.ms(150));
+    const second = await lockAll(hub, "rescuer");
+    assert.deepEqual([...second.keys()].sort(), ["crashed", "released"]);
+    const stats = await hub.getStats();
+    assert.equal(stats.leaseTakeovers, 1, "only the unreleased, expired lease counts");
+    assert.deepEqual(
+      stats.workers.map((w) => [w.workerId, w.leaseTakeovers]),
+      [["rescuer", 1]],
+    );
+    // Activities: an expired, unreleased activity lease taken over counts too.
+    const item = second.get("crashed")!;
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([
+        completionOf(item, {
+          activities: [
+            {
+              instanceId: "crashed",
+              executionId: item.instance.executionId,
+              taskId: 0,
+              name: "A",
+              attempt: 1,
+              idempotencyKey: "k",
+            },
+          ],
+        }),
+      ]),
+      ["ok"],
+    );
+    assert.equal(
+      (await hub.lockActivityWorkItems({ workerId: "dead-worker", max: 5, leaseMs: env.ms(100) })).length,
+      1,
+    );
+    assert.equal((await hub.getStats()).leasedActivities, 1);
+    await sleep(env.ms(150));
+    assert.equal(
+      (await hub.lockActivityWorkItems({ workerId: "rescuer", max: 5, leaseMs: 30_000 })).length,
+      1,
+    );
+    const after = await hub.getStats();
+    assert.equal(after.leaseTakeovers, 2);
+    assert.equal(after.workers.find((w) => w.workerId === "rescuer")?.leaseTakeovers, 2);
+  });
+
+  it("records worker heartbeats and forgets a worker that stops", async () => {
+    const { hub } = env;
+    const before = Date.now();
+    await hub.recordWorkerHeartbeat({ workerId: "w-a", orchestrationsInFlight: 3, activitiesInFlight: 7 });
+    await sleep(env.ms(20));
+    await hub.recordWorkerHeartbeat({ workerId: "w-b", orchestrationsInFlight: 0, activitiesInFlight: 0 });
+    await hub.recordWorkerHeartbeat({ workerId: "w-a", orchestrationsInFlight: 1, activitiesInFlight: 2 });
+    const { workers } = await hub.getStats();
+    assert.deepEqual(
+      workers.map((w) => w.workerId),
+      ["w-a", "w-b"],
+      "most recently seen first",
+    );
+    const a = workers[0]!;
+    assert.equal(a.orchestrationsInFlight, 1);
+    assert.equal(a.activitiesInFlight, 2);
+    assert.ok(a.firstSeenAt >= before && a.firstSeenAt <= a.lastSeenAt);
+    await hub.recordWorkerHeartbeat({
+      workerId: "w-a",
+      orchestrationsInFlight: 0,
+      activitiesInFlight: 0,
+      stopping: true,
+    });
+    assert.deepEqual(
+      (await hub.getStats()).workers.map((w) => w.workerId),
+      ["w-b"],
+    );
+    await rejectsWith(
+      hub.recordWorkerHeartbeat({ workerId: "", orchestrationsInFlight: 0, activitiesInFlight: 0 }),
+      "InvalidArgumentError",
+    );
+  });
+
   it("abandoning releases the lease and delays the messages", async () => {
     const { hub } = env;
     await hub.createInstance(newInstance("ab"));

@@ -44,6 +44,8 @@ export interface WorkerOptions {
   readonly maxEntityOperationBatchSize?: number;
   /** How long `stop()` waits for running work before releasing it (default 10 s). */
   readonly shutdownTimeoutMs?: number;
+  /** How often the worker reports itself to the hub for `taskhub health` (default 10 s). */
+  readonly heartbeatIntervalMs?: number;
   /** Where the worker and `ctx.log` write (default: console). */
   readonly logger?: LogSink;
 }
@@ -57,6 +59,7 @@ const DEFAULTS = {
   maxCachedHistoryEvents: 1_000_000,
   maxEntityOperationBatchSize: 50,
   shutdownTimeoutMs: 10_000,
+  heartbeatIntervalMs: 10_000,
 };
 
 /** Runs an app's orchestrations and activities against a task hub. */
@@ -78,6 +81,8 @@ export class Worker {
   #running = false;
   #loops: Promise<void>[] = [];
   #unsubscribe: (() => void) | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #lastHeartbeat: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly hub: TaskHub,
@@ -131,6 +136,29 @@ export class Worker {
       else if (notice.kind === "activity-work") this.#wake(this.#activitySignal, notice.visibleAt);
     });
     this.#loops = [this.#orchestrationLoop(), this.#activityLoop()];
+    void this.#sendHeartbeat();
+    this.#heartbeat = setInterval(() => void this.#sendHeartbeat(), this.#options.heartbeatIntervalMs);
+    this.#heartbeat.unref();
+  }
+
+  /** Reports this worker to the hub (health output); failures are logged, never thrown. */
+  #sendHeartbeat(stopping = false): Promise<void> {
+    // One at a time, in order: a late "alive" must not overwrite the final "stopping".
+    this.#lastHeartbeat = this.#lastHeartbeat.then(() => this.#heartbeatOnce(stopping));
+    return this.#lastHeartbeat;
+  }
+
+  async #heartbeatOnce(stopping: boolean): Promise<void> {
+    try {
+      await this.hub.recordWorkerHeartbeat({
+        workerId: this.workerId,
+        orchestrationsInFlight: this.#runningEpisodes.size,
+        activitiesInFlight: this.#runningActivities.size,
+        stopping,
+      });
+    } catch (error) {
+      this.#log.warn(`Worker ${this.workerId}: heartbeat failed: ${String(error)}`);
+    }
   }
 
   /**
@@ -159,6 +187,8 @@ export class Worker {
     await this.#orchestrationCommits.drain();
     await this.#activityCommits.drain();
     this.#cache.clear();
+    clearInterval(this.#heartbeat);
+    await this.#sendHeartbeat(true);
   }
 
   #wake(signal: WorkSignal, visibleAt: number | undefined): void {

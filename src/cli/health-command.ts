@@ -1,0 +1,72 @@
+/**
+ * `taskhub health`: prints the health of a task hub as JSON (SQLite or PostgreSQL, chosen as for `taskhub start`):
+ * workers seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers.
+ * @module
+ */
+import type { HostConfig } from "../host/config.js";
+import { describeHubLocation, openTaskHub } from "../host/open-task-hub.js";
+import type { TaskHub } from "../task-hub/task-hub.js";
+
+/** A worker is reported alive when its last heartbeat is more recent than this (3 default heartbeat intervals). */
+export const ALIVE_WITHIN_MS = 30_000;
+
+/** The health report of `hub` at `now`. */
+export async function healthReport(
+  hub: TaskHub,
+  config: Pick<HostConfig, "hub" | "hubName">,
+  now = Date.now(),
+): Promise<Record<string, unknown>> {
+  const stats = await hub.getStats();
+  const iso = (time: number) => new Date(time).toISOString();
+  const workers = stats.workers.map((worker) => ({
+    workerId: worker.workerId,
+    alive: now - worker.lastSeenAt <= ALIVE_WITHIN_MS,
+    lastSeenAt: iso(worker.lastSeenAt),
+    firstSeenAt: iso(worker.firstSeenAt),
+    orchestrationsInFlight: worker.orchestrationsInFlight,
+    activitiesInFlight: worker.activitiesInFlight,
+    leaseTakeovers: worker.leaseTakeovers,
+  }));
+  const total = Object.values(stats.instancesByStatus).reduce((sum, n) => sum + (n ?? 0), 0);
+  return {
+    hub: describeHubLocation(config.hub),
+    hubName: config.hubName,
+    checkedAt: iso(now),
+    workersAlive: workers.filter((w) => w.alive).length,
+    workers,
+    instances: { total, byStatus: stats.instancesByStatus },
+    queues: {
+      inboxMessages: stats.inboxDepth,
+      activityMessages: stats.activityQueueDepth,
+      leasedInstances: stats.leasedInstances,
+      leasedActivities: stats.leasedActivities,
+    },
+    oldestPendingWorkItem:
+      stats.oldestPendingAt === undefined
+        ? null
+        : { visibleSince: iso(stats.oldestPendingAt), ageMs: Math.max(0, now - stats.oldestPendingAt) },
+    leaseTakeovers: stats.leaseTakeovers,
+  };
+}
+
+/** Runs `taskhub health`; returns the exit code (0, or 1 when the hub cannot be read). */
+export async function runHealthCommand(positionals: readonly string[], config: HostConfig): Promise<number> {
+  if (positionals.length > 0) {
+    process.stderr.write(`taskhub health: unexpected arguments: ${positionals.join(" ")}\n`);
+    return 2;
+  }
+  const hub = openTaskHub(config.hub, config.hubName);
+  try {
+    await hub.init();
+    process.stdout.write(`${JSON.stringify(await healthReport(hub, config), null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(
+      `taskhub health: cannot read the task hub at ${describeHubLocation(config.hub)}: ` +
+        `${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  } finally {
+    await hub.close();
+  }
+}

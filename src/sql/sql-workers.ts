@@ -1,0 +1,71 @@
+/**
+ * Workers seen and lease takeovers, for health output: heartbeats (`recordWorkerHeartbeat`) and the takeover counts
+ * kept when a claim takes a work item whose previous lease expired unreleased.
+ * @module
+ */
+import { InvalidArgumentError } from "../core/errors.js";
+import type { WorkerHeartbeat, WorkerInfo } from "../task-hub/task-hub.js";
+import type { SqlExecutor } from "./sql-driver.js";
+import { num, optNum } from "./sql-rows.js";
+import type { HubContext } from "./sql-task-hub.js";
+
+/** Workers not seen for this long are forgotten (and not listed). */
+export const WORKER_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** {@inheritDoc TaskHub.recordWorkerHeartbeat} */
+export async function recordWorkerHeartbeat(ctx: HubContext, heartbeat: WorkerHeartbeat): Promise<void> {
+  if (typeof heartbeat?.workerId !== "string" || heartbeat.workerId === "")
+    throw new InvalidArgumentError("A worker heartbeat needs a non-empty workerId.");
+  const now = Date.now();
+  const { sql } = ctx;
+  if (heartbeat.stopping) {
+    await ctx.driver.run(sql.deleteWorker, [heartbeat.workerId]);
+    return;
+  }
+  await ctx.driver.transaction(
+    async (tx) => {
+      await tx.run(sql.upsertWorker, [
+        heartbeat.workerId,
+        now,
+        now,
+        Math.max(0, Math.trunc(heartbeat.orchestrationsInFlight) || 0),
+        Math.max(0, Math.trunc(heartbeat.activitiesInFlight) || 0),
+      ]);
+      await tx.run(sql.pruneWorkers, [now - WORKER_RETENTION_MS]);
+    },
+    { durable: false },
+  );
+}
+
+/** Counts `count` lease takeovers by `workerId` (inside the claiming transaction). */
+export async function countTakeovers(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  workerId: string,
+  count: number,
+  now: number,
+): Promise<void> {
+  if (count <= 0) return;
+  await tx.run(ctx.sql.countHubTakeovers, [count]);
+  await tx.run(ctx.sql.countWorkerTakeovers, [workerId, now, now, count]);
+}
+
+/** Workers seen recently and the hub's lease takeover count. */
+export async function readWorkers(
+  ctx: HubContext,
+  now: number,
+): Promise<{ workers: WorkerInfo[]; leaseTakeovers: number }> {
+  const rows = await ctx.driver.query(ctx.sql.workersSeen, [now - WORKER_RETENTION_MS]);
+  const [total] = await ctx.driver.query(ctx.sql.hubTakeovers);
+  return {
+    workers: rows.map((row) => ({
+      workerId: String(row.worker_id),
+      firstSeenAt: num(row.first_seen_at),
+      lastSeenAt: num(row.last_seen_at),
+      orchestrationsInFlight: num(row.orchestrations_in_flight),
+      activitiesInFlight: num(row.activities_in_flight),
+      leaseTakeovers: num(row.lease_takeovers),
+    })),
+    leaseTakeovers: optNum(total?.value) ?? 0,
+  };
+}
