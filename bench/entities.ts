@@ -40,17 +40,21 @@ function entityBenchApp() {
 }
 
 /** Waits until the entities `prefix0..prefix{n-1}` sum up to `total`. */
-async function waitForTotal(
-  client: DurableClient,
-  prefix: string,
-  entities: number,
-  total: number,
-): Promise<void> {
+async function waitForTotal(client: DurableClient, prefix: string, total: number): Promise<void> {
   for (;;) {
     let sum = 0;
-    for (let i = 0; i < entities; i++)
-      sum +=
-        ((await client.readEntityState("Counter", `${prefix}${i}`)).entityState as number | undefined) ?? 0;
+    let continuationToken: string | undefined;
+    do {
+      const page = await client.listEntities({
+        name: "Counter",
+        keyPrefix: prefix,
+        includeState: true,
+        pageSize: 1000,
+        continuationToken,
+      });
+      for (const e of page.entities) sum += e.state as number;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
     if (sum >= total) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -88,12 +92,12 @@ async function runOne(
   try {
     const { client } = host;
     await client.signalEntity("Counter", "warmup", "add", 1);
-    await waitForTotal(client, "warmup", 1, 1);
+    await waitForTotal(client, "warmup", 1);
     for (const entities of [1, 100]) {
       const prefix = `live${entities}-`;
       const t0 = performance.now();
       await sendSignals(client, prefix, entities, signals);
-      await waitForTotal(client, prefix, entities, signals);
+      await waitForTotal(client, prefix, signals);
       const seconds = (performance.now() - t0) / 1000;
       out[`signalsOver${entities}`] = {
         operations: signals,
@@ -119,7 +123,7 @@ async function runOne(
       const worker = new Worker(host.taskHub, app.registry, { logger: silent });
       const t0 = performance.now();
       worker.start();
-      await waitForTotal(client, prefix, entities, signals);
+      await waitForTotal(client, prefix, signals);
       const seconds = (performance.now() - t0) / 1000;
       await worker.stop();
       out[`processingOver${entities}`] = {

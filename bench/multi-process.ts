@@ -56,7 +56,9 @@ export async function runMultiProcess(
     });
     const children: ChildProcess[] = [];
     try {
-      children.push(...(await Promise.all(Array.from({ length: count }, () => startWorker(hubName, config)))));
+      children.push(
+        ...(await Promise.all(Array.from({ length: count }, () => startWorker(hubName, config)))),
+      );
       host.taskHub.subscribe(() => undefined);
       await (host.taskHub as { notificationsReady?: () => Promise<void> }).notificationsReady?.();
       await runSequences(host.client, host.taskHub, Math.min(200, sizes.sequences), "warm"); // JIT warm-up

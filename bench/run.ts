@@ -80,7 +80,8 @@ try {
       if (config.name === "postgres") await dropSchema(benchHubName);
     }
   }
-  if (selected("workers")) results.postgresWorkerProcesses = await runMultiProcess(pgConfig, workerCounts, sizes);
+  if (selected("workers"))
+    results.postgresWorkerProcesses = await runMultiProcess(pgConfig, workerCounts, sizes);
   if (selected("pgbench")) results.pgbench = await runPgbench(pgConfig, quick ? 5 : 10);
   if (selected("replay"))
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);

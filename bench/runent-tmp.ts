@@ -8,10 +8,22 @@ import pg from "pg";
 const dir = mkdtempSync(join(tmpdir(), "eb-"));
 const quick = process.argv.includes("--quick");
 const pgConfig = resolvePostgresConfig({});
-const r = await runEntityBenchmarks([
-  { name: "sqlite-normal", make: (d) => sqliteTaskHub(join(d, "n.db"), { synchronous: "normal" }) },
-  { name: "sqlite-memory", make: () => sqliteTaskHub(":memory:") },
-  { name: "postgres", make: () => postgresTaskHub({ pool: pgConfig, hubName: `ebench_${process.pid}` }) },
-], dir, quick, async (name) => { if (name === "postgres") { const c = new pg.Client(pgConfig); await c.connect(); await c.query(`DROP SCHEMA IF EXISTS "ebench_${process.pid}" CASCADE`); await c.end(); } });
+const r = await runEntityBenchmarks(
+  [
+    { name: "sqlite-normal", make: (d) => sqliteTaskHub(join(d, "n.db"), { synchronous: "normal" }) },
+    { name: "sqlite-memory", make: () => sqliteTaskHub(":memory:") },
+    { name: "postgres", make: () => postgresTaskHub({ pool: pgConfig, hubName: `ebench_${process.pid}` }) },
+  ],
+  dir,
+  quick,
+  async (name) => {
+    if (name === "postgres") {
+      const c = new pg.Client(pgConfig);
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "ebench_${process.pid}" CASCADE`);
+      await c.end();
+    }
+  },
+);
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(r, null, 2));

@@ -69,7 +69,12 @@ export async function runSequences(
   hub: TaskHub,
   n: number,
   prefix: string,
-): Promise<{ orchestrations: number; activitiesEach: number; seconds: number; orchestrationsPerSecond: number }> {
+): Promise<{
+  orchestrations: number;
+  activitiesEach: number;
+  seconds: number;
+  orchestrationsPerSecond: number;
+}> {
   const { sequence } = benchApp();
   const ids = new Set(Array.from({ length: n }, (_, i) => `${prefix}-${i}`));
   const allDone = completionCounter(hub, new Set(ids));
@@ -81,7 +86,12 @@ export async function runSequences(
     const status = await client.getStatus(id);
     if (status?.output !== 5) throw new Error(`sequence ${id} returned ${JSON.stringify(status?.output)}`);
   }
-  return { orchestrations: n, activitiesEach: 5, seconds: round(seconds), orchestrationsPerSecond: round(n / seconds) };
+  return {
+    orchestrations: n,
+    activitiesEach: 5,
+    seconds: round(seconds),
+    orchestrationsPerSecond: round(n / seconds),
+  };
 }
 
 /** Runs every workload on a started host's client. */

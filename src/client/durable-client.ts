@@ -180,10 +180,16 @@ export class DurableClient {
     const deadline = Date.now() + timeoutMs;
     let wake: (() => void) | undefined;
     const unsubscribe = this.taskHub.subscribe((notice) => {
-      if (notice.kind === "instance-updated" && notice.instanceId === instanceId) wake?.();
+      // Only a finish is worth a read; intermediate updates (Running, ...) are not.
+      if (
+        notice.kind === "instance-updated" &&
+        notice.instanceId === instanceId &&
+        isTerminalStatus(notice.status)
+      )
+        wake?.();
     });
     try {
-      let pollMs = 5;
+      let pollMs = 50;
       while (true) {
         const record = await this.taskHub.getInstance(instanceId);
         if (!record) throw new InstanceNotFoundError(instanceId);

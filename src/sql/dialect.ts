@@ -16,8 +16,7 @@
  * Upserts need no seam: both speak `INSERT ... ON CONFLICT (...) DO UPDATE ... WHERE ...`.
  * @module
  */
-import type { SqlValue } from "./sql-driver.js";
-
+import type { SqlExecutor, SqlValue } from "./sql-driver.js";
 
 /** Scalar types of list and bulk parameters; `key` is text compared byte-wise (instance IDs). */
 export type SqlScalarType = "text" | "key" | "bigint" | "integer";
@@ -34,6 +33,16 @@ export interface BulkStatement {
    * of the statement, in text order). Empty when `rows` is empty.
    */
   bind(rows: readonly (readonly SqlValue[])[], trailing?: readonly SqlValue[]): SqlValue[][];
+}
+
+/**
+ * Several independent bulk statements (no `RETURNING`, no trailing parameters, none reading what another writes) run
+ * together: on PostgreSQL as one statement (each a data-modifying `WITH` part, one round trip); on SQLite one after
+ * the other.
+ */
+export interface CombinedStatement {
+  /** Runs the parts with their rows (`rows[i]` for part `i`; parts without rows are skipped or cost nothing). */
+  run(tx: SqlExecutor, rows: readonly (readonly (readonly SqlValue[])[])[]): Promise<void>;
 }
 
 /**
@@ -109,6 +118,8 @@ export interface Dialect {
    * helpers (plus plain `?` for trailing parameters, which on PostgreSQL must come after the row source).
    */
   bulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement;
+  /** Combines independent bulk statements (see {@link CombinedStatement}). */
+  combine(parts: readonly BulkStatement[]): CombinedStatement;
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): SqlStatement[];
   /**
@@ -227,6 +238,12 @@ export function sqliteDialect(): Dialect {
     listSource: () => `SELECT value FROM json_each(?)`,
     listParam: (values) => JSON.stringify(values),
     bulk: sqliteBulk,
+    combine: (parts) => ({
+      async run(tx, rows) {
+        for (const [i, part] of parts.entries())
+          for (const params of part.bind(rows[i] ?? [])) await tx.run(part.sql, params);
+      },
+    }),
     migrationPrelude: () => [],
     notify: () => undefined,
   };
@@ -282,7 +299,7 @@ export function postgresDialect(schema: string): Dialect {
       if (at < 0 || text.indexOf(source, at + 1) >= 0 || countPlaceholders(text.slice(0, at)) > 0)
         throw new Error(`A bulk statement must use its rows once, before any other parameter: ${text}`);
       const trailingCount = countPlaceholders(text) - columns.length;
-      return {
+      return registerColumns(columns.length, {
         sql: dialect.sql(text),
         bind: (rows, trailing = []) => {
           if (rows.length === 0) return [];
@@ -290,6 +307,28 @@ export function postgresDialect(schema: string): Dialect {
             rows.map((row) => row[i] as string | number | null),
           );
           return [[...params, ...trailing.slice(0, trailingCount)]];
+        },
+      });
+    },
+    combine(parts) {
+      let offset = 0;
+      const ctes = parts.map((part, i) => {
+        const columns = columnCount(part);
+        const text = part.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+        offset += columns;
+        return `s${i} AS (${text})`;
+      });
+      const sql = `WITH ${ctes.join(", ")} SELECT 1`;
+      return {
+        async run(tx, rows) {
+          if (rows.every((r) => r.length === 0)) return;
+          const params = parts.flatMap((part, i) => {
+            const partRows = rows[i] ?? [];
+            return partRows.length > 0
+              ? (part.bind(partRows)[0] ?? [])
+              : Array.from({ length: columnCount(part) }, (): SqlValue => []);
+          });
+          await tx.run(sql, params);
         },
       };
     },
@@ -303,6 +342,19 @@ export function postgresDialect(schema: string): Dialect {
     notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
   };
   return dialect;
+}
+
+const bulkColumns = new WeakMap<BulkStatement, number>();
+
+function registerColumns(count: number, statement: BulkStatement): BulkStatement {
+  bulkColumns.set(statement, count);
+  return statement;
+}
+
+function columnCount(statement: BulkStatement): number {
+  const count = bulkColumns.get(statement);
+  if (count === undefined) throw new Error("Only PostgreSQL bulk statements can be combined.");
+  return count;
 }
 
 /** The LISTEN/NOTIFY channel of the hub living in `schema`. */

@@ -15,7 +15,7 @@ import type {
   NewInboxMessage,
 } from "../task-hub/task-hub.js";
 import type { SqlRow, SqlValue } from "./sql-driver.js";
-import { insertMessages, readStatuses, refreshReady } from "./sql-instances.js";
+import { deliverMessages, readStatuses } from "./sql-instances.js";
 import { checkDelay, checkLockOptions, LEASE_ONLY } from "./sql-orchestrations.js";
 import { num, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-statements.js";
@@ -50,9 +50,14 @@ export async function lockActivityWorkItems(
     const items = rows
       .map((row) => toWorkItem(row, String(row.lock_token), lockExpiresAt))
       .sort((a, b) => a.visibleAt! - b.visibleAt! || a.id - b.id);
-    const takeovers = rows.filter((row) => row.prev_locked_by !== null && row.prev_locked_by !== undefined).length;
+    const takeovers = rows.filter(
+      (row) => row.prev_locked_by !== null && row.prev_locked_by !== undefined,
+    ).length;
     if (takeovers > 0)
-      await ctx.driver.transaction((tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now), LEASE_ONLY);
+      await ctx.driver.transaction(
+        (tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now),
+        LEASE_ONLY,
+      );
     return items;
   }
   if ((await ctx.driver.query(sql.anyReadyActivity, [Date.now()])).length === 0) return [];
@@ -101,8 +106,10 @@ export async function completeActivityWorkItems(
   if (completions.length === 0) return [];
   return ctx.write(async (tx, notices) => {
     const now = Date.now();
-    // Lock the target instances first, in ID order (PostgreSQL), so concurrent batches cannot deadlock.
-    if (ctx.dialect.forUpdate !== "")
+    // Lock the target instances first, in ID order (PostgreSQL), so concurrent batches cannot deadlock (a batch for
+    // one instance cannot: it takes one instance lock, last).
+    const targets = new Set(completions.map((c) => c.workItem.instanceId));
+    if (ctx.dialect.forUpdate !== "" && targets.size > 1)
       await readStatuses(
         ctx,
         tx,
@@ -134,12 +141,7 @@ export async function completeActivityWorkItems(
       });
     }
     if (messages.length > 0) {
-      await insertMessages(ctx, tx, now, messages);
-      await refreshReady(
-        ctx,
-        tx,
-        messages.map((m) => m.instanceId),
-      );
+      await deliverMessages(ctx, tx, now, messages);
       notices.push({ kind: "orchestration-work", visibleAt: now });
     }
     return outcomes;

@@ -48,8 +48,8 @@ export async function appendInboxMessage(ctx: HubContext, message: NewInboxMessa
   await ctx.writeGrouped(async (tx, notices) => {
     const now = Date.now();
     const inserted = await insertMessages(ctx, tx, now, [message]);
-    // The ready_at refresh locks the row; 0 rows means the instance vanished (e.g. purged concurrently).
-    if (inserted === 0 || (await refreshReady(ctx, tx, [message.instanceId])) === 0)
+    // The ready_at bump locks the row; 0 rows means the instance vanished (e.g. purged concurrently).
+    if (inserted === 0 || (await runBulk(tx, ctx.sql.bumpReady, bumpRows(now, [message]))) === 0)
       throw new InstanceNotFoundError(message.instanceId);
     notices.push({ kind: "orchestration-work", visibleAt: message.visibleAt ?? now });
   });
@@ -154,14 +154,43 @@ export async function insertMessages(
   messages: readonly NewInboxMessage[],
 ): Promise<number> {
   if (messages.length === 0) return 0;
-  const rows = messages.map((message): SqlValue[] => [
+  return runBulk(tx, ctx.sql.insertMessages, messageRows(now, messages));
+}
+
+/**
+ * Inserts inbox messages for instances that exist (messages to unknown instances are dropped) and moves the targets'
+ * `ready_at` accordingly (statement `bumpReady`), in one round trip on PostgreSQL. The targets must be locked
+ * (or be the caller's own leased instances).
+ */
+export async function deliverMessages(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  now: number,
+  messages: readonly NewInboxMessage[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await ctx.sql.deliverMessages.run(tx, [messageRows(now, messages), bumpRows(now, messages)]);
+}
+
+/** One `bumpReady` row per target: the earliest visible time of its new messages. */
+export function bumpRows(now: number, messages: readonly NewInboxMessage[]): SqlValue[][] {
+  const earliest = new Map<string, number>();
+  for (const m of messages) {
+    const at = m.visibleAt ?? now;
+    const current = earliest.get(m.instanceId);
+    if (current === undefined || at < current) earliest.set(m.instanceId, at);
+  }
+  return [...earliest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function messageRows(now: number, messages: readonly NewInboxMessage[]): SqlValue[][] {
+  return messages.map((message): SqlValue[] => [
     message.instanceId,
     orNull(message.executionId),
     eventText(message.event),
     message.visibleAt ?? now,
     now,
   ]);
-  return runBulk(tx, ctx.sql.insertMessages, rows);
 }
 
 /** Recomputes `ready_at` of the given instances; returns how many rows exist. */

@@ -18,9 +18,18 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { SqlRow, SqlValue } from "./sql-driver.js";
-import { createInstances, insertMessages, refreshReady, type StatusMap } from "./sql-instances.js";
-import { eventText, failureText, num, optStr, orNull, parseEvent, toInstanceRecord } from "./sql-rows.js";
-import { runBulk } from "./sql-statements.js";
+import { createInstances, deliverMessages, refreshReady, type StatusMap } from "./sql-instances.js";
+import {
+  eventText,
+  failureText,
+  num,
+  optNum,
+  optStr,
+  orNull,
+  parseEvent,
+  toInstanceRecord,
+} from "./sql-rows.js";
+import { queryBulk, runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
 import { countTakeovers } from "./sql-workers.js";
 
@@ -140,8 +149,10 @@ async function claimInOneStatement(
     });
   }
   if (takeovers > 0)
-    await ctx.driver.transaction((tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now), LEASE_ONLY);
-  // Oldest-ready first, as the claim ordered them.
+    await ctx.driver.transaction(
+      (tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now),
+      LEASE_ONLY,
+    );
   return items;
 }
 
@@ -220,7 +231,11 @@ export async function completeOrchestrationWorkItems(
     }
     if (committed.length === 0) return outcomes;
 
-    const replaced = committed.filter(({ completion }) => completion.replaceHistory);
+    // History to replace (continue-as-new, rewind); a new instance's first step has none to delete.
+    const replaced = committed.filter(
+      ({ completion }) =>
+        completion.replaceHistory && num(rows.get(completion.workItem.instanceId)?.history_length ?? 0) > 0,
+    );
     if (replaced.length > 0)
       await tx.run(sql.deleteInstancesHistory, [
         dialect.listParam(replaced.map(({ completion }) => completion.workItem.instanceId)),
@@ -260,10 +275,13 @@ export async function completeOrchestrationWorkItems(
           now,
         ]);
     }
-    await runBulk(tx, sql.insertHistory, historyRows);
-    await runBulk(tx, sql.deleteMessages, consumedRows);
-    await runBulk(tx, sql.updateInstances, instanceRows);
-    await runBulk(tx, sql.insertActivities, activityRows);
+    // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
+    await sql.stepWrites.run(tx, [historyRows, consumedRows, activityRows]);
+    // Messages that arrived during the lease wait in the inbox: say so, or nobody would look before the next poll.
+    const waiting = (await queryBulk(tx, sql.updateInstances, instanceRows))
+      .map((row) => optNum(row.ready_at))
+      .filter((at): at is number => at !== undefined);
+    if (waiting.length > 0) notices.push({ kind: "orchestration-work", visibleAt: earliest(waiting) });
 
     // New instances see the statuses this batch just wrote.
     const statuses: StatusMap = new Map();
@@ -305,11 +323,8 @@ export async function completeOrchestrationWorkItems(
         visibleAt: now,
       });
     }
-    await insertMessages(ctx, tx, now, messages);
-    await refreshReady(ctx, tx, [
-      ...committed.map(({ completion }) => completion.workItem.instanceId),
-      ...messages.map((m) => m.instanceId),
-    ]);
+    // Every target is locked (lockInstances above) or was just created, so ready_at moves without an inbox read.
+    await deliverMessages(ctx, tx, now, messages);
     const idle = committed.filter(({ completion }) => completion.deleteIfIdle === true);
     if (idle.length > 0) {
       const ids = idle.map(({ completion }) => completion.workItem.instanceId);

@@ -32,7 +32,7 @@ export function buildStatements(d: Dialect) {
   const idList = d.inList("instance_id", "text");
   const sql = (text: string) => d.sql(text);
 
-  return {
+  const statements = {
     tables: { instances, history, inbox, activities, workers, counters },
 
     // ---- instances ----
@@ -70,7 +70,10 @@ export function buildStatements(d: Dialect) {
          WHERE i.status IN ${TERMINAL_SQL}
          RETURNING instance_id`,
     ),
-    /** Writes the state produced by orchestration steps and releases their leases. */
+    /**
+     * Writes the state produced by orchestration steps and releases their leases; `ready_at` from the inbox left (run
+     * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting).
+     */
     updateInstances: d.bulk(
       [
         ["instance_id", "text"],
@@ -90,8 +93,10 @@ export function buildStatements(d: Dialect) {
            name = ${r.col("name")}, input = ${r.col("input")}, output = ${r.col("output")},
            failure = ${r.col("failure")}, custom_status = ${r.col("custom_status")},
            completed_at = ${r.col("completed_at")}, history_length = ${r.col("history_length")},
-           last_updated_at = ${r.col("now")}, lock_token = NULL, locked_by = NULL, lock_expires_at = NULL${r.from}
-         WHERE i.instance_id = ${r.col("instance_id")}`,
+           last_updated_at = ${r.col("now")}, lock_token = NULL, locked_by = NULL, lock_expires_at = NULL,
+           ready_at = (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)${r.from}
+         WHERE i.instance_id = ${r.col("instance_id")}
+         RETURNING ready_at`,
     ),
     /** Recomputes `ready_at` of the listed instances from their inbox and lease (see the module documentation). */
     refreshReady: sql(
@@ -101,6 +106,25 @@ export function buildStatements(d: Dialect) {
                      ELSE MIN(b.visible_at) END
          FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
        WHERE ${d.inList("i.instance_id", "text")}`,
+    ),
+    /**
+     * Moves `ready_at` of instances that just received a message visible at `visible_at` (one row per instance, the
+     * earliest of its new messages), without reading the inbox: `ready_at` stays
+     * `max(lock_expires_at, min(visible_at))` when it was exact before.
+     */
+    bumpReady: d.bulk(
+      [
+        ["instance_id", "text"],
+        ["visible_at", "bigint"],
+      ],
+      (r) => {
+        const v = r.col("visible_at");
+        const earliest = `CASE WHEN i.ready_at IS NOT NULL AND i.ready_at < ${v} THEN i.ready_at ELSE ${v} END`;
+        return `UPDATE ${instances} AS i SET ready_at = CASE
+             WHEN i.lock_expires_at IS NOT NULL AND i.lock_expires_at > ${earliest} THEN i.lock_expires_at
+             ELSE ${earliest} END${r.from}
+           WHERE i.instance_id = ${r.col("instance_id")}`;
+      },
     ),
     deleteInstancesHistory: sql(`DELETE FROM ${history} WHERE ${idList}`),
     deleteInstancesInbox: sql(`DELETE FROM ${inbox} WHERE ${idList}`),
@@ -203,7 +227,7 @@ export function buildStatements(d: Dialect) {
            WHERE i.instance_id = c.instance_id
            RETURNING ${INSTANCE_COLUMNS.split(", ")
              .map((column) => `i.${column}`)
-             .join(", ")}, i.ready_at, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`,
+             .join(", ")}, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`,
         )
       : undefined,
     visibleMessages: sql(
@@ -340,6 +364,16 @@ export function buildStatements(d: Dialect) {
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${activities}`,
     ),
   } satisfies Record<string, string | BulkStatement | Record<string, string> | undefined>;
+  return {
+    ...statements,
+    /**
+     * The history, consumed-message and activity-queue writes of orchestration steps, in one round trip on
+     * PostgreSQL. Rows: history events, consumed messages, activities.
+     */
+    stepWrites: d.combine([statements.insertHistory, statements.deleteMessages, statements.insertActivities]),
+    /** New messages and the `ready_at` bumps of their targets, in one round trip on PostgreSQL. */
+    deliverMessages: d.combine([statements.insertMessages, statements.bumpReady]),
+  };
 }
 
 /** Runs a bulk statement over `rows` and returns the number of rows changed. */

@@ -233,7 +233,9 @@ export class SqlTaskHub implements TaskHub {
         // Published with the commit, in the same round trip (PostgreSQL).
         beforeCommit: () =>
           notices.length > 0 && this.options.remoteNotices
-            ? encodeNoticePayloads(this.origin, notices).flatMap((payload) => this.dialect.notify(payload) ?? [])
+            ? encodeNoticePayloads(this.origin, notices).flatMap(
+                (payload) => this.dialect.notify(payload) ?? [],
+              )
             : [],
       },
     );

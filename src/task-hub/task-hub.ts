@@ -324,7 +324,9 @@ export interface TaskHub {
    * Returns one outcome per completion, in order: `undefined`, or a {@link WorkItemLockLostError} when the item's
    * lease was lost (nothing of that item is written).
    */
-  completeOrchestrationWorkItems(completions: readonly OrchestrationCompletion[]): Promise<CompletionOutcome[]>;
+  completeOrchestrationWorkItems(
+    completions: readonly OrchestrationCompletion[],
+  ): Promise<CompletionOutcome[]>;
 
   /**
    * Releases a lease without consuming anything; the messages become visible again after `delayMs`.

@@ -222,7 +222,12 @@ export class Worker {
     );
   }
 
-  /** The shared dispatch loop: take up to the free slots, start them, sleep when there is nothing. */
+  /**
+   * The shared dispatch loop: take up to the free slots and start them; take again at once only when the take came
+   * back full, else sleep until new work is notified (in-process notices, backend notifications, timers coming due)
+   * or, as a fallback for notices that cannot arrive, until the poll interval passes (backing off while idle). Every
+   * take is a database round trip, so a take that is known to find nothing is not made.
+   */
   async #loop(
     signal: WorkSignal,
     inFlight: { readonly size: number },
@@ -237,9 +242,10 @@ export class Worker {
         continue;
       }
       signal.reset();
+      const max = Math.min(free, 100);
       let starts: (() => void)[];
       try {
-        starts = await take(Math.min(free, 100));
+        starts = await take(max);
       } catch (error) {
         this.#log.error(
           `Worker ${this.workerId}: taking work failed, retrying in ${idleDelay} ms: ${String(error)}`,
@@ -248,20 +254,22 @@ export class Worker {
         idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
         continue;
       }
-      if (starts.length === 0) {
-        if (await signal.wait(idleDelay)) idleDelay = 10;
-        else idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
-        continue;
-      }
-      idleDelay = 10;
       for (const begin of starts) begin();
+      if (starts.length > 0) idleDelay = 10;
+      if (starts.length === max) continue; // there may be more
+      // Drained. A notice wakes the loop at once; a timeout means nothing was notified: poll, backing off.
+      if (!(await signal.wait(idleDelay)))
+        idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
     }
   }
 
   #runEpisode(item: OrchestrationWorkItem): void {
     const done = this.#episode(item).finally(() => {
+      // A freed slot matters only to a loop waiting for one; new work is notified by the hub (commits say when
+      // messages wait for the instance).
+      const wasFull = this.#runningEpisodes.size >= this.#options.maxConcurrentOrchestrations;
       this.#runningEpisodes.delete(done);
-      this.#orchestrationSignal.notify();
+      if (wasFull) this.#orchestrationSignal.notify();
     });
     this.#runningEpisodes.add(done);
   }
@@ -295,8 +303,9 @@ export class Worker {
 
   #runActivity(item: ActivityWorkItem): void {
     const done = this.#activity(item).finally(() => {
+      const wasFull = this.#runningActivities.size >= this.#options.maxConcurrentActivities;
       this.#runningActivities.delete(item);
-      this.#activitySignal.notify();
+      if (wasFull) this.#activitySignal.notify();
     });
     this.#runningActivities.set(item, done);
   }

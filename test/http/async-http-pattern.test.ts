@@ -51,11 +51,20 @@ describe("async HTTP pattern", () => {
     const payload = (await response.json()) as Record<string, string>;
     assert.equal(payload.id, "a b:cé");
     const base = `${host.url}${MGMT}/instances/a+b%3Ac%C3%A9`;
-    assert.equal(payload.rewindPostUri, `${base}/rewind?reason={text}&taskHub=${host.hubName}&connection=Storage`);
+    assert.equal(
+      payload.rewindPostUri,
+      `${base}/rewind?reason={text}&taskHub=${host.hubName}&connection=Storage`,
+    );
     assert.equal(payload.purgeHistoryDeleteUri, `${base}?taskHub=${host.hubName}&connection=Storage`);
     assert.equal(payload.restartPostUri, `${base}/restart?taskHub=${host.hubName}&connection=Storage`);
-    assert.equal(payload.suspendPostUri, `${base}/suspend?reason={text}&taskHub=${host.hubName}&connection=Storage`);
-    assert.equal(payload.resumePostUri, `${base}/resume?reason={text}&taskHub=${host.hubName}&connection=Storage`);
+    assert.equal(
+      payload.suspendPostUri,
+      `${base}/suspend?reason={text}&taskHub=${host.hubName}&connection=Storage`,
+    );
+    assert.equal(
+      payload.resumePostUri,
+      `${base}/resume?reason={text}&taskHub=${host.hubName}&connection=Storage`,
+    );
     const started = await host.fetch(`${MGMT}/orchestrators/Hello/a+b%3Ac%C3%A9`, { method: "POST" });
     assert.equal(((await started.json()) as { id: string }).id, "a b:cé");
     const status = (await pollUntilDone(`${base}?taskHub=${host.hubName}&connection=Storage`)) as {

@@ -102,7 +102,10 @@ describe("management API", () => {
     const running = await host.fetch(`${MGMT}/instances/approval-1?taskHub=${host.hubName}`);
     assert.equal(running.status, 202);
     assert.equal(running.headers.get("retry-after"), "5");
-    assert.equal(running.headers.get("location"), `${host.url}${MGMT}/instances/approval-1?taskHub=${host.hubName}`);
+    assert.equal(
+      running.headers.get("location"),
+      `${host.url}${MGMT}/instances/approval-1?taskHub=${host.hubName}`,
+    );
     const status = (await running.json()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(status), [
       "name",
