@@ -5,9 +5,10 @@
  * `workloads.ts` (5-activity sequences → orchestrations/s, fan-out/in of 1,000 activities, 1-activity latency,
  * activity dispatch latency), after a warm-up round. Then, on one PostgreSQL hub, 1, 2 and 4 worker *processes* run
  * the sequences (`multi-process.ts`), and `pgbench` measures the server's simple-update TPS for scale
- * (`pgbench.ts`). Plus the executor's replay cost per event for histories of 100 / 1,000 / 10,000 events.
+ * (`pgbench.ts`). Plus the executor's replay cost per event for histories of 100 / 1,000 / 10,000 events, and, per
+ * configuration, entity operations/s for signals over 1 and 100 entities and `callEntity` latency (`entities.ts`).
  *
- * Options: `--only=sqlite-normal,postgres,workers,pgbench,replay` picks parts; `--quick` shrinks the workloads;
+ * Options: `--only=sqlite-normal,postgres,entities,workers,pgbench,replay` picks parts; `--quick` shrinks the workloads;
  * `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
  */
@@ -19,6 +20,7 @@ import { postgresTaskHub, sqliteTaskHub, type TaskHub } from "../src/index.js";
 import { resolvePostgresConfig } from "../src/sql/postgres-task-hub.js";
 import { runMultiProcess } from "./multi-process.js";
 import { runPgbench } from "./pgbench.js";
+import { runEntityBenchmarks } from "./entities.js";
 import { measureReplay } from "./replay-cost.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runWorkloads, silent } from "./workloads.js";
 
@@ -80,6 +82,10 @@ try {
       if (config.name === "postgres") await dropSchema(benchHubName);
     }
   }
+  if (selected("entities"))
+    results.entities = await runEntityBenchmarks(configs, dir, quick, async (name) => {
+      if (name === "postgres") await dropSchema(benchHubName);
+    });
   if (selected("workers"))
     results.postgresWorkerProcesses = await runMultiProcess(pgConfig, workerCounts, sizes);
   if (selected("pgbench")) results.pgbench = await runPgbench(pgConfig, quick ? 5 : 10);

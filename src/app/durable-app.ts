@@ -109,7 +109,10 @@ export class DurableApp {
     name: string,
     spec: EntitySpec<S, O, Q>,
   ): EntityDefinition<S, FunctionEntityOperations<O, Q>>;
-  entity(name: string, spec: EntitySpec<unknown, EntityOperations<unknown>, EntityQueries<unknown>> | (new () => object)): EntityDefinition {
+  entity(
+    name: string,
+    spec: EntitySpec<unknown, EntityOperations<unknown>, EntityQueries<unknown>> | (new () => object),
+  ): EntityDefinition {
     const definition = (
       typeof spec === "function" ? classEntity(name, spec) : functionEntity(name, spec)
     ) as EntityDefinition;

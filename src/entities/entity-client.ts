@@ -5,7 +5,6 @@
 import { randomUUID } from "node:crypto";
 import type { Registry } from "../app/registry.js";
 import { InvalidArgumentError, isInstanceNotFoundError } from "../core/errors.js";
-import type { HistoryEvent } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
@@ -18,7 +17,7 @@ import type {
 } from "./entity-definition.js";
 import { EntityId, entityId, entityNameOf, type EntityRef } from "./entity-id.js";
 import { checkEntityOperation, checkOperationName } from "./entity-lookup.js";
-import { entityCreation } from "./entity-messages.js";
+import { entityCreation, type EntityRequestEvent } from "./entity-messages.js";
 import { ENTITY_CONTINUE_EVENT } from "./entity-processor.js";
 import { readEntityRecord, type EntityRecord } from "./entity-record.js";
 
@@ -268,8 +267,11 @@ export class EntityClient {
     return !owner || isTerminalStatus(owner.status) || owner.executionId !== ownerExecutionId;
   }
 
-  /** Appends a message to an entity's inbox, creating the entity instance first when it does not exist. */
-  private async deliver(instanceId: string, event: HistoryEvent, visibleAt?: number): Promise<void> {
+  /**
+   * Appends a request to an entity's inbox. When the entity instance does not exist, creates it with the request in
+   * the same write (an empty entity may delete itself at any time, so create-then-append could lose the request).
+   */
+  private async deliver(instanceId: string, event: EntityRequestEvent, visibleAt?: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.taskHub.appendInboxMessage({ instanceId, event, visibleAt });
@@ -278,7 +280,10 @@ export class EntityClient {
         if (!isInstanceNotFoundError(error) || attempt >= 5) throw error;
       }
       try {
-        await this.taskHub.createInstance(entityCreation(instanceId, new Date().toISOString()));
+        await this.taskHub.createInstance(
+          entityCreation(instanceId, new Date().toISOString(), { event, visibleAt }),
+        );
+        return;
       } catch (error) {
         // Someone else created it meanwhile: append again.
         if ((error as Error | undefined)?.name !== "InstanceAlreadyExistsError") throw error;

@@ -13,6 +13,7 @@ import type {
   EntityOperationCalled,
   EntityOperationSignaled,
   EntityUnlockSent,
+  HistoryEvent,
 } from "../core/history-event.js";
 import type { EntityAction } from "../orchestration/actions.js";
 import type { LocksToRelease } from "../orchestration/episode.js";
@@ -98,8 +99,16 @@ export function entityMessage(
   }
 }
 
-/** Creates the entity instance `entityInstanceId` if it does not exist (see the module comment). */
-export function entityCreation(entityInstanceId: string, timestamp: string): NewInstance {
+/**
+ * Creates the entity instance `entityInstanceId` if it does not exist (see the module comment). With `request`, the
+ * creation carries that request (in the `ExecutionStarted` input): a client creates an entity and signals it in one
+ * write, so the new entity cannot find itself idle and vanish before the signal arrives.
+ */
+export function entityCreation(
+  entityInstanceId: string,
+  timestamp: string,
+  request?: { readonly event: EntityRequestEvent; readonly visibleAt?: number | undefined },
+): NewInstance {
   return {
     event: {
       type: "ExecutionStarted",
@@ -107,8 +116,17 @@ export function entityCreation(entityInstanceId: string, timestamp: string): New
       name: EntityId.parse(entityInstanceId).name,
       instanceId: entityInstanceId,
       executionId: uuidV5(entityInstanceId),
+      ...(request ? { input: JSON.stringify(request.event) } : {}),
     },
+    ...(request?.visibleAt !== undefined ? { visibleAt: request.visibleAt } : {}),
   };
+}
+
+/** The request a creation carries (see {@link entityCreation}), or `undefined`. @throws SyntaxError when corrupted. */
+export function requestOfCreation(event: HistoryEvent): EntityRequestEvent | undefined {
+  return event.type === "ExecutionStarted" && event.input !== undefined
+    ? (JSON.parse(event.input) as EntityRequestEvent)
+    : undefined;
 }
 
 /** Creation requests for the entities among `messages`' targets, one per entity. */

@@ -25,7 +25,7 @@ import type {
 } from "../task-hub/task-hub.js";
 import { EntityId } from "./entity-id.js";
 import { entityDefinitionOf, resolveOperation } from "./entity-lookup.js";
-import { entityCreation, type EntityRequestEvent } from "./entity-messages.js";
+import { entityCreation, requestOfCreation, type EntityRequestEvent } from "./entity-messages.js";
 import { OperationContextImpl } from "./entity-operation-context.js";
 import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
 
@@ -110,7 +110,7 @@ class EntityStep {
       this.log.error(`Entity '${item.instanceId}': ${corrupt.error}; the message is dropped.`);
     this.work = [
       ...queue.map((event): Entry => ({ event, examined: false })),
-      ...item.messages.map((m): Entry => ({ event: m.event, messageId: m.id, examined: false })),
+      ...item.messages.map((m): Entry => ({ event: this.unwrap(m.event), messageId: m.id, examined: false })),
     ];
   }
 
@@ -150,6 +150,18 @@ class EntityStep {
       // Anything else (the creation's ExecutionStarted, a continue event) needs no action.
     }
     return this.completion(this.work.slice(head), stopped);
+  }
+
+  /** The request a creation carries (a client's first signal), else the event itself. */
+  private unwrap(event: HistoryEvent): HistoryEvent {
+    try {
+      return requestOfCreation(event) ?? event;
+    } catch (error) {
+      this.log.error(
+        `Entity '${this.item.instanceId}': a corrupted creation request is dropped: ${String(error)}`,
+      );
+      return event;
+    }
   }
 
   /** True when the operation may run now: the entity is unlocked, or locked by the sender. */

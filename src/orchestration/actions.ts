@@ -86,11 +86,7 @@ export type EntityAction = CallEntityAction | SignalEntityAction | LockEntitiesA
 
 /** A scheduling action (one that is recorded in history under its `id`). */
 export type OrchestratorAction =
-  | ScheduleTaskAction
-  | CreateSubOrchestrationAction
-  | CreateTimerAction
-  | SendEventAction
-  | EntityAction;
+  ScheduleTaskAction | CreateSubOrchestrationAction | CreateTimerAction | SendEventAction | EntityAction;
 
 /** Human description of an action, for non-determinism messages. */
 export function describeAction(action: OrchestratorAction): string {

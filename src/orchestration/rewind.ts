@@ -52,9 +52,20 @@ export function planRewind(
     if (id !== undefined) settled.add(id);
   }
 
+  // Entity responses are matched by request ID: those for requests sent before the cut are delivered again.
+  const requests = new Set<string>();
+  for (const e of kept) {
+    if (e.type === "EntityOperationCalled") requests.add(e.requestId);
+    if (e.type === "EntityLockRequested") requests.add(e.criticalSectionId);
+    const answered = entityResponseId(e);
+    if (answered !== undefined) requests.delete(answered);
+  }
+
   const redeliver: HistoryEvent[] = [];
   for (const e of history.slice(cut)) {
     if (e.type === "EventRaised") redeliver.push(e);
+    const response = entityResponseId(e);
+    if (response !== undefined && requests.delete(response)) redeliver.push(e);
     const id = completionId(e);
     if (id === undefined || !scheduledBefore.has(id) || settled.has(id)) continue;
     if (e.type === "TaskFailed" || e.type === "SubOrchestrationInstanceFailed") continue;
@@ -73,6 +84,12 @@ export function planRewind(
     if (scheduled.type === "SubOrchestrationInstanceCreated") children.push(scheduled.instanceId);
   }
   return { history: kept, redeliver, activities, children };
+}
+
+function entityResponseId(e: HistoryEvent): string | undefined {
+  if (e.type === "EntityOperationCompleted" || e.type === "EntityOperationFailed") return e.requestId;
+  if (e.type === "EntityLockGranted") return e.criticalSectionId;
+  return undefined;
 }
 
 function completionId(e: HistoryEvent): number | undefined {

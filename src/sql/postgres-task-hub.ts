@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL task hub: each hub is one PostgreSQL schema, so several hubs share a database without touching each
  * other. Work is claimed with `FOR UPDATE SKIP LOCKED` (workers in many processes never block each other or claim
- * the same instance), notices cross processes with LISTEN/NOTIFY.
+ * the same instance), notices cross processes with LISTEN/NOTIFY. Needs PostgreSQL 13 or later (`gen_random_uuid`).
  * @module
  */
 import { randomUUID } from "node:crypto";

@@ -10,6 +10,9 @@
  *   transaction in progress), because interleaved async transactions on one connection would corrupt each other.
  * - {@link PgDriver} runs on a `pg.Pool`: each transaction checks out one client; DML statements are sent as named
  *   (server-side prepared) statements; transactions that fail with a serialization failure or a deadlock are retried.
+ *   Round trips are the main cost, so a transaction's `BEGIN` travels with its first statement (one simple-protocol
+ *   query, that statement's parameters inlined as escaped literals, so it is not a prepared statement), and its
+ *   notifications with its `COMMIT`.
  *
  * Only type imports of `better-sqlite3` and `pg` appear here: each backend's factory loads its own library.
  * @module
@@ -221,6 +224,23 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
+/** `sql` with each `$n` replaced by the literal of `params[n - 1]` (our statements have no other `$`). */
+function inlineParameters(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(client, params[Number(n) - 1] ?? null));
+}
+
+function literal(client: pg.PoolClient, value: SqlValue): string {
+  if (value === null) return "NULL";
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString("hex")}'`;
+  if (Array.isArray(value)) {
+    const elements = (value as readonly (string | number | null)[]).map((element) =>
+      element === null ? "NULL" : `"${String(element).replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`,
+    );
+    return client.escapeLiteral(`{${elements.join(",")}}`);
+  }
+  return client.escapeLiteral(String(value));
+}
+
 /** PostgreSQL error codes after which a whole transaction is safely retried. */
 const RETRYABLE_CODES = new Set(["40001" /* serialization_failure */, "40P01" /* deadlock_detected */]);
 const MAX_ATTEMPTS = 5;
@@ -255,15 +275,17 @@ export class PgDriver implements SqlDriver {
         broken = error;
       };
       client.on("error", onError);
+      // BEGIN travels with the transaction's first statement (one round trip instead of two).
+      const opening = { begin: begin as string | undefined };
       try {
-        await client.query(begin);
-        const result = await fn(this.executor(client));
-        const last = options?.beforeCommit?.() ?? [];
-        await client.query(last.length > 0 ? `${last.join("; ")}; COMMIT` : "COMMIT");
+        const result = await fn(this.executor(client, opening));
+        const last = [...(opening.begin ? [opening.begin] : []), ...(options?.beforeCommit?.() ?? [])];
+        if (opening.begin === undefined || last.length > 1)
+          await client.query(last.length > 0 ? `${last.join("; ")}; COMMIT` : "COMMIT");
         return result;
       } catch (error) {
         try {
-          await client.query("ROLLBACK");
+          if (opening.begin === undefined) await client.query("ROLLBACK");
         } catch (rollbackError) {
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         }
@@ -283,12 +305,24 @@ export class PgDriver implements SqlDriver {
     await this.pool.end();
   }
 
-  private executor(client: pg.PoolClient): SqlExecutor {
+  private executor(client: pg.PoolClient, opening: { begin: string | undefined }): SqlExecutor {
+    const send = async <R extends SqlRow>(
+      sql: string,
+      params?: readonly SqlValue[],
+    ): Promise<pg.QueryResult<R>> => {
+      const begin = opening.begin;
+      if (begin === undefined) return client.query<R>(this.config(sql, params));
+      // The first statement: sent with BEGIN in one simple-protocol query, its parameters as literals.
+      opening.begin = undefined;
+      const results = (await client.query<R>(
+        `${begin}; ${inlineParameters(client, sql, params ?? [])}`,
+      )) as unknown as pg.QueryResult<R>[] | pg.QueryResult<R>;
+      return Array.isArray(results) ? results[results.length - 1]! : results;
+    };
     return {
       query: async <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
-        (await client.query<R>(this.config(sql, params))).rows,
-      run: async (sql: string, params?: readonly SqlValue[]) =>
-        (await client.query(this.config(sql, params))).rowCount ?? 0,
+        (await send<R>(sql, params)).rows,
+      run: async (sql: string, params?: readonly SqlValue[]) => (await send(sql, params)).rowCount ?? 0,
     };
   }
 

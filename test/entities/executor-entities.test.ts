@@ -9,6 +9,7 @@ import type { HistoryEvent } from "../../src/core/history-event.js";
 import { entityId } from "../../src/entities/entity-id.js";
 import type { OrchestratorAction } from "../../src/orchestration/actions.js";
 import type { OrchestrationContext } from "../../src/orchestration/orchestration-context.js";
+import { planRewind } from "../../src/orchestration/rewind.js";
 import { history } from "../../src/testing/history-builder.js";
 import { Driver, T0, failureOf, output, run, type Handlers } from "../orchestration/fixtures.js";
 
@@ -234,6 +235,34 @@ describe("entities in the executor", () => {
       assert.deepEqual(result.actions, [], `${name}: no action for the violation`);
       assert.equal(result.locksToRelease?.granted, true, `${name}: the failed execution releases its lock`);
     }
+  });
+
+  it("rewind delivers again the entity responses that arrived after the failure", () => {
+    const called = {
+      type: "EntityOperationCalled",
+      eventId: 1,
+      requestId: "r1",
+      operation: "add",
+      targetInstanceId: "@counter@c",
+      parentInstanceId: "instance-1",
+      parentExecutionId: "execution-1",
+    } as const;
+    const events = history()
+      .started("X")
+      .taskScheduled(0, "A")
+      .add(called)
+      .episodeEnd()
+      .episodeStart()
+      .taskFailed(0, "boom")
+      .add({ type: "EntityOperationCompleted", requestId: "r1", result: "1" })
+      .add({ type: "EntityOperationCompleted", requestId: "unknown", result: "2" })
+      .episodeEnd()
+      .build();
+    const plan = planRewind(events, "instance-1", "execution-1");
+    assert.deepEqual(
+      plan.redeliver.map((e) => (e as { requestId?: string }).requestId),
+      ["r1"],
+    );
   });
 
   it("entity responses are held while the orchestration is suspended", async () => {

@@ -4,15 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { entityCreation } from "../../src/entities/entity-messages.js";
-import {
-  Worker,
-  entityId,
-  type DurableClient,
-  type NewInboxMessage,
-  type OrchestrationWorkItem,
-  type WorkerOptions,
-} from "../../src/index.js";
+import { Worker, entityId, type DurableClient, type WorkerOptions } from "../../src/index.js";
 import { entityApp } from "./entity-apps.js";
+import { itKeepsTheEntityHubContract } from "./entity-hub-contract.js";
 import { eventually, sleep, startHost, type HubFactory } from "./test-host.js";
 
 async function completed(client: DurableClient, id: string, timeoutMs = 30_000): Promise<unknown> {
@@ -28,71 +22,7 @@ export function describeEntities(
   workerOptions: WorkerOptions = {},
 ): void {
   describe(`entities (${label})`, () => {
-    it("task hub contract: deleteIfIdle deletes an instance only when its inbox is empty", async () => {
-      const hub = await makeHub();
-      await hub.init();
-      try {
-        const leased = new Map<string, OrchestrationWorkItem>();
-        const lock = async (id: string) => {
-          for (const i of await hub.lockOrchestrationWorkItems({ workerId: "w", max: 100, leaseMs: 30_000 }))
-            leased.set(i.instanceId, i);
-          const item = leased.get(id);
-          leased.delete(id);
-          assert.ok(item, `work item for ${id}`);
-          return item;
-        };
-        const complete = async (
-          item: Awaited<ReturnType<typeof lock>>,
-          messages: NewInboxMessage[] = [],
-        ): Promise<void> => {
-          const [outcome] = await hub.completeOrchestrationWorkItems([
-            {
-              workItem: item,
-              consumedMessageIds: item.messages.map((m) => m.id),
-              replaceHistory: false,
-              newHistory: [],
-              instance: {
-                status: "Running",
-                executionId: item.instance.executionId,
-                name: item.instance.name,
-              },
-              activities: [],
-              messages,
-              newInstances: [],
-              deleteIfIdle: true,
-            },
-          ]);
-          assert.equal(outcome, undefined);
-        };
-        const raise = (instanceId: string, visibleAt?: number): NewInboxMessage => ({
-          instanceId,
-          event: { type: "EventRaised", timestamp: new Date().toISOString(), name: "x" },
-          visibleAt,
-        });
-        const now = new Date().toISOString();
-        for (const key of ["idle", "late", "later", "self"])
-          await hub.createInstance(entityCreation(`@contract@${key}`, now));
-
-        await complete(await lock("@contract@idle"));
-        assert.equal(await hub.getInstance("@contract@idle"), undefined, "idle: deleted");
-
-        const late = await lock("@contract@late");
-        await hub.appendInboxMessage(raise("@contract@late"));
-        await complete(late);
-        assert.ok(await hub.getInstance("@contract@late"), "a message arrived after the lease: kept");
-        assert.equal((await lock("@contract@late")).messages.length, 1, "and the message is still there");
-
-        const later = await lock("@contract@later");
-        await hub.appendInboxMessage(raise("@contract@later", Date.now() + 60_000));
-        await complete(later);
-        assert.ok(await hub.getInstance("@contract@later"), "a message waits for later: kept");
-
-        await complete(await lock("@contract@self"), [raise("@contract@self")]);
-        assert.ok(await hub.getInstance("@contract@self"), "sent itself a message in the same commit: kept");
-      } finally {
-        await hub.close();
-      }
-    });
+    itKeepsTheEntityHubContract(makeHub);
 
     it("shopping cart: client signals, read state, orchestrator call and signal, delete", async () => {
       const { app, cart, callsEntity } = entityApp();
