@@ -7,16 +7,19 @@ import { DurableApp, sqliteTaskHub } from "../src/index.js";
 const app = new DurableApp();
 const escalate = app.activity("Escalate", (request: string) => `escalated ${request} to the manager`);
 
-const approval = app.orchestration("ApprovalWorkflow", async (ctx, input: { request: string; timeoutMs: number }) => {
-  const answer = ctx.waitForExternalEvent<boolean>("Approval");
-  const deadline = ctx.createTimer(ctx.currentUtcDateTime.getTime() + input.timeoutMs);
-  const winner = await ctx.whenAny([answer, deadline]);
-  if (winner === answer) {
-    deadline.cancel();
-    return (await answer) ? "approved" : "rejected";
-  }
-  return ctx.callActivity(escalate, input.request);
-});
+const approval = app.orchestration(
+  "ApprovalWorkflow",
+  async (ctx, input: { request: string; timeoutMs: number }) => {
+    const answer = ctx.waitForExternalEvent<boolean>("Approval");
+    const deadline = ctx.createTimer(ctx.currentUtcDateTime.getTime() + input.timeoutMs);
+    const winner = await ctx.whenAny([answer, deadline]);
+    if (winner === answer) {
+      deadline.cancel();
+      return (await answer) ? "approved" : "rejected";
+    }
+    return ctx.callActivity(escalate, input.request);
+  },
+);
 
 const host = await app.start({ taskHub: sqliteTaskHub(":memory:") });
 try {

@@ -29,7 +29,9 @@ const bookTrip = app.orchestration("BookTrip", async (ctx, trip: string) => {
 
 const host = await app.start({ taskHub: sqliteTaskHub(":memory:") });
 try {
-  const status = await host.client.waitForCompletion(await host.client.startNew(bookTrip, { input: "Lisbon" }));
+  const status = await host.client.waitForCompletion(
+    await host.client.startNew(bookTrip, { input: "Lisbon" }),
+  );
   console.log(`${status.runtimeStatus}:`, status.output);
 } finally {
   await host.stop();

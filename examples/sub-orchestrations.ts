@@ -3,7 +3,10 @@ import { DurableApp, sqliteTaskHub } from "../src/index.js";
 
 const app = new DurableApp();
 const createKey = app.activity("CreateDeviceKey", (device: string) => `key-${device}`);
-const register = app.activity("RegisterDevice", (input: { device: string; key: string }) => `${input.device} ok`);
+const register = app.activity(
+  "RegisterDevice",
+  (input: { device: string; key: string }) => `${input.device} ok`,
+);
 
 const provisionDevice = app.orchestration("ProvisionDevice", async (ctx, device: string) => {
   const key = await ctx.callActivity(createKey, device);
