@@ -1,64 +1,12 @@
 /**
- * The main job: the seed workflow ChargeCreditCard → SendToWarehouse → SendConfirmationEmail, on the embedded
- * SQLite task hub (./.taskhub/hub.db). Run it with `npm start`. Run it twice: the second run reuses the hub.
+ * The seed workflow without HTTP: ChargeCreditCard → SendToWarehouse → SendConfirmationEmail on the embedded SQLite
+ * task hub (./.taskhub/hub.db), started and awaited with the client. `npx tsx examples/order-processing.ts`
  */
-import { DurableApp, NonRetryableError, RetryPolicy, sqliteTaskHub } from "../src/index.js";
-
-interface Order {
-  readonly orderId: string;
-  readonly customer: string;
-  readonly email: string;
-  readonly items: readonly string[];
-  readonly amount: number;
-}
+import { DurableApp, sqliteTaskHub } from "../src/index.js";
+import { addOrderWorkflow, type Order } from "./order-workflow.js";
 
 const app = new DurableApp();
-const charged = new Set<string>(); // stands in for the payment provider's own idempotency store
-
-const chargeCreditCard = app.activity("ChargeCreditCard", async (order: Order, ctx) => {
-  if (order.amount <= 0) throw new NonRetryableError(`Order ${order.orderId} has a non-positive amount.`);
-  if (charged.has(ctx.idempotencyKey))
-    console.log(`  [activity] card already charged for ${ctx.idempotencyKey}`);
-  charged.add(ctx.idempotencyKey);
-  console.log(
-    `  [activity] charging ${order.customer} ${order.amount.toFixed(2)} EUR (attempt ${ctx.attempt})`,
-  );
-  return `tx-${order.orderId}`;
-});
-
-const sendToWarehouse = app.activity(
-  "SendToWarehouse",
-  async (input: { order: Order; transactionId: string }) => {
-    console.log(
-      `  [activity] warehouse: ship ${input.order.items.join(", ")} (payment ${input.transactionId})`,
-    );
-    return `shipment-${input.order.orderId}`;
-  },
-);
-
-const sendConfirmationEmail = app.activity(
-  "SendConfirmationEmail",
-  async (input: { email: string; shipmentId: string }) => {
-    console.log(`  [activity] email to ${input.email}: your order is on its way (${input.shipmentId})`);
-    return true;
-  },
-);
-
-const processOrder = app.orchestration("ProcessOrder", async (ctx, order: Order) => {
-  const retry = new RetryPolicy({
-    firstRetryIntervalMs: 1000,
-    maxNumberOfAttempts: 3,
-    backoffCoefficient: 2,
-  });
-  ctx.log.info(`processing order ${order.orderId}`);
-  const transactionId = await ctx.callActivity(chargeCreditCard, order, { retry });
-  ctx.setCustomStatus({ step: "charged", transactionId });
-  const shipmentId = await ctx.callActivity(sendToWarehouse, { order, transactionId });
-  ctx.setCustomStatus({ step: "shipped", shipmentId });
-  await ctx.callActivity(sendConfirmationEmail, { email: order.email, shipmentId });
-  ctx.log.info(`order ${order.orderId} done`);
-  return { orderId: order.orderId, transactionId, shipmentId };
-});
+const { processOrder } = addOrderWorkflow(app);
 
 const hubPath = process.env.TASKHUB_SQLITE_PATH ?? "./.taskhub/hub.db";
 const host = await app.start({ taskHub: sqliteTaskHub(hubPath) });

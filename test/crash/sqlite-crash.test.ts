@@ -3,42 +3,24 @@
  * again while durable timers are pending; a new worker on the same database file finishes everything.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { sqliteTaskHub, type HistoryEvent } from "../../src/index.js";
 import { crashApp } from "../support/crash-app.js";
+import { journalLines, killChild, startChildWorker } from "../support/child-worker.js";
 import { eventually } from "../support/test-host.js";
 
 const workerScript = fileURLToPath(new URL("../support/crash-worker.ts", import.meta.url));
 
 function startWorker(db: string, journal: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", workerScript, db, journal], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`worker exited early with ${code}`)));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("ready")) resolve(child);
-    });
-  });
+  return startChildWorker(workerScript, [db, journal]);
 }
 
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.removeAllListeners("exit");
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
-
-function journalLines(journal: string): string[] {
-  return existsSync(journal) ? readFileSync(journal, "utf8").trim().split("\n").filter(Boolean) : [];
-}
+const kill = killChild;
 
 describe("crash safety (SQLite file, real processes, SIGKILL)", () => {
   const dir = mkdtempSync(join(tmpdir(), "taskhub-crash-"));

@@ -4,42 +4,24 @@
  * exact: each message applied once, in order per sender, each orchestration's call answered once.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { sqliteTaskHub } from "../../src/index.js";
 import { entityCrashApp } from "../support/entity-crash-app.js";
+import { journalLines, killChild, startChildWorker } from "../support/child-worker.js";
 import { eventually } from "../support/test-host.js";
 
 const workerScript = fileURLToPath(new URL("../support/entity-crash-worker.ts", import.meta.url));
 
 function startWorker(db: string, journal: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", workerScript, db, journal], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`worker exited early with ${code}`)));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("ready")) resolve(child);
-    });
-  });
+  return startChildWorker(workerScript, [db, journal]);
 }
 
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.removeAllListeners("exit");
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
-
-function journalLines(journal: string): string[] {
-  return existsSync(journal) ? readFileSync(journal, "utf8").trim().split("\n").filter(Boolean) : [];
-}
+const kill = killChild;
 
 describe("entity crash safety (SQLite file, real processes, SIGKILL)", () => {
   const dir = mkdtempSync(join(tmpdir(), "taskhub-entity-crash-"));
