@@ -55,7 +55,7 @@ export interface WaitOptions {
   readonly timeoutMs?: number;
 }
 
-/** Filters and paging of `listInstances`, named as Durable Functions names them. */
+/** Filters and paging of `listInstances`, named as Durable Functions names them. Entities are left out. */
 export interface ListInstancesOptions {
   readonly runtimeStatus?: readonly RuntimeStatus[];
   /** Inclusive lower bound on creation time. */
@@ -267,6 +267,7 @@ export class DurableClient {
       createdFrom: options.createdTimeFrom?.getTime(),
       createdTo: options.createdTimeTo?.getTime(),
       instanceIdPrefix: options.instanceIdPrefix,
+      excludeEntities: !options.instanceIdPrefix?.startsWith("@"),
       pageSize,
       continuationToken: options.continuationToken,
       includePayloads: true,
@@ -306,6 +307,7 @@ export class DurableClient {
       createdFrom: from,
       createdTo: filter.createdTimeTo?.getTime() ?? Date.now(),
       statuses,
+      excludeEntities: true,
     });
     return { instancesDeleted: deleted };
   }

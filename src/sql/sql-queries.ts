@@ -85,6 +85,7 @@ function filterClause(
     clauses.push("substr(instance_id, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT)");
     params.push(filter.instanceIdPrefix, filter.instanceIdPrefix);
   }
+  if (filter.excludeEntities) clauses.push("substr(instance_id, 1, 1) <> '@'");
   if (filter.instanceId !== undefined) {
     clauses.push("instance_id = ?");
     params.push(filter.instanceId);

@@ -187,6 +187,8 @@ export interface InstanceFilter {
   /** Inclusive upper bound on creation time. */
   readonly createdTo?: number | undefined;
   readonly instanceIdPrefix?: string | undefined;
+  /** Leave out entities (instance IDs starting with `@`); orchestration queries set it. Default false. */
+  readonly excludeEntities?: boolean | undefined;
 }
 
 /** A query: filters plus paging. */
