@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Registry } from "../app/registry.js";
 import { InvalidArgumentError, isInstanceNotFoundError } from "../core/errors.js";
-import { deserialize, serialize } from "../core/json.js";
+import { deserialize } from "../core/json.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
 import type {
@@ -16,7 +16,7 @@ import type {
   SignalEntityOptions,
 } from "./entity-definition.js";
 import { EntityId, entityId, entityNameOf, type EntityRef } from "./entity-id.js";
-import { checkEntityOperation, checkOperationName } from "./entity-lookup.js";
+import { prepareSignal } from "./entity-lookup.js";
 import { entityCreation, type EntityRequestEvent } from "./entity-messages.js";
 import { ENTITY_CONTINUE_EVENT } from "./entity-processor.js";
 import { readEntityRecord, type EntityRecord } from "./entity-record.js";
@@ -125,12 +125,7 @@ export class EntityClient {
     options?: SignalEntityOptions,
   ): Promise<void> => {
     const id = entityId(entity, key);
-    checkOperationName(operation, "signalEntity");
-    checkEntityOperation(this.registry, id, operation);
-    const text = serialize(input, `Input of entity operation '${operation}'`);
-    const time = options?.signalTime;
-    if (time !== undefined && !(time instanceof Date && Number.isFinite(time.getTime())))
-      throw new InvalidArgumentError("signalEntity's signalTime must be a valid Date.");
+    const { input: text, signalTime: time } = prepareSignal(this.registry, id, operation, input, options);
     const targetInstanceId = id.toString();
     await this.deliver(
       targetInstanceId,

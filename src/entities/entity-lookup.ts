@@ -5,7 +5,8 @@
  */
 import type { Registry } from "../app/registry.js";
 import { InvalidArgumentError, UnknownFunctionError } from "../core/errors.js";
-import type { EntityDefinition } from "./entity-definition.js";
+import { serialize } from "../core/json.js";
+import type { EntityDefinition, SignalEntityOptions } from "./entity-definition.js";
 import type { EntityId } from "./entity-id.js";
 
 /** The operation every entity has unless it defines its own: deletes the state. */
@@ -44,4 +45,34 @@ export function resolveOperation(definition: EntityDefinition, operation: string
  */
 export function checkEntityOperation(registry: Registry | undefined, id: EntityId, operation: string): void {
   if (registry) resolveOperation(entityDefinitionOf(registry, id), operation);
+}
+
+/** A checked entity signal, ready to send. */
+export interface PreparedSignal {
+  readonly operation: string;
+  /** JSON text of the input. */
+  readonly input: string | undefined;
+  /** When to deliver it (`undefined`: now). */
+  readonly signalTime: Date | undefined;
+}
+
+/**
+ * Checks a signal to `target`: a non-empty operation (that the entity has, when a registry is known), an input that
+ * serializes, and a valid `signalTime`. Shared by the client, orchestrations and entities.
+ * @throws InvalidArgumentError / UnknownFunctionError
+ */
+export function prepareSignal(
+  registry: Registry | undefined,
+  target: EntityId,
+  operation: unknown,
+  input: unknown,
+  options: SignalEntityOptions | undefined,
+): PreparedSignal {
+  checkOperationName(operation, "signalEntity");
+  checkEntityOperation(registry, target, operation);
+  const text = serialize(input, `Input of entity operation '${operation}'`);
+  const time = options?.signalTime;
+  if (time !== undefined && !(time instanceof Date && Number.isFinite(time.getTime())))
+    throw new InvalidArgumentError("signalEntity's signalTime must be a valid Date.");
+  return { operation, input: text, signalTime: time };
 }

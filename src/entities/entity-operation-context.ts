@@ -17,7 +17,7 @@ import type {
   SignalEntityOptions,
 } from "./entity-definition.js";
 import { entityId, type EntityId, type EntityRef } from "./entity-id.js";
-import { checkEntityOperation, checkOperationName } from "./entity-lookup.js";
+import { prepareSignal } from "./entity-lookup.js";
 import { entityCreation } from "./entity-messages.js";
 
 /** @internal The context handed to one operation, and what the operation did. */
@@ -48,12 +48,7 @@ export class OperationContextImpl implements EntityContext, OperationScope {
     options?: SignalEntityOptions,
   ): void {
     const target = entityId(entity, key);
-    checkOperationName(operation, "signalEntity");
-    checkEntityOperation(this.registry, target, operation);
-    const text = serialize(input, `Input of entity operation '${operation}'`);
-    const time = options?.signalTime;
-    if (time !== undefined && !(time instanceof Date && Number.isFinite(time.getTime())))
-      throw new InvalidArgumentError("signalEntity's signalTime must be a valid Date.");
+    const { input: text, signalTime: time } = prepareSignal(this.registry, target, operation, input, options);
     const targetInstanceId = target.toString();
     this.messages.push({
       instanceId: targetInstanceId,

@@ -10,6 +10,7 @@ import { serialize } from "../core/json.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
 import type { SignalEntityOptions } from "../entities/entity-definition.js";
 import { entityId, type EntityId, type EntityRef } from "../entities/entity-id.js";
+import { checkOperationName, prepareSignal } from "../entities/entity-lookup.js";
 import { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
 import { uuidV5 } from "./new-guid.js";
 import type {
@@ -30,12 +31,6 @@ function nameOf(target: Named, kind: string): string {
   if (typeof name !== "string" || name.length === 0)
     throw new InvalidArgumentError(`${kind} must be a registered definition or a non-empty name.`);
   return name;
-}
-
-function operationName(operation: unknown, method: string): string {
-  if (typeof operation !== "string" || operation.length === 0)
-    throw new InvalidArgumentError(`${method} needs a non-empty operation name.`);
-  return operation;
 }
 
 /** @internal The context object handed to orchestrator code. */
@@ -187,7 +182,8 @@ export class OrchestrationContextImpl implements OrchestrationContext {
 
   callEntity<O>(entity: EntityRef, key: string, operation: string, input?: unknown): DurableTask<O> {
     const target = entityId(entity, key);
-    const op = operationName(operation, "callEntity");
+    checkOperationName(operation, "callEntity");
+    const op = operation;
     const text = serialize(input, `Input of entity operation '${op}'`);
     return this.session.entities.call(target, op, text) as DurableTask<O>;
   }
@@ -200,12 +196,8 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     options?: SignalEntityOptions,
   ): void {
     const target = entityId(entity, key);
-    const op = operationName(operation, "signalEntity");
-    const text = serialize(input, `Input of entity operation '${op}'`);
-    const time = options?.signalTime;
-    if (time !== undefined && !(time instanceof Date && Number.isFinite(time.getTime())))
-      throw new InvalidArgumentError("signalEntity's signalTime must be a valid Date.");
-    this.session.entities.signal(target, op, text, time?.toISOString());
+    const signal = prepareSignal(undefined, target, operation, input, options);
+    this.session.entities.signal(target, signal.operation, signal.input, signal.signalTime?.toISOString());
   }
 
   lockEntities(...entities: EntityId[]): DurableTask<LockHandle> {
