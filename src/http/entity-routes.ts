@@ -12,14 +12,12 @@
  */
 import { EntityId } from "../entities/entity-id.js";
 import { DELETE_OPERATION } from "../entities/entity-lookup.js";
-import { HttpError, invalidParameter, jsonResponse, toHttpError } from "./http-error.js";
-import { parseJsonBody, type ManagementRequest } from "./management-handlers.js";
+import { HttpError, invalidParameter, jsonResponse } from "./http-error.js";
+import { pagedResponse, parseJsonBody, type ManagementRequest } from "./management-handlers.js";
 import { webUtilityUrlDecode } from "./management-urls.js";
 import { formatStatusTime } from "./status-payload.js";
 
 type Handler = () => Promise<Response>;
-
-const CONTINUATION_HEADER = "x-ms-continuation-token";
 
 /** The handlers by method for `/entities/...` (the segments after `entities`), or `undefined` when none match. */
 export function entityRoutes(
@@ -52,35 +50,23 @@ async function listEntities(m: ManagementRequest, name: string | undefined): Pro
   const to = m.query.date("lastOperationTimeTo");
   const top = m.query.integer("top", 1, 1000);
   const fetchState = m.query.boolean("fetchState", false);
-  const continuationToken = m.request.headers.get(CONTINUATION_HEADER) || undefined;
-  let page;
-  try {
-    page = await m.client.listEntities({
-      name,
-      lastOperationTimeFrom: from,
-      lastOperationTimeTo: to,
-      pageSize: top,
-      includeState: fetchState,
-      continuationToken,
-    });
-  } catch (error) {
-    const mapped = toHttpError(error);
-    if (mapped.status === 400 && continuationToken !== undefined)
-      throw invalidParameter(
-        CONTINUATION_HEADER,
-        `The ${CONTINUATION_HEADER} header is not valid: ${mapped.message}`,
-      );
-    throw mapped;
-  }
-  const body = page.entities.map((e) => ({
-    entityId: { name: e.entityId.name, key: e.entityId.key },
-    lastOperationTime: formatStatusTime(e.lastOperationTime),
-    ...(fetchState ? { state: e.state ?? null } : {}),
-  }));
-  return jsonResponse(
-    200,
-    body,
-    page.continuationToken ? { [CONTINUATION_HEADER]: page.continuationToken } : {},
+  return pagedResponse(
+    m,
+    (continuationToken) =>
+      m.client.listEntities({
+        name,
+        lastOperationTimeFrom: from,
+        lastOperationTimeTo: to,
+        pageSize: top,
+        includeState: fetchState,
+        continuationToken,
+      }),
+    (page) =>
+      page.entities.map((e) => ({
+        entityId: { name: e.entityId.name, key: e.entityId.key },
+        lastOperationTime: formatStatusTime(e.lastOperationTime),
+        ...(fetchState ? { state: e.state ?? null } : {}),
+      })),
   );
 }
 

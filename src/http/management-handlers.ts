@@ -95,19 +95,36 @@ export async function listInstances(m: ManagementRequest): Promise<Response> {
   const instanceIdPrefix = m.query.string("instanceIdPrefix");
   const pageSize = m.query.integer("top", 1, 1000);
   const showInput = m.query.boolean("showInput", true);
-  const continuationToken = m.request.headers.get(CONTINUATION_HEADER) || undefined;
   if (runtimeStatus?.length === 0) return jsonResponse(200, []);
-  let page;
+  return pagedResponse(
+    m,
+    (continuationToken) =>
+      m.client.listInstances({
+        ...(runtimeStatus ? { runtimeStatus } : {}),
+        ...(createdTimeFrom ? { createdTimeFrom } : {}),
+        ...(createdTimeTo ? { createdTimeTo } : {}),
+        ...(instanceIdPrefix ? { instanceIdPrefix } : {}),
+        ...(pageSize !== undefined ? { pageSize } : {}),
+        ...(continuationToken !== undefined ? { continuationToken } : {}),
+        showInput,
+      }),
+    (page) => page.instances.map((s) => toStatusPayload(s)),
+  );
+}
+
+/**
+ * Runs one page of a query with the request's `x-ms-continuation-token` and answers 200 with `body(page)` and the
+ * next page's token in the same header. A token the query rejects is a 400 naming the header.
+ */
+export async function pagedResponse<P extends { readonly continuationToken?: string | undefined }>(
+  m: ManagementRequest,
+  query: (continuationToken: string | undefined) => Promise<P>,
+  body: (page: P) => unknown,
+): Promise<Response> {
+  const continuationToken = m.request.headers.get(CONTINUATION_HEADER) || undefined;
+  let page: P;
   try {
-    page = await m.client.listInstances({
-      ...(runtimeStatus ? { runtimeStatus } : {}),
-      ...(createdTimeFrom ? { createdTimeFrom } : {}),
-      ...(createdTimeTo ? { createdTimeTo } : {}),
-      ...(instanceIdPrefix ? { instanceIdPrefix } : {}),
-      ...(pageSize !== undefined ? { pageSize } : {}),
-      ...(continuationToken !== undefined ? { continuationToken } : {}),
-      showInput,
-    });
+    page = await query(continuationToken);
   } catch (error) {
     const mapped = toHttpError(error);
     if (mapped.status === 400 && continuationToken !== undefined)
@@ -117,13 +134,10 @@ export async function listInstances(m: ManagementRequest): Promise<Response> {
       );
     throw mapped;
   }
-  const headers: Record<string, string> = page.continuationToken
-    ? { [CONTINUATION_HEADER]: page.continuationToken }
-    : {};
   return jsonResponse(
     200,
-    page.instances.map((s) => toStatusPayload(s)),
-    headers,
+    body(page),
+    page.continuationToken ? { [CONTINUATION_HEADER]: page.continuationToken } : {},
   );
 }
 
