@@ -26,7 +26,7 @@ import {
   uniqueHubName,
   withClient,
 } from "./postgres-support.js";
-import { rawQuery } from "./sql-hooks.js";
+import { assertFailedCompletionWritesNothing, rawQuery } from "./sql-hooks.js";
 
 describe("PostgreSQL task hub", () => {
   beforeEach(requirePostgres);
@@ -152,34 +152,18 @@ describe("PostgreSQL task hub", () => {
     const [item] = await hub.lockOrchestrationWorkItems({ workerId: "w", max: 1, leaseMs: 30_000 });
     assert.ok(item);
     const schema = `"${hub.dialect.schema}"`;
-    await hub.driver.run(
-      `CREATE FUNCTION ${schema}.fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$`,
-    );
-    await hub.driver.run(
-      `CREATE TRIGGER fail BEFORE INSERT ON ${schema}.activity_queue FOR EACH ROW EXECUTE FUNCTION ${schema}.fail()`,
-    );
-    const completion = completionOf(item, {
-      newHistory: [item.messages[0]!.event],
-      activities: [
-        {
-          instanceId: "atomic",
-          executionId: "atomic-exec-1",
-          taskId: 0,
-          name: "A",
-          attempt: 1,
-          idempotencyKey: "k",
-        },
-      ],
-    });
-    await assert.rejects(hub.completeOrchestrationWorkItems([completion]), /injected/);
-    assert.deepEqual(await hub.getHistory("atomic"), []);
-    assert.equal((await hub.getInstance("atomic"))?.status, "Pending");
-    assert.equal((await hub.getStats()).inboxDepth, 1, "the consumed message is still there");
-    await hub.driver.run(`DROP TRIGGER fail ON ${schema}.activity_queue`);
-    assert.deepEqual(
-      await hub.completeOrchestrationWorkItems([completion]),
-      [undefined],
-      "the lease is still held",
+    await assertFailedCompletionWritesNothing(
+      hub,
+      item,
+      async () => {
+        await hub.driver.run(
+          `CREATE FUNCTION ${schema}.fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$`,
+        );
+        await hub.driver.run(
+          `CREATE TRIGGER fail BEFORE INSERT ON ${schema}.activity_queue FOR EACH ROW EXECUTE FUNCTION ${schema}.fail()`,
+        );
+      },
+      () => hub.driver.run(`DROP TRIGGER fail ON ${schema}.activity_queue`),
     );
     await hub.close();
   });

@@ -2,8 +2,10 @@
  * Conformance hooks shared by the SQL backends' tests: corrupt stored rows with raw SQL.
  * @module
  */
+import assert from "node:assert/strict";
 import type { TaskHubConformanceOptions } from "../../src/testing/task-hub-conformance.js";
-import type { TaskHub } from "../../src/task-hub/task-hub.js";
+import { completionOf } from "../../src/testing/task-hub-conformance-support.js";
+import type { OrchestrationWorkItem, TaskHub } from "../../src/task-hub/task-hub.js";
 import { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
 
 /** Not JSON. */
@@ -54,3 +56,34 @@ export const sqlConformanceHooks: TaskHubConformanceOptions = {
     if (changed !== 1) throw new Error(`no history row ${instanceId}#${seq}`);
   },
 };
+
+/**
+ * Checks that a completion whose transaction fails midway writes nothing and keeps its lease: `inject` makes
+ * inserts into the activity queue fail (a trigger raising 'injected'), `remove` takes that away again.
+ */
+export async function assertFailedCompletionWritesNothing(
+  hub: TaskHub,
+  item: OrchestrationWorkItem,
+  inject: () => Promise<unknown>,
+  remove: () => Promise<unknown>,
+): Promise<void> {
+  const id = item.instanceId;
+  await inject();
+  const completion = completionOf(item, {
+    newHistory: [item.messages[0]!.event],
+    activities: [
+      { instanceId: id, executionId: `${id}-exec-1`, taskId: 0, name: "A", attempt: 1, idempotencyKey: "k" },
+    ],
+  });
+  await assert.rejects(hub.completeOrchestrationWorkItems([completion]), /injected/);
+  assert.deepEqual(await hub.getHistory(id), []);
+  assert.equal((await hub.getInstance(id))?.status, "Pending");
+  assert.equal((await hub.getStats()).inboxDepth, 1, "the consumed message is still there");
+  await remove();
+  assert.deepEqual(
+    await hub.completeOrchestrationWorkItems([completion]),
+    [undefined],
+    "the lease is still held",
+  );
+  assert.equal((await hub.getInstance(id))?.historyLength, 1);
+}

@@ -14,7 +14,7 @@ import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from "../../src/sql/migrat
 import { sqliteTaskHub } from "../../src/sql/sqlite-task-hub.js";
 import type { TaskHubNotice } from "../../src/task-hub/task-hub.js";
 import { completionOf, lockAll, newInstance } from "../../src/testing/task-hub-conformance-support.js";
-import { rawQuery, rawRun } from "./sql-hooks.js";
+import { assertFailedCompletionWritesNothing, rawQuery, rawRun } from "./sql-hooks.js";
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-sqlite-backend-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -155,34 +155,16 @@ describe("SQLite task hub", () => {
     await hub.init();
     await hub.createInstance(newInstance("atomic"));
     const item = (await lockAll(hub)).get("atomic")!;
-    await rawRun(
+    await assertFailedCompletionWritesNothing(
       hub,
-      "CREATE TRIGGER fail_activity BEFORE INSERT ON activity_queue BEGIN SELECT RAISE(ABORT, 'injected'); END",
+      item,
+      () =>
+        rawRun(
+          hub,
+          "CREATE TRIGGER fail_activity BEFORE INSERT ON activity_queue BEGIN SELECT RAISE(ABORT, 'injected'); END",
+        ),
+      () => rawRun(hub, "DROP TRIGGER fail_activity"),
     );
-    const completion = completionOf(item, {
-      newHistory: [item.messages[0]!.event],
-      activities: [
-        {
-          instanceId: "atomic",
-          executionId: "atomic-exec-1",
-          taskId: 0,
-          name: "A",
-          attempt: 1,
-          idempotencyKey: "k",
-        },
-      ],
-    });
-    await assert.rejects(hub.completeOrchestrationWorkItems([completion]), /injected/);
-    assert.deepEqual(await hub.getHistory("atomic"), []);
-    assert.equal((await hub.getInstance("atomic"))?.status, "Pending");
-    assert.equal((await hub.getStats()).inboxDepth, 1, "the consumed message is still there");
-    await rawRun(hub, "DROP TRIGGER fail_activity");
-    assert.deepEqual(
-      await hub.completeOrchestrationWorkItems([completion]),
-      [undefined],
-      "the lease is still held",
-    );
-    assert.equal((await hub.getInstance("atomic"))?.historyLength, 1);
     await hub.close();
   });
 
