@@ -41,8 +41,11 @@ export interface BulkStatement {
  * the other.
  */
 export interface CombinedStatement {
-  /** Runs the parts with their rows (`rows[i]` for part `i`; parts without rows are skipped or cost nothing). */
-  run(tx: SqlExecutor, rows: readonly (readonly (readonly SqlValue[])[])[]): Promise<void>;
+  /**
+   * Runs the parts with their rows (`rows[i]` for part `i`; parts without rows are skipped or cost nothing). With
+   * `defer`, queues the statement instead ({@link SqlExecutor.defer}; the promise then resolves at once).
+   */
+  run(tx: SqlExecutor, rows: readonly (readonly (readonly SqlValue[])[])[], defer?: boolean): Promise<void>;
 }
 
 /**
@@ -122,6 +125,13 @@ export interface Dialect {
   combine(parts: readonly BulkStatement[]): CombinedStatement;
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): SqlStatement[];
+  /**
+   * DDL creating the lease guard functions (`check_instance_leases`, `check_activity_leases`), or `[]` when the
+   * database has none; {@link guardsLeases} then is false and leases are checked by reading them first.
+   */
+  leaseGuardFunctions(): string[];
+  /** Whether completions may check their leases with the guard functions (see `sql-guards.ts`). */
+  readonly guardsLeases: boolean;
   /**
    * A statement (SQL text with the payload as a literal, no parameters) that publishes `payload` to other processes
    * when the transaction commits, if the database can. Literal so that it can travel with the `COMMIT` in one round
@@ -239,13 +249,17 @@ export function sqliteDialect(): Dialect {
     listParam: (values) => JSON.stringify(values),
     bulk: sqliteBulk,
     combine: (parts) => ({
-      async run(tx, rows) {
+      async run(tx, rows, defer) {
         for (const [i, part] of parts.entries())
-          for (const params of part.bind(rows[i] ?? [])) await tx.run(part.sql, params);
+          for (const params of part.bind(rows[i] ?? []))
+            if (defer) void tx.defer(part.sql, params);
+            else await tx.run(part.sql, params);
       },
     }),
     migrationPrelude: () => [],
     notify: () => undefined,
+    leaseGuardFunctions: () => [],
+    guardsLeases: false,
   };
   return dialect;
 }
@@ -320,7 +334,7 @@ export function postgresDialect(schema: string): Dialect {
       });
       const sql = `WITH ${ctes.join(", ")} SELECT 1`;
       return {
-        async run(tx, rows) {
+        async run(tx, rows, defer) {
           if (rows.every((r) => r.length === 0)) return;
           const params = parts.flatMap((part, i) => {
             const partRows = rows[i] ?? [];
@@ -328,7 +342,8 @@ export function postgresDialect(schema: string): Dialect {
               ? (part.bind(partRows)[0] ?? [])
               : Array.from({ length: columnCount(part) }, (): SqlValue => []);
           });
-          await tx.run(sql, params);
+          if (defer) void tx.defer(sql, params);
+          else await tx.run(sql, params);
         },
       };
     },
@@ -340,6 +355,8 @@ export function postgresDialect(schema: string): Dialect {
       { sql: `CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`, params: [] },
     ],
     notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
+    leaseGuardFunctions: () => pgLeaseGuardFunctions(quotedSchema),
+    guardsLeases: true,
   };
   return dialect;
 }
@@ -382,4 +399,49 @@ function hash32(text: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash | 0;
+}
+
+/** The SQLSTATE the lease guard functions raise when a lease is not held (see `sql-guards.ts`). */
+export const GUARD_FAILED = "TH001";
+
+/**
+ * PostgreSQL: the guards (see `sql-guards.ts`). The lease guards lock the rows a completion writes (instances in ID order, as every writer
+ * does, so that writers cannot deadlock) and raises {@link GUARD_FAILED} unless every listed lease is held, unexpired
+ * and (for instances) at the expected history length.
+ */
+function pgLeaseGuardFunctions(schema: string): string[] {
+  const raise = `RAISE EXCEPTION 'a lease of this commit is not held' USING ERRCODE = '${GUARD_FAILED}'`;
+  return [
+    `CREATE FUNCTION ${schema}.expect_count(actual bigint, expected bigint) RETURNS void
+     LANGUAGE plpgsql AS $f$
+     BEGIN
+       IF actual <> expected THEN
+         RAISE EXCEPTION 'expected % rows, got %', expected, actual USING ERRCODE = '${GUARD_FAILED}';
+       END IF;
+     END $f$`,
+    `CREATE FUNCTION ${schema}.check_instance_leases(
+       lock_ids text[], ids text[], tokens text[], lengths integer[], now_ms bigint) RETURNS void
+     LANGUAGE plpgsql AS $f$
+     BEGIN
+       PERFORM 1 FROM ${schema}."instances" WHERE instance_id = ANY(lock_ids) ORDER BY instance_id FOR UPDATE;
+       IF (SELECT count(*) FROM ${schema}."instances" AS i
+             JOIN unnest(ids, tokens, lengths) AS v(id, token, len) ON i.instance_id = v.id
+           WHERE i.lock_token = v.token AND i.history_length = v.len AND i.lock_expires_at >= now_ms)
+          <> cardinality(ids) THEN
+         ${raise};
+       END IF;
+     END $f$`,
+    `CREATE FUNCTION ${schema}.check_activity_leases(
+       lock_ids text[], ids bigint[], tokens text[], now_ms bigint) RETURNS void
+     LANGUAGE plpgsql AS $f$
+     BEGIN
+       PERFORM 1 FROM ${schema}."instances" WHERE instance_id = ANY(lock_ids) ORDER BY instance_id FOR UPDATE;
+       IF (SELECT count(*) FROM (
+             SELECT 1 FROM ${schema}."activity_queue" AS a JOIN unnest(ids, tokens) AS v(id, token) ON a.id = v.id
+             WHERE a.lock_token = v.token AND a.lock_expires_at >= now_ms FOR UPDATE OF a) AS held)
+          <> cardinality(ids) THEN
+         ${raise};
+       END IF;
+     END $f$`,
+  ];
 }

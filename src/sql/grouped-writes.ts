@@ -55,7 +55,9 @@ export class GroupedWrites {
             const results: Outcome[] = [];
             for (const item of batch) {
               const own: TaskHubNotice[] = [];
-              await tx.run("SAVEPOINT grouped_write");
+              // SAVEPOINT and the write's deferred statements travel with RELEASE (one round trip on PostgreSQL),
+              // so that a deferred statement's failure is still this write's own.
+              void tx.defer("SAVEPOINT grouped_write");
               try {
                 const value = await item.fn(tx, own);
                 await tx.run("RELEASE SAVEPOINT grouped_write");

@@ -119,6 +119,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 3,
+    name: "0003_lease_guards",
+    // Databases with stored procedures (PostgreSQL) check the leases of a completion inside its transaction, so that
+    // the whole commit (check, writes, notifications, COMMIT) is one round trip (see `sql-guards.ts`).
+    up: (d) => d.leaseGuardFunctions(),
+  },
 ];
 
 /** The newest schema version this code knows. */

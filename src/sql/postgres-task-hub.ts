@@ -9,7 +9,7 @@ import pg from "pg";
 import { InvalidArgumentError } from "../core/errors.js";
 import { notifyChannel, postgresDialect } from "./dialect.js";
 import { PgNoticeListener } from "./pg-notice-listener.js";
-import { PgDriver } from "./sql-driver.js";
+import { PgDriver } from "./pg-driver.js";
 import { SqlTaskHub } from "./sql-task-hub.js";
 
 /** Options of {@link postgresTaskHub}. */
@@ -65,7 +65,7 @@ export function resolvePostgresConfig(
 export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHub {
   const hubName = options.hubName ?? "taskhub";
   validateHubName(hubName);
-  const config = resolvePostgresConfig(options);
+  const config = withGenericPlans(resolvePostgresConfig(options));
   const pool = new pg.Pool(config);
   // A pooled connection that dies (server restart, pg_terminate_backend) must not crash the process: the pool reports
   // idle clients' errors here, and every client keeps a listener of its own, because pg emits a second 'error' in
@@ -84,6 +84,16 @@ export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHu
     remoteNotices: listener,
     origin,
   });
+}
+
+/**
+ * The hub's statements are few, fixed and prepared once per connection; PostgreSQL would still plan most of them anew
+ * at every execution (array parameters make its custom plans look cheaper), which costs more than running them. Their
+ * generic plans are good (index lookups by key), so the hub's connections use them.
+ */
+function withGenericPlans(config: pg.PoolConfig): pg.PoolConfig {
+  const setting = "-c plan_cache_mode=force_generic_plan";
+  return { ...config, options: config.options ? `${config.options} ${setting}` : setting };
 }
 
 function describeTarget(config: pg.PoolConfig): string {

@@ -11,14 +11,19 @@ import type {
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
+  CompletionResults,
+  DispatchRequest,
   LockOptions,
   NewInboxMessage,
+  OrchestrationWorkItem,
+  TaskHubNotice,
 } from "../task-hub/task-hub.js";
-import type { SqlRow, SqlValue } from "./sql-driver.js";
+import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import { isGuardFailure } from "./sql-guards.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
-import { checkDelay, checkLockOptions, LEASE_ONLY } from "./sql-orchestrations.js";
+import { checkDelay, checkLockOptions, claimAmong, LEASE_ONLY } from "./sql-orchestrations.js";
 import { num, optStr } from "./sql-rows.js";
-import { queryBulk, runBulk } from "./sql-statements.js";
+import { deferBulk, queryBulk, runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
 import { countTakeovers } from "./sql-workers.js";
 
@@ -102,8 +107,74 @@ function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): Acti
 export async function completeActivityWorkItems(
   ctx: HubContext,
   completions: readonly ActivityCompletion[],
-): Promise<CompletionOutcome[]> {
-  if (completions.length === 0) return [];
+  dispatch?: DispatchRequest,
+): Promise<CompletionResults> {
+  if (completions.length === 0) return withDispatched([], dispatch, []);
+  if (ctx.sql.checkActivityLeases) {
+    try {
+      const { items } = await ctx.write((tx, notices) =>
+        commitGuarded(ctx, tx, notices, completions, dispatch),
+      );
+      return withDispatched(
+        completions.map(() => undefined),
+        dispatch,
+        await items,
+      );
+    } catch (error) {
+      if (!isGuardFailure(error)) throw error;
+      // Some lease is lost: the checked way below finds which, and commits the others.
+    }
+  }
+  const { outcomes, items } = await commitChecked(ctx, completions, dispatch);
+  return withDispatched(outcomes, dispatch, await items);
+}
+
+function withDispatched(
+  outcomes: CompletionOutcome[],
+  dispatch: DispatchRequest | undefined,
+  orchestrations: readonly OrchestrationWorkItem[],
+): CompletionResults {
+  return dispatch ? Object.assign(outcomes, { dispatched: { activities: [], orchestrations } }) : outcomes;
+}
+
+/**
+ * Announces the results as new orchestration work, unless local dispatch leases every target it can: a target it
+ * cannot lease then is leased by another worker, whose commit announces the messages waiting for it.
+ */
+function announceResults(
+  notices: TaskHubNotice[],
+  now: number,
+  dispatch: DispatchRequest | undefined,
+  messages: readonly NewInboxMessage[],
+): void {
+  if (messages.length === 0) return;
+  const targets = new Set(messages.map((m) => m.instanceId)).size;
+  if ((dispatch?.maxOrchestrations ?? 0) < targets)
+    notices.push({ kind: "orchestration-work", visibleAt: now });
+}
+
+/** Leases the instances the results went to, for the committing worker (local dispatch). */
+function dispatchInstances(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  dispatch: DispatchRequest | undefined,
+  messages: readonly NewInboxMessage[],
+): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
+  if (!dispatch || messages.length === 0) return Promise.resolve({ items: Promise.resolve([]) });
+  return claimAmong(
+    ctx,
+    tx,
+    { workerId: dispatch.workerId, leaseMs: dispatch.leaseMs, max: dispatch.maxOrchestrations ?? 0 },
+    messages.map((m) => m.instanceId),
+  );
+}
+
+/** The checked way: deletes the leased messages, finds the lost leases from what was deleted. */
+function commitChecked(
+  ctx: HubContext,
+  completions: readonly ActivityCompletion[],
+  dispatch: DispatchRequest | undefined,
+): Promise<{ outcomes: CompletionOutcome[]; items: Promise<OrchestrationWorkItem[]> }> {
   return ctx.write(async (tx, notices) => {
     const now = Date.now();
     // Lock the target instances first, in ID order (PostgreSQL), so concurrent batches cannot deadlock (a batch for
@@ -133,20 +204,55 @@ export async function completeActivityWorkItems(
         continue;
       }
       outcomes.push(undefined);
-      messages.push({
-        instanceId: workItem.instanceId,
-        executionId: workItem.executionId,
-        event: result,
-        visibleAt: now,
-      });
+      messages.push(resultMessage(now)({ workItem, result }));
     }
-    if (messages.length > 0) {
-      await deliverMessages(ctx, tx, now, messages);
-      notices.push({ kind: "orchestration-work", visibleAt: now });
-    }
-    return outcomes;
+    await deliverMessages(ctx, tx, now, messages);
+    announceResults(notices, now, dispatch, messages);
+    const { items } = await dispatchInstances(ctx, tx, dispatch, messages);
+    return { outcomes, items };
   });
 }
+
+/**
+ * The guarded way (see `sql-guards.ts`): the lease check, the deletes, the results and the `COMMIT` in one
+ * round trip; the check raises (rolling back everything) unless every lease is held.
+ */
+async function commitGuarded(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  notices: TaskHubNotice[],
+  completions: readonly ActivityCompletion[],
+  dispatch: DispatchRequest | undefined,
+): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
+  const { sql, dialect } = ctx;
+  const now = Date.now();
+  const items = completions.map((c) => c.workItem);
+  void tx.defer(sql.checkActivityLeases!, [
+    dialect.listParam([...new Set(items.map((w) => w.instanceId))].sort()),
+    dialect.listParam(items.map((w) => w.id)),
+    dialect.listParam(items.map((w) => w.lockToken)),
+    now,
+  ]);
+  void deferBulk(
+    tx,
+    sql.completeActivities,
+    items.map((w) => [w.id, w.lockToken]),
+    [now],
+  );
+  const messages = completions.map(resultMessage(now));
+  await deliverMessages(ctx, tx, now, messages, true);
+  announceResults(notices, now, dispatch, messages);
+  return dispatchInstances(ctx, tx, dispatch, messages);
+}
+
+const resultMessage =
+  (now: number) =>
+  ({ workItem, result }: ActivityCompletion): NewInboxMessage => ({
+    instanceId: workItem.instanceId,
+    executionId: workItem.executionId,
+    event: result,
+    visibleAt: now,
+  });
 
 /** {@inheritDoc TaskHub.abandonActivityWorkItem} */
 export async function abandonActivityWorkItem(

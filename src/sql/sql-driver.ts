@@ -8,18 +8,12 @@
  * - {@link SqliteDriver} wraps one synchronous better-sqlite3 connection. Statements run synchronously and return
  *   already-resolved promises; an {@link AsyncMutex} serializes transactions (and keeps single statements out of a
  *   transaction in progress), because interleaved async transactions on one connection would corrupt each other.
- * - {@link PgDriver} runs on a `pg.Pool`: each transaction checks out one client; DML statements are sent as named
- *   (server-side prepared) statements; transactions that fail with a serialization failure or a deadlock are retried.
- *   Round trips are the main cost, so a transaction's `BEGIN` travels with its first statement (one simple-protocol
- *   query, that statement's parameters inlined as escaped literals, so it is not a prepared statement), and its
- *   notifications with its `COMMIT`.
+ * - `PgDriver` (`pg-driver.ts`) runs on a `pg.Pool`.
  *
  * Only type imports of `better-sqlite3` and `pg` appear here: each backend's factory loads its own library.
  * @module
  */
-import { createHash } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
-import type pg from "pg";
 
 /** A value bound to a statement parameter. Arrays are for PostgreSQL array parameters only. */
 export type SqlValue = string | number | bigint | null | Buffer | readonly (string | number | null)[];
@@ -33,6 +27,13 @@ export interface SqlExecutor {
   query<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
   /** Runs a statement that returns no rows and resolves to the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Queues a statement whose result the transaction does not need before it commits. PostgreSQL sends it with the
+   * transaction's next statement or with its `COMMIT`, in the same round trip (its parameters inlined as literals);
+   * SQLite runs it at once. A failure fails the transaction (at the latest at commit) and rejects the returned
+   * promise, which callers may ignore. Outside a transaction it is {@link query}.
+   */
+  defer<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
 }
 
 /** Options of {@link SqlDriver.transaction}. */
@@ -64,6 +65,7 @@ export interface SqlDriver extends SqlExecutor {
 }
 
 const RESOLVED = Promise.resolve();
+const ROLLBACK = /^\s*ROLLBACK\b/i;
 
 /**
  * A FIFO async mutex with a synchronous fast path: {@link tryAcquire} takes a free lock without a microtask hop.
@@ -104,6 +106,8 @@ export class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, SqliteStatement>();
   private readonly inTx: SqlExecutor;
   private closed = false;
+  /** The first failure of a deferred statement in the transaction in progress (fails its commit). */
+  private deferredFailure: { readonly error: unknown } | undefined;
 
   /**
    * @param mutex Serializes this connection's work. Connections to one file in one process must share it: SQLite's
@@ -116,15 +120,38 @@ export class SqliteDriver implements SqlDriver {
     private readonly mutex: AsyncMutex = new AsyncMutex(),
     private readonly synchronous: "off" | "normal" | "full" | "extra" = "full",
   ) {
+    // A deferred statement runs at once; its failure is reported by the next statement or the commit, as on
+    // PostgreSQL (where it travels with them).
     this.inTx = {
       query: <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
-        settle(() => this.all(sql, params) as R[]),
-      run: (sql: string, params?: readonly SqlValue[]) => settle(() => this.change(sql, params)),
+        settle(() => this.afterDeferred(() => this.all(sql, params) as R[])),
+      run: (sql: string, params?: readonly SqlValue[]) =>
+        settle(() =>
+          ROLLBACK.test(sql) // a rollback undoes the failed statement too
+            ? (this.takeDeferredFailure(), this.change(sql, params))
+            : this.afterDeferred(() => this.change(sql, params)),
+        ),
+      defer: <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) => {
+        const result = settle(() => {
+          try {
+            return this.all(sql, params) as R[];
+          } catch (error) {
+            this.deferredFailure ??= { error };
+            throw error;
+          }
+        });
+        result.catch(() => undefined);
+        return result;
+      },
     };
   }
 
   query<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
     return this.exclusive(() => this.all(sql, params) as R[]);
+  }
+
+  defer<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
+    return this.query<R>(sql, params);
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {
@@ -138,8 +165,11 @@ export class SqliteDriver implements SqlDriver {
       this.assertOpen();
       if (relax) this.prepare("PRAGMA synchronous = NORMAL").run();
       this.prepare("BEGIN IMMEDIATE").run();
+      this.deferredFailure = undefined;
       try {
         const result = await fn(this.inTx);
+        const failure = this.takeDeferredFailure();
+        if (failure) throw failure.error;
         for (const statement of options?.beforeCommit?.() ?? []) this.prepare(statement).run();
         this.prepare("COMMIT").run();
         return result;
@@ -211,6 +241,19 @@ export class SqliteDriver implements SqlDriver {
     return statement;
   }
 
+  /** Runs `work` unless a deferred statement failed since the last statement (then throws that failure). */
+  private afterDeferred<T>(work: () => T): T {
+    const failure = this.takeDeferredFailure();
+    if (failure) throw failure.error;
+    return work();
+  }
+
+  private takeDeferredFailure(): { readonly error: unknown } | undefined {
+    const failure = this.deferredFailure;
+    this.deferredFailure = undefined;
+    return failure;
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error("The SQLite task hub connection is closed.");
   }
@@ -221,120 +264,5 @@ function settle<T>(work: () => T): Promise<T> {
     return Promise.resolve(work());
   } catch (error) {
     return Promise.reject(error);
-  }
-}
-
-/** `sql` with each `$n` replaced by the literal of `params[n - 1]` (our statements have no other `$`). */
-function inlineParameters(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
-  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(client, params[Number(n) - 1] ?? null));
-}
-
-function literal(client: pg.PoolClient, value: SqlValue): string {
-  if (value === null) return "NULL";
-  if (Buffer.isBuffer(value)) return `'\\x${value.toString("hex")}'`;
-  if (Array.isArray(value)) {
-    const elements = (value as readonly (string | number | null)[]).map((element) =>
-      element === null ? "NULL" : `"${String(element).replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`,
-    );
-    return client.escapeLiteral(`{${elements.join(",")}}`);
-  }
-  return client.escapeLiteral(String(value));
-}
-
-/** PostgreSQL error codes after which a whole transaction is safely retried. */
-const RETRYABLE_CODES = new Set(["40001" /* serialization_failure */, "40P01" /* deadlock_detected */]);
-const MAX_ATTEMPTS = 5;
-const PREPARABLE = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
-
-/** Driver over a `pg.Pool`. The pool is owned (ended by {@link close}). */
-export class PgDriver implements SqlDriver {
-  private readonly names = new Map<string, string | undefined>();
-  private closed = false;
-
-  constructor(readonly pool: pg.Pool) {}
-
-  async query<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
-    const result = await this.pool.query<R>(this.config(sql, params));
-    return result.rows;
-  }
-
-  async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    const result = await this.pool.query(this.config(sql, params));
-    return result.rowCount ?? 0;
-  }
-
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    const begin = options?.durable === false ? "BEGIN; SET LOCAL synchronous_commit = off" : "BEGIN";
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      // A checked-out client has no error listener: a connection that dies between two statements (server restart,
-      // pg_terminate_backend) would emit an unhandled 'error' and crash the process. Record it instead; the next
-      // statement fails and the client is discarded on release.
-      const onError = (error: Error) => {
-        broken = error;
-      };
-      client.on("error", onError);
-      // BEGIN travels with the transaction's first statement (one round trip instead of two).
-      const opening = { begin: begin as string | undefined };
-      try {
-        const result = await fn(this.executor(client, opening));
-        const last = [...(opening.begin ? [opening.begin] : []), ...(options?.beforeCommit?.() ?? [])];
-        if (opening.begin === undefined || last.length > 1)
-          await client.query(last.length > 0 ? `${last.join("; ")}; COMMIT` : "COMMIT");
-        return result;
-      } catch (error) {
-        try {
-          if (opening.begin === undefined) await client.query("ROLLBACK");
-        } catch (rollbackError) {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        }
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has((error as { code?: string }).code ?? ""))
-          throw error;
-      } finally {
-        client.off("error", onError);
-        client.release(broken);
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.end();
-  }
-
-  private executor(client: pg.PoolClient, opening: { begin: string | undefined }): SqlExecutor {
-    const send = async <R extends SqlRow>(
-      sql: string,
-      params?: readonly SqlValue[],
-    ): Promise<pg.QueryResult<R>> => {
-      const begin = opening.begin;
-      if (begin === undefined) return client.query<R>(this.config(sql, params));
-      // The first statement: sent with BEGIN in one simple-protocol query, its parameters as literals.
-      opening.begin = undefined;
-      const results = (await client.query<R>(
-        `${begin}; ${inlineParameters(client, sql, params ?? [])}`,
-      )) as unknown as pg.QueryResult<R>[] | pg.QueryResult<R>;
-      return Array.isArray(results) ? results[results.length - 1]! : results;
-    };
-    return {
-      query: async <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
-        (await send<R>(sql, params)).rows,
-      run: async (sql: string, params?: readonly SqlValue[]) => (await send(sql, params)).rowCount ?? 0,
-    };
-  }
-
-  /** A query config: DML gets a stable statement name so each pooled connection prepares it once. */
-  private config(sql: string, params: readonly SqlValue[] | undefined): pg.QueryConfig {
-    let name = this.names.get(sql);
-    if (name === undefined && !this.names.has(sql)) {
-      name = PREPARABLE.test(sql)
-        ? "th_" + createHash("sha1").update(sql).digest("hex").slice(0, 24)
-        : undefined;
-      this.names.set(sql, name);
-    }
-    return { text: sql, values: params as unknown[] | undefined, ...(name ? { name } : {}) };
   }
 }

@@ -5,8 +5,9 @@
  */
 import { InstanceAlreadyExistsError, InstanceNotFoundError, InvalidArgumentError } from "../core/errors.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
-import type { NewInboxMessage, NewInstance } from "../task-hub/task-hub.js";
+import type { NewInboxMessage, NewInstance, TaskHubNotice } from "../task-hub/task-hub.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
+import { isGuardFailure } from "./sql-guards.js";
 import { eventText, orNull } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
@@ -26,6 +27,15 @@ export interface CreatedInstances {
 export async function createInstance(ctx: HubContext, instance: NewInstance): Promise<void> {
   checkNewInstance(instance);
   const instanceId = instance.event.instanceId;
+  if (ctx.sql.insertNewInstance) {
+    try {
+      await ctx.writeGrouped((tx, notices) => createGuarded(ctx, tx, notices, instance));
+      return;
+    } catch (error) {
+      if (!isGuardFailure(error)) throw error;
+      // The ID is in use: below, a finished instance is replaced, an active one refused.
+    }
+  }
   await ctx.writeGrouped(async (tx, notices) => {
     const now = Date.now();
     const statuses = await readStatuses(ctx, tx, [instanceId]);
@@ -39,6 +49,41 @@ export async function createInstance(ctx: HubContext, instance: NewInstance): Pr
       { kind: "instance-updated", instanceId, status: "Pending" },
     );
   });
+}
+
+/**
+ * A new ID's instance row and start message, in one round trip with the commit: the insert fails the transaction
+ * (a guard, see `sql-guards.ts`) when the ID is in use.
+ */
+async function createGuarded(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  notices: TaskHubNotice[],
+  instance: NewInstance,
+): Promise<void> {
+  const now = Date.now();
+  const { event } = instance;
+  const visibleAt = instance.visibleAt ?? now;
+  void tx.defer(ctx.sql.insertNewInstance!, [
+    event.instanceId,
+    event.name,
+    event.executionId,
+    orNull(event.input),
+    now,
+    now,
+    instance.visibleAt !== undefined && instance.visibleAt > now ? instance.visibleAt : null,
+    orNull(event.parent?.instanceId),
+    orNull(event.version),
+    visibleAt,
+  ]);
+  for (const params of ctx.sql.insertMessages.bind(
+    messageRows(now, [{ instanceId: event.instanceId, event, visibleAt }]),
+  ))
+    void tx.defer(ctx.sql.insertMessages.sql, params);
+  notices.push(
+    { kind: "orchestration-work", visibleAt },
+    { kind: "instance-updated", instanceId: event.instanceId, status: "Pending" },
+  );
 }
 
 /** {@inheritDoc TaskHub.appendInboxMessage} */
@@ -160,16 +205,17 @@ export async function insertMessages(
 /**
  * Inserts inbox messages for instances that exist (messages to unknown instances are dropped) and moves the targets'
  * `ready_at` accordingly (statement `bumpReady`), in one round trip on PostgreSQL. The targets must be locked
- * (or be the caller's own leased instances).
+ * (or be the caller's own leased instances). With `defer`, the statement is deferred ({@link SqlExecutor.defer}).
  */
 export async function deliverMessages(
   ctx: HubContext,
   tx: SqlExecutor,
   now: number,
   messages: readonly NewInboxMessage[],
+  defer = false,
 ): Promise<void> {
   if (messages.length === 0) return;
-  await ctx.sql.deliverMessages.run(tx, [messageRows(now, messages), bumpRows(now, messages)]);
+  await ctx.sql.deliverMessages.run(tx, [messageRows(now, messages), bumpRows(now, messages)], defer);
 }
 
 /** One `bumpReady` row per target: the earliest visible time of its new messages. */

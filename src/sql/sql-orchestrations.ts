@@ -1,35 +1,21 @@
 /**
- * Orchestration work items: claiming instances with visible inbox messages under a lease, committing steps
- * (group commit), abandoning.
+ * Orchestration work items: claiming instances with visible inbox messages under a lease (also for local dispatch),
+ * abandoning. Committing steps is in `sql-orchestration-commit.ts`.
  * @module
  */
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError, WorkItemLockLostError } from "../core/errors.js";
-import type { SubOrchestrationInstanceFailed } from "../core/history-event.js";
-import type { RuntimeStatus } from "../core/runtime-status.js";
 import type {
-  CompletionOutcome,
   CorruptInboxMessage,
   InboxMessage,
   LockOptions,
-  NewInboxMessage,
-  OrchestrationCompletion,
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
-import type { SqlRow, SqlValue } from "./sql-driver.js";
-import { createInstances, deliverMessages, refreshReady, type StatusMap } from "./sql-instances.js";
-import {
-  eventText,
-  failureText,
-  num,
-  optNum,
-  optStr,
-  orNull,
-  parseEvent,
-  toInstanceRecord,
-} from "./sql-rows.js";
-import { queryBulk, runBulk } from "./sql-statements.js";
+import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import { refreshReady } from "./sql-instances.js";
+import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
+import { runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
 import { countTakeovers } from "./sql-workers.js";
 
@@ -57,71 +43,120 @@ export async function lockOrchestrationWorkItems(
 ): Promise<OrchestrationWorkItem[]> {
   checkLockOptions(options);
   if (options.max === 0) return [];
-  const { sql, dialect } = ctx;
-  if (sql.claimAndLeaseInstances) return claimInOneStatement(ctx, sql.claimAndLeaseInstances, options);
+  const { sql } = ctx;
+  if (sql.claimAndLeaseInstances) {
+    const now = Date.now();
+    const claim = claimParams(now, options);
+    const rows = await ctx.driver.query(sql.claimAndLeaseInstances, claim.params);
+    return fromClaimedRows(ctx, rows, options, now, claim.lockExpiresAt);
+  }
   // Cheap check outside a write transaction: idle polling does not take the write lock.
   const probe = Date.now();
   if ((await ctx.driver.query(sql.anyReadyInstance, [probe, probe])).length === 0) return [];
-  return ctx.driver.transaction(async (tx) => {
-    const now = Date.now();
-    const candidates = await tx.query(sql.claimInstances, [now, now, options.max]);
-    if (candidates.length === 0) return [];
-    const ids = candidates.map((row) => String(row.instance_id));
-    const messageRows = await tx.query(sql.visibleMessages, [dialect.listParam(ids), now]);
-    const byInstance = new Map<string, SqlRow[]>();
-    for (const row of messageRows) {
-      const id = String(row.instance_id);
-      let list = byInstance.get(id);
-      if (!list) byInstance.set(id, (list = []));
-      list.push(row);
-    }
-    const lockExpiresAt = now + options.leaseMs;
-    const items: OrchestrationWorkItem[] = [];
-    const leases: SqlValue[][] = [];
-    const notReady: string[] = [];
-    let takeovers = 0;
-    for (const row of candidates) {
-      const instanceId = String(row.instance_id);
-      const rows = byInstance.get(instanceId);
-      if (!rows) {
-        notReady.push(instanceId); // ready_at was a lower bound only (e.g. after a lease expired): fix it
-        continue;
-      }
-      const lockToken = randomUUID();
-      leases.push([instanceId, lockToken, options.workerId, lockExpiresAt]);
-      if (row.locked_by !== null && row.locked_by !== undefined) takeovers++; // its lease expired unreleased
-      items.push({
-        instanceId,
-        lockToken,
-        lockExpiresAt,
-        instance: toInstanceRecord(row),
-        ...readMessages(instanceId, rows),
-      });
-    }
-    await runBulk(tx, sql.leaseInstances, leases);
-    await refreshReady(ctx, tx, notReady);
-    await countTakeovers(ctx, tx, options.workerId, takeovers, now);
-    return items;
-  }, LEASE_ONLY);
+  return ctx.driver.transaction((tx) => claimInTransaction(ctx, tx, options), LEASE_ONLY);
 }
 
-/** PostgreSQL: claims, leases and reads messages in one round trip (see `Statements.claimAndLeaseInstances`). */
-async function claimInOneStatement(
+/**
+ * Leases, inside the caller's transaction, up to `options.max` of the instances `among` that are ready and not leased
+ * (local dispatch of an activity completion). Resolves (inside the transaction) to `items`, which settles once the
+ * claim ran: on PostgreSQL it is deferred to the commit's round trip (so `items` must not be awaited before the
+ * transaction's function returns).
+ */
+export async function claimAmong(
   ctx: HubContext,
-  statement: string,
+  tx: SqlExecutor,
   options: LockOptions,
-): Promise<OrchestrationWorkItem[]> {
-  const now = Date.now();
+  among: readonly string[],
+): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
+  const { sql, dialect } = ctx;
+  if (options.max <= 0 || among.length === 0) return { items: Promise.resolve([]) };
+  const ids = dialect.listParam([...new Set(among)].sort());
+  if (sql.claimAndLeaseInstancesAmong) {
+    const now = Date.now();
+    const claim = claimParams(now, options, ids);
+    const items = tx
+      .defer(sql.claimAndLeaseInstancesAmong, claim.params)
+      .then((rows) => fromClaimedRows(ctx, rows, options, now, claim.lockExpiresAt));
+    items.catch(() => undefined); // a failed claim fails the transaction
+    return { items };
+  }
+  return { items: Promise.resolve(await claimInTransaction(ctx, tx, options, ids)) };
+}
+
+/** Parameters of the one-statement claims (see `Statements.claimAndLeaseInstances`). */
+function claimParams(
+  now: number,
+  options: LockOptions,
+  among?: SqlValue,
+): { params: SqlValue[]; lockExpiresAt: number } {
   const lockExpiresAt = now + options.leaseMs;
-  const rows = await ctx.driver.query(statement, [
-    now,
-    now,
-    options.max,
-    now,
-    options.workerId,
+  const filter = among === undefined ? [] : [among];
+  return {
+    params: [now, now, ...filter, options.max, now, options.workerId, lockExpiresAt, lockExpiresAt],
     lockExpiresAt,
-    lockExpiresAt,
-  ]);
+  };
+}
+
+/** The claim as several statements in a transaction (databases without data-modifying `WITH`). */
+async function claimInTransaction(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  options: LockOptions,
+  among?: SqlValue,
+): Promise<OrchestrationWorkItem[]> {
+  const { sql, dialect } = ctx;
+  const now = Date.now();
+  const candidates =
+    among === undefined
+      ? await tx.query(sql.claimInstances, [now, now, options.max])
+      : await tx.query(sql.claimInstancesAmong, [now, now, among, options.max]);
+  if (candidates.length === 0) return [];
+  const ids = candidates.map((row) => String(row.instance_id));
+  const messageRows = await tx.query(sql.visibleMessages, [dialect.listParam(ids), now]);
+  const byInstance = new Map<string, SqlRow[]>();
+  for (const row of messageRows) {
+    const id = String(row.instance_id);
+    let list = byInstance.get(id);
+    if (!list) byInstance.set(id, (list = []));
+    list.push(row);
+  }
+  const lockExpiresAt = now + options.leaseMs;
+  const items: OrchestrationWorkItem[] = [];
+  const leases: SqlValue[][] = [];
+  const notReady: string[] = [];
+  let takeovers = 0;
+  for (const row of candidates) {
+    const instanceId = String(row.instance_id);
+    const rows = byInstance.get(instanceId);
+    if (!rows) {
+      notReady.push(instanceId); // ready_at was a lower bound only (e.g. after a lease expired): fix it
+      continue;
+    }
+    const lockToken = randomUUID();
+    leases.push([instanceId, lockToken, options.workerId, lockExpiresAt]);
+    if (row.locked_by !== null && row.locked_by !== undefined) takeovers++; // its lease expired unreleased
+    items.push({
+      instanceId,
+      lockToken,
+      lockExpiresAt,
+      instance: toInstanceRecord(row),
+      ...readMessages(instanceId, rows),
+    });
+  }
+  await runBulk(tx, sql.leaseInstances, leases);
+  await refreshReady(ctx, tx, notReady);
+  await countTakeovers(ctx, tx, options.workerId, takeovers, now);
+  return items;
+}
+
+/** Work items from the rows of a one-statement claim (PostgreSQL); counts takeovers in a transaction of its own. */
+async function fromClaimedRows(
+  ctx: HubContext,
+  rows: readonly SqlRow[],
+  options: LockOptions,
+  now: number,
+  lockExpiresAt: number,
+): Promise<OrchestrationWorkItem[]> {
   const items: OrchestrationWorkItem[] = [];
   let takeovers = 0;
   for (const row of rows) {
@@ -185,175 +220,6 @@ function readMessages(
   return { messages, corruptMessages };
 }
 
-/** {@inheritDoc TaskHub.completeOrchestrationWorkItems} */
-export async function completeOrchestrationWorkItems(
-  ctx: HubContext,
-  completions: readonly OrchestrationCompletion[],
-): Promise<CompletionOutcome[]> {
-  if (completions.length === 0) return [];
-  const { sql, dialect } = ctx;
-  return ctx.write(async (tx, notices) => {
-    const now = Date.now();
-    // Every instance this batch touches, locked in ID order on PostgreSQL.
-    const touched = new Set<string>();
-    for (const c of completions) {
-      touched.add(c.workItem.instanceId);
-      for (const m of c.messages) touched.add(m.instanceId);
-      for (const n of c.newInstances) {
-        touched.add(n.event.instanceId);
-        if (n.event.parent) touched.add(n.event.parent.instanceId);
-      }
-    }
-    const rows = new Map<string, SqlRow>();
-    const sorted = [...touched].sort();
-    for (const row of await tx.query(sql.lockInstances, [dialect.listParam(sorted)]))
-      rows.set(String(row.instance_id), row);
-
-    const outcomes: CompletionOutcome[] = [];
-    const committed: { completion: OrchestrationCompletion; base: number }[] = [];
-    const seen = new Set<string>();
-    for (const completion of completions) {
-      const { instanceId, lockToken } = completion.workItem;
-      const row = rows.get(instanceId);
-      if (
-        !row ||
-        seen.has(instanceId) ||
-        row.lock_token !== lockToken ||
-        row.lock_expires_at === null ||
-        num(row.lock_expires_at) < now
-      ) {
-        outcomes.push(new WorkItemLockLostError(`orchestration instance '${instanceId}'`));
-        continue;
-      }
-      seen.add(instanceId);
-      committed.push({ completion, base: completion.replaceHistory ? 0 : num(row.history_length) });
-      outcomes.push(undefined);
-    }
-    if (committed.length === 0) return outcomes;
-
-    // History to replace (continue-as-new, rewind); a new instance's first step has none to delete.
-    const replaced = committed.filter(
-      ({ completion }) =>
-        completion.replaceHistory && num(rows.get(completion.workItem.instanceId)?.history_length ?? 0) > 0,
-    );
-    if (replaced.length > 0)
-      await tx.run(sql.deleteInstancesHistory, [
-        dialect.listParam(replaced.map(({ completion }) => completion.workItem.instanceId)),
-      ]);
-    const historyRows: SqlValue[][] = [];
-    const consumedRows: SqlValue[][] = [];
-    const instanceRows: SqlValue[][] = [];
-    const activityRows: SqlValue[][] = [];
-    for (const { completion, base } of committed) {
-      const id = completion.workItem.instanceId;
-      completion.newHistory.forEach((event, i) => historyRows.push([id, base + i, eventText(event)]));
-      for (const messageId of completion.consumedMessageIds) consumedRows.push([id, messageId]);
-      const s = completion.instance;
-      instanceRows.push([
-        id,
-        s.status,
-        s.executionId,
-        s.name,
-        orNull(s.input),
-        orNull(s.output),
-        failureText(s.failure),
-        orNull(s.customStatus),
-        orNull(s.completedAt),
-        base + completion.newHistory.length,
-        now,
-      ]);
-      for (const a of completion.activities)
-        activityRows.push([
-          a.instanceId,
-          a.executionId,
-          a.taskId,
-          a.name,
-          orNull(a.input),
-          a.attempt,
-          a.idempotencyKey,
-          a.visibleAt ?? now,
-          now,
-        ]);
-    }
-    // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
-    await sql.stepWrites.run(tx, [historyRows, consumedRows, activityRows]);
-    // Messages that arrived during the lease wait in the inbox: say so, or nobody would look before the next poll.
-    const waiting = (await queryBulk(tx, sql.updateInstances, instanceRows))
-      .map((row) => optNum(row.ready_at))
-      .filter((at): at is number => at !== undefined);
-    if (waiting.length > 0) notices.push({ kind: "orchestration-work", visibleAt: earliest(waiting) });
-
-    // New instances see the statuses this batch just wrote.
-    const statuses: StatusMap = new Map();
-    for (const id of sorted) {
-      const row = rows.get(id);
-      statuses.set(id, row ? (String(row.status) as RuntimeStatus) : undefined);
-    }
-    for (const { completion } of committed)
-      statuses.set(completion.workItem.instanceId, completion.instance.status);
-    const { created, refused } = await createInstances(
-      ctx,
-      tx,
-      now,
-      committed.flatMap(({ completion }) => completion.newInstances),
-      statuses,
-    );
-
-    const messages: NewInboxMessage[] = committed.flatMap(({ completion }) => completion.messages);
-    for (const { event, visibleAt } of created)
-      messages.push({ instanceId: event.instanceId, event, visibleAt: visibleAt ?? now });
-    for (const { request, status } of refused) {
-      const parent = request.event.parent;
-      if (!parent) continue;
-      const failed: SubOrchestrationInstanceFailed = {
-        type: "SubOrchestrationInstanceFailed",
-        timestamp: new Date(now).toISOString(),
-        taskScheduledId: parent.taskScheduledId,
-        failure: {
-          errorType: "InstanceAlreadyExistsError",
-          message:
-            `An orchestration instance with ID '${request.event.instanceId}' already exists and is ${status}; ` +
-            `the sub-orchestration could not be started.`,
-        },
-      };
-      messages.push({
-        instanceId: parent.instanceId,
-        executionId: parent.executionId,
-        event: failed,
-        visibleAt: now,
-      });
-    }
-    // Every target is locked (lockInstances above) or was just created, so ready_at moves without an inbox read.
-    await deliverMessages(ctx, tx, now, messages);
-    const idle = committed.filter(({ completion }) => completion.deleteIfIdle === true);
-    if (idle.length > 0) {
-      const ids = idle.map(({ completion }) => completion.workItem.instanceId);
-      const deleted = await tx.query(sql.deleteIdleInstances, [dialect.listParam(ids)]);
-      if (deleted.length > 0)
-        await tx.run(sql.deleteInstancesHistory, [
-          dialect.listParam(deleted.map((r) => String(r.instance_id))),
-        ]);
-    }
-
-    if (messages.length > 0)
-      notices.push({
-        kind: "orchestration-work",
-        visibleAt: earliest(messages.map((m) => m.visibleAt ?? now)),
-      });
-    if (activityRows.length > 0)
-      notices.push({ kind: "activity-work", visibleAt: earliest(activityRows.map((r) => r[7] as number)) });
-    for (const { completion } of committed)
-      notices.push({
-        kind: "instance-updated",
-        instanceId: completion.workItem.instanceId,
-        status: completion.instance.status,
-      });
-    for (const { event } of created)
-      notices.push({ kind: "instance-updated", instanceId: event.instanceId, status: "Pending" });
-    return outcomes;
-  });
-}
-
 /** {@inheritDoc TaskHub.abandonOrchestrationWorkItem} */
 export async function abandonOrchestrationWorkItem(
   ctx: HubContext,
@@ -373,10 +239,4 @@ export async function abandonOrchestrationWorkItem(
     await refreshReady(ctx, tx, [instanceId]);
     notices.push({ kind: "orchestration-work", visibleAt });
   }, LEASE_ONLY);
-}
-
-function earliest(times: readonly number[]): number {
-  let min = Infinity;
-  for (const t of times) if (t < min) min = t;
-  return min;
 }

@@ -32,6 +32,32 @@ export function buildStatements(d: Dialect) {
   const idList = d.inList("instance_id", "text");
   const sql = (text: string) => d.sql(text);
 
+  /** The one-statement claim (PostgreSQL), with an extra filter on the candidates. */
+  const claimAndLease = (filter: string) =>
+    `WITH c AS (
+       SELECT instance_id, locked_by AS prev_locked_by FROM ${instances}
+       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)${filter}
+       ORDER BY ready_at LIMIT ?${d.skipLocked}
+     ), m AS (
+       SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
+         array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
+         array_agg(b.visible_at ORDER BY b.id) AS visible_ats
+       FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id
+       WHERE b.visible_at <= ? GROUP BY b.instance_id
+     )
+     UPDATE ${instances} AS i SET
+       lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
+       locked_by = CASE WHEN m.ids IS NULL THEN i.locked_by ELSE ? END,
+       lock_expires_at = CASE WHEN m.ids IS NULL THEN i.lock_expires_at ELSE ?::bigint END,
+       ready_at = CASE WHEN m.ids IS NULL
+         THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
+         ELSE ?::bigint END
+     FROM c LEFT JOIN m ON m.instance_id = c.instance_id
+     WHERE i.instance_id = c.instance_id
+     RETURNING ${INSTANCE_COLUMNS.split(", ")
+       .map((column) => `i.${column}`)
+       .join(", ")}, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`;
+
   const statements = {
     tables: { instances, history, inbox, activities, workers, counters },
 
@@ -70,6 +96,20 @@ export function buildStatements(d: Dialect) {
          WHERE i.status IN ${TERMINAL_SQL}
          RETURNING instance_id`,
     ),
+    /**
+     * PostgreSQL: creates an instance whose ID is free, else fails the transaction (`expect_count`, see
+     * `sql-guards.ts`). Parameters: the {@link upsertInstances} columns of one row.
+     */
+    insertNewInstance: d.guardsLeases
+      ? sql(
+          `WITH ins AS (
+             INSERT INTO ${instances} (instance_id, name, execution_id, status, input, created_at, last_updated_at,
+               scheduled_start_at, parent_instance_id, version, history_length, ready_at)
+             VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, 0, ?)
+             ON CONFLICT (instance_id) DO NOTHING RETURNING 1
+           ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), 1)`,
+        )
+      : undefined,
     /**
      * Writes the state produced by orchestration steps and releases their leases; `ready_at` from the inbox left (run
      * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting).
@@ -197,39 +237,21 @@ export function buildStatements(d: Dialect) {
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
        ORDER BY ready_at LIMIT ?${d.skipLocked}`,
     ),
+    /** {@link claimInstances} among the listed instances (local dispatch). Parameters: now, now, IDs, max. */
+    claimInstancesAmong: sql(
+      `SELECT ${INSTANCE_COLUMNS}, locked_by FROM ${instances}
+       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) AND ${idList}
+       ORDER BY ready_at LIMIT ?${d.skipLocked}`,
+    ),
     /**
      * PostgreSQL: claims, leases and reads the visible messages of up to `max` instances in one statement. Parameters:
-     * now, max, worker ID, lease expiry. Candidates without a visible message (their `ready_at` was only a lower
-     * bound) are not leased: their `ready_at` is corrected and they come back with `ids` NULL. `prev_locked_by` is set
-     * when the previous lease expired unreleased (a takeover).
+     * now, now, max, now, worker ID, lease expiry, lease expiry. Candidates without a visible message (their
+     * `ready_at` was only a lower bound) are not leased: their `ready_at` is corrected and they come back with `ids`
+     * NULL. `prev_locked_by` is set when the previous lease expired unreleased (a takeover).
      */
-    claimAndLeaseInstances: d.writableCte
-      ? sql(
-          `WITH c AS (
-             SELECT instance_id, locked_by AS prev_locked_by FROM ${instances}
-             WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
-             ORDER BY ready_at LIMIT ?${d.skipLocked}
-           ), m AS (
-             SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
-               array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
-               array_agg(b.visible_at ORDER BY b.id) AS visible_ats
-             FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id
-             WHERE b.visible_at <= ? GROUP BY b.instance_id
-           )
-           UPDATE ${instances} AS i SET
-             lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
-             locked_by = CASE WHEN m.ids IS NULL THEN i.locked_by ELSE ? END,
-             lock_expires_at = CASE WHEN m.ids IS NULL THEN i.lock_expires_at ELSE ?::bigint END,
-             ready_at = CASE WHEN m.ids IS NULL
-               THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
-               ELSE ?::bigint END
-           FROM c LEFT JOIN m ON m.instance_id = c.instance_id
-           WHERE i.instance_id = c.instance_id
-           RETURNING ${INSTANCE_COLUMNS.split(", ")
-             .map((column) => `i.${column}`)
-             .join(", ")}, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`,
-        )
-      : undefined,
+    claimAndLeaseInstances: d.writableCte ? sql(claimAndLease("")) : undefined,
+    /** {@link claimAndLeaseInstances} among the listed instances (local dispatch); the IDs follow the two nows. */
+    claimAndLeaseInstancesAmong: d.writableCte ? sql(claimAndLease(` AND ${idList}`)) : undefined,
     visibleMessages: sql(
       `SELECT id, instance_id, execution_id, event, visible_at FROM ${inbox}
        WHERE ${idList} AND visible_at <= ? ORDER BY id`,
@@ -263,11 +285,19 @@ export function buildStatements(d: Dialect) {
         ["idempotency_key", "text"],
         ["visible_at", "bigint"],
         ["created_at", "bigint"],
+        ["lock_token", "text"],
+        ["locked_by", "text"],
+        ["lock_expires_at", "bigint"],
+        ["delivery_count", "integer"],
       ],
       (r) =>
-        `INSERT INTO ${activities}
-           (instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at, created_at)
+        `INSERT INTO ${activities} (instance_id, execution_id, task_id, name, input, attempt, idempotency_key,
+           visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count)
          ${r.values()}`,
+    ),
+    /** The IDs of activity messages inserted already leased (local dispatch), by instance IDs and lock tokens. */
+    leasedActivityIds: sql(
+      `SELECT id, lock_token FROM ${activities} WHERE ${idList} AND ${d.inList("lock_token", "text")}`,
     ),
     anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= ? LIMIT 1`),
     claimActivities: sql(
@@ -357,6 +387,18 @@ export function buildStatements(d: Dialect) {
        FROM ${workers} WHERE last_seen_at >= ? ORDER BY last_seen_at DESC, worker_id LIMIT 1000`,
     ),
     hubTakeovers: sql(`SELECT value FROM ${counters} WHERE name = 'lease_takeovers'`),
+
+    // ---- lease guards (see sql-guards.ts) ----
+    /** Locks the touched instances, checks the leases. Parameters: touched IDs, IDs, lock tokens, history lengths, now. */
+    checkInstanceLeases: d.guardsLeases
+      ? sql(
+          `SELECT ${d.table("check_instance_leases")}(?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint)`,
+        )
+      : undefined,
+    /** Locks the target instances, checks the activity leases. Parameters: instance IDs, message IDs, tokens, now. */
+    checkActivityLeases: d.guardsLeases
+      ? sql(`SELECT ${d.table("check_activity_leases")}(?::text[], ?::bigint[], ?::text[], ?::bigint)`)
+      : undefined,
     inboxStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`,
     ),
@@ -399,4 +441,17 @@ export async function queryBulk<R extends SqlRow = SqlRow>(
   for (const params of statement.bind(rows, trailing))
     out.push(...(await tx.query<R>(statement.sql, params)));
   return out;
+}
+
+/** Defers a bulk statement ({@link SqlExecutor.defer}); resolves to its rows once it ran. */
+export function deferBulk<R extends SqlRow = SqlRow>(
+  tx: SqlExecutor,
+  statement: BulkStatement,
+  rows: readonly (readonly SqlValue[])[],
+  trailing?: readonly SqlValue[],
+): Promise<R[]> {
+  const parts = statement.bind(rows, trailing).map((params) => tx.defer<R>(statement.sql, params));
+  const all = Promise.all(parts).then((results) => results.flat());
+  all.catch(() => undefined); // a failed statement fails the transaction
+  return all;
 }

@@ -13,7 +13,8 @@ import { randomUUID } from "node:crypto";
 import type {
   ActivityCompletion,
   ActivityWorkItem,
-  CompletionOutcome,
+  CompletionResults,
+  DispatchRequest,
   InstanceFilter,
   InstancePage,
   InstanceQuery,
@@ -37,6 +38,7 @@ import { GroupedWrites, type GroupedWrite } from "./grouped-writes.js";
 import type { SqlDriver, SqlExecutor, TransactionOptions } from "./sql-driver.js";
 import * as instances from "./sql-instances.js";
 import * as orchestrations from "./sql-orchestrations.js";
+import { completeOrchestrationWorkItems } from "./sql-orchestration-commit.js";
 import * as queries from "./sql-queries.js";
 import { buildStatements, type Statements } from "./sql-statements.js";
 import * as workers from "./sql-workers.js";
@@ -85,6 +87,8 @@ export interface HubContext {
    * commit); `fn` runs in its own savepoint, so its failure rolls back only its own changes.
    */
   writeGrouped<T>(fn: GroupedWrite<T>): Promise<T>;
+  /** Emits notices in this process only (after a commit; other processes learn of the work by polling). */
+  announce(notices: readonly TaskHubNotice[]): void;
 }
 
 /** The SQL implementation of {@link TaskHub}. */
@@ -113,6 +117,7 @@ export class SqlTaskHub implements TaskHub {
       sql: buildStatements(this.dialect),
       write: (fn, writeOptions) => this.write(fn, writeOptions),
       writeGrouped: (fn) => this.grouped.submit(fn),
+      announce: (notices) => this.bus.emit(notices),
     };
   }
 
@@ -172,8 +177,9 @@ export class SqlTaskHub implements TaskHub {
 
   completeOrchestrationWorkItems(
     completions: readonly OrchestrationCompletion[],
-  ): Promise<CompletionOutcome[]> {
-    return orchestrations.completeOrchestrationWorkItems(this.context, completions);
+    dispatch?: DispatchRequest,
+  ): Promise<CompletionResults> {
+    return completeOrchestrationWorkItems(this.context, completions, dispatch);
   }
 
   abandonOrchestrationWorkItem(workItem: OrchestrationWorkItem, delayMs: number): Promise<void> {
@@ -184,8 +190,11 @@ export class SqlTaskHub implements TaskHub {
     return activities.lockActivityWorkItems(this.context, options);
   }
 
-  completeActivityWorkItems(completions: readonly ActivityCompletion[]): Promise<CompletionOutcome[]> {
-    return activities.completeActivityWorkItems(this.context, completions);
+  completeActivityWorkItems(
+    completions: readonly ActivityCompletion[],
+    dispatch?: DispatchRequest,
+  ): Promise<CompletionResults> {
+    return activities.completeActivityWorkItems(this.context, completions, dispatch);
   }
 
   abandonActivityWorkItem(workItem: ActivityWorkItem, delayMs: number): Promise<void> {

@@ -10,7 +10,7 @@ export class CommitBatcher<I, O> {
   #idle: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly flush: (items: I[]) => Promise<O[]>,
+    private readonly flush: (items: I[]) => Promise<readonly O[]>,
     private readonly maxBatch = 256,
   ) {}
 

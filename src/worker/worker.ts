@@ -13,6 +13,7 @@ import type {
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
+  DispatchRequest,
   OrchestrationCompletion,
   OrchestrationWorkItem,
   TaskHub,
@@ -79,6 +80,8 @@ export class Worker {
   readonly #runningActivities = new Map<ActivityWorkItem, Promise<void>>();
   readonly #runningEpisodes = new Set<Promise<void>>();
   #running = false;
+  /** Slots held for work a commit in flight may hand over (local dispatch). */
+  readonly #reserved = { activities: 0, orchestrations: 0 };
   #loops: Promise<void>[] = [];
   #unsubscribe: (() => void) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -113,8 +116,27 @@ export class Worker {
       this.#abort.signal,
       this.#log,
     );
-    this.#orchestrationCommits = new CommitBatcher((c) => hub.completeOrchestrationWorkItems(c));
-    this.#activityCommits = new CommitBatcher((c) => hub.completeActivityWorkItems(c));
+    // Local dispatch: commits lease the work they create to this worker, up to its free slots (reserved meanwhile).
+    this.#orchestrationCommits = new CommitBatcher(async (c) => {
+      const maxActivities = this.#reserve("activities");
+      try {
+        const results = await hub.completeOrchestrationWorkItems(c, this.#dispatchRequest({ maxActivities }));
+        for (const item of results.dispatched?.activities ?? []) this.#runActivity(item);
+        return results;
+      } finally {
+        this.#reserved.activities -= maxActivities;
+      }
+    });
+    this.#activityCommits = new CommitBatcher(async (c) => {
+      const maxOrchestrations = this.#reserve("orchestrations");
+      try {
+        const results = await hub.completeActivityWorkItems(c, this.#dispatchRequest({ maxOrchestrations }));
+        for (const item of results.dispatched?.orchestrations ?? []) this.#runEpisode(item);
+        return results;
+      } finally {
+        this.#reserved.orchestrations -= maxOrchestrations;
+      }
+    });
   }
 
   /** True between `start()` and `stop()`. */
@@ -191,28 +213,51 @@ export class Worker {
     await this.#sendHeartbeat(true);
   }
 
+  /** Reserves the free slots of a kind for a commit's local dispatch; returns how many (0 when stopping). */
+  #reserve(kind: "activities" | "orchestrations"): number {
+    if (!this.#running) return 0;
+    const free =
+      kind === "activities"
+        ? this.#options.maxConcurrentActivities - this.#runningActivities.size - this.#reserved.activities
+        : this.#options.maxConcurrentOrchestrations -
+          this.#runningEpisodes.size -
+          this.#reserved.orchestrations;
+    const slots = Math.max(0, Math.min(free, 100));
+    this.#reserved[kind] += slots;
+    return slots;
+  }
+
+  #dispatchRequest(max: { maxActivities?: number; maxOrchestrations?: number }): DispatchRequest | undefined {
+    if ((max.maxActivities ?? 0) + (max.maxOrchestrations ?? 0) === 0) return undefined;
+    return { workerId: this.workerId, leaseMs: this.#options.leaseMs, ...max };
+  }
+
   #wake(signal: WorkSignal, visibleAt: number | undefined): void {
     if (visibleAt !== undefined && visibleAt > Date.now()) signal.notifyAt(visibleAt);
     else signal.notify();
   }
 
   async #orchestrationLoop(): Promise<void> {
-    await this.#loop(
-      this.#orchestrationSignal,
-      this.#runningEpisodes,
-      this.#options.maxConcurrentOrchestrations,
-      (max) =>
-        this.hub
-          .lockOrchestrationWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
-          .then((items) => items.map((item) => () => this.#runEpisode(item))),
+    const running = this.#runningEpisodes;
+    const reserved = this.#reserved;
+    const slots = {
+      get size() {
+        return running.size + reserved.orchestrations;
+      },
+    };
+    await this.#loop(this.#orchestrationSignal, slots, this.#options.maxConcurrentOrchestrations, (max) =>
+      this.hub
+        .lockOrchestrationWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
+        .then((items) => items.map((item) => () => this.#runEpisode(item))),
     );
   }
 
   async #activityLoop(): Promise<void> {
     const running = this.#runningActivities;
+    const reserved = this.#reserved;
     const slots = {
       get size() {
-        return running.size;
+        return running.size + reserved.activities;
       },
     };
     await this.#loop(this.#activitySignal, slots, this.#options.maxConcurrentActivities, (max) =>

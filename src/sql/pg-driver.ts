@@ -1,0 +1,231 @@
+/**
+ * {@link PgDriver}: the {@link SqlDriver} over a `pg.Pool`. Each transaction checks out one client; statements sent
+ * alone are named (server-side prepared) statements; transactions that fail with a serialization failure or a
+ * deadlock are retried. Round trips are the main cost, so statements that can wait travel together (see
+ * {@link PgBatch}): `BEGIN` with the first statement, deferred statements with the next one or the `COMMIT`, and the
+ * notifications with the `COMMIT`.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue, TransactionOptions } from "./sql-driver.js";
+
+/** `sql` with each `$n` replaced by the literal of `params[n - 1]` (our statements have no other `$`). */
+function inlineParameters(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(client, params[Number(n) - 1] ?? null));
+}
+
+function literal(client: pg.PoolClient, value: SqlValue): string {
+  if (value === null) return "NULL";
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString("hex")}'`;
+  if (Array.isArray(value)) {
+    const elements = (value as readonly (string | number | null)[]).map((element) =>
+      element === null ? "NULL" : `"${String(element).replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`,
+    );
+    return client.escapeLiteral(`{${elements.join(",")}}`);
+  }
+  return client.escapeLiteral(String(value));
+}
+
+/** PostgreSQL error codes after which a whole transaction is safely retried. */
+const RETRYABLE_CODES = new Set(["40001" /* serialization_failure */, "40P01" /* deadlock_detected */]);
+const MAX_ATTEMPTS = 5;
+const PREPARABLE = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
+
+/** Driver over a `pg.Pool`. The pool is owned (ended by {@link close}). */
+export class PgDriver implements SqlDriver {
+  private readonly names = new Map<string, string | undefined>();
+  private closed = false;
+
+  constructor(readonly pool: pg.Pool) {}
+
+  async query<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
+    const result = await this.pool.query<R>(this.config(sql, params));
+    return result.rows;
+  }
+
+  async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    const result = await this.pool.query(this.config(sql, params));
+    return result.rowCount ?? 0;
+  }
+
+  defer<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
+    return this.query<R>(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    const begin = options?.durable === false ? "BEGIN; SET LOCAL synchronous_commit = off" : "BEGIN";
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      // A checked-out client has no error listener: a connection that dies between two statements (server restart,
+      // pg_terminate_backend) would emit an unhandled 'error' and crash the process. Record it instead; the next
+      // statement fails and the client is discarded on release.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on("error", onError);
+      const batch = new PgBatch(client, (sql, params) => this.config(sql, params), begin);
+      try {
+        const result = await fn(batch.executor);
+        // Whatever is still queued (BEGIN, deferred statements, notifications) travels with the COMMIT.
+        await batch.commit(options?.beforeCommit?.() ?? []);
+        return result;
+      } catch (error) {
+        try {
+          if (batch.opened) await client.query("ROLLBACK");
+        } catch (rollbackError) {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        }
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has((error as { code?: string }).code ?? ""))
+          throw error;
+      } finally {
+        client.off("error", onError);
+        client.release(broken);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /** A query config: DML gets a stable statement name so each pooled connection prepares it once. */
+  private config(sql: string, params: readonly SqlValue[] | undefined): pg.QueryConfig {
+    let name = this.names.get(sql);
+    if (name === undefined && !this.names.has(sql)) {
+      name = PREPARABLE.test(sql)
+        ? "th_" + createHash("sha1").update(sql).digest("hex").slice(0, 24)
+        : undefined;
+      this.names.set(sql, name);
+    }
+    return { text: sql, values: params as unknown[] | undefined, ...(name ? { name } : {}) };
+  }
+}
+
+interface Queued {
+  readonly text: string;
+  readonly resolve: (result: pg.QueryResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The statements of one PostgreSQL transaction on one client. Round trips are the main cost, so statements that can
+ * wait are sent together with the next one, as one simple-protocol query (their parameters inlined as literals):
+ * `BEGIN` with the first statement, deferred statements ({@link SqlExecutor.defer}) with the next statement or with
+ * the `COMMIT`, and the notifications with the `COMMIT`. A statement sent alone is a named, prepared statement.
+ */
+class PgBatch {
+  /** True once `BEGIN` was sent (a `ROLLBACK` is then due on failure). */
+  opened = false;
+  readonly #queue: Queued[] = [];
+  /** Statements to prepare in the next round trip, by batch name. */
+  readonly #toPrepare = new Map<string, string>();
+  readonly #beginParts: number;
+  readonly executor: SqlExecutor;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly config: (sql: string, params: readonly SqlValue[] | undefined) => pg.QueryConfig,
+    begin: string,
+  ) {
+    const parts = begin.split("; ");
+    this.#beginParts = parts.length;
+    for (const text of parts) this.#queue.push({ text, resolve: () => undefined, reject: () => undefined });
+    this.executor = {
+      query: async <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
+        (await this.#send<R>(sql, params)).rows,
+      run: async (sql: string, params?: readonly SqlValue[]) => (await this.#send(sql, params)).rowCount ?? 0,
+      defer: <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) => {
+        const result = new Promise<pg.QueryResult<R>>((resolve, reject) =>
+          this.#queue.push({
+            text: this.#text(sql, params),
+            resolve: resolve as (result: pg.QueryResult) => void,
+            reject,
+          }),
+        ).then((r) => r.rows);
+        result.catch(() => undefined); // the transaction fails with the same error
+        return result;
+      },
+    };
+  }
+
+  /** Sends what is queued plus `statements` and `COMMIT` (nothing at all for a transaction that did nothing). */
+  async commit(statements: readonly string[]): Promise<void> {
+    if (!this.opened && this.#queue.length === this.#beginParts && statements.length === 0) return;
+    for (const text of [...statements, "COMMIT"])
+      this.#queue.push({ text, resolve: () => undefined, reject: () => undefined });
+    await this.#flush();
+  }
+
+  async #send<R extends SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<pg.QueryResult<R>> {
+    if (this.#queue.length === 0) return this.client.query<R>(this.config(sql, params));
+    return new Promise<pg.QueryResult<R>>((resolve, reject) => {
+      this.#queue.push({
+        text: this.#text(sql, params),
+        resolve: resolve as (result: pg.QueryResult) => void,
+        reject,
+      });
+      this.#flush().catch(() => undefined); // rejections reach each statement's own promise
+    });
+  }
+
+  /**
+   * The text of a batched statement: `EXECUTE` of a statement prepared on this connection (prepared in the same
+   * round trip the first time, so its plan is cached like a prepared statement sent alone), else the statement itself;
+   * parameters as literals.
+   */
+  #text(sql: string, params: readonly SqlValue[] | undefined): string {
+    const name = this.config(sql, undefined).name;
+    const prepared = preparedOn(this.client);
+    if (name === undefined || prepared.poisoned.has(name))
+      return inlineParameters(this.client, sql, params ?? []);
+    const batchName = `tb${name.slice(2)}`;
+    if (!prepared.ready.has(batchName)) this.#toPrepare.set(batchName, sql);
+    const args = (params ?? []).map((value) => literal(this.client, value));
+    return args.length > 0 ? `EXECUTE ${batchName}(${args.join(", ")})` : `EXECUTE ${batchName}`;
+  }
+
+  /** Sends the queue as one simple-protocol query and settles each statement with its own result. */
+  async #flush(): Promise<void> {
+    const queued = this.#queue.splice(0);
+    const preparing = [...this.#toPrepare];
+    this.#toPrepare.clear();
+    this.opened = true;
+    const prepared = preparedOn(this.client);
+    // PREPARE is not transactional and cannot fail for our statements: first, so that a failure later in the batch
+    // leaves them prepared. Should the batch fail anyway, they are not used again on this connection.
+    const texts = [
+      ...preparing.map(([name, sql]) => `PREPARE ${name} AS ${sql}`),
+      ...queued.map((q) => q.text),
+    ];
+    try {
+      const results = (await this.client.query(texts.join("; "))) as unknown as
+        pg.QueryResult | pg.QueryResult[];
+      const list = (Array.isArray(results) ? results : [results]).slice(preparing.length);
+      for (const [name] of preparing) prepared.ready.add(name);
+      queued.forEach((q, i) => q.resolve(list[i] ?? list[list.length - 1]!));
+    } catch (error) {
+      for (const [name] of preparing) prepared.poisoned.add(`th${name.slice(2)}`);
+      for (const q of queued) q.reject(error);
+      throw error;
+    }
+  }
+}
+
+/** Statements prepared by batches on a connection (and those a failed batch may or may not have prepared). */
+interface PreparedOnConnection {
+  readonly ready: Set<string>;
+  readonly poisoned: Set<string>;
+}
+
+const preparedByConnection = new WeakMap<pg.PoolClient, PreparedOnConnection>();
+
+function preparedOn(client: pg.PoolClient): PreparedOnConnection {
+  let prepared = preparedByConnection.get(client);
+  if (!prepared) preparedByConnection.set(client, (prepared = { ready: new Set(), poisoned: new Set() }));
+  return prepared;
+}

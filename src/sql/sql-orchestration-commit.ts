@@ -1,0 +1,385 @@
+/**
+ * Committing orchestration steps (group commit): {@link TaskHub.completeOrchestrationWorkItems}.
+ *
+ * Two ways to check the leases, one way to write:
+ * - **guarded** (databases with lease guard functions, see `sql-guards.ts`): the check is the transaction's first
+ *   statement and raises when a lease is not held, so the check, every write, the notifications and the `COMMIT`
+ *   travel in one round trip. Steps that create instances or may delete their instance need the current rows first,
+ *   so they take the checked way; so does a batch whose guard fails (to find which leases were lost).
+ * - **checked**: the instance rows are read (and locked) first, and each lease is checked in code.
+ * @module
+ */
+import { WorkItemLockLostError } from "../core/errors.js";
+import type { SubOrchestrationInstanceFailed } from "../core/history-event.js";
+import type { RuntimeStatus } from "../core/runtime-status.js";
+import { randomUUID } from "node:crypto";
+import type {
+  ActivityWorkItem,
+  CompletionOutcome,
+  CompletionResults,
+  DispatchRequest,
+  NewInboxMessage,
+  OrchestrationCompletion,
+  TaskHubNotice,
+} from "../task-hub/task-hub.js";
+import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import { createInstances, deliverMessages, type StatusMap } from "./sql-instances.js";
+import { isGuardFailure } from "./sql-guards.js";
+import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
+import { deferBulk, queryBulk } from "./sql-statements.js";
+import type { HubContext } from "./sql-task-hub.js";
+
+/** A step whose lease is held, with the length of its instance's stored history. */
+interface HeldStep {
+  readonly completion: OrchestrationCompletion;
+  readonly storedLength: number;
+}
+
+/** {@inheritDoc TaskHub.completeOrchestrationWorkItems} */
+export async function completeOrchestrationWorkItems(
+  ctx: HubContext,
+  completions: readonly OrchestrationCompletion[],
+  dispatch?: DispatchRequest,
+): Promise<CompletionResults> {
+  if (completions.length === 0) return withDispatched([], dispatch, []);
+  if (ctx.sql.checkInstanceLeases && completions.every(guardable)) {
+    try {
+      const { waiting, leased } = await ctx.write((tx, notices) =>
+        commitGuarded(ctx, tx, notices, completions, dispatch),
+      );
+      // Messages that arrived during the leases: this process's worker takes them (others poll for them).
+      const at = await waiting;
+      if (at !== undefined) ctx.announce([{ kind: "orchestration-work", visibleAt: at }]);
+      return withDispatched(
+        completions.map(() => undefined),
+        dispatch,
+        await leased,
+      );
+    } catch (error) {
+      if (!isGuardFailure(error)) throw error;
+      // Some lease is lost: the checked way finds which, and commits the others.
+    }
+  }
+  const { outcomes, leased } = await ctx.write((tx, notices) =>
+    commitChecked(ctx, tx, notices, completions, dispatch),
+  );
+  return withDispatched(outcomes, dispatch, await leased);
+}
+
+function withDispatched(
+  outcomes: CompletionOutcome[],
+  dispatch: DispatchRequest | undefined,
+  activities: readonly ActivityWorkItem[],
+): CompletionResults {
+  return dispatch ? Object.assign(outcomes, { dispatched: { activities, orchestrations: [] } }) : outcomes;
+}
+
+function guardable(completion: OrchestrationCompletion): boolean {
+  return completion.newInstances.length === 0 && completion.deleteIfIdle !== true;
+}
+
+/** Every instance a batch writes, in ID order (the order rows are locked in). */
+function touchedInstances(completions: readonly OrchestrationCompletion[]): string[] {
+  const touched = new Set<string>();
+  for (const c of completions) {
+    touched.add(c.workItem.instanceId);
+    for (const m of c.messages) touched.add(m.instanceId);
+    for (const n of c.newInstances) {
+      touched.add(n.event.instanceId);
+      if (n.event.parent) touched.add(n.event.parent.instanceId);
+    }
+  }
+  return [...touched].sort();
+}
+
+/** Settle after the commit (promises in an object: an `async` function would wait for them, before the commit). */
+interface Written {
+  /** The earliest `ready_at` left among the instances (messages that arrived during the lease), if any. */
+  readonly waiting: Promise<number | undefined>;
+  /** Activities leased to the committing worker (local dispatch). */
+  readonly leased: Promise<ActivityWorkItem[]>;
+}
+
+/** The guarded way: every statement deferred to the `COMMIT`'s round trip. */
+async function commitGuarded(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  notices: TaskHubNotice[],
+  completions: readonly OrchestrationCompletion[],
+  dispatch: DispatchRequest | undefined,
+): Promise<Written> {
+  const { dialect } = ctx;
+  const now = Date.now();
+  const items = completions.map((c) => c.workItem);
+  void tx.defer(ctx.sql.checkInstanceLeases!, [
+    dialect.listParam(touchedInstances(completions)),
+    dialect.listParam(items.map((w) => w.instanceId)),
+    dialect.listParam(items.map((w) => w.lockToken)),
+    dialect.listParam(items.map((w) => w.instance.historyLength)),
+    now,
+  ]);
+  const held = completions.map((completion) => ({
+    completion,
+    storedLength: completion.workItem.instance.historyLength, // as the guard checks
+  }));
+  const written = await writeSteps(ctx, tx, now, held, dispatch, true);
+  const messages = completions.flatMap((c) => c.messages);
+  await deliverMessages(ctx, tx, now, messages, true);
+  pushNotices(notices, now, held, messages, [], written.leasedCount);
+  return written;
+}
+
+/** The checked way: reads and locks the rows, checks each lease, writes the steps whose lease is held. */
+async function commitChecked(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  notices: TaskHubNotice[],
+  completions: readonly OrchestrationCompletion[],
+  dispatch: DispatchRequest | undefined,
+): Promise<{ outcomes: CompletionOutcome[]; leased: Promise<ActivityWorkItem[]> }> {
+  const { sql, dialect } = ctx;
+  const now = Date.now();
+  const sorted = touchedInstances(completions);
+  const rows = new Map<string, SqlRow>();
+  for (const row of await tx.query(sql.lockInstances, [dialect.listParam(sorted)]))
+    rows.set(String(row.instance_id), row);
+
+  const outcomes: CompletionOutcome[] = [];
+  const held: HeldStep[] = [];
+  const seen = new Set<string>();
+  for (const completion of completions) {
+    const { instanceId, lockToken } = completion.workItem;
+    const row = rows.get(instanceId);
+    if (
+      !row ||
+      seen.has(instanceId) ||
+      row.lock_token !== lockToken ||
+      row.lock_expires_at === null ||
+      num(row.lock_expires_at) < now
+    ) {
+      outcomes.push(new WorkItemLockLostError(`orchestration instance '${instanceId}'`));
+      continue;
+    }
+    seen.add(instanceId);
+    held.push({ completion, storedLength: num(row.history_length) });
+    outcomes.push(undefined);
+  }
+  if (held.length === 0) return { outcomes, leased: Promise.resolve([]) };
+
+  const written = await writeSteps(ctx, tx, now, held, dispatch, false);
+  // Messages that arrived during the lease wait in the inbox: say so, or nobody would look before the next poll.
+  const waiting = await written.waiting;
+  if (waiting !== undefined) notices.push({ kind: "orchestration-work", visibleAt: waiting });
+
+  // New instances see the statuses this batch just wrote.
+  const statuses: StatusMap = new Map();
+  for (const id of sorted) {
+    const row = rows.get(id);
+    statuses.set(id, row ? (String(row.status) as RuntimeStatus) : undefined);
+  }
+  for (const { completion } of held) statuses.set(completion.workItem.instanceId, completion.instance.status);
+  const { created, refused } = await createInstances(
+    ctx,
+    tx,
+    now,
+    held.flatMap(({ completion }) => completion.newInstances),
+    statuses,
+  );
+
+  const messages: NewInboxMessage[] = held.flatMap(({ completion }) => completion.messages);
+  for (const { event, visibleAt } of created)
+    messages.push({ instanceId: event.instanceId, event, visibleAt: visibleAt ?? now });
+  for (const { request, status } of refused) {
+    const parent = request.event.parent;
+    if (!parent) continue;
+    const failed: SubOrchestrationInstanceFailed = {
+      type: "SubOrchestrationInstanceFailed",
+      timestamp: new Date(now).toISOString(),
+      taskScheduledId: parent.taskScheduledId,
+      failure: {
+        errorType: "InstanceAlreadyExistsError",
+        message:
+          `An orchestration instance with ID '${request.event.instanceId}' already exists and is ${status}; ` +
+          `the sub-orchestration could not be started.`,
+      },
+    };
+    messages.push({
+      instanceId: parent.instanceId,
+      executionId: parent.executionId,
+      event: failed,
+      visibleAt: now,
+    });
+  }
+  // Every target is locked (lockInstances above) or was just created, so ready_at moves without an inbox read.
+  await deliverMessages(ctx, tx, now, messages);
+  const idle = held.filter(({ completion }) => completion.deleteIfIdle === true);
+  if (idle.length > 0) {
+    const ids = idle.map(({ completion }) => completion.workItem.instanceId);
+    const deleted = await tx.query(sql.deleteIdleInstances, [dialect.listParam(ids)]);
+    if (deleted.length > 0)
+      await tx.run(sql.deleteInstancesHistory, [
+        dialect.listParam(deleted.map((r) => String(r.instance_id))),
+      ]);
+  }
+  pushNotices(
+    notices,
+    now,
+    held,
+    messages,
+    created.map(({ event }) => event.instanceId),
+    written.leasedCount,
+  );
+  return { outcomes, leased: written.leased };
+}
+
+/**
+ * Writes the steps' history, consumed messages, activities (the first visible ones leased to the committing worker,
+ * as `dispatch` asks) and instance rows (releasing the leases). With `defer`, every statement is deferred, and the
+ * promises settle once the statements ran.
+ */
+async function writeSteps(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  now: number,
+  held: readonly HeldStep[],
+  dispatch: DispatchRequest | undefined,
+  defer: boolean,
+): Promise<Written & { readonly leasedCount: number }> {
+  const { sql, dialect } = ctx;
+  // History to replace (continue-as-new, rewind); a new instance's first step has none to delete.
+  const replaced = held
+    .filter(({ completion, storedLength }) => completion.replaceHistory && storedLength > 0)
+    .map(({ completion }) => completion.workItem.instanceId);
+  if (replaced.length > 0) {
+    const params = [dialect.listParam(replaced)];
+    if (defer) void tx.defer(sql.deleteInstancesHistory, params);
+    else await tx.run(sql.deleteInstancesHistory, params);
+  }
+  const historyRows: SqlValue[][] = [];
+  const consumedRows: SqlValue[][] = [];
+  const instanceRows: SqlValue[][] = [];
+  const activityRows: SqlValue[][] = [];
+  const leased: Omit<ActivityWorkItem, "id">[] = [];
+  const leaseExpiresAt = now + (dispatch?.leaseMs ?? 0);
+  let leasable = dispatch?.maxActivities ?? 0;
+  for (const { completion, storedLength } of held) {
+    const id = completion.workItem.instanceId;
+    const base = completion.replaceHistory ? 0 : storedLength;
+    completion.newHistory.forEach((event, i) => historyRows.push([id, base + i, eventText(event)]));
+    for (const messageId of completion.consumedMessageIds) consumedRows.push([id, messageId]);
+    const s = completion.instance;
+    instanceRows.push([
+      id,
+      s.status,
+      s.executionId,
+      s.name,
+      orNull(s.input),
+      orNull(s.output),
+      failureText(s.failure),
+      orNull(s.customStatus),
+      orNull(s.completedAt),
+      base + completion.newHistory.length,
+      now,
+    ]);
+    for (const a of completion.activities) {
+      const visibleAt = a.visibleAt ?? now;
+      const lease =
+        dispatch && leasable > 0 && visibleAt <= now
+          ? { lockToken: randomUUID(), lockExpiresAt: leaseExpiresAt, deliveryCount: 1 }
+          : undefined;
+      if (lease) {
+        leasable--;
+        leased.push({ ...a, visibleAt, ...lease });
+      }
+      activityRows.push([
+        a.instanceId,
+        a.executionId,
+        a.taskId,
+        a.name,
+        orNull(a.input),
+        a.attempt,
+        a.idempotencyKey,
+        lease ? lease.lockExpiresAt : visibleAt, // a leased message is out of the claim range until it expires
+        now,
+        lease?.lockToken ?? null,
+        lease ? dispatch!.workerId : null,
+        lease?.lockExpiresAt ?? null,
+        lease ? 1 : 0,
+      ]);
+    }
+  }
+  // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
+  await sql.stepWrites.run(tx, [historyRows, consumedRows, activityRows], defer);
+  const updated = defer
+    ? deferBulk(tx, sql.updateInstances, instanceRows)
+    : Promise.resolve(await queryBulk(tx, sql.updateInstances, instanceRows));
+  const waiting = updated.then((rows) =>
+    earliestOrUndefined(
+      rows.map((row) => optNum(row.ready_at)).filter((at): at is number => at !== undefined),
+    ),
+  );
+  waiting.catch(() => undefined); // a failed update fails the transaction
+  return { waiting, leased: leasedItems(ctx, tx, leased, defer), leasedCount: leased.length };
+}
+
+/** The leased activities' work items, once their IDs are read (in the same round trip as the writes). */
+function leasedItems(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  leased: readonly Omit<ActivityWorkItem, "id">[],
+  defer: boolean,
+): Promise<ActivityWorkItem[]> {
+  if (leased.length === 0) return Promise.resolve([]);
+  const { sql, dialect } = ctx;
+  const params = [
+    dialect.listParam([...new Set(leased.map((a) => a.instanceId))]),
+    dialect.listParam(leased.map((a) => a.lockToken)),
+  ];
+  const rows = defer ? tx.defer(sql.leasedActivityIds, params) : tx.query(sql.leasedActivityIds, params);
+  const items = rows.then((found) => {
+    const ids = new Map(found.map((row) => [String(row.lock_token), num(row.id)]));
+    return leased.map((a): ActivityWorkItem => ({ ...a, id: ids.get(a.lockToken) ?? NaN }));
+  });
+  items.catch(() => undefined); // a failed read fails the transaction
+  return items;
+}
+
+/** The notices of a committed batch: new work (messages, activities) and the instances' new statuses. */
+function pushNotices(
+  notices: TaskHubNotice[],
+  now: number,
+  held: readonly HeldStep[],
+  messages: readonly NewInboxMessage[],
+  createdIds: readonly string[],
+  leasedActivities: number,
+): void {
+  if (messages.length > 0)
+    notices.push({
+      kind: "orchestration-work",
+      visibleAt: earliest(messages.map((m) => m.visibleAt ?? now)),
+    });
+  const activityTimes = held.flatMap(({ completion }) =>
+    completion.activities.map((a) => a.visibleAt ?? now),
+  );
+  // Activities leased to the committing worker need nobody else; the others (or their later times) are announced.
+  if (activityTimes.length > leasedActivities)
+    notices.push({ kind: "activity-work", visibleAt: earliest(activityTimes) });
+  for (const { completion } of held)
+    notices.push({
+      kind: "instance-updated",
+      instanceId: completion.workItem.instanceId,
+      status: completion.instance.status,
+    });
+  for (const instanceId of createdIds)
+    notices.push({ kind: "instance-updated", instanceId, status: "Pending" });
+}
+
+function earliestOrUndefined(times: readonly number[]): number | undefined {
+  return times.length > 0 ? earliest(times) : undefined;
+}
+
+function earliest(times: readonly number[]): number {
+  let min = Infinity;
+  for (const t of times) if (t < min) min = t;
+  return min;
+}
