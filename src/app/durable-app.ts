@@ -149,7 +149,8 @@ export class DurableApp {
     await taskHub.init();
     const worker = new Worker(taskHub, this.registry, workerOptions);
     if (runWorker) worker.start();
-    const client = this.createClient(taskHub);
+    // Instances started through this client begin in this worker without a claim (eager start).
+    const client = new DurableClient(taskHub, this.registry, { localWorker: runWorker ? worker : undefined });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(
         async (error: unknown) => {

@@ -17,7 +17,13 @@ import type { HistoryEvent } from "../core/history-event.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
-import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
+import type {
+  DispatchRequest,
+  Dispatched,
+  InstanceRecord,
+  NewInstance,
+  TaskHub,
+} from "../task-hub/task-hub.js";
 import {
   EntityClient,
   type CleanEntityStorageOptions,
@@ -92,6 +98,18 @@ export interface PurgeResult {
   readonly instancesDeleted: number;
 }
 
+/** A worker that can take instances as they are created (eager start); implemented by `Worker`. */
+export interface LocalDispatcher {
+  /** Runs `create` with a dispatch request (when the worker has room) and starts what it returns. */
+  dispatchStart(create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>): Promise<void>;
+}
+
+/** Options of {@link DurableClient}. */
+export interface DurableClientOptions {
+  /** See the constructor. */
+  readonly localWorker?: LocalDispatcher | undefined;
+}
+
 /** Starts and manages orchestration instances and entities in a task hub. */
 export class DurableClient {
   /** The entity operations (also exposed below as methods of the client). */
@@ -101,9 +119,14 @@ export class DurableClient {
   /** The entity's last committed state. See {@link EntityClient.readEntityState}. */
   readonly readEntityState: ReadEntityStateMethod;
 
+  /**
+   * @param options.localWorker A worker in this process sharing the task hub: new instances are then leased to it in
+   *   the creating transaction and start without a claim (eager start). `DurableApp.start` sets it.
+   */
   constructor(
     readonly taskHub: TaskHub,
     private readonly registry?: Registry,
+    private readonly options: DurableClientOptions = {},
   ) {
     this.entities = new EntityClient(taskHub, registry);
     this.signalEntity = this.entities.signalEntity;
@@ -142,7 +165,7 @@ export class DurableClient {
     if (startAt !== undefined && !Number.isFinite(startAt))
       throw new InvalidArgumentError("startAt must be a valid Date.");
     const timestamp = new Date().toISOString();
-    await this.taskHub.createInstance({
+    const request: NewInstance = {
       event: {
         type: "ExecutionStarted",
         timestamp,
@@ -154,8 +177,16 @@ export class DurableClient {
         version: options.version,
       },
       visibleAt: startAt,
-    });
+    };
+    await this.create(request);
     return instanceId;
+  }
+
+  /** Creates the instance, in the local worker when there is one (eager start). */
+  private async create(request: NewInstance): Promise<void> {
+    const worker = this.options.localWorker;
+    if (worker) await worker.dispatchStart((dispatch) => this.taskHub.createInstance(request, dispatch));
+    else await this.taskHub.createInstance(request);
   }
 
   /** The instance's status, or `undefined` when no instance has that ID. */
@@ -179,19 +210,22 @@ export class DurableClient {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
     let wake: (() => void) | undefined;
+    let finished: InstanceRecord | undefined;
     const unsubscribe = this.taskHub.subscribe((notice) => {
       // Only a finish is worth a read; intermediate updates (Running, ...) are not.
       if (
         notice.kind === "instance-updated" &&
         notice.instanceId === instanceId &&
         isTerminalStatus(notice.status)
-      )
+      ) {
+        finished = notice.record; // committed in this process: no read needed
         wake?.();
+      }
     });
     try {
       let pollMs = 50;
       while (true) {
-        const record = await this.taskHub.getInstance(instanceId);
+        const record = finished ?? (await this.taskHub.getInstance(instanceId));
         if (!record) throw new InstanceNotFoundError(instanceId);
         if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
         const left = deadline - Date.now();
@@ -348,7 +382,7 @@ export class DurableClient {
     const started = history.find((e) => e.type === "ExecutionStarted");
     const newId = options.restartWithNewInstanceId === false ? instanceId : newInstanceId();
     const timestamp = new Date().toISOString();
-    await this.taskHub.createInstance({
+    const request: NewInstance = {
       event: {
         type: "ExecutionStarted",
         timestamp,
@@ -358,7 +392,8 @@ export class DurableClient {
         input: started?.type === "ExecutionStarted" ? started.input : record.input,
         version: record.version,
       },
-    });
+    };
+    await this.create(request);
     return newId;
   }
 

@@ -125,6 +125,7 @@ class PgBatch {
   /** Statements to prepare in the next round trip, by batch name. */
   readonly #toPrepare = new Map<string, string>();
   readonly #beginParts: number;
+  #failure: { readonly error: unknown } | undefined;
   readonly executor: SqlExecutor;
 
   constructor(
@@ -140,12 +141,16 @@ class PgBatch {
         (await this.#send<R>(sql, params)).rows,
       run: async (sql: string, params?: readonly SqlValue[]) => (await this.#send(sql, params)).rowCount ?? 0,
       defer: <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) => {
-        const result = new Promise<pg.QueryResult<R>>((resolve, reject) =>
-          this.#queue.push({
-            text: this.#text(sql, params),
-            resolve: resolve as (result: pg.QueryResult) => void,
-            reject,
-          }),
+        const result = (
+          paramsLength(params) > INLINE_LIMIT
+            ? this.#pipeline<R>(sql, params)
+            : new Promise<pg.QueryResult<R>>((resolve, reject) =>
+                this.#queue.push({
+                  text: this.#text(sql, params),
+                  resolve: resolve as (result: pg.QueryResult) => void,
+                  reject,
+                }),
+              )
         ).then((r) => r.rows);
         result.catch(() => undefined); // the transaction fails with the same error
         return result;
@@ -153,15 +158,60 @@ class PgBatch {
     };
   }
 
+  /**
+   * A statement with large parameters, which cost more to inline than a round trip: sent at once after what is
+   * queued, prepared and with its parameters bound (the client sends queries in order; nothing waits for it here).
+   */
+  #pipeline<R extends SqlRow>(
+    sql: string,
+    params: readonly SqlValue[] | undefined,
+  ): Promise<pg.QueryResult<R>> {
+    if (this.#queue.length > 0) this.#flush().catch(() => undefined);
+    this.opened = true;
+    const result = this.client.query<R>(this.config(sql, params));
+    result.catch((error: unknown) => this.#failed(error));
+    return result;
+  }
+
+  /** Records the first failure of the transaction (later statements fail only because it is aborted). */
+  #failed(error: unknown): void {
+    this.#failure ??= { error };
+  }
+
+  /** The error to report for a failed round trip: the transaction's first failure. */
+  #firstFailure(error: unknown): unknown {
+    return this.#failure?.error ?? error;
+  }
+
   /** Sends what is queued plus `statements` and `COMMIT` (nothing at all for a transaction that did nothing). */
   async commit(statements: readonly string[]): Promise<void> {
     if (!this.opened && this.#queue.length === this.#beginParts && statements.length === 0) return;
-    for (const text of [...statements, "COMMIT"])
+    let outcome: string | null = null;
+    for (const text of statements)
       this.#queue.push({ text, resolve: () => undefined, reject: () => undefined });
-    await this.#flush();
+    this.#queue.push({ text: "COMMIT", resolve: (r) => (outcome = r.command), reject: () => undefined });
+    try {
+      await this.#flush();
+    } catch (error) {
+      throw this.#firstFailure(error);
+    }
+    // COMMIT of a transaction a failed statement aborted answers ROLLBACK (a caller swallowed that statement's error).
+    if (outcome === "ROLLBACK")
+      throw this.#firstFailure(new Error("The transaction was rolled back: one of its statements failed."));
   }
 
   async #send<R extends SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<pg.QueryResult<R>> {
+    try {
+      const result = await this.#sendNow<R>(sql, params);
+      if (ROLLBACK.test(sql)) this.#failure = undefined; // what failed is undone (a savepoint rolled back)
+      return result;
+    } catch (error) {
+      throw this.#firstFailure(error);
+    }
+  }
+
+  /** Sends a statement now: alone (prepared, parameters bound), or with what is queued. */
+  #sendNow<R extends SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<pg.QueryResult<R>> {
     if (this.#queue.length === 0) return this.client.query<R>(this.config(sql, params));
     return new Promise<pg.QueryResult<R>>((resolve, reject) => {
       this.#queue.push({
@@ -209,11 +259,30 @@ class PgBatch {
       for (const [name] of preparing) prepared.ready.add(name);
       queued.forEach((q, i) => q.resolve(list[i] ?? list[list.length - 1]!));
     } catch (error) {
+      this.#failed(error);
       for (const [name] of preparing) prepared.poisoned.add(`th${name.slice(2)}`);
       for (const q of queued) q.reject(error);
       throw error;
     }
   }
+}
+
+const ROLLBACK = /^\s*ROLLBACK\b/i;
+
+/** Parameters longer than this (characters in all) are bound, not inlined (see `PgBatch.#pipeline`). */
+const INLINE_LIMIT = 16_384;
+
+function paramsLength(params: readonly SqlValue[] | undefined): number {
+  let length = 0;
+  for (const value of params ?? []) {
+    if (typeof value === "string") length += value.length;
+    else if (Array.isArray(value))
+      for (const element of value as readonly unknown[])
+        length += typeof element === "string" ? element.length : 8;
+    else if (Buffer.isBuffer(value)) length += value.length * 2;
+    else length += 8;
+  }
+  return length;
 }
 
 /** Statements prepared by batches on a connection (and those a failed batch may or may not have prepared). */

@@ -241,10 +241,12 @@ export class SqliteDriver implements SqlDriver {
     return statement;
   }
 
-  /** Runs `work` unless a deferred statement failed since the last statement (then throws that failure). */
+  /**
+   * Runs `work` unless a deferred statement failed (then throws that failure, which stands until a rollback: the
+   * transaction cannot commit without it).
+   */
   private afterDeferred<T>(work: () => T): T {
-    const failure = this.takeDeferredFailure();
-    if (failure) throw failure.error;
+    if (this.deferredFailure) throw this.deferredFailure.error;
     return work();
   }
 

@@ -5,9 +5,17 @@
  */
 import { InstanceAlreadyExistsError, InstanceNotFoundError, InvalidArgumentError } from "../core/errors.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
-import type { NewInboxMessage, NewInstance, TaskHubNotice } from "../task-hub/task-hub.js";
+import type {
+  DispatchRequest,
+  Dispatched,
+  NewInboxMessage,
+  NewInstance,
+  OrchestrationWorkItem,
+  TaskHubNotice,
+} from "../task-hub/task-hub.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
 import { isGuardFailure } from "./sql-guards.js";
+import { claimAmong } from "./sql-orchestrations.js";
 import { eventText, orNull } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-statements.js";
 import type { HubContext } from "./sql-task-hub.js";
@@ -24,19 +32,25 @@ export interface CreatedInstances {
 }
 
 /** {@inheritDoc TaskHub.createInstance} */
-export async function createInstance(ctx: HubContext, instance: NewInstance): Promise<void> {
+export async function createInstance(
+  ctx: HubContext,
+  instance: NewInstance,
+  dispatch?: DispatchRequest,
+): Promise<Dispatched | undefined> {
   checkNewInstance(instance);
   const instanceId = instance.event.instanceId;
   if (ctx.sql.insertNewInstance) {
     try {
-      await ctx.writeGrouped((tx, notices) => createGuarded(ctx, tx, notices, instance));
-      return;
+      const { items } = await ctx.writeGrouped((tx, notices) =>
+        createGuarded(ctx, tx, notices, instance, dispatch),
+      );
+      return dispatched(dispatch, await items);
     } catch (error) {
       if (!isGuardFailure(error)) throw error;
       // The ID is in use: below, a finished instance is replaced, an active one refused.
     }
   }
-  await ctx.writeGrouped(async (tx, notices) => {
+  const { items } = await ctx.writeGrouped(async (tx, notices) => {
     const now = Date.now();
     const statuses = await readStatuses(ctx, tx, [instanceId]);
     const { refused } = await createInstances(ctx, tx, now, [instance], statuses);
@@ -44,11 +58,39 @@ export async function createInstance(ctx: HubContext, instance: NewInstance): Pr
     if (refusal) throw new InstanceAlreadyExistsError(instanceId, refusal.status);
     const visibleAt = instance.visibleAt ?? now;
     await insertMessages(ctx, tx, now, [{ instanceId, event: instance.event, visibleAt }]);
-    notices.push(
-      { kind: "orchestration-work", visibleAt },
-      { kind: "instance-updated", instanceId, status: "Pending" },
-    );
+    return startNotices(ctx, tx, notices, now, instance, dispatch);
   });
+  return dispatched(dispatch, await items);
+}
+
+function dispatched(
+  dispatch: DispatchRequest | undefined,
+  orchestrations: readonly OrchestrationWorkItem[],
+): Dispatched | undefined {
+  return dispatch ? { activities: [], orchestrations } : undefined;
+}
+
+/**
+ * A new instance's notices, or (eager start) its lease for the dispatching worker, which then needs no notice of the
+ * start.
+ */
+function startNotices(
+  ctx: HubContext,
+  tx: SqlExecutor,
+  notices: TaskHubNotice[],
+  now: number,
+  instance: NewInstance,
+  dispatch: DispatchRequest | undefined,
+): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
+  const instanceId = instance.event.instanceId;
+  const visibleAt = instance.visibleAt ?? now;
+  notices.push({ kind: "instance-updated", instanceId, status: "Pending" });
+  if (dispatch && (dispatch.maxOrchestrations ?? 0) > 0 && visibleAt <= now)
+    return claimAmong(ctx, tx, { workerId: dispatch.workerId, leaseMs: dispatch.leaseMs, max: 1 }, [
+      instanceId,
+    ]);
+  notices.push({ kind: "orchestration-work", visibleAt });
+  return Promise.resolve({ items: Promise.resolve([]) });
 }
 
 /**
@@ -60,7 +102,8 @@ async function createGuarded(
   tx: SqlExecutor,
   notices: TaskHubNotice[],
   instance: NewInstance,
-): Promise<void> {
+  dispatch: DispatchRequest | undefined,
+): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
   const now = Date.now();
   const { event } = instance;
   const visibleAt = instance.visibleAt ?? now;
@@ -80,10 +123,7 @@ async function createGuarded(
     messageRows(now, [{ instanceId: event.instanceId, event, visibleAt }]),
   ))
     void tx.defer(ctx.sql.insertMessages.sql, params);
-  notices.push(
-    { kind: "orchestration-work", visibleAt },
-    { kind: "instance-updated", instanceId: event.instanceId, status: "Pending" },
-  );
+  return startNotices(ctx, tx, notices, now, instance, dispatch);
 }
 
 /** {@inheritDoc TaskHub.appendInboxMessage} */

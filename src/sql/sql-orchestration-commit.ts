@@ -11,13 +11,14 @@
  */
 import { WorkItemLockLostError } from "../core/errors.js";
 import type { SubOrchestrationInstanceFailed } from "../core/history-event.js";
-import type { RuntimeStatus } from "../core/runtime-status.js";
+import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { randomUUID } from "node:crypto";
 import type {
   ActivityWorkItem,
   CompletionOutcome,
   CompletionResults,
   DispatchRequest,
+  InstanceRecord,
   NewInboxMessage,
   OrchestrationCompletion,
   TaskHubNotice,
@@ -364,14 +365,43 @@ function pushNotices(
   // Activities leased to the committing worker need nobody else; the others (or their later times) are announced.
   if (activityTimes.length > leasedActivities)
     notices.push({ kind: "activity-work", visibleAt: earliest(activityTimes) });
-  for (const { completion } of held)
+  for (const { completion, storedLength } of held) {
+    const { workItem, instance } = completion;
     notices.push({
       kind: "instance-updated",
-      instanceId: completion.workItem.instanceId,
-      status: completion.instance.status,
+      instanceId: workItem.instanceId,
+      status: instance.status,
+      // A waiting client in this process needs no read for the result.
+      ...(isTerminalStatus(instance.status)
+        ? { record: committedRecord(completion, storedLength, now) }
+        : {}),
     });
+  }
   for (const instanceId of createdIds)
     notices.push({ kind: "instance-updated", instanceId, status: "Pending" });
+}
+
+/** The instance row a step commits (what a read right after the commit returns). */
+function committedRecord(
+  completion: OrchestrationCompletion,
+  storedLength: number,
+  now: number,
+): InstanceRecord {
+  const s = completion.instance;
+  const base = completion.replaceHistory ? 0 : storedLength;
+  return {
+    ...completion.workItem.instance,
+    name: s.name,
+    executionId: s.executionId,
+    status: s.status,
+    input: s.input,
+    output: s.output,
+    failure: s.failure,
+    customStatus: s.customStatus,
+    completedAt: s.completedAt,
+    lastUpdatedAt: now,
+    historyLength: base + completion.newHistory.length,
+  };
 }
 
 function earliestOrUndefined(times: readonly number[]): number | undefined {

@@ -15,6 +15,7 @@ import type {
   ActivityWorkItem,
   CompletionResults,
   DispatchRequest,
+  Dispatched,
   InstanceFilter,
   InstancePage,
   InstanceQuery,
@@ -30,6 +31,7 @@ import type {
   WorkerHeartbeat,
 } from "../task-hub/task-hub.js";
 import type { HistoryEvent } from "../core/history-event.js";
+import { isTerminalStatus } from "../core/runtime-status.js";
 import type { Dialect } from "./dialect.js";
 import { migrate } from "./migrations.js";
 import { encodeNoticePayloads, NoticeBus } from "./notice-bus.js";
@@ -147,8 +149,8 @@ export class SqlTaskHub implements TaskHub {
     return this.closing;
   }
 
-  createInstance(instance: NewInstance): Promise<void> {
-    return instances.createInstance(this.context, instance);
+  createInstance(instance: NewInstance, dispatch?: DispatchRequest): Promise<Dispatched | undefined> {
+    return instances.createInstance(this.context, instance, dispatch);
   }
 
   appendInboxMessage(message: NewInboxMessage): Promise<void> {
@@ -240,15 +242,35 @@ export class SqlTaskHub implements TaskHub {
       {
         ...options,
         // Published with the commit, in the same round trip (PostgreSQL).
-        beforeCommit: () =>
-          notices.length > 0 && this.options.remoteNotices
-            ? encodeNoticePayloads(this.origin, notices).flatMap(
+        beforeCommit: () => {
+          const remote = this.options.remoteNotices
+            ? notices.filter(crossesProcesses).map(withoutRecord)
+            : [];
+          return remote.length > 0
+            ? encodeNoticePayloads(this.origin, remote).flatMap(
                 (payload) => this.dialect.notify(payload) ?? [],
               )
-            : [],
+            : [];
+        },
       },
     );
     if (notices.length > 0) this.bus.emit(notices);
     return result;
   }
+}
+
+/**
+ * Whether a notice is published to other processes: new work (for their workers) and finished instances (for their
+ * waiting clients). Intermediate status changes stay in the process: publishing one per step would wake every
+ * listening process for nothing.
+ */
+function crossesProcesses(notice: TaskHubNotice): boolean {
+  return notice.kind !== "instance-updated" || isTerminalStatus(notice.status);
+}
+
+/** A notice without its record (other processes read the instance: a notification's payload is small). */
+function withoutRecord(notice: TaskHubNotice): TaskHubNotice {
+  if (notice.kind !== "instance-updated" || notice.record === undefined) return notice;
+  const { record: _record, ...rest } = notice;
+  return rest;
 }

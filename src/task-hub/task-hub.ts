@@ -208,11 +208,21 @@ export interface InstancePage {
   readonly continuationToken?: string | undefined;
 }
 
-/** A notice that something changed in the hub, possibly from another process. */
+/**
+ * A notice that something changed in the hub, possibly from another process. In-process subscribers get every notice;
+ * backends that publish notices to other processes may publish only new work and `instance-updated` notices of
+ * finished instances (Completed, Failed, Terminated): what other processes' workers and waiting clients act on.
+ */
 export type TaskHubNotice =
   | { readonly kind: "orchestration-work"; readonly visibleAt?: number | undefined }
   | { readonly kind: "activity-work"; readonly visibleAt?: number | undefined }
-  | { readonly kind: "instance-updated"; readonly instanceId: string; readonly status: RuntimeStatus };
+  | {
+      readonly kind: "instance-updated";
+      readonly instanceId: string;
+      readonly status: RuntimeStatus;
+      /** The instance as committed, when the backend has it at hand (in-process notices of finished instances). */
+      readonly record?: InstanceRecord | undefined;
+    };
 
 /** What a worker reports about itself, periodically, through {@link TaskHub.recordWorkerHeartbeat}. */
 export interface WorkerHeartbeat {
@@ -283,7 +293,7 @@ export interface DispatchRequest {
   readonly maxActivities?: number | undefined;
   /**
    * Most orchestration work items to lease, among the instances that committed activity results go to and that
-   * are then ready and not leased (default 0).
+   * are then ready and not leased, or the instance being created (default 0).
    */
   readonly maxOrchestrations?: number | undefined;
 }
@@ -319,9 +329,11 @@ export interface TaskHub {
   /**
    * Creates an instance (row in Pending + `ExecutionStarted` in its inbox). An existing instance with the ID is
    * replaced (its history, inbox and queued activities deleted) when it has finished.
+   * With `dispatch` (`maxOrchestrations` ≥ 1) and a start that is due now, also leases the new instance to the
+   * dispatching worker in the same transaction and returns its work item (eager start, like Temporal's).
    * @throws InstanceAlreadyExistsError when an instance with the ID is Pending, Running, Suspended or ContinuedAsNew.
    */
-  createInstance(instance: NewInstance): Promise<void>;
+  createInstance(instance: NewInstance, dispatch?: DispatchRequest): Promise<Dispatched | undefined>;
 
   /**
    * Appends an event to an existing instance's inbox (raise event, terminate, suspend, resume, rewind).

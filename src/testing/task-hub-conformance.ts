@@ -14,6 +14,7 @@
 import { afterEach, beforeEach, describe } from "node:test";
 import type { TaskHub } from "../task-hub/task-hub.js";
 import { activityTests } from "./task-hub-conformance-activities.js";
+import { dispatchTests } from "./task-hub-conformance-dispatch.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
 import { leaseTests } from "./task-hub-conformance-leases.js";
 import { orchestrationTests } from "./task-hub-conformance-orchestrations.js";
@@ -62,6 +63,7 @@ export function describeTaskHubConformance(
     describe("orchestration work items", () => orchestrationTests(env));
     describe("orchestration leases", () => leaseTests(env));
     describe("activity work items", () => activityTests(env));
+    describe("local dispatch, batches with a lost lease, IDs in use", () => dispatchTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
   });
 }

@@ -14,6 +14,7 @@ import type {
   ActivityWorkItem,
   CompletionOutcome,
   DispatchRequest,
+  Dispatched,
   OrchestrationCompletion,
   OrchestrationWorkItem,
   TaskHub,
@@ -121,7 +122,9 @@ export class Worker {
       const maxActivities = this.#reserve("activities");
       try {
         const results = await hub.completeOrchestrationWorkItems(c, this.#dispatchRequest({ maxActivities }));
-        for (const item of results.dispatched?.activities ?? []) this.#runActivity(item);
+        for (const item of results.dispatched?.activities ?? [])
+          if (this.#running) this.#runActivity(item);
+          else void hub.abandonActivityWorkItem(item, 0).catch(() => undefined); // stopping: for another worker
         return results;
       } finally {
         this.#reserved.activities -= maxActivities;
@@ -131,7 +134,9 @@ export class Worker {
       const maxOrchestrations = this.#reserve("orchestrations");
       try {
         const results = await hub.completeActivityWorkItems(c, this.#dispatchRequest({ maxOrchestrations }));
-        for (const item of results.dispatched?.orchestrations ?? []) this.#runEpisode(item);
+        for (const item of results.dispatched?.orchestrations ?? [])
+          if (this.#running) this.#runEpisode(item);
+          else void hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
         return results;
       } finally {
         this.#reserved.orchestrations -= maxOrchestrations;
@@ -213,8 +218,26 @@ export class Worker {
     await this.#sendHeartbeat(true);
   }
 
+  /**
+   * Eager start: runs `create` (a `createInstance` call) with a request to lease the new instance to this worker, when
+   * it has a free slot, and runs the instance's first episode at once, without a claim.
+   */
+  async dispatchStart(
+    create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>,
+  ): Promise<void> {
+    const slots = this.#reserve("orchestrations", 1);
+    try {
+      const dispatched = await create(this.#dispatchRequest({ maxOrchestrations: slots }));
+      for (const item of dispatched?.orchestrations ?? [])
+        if (this.#running) this.#runEpisode(item);
+        else void this.hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
+    } finally {
+      this.#reserved.orchestrations -= slots;
+    }
+  }
+
   /** Reserves the free slots of a kind for a commit's local dispatch; returns how many (0 when stopping). */
-  #reserve(kind: "activities" | "orchestrations"): number {
+  #reserve(kind: "activities" | "orchestrations", most = 100): number {
     if (!this.#running) return 0;
     const free =
       kind === "activities"
@@ -222,7 +245,7 @@ export class Worker {
         : this.#options.maxConcurrentOrchestrations -
           this.#runningEpisodes.size -
           this.#reserved.orchestrations;
-    const slots = Math.max(0, Math.min(free, 100));
+    const slots = Math.max(0, Math.min(free, most));
     this.#reserved[kind] += slots;
     return slots;
   }

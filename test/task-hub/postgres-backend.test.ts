@@ -178,9 +178,35 @@ describe("PostgreSQL task hub", () => {
     await b.notificationsReady();
     await a.createInstance(newInstance("remote"));
     await eventually(
+      async () => (fromB.some((n) => n.kind === "orchestration-work") ? true : undefined),
+      "the new-work notice from the other hub object",
+    );
+    // Other processes hear of new work and of finished instances (without the record), not of every step.
+    const [item] = await a.lockOrchestrationWorkItems({ workerId: "w", max: 1, leaseMs: 30_000 });
+    assert.ok(item);
+    await a.completeOrchestrationWorkItems([
+      completionOf(item, { status: "Completed", instance: { output: "1", completedAt: Date.now() } }),
+    ]);
+    await eventually(
       async () =>
-        fromB.some((n) => n.kind === "instance-updated" && n.instanceId === "remote") ? true : undefined,
-      "the notice from the other hub object",
+        fromB.some(
+          (n) => n.kind === "instance-updated" && n.instanceId === "remote" && n.status === "Completed",
+        )
+          ? true
+          : undefined,
+      "the finished-instance notice from the other hub object",
+    );
+    assert.deepEqual(
+      fromB
+        .filter((n) => n.kind === "instance-updated")
+        .map((n) => n.kind === "instance-updated" && n.status),
+      ["Completed"],
+      "no Pending notice crosses processes",
+    );
+    assert.equal(
+      fromB.find((n) => n.kind === "instance-updated" && n.record !== undefined),
+      undefined,
+      "records stay in the process",
     );
     fromB.length = 0;
     await b.createInstance(newInstance("local"));
@@ -216,10 +242,7 @@ describe("PostgreSQL task hub", () => {
     fromB.length = 0;
     await a.createInstance(newInstance("after-reconnect"));
     await eventually(
-      async () =>
-        fromB.some((n) => n.kind === "instance-updated" && n.instanceId === "after-reconnect")
-          ? true
-          : undefined,
+      async () => (fromB.some((n) => n.kind === "orchestration-work") ? true : undefined),
       "a notice after reconnecting",
     );
     await Promise.all([a.close(), b.close()]);

@@ -1,0 +1,605 @@
+/**
+ * Conformance tests: local dispatch (work a commit creates, leased to the committing worker in the same transaction),
+ * batched completions in which one lease was lost, and creating an instance whose ID is in use (on backends that
+ * commit optimistically, the last two take their fallback paths).
+ * @module
+ */
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { TaskCompleted } from "../core/history-event.js";
+import type {
+  ActivityWorkItem,
+  CompletionResults,
+  NewActivityMessage,
+  OrchestrationWorkItem,
+  TaskHub,
+} from "../task-hub/task-hub.js";
+import {
+  assertOutcomes,
+  completionOf,
+  createWithStatus,
+  lockAll,
+  lockInstance,
+  newInstance,
+  raised,
+  rejectsWith,
+  sleep,
+  stamp,
+  type ConformanceEnv,
+} from "./task-hub-conformance-support.js";
+
+/** An activity of `instanceId` with task ID `taskId`. */
+function activity(
+  instanceId: string,
+  executionId: string,
+  taskId: number,
+  visibleAt?: number,
+): NewActivityMessage {
+  return {
+    instanceId,
+    executionId,
+    taskId,
+    name: `Activity${taskId}`,
+    input: JSON.stringify({ instanceId, taskId }),
+    attempt: taskId + 1,
+    idempotencyKey: `${instanceId}:${taskId}`,
+    ...(visibleAt !== undefined ? { visibleAt } : {}),
+  };
+}
+
+const completed = (taskScheduledId: number, result = '"ok"'): TaskCompleted => ({
+  type: "TaskCompleted",
+  timestamp: stamp(),
+  taskScheduledId,
+  result,
+});
+
+/**
+ * Creates `instanceId` (only ready instance expected) and runs its first step, which schedules activities
+ * `0..count-1` (no dispatch). Returns the execution ID.
+ */
+async function scheduleActivities(hub: TaskHub, instanceId: string, count: number): Promise<string> {
+  await hub.createInstance(newInstance(instanceId));
+  const item = await lockInstance(hub, instanceId);
+  const executionId = item.instance.executionId;
+  const activities = Array.from({ length: count }, (_, taskId) => activity(instanceId, executionId, taskId));
+  assertOutcomes(
+    await hub.completeOrchestrationWorkItems([
+      completionOf(item, { newHistory: [item.messages[0]!.event], activities }),
+    ]),
+    ["ok"],
+  );
+  return executionId;
+}
+
+/** The work items `results` dispatched, asserting they are present. */
+function dispatchedOf(results: CompletionResults) {
+  assert.ok(results.dispatched, "a dispatch request was given: `dispatched` is present");
+  return results.dispatched;
+}
+
+/** Asserts `lockExpiresAt` is `leaseMs` after some moment in [before, after]. */
+function assertLease(lockExpiresAt: number, before: number, after: number, leaseMs: number): void {
+  assert.ok(
+    lockExpiresAt >= before + leaseMs && lockExpiresAt <= after + leaseMs,
+    `lockExpiresAt ${lockExpiresAt} is not within [${before + leaseMs}, ${after + leaseMs}]`,
+  );
+}
+
+/** Registers the local dispatch tests. */
+export function dispatchTests(env: ConformanceEnv): void {
+  it("leases up to maxActivities of the visible activities a step schedules to the committing worker", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("eager"));
+    const item = await lockInstance(hub, "eager");
+    const executionId = item.instance.executionId;
+    // The activity that is not visible yet comes first: it must be skipped, not leased.
+    const scheduled = [
+      activity("eager", executionId, 0, Date.now() + 60_000),
+      activity("eager", executionId, 1),
+      activity("eager", executionId, 2),
+      activity("eager", executionId, 3),
+    ];
+    const before = Date.now();
+    const results = await hub.completeOrchestrationWorkItems(
+      [completionOf(item, { newHistory: [item.messages[0]!.event], activities: scheduled })],
+      { workerId: "w-local", leaseMs: 30_000, maxActivities: 2 },
+    );
+    const after = Date.now();
+    assertOutcomes(results, ["ok"]);
+    const dispatched = dispatchedOf(results);
+    assert.deepEqual(dispatched.orchestrations, []);
+    assert.equal(dispatched.activities.length, 2, "exactly maxActivities leased");
+    for (const work of dispatched.activities) {
+      assert.ok(Number.isSafeInteger(work.id), `a stored message ID, got ${work.id}`);
+      assert.notEqual(work.taskId, 0, "never an activity that is not visible yet");
+      const expected = scheduled[work.taskId]!;
+      assert.equal(work.instanceId, "eager");
+      assert.equal(work.executionId, executionId);
+      assert.equal(work.name, expected.name);
+      assert.equal(work.input, expected.input);
+      assert.equal(work.attempt, expected.attempt);
+      assert.equal(work.idempotencyKey, expected.idempotencyKey);
+      assert.equal(typeof work.lockToken, "string");
+      assert.ok(work.lockToken.length > 0);
+      assert.equal(work.deliveryCount, 1);
+      assertLease(work.lockExpiresAt, before, after, 30_000);
+    }
+    const [first, second] = dispatched.activities as [ActivityWorkItem, ActivityWorkItem];
+    assert.notEqual(first.taskId, second.taskId);
+    assert.notEqual(first.id, second.id);
+    assert.notEqual(first.lockToken, second.lockToken);
+    const record = await hub.getInstance("eager");
+    assert.equal(record?.status, "Running");
+    assert.equal(record?.historyLength, 1);
+    let stats = await hub.getStats();
+    assert.equal(stats.activityQueueDepth, 4);
+    assert.equal(stats.leasedActivities, 2, "the dispatched activities are leased");
+
+    // Another worker gets the third visible activity only: not the dispatched ones, not the future one.
+    const others = await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 });
+    assert.equal(others.length, 1);
+    const third = others[0]!;
+    assert.deepEqual(
+      [first.taskId, second.taskId, third.taskId].sort(),
+      [1, 2, 3],
+      "the other worker gets the visible activity that was not dispatched",
+    );
+    assert.ok(third.id !== first.id && third.id !== second.id);
+    assert.equal(third.deliveryCount, 1);
+
+    // The dispatched items are real leases on the stored rows (ID and lock token): they complete and abandon.
+    const result = completed(first.taskId, '"first"');
+    assertOutcomes(await hub.completeActivityWorkItems([{ workItem: first, result }]), ["ok"]);
+    await hub.abandonActivityWorkItem(second, 0);
+    const again = await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 });
+    assert.equal(again.length, 1, "the abandoned one only (the future one is not visible yet)");
+    assert.equal(again[0]!.id, second.id, "the dispatched item's ID is the stored row's");
+    assert.equal(again[0]!.taskId, second.taskId);
+    assert.equal(again[0]!.deliveryCount, 2);
+    stats = await hub.getStats();
+    assert.equal(stats.activityQueueDepth, 3, "the completed message is deleted");
+
+    const orchestration = await lockInstance(hub, "eager");
+    assert.equal(orchestration.messages.length, 1);
+    assert.deepEqual(orchestration.messages[0]!.event, result);
+    assert.equal(orchestration.messages[0]!.executionId, executionId);
+  });
+
+  it("leases no activity without a dispatch request, or with maxActivities 0 (the default)", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("plain"));
+    await hub.createInstance(newInstance("zero"));
+    const items = await lockAll(hub);
+    const plain = items.get("plain")!;
+    const zero = items.get("zero")!;
+    const without = await hub.completeOrchestrationWorkItems([
+      completionOf(plain, {
+        activities: [
+          activity("plain", plain.instance.executionId, 0),
+          activity("plain", plain.instance.executionId, 1),
+        ],
+      }),
+    ]);
+    assertOutcomes(without, ["ok"]);
+    assert.equal(without.dispatched, undefined, "no dispatch request: no `dispatched`");
+    const withZero = await hub.completeOrchestrationWorkItems(
+      [
+        completionOf(zero, {
+          activities: [
+            activity("zero", zero.instance.executionId, 0),
+            activity("zero", zero.instance.executionId, 1),
+          ],
+        }),
+      ],
+      { workerId: "w-local", leaseMs: 30_000 },
+    );
+    assertOutcomes(withZero, ["ok"]);
+    assert.deepEqual(dispatchedOf(withZero), { activities: [], orchestrations: [] });
+    assert.equal((await hub.getStats()).leasedActivities, 0);
+    const taken = await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 });
+    assert.deepEqual(taken.map((a) => `${a.instanceId}:${a.taskId}:${a.deliveryCount}`).sort(), [
+      "plain:0:1",
+      "plain:1:1",
+      "zero:0:1",
+      "zero:1:1",
+    ]);
+  });
+
+  it("hands a dispatched activity whose lease expired to another worker; the stale completion is rejected", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("eager-expire"));
+    const item = await lockInstance(hub, "eager-expire");
+    const results = await hub.completeOrchestrationWorkItems(
+      [completionOf(item, { activities: [activity("eager-expire", item.instance.executionId, 0)] })],
+      { workerId: "w-dead", leaseMs: env.ms(100), maxActivities: 5 },
+    );
+    const committedAt = Date.now();
+    assertOutcomes(results, ["ok"]);
+    const [dispatched] = dispatchedOf(results).activities;
+    assert.ok(dispatched);
+    const early = await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 });
+    if (Date.now() - committedAt < env.ms(100)) assert.equal(early.length, 0, "not handed out while leased");
+    await sleep(env.ms(150));
+    const [taken] =
+      early.length > 0
+        ? early
+        : await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 });
+    assert.ok(taken, "taken over after the lease expired");
+    assert.equal(taken.id, dispatched.id);
+    assert.equal(taken.deliveryCount, 2);
+    assert.notEqual(taken.lockToken, dispatched.lockToken);
+    assert.equal(
+      (await hub.getStats()).leaseTakeovers,
+      1,
+      "an expired dispatched lease taken over is a takeover",
+    );
+    assertOutcomes(
+      await hub.completeActivityWorkItems([{ workItem: dispatched, result: completed(0, '"stale"') }]),
+      ["lost"],
+    );
+    await rejectsWith(hub.renewActivityWorkItem(dispatched, 30_000), "WorkItemLockLostError");
+    assert.equal((await hub.getStats()).inboxDepth, 0, "the stale result was not delivered");
+    assertOutcomes(
+      await hub.completeActivityWorkItems([{ workItem: taken, result: completed(0, '"fresh"') }]),
+      ["ok"],
+    );
+    const orchestration = await lockInstance(hub, "eager-expire");
+    assert.deepEqual(
+      orchestration.messages.map((m) => m.event.type === "TaskCompleted" && m.event.result),
+      ['"fresh"'],
+    );
+  });
+
+  it("leases the instance an activity result goes to, with its messages, to the committing worker", async () => {
+    const { hub } = env;
+    const executionId = await scheduleActivities(hub, "back", 1);
+    const [work] = await hub.lockActivityWorkItems({ workerId: "w-local", max: 10, leaseMs: 30_000 });
+    assert.ok(work);
+    const result = completed(0, '"42"');
+    const before = Date.now();
+    const results = await hub.completeActivityWorkItems([{ workItem: work, result }], {
+      workerId: "w-local",
+      leaseMs: 30_000,
+      maxOrchestrations: 1,
+    });
+    const after = Date.now();
+    assertOutcomes(results, ["ok"]);
+    const dispatched = dispatchedOf(results);
+    assert.deepEqual(dispatched.activities, []);
+    assert.equal(dispatched.orchestrations.length, 1);
+    const item = dispatched.orchestrations[0]!;
+    assert.equal(item.instanceId, "back");
+    assert.equal(typeof item.lockToken, "string");
+    assert.ok(item.lockToken.length > 0);
+    assertLease(item.lockExpiresAt, before, after, 30_000);
+    assert.equal(item.messages.length, 1);
+    const message = item.messages[0]!;
+    assert.ok(Number.isSafeInteger(message.id));
+    assert.equal(message.instanceId, "back");
+    assert.equal(message.executionId, executionId);
+    assert.deepEqual(message.event, result);
+    assert.deepEqual(item.corruptMessages, []);
+    assert.deepEqual(item.instance, await hub.getInstance("back"), "the current instance record");
+    assert.equal(item.instance.status, "Running");
+    assert.equal(item.instance.executionId, executionId);
+    assert.equal(item.instance.historyLength, 1);
+
+    assert.deepEqual(
+      await hub.lockOrchestrationWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 }),
+      [],
+      "leased: another worker does not get it",
+    );
+    assert.equal((await hub.getStats()).leasedInstances, 1);
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([
+        completionOf(item, {
+          status: "Completed",
+          newHistory: [result],
+          instance: { output: '"42"', completedAt: Date.now() },
+        }),
+      ]),
+      ["ok"],
+    );
+    const record = await hub.getInstance("back");
+    assert.equal(record?.status, "Completed");
+    assert.equal(record?.output, '"42"');
+    assert.equal(record?.historyLength, 2);
+    assert.deepEqual(
+      (await hub.getHistory("back")).map((e) => e.type),
+      ["ExecutionStarted", "TaskCompleted"],
+    );
+    const stats = await hub.getStats();
+    assert.equal(stats.inboxDepth, 0);
+    assert.equal(stats.leasedInstances, 0);
+  });
+
+  it("leases no instance that another worker holds when the result arrives", async () => {
+    const { hub } = env;
+    await scheduleActivities(hub, "busy", 1);
+    const [work] = await hub.lockActivityWorkItems({ workerId: "w-local", max: 10, leaseMs: 30_000 });
+    assert.ok(work);
+    await hub.appendInboxMessage({ instanceId: "busy", event: raised("ping") });
+    const held = await lockInstance(hub, "busy");
+    const result = completed(0, '"while-leased"');
+    const results = await hub.completeActivityWorkItems([{ workItem: work, result }], {
+      workerId: "w-local",
+      leaseMs: 30_000,
+      maxOrchestrations: 1,
+    });
+    assertOutcomes(results, ["ok"]);
+    assert.deepEqual(dispatchedOf(results), { activities: [], orchestrations: [] });
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(held)]), ["ok"]);
+    const next = (await lockAll(hub, "w-other")).get("busy");
+    assert.ok(next, "the result waits for any worker");
+    assert.deepEqual(
+      next.messages.map((m) => m.event),
+      [result],
+    );
+  });
+
+  it("leases no instance with maxOrchestrations 0 (the default) or without a dispatch request", async () => {
+    const { hub } = env;
+    for (const id of ["zero", "omitted", "none"]) await scheduleActivities(hub, id, 1);
+    const works = new Map(
+      (await hub.lockActivityWorkItems({ workerId: "w-local", max: 10, leaseMs: 30_000 })).map((w) => [
+        w.instanceId,
+        w,
+      ]),
+    );
+    assert.equal(works.size, 3);
+    const zero = await hub.completeActivityWorkItems(
+      [{ workItem: works.get("zero")!, result: completed(0) }],
+      {
+        workerId: "w-local",
+        leaseMs: 30_000,
+        maxOrchestrations: 0,
+      },
+    );
+    assertOutcomes(zero, ["ok"]);
+    assert.deepEqual(dispatchedOf(zero), { activities: [], orchestrations: [] });
+    const omitted = await hub.completeActivityWorkItems(
+      [{ workItem: works.get("omitted")!, result: completed(0) }],
+      { workerId: "w-local", leaseMs: 30_000 },
+    );
+    assertOutcomes(omitted, ["ok"]);
+    assert.deepEqual(dispatchedOf(omitted), { activities: [], orchestrations: [] });
+    const none = await hub.completeActivityWorkItems([
+      { workItem: works.get("none")!, result: completed(0) },
+    ]);
+    assertOutcomes(none, ["ok"]);
+    assert.equal(none.dispatched, undefined, "no dispatch request: no `dispatched`");
+    assert.equal((await hub.getStats()).leasedInstances, 0);
+    const claimed = await lockAll(hub, "w-other");
+    assert.deepEqual([...claimed.keys()].sort(), ["none", "omitted", "zero"]);
+    for (const item of claimed.values())
+      assert.deepEqual(
+        item.messages.map((m) => m.event.type),
+        ["TaskCompleted"],
+      );
+  });
+
+  it("leases at most maxOrchestrations of the instances the results go to, each with all its messages", async () => {
+    const { hub } = env;
+    await scheduleActivities(hub, "p", 2);
+    await scheduleActivities(hub, "q", 1);
+    const works = await hub.lockActivityWorkItems({ workerId: "w-local", max: 10, leaseMs: 30_000 });
+    assert.equal(works.length, 3);
+    const results = await hub.completeActivityWorkItems(
+      works.map((w) => ({
+        workItem: w,
+        result: completed(w.taskId, JSON.stringify(`${w.instanceId}${w.taskId}`)),
+      })),
+      { workerId: "w-local", leaseMs: 30_000, maxOrchestrations: 1 },
+    );
+    assertOutcomes(results, ["ok", "ok", "ok"]);
+    const { orchestrations } = dispatchedOf(results);
+    assert.equal(orchestrations.length, 1);
+    const mine = orchestrations[0]!;
+    const expectedResults = (id: string) =>
+      works
+        .filter((w) => w.instanceId === id)
+        .map((w) => JSON.stringify(`${id}${w.taskId}`))
+        .sort();
+    const resultsOf = (item: OrchestrationWorkItem) =>
+      item.messages.map((m) => (m.event.type === "TaskCompleted" ? m.event.result : m.event.type)).sort();
+    assert.deepEqual(resultsOf(mine), expectedResults(mine.instanceId));
+    const other = mine.instanceId === "p" ? "q" : "p";
+    const claimed = await lockAll(hub, "w-other");
+    assert.deepEqual([...claimed.keys()], [other], "the instance not dispatched is ready for any worker");
+    assert.deepEqual(resultsOf(claimed.get(other)!), expectedResults(other));
+  });
+
+  it("commits the held step of a batch whose other lease was taken over, dispatching only its activities", async () => {
+    const { hub } = env;
+    // A message target with an empty inbox.
+    await hub.createInstance(newInstance("sink"));
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([completionOf(await lockInstance(hub, "sink"))]),
+      ["ok"],
+    );
+    await hub.createInstance(newInstance("lost"));
+    const [stale] = await hub.lockOrchestrationWorkItems({ workerId: "w1", max: 10, leaseMs: env.ms(100) });
+    assert.equal(stale?.instanceId, "lost");
+    await sleep(env.ms(150));
+    const takenOver = (await lockAll(hub, "w2")).get("lost");
+    assert.ok(takenOver, "taken over after expiry");
+    await hub.createInstance(newInstance("held"));
+    const held = (await lockAll(hub, "w1")).get("held");
+    assert.ok(held);
+    const fromHeld = raised("from-held");
+
+    const results = await hub.completeOrchestrationWorkItems(
+      [
+        completionOf(stale, {
+          status: "Completed",
+          newHistory: [stale.messages[0]!.event, raised("lost-step")],
+          instance: { output: '"lost"', completedAt: Date.now() },
+          activities: [activity("lost", stale.instance.executionId, 0)],
+          messages: [{ instanceId: "sink", event: raised("from-lost") }],
+        }),
+        completionOf(held, {
+          status: "Running",
+          newHistory: [held.messages[0]!.event],
+          instance: { customStatus: '"held"' },
+          activities: [
+            activity("held", held.instance.executionId, 0),
+            activity("held", held.instance.executionId, 1),
+          ],
+          messages: [{ instanceId: "sink", event: fromHeld }],
+        }),
+      ],
+      { workerId: "w1", leaseMs: 30_000, maxActivities: 10 },
+    );
+    assertOutcomes(results, ["lost", "ok"]);
+    assert.deepEqual(
+      dispatchedOf(results)
+        .activities.map((a) => `${a.instanceId}:${a.taskId}`)
+        .sort(),
+      ["held:0", "held:1"],
+      "only the held step's activities are dispatched",
+    );
+
+    // The held step is fully written.
+    const heldRecord = await hub.getInstance("held");
+    assert.equal(heldRecord?.status, "Running");
+    assert.equal(heldRecord?.customStatus, '"held"');
+    assert.equal(heldRecord?.historyLength, 1);
+    assert.deepEqual(await hub.getHistory("held"), [held.messages[0]!.event]);
+    // Nothing of the lost step is.
+    const lostRecord = await hub.getInstance("lost");
+    assert.equal(lostRecord?.status, "Pending");
+    assert.equal(lostRecord?.output, undefined);
+    assert.equal(lostRecord?.historyLength, 0);
+    assert.deepEqual(await hub.getHistory("lost"), []);
+    const stats = await hub.getStats();
+    assert.equal(stats.activityQueueDepth, 2, "the held step's activities only");
+    assert.equal(stats.leasedActivities, 2);
+    assert.deepEqual(await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 }), []);
+    const sink = (await lockAll(hub, "w3")).get("sink");
+    assert.deepEqual(
+      sink?.messages.map((m) => m.event),
+      [fromHeld],
+      "the held step's message only",
+    );
+    // The new owner's lease is intact.
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(takenOver)]), ["ok"]);
+    assert.equal((await hub.getInstance("lost"))?.status, "Running");
+  });
+
+  it("commits the held result of an activity batch whose other lease was taken over", async () => {
+    const { hub } = env;
+    const executionId = await scheduleActivities(hub, "acts", 1);
+    const [stale] = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: env.ms(100) });
+    assert.equal(stale?.taskId, 0);
+    await sleep(env.ms(150));
+    const [taken] = await hub.lockActivityWorkItems({ workerId: "a2", max: 10, leaseMs: 30_000 });
+    assert.equal(taken?.id, stale.id, "taken over after expiry");
+    // A second step schedules a second activity, leased with a long lease.
+    await hub.appendInboxMessage({ instanceId: "acts", event: raised("go") });
+    const step = await lockInstance(hub, "acts");
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([
+        completionOf(step, { newHistory: [raised("go")], activities: [activity("acts", executionId, 1)] }),
+      ]),
+      ["ok"],
+    );
+    const [held] = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: 30_000 });
+    assert.equal(held?.taskId, 1);
+
+    const fresh = completed(1, '"held"');
+    const results = await hub.completeActivityWorkItems(
+      [
+        { workItem: stale, result: completed(0, '"stale"') },
+        { workItem: held, result: fresh },
+      ],
+      { workerId: "w-local", leaseMs: 30_000, maxOrchestrations: 1 },
+    );
+    assertOutcomes(results, ["lost", "ok"]);
+    const { orchestrations } = dispatchedOf(results);
+    assert.equal(orchestrations.length, 1);
+    const item = orchestrations[0]!;
+    assert.equal(item.instanceId, "acts");
+    assert.deepEqual(
+      item.messages.map((m) => m.event),
+      [fresh],
+      "the held result only",
+    );
+    assert.equal((await hub.getStats()).activityQueueDepth, 1, "the lost item stays queued");
+
+    // The taken-over activity is still the new owner's; its result arrives later.
+    const late = completed(0, '"late"');
+    assertOutcomes(await hub.completeActivityWorkItems([{ workItem: taken, result: late }]), ["ok"]);
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(item, { newHistory: [fresh] })]), [
+      "ok",
+    ]);
+    const next = await lockInstance(hub, "acts");
+    assert.deepEqual(
+      next.messages.map((m) => m.event),
+      [late],
+      "the stale result never arrived",
+    );
+    assert.equal((await hub.getStats()).activityQueueDepth, 0);
+  });
+
+  it("refusing an ID in use leaves the active instance's row, history and inbox as they were", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("dup-pending", { input: '"first"' }));
+    const pendingBefore = await hub.getInstance("dup-pending");
+    await rejectsWith(
+      hub.createInstance(newInstance("dup-pending", { executionId: "other", input: '"second"' })),
+      "InstanceAlreadyExistsError",
+    );
+    assert.deepEqual(await hub.getInstance("dup-pending"), pendingBefore);
+    const pendingItem = await lockInstance(hub, "dup-pending");
+    assert.deepEqual(
+      pendingItem.messages.map((m) => m.event.type === "ExecutionStarted" && m.event.executionId),
+      ["dup-pending-exec-1"],
+      "no second start message",
+    );
+    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(pendingItem)]), ["ok"]);
+
+    await createWithStatus(hub, "dup-running", "Running", { input: '"first"' });
+    await hub.appendInboxMessage({ instanceId: "dup-running", event: raised("waiting") });
+    const before = await hub.getInstance("dup-running");
+    const history = await hub.getHistory("dup-running");
+    await rejectsWith(
+      hub.createInstance(newInstance("dup-running", { executionId: "other", input: '"second"' })),
+      "InstanceAlreadyExistsError",
+    );
+    assert.deepEqual(await hub.getInstance("dup-running"), before);
+    assert.deepEqual(await hub.getHistory("dup-running"), history);
+    const item = await lockInstance(hub, "dup-running");
+    assert.deepEqual(
+      item.messages.map((m) => m.event.type),
+      ["EventRaised"],
+      "the inbox is as it was",
+    );
+  });
+
+  it("lets exactly one of two concurrent creates of one ID win, new or replacing a finished instance", async () => {
+    const { hub } = env;
+    await createWithStatus(hub, "race-done", "Completed");
+    for (const id of ["race-new", "race-done"]) {
+      const requests = [
+        newInstance(id, { executionId: `${id}-a` }),
+        newInstance(id, { executionId: `${id}-b` }),
+      ];
+      const settled = await Promise.allSettled(requests.map((r) => hub.createInstance(r)));
+      const won = settled.flatMap((s, i) => (s.status === "fulfilled" ? [i] : []));
+      assert.equal(won.length, 1, `exactly one create of '${id}' succeeds`);
+      const refused = settled.find((s) => s.status === "rejected");
+      assert.equal((refused as PromiseRejectedResult).reason?.name, "InstanceAlreadyExistsError");
+      const winner = requests[won[0]!]!;
+      const record = await hub.getInstance(id);
+      assert.equal(record?.status, "Pending");
+      assert.equal(record?.executionId, winner.event.executionId);
+      const item = await lockInstance(hub, id);
+      assert.deepEqual(
+        item.messages.map((m) => m.event),
+        [winner.event],
+        "one start message: the winner's",
+      );
+    }
+  });
+}
