@@ -602,4 +602,65 @@ export function dispatchTests(env: ConformanceEnv): void {
       );
     }
   });
+
+  it("eager start: leases a new instance to the creating worker, with its start message", async () => {
+    const { hub } = env;
+    const dispatch = { workerId: "starter", leaseMs: 30_000, maxOrchestrations: 1 };
+    const before = Date.now();
+    const request = newInstance("eager", { input: '"in"' });
+    const dispatched = await hub.createInstance(request, dispatch);
+    const after = Date.now();
+    assert.ok(dispatched, "a dispatch request was given: the result is present");
+    assert.deepEqual(dispatched.activities, []);
+    assert.equal(dispatched.orchestrations.length, 1);
+    const item = dispatched.orchestrations[0]!;
+    assert.equal(item.instanceId, "eager");
+    assertLease(item.lockExpiresAt, before, after, dispatch.leaseMs);
+    assert.deepEqual(item.instance, await hub.getInstance("eager"), "the instance as stored");
+    assert.deepEqual(
+      item.messages.map((m) => m.event),
+      [request.event],
+      "the start message",
+    );
+    assert.deepEqual(
+      await hub.lockOrchestrationWorkItems({ workerId: "other", max: 10, leaseMs: 30_000 }),
+      [],
+      "another worker cannot take it",
+    );
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([
+        completionOf(item, { newHistory: [item.messages[0]!.event], status: "Running" }),
+      ]),
+      ["ok"],
+    );
+    assert.equal((await hub.getInstance("eager"))?.status, "Running");
+    assert.equal((await hub.getHistory("eager")).length, 1);
+  });
+
+  it("eager start: a replaced finished instance is leased too; a scheduled start or no slot is not", async () => {
+    const { hub } = env;
+    const dispatch = { workerId: "starter", leaseMs: 30_000, maxOrchestrations: 1 };
+    await createWithStatus(hub, "again", "Completed");
+    const replaced = await hub.createInstance(newInstance("again", { executionId: "again-2" }), dispatch);
+    assert.equal(replaced?.orchestrations.length, 1);
+    assert.equal(replaced.orchestrations[0]!.instance.executionId, "again-2");
+    assert.deepEqual(
+      replaced.orchestrations[0]!.messages.map((m) => m.event.type),
+      ["ExecutionStarted"],
+      "only the new start message",
+    );
+
+    const later = await hub.createInstance(
+      newInstance("later", { visibleAt: Date.now() + 60_000 }),
+      dispatch,
+    );
+    assert.deepEqual(later?.orchestrations, [], "a start due later is not leased");
+    const none = await hub.createInstance(newInstance("no-slot"), { ...dispatch, maxOrchestrations: 0 });
+    assert.deepEqual(none?.orchestrations, [], "maxOrchestrations 0 leases nothing");
+    assert.equal(await hub.createInstance(newInstance("plain")), undefined, "no request, no result");
+    const claimed = await lockAll(hub);
+    assert.deepEqual([...claimed.keys()].sort(), ["no-slot", "plain"]);
+
+    await rejectsWith(hub.createInstance(newInstance("no-slot"), dispatch), "InstanceAlreadyExistsError");
+  });
 }

@@ -1,0 +1,84 @@
+/**
+ * Local dispatch end to end: with a worker in the process, a started instance begins in it (eager start), the
+ * activities its steps schedule run in it, and their results bring the instance back to it, all without a claim; on
+ * the SQLite and PostgreSQL hubs. A client without a local worker still has its starts claimed by the hub's workers.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { DurableApp, sqliteTaskHub, type TaskHub } from "../../src/index.js";
+import { dropCreatedSchemas, testHub } from "../task-hub/postgres-support.js";
+
+after(dropCreatedSchemas);
+
+/** Wraps `hub`, counting the work items that claims (not dispatch) hand out. */
+function countingClaims(hub: TaskHub): {
+  hub: TaskHub;
+  claimed: { orchestrations: number; activities: number };
+} {
+  const claimed = { orchestrations: 0, activities: 0 };
+  const counting = new Proxy(hub, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (prop === "lockOrchestrationWorkItems" || prop === "lockActivityWorkItems")
+        return async (...args: unknown[]) => {
+          const items = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args)) ?? [];
+          if (prop === "lockOrchestrationWorkItems") claimed.orchestrations += items.length;
+          else claimed.activities += items.length;
+          return items;
+        };
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  return { hub: counting, claimed };
+}
+
+function app() {
+  const durable = new DurableApp();
+  const add = durable.activity("Add", (n: number) => n + 1);
+  const chain = durable.orchestration("Chain", async (ctx, n: number) => {
+    let value = n;
+    for (let i = 0; i < 3; i++) value = await ctx.callActivity(add, value);
+    return value;
+  });
+  return { durable, chain };
+}
+
+const backends: [string, () => TaskHub][] = [
+  ["SQLite", () => sqliteTaskHub(":memory:")],
+  ["PostgreSQL", () => testHub()],
+];
+
+for (const [label, make] of backends)
+  describe(`local dispatch: ${label}`, () => {
+    it("runs a started sequence in the starting worker without a single claim", async () => {
+      const { durable, chain } = app();
+      const { hub, claimed } = countingClaims(make());
+      const host = await durable.start({ taskHub: hub, logger: { ...console, debug() {}, info() {} } });
+      try {
+        for (let i = 0; i < 5; i++) {
+          const status = await host.client.waitForCompletion(await host.client.startNew(chain, { input: i }));
+          assert.equal(status.runtimeStatus, "Completed");
+          assert.equal(status.output, i + 3);
+        }
+        assert.deepEqual(claimed, { orchestrations: 0, activities: 0 }, "everything was dispatched locally");
+      } finally {
+        await host.stop();
+      }
+    });
+
+    it("without a local worker, starts are claimed by the hub's workers as before", async () => {
+      const { durable, chain } = app();
+      const { hub, claimed } = countingClaims(make());
+      const host = await durable.start({ taskHub: hub, logger: { ...console, debug() {}, info() {} } });
+      try {
+        const client = durable.createClient(hub); // no local worker: a plain client
+        const status = await client.waitForCompletion(await client.startNew(chain, { input: 1 }));
+        assert.equal(status.output, 4);
+        assert.equal(claimed.orchestrations, 1, "the start was claimed once; the rest was dispatched");
+        assert.equal(claimed.activities, 0);
+      } finally {
+        await host.stop();
+      }
+    });
+  });
