@@ -126,6 +126,7 @@ class PgBatch {
   readonly #toPrepare = new Map<string, string>();
   readonly #beginParts: number;
   #failure: { readonly error: unknown } | undefined;
+  #last: Promise<unknown> = Promise.resolve();
   readonly executor: SqlExecutor;
 
   constructor(
@@ -168,8 +169,18 @@ class PgBatch {
   ): Promise<pg.QueryResult<R>> {
     if (this.#queue.length > 0) this.#flush().catch(() => undefined);
     this.opened = true;
-    const result = this.client.query<R>(this.config(sql, params));
+    const result = this.#query<R>(this.config(sql, params));
     result.catch((error: unknown) => this.#failed(error));
+    return result;
+  }
+
+  /**
+   * Sends a query once the previous one finished (a `pg` client must not be given a query while one runs; statements
+   * sent without waiting for their result, as {@link #pipeline} does, queue here).
+   */
+  #query<R extends SqlRow>(query: pg.QueryConfig | string): Promise<pg.QueryResult<R>> {
+    const result = this.#last.then(() => this.client.query<R>(query));
+    this.#last = result.catch(() => undefined);
     return result;
   }
 
@@ -212,7 +223,7 @@ class PgBatch {
 
   /** Sends a statement now: alone (prepared, parameters bound), or with what is queued. */
   #sendNow<R extends SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<pg.QueryResult<R>> {
-    if (this.#queue.length === 0) return this.client.query<R>(this.config(sql, params));
+    if (this.#queue.length === 0) return this.#query<R>(this.config(sql, params));
     return new Promise<pg.QueryResult<R>>((resolve, reject) => {
       this.#queue.push({
         text: this.#text(sql, params),
@@ -253,8 +264,7 @@ class PgBatch {
       ...queued.map((q) => q.text),
     ];
     try {
-      const results = (await this.client.query(texts.join("; "))) as unknown as
-        pg.QueryResult | pg.QueryResult[];
+      const results = (await this.#query(texts.join("; "))) as unknown as pg.QueryResult | pg.QueryResult[];
       const list = (Array.isArray(results) ? results : [results]).slice(preparing.length);
       for (const [name] of preparing) prepared.ready.add(name);
       queued.forEach((q, i) => q.resolve(list[i] ?? list[list.length - 1]!));

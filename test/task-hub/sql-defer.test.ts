@@ -264,9 +264,18 @@ describe("deferred statements: SQLite file", () => {
   );
 });
 
+// Statements sent without waiting (large parameters) must never overlap on a connection: `pg` warns (once per process)
+// when a query is given to a client that is still running one.
+const warnings: string[] = [];
+process.on("warning", (warning) => warnings.push(warning.message));
+
 describe("deferred statements: PostgreSQL", () => {
   beforeEach(requirePostgres);
   after(dropCreatedSchemas);
+  after(async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings, [], "no warnings (such as a query given to a busy pg client)");
+  });
   deferTests(
     () => testHub(),
     async (hub) => {
