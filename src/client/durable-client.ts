@@ -98,10 +98,16 @@ export interface PurgeResult {
   readonly instancesDeleted: number;
 }
 
-/** A worker that can take instances as they are created (eager start); implemented by `Worker`. */
+/** A worker that can start instances as they are created; implemented by `Worker`. */
 export interface LocalDispatcher {
-  /** Runs `create` with a dispatch request (when the worker has room) and starts what it returns. */
-  dispatchStart(create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>): Promise<void>;
+  /**
+   * Starts `request` in the worker (first step committed with the creation), or falls back to `create` (a
+   * `createInstance` call, given a dispatch request when the worker has room).
+   */
+  startInstance(
+    request: NewInstance,
+    create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>,
+  ): Promise<void>;
 }
 
 /** Options of {@link DurableClient}. */
@@ -120,8 +126,9 @@ export class DurableClient {
   readonly readEntityState: ReadEntityStateMethod;
 
   /**
-   * @param options.localWorker A worker in this process sharing the task hub: new instances are then leased to it in
-   *   the creating transaction and start without a claim (eager start). `DurableApp.start` sets it.
+   * @param options.localWorker A worker in this process sharing the task hub: new instances then run their first step
+   *   in it, committed with their creation (or are leased to it when created: eager start), without a claim.
+   *   `DurableApp.start` sets it.
    */
   constructor(
     readonly taskHub: TaskHub,
@@ -182,10 +189,11 @@ export class DurableClient {
     return instanceId;
   }
 
-  /** Creates the instance, in the local worker when there is one (eager start). */
+  /** Creates the instance, starting it in the local worker when there is one. */
   private async create(request: NewInstance): Promise<void> {
     const worker = this.options.localWorker;
-    if (worker) await worker.dispatchStart((dispatch) => this.taskHub.createInstance(request, dispatch));
+    if (worker)
+      await worker.startInstance(request, (dispatch) => this.taskHub.createInstance(request, dispatch));
     else await this.taskHub.createInstance(request);
   }
 

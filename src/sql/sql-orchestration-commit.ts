@@ -75,6 +75,31 @@ function withDispatched(
   return dispatch ? Object.assign(outcomes, { dispatched: { activities, orchestrations: [] } }) : outcomes;
 }
 
+/** Rows of `insertLeasedInstances` for the completions that create their instance. */
+function newInstanceRows(
+  completions: readonly OrchestrationCompletion[],
+  dispatch: DispatchRequest | undefined,
+): SqlValue[][] {
+  return completions
+    .filter((c) => c.createsInstance === true)
+    .map(({ workItem }) => {
+      const i = workItem.instance;
+      return [
+        workItem.instanceId,
+        i.name,
+        i.executionId,
+        orNull(i.input),
+        i.createdAt,
+        orNull(i.scheduledStartAt),
+        orNull(i.parentInstanceId),
+        orNull(i.version),
+        workItem.lockToken,
+        dispatch?.workerId ?? "(first step)",
+        workItem.lockExpiresAt,
+      ];
+    });
+}
+
 function guardable(completion: OrchestrationCompletion): boolean {
   return completion.newInstances.length === 0 && completion.deleteIfIdle !== true;
 }
@@ -112,6 +137,9 @@ async function commitGuarded(
   const { dialect } = ctx;
   const now = Date.now();
   const items = completions.map((c) => c.workItem);
+  const created = newInstanceRows(completions, dispatch);
+  if (created.length > 0)
+    void deferBulk(tx, ctx.sql.insertLeasedInstancesGuarded!, created, [created.length]);
   void tx.defer(ctx.sql.checkInstanceLeases!, [
     dialect.listParam(touchedInstances(completions)),
     dialect.listParam(items.map((w) => w.instanceId)),
@@ -141,6 +169,9 @@ async function commitChecked(
   const { sql, dialect } = ctx;
   const now = Date.now();
   const sorted = touchedInstances(completions);
+  // Instances created with their first step: an ID in use is skipped here, and its step found lost below.
+  const firstSteps = newInstanceRows(completions, dispatch);
+  if (firstSteps.length > 0) await queryBulk(tx, sql.insertLeasedInstances, firstSteps);
   const rows = new Map<string, SqlRow>();
   for (const row of await tx.query(sql.lockInstances, [dialect.listParam(sorted)]))
     rows.set(String(row.instance_id), row);
@@ -267,7 +298,8 @@ async function writeSteps(
     const id = completion.workItem.instanceId;
     const base = completion.replaceHistory ? 0 : storedLength;
     completion.newHistory.forEach((event, i) => historyRows.push([id, base + i, eventText(event)]));
-    for (const messageId of completion.consumedMessageIds) consumedRows.push([id, messageId]);
+    if (!completion.createsInstance)
+      for (const messageId of completion.consumedMessageIds) consumedRows.push([id, messageId]);
     const s = completion.instance;
     instanceRows.push([
       id,

@@ -11,7 +11,7 @@
  * `instances_ready`). Activity messages use the same idea with `visible_at` (set to the lease expiry on lease).
  * @module
  */
-import type { BulkStatement, Dialect } from "./dialect.js";
+import type { BulkColumn, BulkRows, BulkStatement, Dialect } from "./dialect.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { INSTANCE_COLUMNS } from "./sql-rows.js";
 
@@ -58,6 +58,29 @@ export function buildStatements(d: Dialect) {
        .map((column) => `i.${column}`)
        .join(", ")}, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`;
 
+  /** Columns of a new instance created already leased (see `insertLeasedInstances`). */
+  const leasedInstanceColumns: readonly BulkColumn[] = [
+    ["instance_id", "text"],
+    ["name", "text"],
+    ["execution_id", "text"],
+    ["input", "text"],
+    ["created_at", "bigint"],
+    ["scheduled_start_at", "bigint"],
+    ["parent_instance_id", "text"],
+    ["version", "text"],
+    ["lock_token", "text"],
+    ["locked_by", "text"],
+    ["lock_expires_at", "bigint"],
+  ];
+  const insertLeased = (r: BulkRows) =>
+    `INSERT INTO ${instances} (instance_id, name, execution_id, status, input, created_at, last_updated_at,
+       scheduled_start_at, parent_instance_id, version, history_length, lock_token, locked_by, lock_expires_at, ready_at)
+     SELECT ${r.col("instance_id")}, ${r.col("name")}, ${r.col("execution_id")}, 'Pending', ${r.col("input")},
+       ${r.col("created_at")}, ${r.col("created_at")}, ${r.col("scheduled_start_at")}, ${r.col("parent_instance_id")},
+       ${r.col("version")}, 0, ${r.col("lock_token")}, ${r.col("locked_by")}, ${r.col("lock_expires_at")},
+       ${r.col("lock_expires_at")}${r.from} WHERE true
+     ON CONFLICT (instance_id) DO NOTHING`;
+
   const statements = {
     tables: { instances, history, inbox, activities, workers, counters },
 
@@ -96,6 +119,20 @@ export function buildStatements(d: Dialect) {
          WHERE i.status IN ${TERMINAL_SQL}
          RETURNING instance_id`,
     ),
+    /**
+     * Creates instances, already leased, whose first step commits in the same transaction
+     * (`OrchestrationCompletion.createsInstance`); returns the IDs created (an ID in use is skipped).
+     */
+    insertLeasedInstances: d.bulk(leasedInstanceColumns, (r) => `${insertLeased(r)} RETURNING instance_id`),
+    /** PostgreSQL: {@link insertLeasedInstances}, failing the transaction unless all were created (`expect_count`). */
+    insertLeasedInstancesGuarded: d.guardsLeases
+      ? d.bulk(
+          leasedInstanceColumns,
+          (r) =>
+            `WITH ins AS (${insertLeased(r)} RETURNING 1)
+             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
+        )
+      : undefined,
     /**
      * PostgreSQL: creates an instance whose ID is free, else fails the transaction (`expect_count`, see
      * `sql-guards.ts`). Parameters: the {@link upsertInstances} columns of one row.

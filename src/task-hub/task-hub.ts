@@ -124,6 +124,14 @@ export interface OrchestrationCompletion {
    * nothing left to do (checked in the commit's transaction, so no message is ever lost).
    */
   readonly deleteIfIdle?: boolean | undefined;
+  /**
+   * When true, the instance does not exist yet: its first step ran before its start was stored (a host starting an
+   * instance runs the first step at once). The backend creates the row from `workItem.instance` (Pending, empty
+   * history), leased by the work item's token, then commits the step, in one transaction. When the ID is in use,
+   * nothing of the step is written and its outcome is {@link WorkItemLockLostError}: the caller then creates the
+   * instance the usual way ({@link TaskHub.createInstance}). `consumedMessageIds` then name no stored message.
+   */
+  readonly createsInstance?: boolean | undefined;
 }
 
 /** The mutable part of an instance row written by an orchestration step. */

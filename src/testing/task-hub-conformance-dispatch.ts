@@ -1,7 +1,7 @@
 /**
- * Conformance tests: local dispatch (work a commit creates, leased to the committing worker in the same transaction),
- * batched completions in which one lease was lost, and creating an instance whose ID is in use (on backends that
- * commit optimistically, the last two take their fallback paths).
+ * Conformance tests: local dispatch (work a commit creates, leased to the committing worker in the same transaction)
+ * and batched completions in which one lease was lost (on backends that commit optimistically, these take their
+ * fallback paths). Starting instances is in `task-hub-conformance-starts.ts`.
  * @module
  */
 import assert from "node:assert/strict";
@@ -17,7 +17,6 @@ import type {
 import {
   assertOutcomes,
   completionOf,
-  createWithStatus,
   lockAll,
   lockInstance,
   newInstance,
@@ -25,6 +24,7 @@ import {
   rejectsWith,
   sleep,
   stamp,
+  assertLease,
   type ConformanceEnv,
 } from "./task-hub-conformance-support.js";
 
@@ -76,14 +76,6 @@ async function scheduleActivities(hub: TaskHub, instanceId: string, count: numbe
 function dispatchedOf(results: CompletionResults) {
   assert.ok(results.dispatched, "a dispatch request was given: `dispatched` is present");
   return results.dispatched;
-}
-
-/** Asserts `lockExpiresAt` is `leaseMs` after some moment in [before, after]. */
-function assertLease(lockExpiresAt: number, before: number, after: number, leaseMs: number): void {
-  assert.ok(
-    lockExpiresAt >= before + leaseMs && lockExpiresAt <= after + leaseMs,
-    `lockExpiresAt ${lockExpiresAt} is not within [${before + leaseMs}, ${after + leaseMs}]`,
-  );
 }
 
 /** Registers the local dispatch tests. */
@@ -540,127 +532,5 @@ export function dispatchTests(env: ConformanceEnv): void {
       "the stale result never arrived",
     );
     assert.equal((await hub.getStats()).activityQueueDepth, 0);
-  });
-
-  it("refusing an ID in use leaves the active instance's row, history and inbox as they were", async () => {
-    const { hub } = env;
-    await hub.createInstance(newInstance("dup-pending", { input: '"first"' }));
-    const pendingBefore = await hub.getInstance("dup-pending");
-    await rejectsWith(
-      hub.createInstance(newInstance("dup-pending", { executionId: "other", input: '"second"' })),
-      "InstanceAlreadyExistsError",
-    );
-    assert.deepEqual(await hub.getInstance("dup-pending"), pendingBefore);
-    const pendingItem = await lockInstance(hub, "dup-pending");
-    assert.deepEqual(
-      pendingItem.messages.map((m) => m.event.type === "ExecutionStarted" && m.event.executionId),
-      ["dup-pending-exec-1"],
-      "no second start message",
-    );
-    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(pendingItem)]), ["ok"]);
-
-    await createWithStatus(hub, "dup-running", "Running", { input: '"first"' });
-    await hub.appendInboxMessage({ instanceId: "dup-running", event: raised("waiting") });
-    const before = await hub.getInstance("dup-running");
-    const history = await hub.getHistory("dup-running");
-    await rejectsWith(
-      hub.createInstance(newInstance("dup-running", { executionId: "other", input: '"second"' })),
-      "InstanceAlreadyExistsError",
-    );
-    assert.deepEqual(await hub.getInstance("dup-running"), before);
-    assert.deepEqual(await hub.getHistory("dup-running"), history);
-    const item = await lockInstance(hub, "dup-running");
-    assert.deepEqual(
-      item.messages.map((m) => m.event.type),
-      ["EventRaised"],
-      "the inbox is as it was",
-    );
-  });
-
-  it("lets exactly one of two concurrent creates of one ID win, new or replacing a finished instance", async () => {
-    const { hub } = env;
-    await createWithStatus(hub, "race-done", "Completed");
-    for (const id of ["race-new", "race-done"]) {
-      const requests = [
-        newInstance(id, { executionId: `${id}-a` }),
-        newInstance(id, { executionId: `${id}-b` }),
-      ];
-      const settled = await Promise.allSettled(requests.map((r) => hub.createInstance(r)));
-      const won = settled.flatMap((s, i) => (s.status === "fulfilled" ? [i] : []));
-      assert.equal(won.length, 1, `exactly one create of '${id}' succeeds`);
-      const refused = settled.find((s) => s.status === "rejected");
-      assert.equal((refused as PromiseRejectedResult).reason?.name, "InstanceAlreadyExistsError");
-      const winner = requests[won[0]!]!;
-      const record = await hub.getInstance(id);
-      assert.equal(record?.status, "Pending");
-      assert.equal(record?.executionId, winner.event.executionId);
-      const item = await lockInstance(hub, id);
-      assert.deepEqual(
-        item.messages.map((m) => m.event),
-        [winner.event],
-        "one start message: the winner's",
-      );
-    }
-  });
-
-  it("eager start: leases a new instance to the creating worker, with its start message", async () => {
-    const { hub } = env;
-    const dispatch = { workerId: "starter", leaseMs: 30_000, maxOrchestrations: 1 };
-    const before = Date.now();
-    const request = newInstance("eager", { input: '"in"' });
-    const dispatched = await hub.createInstance(request, dispatch);
-    const after = Date.now();
-    assert.ok(dispatched, "a dispatch request was given: the result is present");
-    assert.deepEqual(dispatched.activities, []);
-    assert.equal(dispatched.orchestrations.length, 1);
-    const item = dispatched.orchestrations[0]!;
-    assert.equal(item.instanceId, "eager");
-    assertLease(item.lockExpiresAt, before, after, dispatch.leaseMs);
-    assert.deepEqual(item.instance, await hub.getInstance("eager"), "the instance as stored");
-    assert.deepEqual(
-      item.messages.map((m) => m.event),
-      [request.event],
-      "the start message",
-    );
-    assert.deepEqual(
-      await hub.lockOrchestrationWorkItems({ workerId: "other", max: 10, leaseMs: 30_000 }),
-      [],
-      "another worker cannot take it",
-    );
-    assertOutcomes(
-      await hub.completeOrchestrationWorkItems([
-        completionOf(item, { newHistory: [item.messages[0]!.event], status: "Running" }),
-      ]),
-      ["ok"],
-    );
-    assert.equal((await hub.getInstance("eager"))?.status, "Running");
-    assert.equal((await hub.getHistory("eager")).length, 1);
-  });
-
-  it("eager start: a replaced finished instance is leased too; a scheduled start or no slot is not", async () => {
-    const { hub } = env;
-    const dispatch = { workerId: "starter", leaseMs: 30_000, maxOrchestrations: 1 };
-    await createWithStatus(hub, "again", "Completed");
-    const replaced = await hub.createInstance(newInstance("again", { executionId: "again-2" }), dispatch);
-    assert.equal(replaced?.orchestrations.length, 1);
-    assert.equal(replaced.orchestrations[0]!.instance.executionId, "again-2");
-    assert.deepEqual(
-      replaced.orchestrations[0]!.messages.map((m) => m.event.type),
-      ["ExecutionStarted"],
-      "only the new start message",
-    );
-
-    const later = await hub.createInstance(
-      newInstance("later", { visibleAt: Date.now() + 60_000 }),
-      dispatch,
-    );
-    assert.deepEqual(later?.orchestrations, [], "a start due later is not leased");
-    const none = await hub.createInstance(newInstance("no-slot"), { ...dispatch, maxOrchestrations: 0 });
-    assert.deepEqual(none?.orchestrations, [], "maxOrchestrations 0 leases nothing");
-    assert.equal(await hub.createInstance(newInstance("plain")), undefined, "no request, no result");
-    const claimed = await lockAll(hub);
-    assert.deepEqual([...claimed.keys()].sort(), ["no-slot", "plain"]);
-
-    await rejectsWith(hub.createInstance(newInstance("no-slot"), dispatch), "InstanceAlreadyExistsError");
   });
 }

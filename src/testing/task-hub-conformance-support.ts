@@ -204,3 +204,11 @@ export function assertOutcomes(outcomes: readonly unknown[], expected: readonly 
     expected,
   );
 }
+
+/** Asserts `lockExpiresAt` is `leaseMs` after some moment in [before, after]. */
+export function assertLease(lockExpiresAt: number, before: number, after: number, leaseMs: number): void {
+  assert.ok(
+    lockExpiresAt >= before + leaseMs && lockExpiresAt <= after + leaseMs,
+    `lockExpiresAt ${lockExpiresAt} is not within [${before + leaseMs}, ${after + leaseMs}]`,
+  );
+}

@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe } from "node:test";
 import type { TaskHub } from "../task-hub/task-hub.js";
 import { activityTests } from "./task-hub-conformance-activities.js";
 import { dispatchTests } from "./task-hub-conformance-dispatch.js";
+import { startTests } from "./task-hub-conformance-starts.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
 import { leaseTests } from "./task-hub-conformance-leases.js";
 import { orchestrationTests } from "./task-hub-conformance-orchestrations.js";
@@ -63,7 +64,8 @@ export function describeTaskHubConformance(
     describe("orchestration work items", () => orchestrationTests(env));
     describe("orchestration leases", () => leaseTests(env));
     describe("activity work items", () => activityTests(env));
-    describe("local dispatch, batches with a lost lease, IDs in use", () => dispatchTests(env));
+    describe("local dispatch, batches with a lost lease", () => dispatchTests(env));
+    describe("starting instances", () => startTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
   });
 }

@@ -15,6 +15,7 @@ import type {
   CompletionOutcome,
   DispatchRequest,
   Dispatched,
+  NewInstance,
   OrchestrationCompletion,
   OrchestrationWorkItem,
   TaskHub,
@@ -219,6 +220,42 @@ export class Worker {
   }
 
   /**
+   * Starts an instance in this worker (a host's client calls it): when the start is due now and a slot is free, runs
+   * the first step at once and commits it together with the instance's creation (one transaction, no claim, no
+   * inbox message). Otherwise, or when the ID is in use (a finished instance to replace, an active one to refuse),
+   * falls back to `create` (a `createInstance` call) with eager start ({@link dispatchStart}).
+   */
+  async startInstance(
+    request: NewInstance,
+    create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>,
+  ): Promise<void> {
+    const now = Date.now();
+    const due = request.visibleAt === undefined || request.visibleAt <= now;
+    const slots = due ? this.#reserve("orchestrations", 1) : 0;
+    if (slots === 0) return this.dispatchStart(create);
+    let started = false;
+    try {
+      const item = firstStepWorkItem(request, now, this.#options.leaseMs);
+      const processed = await this.#processor.process(item);
+      if (processed.kind === "complete") {
+        const completion = { ...processed.completion, createsInstance: true };
+        started = (await this.#orchestrationCommits.submit(completion)) === undefined; // else the ID is in use
+        if (started && processed.session) this.#cache.put(item.instanceId, processed.session);
+      }
+    } catch (error) {
+      this.#log.warn(
+        `Worker ${this.workerId}: starting '${request.event.instanceId}' in this worker failed, ` +
+          `creating it for any worker: ${String(error)}`,
+      );
+    } finally {
+      this.#reserved.orchestrations -= slots;
+    }
+    if (started) return;
+    this.#cache.take(request.event.instanceId);
+    await this.dispatchStart(create);
+  }
+
+  /**
    * Eager start: runs `create` (a `createInstance` call) with a request to lease the new instance to this worker, when
    * it has a free slot, and runs the instance's first episode at once, without a claim.
    */
@@ -401,4 +438,28 @@ function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
     timer = setTimeout(resolve, ms);
   });
   return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** The work item of an instance's first step, run before the instance is stored (see `startInstance`). */
+function firstStepWorkItem(request: NewInstance, now: number, leaseMs: number): OrchestrationWorkItem {
+  const { event } = request;
+  return {
+    instanceId: event.instanceId,
+    lockToken: randomUUID(),
+    lockExpiresAt: now + leaseMs,
+    instance: {
+      instanceId: event.instanceId,
+      name: event.name,
+      executionId: event.executionId,
+      status: "Pending",
+      input: event.input,
+      createdAt: now,
+      lastUpdatedAt: now,
+      parentInstanceId: event.parent?.instanceId,
+      version: event.version,
+      historyLength: 0,
+    },
+    messages: [{ id: 0, instanceId: event.instanceId, event, visibleAt: now }],
+    corruptMessages: [],
+  };
 }

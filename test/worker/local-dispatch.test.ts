@@ -1,7 +1,7 @@
 /**
- * Local dispatch end to end: with a worker in the process, a started instance begins in it (eager start), the
- * activities its steps schedule run in it, and their results bring the instance back to it, all without a claim; on
- * the SQLite and PostgreSQL hubs. A client without a local worker still has its starts claimed by the hub's workers.
+ * Local dispatch end to end: with a worker in the process, a started instance runs its first step in it (committed
+ * with the instance's creation), the activities its steps schedule run in it, and their results bring the instance
+ * back to it, all without a claim; on the SQLite and PostgreSQL hubs. A client without a local worker still has its starts claimed by the hub's workers.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
@@ -10,16 +10,19 @@ import { dropCreatedSchemas, testHub } from "../task-hub/postgres-support.js";
 
 after(dropCreatedSchemas);
 
-/** Wraps `hub`, counting the work items that claims (not dispatch) hand out. */
+/** Wraps `hub`, counting the work items that claims (not dispatch) hand out, and `createInstance` calls. */
 function countingClaims(hub: TaskHub): {
   hub: TaskHub;
   claimed: { orchestrations: number; activities: number };
+  creates: { count: number };
 } {
   const claimed = { orchestrations: 0, activities: 0 };
+  const creates = { count: 0 };
   const counting = new Proxy(hub, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
+      if (prop === "createInstance") creates.count++;
       if (prop === "lockOrchestrationWorkItems" || prop === "lockActivityWorkItems")
         return async (...args: unknown[]) => {
           const items = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args)) ?? [];
@@ -30,7 +33,7 @@ function countingClaims(hub: TaskHub): {
       return (value as (...a: unknown[]) => unknown).bind(target);
     },
   });
-  return { hub: counting, claimed };
+  return { hub: counting, claimed, creates };
 }
 
 function app() {
@@ -53,7 +56,7 @@ for (const [label, make] of backends)
   describe(`local dispatch: ${label}`, () => {
     it("runs a started sequence in the starting worker without a single claim", async () => {
       const { durable, chain } = app();
-      const { hub, claimed } = countingClaims(make());
+      const { hub, claimed, creates } = countingClaims(make());
       const host = await durable.start({ taskHub: hub, logger: { ...console, debug() {}, info() {} } });
       try {
         for (let i = 0; i < 5; i++) {
@@ -62,6 +65,37 @@ for (const [label, make] of backends)
           assert.equal(status.output, i + 3);
         }
         assert.deepEqual(claimed, { orchestrations: 0, activities: 0 }, "everything was dispatched locally");
+        assert.equal(creates.count, 0, "each first step was committed with its instance's creation");
+      } finally {
+        await host.stop();
+      }
+    });
+
+    it("starting an ID in use falls back: a finished instance is replaced, an active one refused", async () => {
+      const { durable, chain } = app();
+      const gate = durable.orchestration("Gate", async (ctx) => ctx.waitForExternalEvent<number>("go"));
+      const { hub, creates } = countingClaims(make());
+      const host = await durable.start({ taskHub: hub, logger: { ...console, debug() {}, info() {} } });
+      try {
+        const { client } = host;
+        await client.waitForCompletion(await client.startNew(chain, { instanceId: "again", input: 1 }));
+        const before = creates.count;
+        await client.startNew(chain, { instanceId: "again", input: 10 });
+        assert.equal(creates.count, before + 1, "the ID was in use: created the usual way");
+        assert.equal(
+          (await client.waitForCompletion("again")).output,
+          13,
+          "the finished instance was replaced",
+        );
+
+        await client.startNew(gate, { instanceId: "busy" });
+        await assert.rejects(client.startNew(chain, { instanceId: "busy" }), {
+          name: "InstanceAlreadyExistsError",
+        });
+        await client.raiseEvent("busy", "go", 7);
+        const status = await client.waitForCompletion("busy");
+        assert.equal(status.name, "Gate", "the active instance was not touched");
+        assert.equal(status.output, 7);
       } finally {
         await host.stop();
       }
