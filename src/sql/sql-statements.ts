@@ -58,8 +58,8 @@ export function buildStatements(d: Dialect) {
        .map((column) => `i.${column}`)
        .join(", ")}, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`;
 
-  /** Columns of a new instance created already leased (see `insertLeasedInstances`). */
-  const leasedInstanceColumns: readonly BulkColumn[] = [
+  /** Columns of a new instance row (see `upsertInstances`, `insertLeasedInstances`). */
+  const newInstanceColumns: readonly BulkColumn[] = [
     ["instance_id", "text"],
     ["name", "text"],
     ["execution_id", "text"],
@@ -68,6 +68,10 @@ export function buildStatements(d: Dialect) {
     ["scheduled_start_at", "bigint"],
     ["parent_instance_id", "text"],
     ["version", "text"],
+  ];
+  /** ... of a new instance created already leased (see `insertLeasedInstances`). */
+  const leasedInstanceColumns: readonly BulkColumn[] = [
+    ...newInstanceColumns,
     ["lock_token", "text"],
     ["locked_by", "text"],
     ["lock_expires_at", "bigint"],
@@ -93,17 +97,7 @@ export function buildStatements(d: Dialect) {
     ),
     /** Creates instances, or resets finished ones with the same ID; returns the IDs written. */
     upsertInstances: d.bulk(
-      [
-        ["instance_id", "text"],
-        ["name", "text"],
-        ["execution_id", "text"],
-        ["input", "text"],
-        ["created_at", "bigint"],
-        ["scheduled_start_at", "bigint"],
-        ["parent_instance_id", "text"],
-        ["version", "text"],
-        ["ready_at", "bigint"],
-      ],
+      [...newInstanceColumns, ["ready_at", "bigint"]],
       (r) =>
         `INSERT INTO ${instances} AS i (instance_id, name, execution_id, status, input, created_at, last_updated_at,
            scheduled_start_at, parent_instance_id, version, history_length, ready_at)
