@@ -147,6 +147,14 @@ async function commitGuarded(
     dialect.listParam(items.map((w) => w.instance.historyLength)),
     now,
   ]);
+  const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
+  if (consumed.length > 0)
+    void tx.defer(ctx.sql.checkActivityLeases!, [
+      dialect.listParam([]), // their instances are locked above
+      dialect.listParam(consumed.map((a) => a.id)),
+      dialect.listParam(consumed.map((a) => a.lockToken)),
+      now,
+    ]);
   const held = completions.map((completion) => ({
     completion,
     storedLength: completion.workItem.instance.historyLength, // as the guard checks
@@ -176,6 +184,20 @@ async function commitChecked(
   for (const row of await tx.query(sql.lockInstances, [dialect.listParam(sorted)]))
     rows.set(String(row.instance_id), row);
 
+  const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
+  const heldActivities = new Set(
+    consumed.length > 0
+      ? (
+          await queryBulk(
+            tx,
+            sql.heldActivities,
+            consumed.map((a) => [a.id, a.lockToken]),
+            [now],
+          )
+        ).map((row) => num(row.id))
+      : [],
+  );
+
   const outcomes: CompletionOutcome[] = [];
   const held: HeldStep[] = [];
   const seen = new Set<string>();
@@ -187,7 +209,8 @@ async function commitChecked(
       seen.has(instanceId) ||
       row.lock_token !== lockToken ||
       row.lock_expires_at === null ||
-      num(row.lock_expires_at) < now
+      num(row.lock_expires_at) < now ||
+      !(completion.consumedActivities ?? []).every((a) => heldActivities.has(a.id))
     ) {
       outcomes.push(new WorkItemLockLostError(`orchestration instance '${instanceId}'`));
       continue;
@@ -313,6 +336,7 @@ async function writeSteps(
       orNull(s.completedAt),
       base + completion.newHistory.length,
       now,
+      completion.keepLease ? 1 : 0,
     ]);
     for (const a of completion.activities) {
       const visibleAt = a.visibleAt ?? now;
@@ -343,12 +367,23 @@ async function writeSteps(
   }
   // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
   await sql.stepWrites.run(tx, [historyRows, consumedRows, activityRows], defer);
+  // Activities whose results the steps took directly (their leases were checked).
+  const consumed = held.flatMap(({ completion }) => completion.consumedActivities ?? []);
+  if (consumed.length > 0) {
+    const rows = consumed.map((a) => [a.id, a.lockToken]);
+    if (defer) void deferBulk(tx, sql.completeActivities, rows, [now]);
+    else await queryBulk(tx, sql.completeActivities, rows, [now]);
+  }
   const updated = defer
     ? deferBulk(tx, sql.updateInstances, instanceRows)
     : Promise.resolve(await queryBulk(tx, sql.updateInstances, instanceRows));
+  // Instances still leased (`keepLease`) are their worker's: no notice of their waiting messages.
   const waiting = updated.then((rows) =>
     earliestOrUndefined(
-      rows.map((row) => optNum(row.ready_at)).filter((at): at is number => at !== undefined),
+      rows
+        .filter((row) => row.lock_token === null || row.lock_token === undefined)
+        .map((row) => optNum(row.ready_at))
+        .filter((at): at is number => at !== undefined),
     ),
   );
   waiting.catch(() => undefined); // a failed update fails the transaction

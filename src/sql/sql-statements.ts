@@ -158,16 +158,23 @@ export function buildStatements(d: Dialect) {
         ["completed_at", "bigint"],
         ["history_length", "integer"],
         ["now", "bigint"],
+        ["keep_lease", "integer"],
       ],
-      (r) =>
-        `UPDATE ${instances} AS i SET status = ${r.col("status")}, execution_id = ${r.col("execution_id")},
+      (r) => {
+        const keep = `${r.col("keep_lease")} = 1`;
+        return `UPDATE ${instances} AS i SET status = ${r.col("status")}, execution_id = ${r.col("execution_id")},
            name = ${r.col("name")}, input = ${r.col("input")}, output = ${r.col("output")},
            failure = ${r.col("failure")}, custom_status = ${r.col("custom_status")},
            completed_at = ${r.col("completed_at")}, history_length = ${r.col("history_length")},
-           last_updated_at = ${r.col("now")}, lock_token = NULL, locked_by = NULL, lock_expires_at = NULL,
-           ready_at = (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)${r.from}
+           last_updated_at = ${r.col("now")},
+           lock_token = CASE WHEN ${keep} THEN i.lock_token END, locked_by = CASE WHEN ${keep} THEN i.locked_by END,
+           lock_expires_at = CASE WHEN ${keep} THEN i.lock_expires_at END,
+           ready_at = (SELECT CASE WHEN ${keep} AND i.lock_expires_at > MIN(b.visible_at) THEN i.lock_expires_at
+                                   ELSE MIN(b.visible_at) END
+                       FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)${r.from}
          WHERE i.instance_id = ${r.col("instance_id")}
-         RETURNING ready_at`,
+         RETURNING ready_at, lock_token`;
+      },
     ),
     /** Recomputes `ready_at` of the listed instances from their inbox and lease (see the module documentation). */
     refreshReady: sql(
@@ -378,6 +385,16 @@ export function buildStatements(d: Dialect) {
       (r) =>
         `DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
            AND lock_expires_at >= ? RETURNING id`,
+    ),
+    /** Locks the listed activity messages whose lease is still held (parameters: rows, now); returns their IDs. */
+    heldActivities: d.bulk(
+      [
+        ["id", "bigint"],
+        ["lock_token", "text"],
+      ],
+      (r) =>
+        `SELECT id FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
+           AND lock_expires_at >= ?${d.forUpdate}`,
     ),
     abandonActivity: sql(
       `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = ?

@@ -132,6 +132,18 @@ export interface OrchestrationCompletion {
    * instance the usual way ({@link TaskHub.createInstance}). `consumedMessageIds` then name no stored message.
    */
   readonly createsInstance?: boolean | undefined;
+  /**
+   * When true, the instance stays leased to the work item's token (same expiry) after the commit, instead of being
+   * released: the committing worker means to commit the next step soon without a claim (a short activity's result,
+   * see {@link consumedActivities}), or to release the lease ({@link TaskHub.abandonOrchestrationWorkItem}).
+   */
+  readonly keepLease?: boolean | undefined;
+  /**
+   * Activity work items whose results this step took directly (their `TaskCompleted` / `TaskFailed` events are in
+   * `newHistory`; they were never in the inbox): deleted in the same transaction. When a lease of one of them is lost,
+   * nothing of the step is written and its outcome is {@link WorkItemLockLostError}.
+   */
+  readonly consumedActivities?: readonly ActivityWorkItem[] | undefined;
 }
 
 /** The mutable part of an instance row written by an orchestration step. */

@@ -24,6 +24,7 @@ import { ActivityRunner } from "./activity-runner.js";
 import { CommitBatcher } from "./commit-batcher.js";
 import { EntityProcessor } from "../entities/entity-processor.js";
 import { OrchestrationProcessor, type ProcessResult } from "./orchestration-processor.js";
+import { HeldInstances, heldWorkItem } from "./held-instances.js";
 import { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 
@@ -51,6 +52,12 @@ export interface WorkerOptions {
   readonly heartbeatIntervalMs?: number;
   /** Where the worker and `ctx.log` write (default: console). */
   readonly logger?: LogSink;
+  /**
+   * How long an instance stays leased to the worker while the one activity its step scheduled runs here (default
+   * 50 ms; 0 disables): when the activity finishes in time, its result and the next step commit together. Other
+   * messages for the instance wait at most this long.
+   */
+  readonly activityHoldMs?: number;
 }
 
 const DEFAULTS = {
@@ -63,6 +70,7 @@ const DEFAULTS = {
   maxEntityOperationBatchSize: 50,
   shutdownTimeoutMs: 10_000,
   heartbeatIntervalMs: 10_000,
+  activityHoldMs: 50,
 };
 
 /** Runs an app's orchestrations and activities against a task hub. */
@@ -80,6 +88,7 @@ export class Worker {
   readonly #orchestrationCommits: CommitBatcher<OrchestrationCompletion, CompletionOutcome>;
   readonly #activityCommits: CommitBatcher<ActivityCompletion, CompletionOutcome>;
   readonly #runningActivities = new Map<ActivityWorkItem, Promise<void>>();
+  readonly #held: HeldInstances;
   readonly #runningEpisodes = new Set<Promise<void>>();
   #running = false;
   /** Slots held for work a commit in flight may hand over (local dispatch). */
@@ -118,11 +127,15 @@ export class Worker {
       this.#abort.signal,
       this.#log,
     );
+    this.#held = new HeldInstances(this.#options.activityHoldMs, (item) => {
+      void hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
+    });
     // Local dispatch: commits lease the work they create to this worker, up to its free slots (reserved meanwhile).
     this.#orchestrationCommits = new CommitBatcher(async (c) => {
       const maxActivities = this.#reserve("activities");
       try {
         const results = await hub.completeOrchestrationWorkItems(c, this.#dispatchRequest({ maxActivities }));
+        this.#holdKept(c, results, results.dispatched?.activities ?? []);
         for (const item of results.dispatched?.activities ?? [])
           if (this.#running) this.#runActivity(item);
           else void hub.abandonActivityWorkItem(item, 0).catch(() => undefined); // stopping: for another worker
@@ -199,6 +212,7 @@ export class Worker {
     this.#unsubscribe?.();
     this.#orchestrationSignal.dispose();
     this.#activitySignal.dispose();
+    this.#held.releaseAll();
     await Promise.all(this.#loops);
     const deadline = delay(this.#options.shutdownTimeoutMs);
     const everything = Promise.all([...this.#runningEpisodes, ...this.#runningActivities.values()]);
@@ -238,9 +252,9 @@ export class Worker {
       const item = firstStepWorkItem(request, now, this.#options.leaseMs);
       const processed = await this.#processor.process(item);
       if (processed.kind === "complete") {
-        const completion = { ...processed.completion, createsInstance: true };
+        const completion = this.#withHold({ ...processed.completion, createsInstance: true });
+        if (processed.session) this.#cache.put(item.instanceId, processed.session); // see #episode
         started = (await this.#orchestrationCommits.submit(completion)) === undefined; // else the ID is in use
-        if (started && processed.session) this.#cache.put(item.instanceId, processed.session);
       }
     } catch (error) {
       this.#log.warn(
@@ -271,6 +285,67 @@ export class Worker {
     } finally {
       this.#reserved.orchestrations -= slots;
     }
+  }
+
+  /** Asks `completion` to keep its instance's lease when its one activity may come back soon (see `HeldInstances`). */
+  #withHold(completion: OrchestrationCompletion): OrchestrationCompletion {
+    return this.#running && this.#held.wants(completion) ? { ...completion, keepLease: true } : completion;
+  }
+
+  /** After a commit: holds each kept instance for its dispatched activity, or releases it (not dispatched here). */
+  #holdKept(
+    completions: readonly OrchestrationCompletion[],
+    outcomes: readonly CompletionOutcome[],
+    dispatched: readonly ActivityWorkItem[],
+  ): void {
+    const now = Date.now();
+    completions.forEach((completion, i) => {
+      if (!completion.keepLease || outcomes[i] !== undefined) return;
+      const taskId = completion.activities[0]?.taskId;
+      const activity = dispatched.find(
+        (a) => a.instanceId === completion.workItem.instanceId && a.taskId === taskId,
+      );
+      const item = heldWorkItem(completion, now);
+      if (activity && this.#running) this.#held.hold(activity.lockToken, item);
+      else void this.hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
+    });
+  }
+
+  /**
+   * The activity's result goes straight into the next step of its held instance, committed with the activity's
+   * completion. Returns false when it could not (the activity's result is then committed the usual way).
+   */
+  async #continueHeld(held: OrchestrationWorkItem, completion: ActivityCompletion): Promise<boolean> {
+    const { workItem: activity, result } = completion;
+    const item: OrchestrationWorkItem = {
+      ...held,
+      messages: [
+        {
+          id: 0,
+          instanceId: held.instanceId,
+          executionId: activity.executionId,
+          event: result,
+          visibleAt: Date.now(),
+        },
+      ],
+    };
+    try {
+      const processed = await this.#processor.process(item);
+      if (processed.kind === "complete") {
+        const step = this.#withHold({
+          ...processed.completion,
+          consumedMessageIds: [],
+          consumedActivities: [activity],
+        });
+        if (processed.session) this.#cache.put(held.instanceId, processed.session); // see #episode
+        if ((await this.#orchestrationCommits.submit(step)) === undefined) return true;
+      }
+    } catch (error) {
+      this.#log.warn(`Worker ${this.workerId}: continuing '${held.instanceId}' failed: ${String(error)}`);
+    }
+    this.#cache.take(held.instanceId);
+    await this.hub.abandonOrchestrationWorkItem(held, 0).catch(() => undefined);
+    return false;
   }
 
   /** Reserves the free slots of a kind for a commit's local dispatch; returns how many (0 when stopping). */
@@ -390,9 +465,10 @@ export class Worker {
         this.#orchestrationSignal.notifyAt(Date.now() + processed.delayMs);
         return;
       }
-      const outcome = await this.#orchestrationCommits.submit(processed.completion);
-      if (outcome) throw outcome;
+      // Cached before the commit: an activity it dispatches may finish (and continue the instance) before it returns.
       if (processed.session) this.#cache.put(item.instanceId, processed.session);
+      const outcome = await this.#orchestrationCommits.submit(this.#withHold(processed.completion));
+      if (outcome) throw outcome;
     } catch (error) {
       this.#cache.take(item.instanceId);
       if (isWorkItemLockLostError(error)) {
@@ -418,6 +494,8 @@ export class Worker {
   async #activity(item: ActivityWorkItem): Promise<void> {
     const completion = await this.#activities.run(item);
     if (this.#abort.signal.aborted) return; // released at shutdown; another worker redoes it
+    const held = this.#held.take(item.lockToken);
+    if (held && (await this.#continueHeld(held, completion))) return;
     try {
       const outcome = await this.#activityCommits.submit(completion);
       if (outcome) this.#log.warn(`Worker ${this.workerId}: ${outcome.message}`);
