@@ -16,6 +16,7 @@ import type { TaskHub } from "../task-hub/task-hub.js";
 import { activityTests } from "./task-hub-conformance-activities.js";
 import { dispatchTests } from "./task-hub-conformance-dispatch.js";
 import { startTests } from "./task-hub-conformance-starts.js";
+import { heldTests } from "./task-hub-conformance-held.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
 import { leaseTests } from "./task-hub-conformance-leases.js";
 import { orchestrationTests } from "./task-hub-conformance-orchestrations.js";
@@ -66,6 +67,7 @@ export function describeTaskHubConformance(
     describe("activity work items", () => activityTests(env));
     describe("local dispatch, batches with a lost lease", () => dispatchTests(env));
     describe("starting instances", () => startTests(env));
+    describe("held instances", () => heldTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
   });
 }

@@ -14,15 +14,16 @@ after(dropCreatedSchemas);
 function countingClaims(hub: TaskHub): {
   hub: TaskHub;
   claimed: { orchestrations: number; activities: number };
-  creates: { count: number };
+  creates: { count: number; activityCommits: number };
 } {
   const claimed = { orchestrations: 0, activities: 0 };
-  const creates = { count: 0 };
+  const creates = { count: 0, activityCommits: 0 };
   const counting = new Proxy(hub, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
       if (prop === "createInstance") creates.count++;
+      if (prop === "completeActivityWorkItems") creates.activityCommits++;
       if (prop === "lockOrchestrationWorkItems" || prop === "lockActivityWorkItems")
         return async (...args: unknown[]) => {
           const items = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args)) ?? [];
@@ -66,6 +67,7 @@ for (const [label, make] of backends)
         }
         assert.deepEqual(claimed, { orchestrations: 0, activities: 0 }, "everything was dispatched locally");
         assert.equal(creates.count, 0, "each first step was committed with its instance's creation");
+        assert.equal(creates.activityCommits, 0, "each activity's result was committed with the next step");
       } finally {
         await host.stop();
       }
@@ -114,5 +116,37 @@ for (const [label, make] of backends)
       } finally {
         await host.stop();
       }
+    });
+
+    it("holds an instance for its running activity no longer than activityHoldMs", async () => {
+      const durable = new DurableApp();
+      const slow = durable.activity("Slow", async () => {
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        return "slow";
+      });
+      const race = durable.orchestration("Race", async (ctx) => {
+        const work = ctx.callActivity(slow, undefined);
+        const event = ctx.waitForExternalEvent<string>("go");
+        const winner = await ctx.whenAny([work, event]);
+        return winner === event ? await event : "activity";
+      });
+      const { hub, creates } = countingClaims(make());
+      const host = await durable.start({
+        taskHub: hub,
+        activityHoldMs: 100,
+        logger: { ...console, debug() {}, info() {} },
+      });
+      try {
+        const id = await host.client.startNew(race);
+        const started = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 200)); // past the hold: the lease is released
+        await host.client.raiseEvent(id, "go", "event");
+        const status = await host.client.waitForCompletion(id, { timeoutMs: 5000 });
+        assert.equal(status.output, "event", "the event was handled while the activity still ran");
+        assert.ok(Date.now() - started < 700, `finished before the activity (${Date.now() - started} ms)`);
+      } finally {
+        await host.stop();
+      }
+      assert.equal(creates.activityCommits, 1, "the late result was committed the usual way");
     });
   });
