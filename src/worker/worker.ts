@@ -131,9 +131,10 @@ export class Worker {
       void hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
     });
     // Local dispatch: commits lease the work they create to this worker, up to its free slots (reserved meanwhile).
-    this.#orchestrationCommits = new CommitBatcher(async (c) => {
+    this.#orchestrationCommits = new CommitBatcher(async (batch) => {
       const maxActivities = this.#reserve("activities");
       try {
+        const c = this.#withHolds(batch, maxActivities);
         const results = await hub.completeOrchestrationWorkItems(c, this.#dispatchRequest({ maxActivities }));
         this.#holdKept(c, results, results.dispatched?.activities ?? []);
         for (const item of results.dispatched?.activities ?? [])
@@ -252,7 +253,7 @@ export class Worker {
       const item = firstStepWorkItem(request, now, this.#options.leaseMs);
       const processed = await this.#processor.process(item);
       if (processed.kind === "complete") {
-        const completion = this.#withHold({ ...processed.completion, createsInstance: true });
+        const completion = { ...processed.completion, createsInstance: true };
         if (processed.session) this.#cache.put(item.instanceId, processed.session); // see #episode
         started = (await this.#orchestrationCommits.submit(completion)) === undefined; // else the ID is in use
       }
@@ -287,9 +288,19 @@ export class Worker {
     }
   }
 
-  /** Asks `completion` to keep its instance's lease when its one activity may come back soon (see `HeldInstances`). */
-  #withHold(completion: OrchestrationCompletion): OrchestrationCompletion {
-    return this.#running && this.#held.wants(completion) ? { ...completion, keepLease: true } : completion;
+  /**
+   * Asks the completions whose one activity will be dispatched to this worker (of `slots` free activity slots, taken
+   * in order as the hub leases them) to keep their instance's lease (see `HeldInstances`).
+   */
+  #withHolds(completions: OrchestrationCompletion[], slots: number): OrchestrationCompletion[] {
+    if (!this.#running || this.#held.holdMs <= 0) return completions;
+    const now = Date.now();
+    let free = slots;
+    return completions.map((completion) => {
+      const wanted = free > 0 && this.#held.wants(completion);
+      free -= completion.activities.filter((a) => a.visibleAt === undefined || a.visibleAt <= now).length;
+      return wanted ? { ...completion, keepLease: true } : completion;
+    });
   }
 
   /** After a commit: holds each kept instance for its dispatched activity, or releases it (not dispatched here). */
@@ -332,11 +343,7 @@ export class Worker {
     try {
       const processed = await this.#processor.process(item);
       if (processed.kind === "complete") {
-        const step = this.#withHold({
-          ...processed.completion,
-          consumedMessageIds: [],
-          consumedActivities: [activity],
-        });
+        const step = { ...processed.completion, consumedMessageIds: [], consumedActivities: [activity] };
         if (processed.session) this.#cache.put(held.instanceId, processed.session); // see #episode
         if ((await this.#orchestrationCommits.submit(step)) === undefined) return true;
       }
@@ -467,7 +474,7 @@ export class Worker {
       }
       // Cached before the commit: an activity it dispatches may finish (and continue the instance) before it returns.
       if (processed.session) this.#cache.put(item.instanceId, processed.session);
-      const outcome = await this.#orchestrationCommits.submit(this.#withHold(processed.completion));
+      const outcome = await this.#orchestrationCommits.submit(processed.completion);
       if (outcome) throw outcome;
     } catch (error) {
       this.#cache.take(item.instanceId);
