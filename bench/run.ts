@@ -8,11 +8,12 @@
  * (`pgbench.ts`). Plus the executor's replay cost per event for histories of 100 / 1,000 / 10,000 events, and, per
  * configuration, entity operations/s for signals over 1 and 100 entities and `callEntity` latency (`entities.ts`).
  *
- * Options: `--only=sqlite-normal,postgres,entities,workers,pgbench,replay` picks parts; `--quick` shrinks the workloads;
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay` picks parts (fresh-latency:
+ * the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads;
  * `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -22,7 +23,7 @@ import { runMultiProcess } from "./multi-process.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";
 import { measureReplay } from "./replay-cost.js";
-import { benchApp, FULL_SIZES, QUICK_SIZES, runWorkloads, silent } from "./workloads.js";
+import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -81,6 +82,24 @@ try {
     } finally {
       if (config.name === "postgres") await dropSchema(benchHubName);
     }
+  }
+  if (selected("fresh-latency")) {
+    // On the hubs named in --only, or on all of them.
+    const named = configs.filter((config) => only?.includes(config.name));
+    const fresh: Record<string, unknown> = {};
+    const freshDir = join(dir, "fresh");
+    mkdirSync(freshDir);
+    for (const config of named.length > 0 ? named : configs) {
+      const { app } = benchApp();
+      const host = await app.start({ taskHub: config.make(freshDir), logger: silent });
+      try {
+        fresh[config.name] = await runFreshLatency(host.client, sizes.latencySamples);
+      } finally {
+        await host.stop();
+        if (config.name === "postgres") await dropSchema(benchHubName);
+      }
+    }
+    results.freshLatency = fresh;
   }
   if (selected("entities"))
     results.entities = await runEntityBenchmarks(configs, dir, quick, async (name) => {

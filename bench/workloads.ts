@@ -4,7 +4,8 @@
  * - fanOut: one orchestration fanning out to N activities and in → wall time;
  * - latency: start-to-completion of a 1-activity orchestration, one at a time → median / p95;
  * - activityDispatch: from the start of the episode that schedules an activity to the activity's start at a worker
- *   (the scheduling commit, the wake-up and the claim), one at a time → median / p95.
+ *   (the scheduling commit, the wake-up and the claim), one at a time → median / p95;
+ * - fresh latency ({@link runFreshLatency}): the latency workload alone on a new hub.
  * @module
  */
 import { performance } from "node:perf_hooks";
@@ -133,6 +134,27 @@ export async function runWorkloads(
     latency: summary(latency),
     activityDispatch: summary(dispatchMs),
   };
+}
+
+/**
+ * Start-to-completion of a 1-activity orchestration on a hub that ran nothing else (after `warmUp` unmeasured ones):
+ * the `latency` workload of {@link runWorkloads} runs after the throughput workloads, while the database cleans up
+ * after them (autovacuum).
+ */
+export async function runFreshLatency(
+  client: DurableClient,
+  samples: number,
+  warmUp = 50,
+): Promise<{ samples: number; medianMs: number; p95Ms: number }> {
+  const { single } = benchApp();
+  for (let i = 0; i < warmUp; i++) await client.waitForCompletion(await client.startNew(single));
+  const latency: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    await client.waitForCompletion(await client.startNew(single));
+    latency.push(performance.now() - t);
+  }
+  return summary(latency);
 }
 
 /** Median and p95 of samples (ms). */
