@@ -140,21 +140,26 @@ async function commitGuarded(
   const created = newInstanceRows(completions, dispatch);
   if (created.length > 0)
     void deferBulk(tx, ctx.sql.insertLeasedInstancesGuarded!, created, [created.length]);
-  void tx.defer(ctx.sql.checkInstanceLeases!, [
-    dialect.listParam(touchedInstances(completions)),
-    dialect.listParam(items.map((w) => w.instanceId)),
-    dialect.listParam(items.map((w) => w.lockToken)),
-    dialect.listParam(items.map((w) => w.instance.historyLength)),
-    now,
-  ]);
-  const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
-  if (consumed.length > 0)
-    void tx.defer(ctx.sql.checkActivityLeases!, [
-      dialect.listParam([]), // their instances are locked above
-      dialect.listParam(consumed.map((a) => a.id)),
-      dialect.listParam(consumed.map((a) => a.lockToken)),
+  const touched = touchedInstances(completions);
+  // Instances this batch just created are leased by it, unless the insert failed (which fails the transaction): a batch
+  // of first steps that touch nothing else needs no lease check.
+  if (created.length < completions.length || touched.length > created.length)
+    void tx.defer(ctx.sql.checkInstanceLeases!, [
+      dialect.listParam(touched),
+      dialect.listParam(items.map((w) => w.instanceId)),
+      dialect.listParam(items.map((w) => w.lockToken)),
+      dialect.listParam(items.map((w) => w.instance.historyLength)),
       now,
     ]);
+  // Activities whose results the steps took directly: deleted here, failing the transaction unless all were held.
+  const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
+  if (consumed.length > 0)
+    void deferBulk(
+      tx,
+      ctx.sql.completeActivitiesGuarded!,
+      consumed.map((a) => [a.id, a.lockToken]),
+      [now, consumed.length],
+    );
   const held = completions.map((completion) => ({
     completion,
     storedLength: completion.workItem.instance.historyLength, // as the guard checks
@@ -367,13 +372,15 @@ async function writeSteps(
   }
   // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
   await sql.stepWrites.run(tx, [historyRows, consumedRows, activityRows], defer);
-  // Activities whose results the steps took directly (their leases were checked).
+  // Activities whose results the steps took directly (their leases were checked); the guarded way deletes them itself.
   const consumed = held.flatMap(({ completion }) => completion.consumedActivities ?? []);
-  if (consumed.length > 0) {
-    const rows = consumed.map((a) => [a.id, a.lockToken]);
-    if (defer) void deferBulk(tx, sql.completeActivities, rows, [now]);
-    else await queryBulk(tx, sql.completeActivities, rows, [now]);
-  }
+  if (consumed.length > 0 && !defer)
+    await queryBulk(
+      tx,
+      sql.completeActivities,
+      consumed.map((a) => [a.id, a.lockToken]),
+      [now],
+    );
   const updated = defer
     ? deferBulk(tx, sql.updateInstances, instanceRows)
     : Promise.resolve(await queryBulk(tx, sql.updateInstances, instanceRows));

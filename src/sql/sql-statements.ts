@@ -386,6 +386,23 @@ export function buildStatements(d: Dialect) {
         `DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
            AND lock_expires_at >= ? RETURNING id`,
     ),
+    /**
+     * PostgreSQL: {@link completeActivities}, failing the transaction unless all were deleted (`expect_count`).
+     * Parameters: rows, now, the number of rows.
+     */
+    completeActivitiesGuarded: d.guardsLeases
+      ? d.bulk(
+          [
+            ["id", "bigint"],
+            ["lock_token", "text"],
+          ],
+          (r) =>
+            `WITH d AS (
+               DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
+                 AND lock_expires_at >= ? RETURNING id
+             ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM d), ?)`,
+        )
+      : undefined,
     /** Locks the listed activity messages whose lease is still held (parameters: rows, now); returns their IDs. */
     heldActivities: d.bulk(
       [
