@@ -23,7 +23,7 @@ import { isGuardFailure } from "./sql-guards.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
 import { checkDelay, checkLockOptions, claimAmong, LEASE_ONLY } from "./sql-orchestrations.js";
 import { num, optStr } from "./sql-rows.js";
-import { deferBulk, queryBulk, runBulk } from "./sql-statements.js";
+import { deferBulk, queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
 import { countTakeovers } from "./sql-workers.js";
 

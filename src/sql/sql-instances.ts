@@ -17,7 +17,7 @@ import type { SqlExecutor, SqlValue } from "./sql-driver.js";
 import { isGuardFailure } from "./sql-guards.js";
 import { claimAmong } from "./sql-orchestrations.js";
 import { eventText, orNull } from "./sql-rows.js";
-import { queryBulk, runBulk } from "./sql-statements.js";
+import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
 
 /** Current status of instance rows, by ID (`undefined`: no row). */

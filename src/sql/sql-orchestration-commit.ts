@@ -18,16 +18,16 @@ import type {
   CompletionOutcome,
   CompletionResults,
   DispatchRequest,
-  InstanceRecord,
   NewInboxMessage,
   OrchestrationCompletion,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { createInstances, deliverMessages, type StatusMap } from "./sql-instances.js";
+import { instanceAfterStep } from "../task-hub/instance-after-step.js";
 import { isGuardFailure } from "./sql-guards.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
-import { deferBulk, queryBulk } from "./sql-statements.js";
+import { deferBulk, queryBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
 
 /** A step whose lease is held, with the length of its instance's stored history. */
@@ -447,35 +447,12 @@ function pushNotices(
       status: instance.status,
       // A waiting client in this process needs no read for the result.
       ...(isTerminalStatus(instance.status)
-        ? { record: committedRecord(completion, storedLength, now) }
+        ? { record: instanceAfterStep(completion, storedLength, now) }
         : {}),
     });
   }
   for (const instanceId of createdIds)
     notices.push({ kind: "instance-updated", instanceId, status: "Pending" });
-}
-
-/** The instance row a step commits (what a read right after the commit returns). */
-function committedRecord(
-  completion: OrchestrationCompletion,
-  storedLength: number,
-  now: number,
-): InstanceRecord {
-  const s = completion.instance;
-  const base = completion.replaceHistory ? 0 : storedLength;
-  return {
-    ...completion.workItem.instance,
-    name: s.name,
-    executionId: s.executionId,
-    status: s.status,
-    input: s.input,
-    output: s.output,
-    failure: s.failure,
-    customStatus: s.customStatus,
-    completedAt: s.completedAt,
-    lastUpdatedAt: now,
-    historyLength: base + completion.newHistory.length,
-  };
 }
 
 function earliestOrUndefined(times: readonly number[]): number | undefined {

@@ -15,7 +15,7 @@ import type {
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { refreshReady } from "./sql-instances.js";
 import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
-import { runBulk } from "./sql-statements.js";
+import { runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
 import { countTakeovers } from "./sql-workers.js";
 

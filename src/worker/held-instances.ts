@@ -2,11 +2,14 @@
  * Instances a worker keeps leased while their one activity runs in the same worker, for a short while: when the
  * activity finishes in time, its result goes straight into the next step, committed in one transaction with the
  * activity's completion (no inbox message, no claim, one commit fewer). When it does not, the lease is released so
- * that the instance's other messages (events, timers, terminate) wait no longer than the hold.
+ * that the instance's other messages (events, timers, terminate) wait no longer than the hold. Also the work items a
+ * worker makes for itself: a held instance's, and a first step's before its instance is stored.
  * @module
  */
-import type { OrchestrationCompletion, OrchestrationWorkItem } from "../task-hub/task-hub.js";
+import { randomUUID } from "node:crypto";
+import type { NewInstance, OrchestrationCompletion, OrchestrationWorkItem } from "../task-hub/task-hub.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
+import { instanceAfterStep } from "../task-hub/instance-after-step.js";
 
 interface Held {
   readonly item: OrchestrationWorkItem;
@@ -73,26 +76,37 @@ export class HeldInstances {
 
 /** The work item of an instance after `completion` committed with `keepLease` (still leased, no messages). */
 export function heldWorkItem(completion: OrchestrationCompletion, now: number): OrchestrationWorkItem {
-  const { workItem, instance: s } = completion;
-  const base = completion.replaceHistory ? 0 : workItem.instance.historyLength;
+  const { workItem } = completion;
   return {
     instanceId: workItem.instanceId,
     lockToken: workItem.lockToken,
     lockExpiresAt: workItem.lockExpiresAt,
-    instance: {
-      ...workItem.instance,
-      name: s.name,
-      executionId: s.executionId,
-      status: s.status,
-      input: s.input,
-      output: s.output,
-      failure: s.failure,
-      customStatus: s.customStatus,
-      completedAt: s.completedAt,
-      lastUpdatedAt: now,
-      historyLength: base + completion.newHistory.length,
-    },
+    instance: instanceAfterStep(completion, workItem.instance.historyLength, now),
     messages: [],
+    corruptMessages: [],
+  };
+}
+
+/** The work item of an instance's first step, run before the instance is stored (see `startInstance`). */
+export function firstStepWorkItem(request: NewInstance, now: number, leaseMs: number): OrchestrationWorkItem {
+  const { event } = request;
+  return {
+    instanceId: event.instanceId,
+    lockToken: randomUUID(),
+    lockExpiresAt: now + leaseMs,
+    instance: {
+      instanceId: event.instanceId,
+      name: event.name,
+      executionId: event.executionId,
+      status: "Pending",
+      input: event.input,
+      createdAt: now,
+      lastUpdatedAt: now,
+      parentInstanceId: event.parent?.instanceId,
+      version: event.version,
+      historyLength: 0,
+    },
+    messages: [{ id: 0, instanceId: event.instanceId, event, visibleAt: now }],
     corruptMessages: [],
   };
 }

@@ -24,7 +24,8 @@ import { ActivityRunner } from "./activity-runner.js";
 import { CommitBatcher } from "./commit-batcher.js";
 import { EntityProcessor } from "../entities/entity-processor.js";
 import { OrchestrationProcessor, type ProcessResult } from "./orchestration-processor.js";
-import { HeldInstances, heldWorkItem } from "./held-instances.js";
+import { delay, dispatchLoop } from "./dispatch-loop.js";
+import { firstStepWorkItem, HeldInstances, heldWorkItem } from "./held-instances.js";
 import { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 
@@ -379,75 +380,50 @@ export class Worker {
     else signal.notify();
   }
 
-  async #orchestrationLoop(): Promise<void> {
-    const running = this.#runningEpisodes;
+  /** Work items of a kind in flight, counting the slots reserved for local dispatch. */
+  #inFlight(kind: "activities" | "orchestrations"): { readonly size: number } {
+    const running = kind === "activities" ? this.#runningActivities : this.#runningEpisodes;
     const reserved = this.#reserved;
-    const slots = {
+    return {
       get size() {
-        return running.size + reserved.orchestrations;
+        return running.size + reserved[kind];
       },
     };
-    await this.#loop(this.#orchestrationSignal, slots, this.#options.maxConcurrentOrchestrations, (max) =>
-      this.hub
-        .lockOrchestrationWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
-        .then((items) => items.map((item) => () => this.#runEpisode(item))),
-    );
   }
 
-  async #activityLoop(): Promise<void> {
-    const running = this.#runningActivities;
-    const reserved = this.#reserved;
-    const slots = {
-      get size() {
-        return running.size + reserved.activities;
-      },
-    };
-    await this.#loop(this.#activitySignal, slots, this.#options.maxConcurrentActivities, (max) =>
-      this.hub
-        .lockActivityWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
-        .then((items) => items.map((item) => () => this.#runActivity(item))),
-    );
+  #orchestrationLoop(): Promise<void> {
+    return dispatchLoop({
+      ...this.#loopOptions(this.#orchestrationSignal, "orchestrations"),
+      limit: this.#options.maxConcurrentOrchestrations,
+      take: (max) =>
+        this.hub
+          .lockOrchestrationWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
+          .then((items) => items.map((item) => () => this.#runEpisode(item))),
+    });
   }
 
-  /**
-   * The shared dispatch loop: take up to the free slots and start them; take again at once only when the take came
-   * back full, else sleep until new work is notified (in-process notices, backend notifications, timers coming due)
-   * or, as a fallback for notices that cannot arrive, until the poll interval passes (backing off while idle). Every
-   * take is a database round trip, so a take that is known to find nothing is not made.
-   */
-  async #loop(
-    signal: WorkSignal,
-    inFlight: { readonly size: number },
-    limit: number,
-    take: (max: number) => Promise<(() => void)[]>,
-  ): Promise<void> {
-    let idleDelay = 10;
-    while (this.#running) {
-      const free = limit - inFlight.size;
-      if (free <= 0) {
-        await signal.wait(50);
-        continue;
-      }
-      signal.reset();
-      const max = Math.min(free, 100);
-      let starts: (() => void)[];
-      try {
-        starts = await take(max);
-      } catch (error) {
+  #activityLoop(): Promise<void> {
+    return dispatchLoop({
+      ...this.#loopOptions(this.#activitySignal, "activities"),
+      limit: this.#options.maxConcurrentActivities,
+      take: (max) =>
+        this.hub
+          .lockActivityWorkItems({ workerId: this.workerId, max, leaseMs: this.#options.leaseMs })
+          .then((items) => items.map((item) => () => this.#runActivity(item))),
+    });
+  }
+
+  #loopOptions(signal: WorkSignal, kind: "activities" | "orchestrations") {
+    return {
+      signal,
+      inFlight: this.#inFlight(kind),
+      running: () => this.#running,
+      maxPollIntervalMs: this.#options.maxPollIntervalMs,
+      onTakeFailed: (error: unknown, retryMs: number) =>
         this.#log.error(
-          `Worker ${this.workerId}: taking work failed, retrying in ${idleDelay} ms: ${String(error)}`,
-        );
-        await delay(idleDelay).promise;
-        idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
-        continue;
-      }
-      for (const begin of starts) begin();
-      if (starts.length > 0) idleDelay = 10;
-      if (starts.length === max) continue; // there may be more
-      // Drained. A notice wakes the loop at once; a timeout means nothing was notified: poll, backing off.
-      if (!(await signal.wait(idleDelay)))
-        idleDelay = Math.min(idleDelay * 2, this.#options.maxPollIntervalMs);
-    }
+          `Worker ${this.workerId}: taking work failed, retrying in ${retryMs} ms: ${String(error)}`,
+        ),
+    };
   }
 
   #runEpisode(item: OrchestrationWorkItem): void {
@@ -515,36 +491,4 @@ export class Worker {
 
 function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
-
-/** The work item of an instance's first step, run before the instance is stored (see `startInstance`). */
-function firstStepWorkItem(request: NewInstance, now: number, leaseMs: number): OrchestrationWorkItem {
-  const { event } = request;
-  return {
-    instanceId: event.instanceId,
-    lockToken: randomUUID(),
-    lockExpiresAt: now + leaseMs,
-    instance: {
-      instanceId: event.instanceId,
-      name: event.name,
-      executionId: event.executionId,
-      status: "Pending",
-      input: event.input,
-      createdAt: now,
-      lastUpdatedAt: now,
-      parentInstanceId: event.parent?.instanceId,
-      version: event.version,
-      historyLength: 0,
-    },
-    messages: [{ id: 0, instanceId: event.instanceId, event, visibleAt: now }],
-    corruptMessages: [],
-  };
 }
