@@ -3,9 +3,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { ExecutionStarted, HistoryEvent, ParentInstanceInfo } from "../core/history-event.js";
+import type {
+  ExecutionStarted,
+  HistoryEvent,
+  ParentInstanceInfo,
+  TaskCompleted,
+} from "../core/history-event.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
 import type {
+  CompletionResults,
+  NewActivityMessage,
   NewInstance,
   OrchestrationCompletion,
   OrchestrationWorkItem,
@@ -211,4 +218,54 @@ export function assertLease(lockExpiresAt: number, before: number, after: number
     lockExpiresAt >= before + leaseMs && lockExpiresAt <= after + leaseMs,
     `lockExpiresAt ${lockExpiresAt} is not within [${before + leaseMs}, ${after + leaseMs}]`,
   );
+}
+
+/** An activity of `instanceId` with task ID `taskId`. */
+export function activity(
+  instanceId: string,
+  executionId: string,
+  taskId: number,
+  visibleAt?: number,
+): NewActivityMessage {
+  return {
+    instanceId,
+    executionId,
+    taskId,
+    name: `Activity${taskId}`,
+    input: JSON.stringify({ instanceId, taskId }),
+    attempt: taskId + 1,
+    idempotencyKey: `${instanceId}:${taskId}`,
+    ...(visibleAt !== undefined ? { visibleAt } : {}),
+  };
+}
+
+export const completed = (taskScheduledId: number, result = '"ok"'): TaskCompleted => ({
+  type: "TaskCompleted",
+  timestamp: stamp(),
+  taskScheduledId,
+  result,
+});
+
+/**
+ * Creates `instanceId` (only ready instance expected) and runs its first step, which schedules activities
+ * `0..count-1` (no dispatch). Returns the execution ID.
+ */
+export async function scheduleActivities(hub: TaskHub, instanceId: string, count: number): Promise<string> {
+  await hub.createInstance(newInstance(instanceId));
+  const item = await lockInstance(hub, instanceId);
+  const executionId = item.instance.executionId;
+  const activities = Array.from({ length: count }, (_, taskId) => activity(instanceId, executionId, taskId));
+  assertOutcomes(
+    await hub.completeOrchestrationWorkItems([
+      completionOf(item, { newHistory: [item.messages[0]!.event], activities }),
+    ]),
+    ["ok"],
+  );
+  return executionId;
+}
+
+/** The work items `results` dispatched, asserting they are present. */
+export function dispatchedOf(results: CompletionResults) {
+  assert.ok(results.dispatched, "a dispatch request was given: `dispatched` is present");
+  return results.dispatched;
 }

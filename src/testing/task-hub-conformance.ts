@@ -17,6 +17,7 @@ import { activityTests } from "./task-hub-conformance-activities.js";
 import { dispatchTests } from "./task-hub-conformance-dispatch.js";
 import { startTests } from "./task-hub-conformance-starts.js";
 import { heldTests } from "./task-hub-conformance-held.js";
+import { lostLeaseTests } from "./task-hub-conformance-lost-leases.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
 import { leaseTests } from "./task-hub-conformance-leases.js";
 import { orchestrationTests } from "./task-hub-conformance-orchestrations.js";
@@ -65,7 +66,8 @@ export function describeTaskHubConformance(
     describe("orchestration work items", () => orchestrationTests(env));
     describe("orchestration leases", () => leaseTests(env));
     describe("activity work items", () => activityTests(env));
-    describe("local dispatch, batches with a lost lease", () => dispatchTests(env));
+    describe("local dispatch", () => dispatchTests(env));
+    describe("batches with a lost lease", () => lostLeaseTests(env));
     describe("starting instances", () => startTests(env));
     describe("held instances", () => heldTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
