@@ -6,7 +6,7 @@
  * @module
  */
 import type { TaskHubNotice } from "../task-hub/task-hub.js";
-import type { SqlExecutor } from "./sql-driver.js";
+import { isRetryableTransactionError, type SqlExecutor } from "./sql-driver.js";
 
 /** One grouped write: the same shape as a `HubContext.write` callback. */
 export type GroupedWrite<T> = (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>;
@@ -65,7 +65,7 @@ export class GroupedWrites {
                 results.push({ ok: true, value });
               } catch (error) {
                 // A serialization failure or deadlock aborts the whole transaction: let the driver retry it.
-                if (isRetryable(error)) throw error;
+                if (isRetryableTransactionError(error)) throw error;
                 await tx.run("ROLLBACK TO SAVEPOINT grouped_write");
                 await tx.run("RELEASE SAVEPOINT grouped_write");
                 results.push({ ok: false, error });
@@ -87,9 +87,4 @@ export class GroupedWrites {
       this.#running = false;
     }
   }
-}
-
-function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "40001" || code === "40P01";
 }

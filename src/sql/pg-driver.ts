@@ -8,7 +8,15 @@
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue, TransactionOptions } from "./sql-driver.js";
+import {
+  isRetryableTransactionError,
+  ROLLBACK,
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlValue,
+  type TransactionOptions,
+} from "./sql-driver.js";
 
 /** `sql` with each `$n` replaced by the literal of `params[n - 1]` (our statements have no other `$`). */
 function inlineParameters(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
@@ -27,8 +35,6 @@ function literal(client: pg.PoolClient, value: SqlValue): string {
   return client.escapeLiteral(String(value));
 }
 
-/** PostgreSQL error codes after which a whole transaction is safely retried. */
-const RETRYABLE_CODES = new Set(["40001" /* serialization_failure */, "40P01" /* deadlock_detected */]);
 const MAX_ATTEMPTS = 5;
 const PREPARABLE = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
 
@@ -73,12 +79,11 @@ export class PgDriver implements SqlDriver {
         return result;
       } catch (error) {
         try {
-          if (batch.opened) await client.query("ROLLBACK");
+          await batch.rollback();
         } catch (rollbackError) {
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         }
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has((error as { code?: string }).code ?? ""))
-          throw error;
+        if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
       } finally {
         client.off("error", onError);
         client.release(broken);
@@ -120,7 +125,7 @@ interface Queued {
  */
 class PgBatch {
   /** True once `BEGIN` was sent (a `ROLLBACK` is then due on failure). */
-  opened = false;
+  private opened = false;
   readonly #queue: Queued[] = [];
   /** Statements to prepare in the next round trip, by batch name. */
   readonly #toPrepare = new Map<string, string>();
@@ -136,7 +141,7 @@ class PgBatch {
   ) {
     const parts = begin.split("; ");
     this.#beginParts = parts.length;
-    for (const text of parts) this.#queue.push({ text, resolve: () => undefined, reject: () => undefined });
+    for (const text of parts) this.#enqueue(text);
     this.executor = {
       query: async <R extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
         (await this.#send<R>(sql, params)).rows,
@@ -194,13 +199,22 @@ class PgBatch {
     return this.#failure?.error ?? error;
   }
 
+  /** Rolls the transaction back, if it was opened (after any statement still running). */
+  async rollback(): Promise<void> {
+    if (this.opened) await this.#query("ROLLBACK");
+  }
+
+  /** Queues a statement whose result nobody waits for. */
+  #enqueue(text: string, resolve: (result: pg.QueryResult) => void = () => undefined): void {
+    this.#queue.push({ text, resolve, reject: () => undefined });
+  }
+
   /** Sends what is queued plus `statements` and `COMMIT` (nothing at all for a transaction that did nothing). */
   async commit(statements: readonly string[]): Promise<void> {
     if (!this.opened && this.#queue.length === this.#beginParts && statements.length === 0) return;
     let outcome: string | null = null;
-    for (const text of statements)
-      this.#queue.push({ text, resolve: () => undefined, reject: () => undefined });
-    this.#queue.push({ text: "COMMIT", resolve: (r) => (outcome = r.command), reject: () => undefined });
+    for (const text of statements) this.#enqueue(text);
+    this.#enqueue("COMMIT", (r) => (outcome = r.command));
     try {
       await this.#flush();
     } catch (error) {
@@ -276,8 +290,6 @@ class PgBatch {
     }
   }
 }
-
-const ROLLBACK = /^\s*ROLLBACK\b/i;
 
 /** Parameters longer than this (characters in all) are bound, not inlined (see `PgBatch.#pipeline`). */
 const INLINE_LIMIT = 16_384;

@@ -65,7 +65,18 @@ export interface SqlDriver extends SqlExecutor {
 }
 
 const RESOLVED = Promise.resolve();
-const ROLLBACK = /^\s*ROLLBACK\b/i;
+
+/** Matches `ROLLBACK` and `ROLLBACK TO SAVEPOINT ...`: after one, a failed statement no longer fails the transaction. */
+export const ROLLBACK = /^\s*ROLLBACK\b/i;
+
+/** PostgreSQL error codes after which a whole transaction is safely retried. */
+const RETRYABLE_CODES = new Set(["40001" /* serialization_failure */, "40P01" /* deadlock_detected */]);
+
+/** True for a serialization failure or a deadlock: the whole transaction may be run again. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && RETRYABLE_CODES.has(code);
+}
 
 /**
  * A FIFO async mutex with a synchronous fast path: {@link tryAcquire} takes a free lock without a microtask hop.
