@@ -21,7 +21,13 @@ import type {
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { isGuardFailure } from "./sql-guards.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
-import { checkDelay, checkLockOptions, claimAmong, LEASE_ONLY } from "./sql-orchestrations.js";
+import {
+  checkDelay,
+  checkLockOptions,
+  claimAmong,
+  LEASE_ONLY,
+  withDispatched,
+} from "./sql-orchestrations.js";
 import { num, optStr } from "./sql-rows.js";
 import { deferBulk, queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
@@ -109,7 +115,7 @@ export async function completeActivityWorkItems(
   completions: readonly ActivityCompletion[],
   dispatch?: DispatchRequest,
 ): Promise<CompletionResults> {
-  if (completions.length === 0) return withDispatched([], dispatch, []);
+  if (completions.length === 0) return withDispatched([], dispatch, {});
   if (ctx.sql.checkActivityLeases) {
     try {
       const { items } = await ctx.write((tx, notices) =>
@@ -118,7 +124,7 @@ export async function completeActivityWorkItems(
       return withDispatched(
         completions.map(() => undefined),
         dispatch,
-        await items,
+        { orchestrations: await items },
       );
     } catch (error) {
       if (!isGuardFailure(error)) throw error;
@@ -126,15 +132,7 @@ export async function completeActivityWorkItems(
     }
   }
   const { outcomes, items } = await commitChecked(ctx, completions, dispatch);
-  return withDispatched(outcomes, dispatch, await items);
-}
-
-function withDispatched(
-  outcomes: CompletionOutcome[],
-  dispatch: DispatchRequest | undefined,
-  orchestrations: readonly OrchestrationWorkItem[],
-): CompletionResults {
-  return dispatch ? Object.assign(outcomes, { dispatched: { activities: [], orchestrations } }) : outcomes;
+  return withDispatched(outcomes, dispatch, { orchestrations: await items });
 }
 
 /**

@@ -15,7 +15,7 @@ import type {
 } from "../task-hub/task-hub.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
 import { isGuardFailure } from "./sql-guards.js";
-import { claimAmong } from "./sql-orchestrations.js";
+import { claimAmong, dispatchedWork } from "./sql-orchestrations.js";
 import { eventText, orNull } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
@@ -44,7 +44,7 @@ export async function createInstance(
       const { items } = await ctx.writeGrouped((tx, notices) =>
         createGuarded(ctx, tx, notices, instance, dispatch),
       );
-      return dispatched(dispatch, await items);
+      return dispatchedWork(dispatch, { orchestrations: await items });
     } catch (error) {
       if (!isGuardFailure(error)) throw error;
       // The ID is in use: below, a finished instance is replaced, an active one refused.
@@ -60,14 +60,7 @@ export async function createInstance(
     await insertMessages(ctx, tx, now, [{ instanceId, event: instance.event, visibleAt }]);
     return startNotices(ctx, tx, notices, now, instance, dispatch);
   });
-  return dispatched(dispatch, await items);
-}
-
-function dispatched(
-  dispatch: DispatchRequest | undefined,
-  orchestrations: readonly OrchestrationWorkItem[],
-): Dispatched | undefined {
-  return dispatch ? { activities: [], orchestrations } : undefined;
+  return dispatchedWork(dispatch, { orchestrations: await items });
 }
 
 /**

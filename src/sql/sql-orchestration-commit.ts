@@ -26,6 +26,7 @@ import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { createInstances, deliverMessages, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep } from "../task-hub/instance-after-step.js";
 import { isGuardFailure } from "./sql-guards.js";
+import { withDispatched } from "./sql-orchestrations.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
@@ -42,7 +43,7 @@ export async function completeOrchestrationWorkItems(
   completions: readonly OrchestrationCompletion[],
   dispatch?: DispatchRequest,
 ): Promise<CompletionResults> {
-  if (completions.length === 0) return withDispatched([], dispatch, []);
+  if (completions.length === 0) return withDispatched([], dispatch, {});
   if (ctx.sql.checkInstanceLeases && completions.every(guardable)) {
     try {
       const { waiting, leased } = await ctx.write((tx, notices) =>
@@ -54,7 +55,7 @@ export async function completeOrchestrationWorkItems(
       return withDispatched(
         completions.map(() => undefined),
         dispatch,
-        await leased,
+        { activities: await leased },
       );
     } catch (error) {
       if (!isGuardFailure(error)) throw error;
@@ -64,15 +65,7 @@ export async function completeOrchestrationWorkItems(
   const { outcomes, leased } = await ctx.write((tx, notices) =>
     commitChecked(ctx, tx, notices, completions, dispatch),
   );
-  return withDispatched(outcomes, dispatch, await leased);
-}
-
-function withDispatched(
-  outcomes: CompletionOutcome[],
-  dispatch: DispatchRequest | undefined,
-  activities: readonly ActivityWorkItem[],
-): CompletionResults {
-  return dispatch ? Object.assign(outcomes, { dispatched: { activities, orchestrations: [] } }) : outcomes;
+  return withDispatched(outcomes, dispatch, { activities: await leased });
 }
 
 /** Rows of `insertLeasedInstances` for the completions that create their instance. */

@@ -6,7 +6,11 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError, WorkItemLockLostError } from "../core/errors.js";
 import type {
+  CompletionOutcome,
+  CompletionResults,
   CorruptInboxMessage,
+  DispatchRequest,
+  Dispatched,
   InboxMessage,
   LockOptions,
   OrchestrationWorkItem,
@@ -81,6 +85,26 @@ export async function claimAmong(
     return { items };
   }
   return { items: Promise.resolve(await claimInTransaction(ctx, tx, options, ids)) };
+}
+
+/** The work leased to the committing worker, when it asked for local dispatch. */
+export function dispatchedWork(
+  dispatch: DispatchRequest | undefined,
+  work: Partial<Dispatched>,
+): Dispatched | undefined {
+  return dispatch
+    ? { activities: work.activities ?? [], orchestrations: work.orchestrations ?? [] }
+    : undefined;
+}
+
+/** `outcomes` as {@link CompletionResults}, with the work dispatched to the committing worker (if it asked). */
+export function withDispatched(
+  outcomes: CompletionOutcome[],
+  dispatch: DispatchRequest | undefined,
+  work: Partial<Dispatched>,
+): CompletionResults {
+  const dispatched = dispatchedWork(dispatch, work);
+  return dispatched ? Object.assign(outcomes, { dispatched }) : outcomes;
 }
 
 /** Parameters of the one-statement claims (see `Statements.claimAndLeaseInstances`). */

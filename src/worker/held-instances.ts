@@ -26,7 +26,7 @@ export class HeldInstances {
    */
   constructor(
     readonly holdMs: number,
-    private readonly release: (item: OrchestrationWorkItem) => void,
+    private readonly release: (item: OrchestrationWorkItem) => unknown,
   ) {}
 
   /**

@@ -128,9 +128,7 @@ export class Worker {
       this.#abort.signal,
       this.#log,
     );
-    this.#held = new HeldInstances(this.#options.activityHoldMs, (item) => {
-      void hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
-    });
+    this.#held = new HeldInstances(this.#options.activityHoldMs, (item) => this.#release(item));
     // Local dispatch: commits lease the work they create to this worker, up to its free slots (reserved meanwhile).
     this.#orchestrationCommits = new CommitBatcher(async (batch) => {
       const maxActivities = this.#reserve("activities");
@@ -138,9 +136,7 @@ export class Worker {
         const c = this.#withHolds(batch, maxActivities);
         const results = await hub.completeOrchestrationWorkItems(c, this.#dispatchRequest({ maxActivities }));
         this.#holdKept(c, results, results.dispatched?.activities ?? []);
-        for (const item of results.dispatched?.activities ?? [])
-          if (this.#running) this.#runActivity(item);
-          else void hub.abandonActivityWorkItem(item, 0).catch(() => undefined); // stopping: for another worker
+        this.#take(results.dispatched);
         return results;
       } finally {
         this.#reserved.activities -= maxActivities;
@@ -150,9 +146,7 @@ export class Worker {
       const maxOrchestrations = this.#reserve("orchestrations");
       try {
         const results = await hub.completeActivityWorkItems(c, this.#dispatchRequest({ maxOrchestrations }));
-        for (const item of results.dispatched?.orchestrations ?? [])
-          if (this.#running) this.#runEpisode(item);
-          else void hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
+        this.#take(results.dispatched);
         return results;
       } finally {
         this.#reserved.orchestrations -= maxOrchestrations;
@@ -280,10 +274,7 @@ export class Worker {
   ): Promise<void> {
     const slots = this.#reserve("orchestrations", 1);
     try {
-      const dispatched = await create(this.#dispatchRequest({ maxOrchestrations: slots }));
-      for (const item of dispatched?.orchestrations ?? [])
-        if (this.#running) this.#runEpisode(item);
-        else void this.hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
+      this.#take(await create(this.#dispatchRequest({ maxOrchestrations: slots })));
     } finally {
       this.#reserved.orchestrations -= slots;
     }
@@ -319,7 +310,7 @@ export class Worker {
       );
       const item = heldWorkItem(completion, now);
       if (activity && this.#running) this.#held.hold(activity.lockToken, item);
-      else void this.hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
+      else this.#release(item);
     });
   }
 
@@ -352,20 +343,33 @@ export class Worker {
       this.#log.warn(`Worker ${this.workerId}: continuing '${held.instanceId}' failed: ${String(error)}`);
     }
     this.#cache.take(held.instanceId);
-    await this.hub.abandonOrchestrationWorkItem(held, 0).catch(() => undefined);
+    await this.#release(held);
     return false;
+  }
+
+  /** Runs the work a commit dispatched to this worker; when stopping, releases it for another worker. */
+  #take(dispatched: Dispatched | undefined): void {
+    for (const item of dispatched?.activities ?? [])
+      if (this.#running) this.#runActivity(item);
+      else void this.hub.abandonActivityWorkItem(item, 0).catch(() => undefined);
+    for (const item of dispatched?.orchestrations ?? [])
+      if (this.#running) this.#runEpisode(item);
+      else void this.#release(item);
+  }
+
+  /** Releases an instance's lease at once (its messages become visible to every worker). Never throws. */
+  #release(item: OrchestrationWorkItem): Promise<void> {
+    return this.hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
   }
 
   /** Reserves the free slots of a kind for a commit's local dispatch; returns how many (0 when stopping). */
   #reserve(kind: "activities" | "orchestrations", most = 100): number {
     if (!this.#running) return 0;
-    const free =
+    const limit =
       kind === "activities"
-        ? this.#options.maxConcurrentActivities - this.#runningActivities.size - this.#reserved.activities
-        : this.#options.maxConcurrentOrchestrations -
-          this.#runningEpisodes.size -
-          this.#reserved.orchestrations;
-    const slots = Math.max(0, Math.min(free, most));
+        ? this.#options.maxConcurrentActivities
+        : this.#options.maxConcurrentOrchestrations;
+    const slots = Math.max(0, Math.min(limit - this.#inFlight(kind).size, most));
     this.#reserved[kind] += slots;
     return slots;
   }
