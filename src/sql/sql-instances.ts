@@ -5,9 +5,11 @@
  */
 import { InstanceAlreadyExistsError, InstanceNotFoundError, InvalidArgumentError } from "../core/errors.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
+import { pendingInstance } from "../task-hub/instance-records.js";
 import type {
   DispatchRequest,
   Dispatched,
+  InstanceRecord,
   NewInboxMessage,
   NewInstance,
   OrchestrationWorkItem,
@@ -17,7 +19,7 @@ import type { SqlExecutor, SqlValue } from "./sql-driver.js";
 import { isGuardFailure } from "./sql-guards.js";
 import { claimAmong, dispatchedWork } from "./sql-orchestrations.js";
 import { eventText, orNull } from "./sql-rows.js";
-import { queryBulk, runBulk } from "./sql-bulk.js";
+import { deferBulk, queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./sql-task-hub.js";
 
 /** Current status of instance rows, by ID (`undefined`: no row). */
@@ -39,7 +41,7 @@ export async function createInstance(
 ): Promise<Dispatched | undefined> {
   checkNewInstance(instance);
   const instanceId = instance.event.instanceId;
-  if (ctx.sql.insertNewInstance) {
+  if (ctx.sql.insertNewInstancesGuarded) {
     try {
       const { items } = await ctx.writeGrouped((tx, notices) =>
         createGuarded(ctx, tx, notices, instance, dispatch),
@@ -99,23 +101,9 @@ async function createGuarded(
 ): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
   const now = Date.now();
   const { event } = instance;
-  const visibleAt = instance.visibleAt ?? now;
-  void tx.defer(ctx.sql.insertNewInstance!, [
-    event.instanceId,
-    event.name,
-    event.executionId,
-    orNull(event.input),
-    now,
-    now,
-    instance.visibleAt !== undefined && instance.visibleAt > now ? instance.visibleAt : null,
-    orNull(event.parent?.instanceId),
-    orNull(event.version),
-    visibleAt,
-  ]);
-  for (const params of ctx.sql.insertMessages.bind(
-    messageRows(now, [{ instanceId: event.instanceId, event, visibleAt }]),
-  ))
-    void tx.defer(ctx.sql.insertMessages.sql, params);
+  void deferBulk(tx, ctx.sql.insertNewInstancesGuarded!, [dueInstanceRow(instance, now)], [1]);
+  const start = { instanceId: event.instanceId, event, visibleAt: instance.visibleAt ?? now };
+  void deferBulk(tx, ctx.sql.insertMessages, messageRows(now, [start]));
   return startNotices(ctx, tx, notices, now, instance, dispatch);
 }
 
@@ -178,20 +166,7 @@ export async function createInstances(
   }
   if (created.length === 0) return { created, refused };
   if (replaced.length > 0) await deleteInstanceData(ctx, tx, replaced);
-  const rows = created.map((request): SqlValue[] => {
-    const { event, visibleAt } = request;
-    return [
-      event.instanceId,
-      event.name,
-      event.executionId,
-      orNull(event.input),
-      now,
-      visibleAt !== undefined && visibleAt > now ? visibleAt : null,
-      orNull(event.parent?.instanceId),
-      orNull(event.version),
-      visibleAt ?? now,
-    ];
-  });
+  const rows = created.map((request) => dueInstanceRow(request, now));
   const written = new Set(
     (await queryBulk(tx, ctx.sql.upsertInstances, rows)).map((row) => String(row.instance_id)),
   );
@@ -260,6 +235,28 @@ export function bumpRows(now: number, messages: readonly NewInboxMessage[]): Sql
     if (current === undefined || at < current) earliest.set(m.instanceId, at);
   }
   return [...earliest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The columns every new instance row has (statements `upsertInstances`, `insertNewInstancesGuarded`,
+ * `insertLeasedInstances`), from the row it gets.
+ */
+export function newInstanceRow(record: InstanceRecord): SqlValue[] {
+  return [
+    record.instanceId,
+    record.name,
+    record.executionId,
+    orNull(record.input),
+    record.createdAt,
+    orNull(record.scheduledStartAt),
+    orNull(record.parentInstanceId),
+    orNull(record.version),
+  ];
+}
+
+/** A row of `upsertInstances` / `insertNewInstancesGuarded`: the new instance, ready when its start is due. */
+function dueInstanceRow(request: NewInstance, now: number): SqlValue[] {
+  return [...newInstanceRow(pendingInstance(request, now)), request.visibleAt ?? now];
 }
 
 function messageRows(now: number, messages: readonly NewInboxMessage[]): SqlValue[][] {

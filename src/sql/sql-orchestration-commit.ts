@@ -23,8 +23,8 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
-import { createInstances, deliverMessages, type StatusMap } from "./sql-instances.js";
-import { instanceAfterStep } from "../task-hub/instance-after-step.js";
+import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
+import { instanceAfterStep } from "../task-hub/instance-records.js";
 import { isGuardFailure } from "./sql-guards.js";
 import { withDispatched } from "./sql-orchestrations.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
@@ -75,22 +75,12 @@ function newInstanceRows(
 ): SqlValue[][] {
   return completions
     .filter((c) => c.createsInstance === true)
-    .map(({ workItem }) => {
-      const i = workItem.instance;
-      return [
-        workItem.instanceId,
-        i.name,
-        i.executionId,
-        orNull(i.input),
-        i.createdAt,
-        orNull(i.scheduledStartAt),
-        orNull(i.parentInstanceId),
-        orNull(i.version),
-        workItem.lockToken,
-        dispatch?.workerId ?? "(first step)",
-        workItem.lockExpiresAt,
-      ];
-    });
+    .map(({ workItem }) => [
+      ...newInstanceRow(workItem.instance),
+      workItem.lockToken,
+      dispatch?.workerId ?? "(first step)",
+      workItem.lockExpiresAt,
+    ]);
 }
 
 function guardable(completion: OrchestrationCompletion): boolean {

@@ -75,14 +75,24 @@ export function buildStatements(d: Dialect) {
     ["locked_by", "text"],
     ["lock_expires_at", "bigint"],
   ];
-  const insertLeased = (r: BulkRows) =>
-    `INSERT INTO ${instances} (instance_id, name, execution_id, status, input, created_at, last_updated_at,
-       scheduled_start_at, parent_instance_id, version, history_length, lock_token, locked_by, lock_expires_at, ready_at)
+  /**
+   * Inserts new instance rows (Pending, empty history): due at `ready_at`, or (`leased`) already leased by
+   * `lock_token` until `lock_expires_at`. The caller adds the `ON CONFLICT` clause.
+   */
+  const insertNewInstances = (r: BulkRows, leased: boolean) => {
+    const lease = leased
+      ? [
+          ", lock_token, locked_by, lock_expires_at",
+          `, ${r.col("lock_token")}, ${r.col("locked_by")}, ${r.col("lock_expires_at")}`,
+        ]
+      : ["", ""];
+    return `INSERT INTO ${instances} AS i (instance_id, name, execution_id, status, input, created_at, last_updated_at,
+       scheduled_start_at, parent_instance_id, version, history_length, ready_at${lease[0]})
      SELECT ${r.col("instance_id")}, ${r.col("name")}, ${r.col("execution_id")}, 'Pending', ${r.col("input")},
        ${r.col("created_at")}, ${r.col("created_at")}, ${r.col("scheduled_start_at")}, ${r.col("parent_instance_id")},
-       ${r.col("version")}, 0, ${r.col("lock_token")}, ${r.col("locked_by")}, ${r.col("lock_expires_at")},
-       ${r.col("lock_expires_at")}${r.from} WHERE true
-     ON CONFLICT (instance_id) DO NOTHING`;
+       ${r.col("version")}, 0, ${r.col(leased ? "lock_expires_at" : "ready_at")}${lease[1]}${r.from} WHERE true`;
+  };
+  const dueInstanceColumns: readonly BulkColumn[] = [...newInstanceColumns, ["ready_at", "bigint"]];
 
   const statements = {
     tables: { instances, history, inbox, activities, workers, counters },
@@ -96,13 +106,9 @@ export function buildStatements(d: Dialect) {
     ),
     /** Creates instances, or resets finished ones with the same ID; returns the IDs written. */
     upsertInstances: d.bulk(
-      [...newInstanceColumns, ["ready_at", "bigint"]],
+      dueInstanceColumns,
       (r) =>
-        `INSERT INTO ${instances} AS i (instance_id, name, execution_id, status, input, created_at, last_updated_at,
-           scheduled_start_at, parent_instance_id, version, history_length, ready_at)
-         SELECT ${r.col("instance_id")}, ${r.col("name")}, ${r.col("execution_id")}, 'Pending', ${r.col("input")},
-           ${r.col("created_at")}, ${r.col("created_at")}, ${r.col("scheduled_start_at")},
-           ${r.col("parent_instance_id")}, ${r.col("version")}, 0, ${r.col("ready_at")}${r.from} WHERE true
+        `${insertNewInstances(r, false)}
          ON CONFLICT (instance_id) DO UPDATE SET name = excluded.name, execution_id = excluded.execution_id,
            status = excluded.status, input = excluded.input, output = NULL, failure = NULL, custom_status = NULL,
            created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = NULL,
@@ -116,28 +122,29 @@ export function buildStatements(d: Dialect) {
      * Creates instances, already leased, whose first step commits in the same transaction
      * (`OrchestrationCompletion.createsInstance`); returns the IDs created (an ID in use is skipped).
      */
-    insertLeasedInstances: d.bulk(leasedInstanceColumns, (r) => `${insertLeased(r)} RETURNING instance_id`),
+    insertLeasedInstances: d.bulk(
+      leasedInstanceColumns,
+      (r) => `${insertNewInstances(r, true)} ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id`,
+    ),
     /** PostgreSQL: {@link insertLeasedInstances}, failing the transaction unless all were created (`expect_count`). */
     insertLeasedInstancesGuarded: d.guardsLeases
       ? d.bulk(
           leasedInstanceColumns,
           (r) =>
-            `WITH ins AS (${insertLeased(r)} RETURNING 1)
+            `WITH ins AS (${insertNewInstances(r, true)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
              SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
         )
       : undefined,
     /**
-     * PostgreSQL: creates an instance whose ID is free, else fails the transaction (`expect_count`, see
-     * `sql-guards.ts`). Parameters: the {@link upsertInstances} columns of one row.
+     * PostgreSQL: creates instances whose IDs are free, else fails the transaction (`expect_count`, see
+     * `sql-guards.ts`). Rows as for {@link upsertInstances}; trailing parameter: the number of rows.
      */
-    insertNewInstance: d.guardsLeases
-      ? sql(
-          `WITH ins AS (
-             INSERT INTO ${instances} (instance_id, name, execution_id, status, input, created_at, last_updated_at,
-               scheduled_start_at, parent_instance_id, version, history_length, ready_at)
-             VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, 0, ?)
-             ON CONFLICT (instance_id) DO NOTHING RETURNING 1
-           ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), 1)`,
+    insertNewInstancesGuarded: d.guardsLeases
+      ? d.bulk(
+          dueInstanceColumns,
+          (r) =>
+            `WITH ins AS (${insertNewInstances(r, false)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
+             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
         )
       : undefined,
     /**

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { pendingInstance } from "../task-hub/instance-records.js";
 import type {
   NewActivityMessage,
   OrchestrationCompletion,
@@ -26,22 +27,13 @@ import {
 /** The work item of a first step run before its instance is stored (as a worker builds it). */
 function firstStepItem(instanceId: string, options: { executionId?: string } = {}): OrchestrationWorkItem {
   const now = Date.now();
-  const { event } = newInstance(instanceId, { input: '"first"', ...options });
+  const request = newInstance(instanceId, { input: '"first"', ...options });
   return {
     instanceId,
     lockToken: `first-${instanceId}-${now}`,
     lockExpiresAt: now + 30_000,
-    instance: {
-      instanceId,
-      name: event.name,
-      executionId: event.executionId,
-      status: "Pending",
-      input: event.input,
-      createdAt: now,
-      lastUpdatedAt: now,
-      historyLength: 0,
-    },
-    messages: [{ id: 0, instanceId, event, visibleAt: now }],
+    instance: pendingInstance(request, now),
+    messages: [{ id: 0, instanceId, event: request.event, visibleAt: now }],
     corruptMessages: [],
   };
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { NewInstance, OrchestrationCompletion, OrchestrationWorkItem } from "../task-hub/task-hub.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
-import { instanceAfterStep } from "../task-hub/instance-after-step.js";
+import { instanceAfterStep, pendingInstance } from "../task-hub/instance-records.js";
 
 interface Held {
   readonly item: OrchestrationWorkItem;
@@ -94,18 +94,7 @@ export function firstStepWorkItem(request: NewInstance, now: number, leaseMs: nu
     instanceId: event.instanceId,
     lockToken: randomUUID(),
     lockExpiresAt: now + leaseMs,
-    instance: {
-      instanceId: event.instanceId,
-      name: event.name,
-      executionId: event.executionId,
-      status: "Pending",
-      input: event.input,
-      createdAt: now,
-      lastUpdatedAt: now,
-      parentInstanceId: event.parent?.instanceId,
-      version: event.version,
-      historyLength: 0,
-    },
+    instance: pendingInstance(request, now),
     messages: [{ id: 0, instanceId: event.instanceId, event, visibleAt: now }],
     corruptMessages: [],
   };

@@ -1,0 +1,50 @@
+/**
+ * Instance rows computed without a read: a new instance's, and the one an orchestration step's commit leaves (what
+ * backends put in the in-process notice of a finished instance, what a worker continues from when it keeps the lease).
+ * @module
+ */
+import type { InstanceRecord, NewInstance, OrchestrationCompletion } from "./task-hub.js";
+
+/** The row `request` creates at `now`: Pending, empty history, scheduled when its start is due later. */
+export function pendingInstance(request: NewInstance, now: number): InstanceRecord {
+  const { event, visibleAt } = request;
+  return {
+    instanceId: event.instanceId,
+    name: event.name,
+    executionId: event.executionId,
+    status: "Pending",
+    input: event.input,
+    createdAt: now,
+    lastUpdatedAt: now,
+    scheduledStartAt: visibleAt !== undefined && visibleAt > now ? visibleAt : undefined,
+    parentInstanceId: event.parent?.instanceId,
+    version: event.version,
+    historyLength: 0,
+  };
+}
+
+/**
+ * The instance after `completion` committed, given the length of its stored history before the step and the commit's
+ * time.
+ */
+export function instanceAfterStep(
+  completion: OrchestrationCompletion,
+  storedLength: number,
+  now: number,
+): InstanceRecord {
+  const s = completion.instance;
+  const base = completion.replaceHistory ? 0 : storedLength;
+  return {
+    ...completion.workItem.instance,
+    name: s.name,
+    executionId: s.executionId,
+    status: s.status,
+    input: s.input,
+    output: s.output,
+    failure: s.failure,
+    customStatus: s.customStatus,
+    completedAt: s.completedAt,
+    lastUpdatedAt: now,
+    historyLength: base + completion.newHistory.length,
+  };
+}
