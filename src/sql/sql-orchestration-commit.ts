@@ -4,8 +4,9 @@
  * Two ways to check the leases, one way to write:
  * - **guarded** (databases with lease guard functions, see `sql-guards.ts`): the check is the transaction's first
  *   statement and raises when a lease is not held, so the check, every write, the notifications and the `COMMIT`
- *   travel in one round trip. Steps that create instances or may delete their instance need the current rows first,
- *   so they take the checked way; so does a batch whose guard fails (to find which leases were lost).
+ *   travel in one round trip. Steps that start sub-orchestrations or may delete their instance need the current rows
+ *   first, so they take the checked way; so does a batch whose guard fails (to find which leases were lost). A first
+ *   step committed with its instance's creation (`createsInstance`) inserts the row leased to itself first.
  * - **checked**: the instance rows are read (and locked) first, and each lease is checked in code.
  * @module
  */
