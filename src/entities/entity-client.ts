@@ -2,7 +2,6 @@
  * The client side of entities: signal, read state, list, clean storage. `DurableClient` exposes these methods.
  * @module
  */
-import { randomUUID } from "node:crypto";
 import type { Registry } from "../app/registry.js";
 import { InvalidArgumentError, isInstanceNotFoundError } from "../core/errors.js";
 import { deserialize } from "../core/json.js";
@@ -17,7 +16,7 @@ import type {
 } from "./entity-definition.js";
 import { EntityId, entityId, entityNameOf, type EntityRef } from "./entity-id.js";
 import { prepareSignal } from "./entity-lookup.js";
-import { entityCreation, type EntityRequestEvent } from "./entity-messages.js";
+import { entityCreation, signalMessage, type EntityRequestEvent } from "./entity-messages.js";
 import { ENTITY_CONTINUE_EVENT } from "./entity-processor.js";
 import { readEntityRecord, type EntityRecord } from "./entity-record.js";
 
@@ -126,21 +125,8 @@ export class EntityClient {
   ): Promise<void> => {
     const id = entityId(entity, key);
     const { input: text, signalTime: time } = prepareSignal(this.registry, id, operation, input, options);
-    const targetInstanceId = id.toString();
-    await this.deliver(
-      targetInstanceId,
-      {
-        type: "EntityOperationSignaled",
-        timestamp: new Date().toISOString(),
-        eventId: -1,
-        requestId: randomUUID(),
-        operation,
-        input: text,
-        targetInstanceId,
-        ...(time ? { scheduledTime: time.toISOString() } : {}),
-      },
-      time?.getTime(),
-    );
+    const message = signalMessage(id.toString(), operation, text, time, new Date().toISOString());
+    await this.deliver(message.instanceId, message.event, message.visibleAt);
   }) as SignalEntityMethod;
 
   /** The entity's last committed state (`entityExists: false` when it has none). */

@@ -8,6 +8,7 @@
  * messages of the same step are written). The entity processor ignores that `ExecutionStarted`.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import type {
   EntityLockRequested,
   EntityOperationCalled,
@@ -28,6 +29,35 @@ export type EntityRequestEvent =
 /** An inbox message carrying an entity request. */
 export interface EntityRequestMessage extends NewInboxMessage {
   readonly event: EntityRequestEvent;
+}
+
+/**
+ * A signal sent from outside an orchestration, by a client or (`sender`) an entity: its message for the entity's
+ * inbox, held until `signalTime` when there is one.
+ */
+export function signalMessage(
+  targetInstanceId: string,
+  operation: string,
+  input: string | undefined,
+  signalTime: Date | undefined,
+  timestamp: string,
+  sender?: string,
+): EntityRequestMessage & { readonly visibleAt?: number | undefined } {
+  return {
+    instanceId: targetInstanceId,
+    event: {
+      type: "EntityOperationSignaled",
+      timestamp,
+      eventId: -1,
+      requestId: randomUUID(),
+      operation,
+      input,
+      targetInstanceId,
+      ...(signalTime ? { scheduledTime: signalTime.toISOString() } : {}),
+      ...(sender !== undefined ? { parentInstanceId: sender } : {}),
+    },
+    ...(signalTime ? { visibleAt: signalTime.getTime() } : {}),
+  };
 }
 
 /** The request message for an orchestrator's entity action (its event is also what history records). */

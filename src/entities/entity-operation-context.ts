@@ -18,7 +18,7 @@ import type {
 } from "./entity-definition.js";
 import { entityId, type EntityId, type EntityRef } from "./entity-id.js";
 import { prepareSignal } from "./entity-lookup.js";
-import { entityCreation } from "./entity-messages.js";
+import { entityCreation, signalMessage } from "./entity-messages.js";
 
 /** @internal The context handed to one operation, and what the operation did. */
 export class OperationContextImpl implements EntityContext, OperationScope {
@@ -50,21 +50,9 @@ export class OperationContextImpl implements EntityContext, OperationScope {
     const target = entityId(entity, key);
     const { input: text, signalTime: time } = prepareSignal(this.registry, target, operation, input, options);
     const targetInstanceId = target.toString();
-    this.messages.push({
-      instanceId: targetInstanceId,
-      event: {
-        type: "EntityOperationSignaled",
-        timestamp: this.timestamp,
-        eventId: -1,
-        requestId: randomUUID(),
-        operation,
-        input: text,
-        targetInstanceId,
-        ...(time ? { scheduledTime: time.toISOString() } : {}),
-        parentInstanceId: this.entityId.toString(),
-      },
-      ...(time ? { visibleAt: time.getTime() } : {}),
-    });
+    this.messages.push(
+      signalMessage(targetInstanceId, operation, text, time, this.timestamp, this.entityId.toString()),
+    );
     this.newInstances.push(entityCreation(targetInstanceId, this.timestamp));
   }
 
