@@ -59,7 +59,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
   const db = new Database(memory ? ":memory:" : path);
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    if (!memory) db.pragma("journal_mode = WAL");
+    if (!memory) useWal(db, busyTimeoutMs);
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     db.pragma("temp_store = MEMORY");
   } catch (error) {
@@ -76,6 +76,36 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
     bus: shared.bus,
     onClose: shared.release,
   });
+}
+
+/**
+ * Puts the file in WAL mode. The conversion needs exclusive access and SQLite does not run the busy handler for it,
+ * so several processes opening a new file at once can get SQLITE_BUSY here however long `busy_timeout` is. WAL is a
+ * property of the file, so once any process has converted it there is nothing to do; until then the conversion is
+ * retried with backoff within the same `busyTimeoutMs` budget.
+ */
+function useWal(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 50)) {
+    let mode: unknown;
+    try {
+      db.pragma("schema_version"); // reads the header (busy handler applies), so the mode read next is the file's
+      if (db.pragma("journal_mode", { simple: true }) === "wal") return;
+      mode = db.pragma("journal_mode = WAL", { simple: true });
+      if (mode === "wal") return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+    }
+    if (mode !== undefined && Date.now() >= deadline)
+      throw new Error(
+        `SQLite kept the file in journal mode '${String(mode)}' instead of switching it to WAL.`,
+      );
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith("SQLITE_BUSY");
 }
 
 /** What hub objects of this process opened on one file share. */

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { sqliteDialect } from "../../src/sql/dialect.js";
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from "../../src/sql/migrations.js";
 import { sqliteTaskHub } from "../../src/sql/sqlite-task-hub.js";
@@ -96,6 +97,50 @@ describe("SQLite task hub", () => {
     ]);
     assert.equal((await hub.listInstances({})).instances.length, 4);
     await hub.close();
+  });
+
+  it("switches a file to WAL while another process writes to it in rollback mode, within busyTimeoutMs", async () => {
+    // SQLite answers a WAL conversion that meets another process's write lock with SQLITE_BUSY at once, without
+    // running the busy handler: this is how several processes opening one new file could fail.
+    const path = newPath();
+    const seed = new Database(path);
+    seed.exec("CREATE TABLE t (x INTEGER)");
+    seed.close();
+    const holdMs = 400;
+    const writer = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import Database from "better-sqlite3"; const db = new Database(${JSON.stringify(path)});` +
+          `db.exec("BEGIN IMMEDIATE"); db.exec("INSERT INTO t VALUES (1)"); console.log("locked");` +
+          `setTimeout(() => { db.exec("COMMIT"); db.close(); }, ${holdMs});`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise((resolve) => writer.once("exit", resolve));
+    await new Promise((resolve) => writer.stdout.once("data", resolve));
+    const raw = new Database(path);
+    raw.pragma("busy_timeout = 5000");
+    assert.throws(
+      () => raw.pragma("journal_mode = WAL"),
+      { code: "SQLITE_BUSY" },
+      "what the hub works around",
+    );
+    raw.close();
+    assert.throws(
+      () => sqliteTaskHub(path, { busyTimeoutMs: 50 }),
+      { code: "SQLITE_BUSY" },
+      "bounded by the budget",
+    );
+    const started = Date.now();
+    const hub = sqliteTaskHub(path);
+    assert.ok(Date.now() - started >= holdMs / 2, "waited for the writer");
+    await hub.init();
+    assert.deepEqual(await rawQuery(hub, "PRAGMA journal_mode"), [{ journal_mode: "wal" }]);
+    assert.deepEqual(await rawQuery(hub, "SELECT x FROM t"), [{ x: 1 }]);
+    await hub.close();
+    await exited;
   });
 
   it("upgrades an older schema and refuses a newer one", async () => {
