@@ -108,6 +108,11 @@ export interface LocalDispatcher {
     request: NewInstance,
     create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>,
   ): Promise<void>;
+  /**
+   * Whether the worker holds the instance's lease for a step to come, so that the instance is not finished yet and
+   * its finish (or, should the lease be lost, its new holder's) will be published as a notice.
+   */
+  holdsLease(instanceId: string): boolean;
 }
 
 /** Options of {@link DurableClient}. */
@@ -232,14 +237,18 @@ export class DurableClient {
     });
     try {
       let pollMs = 50;
+      // Subscribed first: an instance leased to the local worker finishes with a notice, so it needs no first read.
+      let skipRead = this.options.localWorker?.holdsLease(instanceId) ?? false;
       while (true) {
-        const record = finished ?? (await this.taskHub.getInstance(instanceId));
-        if (!record) throw new InstanceNotFoundError(instanceId);
-        if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
+        const record = finished ?? (skipRead ? undefined : await this.taskHub.getInstance(instanceId));
+        if (!record && !skipRead) throw new InstanceNotFoundError(instanceId);
+        skipRead = false;
+        if (record && isTerminalStatus(record.status))
+          return toOrchestrationStatus(record, { showInput: true });
         const left = deadline - Date.now();
         if (left <= 0)
           throw new TimeoutError(
-            `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record.status}).`,
+            `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record?.status ?? "Running"}).`,
           );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.min(pollMs, left));

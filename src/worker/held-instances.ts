@@ -19,6 +19,8 @@ interface Held {
 /** The held instances of one worker, keyed by the lock token of the activity each waits for. */
 export class HeldInstances {
   readonly #held = new Map<string, Held>();
+  /** Instance ID → how many of its holds are in place or being continued (taken, not yet settled). */
+  readonly #leased = new Map<string, number>();
 
   /**
    * @param holdMs How long an instance is held for its activity (0: never).
@@ -50,13 +52,34 @@ export class HeldInstances {
   /** Holds `item` (the instance as its step left it, still leased) until the activity `activityToken` finishes. */
   hold(activityToken: string, item: OrchestrationWorkItem): void {
     const timer = setTimeout(() => {
-      if (this.#held.delete(activityToken)) this.release(item);
+      if (!this.#held.delete(activityToken)) return;
+      this.settled(item.instanceId);
+      this.release(item);
     }, this.holdMs);
     timer.unref();
     this.#held.set(activityToken, { item, timer });
+    this.#leased.set(item.instanceId, (this.#leased.get(item.instanceId) ?? 0) + 1);
   }
 
-  /** The instance held for the activity `activityToken`, if it still is (it is then no longer held). */
+  /**
+   * Whether the worker holds `instanceId`'s lease through a hold: held for its activity, or taken to be continued and
+   * not yet {@link settled}. Its next step is then committed by this worker, and a finish published in this process.
+   */
+  holds(instanceId: string): boolean {
+    return this.#leased.has(instanceId);
+  }
+
+  /** A taken instance's continuation is over (committed, or its lease released). */
+  settled(instanceId: string): void {
+    const count = (this.#leased.get(instanceId) ?? 0) - 1;
+    if (count > 0) this.#leased.set(instanceId, count);
+    else this.#leased.delete(instanceId);
+  }
+
+  /**
+   * The instance held for the activity `activityToken`, if it still is (it is then no longer held, but counts for
+   * {@link holds} until {@link settled} is called).
+   */
   take(activityToken: string): OrchestrationWorkItem | undefined {
     const held = this.#held.get(activityToken);
     if (!held) return undefined;
@@ -69,7 +92,9 @@ export class HeldInstances {
   releaseAll(): void {
     for (const token of [...this.#held.keys()]) {
       const item = this.take(token);
-      if (item) this.release(item);
+      if (!item) continue;
+      this.settled(item.instanceId);
+      this.release(item);
     }
   }
 }

@@ -230,6 +230,14 @@ export class Worker {
   }
 
   /**
+   * Whether this worker holds `instanceId`'s lease for a step to come (held for its activity, see `HeldInstances`):
+   * that step is then committed here, and a finish published in this process with the instance's record.
+   */
+  holdsLease(instanceId: string): boolean {
+    return this.#held.holds(instanceId);
+  }
+
+  /**
    * Starts an instance in this worker (a host's client calls it): when the start is due now and a slot is free, runs
    * the first step at once and commits it together with the instance's creation (one transaction, no claim, no
    * inbox message). Otherwise, or when the ID is in use (a finished instance to replace, an active one to refuse),
@@ -482,7 +490,12 @@ export class Worker {
     const completion = await this.#activities.run(item);
     if (this.#abort.signal.aborted) return; // released at shutdown; another worker redoes it
     const held = this.#held.take(item.lockToken);
-    if (held && (await this.#continueHeld(held, completion))) return;
+    if (held) {
+      const continued = await this.#continueHeld(held, completion).finally(() =>
+        this.#held.settled(held.instanceId),
+      );
+      if (continued) return;
+    }
     try {
       const outcome = await this.#activityCommits.submit(completion);
       if (outcome) this.#log.warn(`Worker ${this.workerId}: ${outcome.message}`);

@@ -10,20 +10,24 @@ import { dropCreatedSchemas, testHub } from "../task-hub/postgres-support.js";
 
 after(dropCreatedSchemas);
 
-/** Wraps `hub`, counting the work items that claims (not dispatch) hand out, and `createInstance` calls. */
+/**
+ * Wraps `hub`, counting the work items that claims (not dispatch) hand out, `createInstance` calls, activity commits
+ * and instance reads.
+ */
 function countingClaims(hub: TaskHub): {
   hub: TaskHub;
   claimed: { orchestrations: number; activities: number };
-  creates: { count: number; activityCommits: number };
+  creates: { count: number; activityCommits: number; reads: number };
 } {
   const claimed = { orchestrations: 0, activities: 0 };
-  const creates = { count: 0, activityCommits: 0 };
+  const creates = { count: 0, activityCommits: 0, reads: 0 };
   const counting = new Proxy(hub, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
       if (prop === "createInstance") creates.count++;
       if (prop === "completeActivityWorkItems") creates.activityCommits++;
+      if (prop === "getInstance") creates.reads++;
       if (prop === "lockOrchestrationWorkItems" || prop === "lockActivityWorkItems")
         return async (...args: unknown[]) => {
           const items = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args)) ?? [];
@@ -68,6 +72,11 @@ for (const [label, make] of backends)
         assert.deepEqual(claimed, { orchestrations: 0, activities: 0 }, "everything was dispatched locally");
         assert.equal(creates.count, 0, "each first step was committed with its instance's creation");
         assert.equal(creates.activityCommits, 0, "each activity's result was committed with the next step");
+        assert.equal(
+          creates.reads,
+          0,
+          "the waits read nothing: the instances were held here, their finish a notice",
+        );
       } finally {
         await host.stop();
       }
@@ -116,6 +125,34 @@ for (const [label, make] of backends)
       } finally {
         await host.stop();
       }
+    });
+
+    it("a wait that skipped its read for a held instance still ends when the hold runs out", async () => {
+      const durable = new DurableApp();
+      const slow = durable.activity("Slow", async (n: number) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return n * 2;
+      });
+      const twice = durable.orchestration("Twice", async (ctx, n: number) => ctx.callActivity(slow, n));
+      const { hub, creates } = countingClaims(make());
+      const host = await durable.start({
+        taskHub: hub,
+        activityHoldMs: 50,
+        logger: { ...console, debug() {}, info() {} },
+      });
+      try {
+        const id = await host.client.startNew(twice, { input: 21 });
+        assert.equal(host.worker.holdsLease(id), true, "held for its activity");
+        const status = await host.client.waitForCompletion(id, { timeoutMs: 5000 });
+        assert.equal(status.output, 42);
+        assert.equal(host.worker.holdsLease(id), false);
+        await assert.rejects(host.client.waitForCompletion("no-such-instance"), {
+          name: "InstanceNotFoundError",
+        });
+      } finally {
+        await host.stop();
+      }
+      assert.equal(creates.activityCommits, 1, "the hold ran out: the result was committed the usual way");
     });
 
     it("holds an instance for its running activity no longer than activityHoldMs", async () => {
