@@ -7,7 +7,13 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { NewInstance, OrchestrationCompletion, OrchestrationWorkItem } from "../task-hub/task-hub.js";
+import type {
+  ActivityWorkItem,
+  CompletionOutcome,
+  NewInstance,
+  OrchestrationCompletion,
+  OrchestrationWorkItem,
+} from "../task-hub/task-hub.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { instanceAfterStep, pendingInstance } from "../task-hub/instance-records.js";
 
@@ -47,6 +53,44 @@ export class HeldInstances {
       completion.instance.status !== "ContinuedAsNew" &&
       completion.newInstances.length === 0
     );
+  }
+
+  /**
+   * Asks the completions whose one activity will be dispatched to this worker (of `slots` free activity slots, taken
+   * in order as the hub leases them) to keep their instance's lease.
+   */
+  withHolds(completions: OrchestrationCompletion[], slots: number): OrchestrationCompletion[] {
+    if (this.holdMs <= 0) return completions;
+    const now = Date.now();
+    let free = slots;
+    return completions.map((completion) => {
+      const wanted = free > 0 && this.wants(completion);
+      free -= completion.activities.filter((a) => a.visibleAt === undefined || a.visibleAt <= now).length;
+      return wanted ? { ...completion, keepLease: true } : completion;
+    });
+  }
+
+  /**
+   * After a commit: holds each kept instance for its activity when that was dispatched to this worker (and `running`),
+   * or else releases it.
+   */
+  holdKept(
+    completions: readonly OrchestrationCompletion[],
+    outcomes: readonly CompletionOutcome[],
+    dispatched: readonly ActivityWorkItem[],
+    running: boolean,
+  ): void {
+    const now = Date.now();
+    completions.forEach((completion, i) => {
+      if (!completion.keepLease || outcomes[i] !== undefined) return;
+      const taskId = completion.activities[0]?.taskId;
+      const activity = dispatched.find(
+        (a) => a.instanceId === completion.workItem.instanceId && a.taskId === taskId,
+      );
+      const item = heldWorkItem(completion, now);
+      if (activity && running) this.hold(activity.lockToken, item);
+      else this.release(item);
+    });
   }
 
   /** Holds `item` (the instance as its step left it, still leased) until the activity `activityToken` finishes. */

@@ -25,7 +25,7 @@ import { CommitBatcher } from "./commit-batcher.js";
 import { EntityProcessor } from "../entities/entity-processor.js";
 import { OrchestrationProcessor, type ProcessResult } from "./orchestration-processor.js";
 import { delay, dispatchLoop } from "./dispatch-loop.js";
-import { firstStepWorkItem, HeldInstances, heldWorkItem } from "./held-instances.js";
+import { firstStepWorkItem, HeldInstances } from "./held-instances.js";
 import { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 
@@ -133,9 +133,9 @@ export class Worker {
     this.#orchestrationCommits = new CommitBatcher(async (batch) => {
       const maxActivities = this.#reserve("activities");
       try {
-        const c = this.#withHolds(batch, maxActivities);
+        const c = this.#running ? this.#held.withHolds(batch, maxActivities) : batch;
         const results = await hub.completeOrchestrationWorkItems(c, this.#dispatchRequest({ maxActivities }));
-        this.#holdKept(c, results, results.dispatched?.activities ?? []);
+        this.#held.holdKept(c, results, results.dispatched?.activities ?? [], this.#running);
         this.#take(results.dispatched);
         return results;
       } finally {
@@ -286,40 +286,6 @@ export class Worker {
     } finally {
       this.#reserved.orchestrations -= slots;
     }
-  }
-
-  /**
-   * Asks the completions whose one activity will be dispatched to this worker (of `slots` free activity slots, taken
-   * in order as the hub leases them) to keep their instance's lease (see `HeldInstances`).
-   */
-  #withHolds(completions: OrchestrationCompletion[], slots: number): OrchestrationCompletion[] {
-    if (!this.#running || this.#held.holdMs <= 0) return completions;
-    const now = Date.now();
-    let free = slots;
-    return completions.map((completion) => {
-      const wanted = free > 0 && this.#held.wants(completion);
-      free -= completion.activities.filter((a) => a.visibleAt === undefined || a.visibleAt <= now).length;
-      return wanted ? { ...completion, keepLease: true } : completion;
-    });
-  }
-
-  /** After a commit: holds each kept instance for its dispatched activity, or releases it (not dispatched here). */
-  #holdKept(
-    completions: readonly OrchestrationCompletion[],
-    outcomes: readonly CompletionOutcome[],
-    dispatched: readonly ActivityWorkItem[],
-  ): void {
-    const now = Date.now();
-    completions.forEach((completion, i) => {
-      if (!completion.keepLease || outcomes[i] !== undefined) return;
-      const taskId = completion.activities[0]?.taskId;
-      const activity = dispatched.find(
-        (a) => a.instanceId === completion.workItem.instanceId && a.taskId === taskId,
-      );
-      const item = heldWorkItem(completion, now);
-      if (activity && this.#running) this.#held.hold(activity.lockToken, item);
-      else this.#release(item);
-    });
   }
 
   /**
