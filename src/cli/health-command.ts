@@ -35,6 +35,7 @@ export async function healthReport(
     workersAlive: workers.filter((w) => w.alive).length,
     workers,
     instances: { total, byStatus: stats.instancesByStatus },
+    entities: stats.entities,
     queues: {
       inboxMessages: stats.inboxDepth,
       activityMessages: stats.activityQueueDepth,

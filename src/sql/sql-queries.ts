@@ -162,8 +162,10 @@ export async function purgeInstances(
 export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
   const now = Date.now();
   const byStatus: Partial<Record<RuntimeStatus, number>> = {};
+  let entities = 0;
   for (const row of await ctx.driver.query(ctx.sql.countByStatus))
-    byStatus[String(row.status) as RuntimeStatus] = num(row.n);
+    if (row.status === "@") entities = num(row.n);
+    else byStatus[String(row.status) as RuntimeStatus] = num(row.n);
   const [inbox] = await ctx.driver.query(ctx.sql.inboxStats, [now]);
   const [activity] = await ctx.driver.query(ctx.sql.activityStats, [now]);
   const oldest = [optNum(inbox?.oldest), optNum(activity?.oldest)].filter(
@@ -174,6 +176,7 @@ export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
   const { workers, leaseTakeovers } = await readWorkers(ctx, now);
   return {
     instancesByStatus: byStatus,
+    entities,
     inboxDepth: num(inbox?.n ?? 0),
     activityQueueDepth: num(activity?.n ?? 0),
     ...(oldest.length > 0 ? { oldestPendingAt: Math.min(...oldest) } : {}),

@@ -450,7 +450,11 @@ export function buildStatements(d: Dialect) {
     ),
 
     // ---- stats ----
-    countByStatus: sql(`SELECT status, COUNT(*) AS n FROM ${instances} GROUP BY status`),
+    /** Orchestration instances by status, and entities (IDs starting with '@') as one group named '@'. */
+    countByStatus: sql(
+      `SELECT CASE WHEN instance_id LIKE '@%' THEN '@' ELSE status END AS status, COUNT(*) AS n
+       FROM ${instances} GROUP BY 1`,
+    ),
     leasedInstances: sql(`SELECT COUNT(*) AS n FROM ${instances} WHERE lock_expires_at >= ?`),
     leasedActivities: sql(`SELECT COUNT(*) AS n FROM ${activities} WHERE lock_expires_at >= ?`),
     workersSeen: sql(

@@ -271,7 +271,10 @@ export interface WorkerInfo {
 
 /** Counts for health output. */
 export interface TaskHubStats {
+  /** Orchestration instances by runtime status (entities not included). */
   readonly instancesByStatus: Readonly<Partial<Record<RuntimeStatus, number>>>;
+  /** Entities (instance IDs `@name@key`) the hub holds state or messages for. */
+  readonly entities: number;
   readonly inboxDepth: number;
   readonly activityQueueDepth: number;
   /** Visible time of the oldest due inbox or activity message, when there is one. */

@@ -199,6 +199,7 @@ export function queryTests(env: ConformanceEnv): void {
     const { hub } = env;
     const empty = await hub.getStats();
     assert.deepEqual(empty.instancesByStatus, {});
+    assert.equal(empty.entities, 0);
     assert.equal(empty.inboxDepth, 0);
     assert.equal(empty.activityQueueDepth, 0);
     assert.equal(empty.oldestPendingAt, undefined);
@@ -212,9 +213,12 @@ export function queryTests(env: ConformanceEnv): void {
       visibleAt: Date.now() + 60_000,
     });
     await hub.createInstance(newInstance("future", { visibleAt: Date.now() + 60_000 }));
+    await createWithStatus(hub, "@counter@a", "Running");
+    await hub.createInstance(newInstance("@counter@b"));
     const stats = await hub.getStats();
-    assert.deepEqual(stats.instancesByStatus, { Running: 1, Pending: 3 });
-    assert.equal(stats.inboxDepth, 4);
+    assert.deepEqual(stats.instancesByStatus, { Running: 1, Pending: 3 }, "entities are not orchestrations");
+    assert.equal(stats.entities, 2);
+    assert.equal(stats.inboxDepth, 5);
     assert.equal(stats.activityQueueDepth, 0);
     assert.equal(stats.oldestPendingAt, p1.createdAt, "the oldest due message: p1's start");
   });

@@ -93,6 +93,7 @@ describe("taskhub start and health on PostgreSQL", () => {
           workersAlive: number;
           workers: { workerId: string; alive: boolean }[];
           instances: { total: number; byStatus: Record<string, number> };
+          entities: number;
           queues: Record<string, number>;
           oldestPendingWorkItem: { ageMs: number } | null;
           leaseTakeovers: number;
@@ -103,6 +104,7 @@ describe("taskhub start and health on PostgreSQL", () => {
       assert.equal(report.workersAlive, 1, "the host's worker is seen");
       assert.ok(report.workers[0]?.alive);
       assert.equal(report.instances.byStatus.Completed, 1);
+      assert.equal(report.entities, 0);
       assert.equal(report.leaseTakeovers, 0);
     } finally {
       child.kill("SIGTERM");
