@@ -87,12 +87,19 @@ export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHu
 }
 
 /**
- * The hub's statements are few, fixed and prepared once per connection; PostgreSQL would still plan most of them anew
- * at every execution (array parameters make its custom plans look cheaper), which costs more than running them. Their
- * generic plans are good (index lookups by key), so the hub's connections use them.
+ * The planner settings of the hub's connections (startup options):
+ *
+ * - `plan_cache_mode=force_generic_plan`: the hub's statements are few, fixed and prepared once per connection;
+ *   PostgreSQL would still plan most of them anew at every execution (array parameters make its custom plans look
+ *   cheaper), which costs more than running them. Their generic plans are good (index lookups by key).
+ * - `enable_seqscan=off`: a connection keeps the plans it made (of its prepared statements and of the guard
+ *   functions) until the tables' statistics change. Plans made while a hub's tables are nearly empty scan them
+ *   sequentially, and stay so while the tables grow (a queue table full of dead rows included) until autovacuum
+ *   analyzes them, which multiplied a commit's server time on a busy new hub. Every statement the hub runs often is
+ *   a lookup by an indexed key; whole-table counts (`getStats`) are written to use an index as well.
  */
 function withGenericPlans(config: pg.PoolConfig): pg.PoolConfig {
-  const setting = "-c plan_cache_mode=force_generic_plan";
+  const setting = "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off";
   return { ...config, options: config.options ? `${config.options} ${setting}` : setting };
 }
 

@@ -162,10 +162,16 @@ export async function purgeInstances(
 export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
   const now = Date.now();
   const byStatus: Partial<Record<RuntimeStatus, number>> = {};
-  let entities = 0;
   for (const row of await ctx.driver.query(ctx.sql.countByStatus))
-    if (row.status === "@") entities = num(row.n);
-    else byStatus[String(row.status) as RuntimeStatus] = num(row.n);
+    byStatus[String(row.status) as RuntimeStatus] = num(row.n);
+  let entities = 0;
+  for (const row of await ctx.driver.query(ctx.sql.countEntitiesByStatus)) {
+    const status = String(row.status) as RuntimeStatus;
+    const left = (byStatus[status] ?? 0) - num(row.n);
+    if (left > 0) byStatus[status] = left;
+    else delete byStatus[status];
+    entities += num(row.n);
+  }
   const [inbox] = await ctx.driver.query(ctx.sql.inboxStats, [now]);
   const [activity] = await ctx.driver.query(ctx.sql.activityStats, [now]);
   const oldest = [optNum(inbox?.oldest), optNum(activity?.oldest)].filter(

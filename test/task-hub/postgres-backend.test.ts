@@ -62,6 +62,32 @@ describe("PostgreSQL task hub", () => {
     assert.equal(resolvePostgresConfig({ pool: { host: "h", max: 3 } }, env).host, "h");
   });
 
+  it("keeps a key lookup planned on a nearly empty table an index scan once the table has grown", async () => {
+    // A connection keeps its generic plans until statistics change; planned on a tiny table they would scan it.
+    const hub = testHub();
+    await hub.init();
+    const instances = postgresDialect(hub.dialect.schema!).table("instances");
+    const plan = await hub.driver.transaction(async (tx) => {
+      const grow = (from: number, to: number) =>
+        tx.run(
+          `INSERT INTO ${instances} (instance_id, name, execution_id, status, created_at, last_updated_at,
+             history_length) SELECT 'grown-' || g, 'o', 'e', 'Completed', 0, 0, 0 FROM generate_series($1::int, $2::int) AS g`,
+          [from, to],
+        );
+      await grow(1, 20);
+      await tx.run(`ANALYZE ${instances}`); // the statistics of a new hub: one page
+      await tx.run(`PREPARE lookup(text[]) AS SELECT 1 FROM ${instances} WHERE instance_id = ANY($1)`);
+      await tx.query("EXECUTE lookup('{a}')"); // planned now, on the small table
+      await grow(21, 20_000);
+      const rows = await tx.query<{ "QUERY PLAN": string }>("EXPLAIN EXECUTE lookup('{grown-7}')");
+      await tx.run("DEALLOCATE lookup");
+      return rows.map((row) => row["QUERY PLAN"]).join("\n");
+    });
+    assert.doesNotMatch(plan, /Seq Scan/, plan);
+    assert.match(plan, /Index/, plan);
+    await hub.close();
+  });
+
   it("migrates once when several hub objects initialize one schema at once", async () => {
     const name = uniqueHubName("mig");
     const hubs = Array.from({ length: 6 }, () => testHub(name));
