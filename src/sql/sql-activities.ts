@@ -51,25 +51,12 @@ export async function lockActivityWorkItems(
     const now = Date.now();
     const lockExpiresAt = now + options.leaseMs;
     const rows = await ctx.driver.query(sql.claimAndLeaseActivities, [
-      now,
-      now,
-      options.max,
-      options.workerId,
-      lockExpiresAt,
-      lockExpiresAt,
+      ...[now, now, options.max, options.workerId, lockExpiresAt, lockExpiresAt],
+      ...[options.workerId, now, now], // takeovers counted by the claim
     ]);
-    const items = rows
+    return rows
       .map((row) => toWorkItem(row, String(row.lock_token), lockExpiresAt))
       .sort((a, b) => a.visibleAt! - b.visibleAt! || a.id - b.id);
-    const takeovers = rows.filter(
-      (row) => row.prev_locked_by !== null && row.prev_locked_by !== undefined,
-    ).length;
-    if (takeovers > 0)
-      await ctx.driver.transaction(
-        (tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now),
-        LEASE_ONLY,
-      );
-    return items;
   }
   if ((await ctx.driver.query(sql.anyReadyActivity, [Date.now()])).length === 0) return [];
   return ctx.driver.transaction(async (tx) => {

@@ -52,7 +52,7 @@ export async function lockOrchestrationWorkItems(
     const now = Date.now();
     const claim = claimParams(now, options);
     const rows = await ctx.driver.query(sql.claimAndLeaseInstances, claim.params);
-    return fromClaimedRows(ctx, rows, options, now, claim.lockExpiresAt);
+    return fromClaimedRows(rows, claim.lockExpiresAt);
   }
   // Cheap check outside a write transaction: idle polling does not take the write lock.
   const probe = Date.now();
@@ -80,7 +80,7 @@ export async function claimAmong(
     const claim = claimParams(now, options, ids);
     const items = tx
       .defer(sql.claimAndLeaseInstancesAmong, claim.params)
-      .then((rows) => fromClaimedRows(ctx, rows, options, now, claim.lockExpiresAt));
+      .then((rows) => fromClaimedRows(rows, claim.lockExpiresAt));
     items.catch(() => undefined); // a failed claim fails the transaction
     return { items };
   }
@@ -116,7 +116,10 @@ function claimParams(
   const lockExpiresAt = now + options.leaseMs;
   const filter = among === undefined ? [] : [among];
   return {
-    params: [now, now, ...filter, options.max, now, options.workerId, lockExpiresAt, lockExpiresAt],
+    params: [
+      ...[now, now, ...filter, options.max, now, options.workerId, lockExpiresAt, lockExpiresAt],
+      ...[options.workerId, now, now], // takeovers counted by the claim
+    ],
     lockExpiresAt,
   };
 }
@@ -173,20 +176,12 @@ async function claimInTransaction(
   return items;
 }
 
-/** Work items from the rows of a one-statement claim (PostgreSQL); counts takeovers in a transaction of its own. */
-async function fromClaimedRows(
-  ctx: HubContext,
-  rows: readonly SqlRow[],
-  options: LockOptions,
-  now: number,
-  lockExpiresAt: number,
-): Promise<OrchestrationWorkItem[]> {
+/** Work items from the rows of a one-statement claim (PostgreSQL; it counted its takeovers itself). */
+function fromClaimedRows(rows: readonly SqlRow[], lockExpiresAt: number): OrchestrationWorkItem[] {
   const items: OrchestrationWorkItem[] = [];
-  let takeovers = 0;
   for (const row of rows) {
     if (row.ids === null || row.ids === undefined) continue; // not ready after all; its ready_at was corrected
     const instanceId = String(row.instance_id);
-    if (row.prev_locked_by !== null && row.prev_locked_by !== undefined) takeovers++;
     const ids = row.ids as unknown[];
     const executionIds = row.execution_ids as unknown[];
     const events = row.events as unknown[];
@@ -207,11 +202,6 @@ async function fromClaimedRows(
       ),
     });
   }
-  if (takeovers > 0)
-    await ctx.driver.transaction(
-      (tx) => countTakeovers(ctx, tx, options.workerId, takeovers, now),
-      LEASE_ONLY,
-    );
   return items;
 }
 

@@ -31,9 +31,27 @@ export function buildStatements(d: Dialect) {
   const idList = d.inList("instance_id", "text");
   const sql = (text: string) => d.sql(text);
 
-  /** The one-statement claim (PostgreSQL), with an extra filter on the candidates. */
+  /**
+   * A one-statement claim (PostgreSQL) that also counts its lease takeovers: `claim` is an `UPDATE ... RETURNING`
+   * (after its own `WITH` parts, without the `WITH`) whose rows have `prev_locked_by` (the holder of an expired lease
+   * taken over) and `taken` (whether the row was leased). The hub's and the claiming worker's counters are updated in
+   * the same statement; its last three parameters are the worker ID and the time, twice.
+   */
+  const countingTakeovers = (claim: string) =>
+    `WITH ${claim}, t AS (
+       SELECT COUNT(*) AS n FROM u WHERE u.prev_locked_by IS NOT NULL AND u.taken
+     ), h AS (
+       INSERT INTO ${counters} AS k (name, value) SELECT 'lease_takeovers', n FROM t WHERE n > 0
+       ON CONFLICT (name) DO UPDATE SET value = k.value + excluded.value
+     ), w AS (
+       INSERT INTO ${workers} AS w (worker_id, first_seen_at, last_seen_at, lease_takeovers)
+       SELECT ?, ?::bigint, ?::bigint, n FROM t WHERE n > 0
+       ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers
+     ) SELECT * FROM u`;
+
+  /** The one-statement claim of instances (PostgreSQL), with an extra filter on the candidates. */
   const claimAndLease = (filter: string) =>
-    `WITH c AS (
+    countingTakeovers(`c AS (
        SELECT instance_id, locked_by AS prev_locked_by FROM ${instances}
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)${filter}
        ORDER BY ready_at LIMIT ?${d.skipLocked}
@@ -43,7 +61,7 @@ export function buildStatements(d: Dialect) {
          array_agg(b.visible_at ORDER BY b.id) AS visible_ats
        FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id
        WHERE b.visible_at <= ? GROUP BY b.instance_id
-     )
+     ), u AS (
      UPDATE ${instances} AS i SET
        lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
        locked_by = CASE WHEN m.ids IS NULL THEN i.locked_by ELSE ? END,
@@ -55,7 +73,8 @@ export function buildStatements(d: Dialect) {
      WHERE i.instance_id = c.instance_id
      RETURNING ${INSTANCE_COLUMNS.split(", ")
        .map((column) => `i.${column}`)
-       .join(", ")}, i.lock_token, c.prev_locked_by, m.ids, m.execution_ids, m.events, m.visible_ats`;
+       .join(", ")}, i.lock_token, c.prev_locked_by, m.ids IS NOT NULL AS taken, m.ids, m.execution_ids,
+       m.events, m.visible_ats)`);
 
   /** Columns of a new instance row (see `upsertInstances`, `insertLeasedInstances`). */
   const newInstanceColumns: readonly BulkColumn[] = [
@@ -357,16 +376,17 @@ export function buildStatements(d: Dialect) {
      */
     claimAndLeaseActivities: d.writableCte
       ? sql(
-          `WITH c AS (
+          countingTakeovers(`c AS (
              SELECT id, visible_at AS prev_visible_at, locked_by AS prev_locked_by FROM ${activities}
              WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
              ORDER BY visible_at, id LIMIT ?${d.skipLocked}
-           )
+           ), u AS (
            UPDATE ${activities} AS a SET lock_token = gen_random_uuid()::text, locked_by = ?,
              lock_expires_at = ?::bigint, visible_at = ?::bigint, delivery_count = a.delivery_count + 1
            FROM c WHERE a.id = c.id
            RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.attempt, a.idempotency_key,
-             c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by`,
+             c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by,
+             true AS taken)`),
         )
       : undefined,
     leaseActivities: d.bulk(
