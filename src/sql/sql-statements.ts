@@ -17,6 +17,13 @@ import { INSTANCE_COLUMNS } from "./sql-rows.js";
 /** SQL literal list of the statuses in which an instance is finished. */
 export const TERMINAL_SQL = "('Completed', 'Failed', 'Terminated')";
 
+/**
+ * The most inbox messages one orchestration work item carries (the first ones, in arrival order); the rest wait for
+ * the instance's next step. A flood of messages to one instance (signals to an entity, events) then costs each step
+ * a bounded read and transaction.
+ */
+export const MAX_MESSAGES_PER_WORK_ITEM = 1000;
+
 /** The fixed statements of one hub (dynamic listing / purge filters are built in `sql-queries.ts`). */
 export type Statements = ReturnType<typeof buildStatements>;
 
@@ -59,8 +66,11 @@ export function buildStatements(d: Dialect) {
        SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
          array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
          array_agg(b.visible_at ORDER BY b.id) AS visible_ats
-       FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id
-       WHERE b.visible_at <= ? GROUP BY b.instance_id
+       FROM (
+         SELECT b.*, row_number() OVER (PARTITION BY b.instance_id ORDER BY b.id) AS n
+         FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id WHERE b.visible_at <= ?
+       ) AS b
+       WHERE b.n <= ${MAX_MESSAGES_PER_WORK_ITEM} GROUP BY b.instance_id
      ), u AS (
      UPDATE ${instances} AS i SET
        lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
@@ -315,9 +325,12 @@ export function buildStatements(d: Dialect) {
     claimAndLeaseInstances: d.writableCte ? sql(claimAndLease("")) : undefined,
     /** {@link claimAndLeaseInstances} among the listed instances (local dispatch); the IDs follow the two nows. */
     claimAndLeaseInstancesAmong: d.writableCte ? sql(claimAndLease(` AND ${idList}`)) : undefined,
+    /** The visible messages of the listed instances, the first {@link MAX_MESSAGES_PER_WORK_ITEM} of each. */
     visibleMessages: sql(
-      `SELECT id, instance_id, execution_id, event, visible_at FROM ${inbox}
-       WHERE ${idList} AND visible_at <= ? ORDER BY id`,
+      `SELECT id, instance_id, execution_id, event, visible_at FROM (
+         SELECT b.*, row_number() OVER (PARTITION BY instance_id ORDER BY id) AS n FROM ${inbox} AS b
+         WHERE ${idList} AND visible_at <= ?
+       ) AS b WHERE n <= ${MAX_MESSAGES_PER_WORK_ITEM} ORDER BY id`,
     ),
     leaseInstances: d.bulk(
       [

@@ -386,7 +386,9 @@ export interface TaskHub {
   /**
    * Leases up to `max` instances that have visible inbox messages and no live lease. Never returns two work items
    * for one instance, and never an instance leased by another worker whose lease has not expired. Taking an instance
-   * whose previous lease expired without being released counts as a lease takeover ({@link TaskHubStats}).
+   * whose previous lease expired without being released counts as a lease takeover ({@link TaskHubStats}). A work
+   * item carries the instance's earliest visible messages, in arrival order, up to a backend's bound (1,000 for the
+   * SQL hubs); messages it does not carry keep the instance ready, for its next work item.
    */
   lockOrchestrationWorkItems(options: LockOptions): Promise<OrchestrationWorkItem[]>;
 

@@ -50,6 +50,26 @@ export function orchestrationTests(env: ConformanceEnv): void {
     assert.equal(later.messages[0]?.executionId, "x");
   });
 
+  it("hands out a flood of messages over several work items, each message once, in arrival order", async () => {
+    const { hub } = env;
+    const bound = env.options.maxMessagesPerWorkItem;
+    const total = (bound ?? 100) + 50;
+    await hub.createInstance(newInstance("flood"));
+    for (let i = 0; i < total; i++)
+      await hub.appendInboxMessage({ instanceId: "flood", event: raised(`e${i}`) });
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    for (;;) {
+      const item = (await lockAll(hub)).get("flood");
+      if (!item) break;
+      sizes.push(item.messages.length);
+      seen.push(...item.messages.map((m) => (m.event.type === "EventRaised" ? m.event.name : m.event.type)));
+      assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(item)]), ["ok"]);
+    }
+    assert.deepEqual(seen, ["ExecutionStarted", ...Array.from({ length: total }, (_, i) => `e${i}`)]);
+    if (bound !== undefined) assert.deepEqual(sizes, [bound, total + 1 - bound], "the bound, then the rest");
+  });
+
   it("commits a step atomically: history, state, inbox, activities, messages, new instances", async () => {
     const { hub } = env;
     const start = newInstance("p", { input: '"in"' });

@@ -31,6 +31,8 @@ export interface TaskHubConformanceOptions {
     ((hub: TaskHub, instanceId: string, seq: number) => Promise<void>) | undefined;
   /** Called after each test's hub is closed (drop a schema, delete a file...). */
   readonly disposeHub?: ((hub: TaskHub) => Promise<void>) | undefined;
+  /** The backend's bound on the messages one orchestration work item carries, when it has one (checked exactly). */
+  readonly maxMessagesPerWorkItem?: number | undefined;
   /** Multiplies the suite's lease and visibility delays (default 1); raise it for slow backends or machines. */
   readonly timeScale?: number | undefined;
 }

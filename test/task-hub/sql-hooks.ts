@@ -7,6 +7,7 @@ import type { TaskHubConformanceOptions } from "../../src/testing/task-hub-confo
 import { completionOf } from "../../src/testing/task-hub-conformance-support.js";
 import type { OrchestrationWorkItem, TaskHub } from "../../src/task-hub/task-hub.js";
 import { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
+import { MAX_MESSAGES_PER_WORK_ITEM } from "../../src/sql/sql-statements.js";
 
 /** Not JSON. */
 export const CORRUPT = '{"type": "EventRaised", truncated';
@@ -41,6 +42,7 @@ export const table = (hub: TaskHub, name: string) => sql(hub).dialect.table(name
 
 /** Conformance options with the corruption hooks for SQL hubs. */
 export const sqlConformanceHooks: TaskHubConformanceOptions = {
+  maxMessagesPerWorkItem: MAX_MESSAGES_PER_WORK_ITEM,
   corruptInboxMessages: async (hub, instanceId) => {
     await rawRun(hub, `UPDATE ${table(hub, "inbox")} SET event = ? WHERE instance_id = ?`, [
       CORRUPT,
