@@ -13,16 +13,10 @@
  */
 import type { BulkColumn, BulkRows, BulkStatement, Dialect } from "./dialect.js";
 import { INSTANCE_COLUMNS } from "./sql-rows.js";
+import { MAX_MESSAGES_PER_WORK_ITEM, pgClaimStatements } from "./sql-claims.js";
 
 /** SQL literal list of the statuses in which an instance is finished. */
 export const TERMINAL_SQL = "('Completed', 'Failed', 'Terminated')";
-
-/**
- * The most inbox messages one orchestration work item carries (the first ones, in arrival order); the rest wait for
- * the instance's next step. A flood of messages to one instance (signals to an entity, events) then costs each step
- * a bounded read and transaction.
- */
-export const MAX_MESSAGES_PER_WORK_ITEM = 1000;
 
 /** The fixed statements of one hub (dynamic listing / purge filters are built in `sql-queries.ts`). */
 export type Statements = ReturnType<typeof buildStatements>;
@@ -37,54 +31,6 @@ export function buildStatements(d: Dialect) {
   const counters = d.table("counters");
   const idList = d.inList("instance_id", "text");
   const sql = (text: string) => d.sql(text);
-
-  /**
-   * A one-statement claim (PostgreSQL) that also counts its lease takeovers: `claim` is an `UPDATE ... RETURNING`
-   * (after its own `WITH` parts, without the `WITH`) whose rows have `prev_locked_by` (the holder of an expired lease
-   * taken over) and `taken` (whether the row was leased). The hub's and the claiming worker's counters are updated in
-   * the same statement; its last three parameters are the worker ID and the time, twice.
-   */
-  const countingTakeovers = (claim: string) =>
-    `WITH ${claim}, t AS (
-       SELECT COUNT(*) AS n FROM u WHERE u.prev_locked_by IS NOT NULL AND u.taken
-     ), h AS (
-       INSERT INTO ${counters} AS k (name, value) SELECT 'lease_takeovers', n FROM t WHERE n > 0
-       ON CONFLICT (name) DO UPDATE SET value = k.value + excluded.value
-     ), w AS (
-       INSERT INTO ${workers} AS w (worker_id, first_seen_at, last_seen_at, lease_takeovers)
-       SELECT ?, ?::bigint, ?::bigint, n FROM t WHERE n > 0
-       ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers
-     ) SELECT * FROM u`;
-
-  /** The one-statement claim of instances (PostgreSQL), with an extra filter on the candidates. */
-  const claimAndLease = (filter: string) =>
-    countingTakeovers(`c AS (
-       SELECT instance_id, locked_by AS prev_locked_by FROM ${instances}
-       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)${filter}
-       ORDER BY ready_at LIMIT ?${d.skipLocked}
-     ), m AS (
-       SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
-         array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
-         array_agg(b.visible_at ORDER BY b.id) AS visible_ats
-       FROM (
-         SELECT b.*, row_number() OVER (PARTITION BY b.instance_id ORDER BY b.id) AS n
-         FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id WHERE b.visible_at <= ?
-       ) AS b
-       WHERE b.n <= ${MAX_MESSAGES_PER_WORK_ITEM} GROUP BY b.instance_id
-     ), u AS (
-     UPDATE ${instances} AS i SET
-       lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
-       locked_by = CASE WHEN m.ids IS NULL THEN i.locked_by ELSE ? END,
-       lock_expires_at = CASE WHEN m.ids IS NULL THEN i.lock_expires_at ELSE ?::bigint END,
-       ready_at = CASE WHEN m.ids IS NULL
-         THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
-         ELSE ?::bigint END
-     FROM c LEFT JOIN m ON m.instance_id = c.instance_id
-     WHERE i.instance_id = c.instance_id
-     RETURNING ${INSTANCE_COLUMNS.split(", ")
-       .map((column) => `i.${column}`)
-       .join(", ")}, i.lock_token, c.prev_locked_by, m.ids IS NOT NULL AS taken, m.ids, m.execution_ids,
-       m.events, m.visible_ats)`);
 
   /** Columns of a new instance row (see `upsertInstances`, `insertLeasedInstances`). */
   const newInstanceColumns: readonly BulkColumn[] = [
@@ -123,6 +69,20 @@ export function buildStatements(d: Dialect) {
   };
   const dueInstanceColumns: readonly BulkColumn[] = [...newInstanceColumns, ["ready_at", "bigint"]];
 
+  /**
+   * PostgreSQL: {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
+   * (`expect_count`, see `sql-guards.ts`); trailing parameter: the number of rows.
+   */
+  const insertGuarded = (columns: readonly BulkColumn[], leased: boolean) =>
+    d.guardsLeases
+      ? d.bulk(
+          columns,
+          (r) =>
+            `WITH ins AS (${insertNewInstances(r, leased)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
+             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
+        )
+      : undefined;
+
   const statements = {
     tables: { instances, history, inbox, activities, workers, counters },
 
@@ -156,26 +116,12 @@ export function buildStatements(d: Dialect) {
       (r) => `${insertNewInstances(r, true)} ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id`,
     ),
     /** PostgreSQL: {@link insertLeasedInstances}, failing the transaction unless all were created (`expect_count`). */
-    insertLeasedInstancesGuarded: d.guardsLeases
-      ? d.bulk(
-          leasedInstanceColumns,
-          (r) =>
-            `WITH ins AS (${insertNewInstances(r, true)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
-             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
-        )
-      : undefined,
+    insertLeasedInstancesGuarded: insertGuarded(leasedInstanceColumns, true),
     /**
      * PostgreSQL: creates instances whose IDs are free, else fails the transaction (`expect_count`, see
      * `sql-guards.ts`). Rows as for {@link upsertInstances}; trailing parameter: the number of rows.
      */
-    insertNewInstancesGuarded: d.guardsLeases
-      ? d.bulk(
-          dueInstanceColumns,
-          (r) =>
-            `WITH ins AS (${insertNewInstances(r, false)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
-             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
-        )
-      : undefined,
+    insertNewInstancesGuarded: insertGuarded(dueInstanceColumns, false),
     /**
      * Writes the state produced by orchestration steps and releases their leases; `ready_at` from the inbox left (run
      * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting).
@@ -316,15 +262,7 @@ export function buildStatements(d: Dialect) {
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) AND ${idList}
        ORDER BY ready_at LIMIT ?${d.skipLocked}`,
     ),
-    /**
-     * PostgreSQL: claims, leases and reads the visible messages of up to `max` instances in one statement. Parameters:
-     * now, now, max, now, worker ID, lease expiry, lease expiry. Candidates without a visible message (their
-     * `ready_at` was only a lower bound) are not leased: their `ready_at` is corrected and they come back with `ids`
-     * NULL. `prev_locked_by` is set when the previous lease expired unreleased (a takeover).
-     */
-    claimAndLeaseInstances: d.writableCte ? sql(claimAndLease("")) : undefined,
-    /** {@link claimAndLeaseInstances} among the listed instances (local dispatch); the IDs follow the two nows. */
-    claimAndLeaseInstancesAmong: d.writableCte ? sql(claimAndLease(` AND ${idList}`)) : undefined,
+    ...pgClaimStatements(d),
     /** The visible messages of the listed instances, the first {@link MAX_MESSAGES_PER_WORK_ITEM} of each. */
     visibleMessages: sql(
       `SELECT id, instance_id, execution_id, event, visible_at FROM (
@@ -382,26 +320,6 @@ export function buildStatements(d: Dialect) {
        WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
        ORDER BY visible_at, id LIMIT ?${d.skipLocked}`,
     ),
-    /**
-     * PostgreSQL: claims and leases up to `max` activity messages in one statement. Parameters: now, max, worker ID,
-     * lease expiry. Returns the leased rows (in no particular order) with their previous `visible_at` and
-     * `prev_locked_by` (set for a takeover).
-     */
-    claimAndLeaseActivities: d.writableCte
-      ? sql(
-          countingTakeovers(`c AS (
-             SELECT id, visible_at AS prev_visible_at, locked_by AS prev_locked_by FROM ${activities}
-             WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
-             ORDER BY visible_at, id LIMIT ?${d.skipLocked}
-           ), u AS (
-           UPDATE ${activities} AS a SET lock_token = gen_random_uuid()::text, locked_by = ?,
-             lock_expires_at = ?::bigint, visible_at = ?::bigint, delivery_count = a.delivery_count + 1
-           FROM c WHERE a.id = c.id
-           RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.attempt, a.idempotency_key,
-             c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by,
-             true AS taken)`),
-        )
-      : undefined,
     leaseActivities: d.bulk(
       [
         ["id", "bigint"],
