@@ -96,9 +96,7 @@ export class HeldInstances {
   /** Holds `item` (the instance as its step left it, still leased) until the activity `activityToken` finishes. */
   hold(activityToken: string, item: OrchestrationWorkItem): void {
     const timer = setTimeout(() => {
-      if (!this.#held.delete(activityToken)) return;
-      this.settled(item.instanceId);
-      this.release(item);
+      if (this.#held.delete(activityToken)) this.#drop(item);
     }, this.holdMs);
     timer.unref();
     this.#held.set(activityToken, { item, timer });
@@ -136,10 +134,14 @@ export class HeldInstances {
   releaseAll(): void {
     for (const token of [...this.#held.keys()]) {
       const item = this.take(token);
-      if (!item) continue;
-      this.settled(item.instanceId);
-      this.release(item);
+      if (item) this.#drop(item);
     }
+  }
+
+  /** Ends a hold nobody continues: the instance no longer counts for {@link holds}, and its lease is released. */
+  #drop(item: OrchestrationWorkItem): void {
+    this.settled(item.instanceId);
+    this.release(item);
   }
 }
 
