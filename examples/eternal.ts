@@ -2,7 +2,7 @@
  * An eternal orchestration: a periodic cleanup that runs every 200 ms and restarts itself with continueAsNew, so
  * its history never grows. Stopped here after five rounds. `npx tsx examples/eternal.ts`
  */
-import { DurableApp, sqliteTaskHub } from "../src/index.js";
+import { DurableApp, sqliteTaskHub } from "taskhub";
 
 const app = new DurableApp();
 const cleanup = app.activity("Cleanup", (round: number) => `cleaned up in round ${round}`);

@@ -1,5 +1,5 @@
 /** Fan-out/fan-in: count words in many documents in parallel, then sum. `npx tsx examples/fan-out-fan-in.ts` */
-import { DurableApp, sqliteTaskHub } from "../src/index.js";
+import { DurableApp, sqliteTaskHub } from "taskhub";
 
 const app = new DurableApp();
 const listDocuments = app.activity("ListDocuments", (count: number) =>

@@ -6,7 +6,7 @@
  *   curl -i -X POST http://localhost:7071/api/orders -H 'content-type: application/json' \
  *     -d '{"customer":"Ada Lovelace","email":"ada@example.com","items":["punch cards"],"amount":42.5}'
  */
-import { DurableApp } from "../src/index.js";
+import { DurableApp } from "taskhub";
 import { addOrderWorkflow, type Order } from "./order-workflow.js";
 
 const app = new DurableApp();

@@ -2,7 +2,7 @@
  * Human interaction: wait for an approval event, escalate when a durable timer fires first.
  * `npx tsx examples/human-interaction.ts`
  */
-import { DurableApp, sqliteTaskHub } from "../src/index.js";
+import { DurableApp, sqliteTaskHub } from "taskhub";
 
 const app = new DurableApp();
 const escalate = app.activity("Escalate", (request: string) => `escalated ${request} to the manager`);

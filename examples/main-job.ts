@@ -6,7 +6,7 @@
  *
  * The same host without the demo: `npx taskhub start examples/http-app.ts` (see docs/http-api.md).
  */
-import { resolveConfig, startHost } from "../src/index.js";
+import { resolveConfig, startHost } from "taskhub";
 import app from "./http-app.js";
 
 const once = process.argv.includes("--once");

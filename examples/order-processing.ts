@@ -2,7 +2,7 @@
  * The seed workflow without HTTP: ChargeCreditCard → SendToWarehouse → SendConfirmationEmail on the embedded SQLite
  * task hub (./.taskhub/hub.db), started and awaited with the client. `npx tsx examples/order-processing.ts`
  */
-import { DurableApp, sqliteTaskHub } from "../src/index.js";
+import { DurableApp, sqliteTaskHub } from "taskhub";
 import { addOrderWorkflow, type Order } from "./order-workflow.js";
 
 const app = new DurableApp();

@@ -2,7 +2,7 @@
  * The seed workflow, shared by the examples: ChargeCreditCard → SendToWarehouse → SendConfirmationEmail.
  * `addOrderWorkflow(app)` registers its activities and the ProcessOrder orchestration on an app.
  */
-import { NonRetryableError, RetryPolicy, type DurableApp } from "../src/index.js";
+import { NonRetryableError, RetryPolicy, type DurableApp } from "taskhub";
 
 export interface Order {
   readonly orderId: string;

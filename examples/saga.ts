@@ -2,7 +2,7 @@
  * Retries with saga compensation: book a flight and a hotel; if payment fails after retries, undo the bookings.
  * `npx tsx examples/saga.ts`
  */
-import { DurableApp, RetryPolicy, isTaskFailedError, sqliteTaskHub } from "../src/index.js";
+import { DurableApp, RetryPolicy, isTaskFailedError, sqliteTaskHub } from "taskhub";
 
 const app = new DurableApp();
 const bookFlight = app.activity("BookFlight", (trip: string) => `flight for ${trip}`);

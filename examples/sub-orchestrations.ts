@@ -1,5 +1,5 @@
 /** Sub-orchestrations: provision several devices, each by its own child orchestration. */
-import { DurableApp, sqliteTaskHub } from "../src/index.js";
+import { DurableApp, sqliteTaskHub } from "taskhub";
 
 const app = new DurableApp();
 const createKey = app.activity("CreateDeviceKey", (device: string) => `key-${device}`);

@@ -14,7 +14,10 @@ import { SqlTaskHub } from "./sql-task-hub.js";
 
 /** Options of {@link postgresTaskHub}. */
 export interface PostgresTaskHubOptions {
-  /** `postgres://user:password@host:port/database`. See {@link resolvePostgresConfig} for the defaults. */
+  /**
+   * `postgres://user:password@host:port/database`. Without it, the defaults of `resolvePostgresConfig` apply
+   * (the `TASKHUB_POSTGRES_URL`, `DATABASE_URL` and `PG*` variables, else the local server).
+   */
   readonly connectionString?: string | undefined;
   /** Extra `pg.Pool` settings (pool size, timeouts, SSL...). */
   readonly pool?: pg.PoolConfig | undefined;
