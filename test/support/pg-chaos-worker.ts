@@ -1,7 +1,7 @@
 /**
  * A worker process of the PostgreSQL chaos tests: `node --import tsx pg-chaos-worker.ts <hub name>` runs the chaos app
  * on that hub (connection from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the default) with 2 s leases, until killed.
- * Logs go to stderr, prefixed with the process ID; "ready" on stdout once the worker runs.
+ * Logs go to stderr, prefixed with the process ID; "ready <worker ID>" on stdout once the worker runs.
  */
 import { postgresTaskHub } from "../../src/index.js";
 import { chaosApp } from "./pg-chaos-app.js";
@@ -11,7 +11,7 @@ if (!hubName) throw new Error("usage: pg-chaos-worker.ts <hub name> [lease ms]")
 const tag = `[worker ${process.pid}]`;
 const write = (level: string) => (message: string) => process.stderr.write(`${tag} ${level} ${message}\n`);
 const { app } = chaosApp();
-await app.start({
+const host = await app.start({
   taskHub: postgresTaskHub({ hubName, pool: { max: 6, connectionTimeoutMillis: 5000 } }),
   leaseMs: Number(leaseArg ?? 2000),
   maxPollIntervalMs: 500,
@@ -19,4 +19,4 @@ await app.start({
   shutdownTimeoutMs: 1000,
   logger: { debug() {}, info() {}, warn: write("warn"), error: write("error") },
 });
-process.stdout.write("ready\n");
+process.stdout.write(`ready ${host.worker.workerId}\n`);

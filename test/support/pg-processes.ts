@@ -11,11 +11,13 @@ const workerScript = fileURLToPath(new URL("./pg-chaos-worker.ts", import.meta.u
 /** A running worker process. */
 export interface WorkerProcess {
   readonly child: ChildProcess;
+  /** The worker's ID (what the hub records as the holder of its leases). */
+  readonly workerId: string;
   /** Everything it wrote on stderr so far. */
   readonly log: () => string;
 }
 
-/** Starts a chaos worker on `hubName` (connection `url`); resolves once it prints "ready". */
+/** Starts a chaos worker on `hubName` (connection `url`); resolves once it prints "ready <worker ID>". */
 export function startWorkerProcess(url: string, hubName: string, leaseMs = 2000): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", workerScript, hubName, String(leaseMs)], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -27,10 +29,13 @@ export function startWorkerProcess(url: string, hubName: string, leaseMs = 2000)
     child.once("error", reject);
     const early = (code: number | null) => reject(new Error(`worker exited early with ${code}: ${log}`));
     child.once("exit", early);
+    let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
-      if (!chunk.toString().includes("ready")) return;
+      out += chunk.toString();
+      const ready = /ready (\S+)\n/.exec(out);
+      if (!ready) return;
       child.off("exit", early);
-      resolve({ child, log: () => log });
+      resolve({ child, workerId: ready[1]!, log: () => log });
     });
   });
 }
