@@ -1,11 +1,19 @@
 /**
- * The clock seam: the manual clock (timers fire in order when it is moved, cancellation, time never goes back) and
- * the system clock's timers.
+ * The clock seam: the manual clock (timers fire in order when it is moved, cancellation, time never goes back), the
+ * system clock's timers, and the SQL hubs deciding visibility and leases on their clock (SQLite file and PostgreSQL),
+ * so that virtual time works on both.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { InvalidArgumentError, systemClock } from "../../src/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, beforeEach, describe, it } from "node:test";
+import { InvalidArgumentError, sqliteTaskHub, systemClock } from "../../src/index.js";
+import type { Clock } from "../../src/task-hub/clock.js";
+import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
 import { ManualClock, MANUAL_CLOCK_START } from "../../src/testing/index.js";
+import { newInstance } from "../../src/testing/task-hub-conformance-support.js";
+import { dropCreatedSchemas, requirePostgres, testHub } from "./postgres-support.js";
 
 describe("manual clock", () => {
   it("starts at a fixed time and stands still", () => {
@@ -130,3 +138,111 @@ describe("system clock", () => {
     assert.deepEqual(fired, [], "the cancelled timer (due first) did not fire");
   });
 });
+
+const HOUR = 60 * 60 * 1000;
+const dir = mkdtempSync(join(tmpdir(), "taskhub-clock-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** The hub tests, on one backend. */
+function hubOnVirtualTime(label: string, makeHub: (clock: Clock) => SqlTaskHub, setup?: () => Promise<void>) {
+  describe(`${label} hub on a manual clock`, () => {
+    if (setup) beforeEach(setup);
+    const lock = (hub: SqlTaskHub, workerId = "w1", leaseMs = 30_000) =>
+      hub.lockOrchestrationWorkItems({ workerId, max: 10, leaseMs });
+
+    it("stores clock times and hands out a delayed message only once the clock reaches it", async () => {
+      const clock = new ManualClock();
+      const hub = makeHub(clock);
+      await hub.init();
+      try {
+        const start = clock.now();
+        await hub.createInstance(newInstance("delayed", { visibleAt: start + HOUR }));
+        const record = await hub.getInstance("delayed");
+        assert.equal(record?.createdAt, start);
+        assert.equal(record?.scheduledStartAt, start + HOUR);
+        assert.deepEqual(await lock(hub), []);
+        clock.advance(HOUR - 1);
+        assert.deepEqual(await lock(hub), [], "not due a millisecond early");
+        clock.advance(1);
+        const [item] = await lock(hub);
+        assert.equal(item?.instanceId, "delayed");
+        assert.equal(item?.lockExpiresAt, start + HOUR + 30_000);
+        assert.equal((await hub.getStats()).leasedInstances, 1);
+      } finally {
+        await hub.close();
+      }
+    });
+
+    it("keeps a lease until the clock passes its expiry, then lets another worker take it over", async () => {
+      const clock = new ManualClock();
+      const hub = makeHub(clock);
+      await hub.init();
+      try {
+        await hub.createInstance(newInstance("leased"));
+        const [first] = await lock(hub, "dead-worker", 60_000);
+        assert.equal(first?.lockExpiresAt, clock.now() + 60_000);
+        clock.advance(60_000);
+        assert.deepEqual(await lock(hub, "w2"), [], "alive up to its expiry, included");
+        clock.advance(1);
+        const [taken] = await lock(hub, "w2");
+        assert.equal(taken?.instanceId, "leased");
+        const stats = await hub.getStats();
+        assert.equal(stats.leaseTakeovers, 1);
+        assert.equal(stats.leasedInstances, 1);
+      } finally {
+        await hub.close();
+      }
+    });
+
+    it("expires an activity lease on the clock, and renews it from the clock's time", async () => {
+      const clock = new ManualClock();
+      const hub = makeHub(clock);
+      await hub.init();
+      try {
+        await hub.createInstance(newInstance("acts"));
+        const [item] = await lock(hub);
+        assert.ok(item);
+        const results = await hub.completeOrchestrationWorkItems([
+          {
+            workItem: item,
+            consumedMessageIds: item.messages.map((m) => m.id),
+            replaceHistory: false,
+            newHistory: item.messages.map((m) => m.event),
+            instance: { status: "Running", executionId: item.instance.executionId, name: item.instance.name },
+            activities: [
+              {
+                instanceId: "acts",
+                executionId: item.instance.executionId,
+                taskId: 0,
+                name: "A",
+                attempt: 1,
+                idempotencyKey: "acts#0",
+              },
+            ],
+            messages: [],
+            newInstances: [],
+          },
+        ]);
+        assert.deepEqual([...results], [undefined]);
+        const take = (workerId: string) => hub.lockActivityWorkItems({ workerId, max: 10, leaseMs: 10_000 });
+        const [activity] = await take("dead-worker");
+        assert.ok(activity);
+        clock.advance(5_000);
+        assert.equal(await hub.renewActivityWorkItem(activity, 10_000), clock.now() + 10_000);
+        clock.advance(10_000);
+        assert.deepEqual(await take("w2"), [], "renewed: alive until 10 s after the renewal");
+        clock.advance(1);
+        const [taken] = await take("w2");
+        assert.equal(taken?.id, activity.id);
+        assert.equal(taken?.deliveryCount, 2);
+      } finally {
+        await hub.close();
+      }
+    });
+  });
+}
+
+hubOnVirtualTime("SQLite file", (clock) => sqliteTaskHub(join(dir, `hub-${files++}.db`), { clock }));
+hubOnVirtualTime("PostgreSQL", (clock) => testHub(undefined, { clock }), requirePostgres);
+after(dropCreatedSchemas);
