@@ -1,15 +1,15 @@
 /**
  * The clock seam: the manual clock (timers fire in order when it is moved, cancellation, time never goes back), the
- * system clock's timers, and the SQL hubs deciding visibility and leases on their clock (SQLite file and PostgreSQL),
- * so that virtual time works on both.
+ * system clock's timers, which clock a worker or client reads, and the SQL hubs deciding visibility and leases on
+ * their clock (SQLite file and PostgreSQL), so that virtual time works on both.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
-import { InvalidArgumentError, sqliteTaskHub, systemClock } from "../../src/index.js";
-import type { Clock } from "../../src/task-hub/clock.js";
+import { DurableApp, InvalidArgumentError, sqliteTaskHub, systemClock } from "../../src/index.js";
+import { clockFor, type Clock } from "../../src/task-hub/clock.js";
 import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
 import { ManualClock, MANUAL_CLOCK_START } from "../../src/testing/index.js";
 import { newInstance } from "../../src/testing/task-hub-conformance-support.js";
@@ -136,6 +136,32 @@ describe("system clock", () => {
     ).finally(() => clearInterval(keepAlive));
     assert.ok(firedAt >= due, `fired ${due - firedAt} ms early`);
     assert.deepEqual(fired, [], "the cancelled timer (due first) did not fire");
+  });
+});
+
+describe("clockFor", () => {
+  it("is the given clock, else the hub's, else the system clock; refuses a clock other than the hub's", async () => {
+    const manual = new ManualClock();
+    assert.equal(clockFor({}), systemClock);
+    assert.equal(clockFor({ clock: manual }), manual);
+    assert.equal(clockFor({}, manual), manual);
+    assert.equal(clockFor({ clock: manual }, manual), manual);
+    assert.throws(() => clockFor({ clock: systemClock }, manual), InvalidArgumentError);
+    const app = new DurableApp();
+    const hub = sqliteTaskHub(":memory:");
+    try {
+      await assert.rejects(app.start({ taskHub: hub, clock: manual }), InvalidArgumentError);
+      assert.equal(app.createClient(hub).clock, systemClock);
+    } finally {
+      await hub.close();
+    }
+    const onManual = sqliteTaskHub(":memory:", { clock: manual });
+    try {
+      assert.equal(onManual.clock, manual);
+      assert.equal(app.createClient(onManual).clock, manual);
+    } finally {
+      await onManual.close();
+    }
   });
 });
 
