@@ -90,6 +90,7 @@ export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js
 export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite-task-hub.js";
 export { postgresTaskHub, type PostgresTaskHubOptions } from "./sql/postgres-task-hub.js";
 export type * from "./task-hub/task-hub.js";
+export { systemClock, type Clock } from "./task-hub/clock.js";
 export { Worker, type WorkerOptions } from "./worker/worker.js";
 export {
   HttpDurableClient,

@@ -38,7 +38,10 @@ import type {
 } from "./definitions.js";
 import { Registry } from "./registry.js";
 
-/** Options of {@link DurableApp.start}. */
+/**
+ * Options of {@link DurableApp.start}. `clock` (default: the task hub's) is the worker's and the client's; when given,
+ * it must be the hub's: give a `ManualClock` to the hub (`sqliteTaskHub(path, { clock })`) to run on virtual time.
+ */
 export interface StartAppOptions extends WorkerOptions {
   /** The task hub to run on (for example `sqliteTaskHub("./.taskhub/hub.db")`). */
   readonly taskHub: TaskHub;
@@ -146,11 +149,14 @@ export class DurableApp {
   /** Initializes the task hub (migrations), starts a worker and returns it with a client. */
   async start(options: StartAppOptions): Promise<DurableHost> {
     const { taskHub, runWorker = true, ...workerOptions } = options;
+    const worker = new Worker(taskHub, this.registry, workerOptions); // checks the options (clock) before any I/O
     await taskHub.init();
-    const worker = new Worker(taskHub, this.registry, workerOptions);
     if (runWorker) worker.start();
     // Instances started through this client begin in this worker without a claim (eager start).
-    const client = new DurableClient(taskHub, this.registry, { localWorker: runWorker ? worker : undefined });
+    const client = new DurableClient(taskHub, this.registry, {
+      localWorker: runWorker ? worker : undefined,
+      clock: worker.clock,
+    });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(
         async (error: unknown) => {

@@ -5,16 +5,17 @@
  */
 import type { HostConfig } from "../host/config.js";
 import { describeHubLocation, openTaskHub } from "../host/open-task-hub.js";
+import { clockFor } from "../task-hub/clock.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
 
 /** A worker is reported alive when its last heartbeat is more recent than this (3 default heartbeat intervals). */
 export const ALIVE_WITHIN_MS = 30_000;
 
-/** The health report of `hub` at `now`. */
+/** The health report of `hub` at `now` (default: now on the hub's clock, which its times are on). */
 export async function healthReport(
   hub: TaskHub,
   config: Pick<HostConfig, "hub" | "hubName">,
-  now = Date.now(),
+  now = clockFor(hub).now(),
 ): Promise<Record<string, unknown>> {
   const stats = await hub.getStats();
   const iso = (time: number) => new Date(time).toISOString();

@@ -17,6 +17,7 @@ import type { HistoryEvent } from "../core/history-event.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
+import { clockFor, type Clock } from "../task-hub/clock.js";
 import type {
   DispatchRequest,
   Dispatched,
@@ -119,10 +120,17 @@ export interface LocalDispatcher {
 export interface DurableClientOptions {
   /** See the constructor. */
   readonly localWorker?: LocalDispatcher | undefined;
+  /**
+   * Where the client reads time (event timestamps, the default end of a purge's range). Default: the task hub's
+   * clock; when given, it must be the hub's.
+   */
+  readonly clock?: Clock | undefined;
 }
 
 /** Starts and manages orchestration instances and entities in a task hub. */
 export class DurableClient {
+  /** Where the client reads time: the task hub's clock ({@link DurableClientOptions.clock}). */
+  readonly clock: Clock;
   /** The entity operations (also exposed below as methods of the client). */
   readonly entities: EntityClient;
   /** Signals an entity operation, optionally at `signalTime`. See {@link EntityClient.signalEntity}. */
@@ -140,7 +148,8 @@ export class DurableClient {
     private readonly registry?: Registry,
     private readonly options: DurableClientOptions = {},
   ) {
-    this.entities = new EntityClient(taskHub, registry);
+    this.clock = clockFor(taskHub, options.clock);
+    this.entities = new EntityClient(taskHub, registry, this.clock);
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
   }
@@ -176,7 +185,7 @@ export class DurableClient {
     const startAt = options.startAt?.getTime();
     if (startAt !== undefined && !Number.isFinite(startAt))
       throw new InvalidArgumentError("startAt must be a valid Date.");
-    const timestamp = new Date().toISOString();
+    const timestamp = this.timestamp();
     const request: NewInstance = {
       event: {
         type: "ExecutionStarted",
@@ -221,7 +230,7 @@ export class DurableClient {
   async waitForCompletion(instanceId: string, options: WaitOptions = {}): Promise<OrchestrationStatus> {
     validateInstanceId(instanceId);
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs; // a real wait (the clock may be virtual), monotonic
     let wake: (() => void) | undefined;
     let finished: InstanceRecord | undefined;
     const unsubscribe = this.taskHub.subscribe((notice) => {
@@ -245,7 +254,7 @@ export class DurableClient {
         skipRead = false;
         if (record && isTerminalStatus(record.status))
           return toOrchestrationStatus(record, { showInput: true });
-        const left = deadline - Date.now();
+        const left = deadline - performance.now();
         if (left <= 0)
           throw new TimeoutError(
             `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record?.status ?? "Running"}).`,
@@ -275,7 +284,7 @@ export class DurableClient {
     const input = serialize(eventData, `Data of event '${eventName}'`);
     await this.sendControl(instanceId, "raise an event on", {
       type: "EventRaised",
-      timestamp: new Date().toISOString(),
+      timestamp: this.timestamp(),
       name: eventName,
       input,
     });
@@ -285,7 +294,7 @@ export class DurableClient {
   async terminate(instanceId: string, reason?: string): Promise<void> {
     await this.sendControl(instanceId, "terminate", {
       type: "ExecutionTerminated",
-      timestamp: new Date().toISOString(),
+      timestamp: this.timestamp(),
       reason,
     });
   }
@@ -294,7 +303,7 @@ export class DurableClient {
   async suspend(instanceId: string, reason?: string): Promise<void> {
     await this.sendControl(instanceId, "suspend", {
       type: "ExecutionSuspended",
-      timestamp: new Date().toISOString(),
+      timestamp: this.timestamp(),
       reason,
     });
   }
@@ -303,7 +312,7 @@ export class DurableClient {
   async resume(instanceId: string, reason?: string): Promise<void> {
     await this.sendControl(instanceId, "resume", {
       type: "ExecutionResumed",
-      timestamp: new Date().toISOString(),
+      timestamp: this.timestamp(),
       reason,
     });
   }
@@ -356,7 +365,7 @@ export class DurableClient {
     if (statuses.length === 0) return { instancesDeleted: 0 };
     const deleted = await this.taskHub.purgeInstances({
       createdFrom: from,
-      createdTo: filter.createdTimeTo?.getTime() ?? Date.now(),
+      createdTo: filter.createdTimeTo?.getTime() ?? this.clock.now(),
       statuses,
       excludeEntities: true,
     });
@@ -380,7 +389,7 @@ export class DurableClient {
       );
     await this.taskHub.appendInboxMessage({
       instanceId,
-      event: { type: "ExecutionRewound", timestamp: new Date().toISOString(), reason },
+      event: { type: "ExecutionRewound", timestamp: this.timestamp(), reason },
     });
   }
 
@@ -398,7 +407,7 @@ export class DurableClient {
     const history = await this.taskHub.getHistory(instanceId);
     const started = history.find((e) => e.type === "ExecutionStarted");
     const newId = options.restartWithNewInstanceId === false ? instanceId : newInstanceId();
-    const timestamp = new Date().toISOString();
+    const timestamp = this.timestamp();
     const request: NewInstance = {
       event: {
         type: "ExecutionStarted",
@@ -431,6 +440,11 @@ export class DurableClient {
       );
     await this.taskHub.appendInboxMessage({ instanceId, event });
     return record;
+  }
+
+  /** Now on the clock, as an event timestamp. */
+  private timestamp(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   private resolveName(orchestration: OrchestrationDefinition<never, unknown> | string): string {

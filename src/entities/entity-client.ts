@@ -6,6 +6,7 @@ import type { Registry } from "../app/registry.js";
 import { InvalidArgumentError, isInstanceNotFoundError } from "../core/errors.js";
 import { deserialize } from "../core/json.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
+import { clockFor, type Clock } from "../task-hub/clock.js";
 import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
 import type {
   EntityDefinition,
@@ -105,9 +106,13 @@ export interface ReadEntityStateMethod {
 
 /** Entity operations of the client. */
 export class EntityClient {
+  /**
+   * @param clock Where the client reads time (request timestamps). Default: the task hub's clock.
+   */
   constructor(
     private readonly taskHub: TaskHub,
     private readonly registry?: Registry,
+    private readonly clock: Clock = clockFor(taskHub),
   ) {}
 
   /**
@@ -125,7 +130,7 @@ export class EntityClient {
   ): Promise<void> => {
     const id = entityId(entity, key);
     const { input: text, signalTime: time } = prepareSignal(this.registry, id, operation, input, options);
-    const message = signalMessage(id.toString(), operation, text, time, new Date().toISOString());
+    const message = signalMessage(id.toString(), operation, text, time, this.timestamp());
     await this.deliver(message.instanceId, message.event, message.visibleAt);
   }) as SignalEntityMethod;
 
@@ -203,7 +208,7 @@ export class EntityClient {
         if (lock && releaseLocks && (await this.isOrphaned(lock.ownerInstanceId, lock.ownerExecutionId))) {
           await this.deliver(instance.instanceId, {
             type: "EntityUnlockSent",
-            timestamp: new Date().toISOString(),
+            timestamp: this.timestamp(),
             eventId: -1,
             criticalSectionId: lock.criticalSectionId,
             targetInstanceId: instance.instanceId,
@@ -228,19 +233,24 @@ export class EntityClient {
       await this.taskHub
         .appendInboxMessage({
           instanceId,
-          event: { type: "EventRaised", timestamp: new Date().toISOString(), name: ENTITY_CONTINUE_EVENT },
+          event: { type: "EventRaised", timestamp: this.timestamp(), name: ENTITY_CONTINUE_EVENT },
         })
         .catch((error: unknown) => {
           if (!isInstanceNotFoundError(error)) throw error;
         });
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs; // a real wait (the clock may be virtual), monotonic
     let left = [...ids];
-    for (let pause = 5; left.length > 0 && Date.now() < deadline; pause = Math.min(pause * 2, 200)) {
+    for (let pause = 5; left.length > 0 && performance.now() < deadline; pause = Math.min(pause * 2, 200)) {
       const records = await Promise.all(left.map((id) => this.taskHub.getInstance(id)));
       left = left.filter((_, i) => records[i] !== undefined);
       if (left.length > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     }
     return ids.length - left.length;
+  }
+
+  /** Now on the clock, as an event timestamp. */
+  private timestamp(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   private async isOrphaned(ownerInstanceId: string, ownerExecutionId: string): Promise<boolean> {
@@ -261,9 +271,7 @@ export class EntityClient {
         if (!isInstanceNotFoundError(error) || attempt >= 5) throw error;
       }
       try {
-        await this.taskHub.createInstance(
-          entityCreation(instanceId, new Date().toISOString(), { event, visibleAt }),
-        );
+        await this.taskHub.createInstance(entityCreation(instanceId, this.timestamp(), { event, visibleAt }));
         return;
       } catch (error) {
         // Someone else created it meanwhile: append again.

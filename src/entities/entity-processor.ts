@@ -17,6 +17,7 @@ import { toFailureDetails } from "../core/failure.js";
 import type { EntityOperationCalled, EntityOperationSignaled, HistoryEvent } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
 import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { systemClock } from "../task-hub/clock.js";
 import type {
   NewInboxMessage,
   NewInstance,
@@ -38,6 +39,7 @@ export interface EntityProcessorOptions {
   readonly maxBatchSize?: number | undefined;
   /** Where failed signalled operations are reported (default: console). */
   readonly logSink?: LogSink | undefined;
+  /** Reads the hub's clock: the time of each step (default: the system clock). */
   readonly clock?: (() => number) | undefined;
 }
 
@@ -63,7 +65,7 @@ export class EntityProcessor {
   ) {
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = options.logSink ?? console;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.clock ?? systemClock.now;
   }
 
   /** Processes one step of the entity. Never throws for problems of user code. */

@@ -118,6 +118,7 @@ function printBanner(
       const timer = app.registry.timers.get(name);
       if (timer)
         lines.push(
+          // eslint-disable-next-line no-restricted-syntax -- banner display; the host's hub runs on the system clock
           `    ${name}: "${timer.schedule.expression}" (${timer.schedule.timeZone}), next ${timer.schedule.next(new Date()).toISOString()}`,
         );
     }

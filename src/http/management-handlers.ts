@@ -162,7 +162,7 @@ export async function purgeInstances(m: ManagementRequest): Promise<Response> {
   const createdTimeFrom = m.query.date("createdTimeFrom");
   if (!createdTimeFrom)
     throw invalidParameter("createdTimeFrom", "Please provide value for 'createdTimeFrom' parameter.");
-  const createdTimeTo = m.query.date("createdTimeTo") ?? new Date();
+  const createdTimeTo = m.query.date("createdTimeTo"); // default: now, on the client's clock
   const runtimeStatus: RuntimeStatus[] | undefined = m.query.statuses("runtimeStatus");
   const result =
     runtimeStatus?.length === 0

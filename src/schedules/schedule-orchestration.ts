@@ -138,7 +138,7 @@ async function runTimer(registry: Registry, input: RunInput, context: ActivityCo
     scheduleStatus: {
       last: input.last !== undefined ? new Date(input.last) : undefined,
       next: new Date(input.next),
-      lastUpdated: new Date(),
+      lastUpdated: new Date(binding.client.clock.now()),
     },
   };
   try {

@@ -35,7 +35,11 @@ export async function startSchedules(registry: Registry, client: DurableClient, 
       }
       continue;
     }
-    const input: ScheduleInput = { name: timer.name, ...wanted, after: new Date().toISOString() };
+    const input: ScheduleInput = {
+      name: timer.name,
+      ...wanted,
+      after: new Date(client.clock.now()).toISOString(),
+    };
     try {
       await client.startNew(SCHEDULE_ORCHESTRATOR, { instanceId, input });
       log.info(`Timer '${timer.name}': schedule "${wanted.schedule}" (${wanted.timeZone}) started.`);

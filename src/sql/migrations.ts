@@ -12,6 +12,7 @@
  * @module
  */
 import { TaskHubError } from "../core/errors.js";
+import { systemClock, type Clock } from "../task-hub/clock.js";
 import type { Dialect } from "./dialect.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 
@@ -143,13 +144,14 @@ export interface MigrationResult {
 
 /**
  * Brings the hub's schema to {@link LATEST_SCHEMA_VERSION} in one transaction. Idempotent and safe to run from
- * several processes at once.
+ * several processes at once. `clock` stamps the migrations applied (`applied_at`, informational).
  * @throws TaskHubError when the database's schema version is newer than this code knows.
  */
 export async function migrate(
   driver: SqlDriver,
   dialect: Dialect,
   migrations: readonly Migration[] = MIGRATIONS,
+  clock: Clock = systemClock,
 ): Promise<MigrationResult> {
   checkOrder(migrations);
   const latest = migrations[migrations.length - 1]?.version ?? 0;
@@ -176,7 +178,7 @@ export async function migrate(
       await tx.run(dialect.sql(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`), [
         migration.version,
         migration.name,
-        Date.now(),
+        clock.now(),
       ]);
       applied.push(migration.name);
     }

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { InvalidArgumentError } from "../core/errors.js";
+import type { Clock } from "../task-hub/clock.js";
 import { notifyChannel, postgresDialect } from "./dialect.js";
 import { PgNoticeListener } from "./pg-notice-listener.js";
 import { PgDriver } from "./pg-driver.js";
@@ -26,6 +27,12 @@ export interface PostgresTaskHubOptions {
    * digits or underscores, at most 50 characters. Case-sensitive (the schema name is quoted).
    */
   readonly hubName?: string | undefined;
+  /**
+   * Where the hub reads time: leases, visibility, timers, stored times (default: the system clock; the hub never
+   * reads the server's time). Workers and clients on the hub read it too. A `ManualClock` (`taskhub/testing`) runs
+   * the hub on virtual time.
+   */
+  readonly clock?: Clock | undefined;
 }
 
 /** The connection used when nothing else is configured. */
@@ -86,6 +93,7 @@ export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHu
     description: `postgres:${describeTarget(config)}#${hubName}`,
     remoteNotices: listener,
     origin,
+    clock: options.clock,
   });
 }
 

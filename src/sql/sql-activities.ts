@@ -48,7 +48,7 @@ export async function lockActivityWorkItems(
   const { sql } = ctx;
   if (sql.claimAndLeaseActivities) {
     // PostgreSQL: one round trip.
-    const now = Date.now();
+    const now = ctx.clock.now();
     const lockExpiresAt = now + options.leaseMs;
     const rows = await ctx.driver.query(sql.claimAndLeaseActivities, [
       ...[now, now, options.max, options.workerId, lockExpiresAt, lockExpiresAt],
@@ -58,9 +58,9 @@ export async function lockActivityWorkItems(
       .map((row) => toWorkItem(row, String(row.lock_token), lockExpiresAt))
       .sort((a, b) => a.visibleAt! - b.visibleAt! || a.id - b.id);
   }
-  if ((await ctx.driver.query(sql.anyReadyActivity, [Date.now()])).length === 0) return [];
+  if ((await ctx.driver.query(sql.anyReadyActivity, [ctx.clock.now()])).length === 0) return [];
   return ctx.driver.transaction(async (tx) => {
-    const now = Date.now();
+    const now = ctx.clock.now();
     const rows = await tx.query(sql.claimActivities, [now, now, options.max]);
     if (rows.length === 0) return [];
     const lockExpiresAt = now + options.leaseMs;
@@ -161,7 +161,7 @@ function commitChecked(
   dispatch: DispatchRequest | undefined,
 ): Promise<{ outcomes: CompletionOutcome[]; items: Promise<OrchestrationWorkItem[]> }> {
   return ctx.write(async (tx, notices) => {
-    const now = Date.now();
+    const now = ctx.clock.now();
     // Lock the target instances first, in ID order (PostgreSQL), so concurrent batches cannot deadlock (a batch for
     // one instance cannot: it takes one instance lock, last).
     const targets = new Set(completions.map((c) => c.workItem.instanceId));
@@ -210,7 +210,7 @@ async function commitGuarded(
   dispatch: DispatchRequest | undefined,
 ): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
   const { sql, dialect } = ctx;
-  const now = Date.now();
+  const now = ctx.clock.now();
   const items = completions.map((c) => c.workItem);
   void tx.defer(sql.checkActivityLeases!, [
     dialect.listParam([...new Set(items.map((w) => w.instanceId))].sort()),
@@ -247,7 +247,7 @@ export async function abandonActivityWorkItem(
 ): Promise<void> {
   checkDelay(delayMs);
   await ctx.write(async (tx, notices) => {
-    const now = Date.now();
+    const now = ctx.clock.now();
     const visibleAt = now + delayMs;
     if ((await tx.run(ctx.sql.abandonActivity, [visibleAt, workItem.id, workItem.lockToken, now])) === 0)
       throw lost(workItem);
@@ -262,7 +262,7 @@ export async function renewActivityWorkItem(
   leaseMs: number,
 ): Promise<number> {
   checkLockOptions({ workerId: "", max: 1, leaseMs });
-  const now = Date.now();
+  const now = ctx.clock.now();
   const lockExpiresAt = now + leaseMs;
   const changed = await ctx.driver.run(ctx.sql.renewActivity, [
     lockExpiresAt,

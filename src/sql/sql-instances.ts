@@ -53,7 +53,7 @@ export async function createInstance(
     }
   }
   const { items } = await ctx.writeGrouped(async (tx, notices) => {
-    const now = Date.now();
+    const now = ctx.clock.now();
     const statuses = await readStatuses(ctx, tx, [instanceId]);
     const { refused } = await createInstances(ctx, tx, now, [instance], statuses);
     const refusal = refused[0];
@@ -99,7 +99,7 @@ async function createGuarded(
   instance: NewInstance,
   dispatch: DispatchRequest | undefined,
 ): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
-  const now = Date.now();
+  const now = ctx.clock.now();
   const { event } = instance;
   void deferBulk(tx, ctx.sql.insertNewInstancesGuarded!, [dueInstanceRow(instance, now)], [1]);
   const start = { instanceId: event.instanceId, event, visibleAt: instance.visibleAt ?? now };
@@ -112,7 +112,7 @@ export async function appendInboxMessage(ctx: HubContext, message: NewInboxMessa
   if (typeof message.instanceId !== "string" || typeof message.event?.type !== "string")
     throw new InvalidArgumentError("An inbox message needs an instanceId and an event with a type.");
   await ctx.writeGrouped(async (tx, notices) => {
-    const now = Date.now();
+    const now = ctx.clock.now();
     const inserted = await insertMessages(ctx, tx, now, [message]);
     // The ready_at bump locks the row; 0 rows means the instance vanished (e.g. purged concurrently).
     if (inserted === 0 || (await runBulk(tx, ctx.sql.bumpReady, bumpRows(now, [message]))) === 0)

@@ -119,7 +119,7 @@ async function commitGuarded(
   dispatch: DispatchRequest | undefined,
 ): Promise<Written> {
   const { dialect } = ctx;
-  const now = Date.now();
+  const now = ctx.clock.now();
   const items = completions.map((c) => c.workItem);
   const created = newInstanceRows(completions, dispatch);
   if (created.length > 0)
@@ -164,7 +164,7 @@ async function commitChecked(
   dispatch: DispatchRequest | undefined,
 ): Promise<{ outcomes: CompletionOutcome[]; leased: Promise<ActivityWorkItem[]> }> {
   const { sql, dialect } = ctx;
-  const now = Date.now();
+  const now = ctx.clock.now();
   const sorted = touchedInstances(completions);
   // Instances created with their first step: an ID in use is skipped here, and its step found lost below.
   const firstSteps = newInstanceRows(completions, dispatch);

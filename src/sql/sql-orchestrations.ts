@@ -49,13 +49,13 @@ export async function lockOrchestrationWorkItems(
   if (options.max === 0) return [];
   const { sql } = ctx;
   if (sql.claimAndLeaseInstances) {
-    const now = Date.now();
+    const now = ctx.clock.now();
     const claim = claimParams(now, options);
     const rows = await ctx.driver.query(sql.claimAndLeaseInstances, claim.params);
     return fromClaimedRows(rows, claim.lockExpiresAt);
   }
   // Cheap check outside a write transaction: idle polling does not take the write lock.
-  const probe = Date.now();
+  const probe = ctx.clock.now();
   if ((await ctx.driver.query(sql.anyReadyInstance, [probe, probe])).length === 0) return [];
   return ctx.driver.transaction((tx) => claimInTransaction(ctx, tx, options), LEASE_ONLY);
 }
@@ -76,7 +76,7 @@ export async function claimAmong(
   if (options.max <= 0 || among.length === 0) return { items: Promise.resolve([]) };
   const ids = dialect.listParam([...new Set(among)].sort());
   if (sql.claimAndLeaseInstancesAmong) {
-    const now = Date.now();
+    const now = ctx.clock.now();
     const claim = claimParams(now, options, ids);
     const items = tx
       .defer(sql.claimAndLeaseInstancesAmong, claim.params)
@@ -132,7 +132,7 @@ async function claimInTransaction(
   among?: SqlValue,
 ): Promise<OrchestrationWorkItem[]> {
   const { sql, dialect } = ctx;
-  const now = Date.now();
+  const now = ctx.clock.now();
   const candidates =
     among === undefined
       ? await tx.query(sql.claimInstances, [now, now, options.max])
@@ -243,7 +243,7 @@ export async function abandonOrchestrationWorkItem(
   checkDelay(delayMs);
   const { sql, dialect } = ctx;
   await ctx.write(async (tx, notices: TaskHubNotice[]) => {
-    const now = Date.now();
+    const now = ctx.clock.now();
     const { instanceId, lockToken } = workItem;
     if ((await tx.run(sql.releaseInstance, [instanceId, lockToken, now])) === 0)
       throw new WorkItemLockLostError(`orchestration instance '${instanceId}'`);

@@ -160,7 +160,7 @@ export async function purgeInstances(
 
 /** {@inheritDoc TaskHub.getStats} */
 export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
-  const now = Date.now();
+  const now = ctx.clock.now();
   const byStatus: Partial<Record<RuntimeStatus, number>> = {};
   for (const row of await ctx.driver.query(ctx.sql.countByStatus))
     byStatus[String(row.status) as RuntimeStatus] = num(row.n);

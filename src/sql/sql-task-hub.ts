@@ -31,6 +31,7 @@ import type {
   WorkerHeartbeat,
 } from "../task-hub/task-hub.js";
 import type { HistoryEvent } from "../core/history-event.js";
+import { systemClock, type Clock } from "../task-hub/clock.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import type { Dialect } from "./dialect.js";
 import { migrate } from "./migrations.js";
@@ -69,6 +70,8 @@ export interface SqlTaskHubOptions {
   readonly onClose?: (() => void) | undefined;
   /** Tag of the notices this hub object publishes to other processes (default: a random UUID). */
   readonly origin?: string | undefined;
+  /** Where the hub reads time (default: the system clock). */
+  readonly clock?: Clock | undefined;
 }
 
 /** What the per-concern modules need from the hub. */
@@ -76,6 +79,8 @@ export interface HubContext {
   readonly driver: SqlDriver;
   readonly dialect: Dialect;
   readonly sql: Statements;
+  /** Every time the hub stores or compares comes from it (statements take it as a parameter). */
+  readonly clock: Clock;
   /**
    * Runs `fn` in a write transaction. Notices `fn` pushes are published inside the transaction (PostgreSQL:
    * `pg_notify`, delivered to other processes on commit) and emitted in-process after the commit.
@@ -96,6 +101,8 @@ export interface HubContext {
 /** The SQL implementation of {@link TaskHub}. */
 export class SqlTaskHub implements TaskHub {
   readonly description: string;
+  /** Where the hub reads time ({@link SqlTaskHubOptions.clock}). */
+  readonly clock: Clock;
   /** The driver; exposed for backend-specific tests and tools (raw SQL must use {@link dialect}). */
   readonly driver: SqlDriver;
   /** The dialect; exposed with {@link driver}. */
@@ -109,6 +116,7 @@ export class SqlTaskHub implements TaskHub {
 
   constructor(private readonly options: SqlTaskHubOptions) {
     this.description = options.description;
+    this.clock = options.clock ?? systemClock;
     this.driver = options.driver;
     this.dialect = options.dialect;
     this.bus = options.bus ?? new NoticeBus();
@@ -117,6 +125,7 @@ export class SqlTaskHub implements TaskHub {
       driver: this.driver,
       dialect: this.dialect,
       sql: buildStatements(this.dialect),
+      clock: this.clock,
       write: (fn, writeOptions) => this.write(fn, writeOptions),
       writeGrouped: (fn) => this.grouped.submit(fn),
       announce: (notices) => this.bus.emit(notices),
@@ -124,7 +133,7 @@ export class SqlTaskHub implements TaskHub {
   }
 
   init(): Promise<void> {
-    this.initializing ??= migrate(this.driver, this.dialect).then(
+    this.initializing ??= migrate(this.driver, this.dialect, undefined, this.clock).then(
       () => undefined,
       (error: unknown) => {
         this.initializing = undefined;

@@ -16,7 +16,7 @@ export const WORKER_RETENTION_MS = 24 * 60 * 60 * 1000;
 export async function recordWorkerHeartbeat(ctx: HubContext, heartbeat: WorkerHeartbeat): Promise<void> {
   if (typeof heartbeat?.workerId !== "string" || heartbeat.workerId === "")
     throw new InvalidArgumentError("A worker heartbeat needs a non-empty workerId.");
-  const now = Date.now();
+  const now = ctx.clock.now();
   const { sql } = ctx;
   if (heartbeat.stopping) {
     await ctx.driver.run(sql.deleteWorker, [heartbeat.workerId]);

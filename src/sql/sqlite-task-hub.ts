@@ -6,6 +6,7 @@ import { mkdirSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { InvalidArgumentError } from "../core/errors.js";
+import type { Clock } from "../task-hub/clock.js";
 import { sqliteDialect } from "./dialect.js";
 import { NoticeBus } from "./notice-bus.js";
 import { AsyncMutex, SqliteDriver } from "./sql-driver.js";
@@ -32,6 +33,11 @@ export interface SqliteTaskHubOptions {
   readonly synchronous?: SqliteSynchronous | undefined;
   /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY (default 5000 ms). */
   readonly busyTimeoutMs?: number | undefined;
+  /**
+   * Where the hub reads time: leases, visibility, timers, stored times (default: the system clock). Workers and
+   * clients on the hub read it too. A `ManualClock` (`taskhub/testing`) runs the hub on virtual time.
+   */
+  readonly clock?: Clock | undefined;
 }
 
 const SYNCHRONOUS: readonly SqliteSynchronous[] = ["off", "normal", "full", "extra"];
@@ -75,6 +81,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
     description: `sqlite:${memory ? ":memory:" : path}`,
     bus: shared.bus,
     onClose: shared.release,
+    clock: options.clock,
   });
 }
 
@@ -85,7 +92,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
  * retried with backoff within the same `busyTimeoutMs` budget.
  */
 function useWal(db: Database.Database, busyTimeoutMs: number): void {
-  const deadline = Date.now() + busyTimeoutMs;
+  const deadline = performance.now() + busyTimeoutMs; // a real wait, measured on the monotonic clock
   for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 50)) {
     let mode: unknown;
     try {
@@ -94,9 +101,9 @@ function useWal(db: Database.Database, busyTimeoutMs: number): void {
       mode = db.pragma("journal_mode = WAL", { simple: true });
       if (mode === "wal") return;
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      if (!isBusy(error) || performance.now() >= deadline) throw error;
     }
-    if (mode !== undefined && Date.now() >= deadline)
+    if (mode !== undefined && performance.now() >= deadline)
       throw new Error(
         `SQLite kept the file in journal mode '${String(mode)}' instead of switching it to WAL.`,
       );

@@ -20,6 +20,7 @@ import type { FailureDetails } from "../core/failure.js";
 import type { ExecutionStarted, HistoryEvent, TaskCompleted, TaskFailed } from "../core/history-event.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
 import type { WorkItemLockLostError } from "../core/errors.js";
+import type { Clock } from "./clock.js";
 
 /** The stored state of one orchestration instance. */
 export interface InstanceRecord {
@@ -342,6 +343,12 @@ export interface CompletionResults extends ReadonlyArray<CompletionOutcome> {
 export interface TaskHub {
   /** A short name for logs, e.g. `sqlite:./hub.db`. */
   readonly description: string;
+
+  /**
+   * The clock the hub decides leases, visibility and timers by (the SQL hubs: their `clock` option, default the
+   * system clock). Workers and clients on the hub read it too, unless told otherwise. Absent: the system clock.
+   */
+  readonly clock?: Clock | undefined;
 
   /** Creates or upgrades the schema with the named, versioned migrations. Idempotent; safe from several processes. */
   init(): Promise<void>;

@@ -1,7 +1,9 @@
 /**
- * Testing helpers: a fluent builder for history fixtures (unit-test orchestrators without storage) and the task hub
- * conformance suite every backend must pass.
+ * Testing helpers: a fluent builder for history fixtures (unit-test orchestrators without storage), a manual clock
+ * (run a task hub, its workers and clients on virtual time) and the task hub conformance suite every backend must
+ * pass.
  * @module
  */
 export * from "./history-builder.js";
+export { ManualClock, MANUAL_CLOCK_START } from "./manual-clock.js";
 export { describeTaskHubConformance } from "./task-hub-conformance.js";

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import type { NewActivityMessage, TaskHub } from "../task-hub/task-hub.js";
 import {
   assertOutcomes,
@@ -47,7 +48,7 @@ export function activityTests(env: ConformanceEnv): void {
   it("leases an activity and delivers its result to the instance, tagged with the execution", async () => {
     const { hub } = env;
     const [scheduled] = await scheduleActivities(hub, "act", 1);
-    const before = Date.now();
+    const before = systemClock.now();
     const items = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: 30_000 });
     assert.equal(items.length, 1);
     const item = items[0]!;
@@ -76,7 +77,7 @@ export function activityTests(env: ConformanceEnv): void {
     await scheduleActivities(hub, "abandon", 1);
     const [first] = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: 30_000 });
     assert.ok(first);
-    const abandonedAt = Date.now();
+    const abandonedAt = systemClock.now();
     await hub.abandonActivityWorkItem(first, env.ms(200));
     await rejectsWith(hub.abandonActivityWorkItem(first, 0), "WorkItemLockLostError");
     assert.equal((await hub.lockActivityWorkItems({ workerId: "a2", max: 10, leaseMs: 30_000 })).length, 0);
@@ -84,7 +85,7 @@ export function activityTests(env: ConformanceEnv): void {
       async () => (await hub.lockActivityWorkItems({ workerId: "a2", max: 10, leaseMs: 30_000 }))[0],
       "the abandoned activity",
     );
-    assert.ok(Date.now() >= abandonedAt + env.ms(200));
+    assert.ok(systemClock.now() >= abandonedAt + env.ms(200));
     assert.equal(second.id, first.id);
     assert.equal(second.deliveryCount, 2);
     assert.notEqual(second.lockToken, first.lockToken);
@@ -130,7 +131,7 @@ export function activityTests(env: ConformanceEnv): void {
     await scheduleActivities(hub, "renew", 1);
     const [item] = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: env.ms(150) });
     assert.ok(item);
-    const before = Date.now();
+    const before = systemClock.now();
     const expiresAt = await hub.renewActivityWorkItem(item, env.ms(1000));
     assert.ok(expiresAt >= before + env.ms(1000));
     await sleep(env.ms(250));
@@ -172,7 +173,7 @@ export function activityTests(env: ConformanceEnv): void {
     const orchestration = await lockInstance(hub, "gone");
     assertOutcomes(
       await hub.completeOrchestrationWorkItems([
-        completionOf(orchestration, { status: "Terminated", instance: { completedAt: Date.now() } }),
+        completionOf(orchestration, { status: "Terminated", instance: { completedAt: systemClock.now() } }),
       ]),
       ["ok"],
     );

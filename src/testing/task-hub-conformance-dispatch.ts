@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import type { ActivityWorkItem, OrchestrationWorkItem } from "../task-hub/task-hub.js";
 import {
   activity,
@@ -33,17 +34,17 @@ export function dispatchTests(env: ConformanceEnv): void {
     const executionId = item.instance.executionId;
     // The activity that is not visible yet comes first: it must be skipped, not leased.
     const scheduled = [
-      activity("eager", executionId, 0, Date.now() + 60_000),
+      activity("eager", executionId, 0, systemClock.now() + 60_000),
       activity("eager", executionId, 1),
       activity("eager", executionId, 2),
       activity("eager", executionId, 3),
     ];
-    const before = Date.now();
+    const before = systemClock.now();
     const results = await hub.completeOrchestrationWorkItems(
       [completionOf(item, { newHistory: [item.messages[0]!.event], activities: scheduled })],
       { workerId: "w-local", leaseMs: 30_000, maxActivities: 2 },
     );
-    const after = Date.now();
+    const after = systemClock.now();
     assertOutcomes(results, ["ok"]);
     const dispatched = dispatchedOf(results);
     assert.deepEqual(dispatched.orchestrations, []);
@@ -152,12 +153,13 @@ export function dispatchTests(env: ConformanceEnv): void {
       [completionOf(item, { activities: [activity("eager-expire", item.instance.executionId, 0)] })],
       { workerId: "w-dead", leaseMs: env.ms(100), maxActivities: 5 },
     );
-    const committedAt = Date.now();
+    const committedAt = systemClock.now();
     assertOutcomes(results, ["ok"]);
     const [dispatched] = dispatchedOf(results).activities;
     assert.ok(dispatched);
     const early = await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 });
-    if (Date.now() - committedAt < env.ms(100)) assert.equal(early.length, 0, "not handed out while leased");
+    if (systemClock.now() - committedAt < env.ms(100))
+      assert.equal(early.length, 0, "not handed out while leased");
     await sleep(env.ms(150));
     const [taken] =
       early.length > 0
@@ -195,13 +197,13 @@ export function dispatchTests(env: ConformanceEnv): void {
     const [work] = await hub.lockActivityWorkItems({ workerId: "w-local", max: 10, leaseMs: 30_000 });
     assert.ok(work);
     const result = completed(0, '"42"');
-    const before = Date.now();
+    const before = systemClock.now();
     const results = await hub.completeActivityWorkItems([{ workItem: work, result }], {
       workerId: "w-local",
       leaseMs: 30_000,
       maxOrchestrations: 1,
     });
-    const after = Date.now();
+    const after = systemClock.now();
     assertOutcomes(results, ["ok"]);
     const dispatched = dispatchedOf(results);
     assert.deepEqual(dispatched.activities, []);
@@ -234,7 +236,7 @@ export function dispatchTests(env: ConformanceEnv): void {
         completionOf(item, {
           status: "Completed",
           newHistory: [result],
-          instance: { output: '"42"', completedAt: Date.now() },
+          instance: { output: '"42"', completedAt: systemClock.now() },
         }),
       ]),
       ["ok"],

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
 import {
   completionOf,
@@ -22,10 +23,10 @@ import {
 export function instanceTests(env: ConformanceEnv): void {
   it("creates a Pending instance with its ExecutionStarted in the inbox", async () => {
     const { hub } = env;
-    const before = Date.now();
+    const before = systemClock.now();
     const request = newInstance("inst-1", { input: '{"a":1}', version: "1.2.0" });
     await hub.createInstance(request);
-    const after = Date.now();
+    const after = systemClock.now();
     const record = await hub.getInstance("inst-1");
     assert.ok(record);
     assert.equal(record.instanceId, "inst-1");
@@ -94,7 +95,7 @@ export function instanceTests(env: ConformanceEnv): void {
         completionOf(item, {
           status,
           newHistory: [request.event, { type: "OrchestratorCompleted", timestamp: stamp() }],
-          instance: { output: '"old"', customStatus: '"cs"', completedAt: Date.now() },
+          instance: { output: '"old"', customStatus: '"cs"', completedAt: systemClock.now() },
           activities: [
             {
               instanceId: id,
@@ -108,7 +109,11 @@ export function instanceTests(env: ConformanceEnv): void {
         }),
       ]);
       assert.deepEqual(outcomes, [undefined]);
-      await hub.appendInboxMessage({ instanceId: id, event: raised("late"), visibleAt: Date.now() + 60_000 });
+      await hub.appendInboxMessage({
+        instanceId: id,
+        event: raised("late"),
+        visibleAt: systemClock.now() + 60_000,
+      });
 
       const again = newInstance(id, { executionId: `${id}-exec-2`, input: '"new"' });
       await hub.createInstance(again);
@@ -135,12 +140,12 @@ export function instanceTests(env: ConformanceEnv): void {
 
   it("holds a scheduled start until its visible time", async () => {
     const { hub } = env;
-    const visibleAt = Date.now() + env.ms(300);
+    const visibleAt = systemClock.now() + env.ms(300);
     await hub.createInstance(newInstance("later", { visibleAt }));
     assert.equal((await hub.getInstance("later"))?.scheduledStartAt, visibleAt);
     assert.equal((await lockAll(hub)).size, 0, "not lockable before its start time");
     const item = await eventually(async () => (await lockAll(hub)).get("later"), "the scheduled start");
-    assert.ok(Date.now() >= visibleAt, "locked only once due");
+    assert.ok(systemClock.now() >= visibleAt, "locked only once due");
     assert.equal(item.messages[0]?.event.type, "ExecutionStarted");
     assert.equal(item.messages[0]?.visibleAt, visibleAt);
   });

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import {
   assertOutcomes,
   completionOf,
@@ -56,11 +57,11 @@ export function leaseTests(env: ConformanceEnv): void {
     const { hub } = env;
     await hub.createInstance(newInstance("target"));
     const [w1] = await hub.lockOrchestrationWorkItems({ workerId: "w1", max: 10, leaseMs: env.ms(150) });
-    const lockedAt = Date.now();
+    const lockedAt = systemClock.now();
     assert.equal(w1?.instanceId, "target");
     await hub.createInstance(newInstance("other"));
     const early = await lockAll(hub, "w2");
-    if (Date.now() - lockedAt < env.ms(150))
+    if (systemClock.now() - lockedAt < env.ms(150))
       assert.deepEqual([...early.keys()], ["other"], "'target' is not handed out while its lease lives");
     await hub.abandonOrchestrationWorkItem(early.get("other")!, 0);
     await sleep(env.ms(200));
@@ -208,7 +209,7 @@ export function leaseTests(env: ConformanceEnv): void {
 
   it("records worker heartbeats and forgets a worker that stops", async () => {
     const { hub } = env;
-    const before = Date.now();
+    const before = systemClock.now();
     await hub.recordWorkerHeartbeat({ workerId: "w-a", orchestrationsInFlight: 3, activitiesInFlight: 7 });
     await sleep(env.ms(20));
     await hub.recordWorkerHeartbeat({ workerId: "w-b", orchestrationsInFlight: 0, activitiesInFlight: 0 });
@@ -243,12 +244,12 @@ export function leaseTests(env: ConformanceEnv): void {
     const { hub } = env;
     await hub.createInstance(newInstance("ab"));
     const item = await lockInstance(hub, "ab");
-    const abandonedAt = Date.now();
+    const abandonedAt = systemClock.now();
     await hub.abandonOrchestrationWorkItem(item, env.ms(250));
     await rejectsWith(hub.abandonOrchestrationWorkItem(item, 0), "WorkItemLockLostError");
     assert.equal((await lockAll(hub)).size, 0, "not visible during the delay");
     const again = await eventually(async () => (await lockAll(hub)).get("ab"), "the abandoned item");
-    assert.ok(Date.now() >= abandonedAt + env.ms(250));
+    assert.ok(systemClock.now() >= abandonedAt + env.ms(250));
     assert.deepEqual(
       again.messages.map((m) => m.id),
       item.messages.map((m) => m.id),

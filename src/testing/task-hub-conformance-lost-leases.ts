@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import {
   activity,
   assertOutcomes,
@@ -46,7 +47,7 @@ export function lostLeaseTests(env: ConformanceEnv): void {
         completionOf(stale, {
           status: "Completed",
           newHistory: [stale.messages[0]!.event, raised("lost-step")],
-          instance: { output: '"lost"', completedAt: Date.now() },
+          instance: { output: '"lost"', completedAt: systemClock.now() },
           activities: [activity("lost", stale.instance.executionId, 0)],
           messages: [{ instanceId: "sink", event: raised("from-lost") }],
         }),

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import {
   assertOutcomes,
@@ -24,7 +25,7 @@ export function orchestrationTests(env: ConformanceEnv): void {
     const { hub } = env;
     await hub.createInstance(newInstance("vis"));
     await hub.appendInboxMessage({ instanceId: "vis", event: raised("e1") });
-    const timerAt = Date.now() + env.ms(300);
+    const timerAt = systemClock.now() + env.ms(300);
     await hub.appendInboxMessage({
       instanceId: "vis",
       event: raised("future"),
@@ -44,7 +45,7 @@ export function orchestrationTests(env: ConformanceEnv): void {
     assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(item)]), ["ok"]);
     assert.equal((await lockAll(hub)).size, 0, "the delayed message is not visible yet");
     const later = await eventually(async () => (await lockAll(hub)).get("vis"), "the delayed message");
-    assert.ok(Date.now() >= timerAt);
+    assert.ok(systemClock.now() >= timerAt);
     assert.equal(later.messages.length, 1);
     assert.equal(later.messages[0]?.visibleAt, timerAt);
     assert.equal(later.messages[0]?.executionId, "x");
@@ -99,11 +100,11 @@ export function orchestrationTests(env: ConformanceEnv): void {
         type: "TimerCreated",
         timestamp: stamp(),
         eventId: 3,
-        fireAt: new Date(Date.now() + 60_000).toISOString(),
+        fireAt: new Date(systemClock.now() + 60_000).toISOString(),
       },
       { type: "OrchestratorCompleted", timestamp: stamp() },
     ];
-    const timerAt = Date.now() + 60_000;
+    const timerAt = systemClock.now() + 60_000;
     assertOutcomes(
       await hub.completeOrchestrationWorkItems([
         completionOf(item, {
@@ -299,7 +300,7 @@ export function orchestrationTests(env: ConformanceEnv): void {
   it("records output, failure and completion time of finished instances", async () => {
     const { hub } = env;
     await hub.createInstance(newInstance("fails"));
-    const completedAt = Date.now();
+    const completedAt = systemClock.now();
     const failure = { errorType: "TypeError", message: "boom", stack: "TypeError: boom\n    at x" };
     assertOutcomes(
       await hub.completeOrchestrationWorkItems([

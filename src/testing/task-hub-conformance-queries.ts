@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import type { InstanceRecord, TaskHub, TaskHubNotice } from "../task-hub/task-hub.js";
 import {
   assertOutcomes,
@@ -144,7 +145,7 @@ export function queryTests(env: ConformanceEnv): void {
     await hub.appendInboxMessage({
       instanceId: "victim",
       event: raised("late"),
-      visibleAt: Date.now() + 60_000,
+      visibleAt: systemClock.now() + 60_000,
     });
     await createWithStatus(hub, "bystander", "Completed");
     assert.equal(await hub.purgeInstances({ instanceId: "victim" }), 1);
@@ -186,7 +187,7 @@ export function queryTests(env: ConformanceEnv): void {
     await createWithStatus(hub, "grandchild", "Failed", { parent: parentOf("child-1") });
     await createWithStatus(hub, "child-2", "Running", { parent: parentOf("root") });
     await createWithStatus(hub, "other-root", "Completed");
-    const createdBefore = Date.now();
+    const createdBefore = systemClock.now();
     await sleep(3);
     await createWithStatus(hub, "newer", "Completed");
     assert.equal(await hub.purgeInstances({ instanceIdPrefix: "root" }), 3);
@@ -210,9 +211,9 @@ export function queryTests(env: ConformanceEnv): void {
     await hub.appendInboxMessage({
       instanceId: "p2",
       event: raised("later"),
-      visibleAt: Date.now() + 60_000,
+      visibleAt: systemClock.now() + 60_000,
     });
-    await hub.createInstance(newInstance("future", { visibleAt: Date.now() + 60_000 }));
+    await hub.createInstance(newInstance("future", { visibleAt: systemClock.now() + 60_000 }));
     await createWithStatus(hub, "@counter@a", "Running");
     await hub.createInstance(newInstance("@counter@b"));
     const stats = await hub.getStats();

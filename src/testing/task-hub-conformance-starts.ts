@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import { pendingInstance } from "../task-hub/instance-records.js";
 import type {
   NewActivityMessage,
@@ -26,7 +27,7 @@ import {
 
 /** The work item of a first step run before its instance is stored (as a worker builds it). */
 function firstStepItem(instanceId: string, options: { executionId?: string } = {}): OrchestrationWorkItem {
-  const now = Date.now();
+  const now = systemClock.now();
   const request = newInstance(instanceId, { input: '"first"', ...options });
   return {
     instanceId,
@@ -126,10 +127,10 @@ export function startTests(env: ConformanceEnv): void {
   it("eager start: leases a new instance to the creating worker, with its start message", async () => {
     const { hub } = env;
     const dispatch = { workerId: "starter", leaseMs: 30_000, maxOrchestrations: 1 };
-    const before = Date.now();
+    const before = systemClock.now();
     const request = newInstance("eager", { input: '"in"' });
     const dispatched = await hub.createInstance(request, dispatch);
-    const after = Date.now();
+    const after = systemClock.now();
     assert.ok(dispatched, "a dispatch request was given: the result is present");
     assert.deepEqual(dispatched.activities, []);
     assert.equal(dispatched.orchestrations.length, 1);
@@ -171,7 +172,7 @@ export function startTests(env: ConformanceEnv): void {
     );
 
     const later = await hub.createInstance(
-      newInstance("later", { visibleAt: Date.now() + 60_000 }),
+      newInstance("later", { visibleAt: systemClock.now() + 60_000 }),
       dispatch,
     );
     assert.deepEqual(later?.orchestrations, [], "a start due later is not leased");

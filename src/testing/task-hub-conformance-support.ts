@@ -3,6 +3,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { systemClock } from "../task-hub/clock.js";
 import type {
   ExecutionStarted,
   HistoryEvent,
@@ -52,7 +53,7 @@ export interface ConformanceEnv {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** An ISO timestamp for events. */
-export const stamp = () => new Date().toISOString();
+export const stamp = () => new Date(systemClock.now()).toISOString();
 
 /** An `ExecutionStarted` event. */
 export function started(
@@ -151,11 +152,11 @@ export async function eventually<T>(
   what: string,
   timeoutMs = 5000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = systemClock.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    if (systemClock.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await sleep(10);
   }
 }
@@ -183,7 +184,7 @@ export async function createWithStatus(
         ...(status === "Failed" || status === "Terminated"
           ? { failure: { errorType: status === "Failed" ? "Error" : "Terminated", message: "stopped" } }
           : {}),
-        ...(finished ? { completedAt: Date.now() } : {}),
+        ...(finished ? { completedAt: systemClock.now() } : {}),
       },
     }),
   ]);

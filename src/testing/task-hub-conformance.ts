@@ -8,10 +8,12 @@
  * ```
  *
  * Each test gets a fresh hub from `makeHub` (the suite calls `init()` on it, so the factory may or may not have) and
- * closes it afterwards. Tests use real time with short leases and delays (50–400 ms, scaled by `timeScale`).
+ * closes it afterwards. Tests use real time with short leases and delays (50–400 ms, scaled by `timeScale`): the hubs
+ * must read the system clock.
  * @module
  */
 import { afterEach, beforeEach, describe } from "node:test";
+import { systemClock } from "../task-hub/clock.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
 import { activityTests } from "./task-hub-conformance-activities.js";
 import { dispatchTests } from "./task-hub-conformance-dispatch.js";
@@ -51,6 +53,8 @@ export function describeTaskHubConformance(
     beforeEach(async () => {
       const hub = await makeHub();
       current = hub;
+      if (hub.clock !== undefined && hub.clock !== systemClock)
+        throw new Error("The conformance suite runs on real time: the hub must read the system clock.");
       await hub.init();
     });
 

@@ -10,6 +10,7 @@ import { toFailureDetails } from "../core/failure.js";
 import { deserialize, serialize } from "../core/json.js";
 import type { LogSink } from "../orchestration/replay-safe-logger.js";
 import type { ActivityCompletion, ActivityWorkItem, TaskHub } from "../task-hub/task-hub.js";
+import { systemClock, type Clock } from "../task-hub/clock.js";
 
 /** Runs activities for a worker. */
 export class ActivityRunner {
@@ -19,11 +20,13 @@ export class ActivityRunner {
     private readonly leaseMs: number,
     private readonly signal: AbortSignal,
     private readonly log: LogSink,
+    /** The hub's clock: result timestamps, and the pace of lease renewals (the lease expires on it). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Runs `item` to an outcome. Never throws: every failure becomes a `TaskFailed` result. */
   async run(item: ActivityWorkItem): Promise<ActivityCompletion> {
-    const timestamp = (): string => new Date().toISOString();
+    const timestamp = (): string => new Date(this.clock.now()).toISOString();
     const definition = this.registry.activities.get(item.name);
     if (!definition) {
       const error = new UnknownFunctionError("activity", item.name, this.registry.activities.names());
@@ -65,26 +68,34 @@ export class ActivityRunner {
     };
   }
 
-  /** Renews the lease at half its length until the returned function is called. */
+  /** Renews the lease at half its length, on the clock, until the returned function is called. */
   private keepLeased(item: ActivityWorkItem): () => void {
     let current = item;
-    const timer = setInterval(
-      () => {
+    let stopped = false;
+    let cancel = (): void => undefined;
+    const every = Math.max(50, Math.floor(this.leaseMs / 2));
+    const schedule = (): void => {
+      cancel = this.clock.setTimer(() => {
+        if (stopped) return;
+        schedule(); // the next renewal keeps the pace, however long this one takes
         this.hub.renewActivityWorkItem(current, this.leaseMs).then(
           (lockExpiresAt) => {
             current = { ...current, lockExpiresAt };
           },
           (error: unknown) => {
-            if (isWorkItemLockLostError(error)) clearInterval(timer);
+            if (isWorkItemLockLostError(error)) stop();
             this.log.warn(
               `Could not renew the lease of activity '${item.name}' (${item.instanceId}#${item.taskId}): ${String(error)}`,
             );
           },
         );
-      },
-      Math.max(50, Math.floor(this.leaseMs / 2)),
-    );
-    timer.unref();
-    return () => clearInterval(timer);
+      }, every);
+    };
+    const stop = (): void => {
+      stopped = true;
+      cancel();
+    };
+    schedule();
+    return stop;
   }
 }

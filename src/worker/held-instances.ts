@@ -16,6 +16,7 @@ import type {
 } from "../task-hub/task-hub.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { instanceAfterStep, pendingInstance } from "../task-hub/instance-records.js";
+import { systemClock, type Clock } from "../task-hub/clock.js";
 
 interface Held {
   readonly item: OrchestrationWorkItem;
@@ -31,10 +32,13 @@ export class HeldInstances {
   /**
    * @param holdMs How long an instance is held for its activity (0: never).
    * @param release Releases an instance whose activity did not finish in time (or at shutdown).
+   * @param clock The hub's clock (when an activity is due, the time of a held instance's row). The hold itself is
+   *   real time: it bounds how long the instance's other messages wait, a latency.
    */
   constructor(
     readonly holdMs: number,
     private readonly release: (item: OrchestrationWorkItem) => unknown,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -47,7 +51,7 @@ export class HeldInstances {
       this.holdMs > 0 &&
       activity !== undefined &&
       more.length === 0 &&
-      (activity.visibleAt === undefined || activity.visibleAt <= Date.now()) &&
+      (activity.visibleAt === undefined || activity.visibleAt <= this.clock.now()) &&
       !completion.workItem.instanceId.startsWith("@") &&
       !isTerminalStatus(completion.instance.status) &&
       completion.instance.status !== "ContinuedAsNew" &&
@@ -61,7 +65,7 @@ export class HeldInstances {
    */
   withHolds(completions: OrchestrationCompletion[], slots: number): OrchestrationCompletion[] {
     if (this.holdMs <= 0) return completions;
-    const now = Date.now();
+    const now = this.clock.now();
     let free = slots;
     return completions.map((completion) => {
       const wanted = free > 0 && this.wants(completion);
@@ -80,7 +84,7 @@ export class HeldInstances {
     dispatched: readonly ActivityWorkItem[],
     running: boolean,
   ): void {
-    const now = Date.now();
+    const now = this.clock.now();
     completions.forEach((completion, i) => {
       if (!completion.keepLease || outcomes[i] !== undefined) return;
       const taskId = completion.activities[0]?.taskId;

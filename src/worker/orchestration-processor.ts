@@ -13,6 +13,7 @@ import { planRewind } from "../orchestration/rewind.js";
 import { OrchestrationSession, type SessionOptions } from "../orchestration/orchestration-session.js";
 import type { OrchestrationCompletion, OrchestrationWorkItem, TaskHub } from "../task-hub/task-hub.js";
 import type { SessionCache } from "./session-cache.js";
+import { systemClock } from "../task-hub/clock.js";
 
 /** The result of processing a work item. */
 export type ProcessResult =
@@ -30,7 +31,8 @@ export class OrchestrationProcessor {
     private readonly hub: TaskHub,
     private readonly sessionOptions: SessionOptions,
     private readonly cache: SessionCache,
-    private readonly clock: () => number = Date.now,
+    /** Reads the hub's clock: the time of each episode (its `OrchestratorStarted` event). */
+    private readonly clock: () => number = systemClock.now,
   ) {}
 
   /** Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance. */

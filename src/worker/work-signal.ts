@@ -2,13 +2,20 @@
  * A wake-up signal for a dispatch loop: new work, a timer coming due, or the poll interval elapsing.
  * @module
  */
+import { systemClock, type Clock } from "../task-hub/clock.js";
 
 /** Lets a loop sleep until it is told there is work (or a deadline passes), without losing notifications. */
 export class WorkSignal {
   #pending = false;
   #waiter: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelTimer: (() => void) | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
+
+  /**
+   * @param clock The hub's clock: {@link notifyAt} times are on it (a manual clock fires them when advanced). The
+   *   poll timeout of {@link wait} is real time.
+   */
+  constructor(private readonly clock: Clock = systemClock) {}
 
   /** Wakes the loop now (or makes its next `wait` return at once). */
   notify(): void {
@@ -18,19 +25,18 @@ export class WorkSignal {
     waiter?.();
   }
 
-  /** Wakes the loop at `time` (epoch ms); only the earliest such time is kept. */
+  /** Wakes the loop at `time` (epoch ms on the clock); only the earliest such time is kept. */
   notifyAt(time: number): void {
-    const delay = time - Date.now();
+    const delay = time - this.clock.now();
     if (delay <= 0) return this.notify();
     if (time >= this.#timerAt) return;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#cancelTimer?.();
     this.#timerAt = time;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+    this.#cancelTimer = this.clock.setTimer(() => {
+      this.#cancelTimer = undefined;
       this.#timerAt = Number.POSITIVE_INFINITY;
       this.notify();
-    }, delay + 1);
-    this.#timer.unref();
+    }, delay);
   }
 
   /** Clears a pending notification; call right before looking for work. */
@@ -59,8 +65,9 @@ export class WorkSignal {
 
   /** Cancels the pending timer. */
   dispose(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
     this.notify();
   }
 }

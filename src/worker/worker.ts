@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import type { Registry } from "../app/registry.js";
 import { isWorkItemLockLostError } from "../core/errors.js";
 import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { clockFor, type Clock } from "../task-hub/clock.js";
 import type {
   ActivityCompletion,
   ActivityWorkItem,
@@ -59,6 +60,11 @@ export interface WorkerOptions {
    * messages for the instance wait at most this long.
    */
   readonly activityHoldMs?: number;
+  /**
+   * Where the worker reads time (episode times, when delayed work comes due, lease renewals). Default: the task
+   * hub's clock; when given, it must be the hub's (give a `ManualClock` to the hub, and the worker follows it).
+   */
+  readonly clock?: Clock;
 }
 
 const DEFAULTS = {
@@ -77,6 +83,8 @@ const DEFAULTS = {
 /** Runs an app's orchestrations and activities against a task hub. */
 export class Worker {
   readonly workerId: string;
+  /** Where the worker reads time: the hub's clock ({@link WorkerOptions.clock}). */
+  readonly clock: Clock;
   readonly #options: typeof DEFAULTS;
   readonly #log: LogSink;
   readonly #cache: SessionCache;
@@ -84,8 +92,8 @@ export class Worker {
   readonly #entities: EntityProcessor;
   readonly #activities: ActivityRunner;
   readonly #abort = new AbortController();
-  readonly #orchestrationSignal = new WorkSignal();
-  readonly #activitySignal = new WorkSignal();
+  readonly #orchestrationSignal: WorkSignal;
+  readonly #activitySignal: WorkSignal;
   readonly #orchestrationCommits: CommitBatcher<OrchestrationCompletion, CompletionOutcome>;
   readonly #activityCommits: CommitBatcher<ActivityCompletion, CompletionOutcome>;
   readonly #runningActivities = new Map<ActivityWorkItem, Promise<void>>();
@@ -104,7 +112,11 @@ export class Worker {
     private readonly registry: Registry,
     options: WorkerOptions = {},
   ) {
-    this.#options = { ...DEFAULTS, ...definedOnly(options) };
+    const { clock, ...rest } = options;
+    this.clock = clockFor(hub, clock);
+    this.#options = { ...DEFAULTS, ...definedOnly(rest) };
+    this.#orchestrationSignal = new WorkSignal(this.clock);
+    this.#activitySignal = new WorkSignal(this.clock);
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.#log = options.logger ?? console;
     this.#cache = new SessionCache({
@@ -116,10 +128,12 @@ export class Worker {
       knownNames: () => registry.orchestrations.names(),
       logSink: this.#log,
     };
-    this.#processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache);
+    const now = (): number => this.clock.now();
+    this.#processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache, now);
     this.#entities = new EntityProcessor(registry, {
       maxBatchSize: this.#options.maxEntityOperationBatchSize,
       logSink: this.#log,
+      clock: now,
     });
     this.#activities = new ActivityRunner(
       hub,
@@ -127,8 +141,9 @@ export class Worker {
       this.#options.leaseMs,
       this.#abort.signal,
       this.#log,
+      this.clock,
     );
-    this.#held = new HeldInstances(this.#options.activityHoldMs, (item) => this.#release(item));
+    this.#held = new HeldInstances(this.#options.activityHoldMs, (item) => this.#release(item), this.clock);
     // Local dispatch: commits lease the work they create to this worker, up to its free slots (reserved meanwhile).
     this.#orchestrationCommits = new CommitBatcher(async (batch) => {
       const maxActivities = this.#reserve("activities");
@@ -247,7 +262,7 @@ export class Worker {
     request: NewInstance,
     create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>,
   ): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     const due = request.visibleAt === undefined || request.visibleAt <= now;
     const slots = due ? this.#reserve("orchestrations", 1) : 0;
     if (slots === 0) return this.dispatchStart(create);
@@ -302,7 +317,7 @@ export class Worker {
           instanceId: held.instanceId,
           executionId: activity.executionId,
           event: result,
-          visibleAt: Date.now(),
+          visibleAt: this.clock.now(),
         },
       ],
     };
@@ -354,7 +369,7 @@ export class Worker {
   }
 
   #wake(signal: WorkSignal, visibleAt: number | undefined): void {
-    if (visibleAt !== undefined && visibleAt > Date.now()) signal.notifyAt(visibleAt);
+    if (visibleAt !== undefined && visibleAt > this.clock.now()) signal.notifyAt(visibleAt);
     else signal.notify();
   }
 
@@ -423,7 +438,7 @@ export class Worker {
         : await this.#processor.process(item);
       if (processed.kind === "defer") {
         await this.hub.abandonOrchestrationWorkItem(item, processed.delayMs);
-        this.#orchestrationSignal.notifyAt(Date.now() + processed.delayMs);
+        this.#orchestrationSignal.notifyAt(this.clock.now() + processed.delayMs);
         return;
       }
       // Cached before the commit: an activity it dispatches may finish (and continue the instance) before it returns.

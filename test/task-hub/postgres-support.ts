@@ -6,6 +6,7 @@
 import pg from "pg";
 import { postgresTaskHub, resolvePostgresConfig } from "../../src/sql/postgres-task-hub.js";
 import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
+import type { Clock } from "../../src/task-hub/clock.js";
 
 /** The test server: `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / PG* variables, else the local default. */
 export const config = resolvePostgresConfig({});
@@ -21,9 +22,14 @@ export function uniqueHubName(prefix = "t"): string {
 }
 
 /** A hub on a fresh schema (or on `hubName`), remembered for {@link dropCreatedSchemas}. */
-export function testHub(hubName = uniqueHubName()): SqlTaskHub {
+export function testHub(hubName = uniqueHubName(), options: { readonly clock?: Clock } = {}): SqlTaskHub {
   created.add(hubName);
-  return postgresTaskHub({ connectionString: config.connectionString, pool: { ...config, max: 4 }, hubName });
+  return postgresTaskHub({
+    connectionString: config.connectionString,
+    pool: { ...config, max: 4 },
+    hubName,
+    clock: options.clock,
+  });
 }
 
 /** Runs `fn` with a short-lived client. */

@@ -79,6 +79,7 @@ export class KeyStore {
     if (this.#keys.some((k) => k.name === name))
       throw new InvalidArgumentError(`A key named '${name}' already exists; revoke it first.`);
     const key = generateKey();
+    // eslint-disable-next-line no-restricted-syntax -- when an operator made a credential: wall-clock time, not the engine's
     const info: KeyInfo = { name, scope, createdAt: new Date().toISOString() };
     this.#write([...this.#keys, { ...info, hash: `sha256:${hashKey(key).toString("base64url")}` }]);
     return { info, key };
