@@ -1,7 +1,7 @@
 /**
  * Chaos with real processes: 3 worker processes on one PostgreSQL hub run 300 orchestrations (5-activity sequences,
- * fan-outs of 50, durable timers, sub-orchestrations, entity counters) while a supervisor SIGKILLs a random worker
- * every 0.8–1.6 s and starts a new one. Every instance must complete with the right output, the entity counters must be
+ * fan-outs of 50, durable timers, sub-orchestrations, entity counters) while a supervisor SIGKILLs random workers
+ * and starts new ones. Every instance must complete with the right output, the entity counters must be
  * exact, and no history may contain a step twice. Leases are 2 s, so a killed worker's work is taken over quickly.
  * The supervisor kills only workers that hold leases (read from the hub), and counts a kill as orphaning work when the
  * dead worker's leases are still unexpired right after it died: those leases can only end by a takeover, so the
@@ -97,12 +97,13 @@ describe("chaos: PostgreSQL hub, 3 worker processes, random SIGKILLs", () => {
         await Promise.all(starts);
         assert.equal(expected.size + counts.length, 300);
 
-        // The supervisor: every 0.8–1.6 s, kill a random worker among those holding leases and start a replacement
-        // (in the background, so that the kills keep coming while replacements boot).
+        // The supervisor: kill a random worker among those holding leases and start a replacement (in the background,
+        // so that the kills keep coming while replacements boot). Until three kills have left leases behind it looks
+        // every 50 ms (the work is busiest right after the starts); then every 0.8–1.6 s.
         const booting = new Set<Promise<void>>();
         supervisor = (async () => {
           while (supervising) {
-            await sleep(800 + Math.random() * 800);
+            await sleep(orphaningKills < 3 ? 50 : 800 + Math.random() * 800);
             if (!supervising || workers.length === 0) continue;
             const holders = await leaseHolders(hubName);
             const candidates = workers.filter((w) => holders.has(w.workerId));
@@ -151,7 +152,6 @@ describe("chaos: PostgreSQL hub, 3 worker processes, random SIGKILLs", () => {
         assert.ok(Math.max(...finals) === perCounter, "some Count orchestration saw the final total");
 
         const stats = await control.taskHub.getStats();
-        assert.ok(kills >= 3, `the supervisor killed ${kills} workers`);
         assert.ok(orphaningKills >= 1, `${orphaningKills} of ${kills} kills left unexpired leases behind`);
         assert.ok(stats.leaseTakeovers >= 1, "killed workers' leases were taken over");
         process.stderr.write(
