@@ -1,15 +1,16 @@
 /**
  * Runs one activity work item: finds the function, calls it with its context, renews the lease while it runs, and
- * turns the outcome into a `TaskCompleted` / `TaskFailed` event.
+ * turns the outcome into a `TaskCompleted` / `TaskFailed` event. Every failed attempt is logged at `warn`.
  * @module
  */
 import type { ActivityContext } from "../app/definitions.js";
 import type { Registry } from "../app/registry.js";
 import { UnknownFunctionError, isWorkItemLockLostError } from "../core/errors.js";
-import { toFailureDetails } from "../core/failure.js";
+import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import { deserialize, serialize } from "../core/json.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { errorFields, failureFields, type Logger } from "../core/logger.js";
 import type { ActivityCompletion, ActivityWorkItem, TaskHub } from "../task-hub/task-hub.js";
+import { activityFields, orchestrationNameOf } from "./work-item-log.js";
 
 /** Runs activities for a worker. */
 export class ActivityRunner {
@@ -18,8 +19,13 @@ export class ActivityRunner {
     private readonly registry: Registry,
     private readonly leaseMs: number,
     private readonly signal: AbortSignal,
-    private readonly log: LogSink,
+    private readonly log: Logger,
   ) {}
+
+  /** A logger for lines about `item`, with its fields (the orchestration's name read from the hub). */
+  async loggerFor(item: ActivityWorkItem): Promise<Logger> {
+    return this.log.child(activityFields(item, await orchestrationNameOf(this.hub, item.instanceId)));
+  }
 
   /** Runs `item` to an outcome. Never throws: every failure becomes a `TaskFailed` result. */
   async run(item: ActivityWorkItem): Promise<ActivityCompletion> {
@@ -27,7 +33,7 @@ export class ActivityRunner {
     const definition = this.registry.activities.get(item.name);
     if (!definition) {
       const error = new UnknownFunctionError("activity", item.name, this.registry.activities.names());
-      return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp());
+      return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp);
     }
     const context: ActivityContext = {
       instanceId: item.instanceId,
@@ -48,21 +54,33 @@ export class ActivityRunner {
         result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result },
       };
     } catch (error) {
-      return this.failed(item, toFailureDetails(error), timestamp());
+      return this.failed(item, toFailureDetails(error), timestamp);
     } finally {
       stopRenewing();
     }
   }
 
-  private failed(
+  /** The `TaskFailed` outcome of a failed attempt, logged at `warn` (timestamped when the attempt failed). */
+  private async failed(
     item: ActivityWorkItem,
-    failure: ReturnType<typeof toFailureDetails>,
-    timestamp: string,
-  ): ActivityCompletion {
-    return {
-      workItem: item,
-      result: { type: "TaskFailed", timestamp, taskScheduledId: item.taskId, failure },
-    };
+    failure: FailureDetails,
+    timestamp: () => string,
+  ): Promise<ActivityCompletion> {
+    const result = {
+      type: "TaskFailed",
+      timestamp: timestamp(),
+      taskScheduledId: item.taskId,
+      failure,
+    } as const;
+    (await this.loggerFor(item)).warn(
+      `Activity '${item.name}' attempt ${item.attempt} failed: ${failure.errorType}: ${failure.message}`,
+      {
+        ...failureFields(failure),
+        deliveryCount: item.deliveryCount,
+        ...(failure.nonRetryable ? { nonRetryable: true } : {}),
+      },
+    );
+    return { workItem: item, result };
   }
 
   /** Renews the lease at half its length until the returned function is called. */
@@ -76,8 +94,10 @@ export class ActivityRunner {
           },
           (error: unknown) => {
             if (isWorkItemLockLostError(error)) clearInterval(timer);
-            this.log.warn(
-              `Could not renew the lease of activity '${item.name}' (${item.instanceId}#${item.taskId}): ${String(error)}`,
+            void this.loggerFor(item).then((log) =>
+              log.warn(`Could not renew the lease of activity '${item.name}': ${String(error)}`, {
+                ...errorFields(error),
+              }),
             );
           },
         );
