@@ -60,7 +60,10 @@ export class ActivityRunner {
     }
   }
 
-  /** The `TaskFailed` outcome of a failed attempt, logged at `warn` (timestamped when the attempt failed). */
+  /**
+   * The `TaskFailed` outcome of a failed attempt (timestamped when it failed), logged at `warn`; at `debug` when the
+   * worker is shutting down (the outcome is then dropped).
+   */
   private async failed(
     item: ActivityWorkItem,
     failure: FailureDetails,
@@ -72,8 +75,11 @@ export class ActivityRunner {
       taskScheduledId: item.taskId,
       failure,
     } as const;
-    (await this.loggerFor(item)).warn(
-      `Activity '${item.name}' attempt ${item.attempt} failed: ${failure.errorType}: ${failure.message}`,
+    // At shutdown the outcome is dropped and the activity released for another worker: not a failed attempt.
+    const aborted = this.signal.aborted;
+    (await this.loggerFor(item))[aborted ? "debug" : "warn"](
+      `Activity '${item.name}' attempt ${item.attempt} ${aborted ? "stopped by the shutdown" : "failed"}: ` +
+        `${failure.errorType}: ${failure.message}`,
       {
         ...failureFields(failure),
         deliveryCount: item.deliveryCount,
