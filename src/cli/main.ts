@@ -9,6 +9,7 @@ import { ConfigError, resolveConfig, SETTINGS, type HostConfig } from "../host/c
 import { runDevLoop } from "../host/dev-reload.js";
 import { startHost } from "../host/host.js";
 import { AppLoadError, loadApp } from "../host/load-app.js";
+import { createHostLogger } from "../host/logging.js";
 import { stopOnSignals } from "../host/shutdown.js";
 import { runHealthCommand } from "./health-command.js";
 import { runKeysCommand } from "./keys-command.js";
@@ -98,13 +99,14 @@ async function startCommand(
 ): Promise<number> {
   const modulePath = appModule(positionals, "start");
   const hostConfig = config(flags, {});
+  const log = createHostLogger({ level: hostConfig.logLevel, format: hostConfig.logFormat });
   const app = await loadApp(modulePath);
-  const host = await startHost(app, hostConfig, console);
+  const host = await startHost(app, hostConfig, log);
   return new Promise<number>((resolveExit) => {
     stopOnSignals(async () => {
       await host.stop();
       resolveExit(0);
-    }, console);
+    }, log);
   });
 }
 
@@ -114,18 +116,21 @@ async function devCommand(
   argv: readonly string[],
 ): Promise<number> {
   const modulePath = appModule(positionals, "dev");
-  config(flags, {}); // validate once up front, so a typo fails here and not in every child
+  const devConfig = config(flags, {}); // validate once up front, so a typo fails here and not in every child
+  // Readable lines in the child too (its stdout is this terminal's), unless a format was chosen.
+  const logFormat = devConfig.logFormat === undefined ? ["--log-format", "pretty"] : [];
+  const log = createHostLogger({ level: devConfig.logLevel, format: devConfig.logFormat ?? "pretty" });
   const bin = fileURLToPath(new URL("../../bin/taskhub.js", import.meta.url));
   const rest = [...argv];
   rest.splice(rest.indexOf("dev"), 1);
   const defaults = flags.host === undefined && !process.env.TASKHUB_HOST ? ["--host", "127.0.0.1"] : [];
-  console.info(
+  log.info(
     `taskhub dev: running ${modulePath}, reloading on changes under ${process.cwd()} (local-dev mode).`,
   );
   return runDevLoop({
-    command: [process.execPath, bin, "start", ...rest, "--local-dev", ...defaults],
+    command: [process.execPath, bin, "start", ...rest, "--local-dev", ...defaults, ...logFormat],
     watchDir: resolve(process.cwd()),
-    log: console,
+    log,
   });
 }
 

@@ -30,6 +30,10 @@ Options of start / dev / health (flags > environment variables > config file > d
   --connection-name NAME            TASKHUB_CONNECTION_NAME               (default Storage)
   --use-forwarded-host              TASKHUB_USE_FORWARDED_HOST
   --no-request-log                  TASKHUB_LOG_REQUESTS=false
+  --log-level L                     TASKHUB_LOG_LEVEL                     (trace, debug, info, warn, error, fatal,
+                                                                          silent; default info)
+  --log-format json|pretty          TASKHUB_LOG_FORMAT                    (default pretty on a terminal and in dev,
+                                                                          else JSON lines)
   --shutdown-timeout-ms N           TASKHUB_SHUTDOWN_TIMEOUT_MS           (default 10000)
   --jwt-jwks-url URL                TASKHUB_JWT_JWKS_URL    (or TASKHUB_JWT_PUBLIC_KEY / TASKHUB_JWT_SECRET)
   --jwt-issuer ISS                  TASKHUB_JWT_ISSUER

@@ -16,7 +16,7 @@ import { TaskHubError } from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
 import type { EntityOperationCalled, EntityOperationSignaled, HistoryEvent } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { errorFields, failureFields, toLogger, type Logger, type LogSink } from "../core/logger.js";
 import { systemClock } from "../task-hub/clock.js";
 import type {
   NewInboxMessage,
@@ -56,7 +56,7 @@ type Operation = EntityOperationSignaled | EntityOperationCalled;
 /** Runs entity work items. Stateless between work items: an idle entity costs nothing. */
 export class EntityProcessor {
   private readonly maxBatchSize: number;
-  private readonly log: LogSink;
+  private readonly log: Logger;
   private readonly clock: () => number;
 
   constructor(
@@ -64,7 +64,7 @@ export class EntityProcessor {
     options: EntityProcessorOptions = {},
   ) {
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
-    this.log = options.logSink ?? console;
+    this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
   }
 
@@ -92,7 +92,7 @@ class EntityStep {
     private readonly registry: Registry,
     private readonly item: OrchestrationWorkItem,
     private readonly now: number,
-    private readonly log: LogSink,
+    private readonly baseLog: Logger,
   ) {
     this.id = EntityId.parse(item.instanceId);
     this.timestamp = new Date(now).toISOString();
@@ -106,14 +106,22 @@ class EntityStep {
     } catch (error) {
       this.log.error(
         `Entity '${item.instanceId}': ${(error as Error).message}; its lock and queue are reset.`,
+        errorFields(error),
       );
     }
     for (const corrupt of item.corruptMessages)
-      this.log.error(`Entity '${item.instanceId}': ${corrupt.error}; the message is dropped.`);
+      this.log.error(`Entity '${item.instanceId}': ${corrupt.error}; the message is dropped.`, {
+        messageId: corrupt.id,
+      });
     this.work = [
       ...queue.map((event): Entry => ({ event, examined: false })),
       ...item.messages.map((m): Entry => ({ event: this.unwrap(m.event), messageId: m.id, examined: false })),
     ];
+  }
+
+  /** Lines about this entity carry `instanceId` and `name` (made only when a line is written). */
+  private get log(): Logger {
+    return this.baseLog.child({ instanceId: this.item.instanceId, name: this.id.name, key: this.id.key });
   }
 
   async run(maxBatchSize: number): Promise<OrchestrationCompletion> {
@@ -161,6 +169,7 @@ class EntityStep {
     } catch (error) {
       this.log.error(
         `Entity '${this.item.instanceId}': a corrupted creation request is dropped: ${String(error)}`,
+        errorFields(error),
       );
       return event;
     }
@@ -223,6 +232,7 @@ class EntityStep {
         this.log.warn(
           `Entity '${this.id}': signalled operation '${request.operation}' failed and was rolled back: ` +
             `${failure.errorType}: ${failure.message}`,
+          { operation: request.operation, ...failureFields(failure) },
         );
     }
   }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { JwtOptions } from "../http/auth/jwt.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/node-adapter.js";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logging.js";
 
 /** Everything a host needs to know. */
 export interface HostConfig {
@@ -44,6 +45,10 @@ export interface HostConfig {
   readonly logRequests: boolean;
   /** How long a stop waits for in-flight requests and work before releasing it (default 10 s). */
   readonly shutdownTimeoutMs: number;
+  /** Lowest level logged (`--log-level` / `TASKHUB_LOG_LEVEL`, default `info`). */
+  readonly logLevel: LogLevel;
+  /** `json` or `pretty` (`--log-format` / `TASKHUB_LOG_FORMAT`); default: pretty on a terminal, else JSON. */
+  readonly logFormat?: LogFormat | undefined;
 }
 
 /** A configuration error: the message names the flag, variable or file entry at fault. */
@@ -62,6 +67,8 @@ interface Setting {
   readonly max?: number;
   /** Secrets may come from the environment only (flags show in `ps`, config files get committed). */
   readonly envOnly?: boolean;
+  /** The values a string setting accepts (any when absent). */
+  readonly values?: readonly string[];
 }
 
 /** Every setting, with its flag and environment variable. `jwt.*` keys nest in the config file. */
@@ -110,6 +117,8 @@ export const SETTINGS: readonly Setting[] = [
     min: 0,
     max: 3_600_000,
   },
+  { key: "logLevel", flag: "log-level", env: "TASKHUB_LOG_LEVEL", kind: "string", values: LOG_LEVELS },
+  { key: "logFormat", flag: "log-format", env: "TASKHUB_LOG_FORMAT", kind: "string", values: LOG_FORMATS },
   { key: "jwt.jwksUrl", flag: "jwt-jwks-url", env: "TASKHUB_JWT_JWKS_URL", kind: "string" },
   { key: "jwt.publicKey", flag: "", env: "TASKHUB_JWT_PUBLIC_KEY", kind: "string" },
   { key: "jwt.secret", flag: "", env: "TASKHUB_JWT_SECRET", kind: "string", envOnly: true },
@@ -198,6 +207,8 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     jwt,
     logRequests: get<boolean>("logRequests") ?? true,
     shutdownTimeoutMs: get<number>("shutdownTimeoutMs") ?? 10_000,
+    logLevel: get<LogLevel>("logLevel") ?? "info",
+    logFormat: get<LogFormat>("logFormat"),
   };
 }
 
@@ -279,6 +290,8 @@ function convert(setting: Setting, raw: unknown, origin: string): string | numbe
     case "string":
       if (typeof raw !== "string" || raw === "")
         throw new ConfigError(`${origin} must be a non-empty string.`);
+      if (setting.values && !setting.values.includes(raw))
+        throw new ConfigError(`${origin} must be one of ${setting.values.join(", ")} (got '${raw}').`);
       return raw;
     case "bool":
       if (typeof raw === "boolean") return raw;

@@ -13,8 +13,9 @@ import { HttpDurableClient } from "../http/http-management.js";
 import { createRequestListener } from "../http/http-server.js";
 import { MANAGEMENT_BASE_PATH } from "../http/management-urls.js";
 import { TriggerRouter } from "../http/trigger-router.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { toLogger, type LogSink } from "../core/logger.js";
 import type { HostConfig } from "./config.js";
+import { createHostLogger } from "./logging.js";
 import { describeHubLocation, openTaskHub } from "./open-task-hub.js";
 import { closeServer, listen } from "./server-lifecycle.js";
 
@@ -31,11 +32,14 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-/** Starts the worker and the HTTP server of `app` as `config` says, and prints what it serves. */
+/**
+ * Starts the worker and the HTTP server of `app` as `config` says, and logs what it serves. Logs go to `log`
+ * (default: the host's logger as `config` says, see `createHostLogger`).
+ */
 export async function startHost(
   app: DurableApp,
   config: HostConfig,
-  log: LogSink = console,
+  log: LogSink = createHostLogger({ level: config.logLevel, format: config.logFormat }),
 ): Promise<RunningHost> {
   const jwt = config.jwt ? new JwtVerifier(config.jwt) : undefined;
   const keys = new KeyStore(config.keysFile);
@@ -99,10 +103,7 @@ function printBanner(
   log: LogSink,
   ephemeralKey: boolean,
 ): void {
-  const lines = [
-    `Taskhub host listening on ${url}`,
-    `  Task hub: ${describeHubLocation(config.hub)} (name '${config.hubName}')`,
-  ];
+  const lines = [`Task hub: ${describeHubLocation(config.hub)} (name '${config.hubName}')`];
   const routes = new TriggerRouter(
     app.registry.httpTriggers.names().flatMap((n) => app.registry.httpTriggers.get(n) ?? []),
   ).describe();
@@ -130,5 +131,8 @@ function printBanner(
       : `  Keys: ${config.keysFile} (management API needs the system key or an admin key)` +
           (ephemeralKey ? "; system key generated for this process (set TASKHUB_SYSTEM_KEY to fix it)" : ""),
   );
-  log.info(lines.join("\n"));
+  // What is served, then the URL on a line of its own, last: once it is out, everything is.
+  const logger = toLogger(log);
+  logger.info(lines.join("\n"));
+  logger.info(`Taskhub host listening on ${url}`, { url, hubName: config.hubName });
 }

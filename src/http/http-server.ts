@@ -1,11 +1,12 @@
 /**
  * The HTTP server of a Taskhub host: HTTP triggers under `/api/`, the management API under
- * `/runtime/webhooks/durabletask`, JSON errors everywhere, bodies read with a size limit, one log line per request.
- * Built on `node:http` with standard `Request` / `Response` objects at the edges.
+ * `/runtime/webhooks/durabletask`, JSON errors everywhere, bodies read with a size limit, one log line per request
+ * (`info`, fields `method`, `path`, `status`, `ms`). A client that goes away mid-body gets no answer and is one
+ * `debug` line. Built on `node:http` with standard `Request` / `Response` objects at the edges.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { errorFields, toLogger, toSink, type LogSink } from "../core/logger.js";
 import type { Authorizer } from "./auth/authorizer.js";
 import { errorResponse, HttpError, toHttpError } from "./http-error.js";
 import type { HttpDurableClient } from "./http-management.js";
@@ -14,12 +15,13 @@ import { handleManagementRequest, isManagementPath } from "./management-api.js";
 import {
   DEFAULT_MAX_BODY_BYTES,
   readBody,
+  RequestAbortedError,
   requestUrl,
   toWebRequest,
   writeWebResponse,
 } from "./node-adapter.js";
 import { QueryParams } from "./query-params.js";
-import { formatRequestLine, redactedTarget } from "./request-log.js";
+import { formatRequestLine, redactedTarget, requestFields } from "./request-log.js";
 import { splitPath } from "./route-template.js";
 import { TriggerRouter } from "./trigger-router.js";
 
@@ -48,6 +50,7 @@ export function createRequestListener(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const router = new TriggerRouter(options.triggers);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = toLogger(options.logger);
   return async (req, res) => {
     const started = performance.now();
     const method = (req.method ?? "GET").toUpperCase();
@@ -58,19 +61,46 @@ export function createRequestListener(
       target = redactedTarget(url);
       response = await dispatch(req, method, url);
     } catch (error) {
+      if (error instanceof RequestAbortedError) {
+        const ms = performance.now() - started;
+        log.debug(
+          `${method} ${target}: the client went away mid-body (${error.receivedBytes} bytes received)`,
+          {
+            ...requestFields(method, target, undefined, ms),
+            receivedBytes: error.receivedBytes,
+            aborted: true,
+          },
+        );
+        res.destroy();
+        return;
+      }
       const mapped = toHttpError(error);
       if (mapped.status >= 500 && !(error instanceof HttpError))
-        options.logger.error(`${method} ${target} failed: ${describe(error)}`);
+        log.error(`${method} ${target} failed: ${String(error)}`, {
+          method,
+          path: target,
+          ...errorFields(error),
+          err: error,
+        });
       response = errorResponse(mapped);
     }
     try {
       await writeWebResponse(res, response, method === "HEAD");
     } catch (error) {
-      options.logger.warn(`${method} ${target}: writing the response failed: ${describe(error)}`);
+      log.warn(`${method} ${target}: writing the response failed: ${String(error)}`, {
+        method,
+        path: target,
+        ...errorFields(error),
+      });
       res.destroy();
     }
-    if (options.logRequests ?? true)
-      options.logger.info(formatRequestLine(method, target, response.status, performance.now() - started));
+    if (options.logRequests ?? true) {
+      const ms = performance.now() - started;
+      log.info(
+        formatRequestLine(method, target, response.status, ms),
+        requestFields(method, target, response.status, ms),
+      );
+    }
   };
 
   async function dispatch(req: IncomingMessage, method: string, url: URL): Promise<Response> {
@@ -100,12 +130,18 @@ export function createRequestListener(
         params: match.params,
         client: options.client,
         principal: caller.principal,
-        log: options.logger,
+        log: toSink(log.child({ trigger: match.trigger.name })),
       });
       return toHandlerResponse(result);
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      options.logger.error(`HTTP trigger '${match.trigger.name}' threw: ${describe(error)}`);
+      log.error(`HTTP trigger '${match.trigger.name}' threw: ${String(error)}`, {
+        trigger: match.trigger.name,
+        method,
+        path: redactedTarget(url),
+        ...errorFields(error),
+        err: error,
+      });
       const mapped = toHttpError(error);
       // Client errors raised by the durable client (bad ID, unknown function...) keep their status.
       if (mapped.status < 500) throw mapped;
@@ -116,8 +152,4 @@ export function createRequestListener(
       );
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }

@@ -39,7 +39,7 @@ export interface HttpTriggerContext {
   readonly client: HttpDurableClient;
   /** The verified bearer-token caller, when a token was sent. */
   readonly principal?: Principal | undefined;
-  /** The host's logger. */
+  /** The host's logger; lines carry the trigger's name (`trigger`), a last plain-object argument adds fields. */
   readonly log: LogSink;
 }
 

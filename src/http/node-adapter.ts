@@ -11,9 +11,23 @@ const HOST = /^(?:[A-Za-z0-9.\-_~]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 /** Default largest accepted request body: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** The client went away before sending the whole request body: there is no one to answer. */
+export class RequestAbortedError extends Error {
+  override readonly name = "RequestAbortedError";
+
+  constructor(
+    /** Body bytes received before the client went away. */
+    readonly receivedBytes: number,
+    cause: unknown,
+  ) {
+    super(`The client aborted the request after ${receivedBytes} body bytes.`, { cause });
+  }
+}
+
 /**
  * Reads the whole body of `req`, failing with 413 as soon as it exceeds `maxBytes` (announced by `Content-Length` or
  * counted while streaming). The rest of an oversized body is drained, not parsed.
+ * @throws RequestAbortedError when the client goes away mid-body.
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const tooLarge = (): HttpError =>
@@ -29,15 +43,21 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) {
-      req.resume();
-      throw tooLarge();
+  try {
+    for await (const chunk of req) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > maxBytes) {
+        req.resume();
+        throw tooLarge();
+      }
+      chunks.push(buffer);
     }
-    chunks.push(buffer);
+  } catch (error) {
+    if (error instanceof HttpError || req.complete) throw error;
+    throw new RequestAbortedError(size, error);
   }
+  if (!req.complete) throw new RequestAbortedError(size, undefined);
   return Buffer.concat(chunks);
 }
 

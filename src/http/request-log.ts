@@ -20,6 +20,16 @@ export function redactedTarget(url: URL): string {
   return safe.length > 300 ? `${safe.slice(0, 300)}…` : safe;
 }
 
+/** The fields of an access-log line: `method`, `path` (redacted), `status` (absent when none was sent), `ms`. */
+export function requestFields(
+  method: string,
+  target: string,
+  status: number | undefined,
+  elapsedMs: number,
+): { method: string; path: string; status?: number; ms: number } {
+  return { method, path: target, ...(status !== undefined ? { status } : {}), ms: Math.round(elapsedMs) };
+}
+
 /** One access-log line: `GET /api/orders?code=*** 202 12ms`. */
 export function formatRequestLine(method: string, target: string, status: number, elapsedMs: number): string {
   return `${method} ${target} ${status} ${Math.round(elapsedMs)}ms`;

@@ -5,6 +5,14 @@
 import type { ActivityDefinition, OrchestrationDefinition } from "../app/definitions.js";
 import { InvalidArgumentError, OrchestratorMisuseError, isTaskFailedError } from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
+import {
+  failureFields,
+  toLogger,
+  toSink,
+  type LogFields,
+  type Logger,
+  type LogSink,
+} from "../core/logger.js";
 import { validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
@@ -22,7 +30,7 @@ import type {
   ParentInfo,
 } from "./orchestration-context.js";
 import type { OrchestrationSession } from "./orchestration-session.js";
-import { createReplaySafeLogger, type LogSink, type ReplaySafeLogger } from "./replay-safe-logger.js";
+import { replaySafe, type ReplaySafeLogger } from "./replay-safe-logger.js";
 
 type Named = string | { readonly name: string };
 
@@ -36,16 +44,23 @@ function nameOf(target: Named, kind: string): string {
 /** @internal The context object handed to orchestrator code. */
 export class OrchestrationContextImpl implements OrchestrationContext {
   readonly log: ReplaySafeLogger;
+  /** Taskhub's own lines about this instance (retries): replay-safe, with the instance's fields, as `log`. */
+  readonly #logger: Logger;
 
   constructor(
     private readonly session: OrchestrationSession,
     sink: LogSink,
   ) {
-    this.log = createReplaySafeLogger(
-      sink,
-      () => session.replaying,
-      () => `${session.name}(${session.instanceId})`,
-    );
+    const base = toLogger(sink);
+    let bound: { readonly key: string; readonly logger: Logger } | undefined;
+    const instanceLogger = (): Logger => {
+      const { instanceId, executionId, name } = session;
+      const key = `${instanceId}\n${executionId}\n${name}`;
+      if (bound?.key !== key) bound = { key, logger: base.child({ instanceId, executionId, name }) };
+      return bound.logger;
+    };
+    this.#logger = replaySafe(instanceLogger, () => session.replaying);
+    this.log = toSink(this.#logger);
   }
 
   get instanceId(): string {
@@ -84,7 +99,12 @@ export class OrchestrationContextImpl implements OrchestrationContext {
       );
       return task;
     };
-    return this.withRetry(`activity '${name}'`, options?.retry, attempt) as DurableTask<O>;
+    return this.withRetry(
+      `activity '${name}'`,
+      { activity: name },
+      options?.retry,
+      attempt,
+    ) as DurableTask<O>;
   }
 
   callSubOrchestrator<O>(
@@ -111,7 +131,12 @@ export class OrchestrationContextImpl implements OrchestrationContext {
       );
       return task;
     };
-    return this.withRetry(`sub-orchestration '${name}'`, options?.retry, attempt) as DurableTask<O>;
+    return this.withRetry(
+      `sub-orchestration '${name}'`,
+      { subOrchestration: name },
+      options?.retry,
+      attempt,
+    ) as DurableTask<O>;
   }
 
   createTimer(fireAt: Date | number): TimerTask {
@@ -212,9 +237,13 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     return this.session.entities.lockedEntities;
   }
 
-  /** Runs `attempt` once, or under a retry policy with durable timers between attempts. */
+  /**
+   * Runs `attempt` once, or under a retry policy with durable timers between attempts. Each retry is logged (once, at
+   * `warn`, with `fields`, the failed attempt and the failure's `errorType` and `errorMessage`).
+   */
   private withRetry(
     description: string,
+    fields: LogFields,
     policy: RetryPolicy | undefined,
     attempt: (n: number, firstId: number | undefined) => DurableTask<unknown>,
   ): DurableTask<unknown> {
@@ -234,6 +263,11 @@ export class OrchestrationContextImpl implements OrchestrationContext {
             outer.fail(error);
             return;
           }
+          this.#logger.warn(
+            `Retrying ${description} in ${delay} ms (attempt ${n + 1} of ${policy.maxNumberOfAttempts}): ` +
+              `attempt ${n} failed: ${failure.errorType}: ${failure.message}`,
+            { ...fields, attempt: n, retryInMs: delay, ...failureFields(failure) },
+          );
           await this.createTimer(this.session.now.getTime() + delay);
         }
       }

@@ -65,7 +65,10 @@ export interface OrchestrationContext {
   readonly currentUtcDateTime: Date;
   /** True while old history is being replayed. */
   readonly isReplaying: boolean;
-  /** A logger that writes each line once, never while replaying. */
+  /**
+   * A logger that writes each line once, never while replaying, with the instance's fields (`instanceId`,
+   * `executionId`, `name`); a last plain-object argument adds fields: `ctx.log.info("charged", { orderId })`.
+   */
   readonly log: ReplaySafeLogger;
 
   /** Runs an activity; typed by its definition. */

@@ -2,28 +2,28 @@
  * A logger for orchestrator code that writes each line once: never while old history is replayed.
  * @module
  */
+import type { LogFields, Logger, LogSink } from "../core/logger.js";
 
-/** Where log lines go. `console` fits; so does any structured logger with these four methods. */
-export interface LogSink {
-  debug(message: string, ...args: unknown[]): void;
-  info(message: string, ...args: unknown[]): void;
-  warn(message: string, ...args: unknown[]): void;
-  error(message: string, ...args: unknown[]): void;
-}
+export type { LogSink } from "../core/logger.js";
 
-/** The logger orchestrators get as `ctx.log`. */
+/**
+ * The logger orchestrators get as `ctx.log`: lines carry the instance's fields (`instanceId`, `executionId`, `name`);
+ * a last plain-object argument adds fields (`ctx.log.info("charged", { orderId })`).
+ */
 export type ReplaySafeLogger = LogSink;
 
-/** Wraps `sink` so that lines are dropped while `isReplaying()` is true, and prefixed with `prefix()`. */
-export function createReplaySafeLogger(
-  sink: LogSink,
-  isReplaying: () => boolean,
-  prefix: () => string,
-): ReplaySafeLogger {
+/** Wraps `logger()` so that lines are dropped while `isReplaying()` is true (children too). */
+export function replaySafe(logger: () => Logger, isReplaying: () => boolean): Logger {
   const guard =
-    (level: keyof LogSink) =>
-    (message: string, ...args: unknown[]): void => {
-      if (!isReplaying()) sink[level](`${prefix()} ${message}`, ...args);
+    (level: "debug" | "info" | "warn" | "error") =>
+    (message: string, fields?: LogFields): void => {
+      if (!isReplaying()) logger()[level](message, fields);
     };
-  return { debug: guard("debug"), info: guard("info"), warn: guard("warn"), error: guard("error") };
+  return {
+    debug: guard("debug"),
+    info: guard("info"),
+    warn: guard("warn"),
+    error: guard("error"),
+    child: (fields) => replaySafe(() => logger().child(fields), isReplaying),
+  };
 }

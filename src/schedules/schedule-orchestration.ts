@@ -16,7 +16,7 @@ import type { ActivityContext } from "../app/definitions.js";
 import type { Registry } from "../app/registry.js";
 import type { DurableClient } from "../client/durable-client.js";
 import type { OrchestrationContext } from "../orchestration/orchestration-context.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { errorFields, toLogger, toSink, type Logger, type LogSink } from "../core/logger.js";
 import { CronSchedule } from "./cron-schedule.js";
 import type { TimerInfo } from "./timer-trigger.js";
 
@@ -52,11 +52,11 @@ interface RunInput {
 }
 
 /** Where the run activity finds a client and a logger, per app registry (set by the host that runs the worker). */
-const bindings = new WeakMap<Registry, { readonly client: DurableClient; readonly log: LogSink }>();
+const bindings = new WeakMap<Registry, { readonly client: DurableClient; readonly log: Logger }>();
 
 /** Gives timer handlers of `registry` this client and logger. */
 export function bindScheduleRuntime(registry: Registry, client: DurableClient, log: LogSink): void {
-  bindings.set(registry, { client, log });
+  bindings.set(registry, { client, log: toLogger(log) });
 }
 
 const LATE_MS = 60_000;
@@ -99,7 +99,10 @@ async function runSchedule(ctx: OrchestrationContext, input: ScheduleInput): Pro
   try {
     await ctx.callActivity(SCHEDULE_ACTIVITY, run);
   } catch (error) {
-    ctx.log.warn(`timer '${input.name}' (${due.toISOString()}) failed: ${(error as Error).message}`);
+    ctx.log.warn(`timer '${input.name}' (${due.toISOString()}) failed: ${(error as Error).message}`, {
+      timer: input.name,
+      ...errorFields(error),
+    });
   }
   ctx.continueAsNew({
     ...input,
@@ -127,8 +130,9 @@ async function runTimer(registry: Registry, input: RunInput, context: ActivityCo
   const timer = registry.timers.get(input.name);
   const binding = bindings.get(registry);
   if (!timer || !binding) {
-    (binding?.log ?? console).warn(
+    (binding?.log ?? toLogger(console)).warn(
       `Timer '${input.name}' is not registered on this host; occurrence skipped.`,
+      { timer: input.name },
     );
     return;
   }
@@ -146,13 +150,16 @@ async function runTimer(registry: Registry, input: RunInput, context: ActivityCo
       name: timer.name,
       idempotencyKey: `${scheduleInstanceId(timer.name)}@${input.scheduledTime}`,
       client: binding.client,
-      log: binding.log,
+      log: toSink(binding.log.child({ timer: timer.name, scheduledTime: input.scheduledTime })),
       signal: context.signal,
     });
   } catch (error) {
-    binding.log.error(
-      `Timer '${timer.name}' (${input.scheduledTime}) threw: ${(error as Error)?.stack ?? String(error)}`,
-    );
+    binding.log.error(`Timer '${timer.name}' (${input.scheduledTime}) threw: ${String(error)}`, {
+      timer: timer.name,
+      scheduledTime: input.scheduledTime,
+      ...errorFields(error),
+      err: error,
+    });
     throw error;
   }
 }

@@ -5,7 +5,7 @@
 import type { Registry } from "../app/registry.js";
 import type { DurableClient } from "../client/durable-client.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { toLogger, type LogSink } from "../core/logger.js";
 import {
   bindScheduleRuntime,
   RESCHEDULE_EVENT,
@@ -19,8 +19,13 @@ import {
  * missing or finished (another host starting it at the same moment wins harmlessly), and sends a reschedule event
  * when the running one has a different expression or time zone. Binds the client for timer handlers run here.
  */
-export async function startSchedules(registry: Registry, client: DurableClient, log: LogSink): Promise<void> {
-  bindScheduleRuntime(registry, client, log);
+export async function startSchedules(
+  registry: Registry,
+  client: DurableClient,
+  sink: LogSink,
+): Promise<void> {
+  bindScheduleRuntime(registry, client, sink);
+  const log = toLogger(sink);
   for (const name of registry.timers.names()) {
     const timer = registry.timers.get(name);
     if (!timer) continue;
@@ -31,7 +36,9 @@ export async function startSchedules(registry: Registry, client: DurableClient, 
       const current = status.input as Partial<ScheduleInput> | undefined;
       if (current?.schedule !== wanted.schedule || current?.timeZone !== wanted.timeZone) {
         await client.raiseEvent(instanceId, RESCHEDULE_EVENT, wanted);
-        log.info(`Timer '${timer.name}': schedule changed to "${wanted.schedule}" (${wanted.timeZone}).`);
+        log.info(`Timer '${timer.name}': schedule changed to "${wanted.schedule}" (${wanted.timeZone}).`, {
+          timer: timer.name,
+        });
       }
       continue;
     }
@@ -42,7 +49,9 @@ export async function startSchedules(registry: Registry, client: DurableClient, 
     };
     try {
       await client.startNew(SCHEDULE_ORCHESTRATOR, { instanceId, input });
-      log.info(`Timer '${timer.name}': schedule "${wanted.schedule}" (${wanted.timeZone}) started.`);
+      log.info(`Timer '${timer.name}': schedule "${wanted.schedule}" (${wanted.timeZone}) started.`, {
+        timer: timer.name,
+      });
     } catch (error) {
       if ((error as { name?: unknown } | null)?.name !== "InstanceAlreadyExistsError") throw error;
     }

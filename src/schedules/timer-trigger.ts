@@ -41,6 +41,7 @@ export interface TimerContext {
   readonly idempotencyKey: string;
   /** A client on the hub that runs the schedule. */
   readonly client: DurableClient;
+  /** The host's logger; lines carry `timer` and `scheduledTime`, a last plain-object argument adds fields. */
   readonly log: LogSink;
   /** Aborted when the worker shuts down. */
   readonly signal: AbortSignal;

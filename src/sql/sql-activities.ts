@@ -71,15 +71,19 @@ export async function lockActivityWorkItems(
       return item;
     });
     await runBulk(tx, sql.leaseActivities, leases);
-    const takeovers = rows.filter((row) => row.locked_by !== null && row.locked_by !== undefined).length;
+    const takeovers = items.filter((item) => item.takenOverFrom !== undefined).length;
     await countTakeovers(ctx, tx, options.workerId, takeovers, now);
     return items;
   }, LEASE_ONLY);
 }
 
-/** An activity work item from a claimed row (`delivery_count` as it was before this delivery). */
+/**
+ * An activity work item from a claimed row (`delivery_count` as it was before this delivery; the previous holder of
+ * an expired lease in `prev_locked_by` or `locked_by`).
+ */
 function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): ActivityWorkItem {
   const input = optStr(row.input);
+  const takenOverFrom = optStr(row.prev_locked_by ?? row.locked_by);
   return {
     id: num(row.id),
     instanceId: String(row.instance_id),
@@ -93,6 +97,7 @@ function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): Acti
     lockToken,
     lockExpiresAt,
     deliveryCount: num(row.delivery_count) + 1,
+    ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
   };
 }
 

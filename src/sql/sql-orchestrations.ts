@@ -161,13 +161,15 @@ async function claimInTransaction(
     }
     const lockToken = randomUUID();
     leases.push([instanceId, lockToken, options.workerId, lockExpiresAt]);
-    if (row.locked_by !== null && row.locked_by !== undefined) takeovers++; // its lease expired unreleased
+    const takenOverFrom = optStr(row.locked_by); // set when its lease expired unreleased
+    if (takenOverFrom !== undefined) takeovers++;
     items.push({
       instanceId,
       lockToken,
       lockExpiresAt,
       instance: toInstanceRecord(row),
       ...readMessages(instanceId, rows),
+      ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
     });
   }
   await runBulk(tx, sql.leaseInstances, leases);
@@ -186,6 +188,7 @@ function fromClaimedRows(rows: readonly SqlRow[], lockExpiresAt: number): Orches
     const executionIds = row.execution_ids as unknown[];
     const events = row.events as unknown[];
     const visibleAts = row.visible_ats as unknown[];
+    const takenOverFrom = optStr(row.prev_locked_by);
     items.push({
       instanceId,
       lockToken: String(row.lock_token),
@@ -200,6 +203,7 @@ function fromClaimedRows(rows: readonly SqlRow[], lockExpiresAt: number): Orches
           visible_at: visibleAts[i],
         })),
       ),
+      ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
     });
   }
   return items;

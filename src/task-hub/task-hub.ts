@@ -92,6 +92,8 @@ export interface OrchestrationWorkItem {
   readonly messages: readonly InboxMessage[];
   /** Inbox rows that could not be parsed (empty normally). */
   readonly corruptMessages: readonly CorruptInboxMessage[];
+  /** Set by a claim that took over an expired, unreleased lease: the worker that held it (a lease takeover). */
+  readonly takenOverFrom?: string | undefined;
 }
 
 /** What one orchestration step changes, committed atomically by {@link TaskHub.completeOrchestrationWorkItems}. */
@@ -181,6 +183,8 @@ export interface ActivityWorkItem extends NewActivityMessage {
   readonly lockExpiresAt: number;
   /** How many times this message has been handed to a worker, this time included (1 = first delivery). */
   readonly deliveryCount: number;
+  /** Set by a claim that took over an expired, unreleased lease: the worker that held it (a lease takeover). */
+  readonly takenOverFrom?: string | undefined;
 }
 
 /** The outcome of one activity, committed by {@link TaskHub.completeActivityWorkItems}. */

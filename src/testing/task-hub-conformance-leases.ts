@@ -167,6 +167,12 @@ export function leaseTests(env: ConformanceEnv): void {
     await sleep(env.ms(150));
     const second = await lockAll(hub, "rescuer");
     assert.deepEqual([...second.keys()].sort(), ["crashed", "released"]);
+    assert.equal(
+      second.get("crashed")?.takenOverFrom,
+      "dead-worker",
+      "the work item names the previous holder",
+    );
+    assert.equal(second.get("released")?.takenOverFrom, undefined, "a released lease is no takeover");
     const stats = await hub.getStats();
     assert.equal(stats.leaseTakeovers, 1, "only the unreleased, expired lease counts");
     assert.deepEqual(
@@ -192,16 +198,18 @@ export function leaseTests(env: ConformanceEnv): void {
       ]),
       ["ok"],
     );
-    assert.equal(
-      (await hub.lockActivityWorkItems({ workerId: "dead-worker", max: 5, leaseMs: env.ms(100) })).length,
-      1,
-    );
+    const firstDelivery = await hub.lockActivityWorkItems({
+      workerId: "dead-worker",
+      max: 5,
+      leaseMs: env.ms(100),
+    });
+    assert.equal(firstDelivery.length, 1);
+    assert.equal(firstDelivery[0]?.takenOverFrom, undefined, "a first delivery is no takeover");
     assert.equal((await hub.getStats()).leasedActivities, 1);
     await sleep(env.ms(150));
-    assert.equal(
-      (await hub.lockActivityWorkItems({ workerId: "rescuer", max: 5, leaseMs: 30_000 })).length,
-      1,
-    );
+    const rescued = await hub.lockActivityWorkItems({ workerId: "rescuer", max: 5, leaseMs: 30_000 });
+    assert.equal(rescued.length, 1);
+    assert.equal(rescued[0]?.takenOverFrom, "dead-worker");
     const after = await hub.getStats();
     assert.equal(after.leaseTakeovers, 2);
     assert.equal(after.workers.find((w) => w.workerId === "rescuer")?.leaseTakeovers, 2);

@@ -1,16 +1,17 @@
 /**
  * Runs one activity work item: finds the function, calls it with its context, renews the lease while it runs, and
- * turns the outcome into a `TaskCompleted` / `TaskFailed` event.
+ * turns the outcome into a `TaskCompleted` / `TaskFailed` event. Every failed attempt is logged at `warn`.
  * @module
  */
 import type { ActivityContext } from "../app/definitions.js";
 import type { Registry } from "../app/registry.js";
 import { UnknownFunctionError, isWorkItemLockLostError } from "../core/errors.js";
-import { toFailureDetails } from "../core/failure.js";
+import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import { deserialize, serialize } from "../core/json.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { errorFields, failureFields, type Logger } from "../core/logger.js";
 import type { ActivityCompletion, ActivityWorkItem, TaskHub } from "../task-hub/task-hub.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
+import { activityFields, orchestrationNameOf } from "./work-item-log.js";
 
 /** Runs activities for a worker. */
 export class ActivityRunner {
@@ -19,10 +20,15 @@ export class ActivityRunner {
     private readonly registry: Registry,
     private readonly leaseMs: number,
     private readonly signal: AbortSignal,
-    private readonly log: LogSink,
+    private readonly log: Logger,
     /** The hub's clock: result timestamps, and the pace of lease renewals (the lease expires on it). */
     private readonly clock: Clock = systemClock,
   ) {}
+
+  /** A logger for lines about `item`, with its fields (the orchestration's name read from the hub). */
+  async loggerFor(item: ActivityWorkItem): Promise<Logger> {
+    return this.log.child(activityFields(item, await orchestrationNameOf(this.hub, item.instanceId)));
+  }
 
   /** Runs `item` to an outcome. Never throws: every failure becomes a `TaskFailed` result. */
   async run(item: ActivityWorkItem): Promise<ActivityCompletion> {
@@ -30,7 +36,7 @@ export class ActivityRunner {
     const definition = this.registry.activities.get(item.name);
     if (!definition) {
       const error = new UnknownFunctionError("activity", item.name, this.registry.activities.names());
-      return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp());
+      return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp);
     }
     const context: ActivityContext = {
       instanceId: item.instanceId,
@@ -51,21 +57,39 @@ export class ActivityRunner {
         result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result },
       };
     } catch (error) {
-      return this.failed(item, toFailureDetails(error), timestamp());
+      return this.failed(item, toFailureDetails(error), timestamp);
     } finally {
       stopRenewing();
     }
   }
 
-  private failed(
+  /**
+   * The `TaskFailed` outcome of a failed attempt (timestamped when it failed), logged at `warn`; at `debug` when the
+   * worker is shutting down (the outcome is then dropped).
+   */
+  private async failed(
     item: ActivityWorkItem,
-    failure: ReturnType<typeof toFailureDetails>,
-    timestamp: string,
-  ): ActivityCompletion {
-    return {
-      workItem: item,
-      result: { type: "TaskFailed", timestamp, taskScheduledId: item.taskId, failure },
-    };
+    failure: FailureDetails,
+    timestamp: () => string,
+  ): Promise<ActivityCompletion> {
+    const result = {
+      type: "TaskFailed",
+      timestamp: timestamp(),
+      taskScheduledId: item.taskId,
+      failure,
+    } as const;
+    // At shutdown the outcome is dropped and the activity released for another worker: not a failed attempt.
+    const aborted = this.signal.aborted;
+    (await this.loggerFor(item))[aborted ? "debug" : "warn"](
+      `Activity '${item.name}' attempt ${item.attempt} ${aborted ? "stopped by the shutdown" : "failed"}: ` +
+        `${failure.errorType}: ${failure.message}`,
+      {
+        ...failureFields(failure),
+        deliveryCount: item.deliveryCount,
+        ...(failure.nonRetryable ? { nonRetryable: true } : {}),
+      },
+    );
+    return { workItem: item, result };
   }
 
   /** Renews the lease at half its length, on the clock, until the returned function is called. */
@@ -84,8 +108,10 @@ export class ActivityRunner {
           },
           (error: unknown) => {
             if (isWorkItemLockLostError(error)) stop();
-            this.log.warn(
-              `Could not renew the lease of activity '${item.name}' (${item.instanceId}#${item.taskId}): ${String(error)}`,
+            void this.loggerFor(item).then((log) =>
+              log.warn(`Could not renew the lease of activity '${item.name}': ${String(error)}`, {
+                ...errorFields(error),
+              }),
             );
           },
         );

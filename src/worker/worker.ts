@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Registry } from "../app/registry.js";
 import { isWorkItemLockLostError } from "../core/errors.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import { errorFields, toLogger, type Logger, type LogSink } from "../core/logger.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
 import type {
   ActivityCompletion,
@@ -29,6 +29,7 @@ import { delay, dispatchLoop } from "./dispatch-loop.js";
 import { firstStepWorkItem, HeldInstances } from "./held-instances.js";
 import { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
+import { instanceFields, logTakeover } from "./work-item-log.js";
 
 /** Worker settings. */
 export interface WorkerOptions {
@@ -52,7 +53,11 @@ export interface WorkerOptions {
   readonly shutdownTimeoutMs?: number;
   /** How often the worker reports itself to the hub for `taskhub health` (default 10 s). */
   readonly heartbeatIntervalMs?: number;
-  /** Where the worker and `ctx.log` write (default: console). */
+  /**
+   * Where the worker and `ctx.log` write (default: console). Lines carry fields (`instanceId`, `executionId`, `name`,
+   * `activity`, `attempt`, `errorType`, `errorMessage`...): a pino-like logger gets them as its first argument, any
+   * other sink as a last object argument.
+   */
   readonly logger?: LogSink;
   /**
    * How long an instance stays leased to the worker while the one activity its step scheduled runs here (default
@@ -86,7 +91,7 @@ export class Worker {
   /** Where the worker reads time: the hub's clock ({@link WorkerOptions.clock}). */
   readonly clock: Clock;
   readonly #options: typeof DEFAULTS;
-  readonly #log: LogSink;
+  readonly #log: Logger;
   readonly #cache: SessionCache;
   readonly #processor: OrchestrationProcessor;
   readonly #entities: EntityProcessor;
@@ -118,7 +123,7 @@ export class Worker {
     this.#orchestrationSignal = new WorkSignal(this.clock);
     this.#activitySignal = new WorkSignal(this.clock);
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    this.#log = options.logger ?? console;
+    this.#log = toLogger(options.logger ?? console);
     this.#cache = new SessionCache({
       maxSessions: this.#options.maxCachedOrchestrations,
       maxHistoryEvents: this.#options.maxCachedHistoryEvents,
@@ -209,7 +214,10 @@ export class Worker {
         stopping,
       });
     } catch (error) {
-      this.#log.warn(`Worker ${this.workerId}: heartbeat failed: ${String(error)}`);
+      this.#log.warn(`Worker ${this.workerId}: heartbeat failed: ${String(error)}`, {
+        workerId: this.workerId,
+        ...errorFields(error),
+      });
     }
   }
 
@@ -276,9 +284,11 @@ export class Worker {
         started = (await this.#orchestrationCommits.submit(completion)) === undefined; // else the ID is in use
       }
     } catch (error) {
+      const { instanceId, executionId, name } = request.event;
       this.#log.warn(
-        `Worker ${this.workerId}: starting '${request.event.instanceId}' in this worker failed, ` +
-          `creating it for any worker: ${String(error)}`,
+        `Worker ${this.workerId}: starting '${instanceId}' in this worker failed, creating it for any worker: ` +
+          String(error),
+        { instanceId, executionId, name, workerId: this.workerId, ...errorFields(error) },
       );
     } finally {
       this.#reserved.orchestrations -= slots;
@@ -329,7 +339,11 @@ export class Worker {
         if ((await this.#orchestrationCommits.submit(step)) === undefined) return true;
       }
     } catch (error) {
-      this.#log.warn(`Worker ${this.workerId}: continuing '${held.instanceId}' failed: ${String(error)}`);
+      this.#log.warn(`Worker ${this.workerId}: continuing '${held.instanceId}' failed: ${String(error)}`, {
+        ...instanceFields(held),
+        workerId: this.workerId,
+        ...errorFields(error),
+      });
     }
     this.#cache.take(held.instanceId);
     await this.#release(held);
@@ -415,6 +429,7 @@ export class Worker {
       onTakeFailed: (error: unknown, retryMs: number) =>
         this.#log.error(
           `Worker ${this.workerId}: taking work failed, retrying in ${retryMs} ms: ${String(error)}`,
+          { workerId: this.workerId, kind, retryInMs: retryMs, ...errorFields(error) },
         ),
     };
   }
@@ -431,6 +446,8 @@ export class Worker {
   }
 
   async #episode(item: OrchestrationWorkItem): Promise<void> {
+    const log = (): Logger => this.#log.child(instanceFields(item)); // only when a line is written
+    if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, this.workerId);
     try {
       // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
       const processed: ProcessResult = item.instanceId.startsWith("@")
@@ -448,11 +465,15 @@ export class Worker {
     } catch (error) {
       this.#cache.take(item.instanceId);
       if (isWorkItemLockLostError(error)) {
-        this.#log.warn(`Worker ${this.workerId}: ${error.message} (instance '${item.instanceId}')`);
+        log().warn(`Worker ${this.workerId}: ${error.message} (instance '${item.instanceId}')`, {
+          workerId: this.workerId,
+          ...errorFields(error),
+        });
         return;
       }
-      this.#log.error(
+      log().error(
         `Worker ${this.workerId}: orchestration '${item.instanceId}' step failed, will retry: ${String(error)}`,
+        { workerId: this.workerId, ...errorFields(error), err: error },
       );
       await this.hub.abandonOrchestrationWorkItem(item, 1000).catch(() => undefined);
     }
@@ -468,6 +489,8 @@ export class Worker {
   }
 
   async #activity(item: ActivityWorkItem): Promise<void> {
+    if (item.takenOverFrom !== undefined)
+      logTakeover(await this.#activities.loggerFor(item), "activity", item, this.workerId);
     const completion = await this.#activities.run(item);
     if (this.#abort.signal.aborted) return; // released at shutdown; another worker redoes it
     const held = this.#held.take(item.lockToken);
@@ -479,9 +502,21 @@ export class Worker {
     }
     try {
       const outcome = await this.#activityCommits.submit(completion);
-      if (outcome) this.#log.warn(`Worker ${this.workerId}: ${outcome.message}`);
+      if (outcome)
+        void this.#activities.loggerFor(item).then((log) =>
+          log.warn(`Worker ${this.workerId}: ${outcome.message}`, {
+            workerId: this.workerId,
+            ...errorFields(outcome),
+          }),
+        );
     } catch (error) {
-      this.#log.error(`Worker ${this.workerId}: committing activity '${item.name}' failed: ${String(error)}`);
+      // Logged without waiting for the orchestration's name: the hub may be unreachable.
+      void this.#activities.loggerFor(item).then((log) =>
+        log.error(`Worker ${this.workerId}: committing activity '${item.name}' failed: ${String(error)}`, {
+          workerId: this.workerId,
+          ...errorFields(error),
+        }),
+      );
       await this.hub.abandonActivityWorkItem(item, 1000).catch(() => undefined);
     }
   }

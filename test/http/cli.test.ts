@@ -40,7 +40,11 @@ function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Child {
 }
 
 async function listeningUrl(child: Child): Promise<string> {
-  return eventually(async () => /Taskhub host listening on (http:\/\/\S+)/.exec(child.output())?.[1], 20_000);
+  // Not a terminal: JSON lines, where the URL ends the message (before `"`).
+  return eventually(
+    async () => /Taskhub host listening on (http:\/\/[^\s"]+)/.exec(child.output())?.[1],
+    20_000,
+  );
 }
 
 async function freePort(): Promise<number> {

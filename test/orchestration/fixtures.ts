@@ -23,20 +23,29 @@ export type Handlers = Readonly<Record<string, Handler>>;
 export const T0 = Date.parse("2024-01-01T00:00:00.000Z");
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** A log sink that keeps lines in memory. */
+/**
+ * A log sink that keeps lines in memory: `level message`, prefixed with `name(instanceId) ` when the line carries those
+ * fields (the replay-safe logger passes them as a last object argument to a plain sink).
+ */
 export class CaptureLog implements LogSink {
   readonly lines: string[] = [];
-  debug(message: string): void {
-    this.lines.push(`debug ${message}`);
+  debug(message: string, ...args: unknown[]): void {
+    this.push("debug", message, args);
   }
-  info(message: string): void {
-    this.lines.push(`info ${message}`);
+  info(message: string, ...args: unknown[]): void {
+    this.push("info", message, args);
   }
-  warn(message: string): void {
-    this.lines.push(`warn ${message}`);
+  warn(message: string, ...args: unknown[]): void {
+    this.push("warn", message, args);
   }
-  error(message: string): void {
-    this.lines.push(`error ${message}`);
+  error(message: string, ...args: unknown[]): void {
+    this.push("error", message, args);
+  }
+  private push(level: string, message: string, args: unknown[]): void {
+    const fields = args.at(-1) as { instanceId?: unknown; name?: unknown } | undefined;
+    const prefix =
+      fields?.instanceId !== undefined ? `${String(fields.name)}(${String(fields.instanceId)}) ` : "";
+    this.lines.push(`${level} ${prefix}${message}`);
   }
 }
 

@@ -74,7 +74,7 @@ describe("taskhub start and health on PostgreSQL", () => {
     const exited = new Promise((resolveExit) => child.on("exit", resolveExit));
     try {
       const url = await eventually(
-        async () => /Taskhub host listening on (http:\/\/\S+)/.exec(output)?.[1],
+        async () => /Taskhub host listening on (http:\/\/[^\s"]+)/.exec(output)?.[1], // JSON lines
         20_000,
       );
       assert.match(output, new RegExp(`Task hub: postgres://.*\\(name '${hubName}'\\)`));
