@@ -7,3 +7,5 @@
 export * from "./history-builder.js";
 export { ManualClock, MANUAL_CLOCK_START } from "./manual-clock.js";
 export { describeTaskHubConformance } from "./task-hub-conformance.js";
+export type { ConformanceHub, FastPathHub, TaskHubConformanceOptions } from "./task-hub-conformance.js";
+export { describeFastPathConformance } from "./fast-paths/fast-path-conformance.js";

@@ -8,6 +8,7 @@ import { Worker, entityId, type DurableClient, type WorkerOptions } from "../../
 import { entityApp } from "./entity-apps.js";
 import { itKeepsTheEntityHubContract } from "./entity-hub-contract.js";
 import { eventually, sleep, startHost, type HubFactory } from "./test-host.js";
+import { statsOf } from "../../src/task-hub/health.js";
 
 async function completed(client: DurableClient, id: string, timeoutMs = 30_000): Promise<unknown> {
   const status = await client.waitForCompletion(id, { timeoutMs });
@@ -368,7 +369,7 @@ export function describeEntities(
         await host.worker.stop();
         await taskHub.createInstance(entityCreation("@account@empty", new Date().toISOString()));
         const cleaning = client.cleanEntityStorage({ timeoutMs: 20_000 });
-        await eventually(async () => (await taskHub.getStats()).inboxDepth === 2); // creation + nudge
+        await eventually(async () => (await statsOf(taskHub)).inboxDepth === 2); // creation + nudge
         const worker = new Worker(taskHub, app.registry, { logger: host.log, ...workerOptions });
         worker.start();
         try {
