@@ -89,7 +89,18 @@ export { executeOrchestration } from "./orchestration/executor.js";
 export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js";
 export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite-task-hub.js";
 export { postgresTaskHub, type PostgresTaskHubOptions } from "./sql/postgres-task-hub.js";
+export { memoryTaskHub, MemoryTaskHub, type MemoryTaskHubOptions } from "./memory/memory-task-hub.js";
 export type * from "./task-hub/task-hub.js";
+export { hasHealth, statsOf, type TaskHubHealth } from "./task-hub/health.js";
+export {
+  hasLocalDispatch,
+  type DispatchRequest,
+  type DispatchResults,
+  type Dispatched,
+  type FastPathCompletion,
+  type LocalDispatchCapability,
+} from "./task-hub/local-dispatch.js";
+export { isActivityWorkItem } from "./core/records.js";
 export { systemClock, type Clock } from "./task-hub/clock.js";
 export { Worker, type WorkerOptions } from "./worker/worker.js";
 export {

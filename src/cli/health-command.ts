@@ -6,6 +6,7 @@
 import type { HostConfig } from "../host/config.js";
 import { describeHubLocation, openTaskHub } from "../host/open-task-hub.js";
 import { clockFor } from "../task-hub/clock.js";
+import { statsOf } from "../task-hub/health.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
 
 /** A worker is reported alive when its last heartbeat is more recent than this (3 default heartbeat intervals). */
@@ -17,7 +18,7 @@ export async function healthReport(
   config: Pick<HostConfig, "hub" | "hubName">,
   now = clockFor(hub).now(),
 ): Promise<Record<string, unknown>> {
-  const stats = await hub.getStats();
+  const stats = await statsOf(hub);
   const iso = (time: number) => new Date(time).toISOString();
   const workers = stats.workers.map((worker) => ({
     workerId: worker.workerId,

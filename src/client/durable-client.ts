@@ -18,13 +18,9 @@ import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
-import type {
-  DispatchRequest,
-  Dispatched,
-  InstanceRecord,
-  NewInstance,
-  TaskHub,
-} from "../task-hub/task-hub.js";
+import type { InstanceRecord, NewInstance } from "../core/records.js";
+import type { TaskHub } from "../task-hub/task-hub.js";
+import { createInstanceOn, type DispatchRequest, type Dispatched } from "../task-hub/local-dispatch.js";
 import {
   EntityClient,
   type CleanEntityStorageOptions,
@@ -207,7 +203,7 @@ export class DurableClient {
   private async create(request: NewInstance): Promise<void> {
     const worker = this.options.localWorker;
     if (worker)
-      await worker.startInstance(request, (dispatch) => this.taskHub.createInstance(request, dispatch));
+      await worker.startInstance(request, (dispatch) => createInstanceOn(this.taskHub, request, dispatch));
     else await this.taskHub.createInstance(request);
   }
 

@@ -6,7 +6,7 @@ import type { FailureDetails } from "../core/failure.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import { deserialize } from "../core/json.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
-import type { InstanceRecord } from "../task-hub/task-hub.js";
+import type { InstanceRecord } from "../core/records.js";
 
 /** What `client.getStatus` returns. */
 export interface OrchestrationStatus<O = unknown> {

@@ -19,7 +19,7 @@ import type {
 import type { EntityAction } from "../orchestration/actions.js";
 import type { LocksToRelease } from "../orchestration/episode.js";
 import { uuidV5 } from "../orchestration/new-guid.js";
-import type { NewInboxMessage, NewInstance } from "../task-hub/task-hub.js";
+import type { NewInboxMessage, NewInstance } from "../core/records.js";
 import { EntityId } from "./entity-id.js";
 
 /** A request for an entity, as delivered to its inbox. */

@@ -9,7 +9,7 @@ import type { Registry } from "../app/registry.js";
 import { InvalidArgumentError, UnknownFunctionError } from "../core/errors.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
-import type { NewInboxMessage, NewInstance } from "../task-hub/task-hub.js";
+import type { NewInboxMessage, NewInstance } from "../core/records.js";
 import type {
   EntityContext,
   EntityStartOptions,

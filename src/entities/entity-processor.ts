@@ -18,12 +18,8 @@ import type { EntityOperationCalled, EntityOperationSignaled, HistoryEvent } fro
 import { deserialize, serialize } from "../core/json.js";
 import { errorFields, failureFields, toLogger, type Logger, type LogSink } from "../core/logger.js";
 import { systemClock } from "../task-hub/clock.js";
-import type {
-  NewInboxMessage,
-  NewInstance,
-  OrchestrationCompletion,
-  OrchestrationWorkItem,
-} from "../task-hub/task-hub.js";
+import type { NewInboxMessage, NewInstance, OrchestrationWorkItem } from "../core/records.js";
+import type { FastPathCompletion } from "../task-hub/local-dispatch.js";
 import { EntityId } from "./entity-id.js";
 import { entityDefinitionOf, resolveOperation } from "./entity-lookup.js";
 import { entityCreation, requestOfCreation, type EntityRequestEvent } from "./entity-messages.js";
@@ -68,8 +64,12 @@ export class EntityProcessor {
     this.clock = options.clock ?? systemClock.now;
   }
 
-  /** Processes one step of the entity. Never throws for problems of user code. */
-  async process(item: OrchestrationWorkItem): Promise<OrchestrationCompletion> {
+  /**
+   * Processes one step of the entity. Never throws for problems of user code. The step asks to be deleted if idle
+   * (`deleteIfIdle`, a fast path) when the entity has no state and nothing left to do; a hub without the fast paths
+   * keeps the empty entity, which reads as one that does not exist.
+   */
+  async process(item: OrchestrationWorkItem): Promise<FastPathCompletion> {
     return new EntityStep(this.registry, item, this.clock(), this.log).run(this.maxBatchSize);
   }
 }
@@ -124,7 +124,7 @@ class EntityStep {
     return this.baseLog.child({ instanceId: this.item.instanceId, name: this.id.name, key: this.id.key });
   }
 
-  async run(maxBatchSize: number): Promise<OrchestrationCompletion> {
+  async run(maxBatchSize: number): Promise<FastPathCompletion> {
     let executed = 0;
     let head = 0;
     let stopped = false;
@@ -321,7 +321,7 @@ class EntityStep {
     this.newInstances.push(instance);
   }
 
-  private completion(rest: readonly Entry[], stopped: boolean): OrchestrationCompletion {
+  private completion(rest: readonly Entry[], stopped: boolean): FastPathCompletion {
     const { item } = this;
     // `rest` is: entries already looked at or from the stored queue, then inbox messages not looked at. The first
     // go back to the stored queue, the latter stay in the inbox for the next step.

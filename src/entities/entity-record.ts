@@ -7,7 +7,7 @@
  * @module
  */
 import { TaskHubError } from "../core/errors.js";
-import type { InstanceRecord } from "../task-hub/task-hub.js";
+import type { InstanceRecord } from "../core/records.js";
 import { EntityId } from "./entity-id.js";
 import type { EntityRequestEvent } from "./entity-messages.js";
 

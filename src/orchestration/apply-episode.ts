@@ -7,12 +7,7 @@ import type { FailureDetails } from "../core/failure.js";
 import { assertNever, type HistoryEvent, type ParentInstanceInfo } from "../core/history-event.js";
 import { serialize } from "../core/json.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
-import type {
-  InstanceUpdate,
-  NewActivityMessage,
-  NewInboxMessage,
-  NewInstance,
-} from "../task-hub/task-hub.js";
+import type { InstanceUpdate, NewActivityMessage, NewInboxMessage, NewInstance } from "../core/records.js";
 import { entityCreation, entityMessage, releaseMessages } from "../entities/entity-messages.js";
 import type { EpisodeResult } from "./episode.js";
 import { uuidV5 } from "./new-guid.js";

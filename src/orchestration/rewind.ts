@@ -9,7 +9,7 @@
  * @module
  */
 import type { HistoryEvent, TaskScheduled } from "../core/history-event.js";
-import type { NewActivityMessage } from "../task-hub/task-hub.js";
+import type { NewActivityMessage } from "../core/records.js";
 
 /** What rewinding an execution produces. */
 export interface RewindPlan {

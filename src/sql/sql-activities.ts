@@ -11,13 +11,12 @@ import type {
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
-  CompletionResults,
-  DispatchRequest,
   LockOptions,
   NewInboxMessage,
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
+import type { DispatchRequest, DispatchResults } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { isGuardFailure } from "./sql-guards.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
@@ -101,12 +100,12 @@ function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): Acti
   };
 }
 
-/** {@inheritDoc TaskHub.completeActivityWorkItems} */
+/** {@inheritDoc LocalDispatchCapability.completeActivitiesAndDispatch} */
 export async function completeActivityWorkItems(
   ctx: HubContext,
   completions: readonly ActivityCompletion[],
   dispatch?: DispatchRequest,
-): Promise<CompletionResults> {
+): Promise<DispatchResults> {
   if (completions.length === 0) return withDispatched([], dispatch, {});
   if (ctx.sql.checkActivityLeases) {
     try {
@@ -244,7 +243,7 @@ const resultMessage =
     visibleAt: now,
   });
 
-/** {@inheritDoc TaskHub.abandonActivityWorkItem} */
+/** Releases an activity lease ({@link TaskHub.abandonWorkItem}). */
 export async function abandonActivityWorkItem(
   ctx: HubContext,
   workItem: ActivityWorkItem,

@@ -7,14 +7,13 @@ import { InstanceAlreadyExistsError, InstanceNotFoundError, InvalidArgumentError
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { pendingInstance } from "../task-hub/instance-records.js";
 import type {
-  DispatchRequest,
-  Dispatched,
   InstanceRecord,
   NewInboxMessage,
   NewInstance,
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
+import type { DispatchRequest, Dispatched } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
 import { isGuardFailure } from "./sql-guards.js";
 import { claimAmong, dispatchedWork } from "./sql-orchestrations.js";
@@ -33,7 +32,7 @@ export interface CreatedInstances {
   readonly refused: { readonly request: NewInstance; readonly status: string }[];
 }
 
-/** {@inheritDoc TaskHub.createInstance} */
+/** {@inheritDoc LocalDispatchCapability.createAndDispatch} */
 export async function createInstance(
   ctx: HubContext,
   instance: NewInstance,

@@ -17,12 +17,10 @@ import { randomUUID } from "node:crypto";
 import type {
   ActivityWorkItem,
   CompletionOutcome,
-  CompletionResults,
-  DispatchRequest,
   NewInboxMessage,
-  OrchestrationCompletion,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
+import type { DispatchRequest, DispatchResults, FastPathCompletion } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep } from "../task-hub/instance-records.js";
@@ -34,16 +32,16 @@ import type { HubContext } from "./sql-task-hub.js";
 
 /** A step whose lease is held, with the length of its instance's stored history. */
 interface HeldStep {
-  readonly completion: OrchestrationCompletion;
+  readonly completion: FastPathCompletion;
   readonly storedLength: number;
 }
 
-/** {@inheritDoc TaskHub.completeOrchestrationWorkItems} */
+/** {@inheritDoc LocalDispatchCapability.completeOrchestrationsAndDispatch} */
 export async function completeOrchestrationWorkItems(
   ctx: HubContext,
-  completions: readonly OrchestrationCompletion[],
+  completions: readonly FastPathCompletion[],
   dispatch?: DispatchRequest,
-): Promise<CompletionResults> {
+): Promise<DispatchResults> {
   if (completions.length === 0) return withDispatched([], dispatch, {});
   if (ctx.sql.checkInstanceLeases && completions.every(guardable)) {
     try {
@@ -71,7 +69,7 @@ export async function completeOrchestrationWorkItems(
 
 /** Rows of `insertLeasedInstances` for the completions that create their instance. */
 function newInstanceRows(
-  completions: readonly OrchestrationCompletion[],
+  completions: readonly FastPathCompletion[],
   dispatch: DispatchRequest | undefined,
 ): SqlValue[][] {
   return completions
@@ -84,12 +82,12 @@ function newInstanceRows(
     ]);
 }
 
-function guardable(completion: OrchestrationCompletion): boolean {
+function guardable(completion: FastPathCompletion): boolean {
   return completion.newInstances.length === 0 && completion.deleteIfIdle !== true;
 }
 
 /** Every instance a batch writes, in ID order (the order rows are locked in). */
-function touchedInstances(completions: readonly OrchestrationCompletion[]): string[] {
+function touchedInstances(completions: readonly FastPathCompletion[]): string[] {
   const touched = new Set<string>();
   for (const c of completions) {
     touched.add(c.workItem.instanceId);
@@ -115,7 +113,7 @@ async function commitGuarded(
   ctx: HubContext,
   tx: SqlExecutor,
   notices: TaskHubNotice[],
-  completions: readonly OrchestrationCompletion[],
+  completions: readonly FastPathCompletion[],
   dispatch: DispatchRequest | undefined,
 ): Promise<Written> {
   const { dialect } = ctx;
@@ -160,7 +158,7 @@ async function commitChecked(
   ctx: HubContext,
   tx: SqlExecutor,
   notices: TaskHubNotice[],
-  completions: readonly OrchestrationCompletion[],
+  completions: readonly FastPathCompletion[],
   dispatch: DispatchRequest | undefined,
 ): Promise<{ outcomes: CompletionOutcome[]; leased: Promise<ActivityWorkItem[]> }> {
   const { sql, dialect } = ctx;

@@ -7,15 +7,13 @@ import { randomUUID } from "node:crypto";
 import { InvalidArgumentError, WorkItemLockLostError } from "../core/errors.js";
 import type {
   CompletionOutcome,
-  CompletionResults,
   CorruptInboxMessage,
-  DispatchRequest,
-  Dispatched,
   InboxMessage,
   LockOptions,
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
+import type { DispatchRequest, DispatchResults, Dispatched } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { refreshReady } from "./sql-instances.js";
 import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
@@ -97,14 +95,14 @@ export function dispatchedWork(
     : undefined;
 }
 
-/** `outcomes` as {@link CompletionResults}, with the work dispatched to the committing worker (if it asked). */
+/** `outcomes` as {@link DispatchResults}, with the work dispatched to the committing worker (if it asked). */
 export function withDispatched(
   outcomes: CompletionOutcome[],
   dispatch: DispatchRequest | undefined,
   work: Partial<Dispatched>,
-): CompletionResults {
+): DispatchResults {
   const dispatched = dispatchedWork(dispatch, work);
-  return dispatched ? Object.assign(outcomes, { dispatched }) : outcomes;
+  return dispatched ? { outcomes, dispatched } : { outcomes };
 }
 
 /** Parameters of the one-statement claims (see `Statements.claimAndLeaseInstances`). */
@@ -238,7 +236,7 @@ function readMessages(
   return { messages, corruptMessages };
 }
 
-/** {@inheritDoc TaskHub.abandonOrchestrationWorkItem} */
+/** Releases an orchestration lease ({@link TaskHub.abandonWorkItem}). */
 export async function abandonOrchestrationWorkItem(
   ctx: HubContext,
   workItem: OrchestrationWorkItem,

@@ -109,7 +109,7 @@ export function buildStatements(d: Dialect) {
     ),
     /**
      * Creates instances, already leased, whose first step commits in the same transaction
-     * (`OrchestrationCompletion.createsInstance`); returns the IDs created (an ID in use is skipped).
+     * (`FastPathCompletion.createsInstance`); returns the IDs created (an ID in use is skipped).
      */
     insertLeasedInstances: d.bulk(
       leasedInstanceColumns,

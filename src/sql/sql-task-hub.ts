@@ -13,9 +13,7 @@ import { randomUUID } from "node:crypto";
 import type {
   ActivityCompletion,
   ActivityWorkItem,
-  CompletionResults,
-  DispatchRequest,
-  Dispatched,
+  CompletionOutcome,
   InstanceFilter,
   InstancePage,
   InstanceQuery,
@@ -27,9 +25,16 @@ import type {
   OrchestrationWorkItem,
   TaskHub,
   TaskHubNotice,
-  TaskHubStats,
-  WorkerHeartbeat,
 } from "../task-hub/task-hub.js";
+import type { TaskHubHealth, TaskHubStats, WorkerHeartbeat } from "../task-hub/health.js";
+import type {
+  DispatchRequest,
+  DispatchResults,
+  Dispatched,
+  FastPathCompletion,
+  LocalDispatchCapability,
+} from "../task-hub/local-dispatch.js";
+import { isActivityWorkItem } from "../core/records.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
@@ -98,8 +103,11 @@ export interface HubContext {
   announce(notices: readonly TaskHubNotice[]): void;
 }
 
-/** The SQL implementation of {@link TaskHub}. */
-export class SqlTaskHub implements TaskHub {
+/**
+ * The SQL implementation of {@link TaskHub}, with health output ({@link TaskHubHealth}) and the fast paths
+ * ({@link LocalDispatchCapability}).
+ */
+export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapability {
   readonly description: string;
   /** Where the hub reads time ({@link SqlTaskHubOptions.clock}). */
   readonly clock: Clock;
@@ -158,7 +166,11 @@ export class SqlTaskHub implements TaskHub {
     return this.closing;
   }
 
-  createInstance(instance: NewInstance, dispatch?: DispatchRequest): Promise<Dispatched | undefined> {
+  async createInstance(instance: NewInstance): Promise<void> {
+    await instances.createInstance(this.context, instance);
+  }
+
+  createAndDispatch(instance: NewInstance, dispatch?: DispatchRequest): Promise<Dispatched | undefined> {
     return instances.createInstance(this.context, instance, dispatch);
   }
 
@@ -186,30 +198,40 @@ export class SqlTaskHub implements TaskHub {
     return orchestrations.lockOrchestrationWorkItems(this.context, options);
   }
 
-  completeOrchestrationWorkItems(
+  async completeOrchestrationWorkItems(
     completions: readonly OrchestrationCompletion[],
-    dispatch?: DispatchRequest,
-  ): Promise<CompletionResults> {
-    return completeOrchestrationWorkItems(this.context, completions, dispatch);
+  ): Promise<readonly CompletionOutcome[]> {
+    return (await completeOrchestrationWorkItems(this.context, completions)).outcomes;
   }
 
-  abandonOrchestrationWorkItem(workItem: OrchestrationWorkItem, delayMs: number): Promise<void> {
-    return orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs);
+  completeOrchestrationsAndDispatch(
+    completions: readonly FastPathCompletion[],
+    dispatch?: DispatchRequest,
+  ): Promise<DispatchResults> {
+    return completeOrchestrationWorkItems(this.context, completions, dispatch);
   }
 
   lockActivityWorkItems(options: LockOptions): Promise<ActivityWorkItem[]> {
     return activities.lockActivityWorkItems(this.context, options);
   }
 
-  completeActivityWorkItems(
+  async completeActivityWorkItems(
+    completions: readonly ActivityCompletion[],
+  ): Promise<readonly CompletionOutcome[]> {
+    return (await activities.completeActivityWorkItems(this.context, completions)).outcomes;
+  }
+
+  completeActivitiesAndDispatch(
     completions: readonly ActivityCompletion[],
     dispatch?: DispatchRequest,
-  ): Promise<CompletionResults> {
+  ): Promise<DispatchResults> {
     return activities.completeActivityWorkItems(this.context, completions, dispatch);
   }
 
-  abandonActivityWorkItem(workItem: ActivityWorkItem, delayMs: number): Promise<void> {
-    return activities.abandonActivityWorkItem(this.context, workItem, delayMs);
+  abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
+    return isActivityWorkItem(workItem)
+      ? activities.abandonActivityWorkItem(this.context, workItem, delayMs)
+      : orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs);
   }
 
   renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number> {

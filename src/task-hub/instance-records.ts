@@ -3,7 +3,7 @@
  * backends put in the in-process notice of a finished instance, what a worker continues from when it keeps the lease).
  * @module
  */
-import type { InstanceRecord, NewInstance, OrchestrationCompletion } from "./task-hub.js";
+import type { InstanceRecord, NewInstance, OrchestrationCompletion } from "../core/records.js";
 
 /** The row `request` creates at `now`: Pending, empty history, scheduled when its start is due later. */
 export function pendingInstance(request: NewInstance, now: number): InstanceRecord {

@@ -78,8 +78,8 @@ export function activityTests(env: ConformanceEnv): void {
     const [first] = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: 30_000 });
     assert.ok(first);
     const abandonedAt = systemClock.now();
-    await hub.abandonActivityWorkItem(first, env.ms(200));
-    await rejectsWith(hub.abandonActivityWorkItem(first, 0), "WorkItemLockLostError");
+    await hub.abandonWorkItem(first, env.ms(200));
+    await rejectsWith(hub.abandonWorkItem(first, 0), "WorkItemLockLostError");
     assert.equal((await hub.lockActivityWorkItems({ workerId: "a2", max: 10, leaseMs: 30_000 })).length, 0);
     const second = await eventually(
       async () => (await hub.lockActivityWorkItems({ workerId: "a2", max: 10, leaseMs: 30_000 }))[0],
@@ -92,7 +92,7 @@ export function activityTests(env: ConformanceEnv): void {
     assertOutcomes(await hub.completeActivityWorkItems([{ workItem: first, result: completed(0) }]), [
       "lost",
     ]);
-    await hub.abandonActivityWorkItem(second, 0);
+    await hub.abandonWorkItem(second, 0);
     const [third] = await hub.lockActivityWorkItems({ workerId: "a3", max: 10, leaseMs: 30_000 });
     assert.equal(third?.deliveryCount, 3);
     assertOutcomes(await hub.completeActivityWorkItems([{ workItem: second, result: completed(0) }]), [
@@ -146,7 +146,7 @@ export function activityTests(env: ConformanceEnv): void {
     assert.ok(item);
     await sleep(env.ms(100));
     assertOutcomes(await hub.completeActivityWorkItems([{ workItem: item, result: completed(0) }]), ["lost"]);
-    await rejectsWith(hub.abandonActivityWorkItem(item, 0), "WorkItemLockLostError");
+    await rejectsWith(hub.abandonWorkItem(item, 0), "WorkItemLockLostError");
     assert.equal((await hub.getStats()).inboxDepth, 0, "the result was not delivered");
     const [again] = await hub.lockActivityWorkItems({ workerId: "a2", max: 10, leaseMs: 30_000 });
     assert.equal(again?.id, item.id, "the message is still queued");

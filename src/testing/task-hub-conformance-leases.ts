@@ -63,7 +63,7 @@ export function leaseTests(env: ConformanceEnv): void {
     const early = await lockAll(hub, "w2");
     if (systemClock.now() - lockedAt < env.ms(150))
       assert.deepEqual([...early.keys()], ["other"], "'target' is not handed out while its lease lives");
-    await hub.abandonOrchestrationWorkItem(early.get("other")!, 0);
+    await hub.abandonWorkItem(early.get("other")!, 0);
     await sleep(env.ms(200));
     const late = await lockAll(hub, "w2");
     const w2 = late.get("target");
@@ -73,7 +73,7 @@ export function leaseTests(env: ConformanceEnv): void {
       w2.messages.map((m) => m.id),
       w1.messages.map((m) => m.id),
     );
-    await hub.abandonOrchestrationWorkItem(late.get("other")!, 0);
+    await hub.abandonWorkItem(late.get("other")!, 0);
     const outcomes = await hub.completeOrchestrationWorkItems([
       completionOf(w1, {
         status: "Completed",
@@ -105,7 +105,7 @@ export function leaseTests(env: ConformanceEnv): void {
       ["ExecutionStarted"],
       "no message from the stale worker",
     );
-    await rejectsWith(hub.abandonOrchestrationWorkItem(w1, 0), "WorkItemLockLostError");
+    await rejectsWith(hub.abandonWorkItem(w1, 0), "WorkItemLockLostError");
     assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(w2, { status: "Running" })]), [
       "ok",
     ]);
@@ -159,7 +159,7 @@ export function leaseTests(env: ConformanceEnv): void {
     await hub.createInstance(newInstance("released"));
     await hub.createInstance(newInstance("done"));
     const first = await lockAll(hub, "dead-worker", env.ms(100));
-    await hub.abandonOrchestrationWorkItem(first.get("released")!, 0);
+    await hub.abandonWorkItem(first.get("released")!, 0);
     assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(first.get("done")!)]), ["ok"]);
     const now = await hub.getStats();
     assert.equal(now.leasedInstances, 1, "'crashed' is still leased");
@@ -253,8 +253,8 @@ export function leaseTests(env: ConformanceEnv): void {
     await hub.createInstance(newInstance("ab"));
     const item = await lockInstance(hub, "ab");
     const abandonedAt = systemClock.now();
-    await hub.abandonOrchestrationWorkItem(item, env.ms(250));
-    await rejectsWith(hub.abandonOrchestrationWorkItem(item, 0), "WorkItemLockLostError");
+    await hub.abandonWorkItem(item, env.ms(250));
+    await rejectsWith(hub.abandonWorkItem(item, 0), "WorkItemLockLostError");
     assert.equal((await lockAll(hub)).size, 0, "not visible during the delay");
     const again = await eventually(async () => (await lockAll(hub)).get("ab"), "the abandoned item");
     assert.ok(systemClock.now() >= abandonedAt + env.ms(250));

@@ -78,7 +78,7 @@ export function orchestrationTests(env: ConformanceEnv): void {
     await hub.createInstance(newInstance("t"));
     const items = await lockAll(hub);
     const item = items.get("p")!;
-    await hub.abandonOrchestrationWorkItem(items.get("t")!, 0);
+    await hub.abandonWorkItem(items.get("t")!, 0);
     await hub.appendInboxMessage({ instanceId: "p", event: raised("arrived-during-step") });
     const child = newInstance("p-child", {
       parent: { instanceId: "p", executionId: "p-exec-1", name: "TestOrchestrator", taskScheduledId: 1 },

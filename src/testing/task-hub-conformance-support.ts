@@ -3,6 +3,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { afterEach, beforeEach } from "node:test";
 import { systemClock } from "../task-hub/clock.js";
 import type {
   ExecutionStarted,
@@ -11,14 +12,24 @@ import type {
   TaskCompleted,
 } from "../core/history-event.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
+import type { TaskHubHealth } from "../task-hub/health.js";
+import type { DispatchResults, LocalDispatchCapability } from "../task-hub/local-dispatch.js";
 import type {
-  CompletionResults,
   NewActivityMessage,
   NewInstance,
   OrchestrationCompletion,
   OrchestrationWorkItem,
   TaskHub,
 } from "../task-hub/task-hub.js";
+
+/**
+ * A hub the conformance suite can test: the plain contract, plus the health output the suite reads counts through
+ * (queue depths, leases, workers).
+ */
+export type ConformanceHub = TaskHub & TaskHubHealth;
+
+/** A hub the fast-path conformance suite can test: a {@link ConformanceHub} with the fast paths. */
+export type FastPathHub = ConformanceHub & LocalDispatchCapability;
 
 /** Options of {@link describeTaskHubConformance} (re-exported there). */
 export interface TaskHubConformanceOptions {
@@ -39,14 +50,52 @@ export interface TaskHubConformanceOptions {
 }
 
 /** What each test of the suite gets. */
-export interface ConformanceEnv {
+export interface ConformanceEnv<H extends ConformanceHub = ConformanceHub> {
   /** The fresh, initialized hub of the current test. */
-  readonly hub: TaskHub;
+  readonly hub: H;
   /** The factory, for tests that need a second hub object. */
-  readonly makeHub: () => Promise<TaskHub>;
+  readonly makeHub: () => Promise<H>;
   readonly options: TaskHubConformanceOptions;
   /** `ms` scaled by {@link TaskHubConformanceOptions.timeScale}. */
   ms(ms: number): number;
+}
+
+/** What each test of the fast-path suite gets. */
+export type FastPathEnv = ConformanceEnv<FastPathHub>;
+
+/**
+ * Registers (in the calling `describe`) a fresh hub from `makeHub` for each test: `init()` before, `close()` and
+ * `disposeHub` after. Returns the tests' view of it.
+ */
+export function hubPerTest<H extends ConformanceHub>(
+  makeHub: () => Promise<H>,
+  options: TaskHubConformanceOptions,
+): ConformanceEnv<H> {
+  let current: H | undefined;
+  const scale = options.timeScale ?? 1;
+  beforeEach(async () => {
+    const hub = await makeHub();
+    current = hub;
+    if (hub.clock !== undefined && hub.clock !== systemClock)
+      throw new Error("The conformance suite runs on real time: the hub must read the system clock.");
+    await hub.init();
+  });
+  afterEach(async () => {
+    const hub = current;
+    current = undefined;
+    if (!hub) return;
+    await hub.close();
+    await options.disposeHub?.(hub);
+  });
+  return {
+    get hub() {
+      if (!current) throw new Error("no hub: the suite's beforeEach did not run");
+      return current;
+    },
+    makeHub,
+    options,
+    ms: (ms) => Math.round(ms * scale),
+  };
 }
 
 /** Sleeps. */
@@ -202,7 +251,11 @@ export async function rejectsWith(promise: Promise<unknown>, name: string, messa
 }
 
 /** Asserts an outcome list: `"ok"` for success, `"lost"` for a WorkItemLockLostError. */
-export function assertOutcomes(outcomes: readonly unknown[], expected: readonly ("ok" | "lost")[]): void {
+export function assertOutcomes(
+  results: readonly unknown[] | DispatchResults,
+  expected: readonly ("ok" | "lost")[],
+): void {
+  const outcomes: readonly unknown[] = "outcomes" in results ? results.outcomes : results;
   assert.deepEqual(
     outcomes.map((o) =>
       o === undefined
@@ -268,7 +321,7 @@ export async function scheduleActivities(hub: TaskHub, instanceId: string, count
 }
 
 /** The work items `results` dispatched, asserting they are present. */
-export function dispatchedOf(results: CompletionResults) {
+export function dispatchedOf(results: DispatchResults) {
   assert.ok(results.dispatched, "a dispatch request was given: `dispatched` is present");
   return results.dispatched;
 }

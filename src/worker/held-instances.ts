@@ -13,7 +13,8 @@ import type {
   NewInstance,
   OrchestrationCompletion,
   OrchestrationWorkItem,
-} from "../task-hub/task-hub.js";
+} from "../core/records.js";
+import type { FastPathCompletion } from "../task-hub/local-dispatch.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { instanceAfterStep, pendingInstance } from "../task-hub/instance-records.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
@@ -63,7 +64,7 @@ export class HeldInstances {
    * Asks the completions whose one activity will be dispatched to this worker (of `slots` free activity slots, taken
    * in order as the hub leases them) to keep their instance's lease.
    */
-  withHolds(completions: OrchestrationCompletion[], slots: number): OrchestrationCompletion[] {
+  withHolds(completions: FastPathCompletion[], slots: number): FastPathCompletion[] {
     if (this.holdMs <= 0) return completions;
     const now = this.clock.now();
     let free = slots;
@@ -79,7 +80,7 @@ export class HeldInstances {
    * or else releases it.
    */
   holdKept(
-    completions: readonly OrchestrationCompletion[],
+    completions: readonly FastPathCompletion[],
     outcomes: readonly CompletionOutcome[],
     dispatched: readonly ActivityWorkItem[],
     running: boolean,

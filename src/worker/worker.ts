@@ -14,13 +14,18 @@ import type {
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
-  DispatchRequest,
-  Dispatched,
   NewInstance,
-  OrchestrationCompletion,
   OrchestrationWorkItem,
-  TaskHub,
-} from "../task-hub/task-hub.js";
+} from "../core/records.js";
+import type { TaskHub } from "../task-hub/task-hub.js";
+import { hasHealth, type TaskHubHealth } from "../task-hub/health.js";
+import {
+  hasLocalDispatch,
+  type DispatchRequest,
+  type Dispatched,
+  type FastPathCompletion,
+  type LocalDispatchCapability,
+} from "../task-hub/local-dispatch.js";
 import { ActivityRunner } from "./activity-runner.js";
 import { CommitBatcher } from "./commit-batcher.js";
 import { EntityProcessor } from "../entities/entity-processor.js";
@@ -85,7 +90,12 @@ const DEFAULTS = {
   activityHoldMs: 50,
 };
 
-/** Runs an app's orchestrations and activities against a task hub. */
+/**
+ * Runs an app's orchestrations and activities against a task hub. When the hub implements the fast paths
+ * ({@link LocalDispatchCapability}, detected once, here), commits lease the work they create to this worker, starts
+ * run their first step at once, and instances are held for their activity; otherwise the worker runs the plain path:
+ * claim, run, complete.
+ */
 export class Worker {
   readonly workerId: string;
   /** Where the worker reads time: the hub's clock ({@link WorkerOptions.clock}). */
@@ -99,10 +109,14 @@ export class Worker {
   readonly #abort = new AbortController();
   readonly #orchestrationSignal: WorkSignal;
   readonly #activitySignal: WorkSignal;
-  readonly #orchestrationCommits: CommitBatcher<OrchestrationCompletion, CompletionOutcome>;
+  readonly #orchestrationCommits: CommitBatcher<FastPathCompletion, CompletionOutcome>;
   readonly #activityCommits: CommitBatcher<ActivityCompletion, CompletionOutcome>;
   readonly #runningActivities = new Map<ActivityWorkItem, Promise<void>>();
   readonly #held: HeldInstances;
+  /** The hub's fast paths, when it has them (detected once, at construction). */
+  readonly #fast: (TaskHub & LocalDispatchCapability) | undefined;
+  /** The hub's health output, when it has it (heartbeats are sent only then). */
+  readonly #health: TaskHubHealth | undefined;
   readonly #runningEpisodes = new Set<Promise<void>>();
   #running = false;
   /** Slots held for work a commit in flight may hand over (local dispatch). */
@@ -149,29 +163,53 @@ export class Worker {
       this.clock,
     );
     this.#held = new HeldInstances(this.#options.activityHoldMs, (item) => this.#release(item), this.clock);
-    // Local dispatch: commits lease the work they create to this worker, up to its free slots (reserved meanwhile).
-    this.#orchestrationCommits = new CommitBatcher(async (batch) => {
-      const maxActivities = this.#reserve("activities");
-      try {
-        const c = this.#running ? this.#held.withHolds(batch, maxActivities) : batch;
-        const results = await hub.completeOrchestrationWorkItems(c, this.#dispatchRequest({ maxActivities }));
-        this.#held.holdKept(c, results, results.dispatched?.activities ?? [], this.#running);
-        this.#take(results.dispatched);
-        return results;
-      } finally {
-        this.#reserved.activities -= maxActivities;
-      }
-    });
-    this.#activityCommits = new CommitBatcher(async (c) => {
-      const maxOrchestrations = this.#reserve("orchestrations");
-      try {
-        const results = await hub.completeActivityWorkItems(c, this.#dispatchRequest({ maxOrchestrations }));
-        this.#take(results.dispatched);
-        return results;
-      } finally {
-        this.#reserved.orchestrations -= maxOrchestrations;
-      }
-    });
+    this.#fast = hasLocalDispatch(hub) ? hub : undefined;
+    this.#health = hasHealth(hub) ? hub : undefined;
+    const fast = this.#fast;
+    this.#orchestrationCommits = new CommitBatcher(
+      fast ? (batch) => this.#commitSteps(fast, batch) : (batch) => hub.completeOrchestrationWorkItems(batch),
+    );
+    this.#activityCommits = new CommitBatcher(
+      fast ? (batch) => this.#commitResults(fast, batch) : (batch) => hub.completeActivityWorkItems(batch),
+    );
+  }
+
+  /** Local dispatch: commits lease the work they create to this worker, up to its free slots (reserved meanwhile). */
+  async #commitSteps(
+    fast: LocalDispatchCapability,
+    batch: FastPathCompletion[],
+  ): Promise<readonly CompletionOutcome[]> {
+    const maxActivities = this.#reserve("activities");
+    try {
+      const c = this.#running ? this.#held.withHolds(batch, maxActivities) : batch;
+      const results = await fast.completeOrchestrationsAndDispatch(
+        c,
+        this.#dispatchRequest({ maxActivities }),
+      );
+      this.#held.holdKept(c, results.outcomes, results.dispatched?.activities ?? [], this.#running);
+      this.#take(results.dispatched);
+      return results.outcomes;
+    } finally {
+      this.#reserved.activities -= maxActivities;
+    }
+  }
+
+  /** Local dispatch of activity results: the instances they go to, leased to this worker up to its free slots. */
+  async #commitResults(
+    fast: LocalDispatchCapability,
+    batch: ActivityCompletion[],
+  ): Promise<readonly CompletionOutcome[]> {
+    const maxOrchestrations = this.#reserve("orchestrations");
+    try {
+      const results = await fast.completeActivitiesAndDispatch(
+        batch,
+        this.#dispatchRequest({ maxOrchestrations }),
+      );
+      this.#take(results.dispatched);
+      return results.outcomes;
+    } finally {
+      this.#reserved.orchestrations -= maxOrchestrations;
+    }
   }
 
   /** True between `start()` and `stop()`. */
@@ -206,8 +244,9 @@ export class Worker {
   }
 
   async #heartbeatOnce(stopping: boolean): Promise<void> {
+    if (!this.#health) return; // a hub without health output
     try {
-      await this.hub.recordWorkerHeartbeat({
+      await this.#health.recordWorkerHeartbeat({
         workerId: this.workerId,
         orchestrationsInFlight: this.#runningEpisodes.size,
         activitiesInFlight: this.#runningActivities.size,
@@ -241,7 +280,7 @@ export class Worker {
       this.#abort.abort(new Error("The worker is shutting down."));
       await Promise.all(
         [...this.#runningActivities.keys()].map((item) =>
-          this.hub.abandonActivityWorkItem(item, 0).catch(() => undefined),
+          this.hub.abandonWorkItem(item, 0).catch(() => undefined),
         ),
       );
     }
@@ -270,6 +309,10 @@ export class Worker {
     request: NewInstance,
     create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>,
   ): Promise<void> {
+    if (!this.#fast) {
+      await create(); // the plain path: a worker claims the start
+      return;
+    }
     const now = this.clock.now();
     const due = request.visibleAt === undefined || request.visibleAt <= now;
     const slots = due ? this.#reserve("orchestrations", 1) : 0;
@@ -305,7 +348,7 @@ export class Worker {
   async dispatchStart(
     create: (dispatch?: DispatchRequest) => Promise<Dispatched | undefined>,
   ): Promise<void> {
-    const slots = this.#reserve("orchestrations", 1);
+    const slots = this.#fast ? this.#reserve("orchestrations", 1) : 0;
     try {
       this.#take(await create(this.#dispatchRequest({ maxOrchestrations: slots })));
     } finally {
@@ -354,7 +397,7 @@ export class Worker {
   #take(dispatched: Dispatched | undefined): void {
     for (const item of dispatched?.activities ?? [])
       if (this.#running) this.#runActivity(item);
-      else void this.hub.abandonActivityWorkItem(item, 0).catch(() => undefined);
+      else void this.hub.abandonWorkItem(item, 0).catch(() => undefined);
     for (const item of dispatched?.orchestrations ?? [])
       if (this.#running) this.#runEpisode(item);
       else void this.#release(item);
@@ -362,7 +405,7 @@ export class Worker {
 
   /** Releases an instance's lease at once (its messages become visible to every worker). Never throws. */
   #release(item: OrchestrationWorkItem): Promise<void> {
-    return this.hub.abandonOrchestrationWorkItem(item, 0).catch(() => undefined);
+    return this.hub.abandonWorkItem(item, 0).catch(() => undefined);
   }
 
   /** Reserves the free slots of a kind for a commit's local dispatch; returns how many (0 when stopping). */
@@ -454,7 +497,7 @@ export class Worker {
         ? { kind: "complete", completion: await this.#entities.process(item) }
         : await this.#processor.process(item);
       if (processed.kind === "defer") {
-        await this.hub.abandonOrchestrationWorkItem(item, processed.delayMs);
+        await this.hub.abandonWorkItem(item, processed.delayMs);
         this.#orchestrationSignal.notifyAt(this.clock.now() + processed.delayMs);
         return;
       }
@@ -475,7 +518,7 @@ export class Worker {
         `Worker ${this.workerId}: orchestration '${item.instanceId}' step failed, will retry: ${String(error)}`,
         { workerId: this.workerId, ...errorFields(error), err: error },
       );
-      await this.hub.abandonOrchestrationWorkItem(item, 1000).catch(() => undefined);
+      await this.hub.abandonWorkItem(item, 1000).catch(() => undefined);
     }
   }
 
@@ -517,7 +560,7 @@ export class Worker {
           ...errorFields(error),
         }),
       );
-      await this.hub.abandonActivityWorkItem(item, 1000).catch(() => undefined);
+      await this.hub.abandonWorkItem(item, 1000).catch(() => undefined);
     }
   }
 }

@@ -26,6 +26,7 @@ import {
   uniqueHubName,
   withClient,
 } from "../task-hub/postgres-support.js";
+import { statsOf } from "../../src/task-hub/health.js";
 
 const URL_ = config.connectionString ?? DEFAULT_POSTGRES_URL;
 const WORKERS = 3;
@@ -151,7 +152,7 @@ describe("chaos: PostgreSQL hub, 3 worker processes, random SIGKILLs", () => {
         );
         assert.ok(Math.max(...finals) === perCounter, "some Count orchestration saw the final total");
 
-        const stats = await control.taskHub.getStats();
+        const stats = await statsOf(control.taskHub);
         assert.ok(orphaningKills >= 1, `${orphaningKills} of ${kills} kills left unexpired leases behind`);
         assert.ok(stats.leaseTakeovers >= 1, "killed workers' leases were taken over");
         process.stderr.write(

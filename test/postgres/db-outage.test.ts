@@ -17,6 +17,7 @@ import {
   type WorkerProcess,
 } from "../support/pg-processes.js";
 import { sleep } from "../support/test-host.js";
+import { statsOf } from "../../src/task-hub/health.js";
 
 let cluster: ThrowawayCluster | undefined;
 before(async () => {
@@ -131,7 +132,7 @@ describe("database outage under running workers (throwaway cluster)", () => {
           process.stderr.write(
             `--- worker ${worker.child.pid} (exit ${worker.child.exitCode}):\n${worker.log()}\n`,
           );
-        const stats = await control.taskHub.getStats().catch(() => undefined);
+        const stats = await statsOf(control.taskHub).catch(() => undefined);
         process.stderr.write(`stats: ${JSON.stringify(stats)}\n`);
         const stuck = await control.taskHub
           .listInstances({ statuses: ["Running", "Pending"] })

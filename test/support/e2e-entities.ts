@@ -8,6 +8,8 @@ import { Worker, entityId, type DurableClient, type WorkerOptions } from "../../
 import { entityApp } from "./entity-apps.js";
 import { itKeepsTheEntityHubContract } from "./entity-hub-contract.js";
 import { eventually, sleep, startHost, type HubFactory } from "./test-host.js";
+import { statsOf } from "../../src/task-hub/health.js";
+import { hasLocalDispatch } from "../../src/task-hub/local-dispatch.js";
 
 async function completed(client: DurableClient, id: string, timeoutMs = 30_000): Promise<unknown> {
   const status = await client.waitForCompletion(id, { timeoutMs });
@@ -57,9 +59,11 @@ export function describeEntities(
         assert.deepEqual(byName, ["pen"]);
         await client.signalEntity(cart, "user-123", "delete");
         await eventually(async () => !(await client.readEntityState(cart, "user-123")).entityExists);
-        await eventually(
-          async () => (await host.taskHub.getInstance("@shoppingcart@user-123")) === undefined,
-        );
+        // Deleting an empty entity's row is a fast path (`deleteIfIdle`); a plain hub keeps the empty row.
+        if (hasLocalDispatch(host.taskHub))
+          await eventually(
+            async () => (await host.taskHub.getInstance("@shoppingcart@user-123")) === undefined,
+          );
       } finally {
         await host.stop();
       }
@@ -286,9 +290,11 @@ export function describeEntities(
           2,
         );
         await client.signalEntity(notifier, "n", "remove");
-        await eventually(
-          async () => (await host.taskHub.getInstance(entityId(notifier, "n").toString())) === undefined,
-        );
+        if (hasLocalDispatch(host.taskHub))
+          await eventually(
+            async () => (await host.taskHub.getInstance(entityId(notifier, "n").toString())) === undefined,
+          );
+        else await eventually(async () => !(await client.readEntityState(notifier, "n")).entityExists);
       } finally {
         await host.stop();
       }
@@ -364,11 +370,13 @@ export function describeEntities(
           orphanedLocksReleased: 0,
         });
 
-        // An empty entity row (created, nothing in it): the worker removes it when cleaning nudges it.
+        // An empty entity row (created, nothing in it): the worker removes it when cleaning nudges it (a fast path:
+        // `deleteIfIdle`; on a plain hub the empty row stays).
+        if (!hasLocalDispatch(taskHub)) return;
         await host.worker.stop();
         await taskHub.createInstance(entityCreation("@account@empty", new Date().toISOString()));
         const cleaning = client.cleanEntityStorage({ timeoutMs: 20_000 });
-        await eventually(async () => (await taskHub.getStats()).inboxDepth === 2); // creation + nudge
+        await eventually(async () => (await statsOf(taskHub)).inboxDepth === 2); // creation + nudge
         const worker = new Worker(taskHub, app.registry, { logger: host.log, ...workerOptions });
         worker.start();
         try {

@@ -80,7 +80,7 @@ export async function assertFailedCompletionWritesNothing(
   await assert.rejects(hub.completeOrchestrationWorkItems([completion]), /injected/);
   assert.deepEqual(await hub.getHistory(id), []);
   assert.equal((await hub.getInstance(id))?.status, "Pending");
-  assert.equal((await hub.getStats()).inboxDepth, 1, "the consumed message is still there");
+  assert.equal((await sql(hub).getStats()).inboxDepth, 1, "the consumed message is still there");
   await remove();
   assert.deepEqual(
     await hub.completeOrchestrationWorkItems([completion]),

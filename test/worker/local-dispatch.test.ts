@@ -11,7 +11,7 @@ import { dropCreatedSchemas, testHub } from "../task-hub/postgres-support.js";
 after(dropCreatedSchemas);
 
 /**
- * Wraps `hub`, counting the work items that claims (not dispatch) hand out, `createInstance` calls, activity commits
+ * Wraps `hub`, counting the work items that claims (not dispatch) hand out, instance creations, activity commits
  * and instance reads.
  */
 function countingClaims(hub: TaskHub): {
@@ -25,9 +25,6 @@ function countingClaims(hub: TaskHub): {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
-      if (prop === "createInstance") creates.count++;
-      if (prop === "completeActivityWorkItems") creates.activityCommits++;
-      if (prop === "getInstance") creates.reads++;
       if (prop === "lockOrchestrationWorkItems" || prop === "lockActivityWorkItems")
         return async (...args: unknown[]) => {
           const items = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args)) ?? [];
@@ -35,7 +32,14 @@ function countingClaims(hub: TaskHub): {
           else claimed.activities += items.length;
           return items;
         };
-      return (value as (...a: unknown[]) => unknown).bind(target);
+      // Calls are counted, not look-ups (the worker looks the fast paths up once, when it is constructed).
+      return (...args: unknown[]) => {
+        if (prop === "createInstance" || prop === "createAndDispatch") creates.count++;
+        if (prop === "completeActivityWorkItems" || prop === "completeActivitiesAndDispatch")
+          creates.activityCommits++;
+        if (prop === "getInstance") creates.reads++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
     },
   });
   return { hub: counting, claimed, creates };

@@ -15,6 +15,7 @@ import type { Clock } from "../../src/task-hub/clock.js";
 import { WorkSignal } from "../../src/worker/work-signal.js";
 import { eventually, MemoryLog } from "../support/test-host.js";
 import { dropCreatedSchemas, requirePostgres, testHub } from "../task-hub/postgres-support.js";
+import { statsOf } from "../../src/task-hub/health.js";
 
 const HOUR = 60 * 60 * 1000;
 const dir = mkdtempSync(join(tmpdir(), "taskhub-virtual-"));
@@ -117,11 +118,11 @@ function onVirtualTime(label: string, makeHub: (clock: Clock) => TaskHub, setup?
           "Pending",
           "the lease is alive to its expiry",
         );
-        assert.equal((await hub.getStats()).leaseTakeovers, 0);
+        assert.equal((await statsOf(hub)).leaseTakeovers, 0);
         clock.advance(1);
         const status = await host.client.waitForCompletion(id, { timeoutMs: 20_000 });
         assert.equal(status.output, 42);
-        assert.equal((await hub.getStats()).leaseTakeovers, 1);
+        assert.equal((await statsOf(hub)).leaseTakeovers, 1);
       } finally {
         await host.stop();
       }

@@ -11,6 +11,7 @@ import { DurableApp, TimeoutError, sqliteTaskHub } from "../../src/index.js";
 import { OrchestrationSession } from "../../src/orchestration/orchestration-session.js";
 import { SessionCache } from "../../src/worker/session-cache.js";
 import { eventually, sleep, startHost } from "../support/test-host.js";
+import { statsOf } from "../../src/task-hub/health.js";
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-worker-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +55,7 @@ describe("worker", () => {
     await host.worker.stop();
     // The activity's result was committed before stop() returned: a new worker only runs the final episode.
     const history = await host.taskHub.getHistory(id);
-    const inbox = await host.taskHub.getStats();
+    const inbox = await statsOf(host.taskHub);
     assert.equal(inbox.activityQueueDepth, 0, "the activity message was completed");
     assert.ok(history.some((e) => e.type === "TaskScheduled"));
     await host.stop();

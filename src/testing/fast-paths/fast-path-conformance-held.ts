@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import type { HistoryEvent, TaskCompleted } from "../core/history-event.js";
-import type { NewActivityMessage, OrchestrationWorkItem, TaskHub } from "../task-hub/task-hub.js";
+import type { HistoryEvent, TaskCompleted } from "../../core/history-event.js";
+import type { NewActivityMessage, OrchestrationWorkItem } from "../../core/records.js";
 import {
   assertOutcomes,
   completionOf,
@@ -16,11 +16,12 @@ import {
   raised,
   sleep,
   stamp,
-  type ConformanceEnv,
-} from "./task-hub-conformance-support.js";
+  type FastPathEnv,
+  type FastPathHub,
+} from "../task-hub-conformance-support.js";
 
 /** Runs `instanceId`'s first step, scheduling one activity and keeping the lease; returns the held work item. */
-async function firstStepKeepingLease(hub: TaskHub, instanceId: string): Promise<OrchestrationWorkItem> {
+async function firstStepKeepingLease(hub: FastPathHub, instanceId: string): Promise<OrchestrationWorkItem> {
   await hub.createInstance(newInstance(instanceId));
   const item = await lockInstance(hub, instanceId);
   const activity: NewActivityMessage = {
@@ -33,7 +34,7 @@ async function firstStepKeepingLease(hub: TaskHub, instanceId: string): Promise<
   };
   const newHistory: HistoryEvent[] = [item.messages[0]!.event];
   assertOutcomes(
-    await hub.completeOrchestrationWorkItems([
+    await hub.completeOrchestrationsAndDispatch([
       { ...completionOf(item, { newHistory, status: "Running", activities: [activity] }), keepLease: true },
     ]),
     ["ok"],
@@ -54,7 +55,7 @@ const completed = (taskScheduledId: number): TaskCompleted => ({
 });
 
 /** Registers the tests of held instances. */
-export function heldTests(env: ConformanceEnv): void {
+export function heldTests(env: FastPathEnv): void {
   it("keeps the lease after a keepLease commit, then takes an activity's result directly", async () => {
     const { hub } = env;
     const held = await firstStepKeepingLease(hub, "held");
@@ -70,7 +71,7 @@ export function heldTests(env: ConformanceEnv): void {
 
     const result = completed(0);
     assertOutcomes(
-      await hub.completeOrchestrationWorkItems([
+      await hub.completeOrchestrationsAndDispatch([
         {
           ...completionOf(held, {
             newHistory: [result],
@@ -109,7 +110,7 @@ export function heldTests(env: ConformanceEnv): void {
     assert.equal(taken?.id, activity.id, "taken over after its lease expired");
 
     assertOutcomes(
-      await hub.completeOrchestrationWorkItems([
+      await hub.completeOrchestrationsAndDispatch([
         {
           ...completionOf(held, { newHistory: [completed(0)], status: "Completed" }),
           consumedMessageIds: [],
@@ -126,7 +127,7 @@ export function heldTests(env: ConformanceEnv): void {
     assert.equal((await hub.getInstance("stale"))?.status, "Running");
     assert.equal((await hub.getStats()).activityQueueDepth, 1, "the rescuer's activity is still there");
     // The lease is still held: the worker can release it.
-    await hub.abandonOrchestrationWorkItem(held, 0);
+    await hub.abandonWorkItem(held, 0);
     assert.equal((await hub.getStats()).leasedInstances, 0);
   });
 }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { systemClock } from "../task-hub/clock.js";
+import { systemClock } from "../../task-hub/clock.js";
 import {
   activity,
   assertOutcomes,
@@ -18,17 +18,17 @@ import {
   raised,
   scheduleActivities,
   sleep,
-  type ConformanceEnv,
-} from "./task-hub-conformance-support.js";
+  type FastPathEnv,
+} from "../task-hub-conformance-support.js";
 
 /** Registers the tests of batches with a lost lease. */
-export function lostLeaseTests(env: ConformanceEnv): void {
+export function lostLeaseTests(env: FastPathEnv): void {
   it("commits the held step of a batch whose other lease was taken over, dispatching only its activities", async () => {
     const { hub } = env;
     // A message target with an empty inbox.
     await hub.createInstance(newInstance("sink"));
     assertOutcomes(
-      await hub.completeOrchestrationWorkItems([completionOf(await lockInstance(hub, "sink"))]),
+      await hub.completeOrchestrationsAndDispatch([completionOf(await lockInstance(hub, "sink"))]),
       ["ok"],
     );
     await hub.createInstance(newInstance("lost"));
@@ -42,7 +42,7 @@ export function lostLeaseTests(env: ConformanceEnv): void {
     assert.ok(held);
     const fromHeld = raised("from-held");
 
-    const results = await hub.completeOrchestrationWorkItems(
+    const results = await hub.completeOrchestrationsAndDispatch(
       [
         completionOf(stale, {
           status: "Completed",
@@ -96,7 +96,7 @@ export function lostLeaseTests(env: ConformanceEnv): void {
       "the held step's message only",
     );
     // The new owner's lease is intact.
-    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(takenOver)]), ["ok"]);
+    assertOutcomes(await hub.completeOrchestrationsAndDispatch([completionOf(takenOver)]), ["ok"]);
     assert.equal((await hub.getInstance("lost"))?.status, "Running");
   });
 
@@ -112,7 +112,7 @@ export function lostLeaseTests(env: ConformanceEnv): void {
     await hub.appendInboxMessage({ instanceId: "acts", event: raised("go") });
     const step = await lockInstance(hub, "acts");
     assertOutcomes(
-      await hub.completeOrchestrationWorkItems([
+      await hub.completeOrchestrationsAndDispatch([
         completionOf(step, { newHistory: [raised("go")], activities: [activity("acts", executionId, 1)] }),
       ]),
       ["ok"],
@@ -121,7 +121,7 @@ export function lostLeaseTests(env: ConformanceEnv): void {
     assert.equal(held?.taskId, 1);
 
     const fresh = completed(1, '"held"');
-    const results = await hub.completeActivityWorkItems(
+    const results = await hub.completeActivitiesAndDispatch(
       [
         { workItem: stale, result: completed(0, '"stale"') },
         { workItem: held, result: fresh },
@@ -142,10 +142,11 @@ export function lostLeaseTests(env: ConformanceEnv): void {
 
     // The taken-over activity is still the new owner's; its result arrives later.
     const late = completed(0, '"late"');
-    assertOutcomes(await hub.completeActivityWorkItems([{ workItem: taken, result: late }]), ["ok"]);
-    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(item, { newHistory: [fresh] })]), [
-      "ok",
-    ]);
+    assertOutcomes(await hub.completeActivitiesAndDispatch([{ workItem: taken, result: late }]), ["ok"]);
+    assertOutcomes(
+      await hub.completeOrchestrationsAndDispatch([completionOf(item, { newHistory: [fresh] })]),
+      ["ok"],
+    );
     const next = await lockInstance(hub, "acts");
     assert.deepEqual(
       next.messages.map((m) => m.event),

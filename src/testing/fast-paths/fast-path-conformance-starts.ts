@@ -1,17 +1,14 @@
 /**
  * Conformance tests: starting instances. Creating an instance whose ID is in use, eager start (the new instance leased
- * to the creating worker) and first steps committed with the creation (`OrchestrationCompletion.createsInstance`).
+ * to the creating worker) and first steps committed with the creation (`FastPathCompletion.createsInstance`).
  * @module
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { systemClock } from "../task-hub/clock.js";
-import { pendingInstance } from "../task-hub/instance-records.js";
-import type {
-  NewActivityMessage,
-  OrchestrationCompletion,
-  OrchestrationWorkItem,
-} from "../task-hub/task-hub.js";
+import { systemClock } from "../../task-hub/clock.js";
+import { pendingInstance } from "../../task-hub/instance-records.js";
+import type { NewActivityMessage, OrchestrationWorkItem } from "../../core/records.js";
+import type { FastPathCompletion } from "../../task-hub/local-dispatch.js";
 import {
   assertLease,
   assertOutcomes,
@@ -22,8 +19,8 @@ import {
   newInstance,
   raised,
   rejectsWith,
-  type ConformanceEnv,
-} from "./task-hub-conformance-support.js";
+  type FastPathEnv,
+} from "../task-hub-conformance-support.js";
 
 /** The work item of a first step run before its instance is stored (as a worker builds it). */
 function firstStepItem(instanceId: string, options: { executionId?: string } = {}): OrchestrationWorkItem {
@@ -40,7 +37,7 @@ function firstStepItem(instanceId: string, options: { executionId?: string } = {
 }
 
 /** A first step that records the start, schedules one activity and leaves the instance Running. */
-function firstStep(item: OrchestrationWorkItem): OrchestrationCompletion {
+function firstStep(item: OrchestrationWorkItem): FastPathCompletion {
   const activity: NewActivityMessage = {
     instanceId: item.instanceId,
     executionId: item.instance.executionId,
@@ -62,74 +59,13 @@ function firstStep(item: OrchestrationWorkItem): OrchestrationCompletion {
 }
 
 /** Registers the tests of starting instances. */
-export function startTests(env: ConformanceEnv): void {
-  it("refusing an ID in use leaves the active instance's row, history and inbox as they were", async () => {
-    const { hub } = env;
-    await hub.createInstance(newInstance("dup-pending", { input: '"first"' }));
-    const pendingBefore = await hub.getInstance("dup-pending");
-    await rejectsWith(
-      hub.createInstance(newInstance("dup-pending", { executionId: "other", input: '"second"' })),
-      "InstanceAlreadyExistsError",
-    );
-    assert.deepEqual(await hub.getInstance("dup-pending"), pendingBefore);
-    const pendingItem = await lockInstance(hub, "dup-pending");
-    assert.deepEqual(
-      pendingItem.messages.map((m) => m.event.type === "ExecutionStarted" && m.event.executionId),
-      ["dup-pending-exec-1"],
-      "no second start message",
-    );
-    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(pendingItem)]), ["ok"]);
-
-    await createWithStatus(hub, "dup-running", "Running", { input: '"first"' });
-    await hub.appendInboxMessage({ instanceId: "dup-running", event: raised("waiting") });
-    const before = await hub.getInstance("dup-running");
-    const history = await hub.getHistory("dup-running");
-    await rejectsWith(
-      hub.createInstance(newInstance("dup-running", { executionId: "other", input: '"second"' })),
-      "InstanceAlreadyExistsError",
-    );
-    assert.deepEqual(await hub.getInstance("dup-running"), before);
-    assert.deepEqual(await hub.getHistory("dup-running"), history);
-    const item = await lockInstance(hub, "dup-running");
-    assert.deepEqual(
-      item.messages.map((m) => m.event.type),
-      ["EventRaised"],
-      "the inbox is as it was",
-    );
-  });
-
-  it("lets exactly one of two concurrent creates of one ID win, new or replacing a finished instance", async () => {
-    const { hub } = env;
-    await createWithStatus(hub, "race-done", "Completed");
-    for (const id of ["race-new", "race-done"]) {
-      const requests = [
-        newInstance(id, { executionId: `${id}-a` }),
-        newInstance(id, { executionId: `${id}-b` }),
-      ];
-      const settled = await Promise.allSettled(requests.map((r) => hub.createInstance(r)));
-      const won = settled.flatMap((s, i) => (s.status === "fulfilled" ? [i] : []));
-      assert.equal(won.length, 1, `exactly one create of '${id}' succeeds`);
-      const refused = settled.find((s) => s.status === "rejected");
-      assert.equal((refused as PromiseRejectedResult).reason?.name, "InstanceAlreadyExistsError");
-      const winner = requests[won[0]!]!;
-      const record = await hub.getInstance(id);
-      assert.equal(record?.status, "Pending");
-      assert.equal(record?.executionId, winner.event.executionId);
-      const item = await lockInstance(hub, id);
-      assert.deepEqual(
-        item.messages.map((m) => m.event),
-        [winner.event],
-        "one start message: the winner's",
-      );
-    }
-  });
-
+export function startTests(env: FastPathEnv): void {
   it("eager start: leases a new instance to the creating worker, with its start message", async () => {
     const { hub } = env;
     const dispatch = { workerId: "starter", leaseMs: 30_000, maxOrchestrations: 1 };
     const before = systemClock.now();
     const request = newInstance("eager", { input: '"in"' });
-    const dispatched = await hub.createInstance(request, dispatch);
+    const dispatched = await hub.createAndDispatch(request, dispatch);
     const after = systemClock.now();
     assert.ok(dispatched, "a dispatch request was given: the result is present");
     assert.deepEqual(dispatched.activities, []);
@@ -149,7 +85,7 @@ export function startTests(env: ConformanceEnv): void {
       "another worker cannot take it",
     );
     assertOutcomes(
-      await hub.completeOrchestrationWorkItems([
+      await hub.completeOrchestrationsAndDispatch([
         completionOf(item, { newHistory: [item.messages[0]!.event], status: "Running" }),
       ]),
       ["ok"],
@@ -162,7 +98,7 @@ export function startTests(env: ConformanceEnv): void {
     const { hub } = env;
     const dispatch = { workerId: "starter", leaseMs: 30_000, maxOrchestrations: 1 };
     await createWithStatus(hub, "again", "Completed");
-    const replaced = await hub.createInstance(newInstance("again", { executionId: "again-2" }), dispatch);
+    const replaced = await hub.createAndDispatch(newInstance("again", { executionId: "again-2" }), dispatch);
     assert.equal(replaced?.orchestrations.length, 1);
     assert.equal(replaced.orchestrations[0]!.instance.executionId, "again-2");
     assert.deepEqual(
@@ -171,24 +107,24 @@ export function startTests(env: ConformanceEnv): void {
       "only the new start message",
     );
 
-    const later = await hub.createInstance(
+    const later = await hub.createAndDispatch(
       newInstance("later", { visibleAt: systemClock.now() + 60_000 }),
       dispatch,
     );
     assert.deepEqual(later?.orchestrations, [], "a start due later is not leased");
-    const none = await hub.createInstance(newInstance("no-slot"), { ...dispatch, maxOrchestrations: 0 });
+    const none = await hub.createAndDispatch(newInstance("no-slot"), { ...dispatch, maxOrchestrations: 0 });
     assert.deepEqual(none?.orchestrations, [], "maxOrchestrations 0 leases nothing");
-    assert.equal(await hub.createInstance(newInstance("plain")), undefined, "no request, no result");
+    assert.equal(await hub.createAndDispatch(newInstance("plain")), undefined, "no request, no result");
     const claimed = await lockAll(hub);
     assert.deepEqual([...claimed.keys()].sort(), ["no-slot", "plain"]);
 
-    await rejectsWith(hub.createInstance(newInstance("no-slot"), dispatch), "InstanceAlreadyExistsError");
+    await rejectsWith(hub.createAndDispatch(newInstance("no-slot"), dispatch), "InstanceAlreadyExistsError");
   });
 
   it("commits a first step together with its instance's creation", async () => {
     const { hub } = env;
     const item = firstStepItem("first");
-    const results = await hub.completeOrchestrationWorkItems([firstStep(item)], {
+    const results = await hub.completeOrchestrationsAndDispatch([firstStep(item)], {
       workerId: "starter",
       leaseMs: 30_000,
       maxActivities: 1,
@@ -222,7 +158,7 @@ export function startTests(env: ConformanceEnv): void {
     const finishedHistory = await hub.getHistory("finished");
 
     assertOutcomes(
-      await hub.completeOrchestrationWorkItems([
+      await hub.completeOrchestrationsAndDispatch([
         firstStep(firstStepItem("taken")),
         completionOf(other, { newHistory: [other.messages[0]!.event], status: "Running" }),
         firstStep(firstStepItem("finished")),

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { systemClock } from "../task-hub/clock.js";
-import type { ActivityWorkItem, OrchestrationWorkItem } from "../task-hub/task-hub.js";
+import { systemClock } from "../../task-hub/clock.js";
+import type { ActivityWorkItem, OrchestrationWorkItem } from "../../task-hub/task-hub.js";
 import {
   activity,
   assertOutcomes,
@@ -22,11 +22,11 @@ import {
   rejectsWith,
   sleep,
   assertLease,
-  type ConformanceEnv,
-} from "./task-hub-conformance-support.js";
+  type FastPathEnv,
+} from "../task-hub-conformance-support.js";
 
 /** Registers the local dispatch tests. */
-export function dispatchTests(env: ConformanceEnv): void {
+export function dispatchTests(env: FastPathEnv): void {
   it("leases up to maxActivities of the visible activities a step schedules to the committing worker", async () => {
     const { hub } = env;
     await hub.createInstance(newInstance("eager"));
@@ -40,7 +40,7 @@ export function dispatchTests(env: ConformanceEnv): void {
       activity("eager", executionId, 3),
     ];
     const before = systemClock.now();
-    const results = await hub.completeOrchestrationWorkItems(
+    const results = await hub.completeOrchestrationsAndDispatch(
       [completionOf(item, { newHistory: [item.messages[0]!.event], activities: scheduled })],
       { workerId: "w-local", leaseMs: 30_000, maxActivities: 2 },
     );
@@ -89,8 +89,8 @@ export function dispatchTests(env: ConformanceEnv): void {
 
     // The dispatched items are real leases on the stored rows (ID and lock token): they complete and abandon.
     const result = completed(first.taskId, '"first"');
-    assertOutcomes(await hub.completeActivityWorkItems([{ workItem: first, result }]), ["ok"]);
-    await hub.abandonActivityWorkItem(second, 0);
+    assertOutcomes(await hub.completeActivitiesAndDispatch([{ workItem: first, result }]), ["ok"]);
+    await hub.abandonWorkItem(second, 0);
     const again = await hub.lockActivityWorkItems({ workerId: "w-other", max: 10, leaseMs: 30_000 });
     assert.equal(again.length, 1, "the abandoned one only (the future one is not visible yet)");
     assert.equal(again[0]!.id, second.id, "the dispatched item's ID is the stored row's");
@@ -112,7 +112,7 @@ export function dispatchTests(env: ConformanceEnv): void {
     const items = await lockAll(hub);
     const plain = items.get("plain")!;
     const zero = items.get("zero")!;
-    const without = await hub.completeOrchestrationWorkItems([
+    const without = await hub.completeOrchestrationsAndDispatch([
       completionOf(plain, {
         activities: [
           activity("plain", plain.instance.executionId, 0),
@@ -122,7 +122,7 @@ export function dispatchTests(env: ConformanceEnv): void {
     ]);
     assertOutcomes(without, ["ok"]);
     assert.equal(without.dispatched, undefined, "no dispatch request: no `dispatched`");
-    const withZero = await hub.completeOrchestrationWorkItems(
+    const withZero = await hub.completeOrchestrationsAndDispatch(
       [
         completionOf(zero, {
           activities: [
@@ -149,7 +149,7 @@ export function dispatchTests(env: ConformanceEnv): void {
     const { hub } = env;
     await hub.createInstance(newInstance("eager-expire"));
     const item = await lockInstance(hub, "eager-expire");
-    const results = await hub.completeOrchestrationWorkItems(
+    const results = await hub.completeOrchestrationsAndDispatch(
       [completionOf(item, { activities: [activity("eager-expire", item.instance.executionId, 0)] })],
       { workerId: "w-dead", leaseMs: env.ms(100), maxActivities: 5 },
     );
@@ -175,13 +175,13 @@ export function dispatchTests(env: ConformanceEnv): void {
       "an expired dispatched lease taken over is a takeover",
     );
     assertOutcomes(
-      await hub.completeActivityWorkItems([{ workItem: dispatched, result: completed(0, '"stale"') }]),
+      await hub.completeActivitiesAndDispatch([{ workItem: dispatched, result: completed(0, '"stale"') }]),
       ["lost"],
     );
     await rejectsWith(hub.renewActivityWorkItem(dispatched, 30_000), "WorkItemLockLostError");
     assert.equal((await hub.getStats()).inboxDepth, 0, "the stale result was not delivered");
     assertOutcomes(
-      await hub.completeActivityWorkItems([{ workItem: taken, result: completed(0, '"fresh"') }]),
+      await hub.completeActivitiesAndDispatch([{ workItem: taken, result: completed(0, '"fresh"') }]),
       ["ok"],
     );
     const orchestration = await lockInstance(hub, "eager-expire");
@@ -198,7 +198,7 @@ export function dispatchTests(env: ConformanceEnv): void {
     assert.ok(work);
     const result = completed(0, '"42"');
     const before = systemClock.now();
-    const results = await hub.completeActivityWorkItems([{ workItem: work, result }], {
+    const results = await hub.completeActivitiesAndDispatch([{ workItem: work, result }], {
       workerId: "w-local",
       leaseMs: 30_000,
       maxOrchestrations: 1,
@@ -232,7 +232,7 @@ export function dispatchTests(env: ConformanceEnv): void {
     );
     assert.equal((await hub.getStats()).leasedInstances, 1);
     assertOutcomes(
-      await hub.completeOrchestrationWorkItems([
+      await hub.completeOrchestrationsAndDispatch([
         completionOf(item, {
           status: "Completed",
           newHistory: [result],
@@ -262,14 +262,14 @@ export function dispatchTests(env: ConformanceEnv): void {
     await hub.appendInboxMessage({ instanceId: "busy", event: raised("ping") });
     const held = await lockInstance(hub, "busy");
     const result = completed(0, '"while-leased"');
-    const results = await hub.completeActivityWorkItems([{ workItem: work, result }], {
+    const results = await hub.completeActivitiesAndDispatch([{ workItem: work, result }], {
       workerId: "w-local",
       leaseMs: 30_000,
       maxOrchestrations: 1,
     });
     assertOutcomes(results, ["ok"]);
     assert.deepEqual(dispatchedOf(results), { activities: [], orchestrations: [] });
-    assertOutcomes(await hub.completeOrchestrationWorkItems([completionOf(held)]), ["ok"]);
+    assertOutcomes(await hub.completeOrchestrationsAndDispatch([completionOf(held)]), ["ok"]);
     const next = (await lockAll(hub, "w-other")).get("busy");
     assert.ok(next, "the result waits for any worker");
     assert.deepEqual(
@@ -288,7 +288,7 @@ export function dispatchTests(env: ConformanceEnv): void {
       ]),
     );
     assert.equal(works.size, 3);
-    const zero = await hub.completeActivityWorkItems(
+    const zero = await hub.completeActivitiesAndDispatch(
       [{ workItem: works.get("zero")!, result: completed(0) }],
       {
         workerId: "w-local",
@@ -298,13 +298,13 @@ export function dispatchTests(env: ConformanceEnv): void {
     );
     assertOutcomes(zero, ["ok"]);
     assert.deepEqual(dispatchedOf(zero), { activities: [], orchestrations: [] });
-    const omitted = await hub.completeActivityWorkItems(
+    const omitted = await hub.completeActivitiesAndDispatch(
       [{ workItem: works.get("omitted")!, result: completed(0) }],
       { workerId: "w-local", leaseMs: 30_000 },
     );
     assertOutcomes(omitted, ["ok"]);
     assert.deepEqual(dispatchedOf(omitted), { activities: [], orchestrations: [] });
-    const none = await hub.completeActivityWorkItems([
+    const none = await hub.completeActivitiesAndDispatch([
       { workItem: works.get("none")!, result: completed(0) },
     ]);
     assertOutcomes(none, ["ok"]);
@@ -325,7 +325,7 @@ export function dispatchTests(env: ConformanceEnv): void {
     await scheduleActivities(hub, "q", 1);
     const works = await hub.lockActivityWorkItems({ workerId: "w-local", max: 10, leaseMs: 30_000 });
     assert.equal(works.length, 3);
-    const results = await hub.completeActivityWorkItems(
+    const results = await hub.completeActivitiesAndDispatch(
       works.map((w) => ({
         workItem: w,
         result: completed(w.taskId, JSON.stringify(`${w.instanceId}${w.taskId}`)),

@@ -1,0 +1,55 @@
+/**
+ * What the memory hub stores: instances (row, history, inbox, lease), the activity queue, workers seen. Plain data;
+ * the hub (`memory-task-hub.ts`) changes it synchronously inside each method, so every write is atomic.
+ * @module
+ */
+import type { HistoryEvent } from "../core/history-event.js";
+import type { InboxMessage, InstanceRecord, NewActivityMessage } from "../core/records.js";
+import type { WorkerInfo } from "../task-hub/health.js";
+
+/** A lease on an instance or an activity message. */
+export interface Lease {
+  readonly token: string;
+  readonly workerId: string;
+  readonly expiresAt: number;
+}
+
+/** One instance: its row, the current execution's history, its inbox and its lease. */
+export interface StoredInstance {
+  /** The row; replaced (never mutated) on every change, so records handed out stay as they were. */
+  record: InstanceRecord;
+  history: HistoryEvent[];
+  /** In arrival order (increasing `id`). */
+  inbox: InboxMessage[];
+  lease?: Lease | undefined;
+}
+
+/** One activity message of the queue. */
+export interface StoredActivity {
+  readonly id: number;
+  readonly message: NewActivityMessage;
+  visibleAt: number;
+  /** Times handed to a worker so far. */
+  deliveries: number;
+  lease?: Lease | undefined;
+}
+
+/** The whole hub. */
+export interface MemoryStore {
+  readonly instances: Map<string, StoredInstance>;
+  readonly activities: Map<number, StoredActivity>;
+  readonly workers: Map<string, WorkerInfo>;
+  /** The next inbox message / activity ID. */
+  nextId: number;
+  leaseTakeovers: number;
+}
+
+/** An empty store. */
+export function emptyStore(): MemoryStore {
+  return { instances: new Map(), activities: new Map(), workers: new Map(), nextId: 1, leaseTakeovers: 0 };
+}
+
+/** Whether `lease` is held at `now` (a lease is held through its expiry time, as in the SQL hubs). */
+export function isHeld(lease: Lease | undefined, now: number): lease is Lease {
+  return lease !== undefined && lease.expiresAt >= now;
+}
