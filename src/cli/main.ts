@@ -97,6 +97,7 @@ async function startCommand(
   flags: Record<string, string | boolean | undefined>,
 ): Promise<number> {
   const modulePath = appModule(positionals, "start");
+  stopWhenParentLeaves();
   const hostConfig = config(flags, {});
   const app = await loadApp(modulePath);
   const host = await startHost(app, hostConfig, console);
@@ -106,6 +107,15 @@ async function startCommand(
       resolveExit(0);
     }, console);
   });
+}
+
+/** A host started by `taskhub dev` (through an IPC channel) stops gracefully when the dev loop is gone, even killed. */
+function stopWhenParentLeaves(): void {
+  if (process.send === undefined) return; // no IPC channel: not started by `taskhub dev`
+  const leave = (): void => void process.kill(process.pid, "SIGTERM");
+  if (!process.connected) return leave();
+  process.channel?.unref();
+  process.once("disconnect", leave);
 }
 
 async function devCommand(
