@@ -128,12 +128,12 @@ async function devCommand(
   const bin = fileURLToPath(new URL("../../bin/taskhub.js", import.meta.url));
   const rest = [...argv];
   rest.splice(rest.indexOf("dev"), 1);
-  const defaults = flags.host === undefined && !process.env.TASKHUB_HOST ? ["--host", "127.0.0.1"] : [];
   console.info(
     `taskhub dev: running ${modulePath}, reloading on changes under ${process.cwd()} (local-dev mode).`,
   );
   return runDevLoop({
-    command: [process.execPath, bin, "start", ...rest, "--local-dev", ...defaults],
+    // Local-dev mode listens on 127.0.0.1 unless a host is set explicitly (see resolveConfig).
+    command: [process.execPath, bin, "start", ...rest, "--local-dev"],
     watchDir: resolve(process.cwd()),
     log: console,
   });

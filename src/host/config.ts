@@ -13,7 +13,10 @@ import { DEFAULT_MAX_BODY_BYTES } from "../http/node-adapter.js";
 export interface HostConfig {
   /** Port of the HTTP server (default 7071; 0 picks a free one). */
   readonly port: number;
-  /** Interface to listen on (default `0.0.0.0`; `127.0.0.1` for `taskhub dev`). */
+  /**
+   * Interface to listen on: default `0.0.0.0`, but `127.0.0.1` in local-dev mode (which requires no keys) unless the
+   * host is set explicitly (flag, environment or config file).
+   */
   readonly host: string;
   /**
    * Where the task hub lives: a SQLite file, `:memory:`, or a `postgres://` URL. From `--hub` / `TASKHUB_HUB`, or
@@ -126,7 +129,7 @@ export interface ConfigSources {
   readonly env: NodeJS.ProcessEnv;
   /** Explicit config file (`--config`); otherwise `TASKHUB_CONFIG`, then `./taskhub.config.json` when present. */
   readonly configFile?: string | undefined;
-  /** Defaults that differ by command (`taskhub dev` listens on 127.0.0.1 in local-dev mode). */
+  /** Defaults that differ by command (weaker than the flags, the environment and the config file). */
   readonly defaults?: Partial<Record<string, string | number | boolean>>;
   /** Directory relative paths resolve against (default: the current directory). */
   readonly cwd?: string;
@@ -178,18 +181,21 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
             .map((a) => a.trim())
             .filter(Boolean),
         };
+  const localDev = get<boolean>("localDev") ?? false;
+  const explicitHost = (ranks.get("host") ?? 0) > 0 ? get<string>("host") : undefined;
+  const host = explicitHost ?? (localDev ? "127.0.0.1" : (get<string>("host") ?? "0.0.0.0"));
   const publicUrl = get<string>("publicUrl");
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/i.test(publicUrl))
     throw new ConfigError(`publicUrl must be an origin such as https://example.com (got '${publicUrl}').`);
   return {
     port: get<number>("port") ?? 7071,
-    host: get<string>("host") ?? "0.0.0.0",
+    host,
     hub: isUrlOrMemory(hub) ? hub : resolve(cwd, hub),
     hubName: get<string>("hubName") ?? "taskhub",
     maxConcurrentOrchestrations: get<number>("maxConcurrentOrchestrations"),
     maxConcurrentActivities: get<number>("maxConcurrentActivities"),
     maxBodyBytes: get<number>("maxBodyBytes") ?? DEFAULT_MAX_BODY_BYTES,
-    localDev: get<boolean>("localDev") ?? false,
+    localDev,
     keysFile: resolve(cwd, get<string>("keysFile") ?? defaultKeysFile(hub)),
     systemKey: get<string>("systemKey"),
     publicUrl: publicUrl?.replace(/\/$/, ""),

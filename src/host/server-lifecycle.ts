@@ -5,8 +5,17 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
-/** Listens on `host:port` and resolves with the server and the bound port. Malformed HTTP gets a JSON 400. */
-export function listen(host: string, port: number): Promise<{ server: Server; port: number }> {
+/** Where a server listens. */
+export interface BoundServer {
+  readonly server: Server;
+  /** The port bound (the one chosen when asked for port 0). */
+  readonly port: number;
+  /** The address bound, e.g. `127.0.0.1`, `0.0.0.0` or `::`. */
+  readonly address: string;
+}
+
+/** Listens on `host:port` and resolves with the server and what it bound. Malformed HTTP gets a JSON 400. */
+export function listen(host: string, port: number): Promise<BoundServer> {
   const server = createServer();
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return void socket.destroy();
@@ -22,7 +31,8 @@ export function listen(host: string, port: number): Promise<{ server: Server; po
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
-      resolve({ server, port: (server.address() as AddressInfo).port });
+      const bound = server.address() as AddressInfo;
+      resolve({ server, port: bound.port, address: bound.address });
     });
   });
 }
