@@ -2,10 +2,10 @@
  * The SQLite task hub: one database file (or `:memory:`) per hub, through better-sqlite3.
  * @module
  */
-import { chmodSync, closeSync, mkdirSync, openSync, realpathSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { InvalidArgumentError } from "../core/errors.js";
+import { InvalidArgumentError, TaskHubError } from "../core/errors.js";
 import { sqliteDialect } from "./dialect.js";
 import { NoticeBus } from "./notice-bus.js";
 import { AsyncMutex, SqliteDriver } from "./sql-driver.js";
@@ -32,6 +32,12 @@ export interface SqliteTaskHubOptions {
   readonly synchronous?: SqliteSynchronous | undefined;
   /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY (default 5000 ms). */
   readonly busyTimeoutMs?: number | undefined;
+  /**
+   * Opens an existing file read-only, for tools that only read a hub (`taskhub health`): nothing is created (not the
+   * file nor its directory) and the file is not changed (its journal mode included). Use `checkSchema()` instead of
+   * `init()`. Default false.
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 const SYNCHRONOUS: readonly SqliteSynchronous[] = ["off", "normal", "full", "extra"];
@@ -56,11 +62,16 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0)
     throw new InvalidArgumentError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}.`);
   const memory = path === ":memory:" || path === "";
-  const created = !memory && createPrivateFile(path);
-  const db = new Database(memory ? ":memory:" : path);
+  const readOnly = options.readOnly === true;
+  if (readOnly && (memory || !existsSync(path)))
+    throw new TaskHubError(
+      memory ? "An in-memory SQLite task hub cannot be opened read-only." : `No SQLite task hub at ${path}.`,
+    );
+  const created = !memory && !readOnly && createPrivateFile(path);
+  const db = new Database(memory ? ":memory:" : path, { readonly: readOnly, fileMustExist: readOnly });
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    if (!memory) useWal(db, busyTimeoutMs);
+    if (!memory && !readOnly) useWal(db, busyTimeoutMs);
     if (created) makeSidecarsPrivate(path);
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     db.pragma("temp_store = MEMORY");
