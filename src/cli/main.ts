@@ -9,6 +9,7 @@ import { ConfigError, resolveConfig, SETTINGS, type HostConfig } from "../host/c
 import { runDevLoop } from "../host/dev-reload.js";
 import { startHost } from "../host/host.js";
 import { AppLoadError, loadApp } from "../host/load-app.js";
+import { ListenError } from "../host/server-lifecycle.js";
 import { stopOnSignals } from "../host/shutdown.js";
 import { runHealthCommand } from "./health-command.js";
 import { runKeysCommand } from "./keys-command.js";
@@ -74,7 +75,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`taskhub: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppLoadError || isInvalidArgument(error)) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof AppLoadError ||
+      error instanceof ListenError ||
+      isInvalidArgument(error)
+    ) {
       process.stderr.write(`taskhub: ${(error as Error).message}\n`);
       return 1;
     }
