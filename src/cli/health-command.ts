@@ -9,6 +9,7 @@ import { isUrlOrMemory } from "../host/hub-location.js";
 import { describeHubLocation, openTaskHubForReading } from "../host/open-task-hub.js";
 import type { SqlTaskHub } from "../sql/sql-task-hub.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
+import { UsageError } from "./usage-error.js";
 
 /** A worker is reported alive when its last heartbeat is more recent than this (3 default heartbeat intervals). */
 export const ALIVE_WITHIN_MS = 30_000;
@@ -54,14 +55,12 @@ export async function healthReport(
 }
 
 /**
- * Runs `taskhub health`; returns the exit code (0, or 1 when the hub cannot be read). The hub is only read: a SQLite
+ * Runs `taskhub health`; returns the exit code (0, or 1 when the hub cannot be read; a {@link UsageError} for
+ * arguments). The hub is only read: a SQLite
  * file that does not exist is not created, a PostgreSQL schema is not created, and no migration runs.
  */
 export async function runHealthCommand(positionals: readonly string[], config: HostConfig): Promise<number> {
-  if (positionals.length > 0) {
-    process.stderr.write(`taskhub health: unexpected arguments: ${positionals.join(" ")}\n`);
-    return 2;
-  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, "health");
   const where = describeHubLocation(config.hub);
   const fail = (message: string): number => {
     process.stderr.write(`taskhub health: cannot read the task hub at ${where}: ${message}\n`);
