@@ -89,12 +89,18 @@ async function startCommand(
   stopWhenParentLeaves();
   const hostConfig = config(flags, {});
   const app = await loadApp(modulePath);
-  const host = await startHost(app, hostConfig, console);
-  return new Promise<number>((resolveExit) => {
-    stopOnSignals(async () => {
-      await host.stop();
+  // Signals are handled from before the host starts (and prints its banner): one that arrives while it starts stops
+  // it gracefully once started, instead of killing the process.
+  const starting = startHost(app, hostConfig, console);
+  return new Promise<number>((resolveExit, reject) => {
+    const remove = stopOnSignals(async () => {
+      await (await starting).stop();
       resolveExit(0);
     }, console);
+    starting.catch((error: unknown) => {
+      remove();
+      reject(error);
+    });
   });
 }
 
