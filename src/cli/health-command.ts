@@ -3,11 +3,15 @@
  * workers seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers.
  * @module
  */
+import { existsSync } from "node:fs";
 import type { HostConfig } from "../host/config.js";
-import { describeHubLocation, openTaskHub } from "../host/open-task-hub.js";
+import { isUrlOrMemory } from "../host/hub-location.js";
+import { describeHubLocation, openTaskHubForReading } from "../host/open-task-hub.js";
+import type { SqlTaskHub } from "../sql/sql-task-hub.js";
 import { clockFor } from "../task-hub/clock.js";
 import { statsOf } from "../task-hub/health.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
+import { UsageError } from "./usage-error.js";
 
 /** A worker is reported alive when its last heartbeat is more recent than this (3 default heartbeat intervals). */
 export const ALIVE_WITHIN_MS = 30_000;
@@ -52,24 +56,33 @@ export async function healthReport(
   };
 }
 
-/** Runs `taskhub health`; returns the exit code (0, or 1 when the hub cannot be read). */
+/**
+ * Runs `taskhub health`; returns the exit code (0, or 1 when the hub cannot be read; a {@link UsageError} for
+ * arguments). The hub is only read: a SQLite
+ * file that does not exist is not created, a PostgreSQL schema is not created, and no migration runs.
+ */
 export async function runHealthCommand(positionals: readonly string[], config: HostConfig): Promise<number> {
-  if (positionals.length > 0) {
-    process.stderr.write(`taskhub health: unexpected arguments: ${positionals.join(" ")}\n`);
-    return 2;
-  }
-  const hub = openTaskHub(config.hub, config.hubName);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, "health");
+  const where = describeHubLocation(config.hub);
+  const fail = (message: string): number => {
+    process.stderr.write(`taskhub health: cannot read the task hub at ${where}: ${message}\n`);
+    return 1;
+  };
+  if (config.hub === ":memory:")
+    return fail(
+      "an in-memory hub lives in one process only; point --hub at a SQLite file or use --postgres.",
+    );
+  if (!isUrlOrMemory(config.hub) && !existsSync(config.hub))
+    return fail("the file does not exist (a host creates it when it first starts: taskhub start).");
+  let hub: SqlTaskHub | undefined;
   try {
-    await hub.init();
+    hub = openTaskHubForReading(config.hub, config.hubName);
+    await hub.checkSchema();
     process.stdout.write(`${JSON.stringify(await healthReport(hub, config), null, 2)}\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(
-      `taskhub health: cannot read the task hub at ${describeHubLocation(config.hub)}: ` +
-        `${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return 1;
+    return fail(error instanceof Error ? error.message : String(error));
   } finally {
-    await hub.close();
+    await hub?.close();
   }
 }

@@ -5,8 +5,9 @@
  */
 import { KeyStore } from "../http/auth/key-store.js";
 import type { HostConfig } from "../host/config.js";
+import { UsageError } from "./usage-error.js";
 
-/** Runs a `keys` subcommand; returns the exit code. */
+/** Runs a `keys` subcommand; returns the exit code (a wrong command line is a {@link UsageError}). */
 export function runKeysCommand(
   positionals: readonly string[],
   flags: Readonly<Record<string, string | boolean | undefined>>,
@@ -14,11 +15,7 @@ export function runKeysCommand(
 ): number {
   const [action, argument, ...extra] = positionals;
   const store = new KeyStore(config.keysFile);
-  const usage = (message: string): number => {
-    process.stderr.write(`taskhub keys: ${message}\n`);
-    return 2;
-  };
-  if (extra.length > 0) return usage(`unexpected arguments: ${extra.join(" ")}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, "keys");
   switch (action) {
     case "create": {
       const name = (flags.name as string | undefined) ?? argument ?? (flags.admin ? "admin" : "default");
@@ -38,7 +35,7 @@ export function runKeysCommand(
     }
     case "revoke": {
       const name = (flags.name as string | undefined) ?? argument;
-      if (!name) return usage("revoke needs the key's name (taskhub keys revoke <name>).");
+      if (!name) throw new UsageError("'taskhub keys revoke' needs the key's name", "keys");
       if (!store.revoke(name)) {
         process.stderr.write(`taskhub keys: no key named '${name}' in ${store.path}.\n`);
         return 1;
@@ -46,7 +43,9 @@ export function runKeysCommand(
       process.stderr.write(`Revoked key '${name}'.\n`);
       return 0;
     }
+    case undefined:
+      throw new UsageError("'taskhub keys' needs an action: create, list or revoke", "keys");
     default:
-      return usage(`unknown action '${action ?? ""}'; use create, list or revoke.`);
+      throw new UsageError(`unknown action '${action}' (use create, list or revoke)`, "keys");
   }
 }

@@ -4,78 +4,60 @@
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { ConfigError, resolveConfig, SETTINGS, type HostConfig } from "../host/config.js";
+import { ConfigError, resolveConfig, type HostConfig } from "../host/config.js";
 import { runDevLoop } from "../host/dev-reload.js";
 import { startHost } from "../host/host.js";
 import { AppLoadError, loadApp } from "../host/load-app.js";
 import { createHostLogger } from "../host/logging.js";
+import { ListenError } from "../host/server-lifecycle.js";
 import { stopOnSignals } from "../host/shutdown.js";
+import { isCommand, parseCommandLine } from "./command-line.js";
 import { runHealthCommand } from "./health-command.js";
 import { runKeysCommand } from "./keys-command.js";
-import { USAGE } from "./usage.js";
-
-/** A wrong command line; the message is printed with the usage text. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-const FLAG_OPTIONS = Object.fromEntries([
-  ...SETTINGS.filter((s) => s.flag !== "" && s.flag !== "log-requests").map((s) => [
-    s.flag,
-    { type: s.kind === "bool" ? ("boolean" as const) : ("string" as const) },
-  ]),
-  ["no-request-log", { type: "boolean" as const }],
-  ["config", { type: "string" as const }],
-  ["name", { type: "string" as const }],
-  ["admin", { type: "boolean" as const }],
-  ["help", { type: "boolean" as const, short: "h" }],
-]);
-
-/** Parses `argv` (without node and script) into a command, positionals and flags. */
-export function parseCommandLine(argv: readonly string[]): {
-  command: string | undefined;
-  positionals: string[];
-  flags: Record<string, string | boolean | undefined>;
-} {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: FLAG_OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const flags = { ...parsed.values } as Record<string, string | boolean | undefined>;
-  if (flags["no-request-log"]) flags["log-requests"] = false;
-  const [command, ...positionals] = parsed.positionals;
-  return { command: flags.help ? "help" : command, positionals, flags };
-}
+import { UsageError } from "./usage-error.js";
+import { COMMAND_USAGE, USAGE } from "./usage.js";
+import { packageVersion } from "./version.js";
 
 /** Runs the CLI; resolves with the exit code (long-running commands resolve when they stop). */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    const { command, positionals, flags } = parseCommandLine(argv);
+    if (argv.length === 0) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    if (argv[0] === "help") return help(argv[1]);
+    const { command, commandIndex, positionals, flags, help: wantsHelp, version } = parseCommandLine(argv);
+    if (version) {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (wantsHelp) return help(command);
     switch (command) {
       case "start":
         return await startCommand(positionals, flags);
       case "dev":
-        return await devCommand(positionals, flags, argv);
+        return await devCommand(positionals, flags, [
+          ...argv.slice(0, commandIndex),
+          ...argv.slice(commandIndex + 1),
+        ]);
       case "keys":
         return runKeysCommand(positionals, flags, config(flags, {}));
       case "health":
         return await runHealthCommand(positionals, config(flags, {}));
-      case undefined:
-      case "help":
-        process.stdout.write(USAGE);
-        return command === "help" ? 0 : 2;
       default:
-        throw new UsageError(`Unknown command '${command}'.`);
+        throw new UsageError(`unknown command '${command}'`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`taskhub: ${error.message}\n\n${USAGE}`);
+      process.stderr.write(`${error.toLine()}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppLoadError || isInvalidArgument(error)) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof AppLoadError ||
+      error instanceof ListenError ||
+      isInvalidArgument(error)
+    ) {
       process.stderr.write(`taskhub: ${(error as Error).message}\n`);
       return 1;
     }
@@ -84,6 +66,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 1;
   }
+}
+
+/** Prints the help of `command` (the overview when undefined) on stdout. */
+function help(command: string | undefined): number {
+  if (command !== undefined && !isCommand(command)) throw new UsageError(`unknown command '${command}'`);
+  process.stdout.write(command === undefined ? USAGE : COMMAND_USAGE[command]);
+  return 0;
 }
 
 function config(
@@ -98,22 +87,39 @@ async function startCommand(
   flags: Record<string, string | boolean | undefined>,
 ): Promise<number> {
   const modulePath = appModule(positionals, "start");
+  stopWhenParentLeaves();
   const hostConfig = config(flags, {});
   const log = createHostLogger({ level: hostConfig.logLevel, format: hostConfig.logFormat });
   const app = await loadApp(modulePath);
-  const host = await startHost(app, hostConfig, log);
-  return new Promise<number>((resolveExit) => {
-    stopOnSignals(async () => {
-      await host.stop();
+  // Signals are handled from before the host starts (and prints its banner): one that arrives while it starts stops
+  // it gracefully once started, instead of killing the process.
+  const starting = startHost(app, hostConfig, log);
+  return new Promise<number>((resolveExit, reject) => {
+    const remove = stopOnSignals(async () => {
+      await (await starting).stop();
       resolveExit(0);
     }, log);
+    starting.catch((error: unknown) => {
+      remove();
+      reject(error);
+    });
   });
+}
+
+/** A host started by `taskhub dev` (through an IPC channel) stops gracefully when the dev loop is gone, even killed. */
+function stopWhenParentLeaves(): void {
+  if (process.send === undefined) return; // no IPC channel: not started by `taskhub dev`
+  const leave = (): void => void process.kill(process.pid, "SIGTERM");
+  if (!process.connected) return leave();
+  process.channel?.unref();
+  process.once("disconnect", leave);
 }
 
 async function devCommand(
   positionals: string[],
   flags: Record<string, string | boolean | undefined>,
-  argv: readonly string[],
+  /** The command line without `dev`: the child's `taskhub start` arguments. */
+  rest: readonly string[],
 ): Promise<number> {
   const modulePath = appModule(positionals, "dev");
   const devConfig = config(flags, {}); // validate once up front, so a typo fails here and not in every child
@@ -121,14 +127,12 @@ async function devCommand(
   const logFormat = devConfig.logFormat === undefined ? ["--log-format", "pretty"] : [];
   const log = createHostLogger({ level: devConfig.logLevel, format: devConfig.logFormat ?? "pretty" });
   const bin = fileURLToPath(new URL("../../bin/taskhub.js", import.meta.url));
-  const rest = [...argv];
-  rest.splice(rest.indexOf("dev"), 1);
-  const defaults = flags.host === undefined && !process.env.TASKHUB_HOST ? ["--host", "127.0.0.1"] : [];
   log.info(
     `taskhub dev: running ${modulePath}, reloading on changes under ${process.cwd()} (local-dev mode).`,
   );
   return runDevLoop({
-    command: [process.execPath, bin, "start", ...rest, "--local-dev", ...defaults, ...logFormat],
+    // Local-dev mode listens on 127.0.0.1 unless a host is set explicitly (see resolveConfig).
+    command: [process.execPath, bin, "start", ...rest, "--local-dev", ...logFormat],
     watchDir: resolve(process.cwd()),
     log,
   });
@@ -137,8 +141,11 @@ async function devCommand(
 function appModule(positionals: string[], command: string): string {
   const [modulePath, ...extra] = positionals;
   if (!modulePath)
-    throw new UsageError(`'taskhub ${command}' needs the app module, e.g. taskhub ${command} src/app.ts`);
-  if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(" ")}`);
+    throw new UsageError(
+      `'taskhub ${command}' needs the app module, e.g. taskhub ${command} src/app.ts`,
+      command,
+    );
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, command);
   return modulePath;
 }
 

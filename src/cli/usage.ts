@@ -1,21 +1,25 @@
 /**
- * The CLI's help text.
+ * The CLI's help texts: an overview (`taskhub --help`) and one per command (`taskhub <command> --help`).
  * @module
  */
+import type { CommandName } from "./command-line.js";
 
 /** `taskhub --help`. */
-export const USAGE = `Usage:
-  taskhub start <app module> [options]   Run the app's worker and HTTP server
-  taskhub dev <app module> [options]     Same, in local-dev mode (no keys, 127.0.0.1), reloading on file changes
-  taskhub keys create [--name N] [--admin] [--keys-file F]   Create a function (or admin) key; prints it once
-  taskhub keys list [--keys-file F]                           List keys (names and scopes, never secrets)
-  taskhub keys revoke <name> [--keys-file F]                  Revoke a key
-  taskhub health [--hub PATH | --postgres URL] [--hub-name N]  Print the hub's health as JSON: workers seen,
-                                                              queue depths, oldest pending work item, lease takeovers
+export const USAGE = `Usage: taskhub <command> [options]
 
-Options of start / dev / health (flags > environment variables > config file > defaults):
+Commands:
+  start <app module>   Run the app's worker and HTTP server
+  dev <app module>     Same, in local-dev mode (no keys, 127.0.0.1), reloading on file changes
+  keys <action>        Create, list or revoke function and admin keys
+  health               Print the task hub's health as JSON
+
+'taskhub <command> --help' shows a command's options; 'taskhub --version' prints the version.
+`;
+
+/** The options of `taskhub start` and `taskhub dev`. */
+export const HOST_OPTIONS = `Options (flags > environment variables > config file > defaults):
   --port N                          TASKHUB_PORT                          (default 7071)
-  --host H                          TASKHUB_HOST                          (default 0.0.0.0; dev: 127.0.0.1)
+  --host H                          TASKHUB_HOST                          (default 0.0.0.0; local-dev: 127.0.0.1)
   --hub PATH|postgres://...         TASKHUB_HUB                           (default ./.taskhub/hub.db)
   --postgres postgres://...         TASKHUB_POSTGRES_URL                  (PostgreSQL hub; else DATABASE_URL if
                                                                           it is a postgres:// URL)
@@ -42,3 +46,46 @@ Options of start / dev / health (flags > environment variables > config file > d
   --jwt-admin-role ROLE             TASKHUB_JWT_ADMIN_ROLE
   --config FILE                     TASKHUB_CONFIG                        (default ./taskhub.config.json)
 `;
+
+/** `taskhub <command> --help`, by command. */
+export const COMMAND_USAGE: Readonly<Record<CommandName, string>> = {
+  start: `Usage: taskhub start <app module> [options]
+
+Runs the app's worker (orchestrations, activities, entities, timers) and its HTTP server on one task hub. The app
+module (TypeScript or JavaScript) exports its DurableApp as the default export or as 'app'. SIGINT / SIGTERM stop
+it gracefully.
+
+${HOST_OPTIONS}`,
+  dev: `Usage: taskhub dev <app module> [options]
+
+Runs 'taskhub start' in local-dev mode (no keys required; listening on 127.0.0.1 unless a host is set) and restarts
+it when a source file under the current directory changes (node_modules, .git, .taskhub, dist and coverage are not
+watched).
+
+${HOST_OPTIONS}`,
+  keys: `Usage:
+  taskhub keys create [<name>] [--admin]   Create a function key (an admin key with --admin); prints it once
+  taskhub keys list                        List the keys (names and scopes, never secrets)
+  taskhub keys revoke <name>               Revoke a key
+
+Keys are stored hashed; a running host sees changes at once.
+
+Options:
+  --name NAME       The key's name (default 'default', or 'admin' with --admin)
+  --admin           An admin key: opens the management API and every function
+  --keys-file F     TASKHUB_KEYS_FILE   (default keys.json next to the SQLite hub, else ./.taskhub/keys.json)
+  --hub PATH        TASKHUB_HUB         (the SQLite hub whose folder holds the default keys file)
+  --config FILE     TASKHUB_CONFIG      (default ./taskhub.config.json)
+`,
+  health: `Usage: taskhub health [options]
+
+Prints the task hub's health as JSON: workers seen and whether they are alive, queue depths, leases held, the oldest
+pending work item, lease takeovers. Only reads the hub: fails when there is none, never creates or upgrades one.
+
+Options (flags > environment variables > config file > defaults):
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+};

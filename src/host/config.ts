@@ -9,12 +9,16 @@ import { dirname, join, resolve } from "node:path";
 import type { JwtOptions } from "../http/auth/jwt.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/node-adapter.js";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logging.js";
+import { isPostgresUrl, isUrlOrMemory, resolveHubLocation } from "./hub-location.js";
 
 /** Everything a host needs to know. */
 export interface HostConfig {
   /** Port of the HTTP server (default 7071; 0 picks a free one). */
   readonly port: number;
-  /** Interface to listen on (default `0.0.0.0`; `127.0.0.1` for `taskhub dev`). */
+  /**
+   * Interface to listen on: default `0.0.0.0`, but `127.0.0.1` in local-dev mode (which requires no keys) unless the
+   * host is set explicitly (flag, environment or config file).
+   */
   readonly host: string;
   /**
    * Where the task hub lives: a SQLite file, `:memory:`, or a `postgres://` URL. From `--hub` / `TASKHUB_HUB`, or
@@ -135,7 +139,7 @@ export interface ConfigSources {
   readonly env: NodeJS.ProcessEnv;
   /** Explicit config file (`--config`); otherwise `TASKHUB_CONFIG`, then `./taskhub.config.json` when present. */
   readonly configFile?: string | undefined;
-  /** Defaults that differ by command (`taskhub dev` listens on 127.0.0.1 in local-dev mode). */
+  /** Defaults that differ by command (weaker than the flags, the environment and the config file). */
   readonly defaults?: Partial<Record<string, string | number | boolean>>;
   /** Directory relative paths resolve against (default: the current directory). */
   readonly cwd?: string;
@@ -148,6 +152,8 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
   const values = new Map<string, string | number | boolean>();
   /** Where each value came from: 3 flag, 2 environment, 1 config file, 0 default. */
   const ranks = new Map<string, number>();
+  /** Where each value came from, for messages (`--hub`, `TASKHUB_HUB`...). */
+  const origins = new Map<string, string>();
   for (const setting of SETTINGS) {
     const flag = setting.flag ? sources.flags[setting.flag] : undefined;
     const env = sources.env[setting.env];
@@ -166,6 +172,7 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
             : [sources.defaults?.[setting.key], "default"];
     if (raw === undefined) continue;
     values.set(setting.key, convert(setting, raw, origin));
+    origins.set(setting.key, origin);
     ranks.set(
       setting.key,
       flag !== undefined ? 3 : env !== undefined && env !== "" ? 2 : fromFile !== undefined ? 1 : 0,
@@ -173,7 +180,7 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
   }
   const get = <T extends string | number | boolean>(key: string): T | undefined =>
     values.get(key) as T | undefined;
-  const hub = selectHub(values, ranks, sources.env);
+  const hub = selectHub(values, ranks, origins, sources.env, cwd);
   const jwtValues = Object.fromEntries(
     [...values].filter(([k]) => k.startsWith("jwt.")).map(([k, v]) => [k.slice(4), v]),
   ) as Record<string, string>;
@@ -187,18 +194,21 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
             .map((a) => a.trim())
             .filter(Boolean),
         };
+  const localDev = get<boolean>("localDev") ?? false;
+  const explicitHost = (ranks.get("host") ?? 0) > 0 ? get<string>("host") : undefined;
+  const host = explicitHost ?? (localDev ? "127.0.0.1" : (get<string>("host") ?? "0.0.0.0"));
   const publicUrl = get<string>("publicUrl");
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/i.test(publicUrl))
     throw new ConfigError(`publicUrl must be an origin such as https://example.com (got '${publicUrl}').`);
   return {
     port: get<number>("port") ?? 7071,
-    host: get<string>("host") ?? "0.0.0.0",
-    hub: isUrlOrMemory(hub) ? hub : resolve(cwd, hub),
+    host,
+    hub,
     hubName: get<string>("hubName") ?? "taskhub",
     maxConcurrentOrchestrations: get<number>("maxConcurrentOrchestrations"),
     maxConcurrentActivities: get<number>("maxConcurrentActivities"),
     maxBodyBytes: get<number>("maxBodyBytes") ?? DEFAULT_MAX_BODY_BYTES,
-    localDev: get<boolean>("localDev") ?? false,
+    localDev,
     keysFile: resolve(cwd, get<string>("keysFile") ?? defaultKeysFile(hub)),
     systemKey: get<string>("systemKey"),
     publicUrl: publicUrl?.replace(/\/$/, ""),
@@ -215,19 +225,22 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
 /**
  * The hub location: `hub` (`--hub` / `TASKHUB_HUB`) or `postgres` (`--postgres` / `TASKHUB_POSTGRES_URL`), the one
  * from the stronger source (flag > environment > file); else `DATABASE_URL` when it is a PostgreSQL URL; else the
- * default SQLite file.
+ * default SQLite file. Resolved as {@link resolveHubLocation} says; an unsupported scheme is refused.
  */
 function selectHub(
   values: ReadonlyMap<string, string | number | boolean>,
   ranks: ReadonlyMap<string, number>,
+  origins: ReadonlyMap<string, string>,
   env: NodeJS.ProcessEnv,
+  cwd: string,
 ): string {
   const hub = values.get("hub") as string | undefined;
   const postgres = values.get("postgres") as string | undefined;
-  if (postgres !== undefined && !POSTGRES_URL.test(postgres))
+  if (postgres !== undefined && !isPostgresUrl(postgres))
     throw new ConfigError(
       `--postgres / TASKHUB_POSTGRES_URL must be a postgres:// or postgresql:// URL (got '${postgres}').`,
     );
+  let selected: string;
   if (hub !== undefined && postgres !== undefined && hub !== postgres) {
     const hubRank = ranks.get("hub") ?? 0;
     const postgresRank = ranks.get("postgres") ?? 0;
@@ -236,19 +249,16 @@ function selectHub(
         "Both hub (--hub / TASKHUB_HUB) and postgres (--postgres / TASKHUB_POSTGRES_URL) are set at the same level; " +
           "set only one.",
       );
-    return hubRank > postgresRank ? hub : postgres;
+    selected = hubRank > postgresRank ? hub : postgres;
+  } else if (hub !== undefined) selected = hub;
+  else if (postgres !== undefined) selected = postgres;
+  else if (env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL)) selected = env.DATABASE_URL;
+  else selected = "./.taskhub/hub.db";
+  try {
+    return resolveHubLocation(selected, cwd);
+  } catch (error) {
+    throw new ConfigError(`${origins.get("hub") ?? "hub"}: ${(error as Error).message}`);
   }
-  if (hub !== undefined) return hub;
-  if (postgres !== undefined) return postgres;
-  const databaseUrl = env.DATABASE_URL;
-  if (databaseUrl && POSTGRES_URL.test(databaseUrl)) return databaseUrl;
-  return "./.taskhub/hub.db";
-}
-
-const POSTGRES_URL = /^postgres(ql)?:\/\//i;
-
-function isUrlOrMemory(hub: string): boolean {
-  return hub === ":memory:" || /^postgres(ql)?:\/\//i.test(hub);
 }
 
 function defaultKeysFile(hub: string): string {

@@ -57,13 +57,14 @@ export async function startHost(
   });
   let server: Server;
   let port: number;
+  let address: string;
   try {
-    ({ server, port } = await listen(config.host, config.port));
+    ({ server, port, address } = await listen(config.host, config.port));
   } catch (error) {
     await durable.stop();
     throw error;
   }
-  const url = config.publicUrl ?? `http://${displayHost(config.host)}:${port}`;
+  const url = config.publicUrl ?? `http://${displayHost(address)}:${port}`;
   const client = new HttpDurableClient(taskHub, app.registry, {
     baseUrl: url,
     hubName: config.hubName,
@@ -81,7 +82,13 @@ export async function startHost(
     logRequests: config.logRequests,
   });
   server.on("request", (req, res) => void listener(req, res));
-  printBanner(app, config, url, log, systemKey !== undefined && config.systemKey === undefined);
+  printBanner(
+    app,
+    config,
+    { url, address, port },
+    log,
+    systemKey !== undefined && config.systemKey === undefined,
+  );
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -91,18 +98,36 @@ export async function startHost(
   return { url, port, server, durable, client, stop };
 }
 
-function displayHost(host: string): string {
-  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
-  return host.includes(":") ? `[${host}]` : host;
+/** The host of URLs for a server bound to `address`: `localhost` when it is bound to every interface. */
+function displayHost(address: string): string {
+  return isAnyAddress(address) ? "localhost" : urlHost(address);
 }
 
+function isAnyAddress(address: string): boolean {
+  return address === "0.0.0.0" || address === "::" || address === "";
+}
+
+function urlHost(address: string): string {
+  return address.includes(":") ? `[${address}]` : address;
+}
+
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === "::1" || address === "::ffff:127.0.0.1";
+}
+
+/** Prints what the host serves: its URL, and the address and port it is bound to when the URL does not show them. */
 function printBanner(
   app: DurableApp,
   config: HostConfig,
-  url: string,
+  bound: { readonly url: string; readonly address: string; readonly port: number },
   log: LogSink,
   ephemeralKey: boolean,
 ): void {
+  const { url, address, port } = bound;
+  const where =
+    url === `http://${urlHost(address)}:${port}`
+      ? ""
+      : ` (bound to ${urlHost(address)}:${port}${isAnyAddress(address) ? ", every network interface" : ""})`;
   const lines = [`Task hub: ${describeHubLocation(config.hub)} (name '${config.hubName}')`];
   const routes = new TriggerRouter(
     app.registry.httpTriggers.names().flatMap((n) => app.registry.httpTriggers.get(n) ?? []),
@@ -127,12 +152,16 @@ function printBanner(
   lines.push(`  Management API: ${url}${MANAGEMENT_BASE_PATH}`);
   lines.push(
     config.localDev
-      ? "  Local development mode: no keys are required."
+      ? "  Local development mode: no keys are required." +
+          (isLoopback(address)
+            ? ""
+            : ` Warning: anyone who can reach ${urlHost(address)}:${port} can call this host; ` +
+              "leave --host unset to listen on 127.0.0.1 only.")
       : `  Keys: ${config.keysFile} (management API needs the system key or an admin key)` +
           (ephemeralKey ? "; system key generated for this process (set TASKHUB_SYSTEM_KEY to fix it)" : ""),
   );
   // What is served, then the URL on a line of its own, last: once it is out, everything is.
   const logger = toLogger(log);
   logger.info(lines.join("\n"));
-  logger.info(`Taskhub host listening on ${url}`, { url, hubName: config.hubName });
+  logger.info(`Taskhub host listening on ${url}${where}`, { url, hubName: config.hubName });
 }

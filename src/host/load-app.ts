@@ -7,8 +7,12 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DurableApp } from "../app/durable-app.js";
+import { describeLoadError } from "./load-error.js";
 
-/** The app module could not be loaded or does not export an app. */
+/**
+ * The app module could not be loaded or does not export an app. The message says why in the user's terms (a syntax
+ * error as `file:line:col: message`, a throw as its message and the user's stack frames); `cause` is the original.
+ */
 export class AppLoadError extends Error {
   override readonly name = "AppLoadError";
 }
@@ -29,9 +33,7 @@ export async function loadApp(modulePath: string, cwd = process.cwd()): Promise<
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new AppLoadError(
-      `Loading app module ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    throw new AppLoadError(describeLoadError(error, path), { cause: error });
   }
   const candidate = isDurableApp(module.default) ? module.default : module.app;
   if (!isDurableApp(candidate))

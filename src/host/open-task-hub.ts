@@ -3,13 +3,27 @@
  * @module
  */
 import { postgresTaskHub } from "../sql/postgres-task-hub.js";
+import type { SqlTaskHub } from "../sql/sql-task-hub.js";
 import { sqliteTaskHub } from "../sql/sqlite-task-hub.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
+import { isPostgresUrl, resolveHubLocation } from "./hub-location.js";
 
-/** Opens the hub at `location` (`postgres://...` / `postgresql://...`, `:memory:`, or a SQLite file path). */
+/**
+ * Opens the hub at `location` (`postgres://...` / `postgresql://...`, `:memory:`, a `file://` URL or a SQLite file
+ * path; see {@link resolveHubLocation}, whose errors it throws).
+ */
 export function openTaskHub(location: string, hubName: string): TaskHub {
-  if (/^postgres(ql)?:\/\//i.test(location)) return postgresTaskHub({ connectionString: location, hubName });
-  return sqliteTaskHub(location);
+  if (isPostgresUrl(location)) return postgresTaskHub({ connectionString: location, hubName });
+  return sqliteTaskHub(resolveHubLocation(location));
+}
+
+/**
+ * Opens the existing hub at `location` for reading only: a SQLite file is opened read-only (and must exist), a
+ * PostgreSQL schema is not created. Call `checkSchema()` on it, never `init()`.
+ */
+export function openTaskHubForReading(location: string, hubName: string): SqlTaskHub {
+  if (isPostgresUrl(location)) return postgresTaskHub({ connectionString: location, hubName });
+  return sqliteTaskHub(resolveHubLocation(location), { readOnly: true });
 }
 
 /** The hub location for logs, without a PostgreSQL password. */

@@ -5,8 +5,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
-/** Listens on `host:port` and resolves with the server and the bound port. Malformed HTTP gets a JSON 400. */
-export function listen(host: string, port: number): Promise<{ server: Server; port: number }> {
+/** The server could not listen: the port is in use or not allowed, or the host is not an address of this machine. */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+}
+
+/** Where a server listens. */
+export interface BoundServer {
+  readonly server: Server;
+  /** The port bound (the one chosen when asked for port 0). */
+  readonly port: number;
+  /** The address bound, e.g. `127.0.0.1`, `0.0.0.0` or `::`. */
+  readonly address: string;
+}
+
+/** Listens on `host:port` and resolves with the server and what it bound. Malformed HTTP gets a JSON 400. */
+export function listen(host: string, port: number): Promise<BoundServer> {
   const server = createServer();
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return void socket.destroy();
@@ -19,12 +33,41 @@ export function listen(host: string, port: number): Promise<{ server: Server; po
     );
   });
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, host, port));
+    server.once("error", onError);
     server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve({ server, port: (server.address() as AddressInfo).port });
+      server.off("error", onError);
+      const bound = server.address() as AddressInfo;
+      resolve({ server, port: bound.port, address: bound.address });
     });
   });
+}
+
+/** A one-line {@link ListenError} for the failures a user can fix (naming the setting), else `error` itself. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  switch (error.code) {
+    case "EADDRINUSE":
+      return new ListenError(
+        `Cannot listen on ${where}: port ${port} is already in use; stop the process using it or choose another ` +
+          `port with --port (or TASKHUB_PORT).`,
+      );
+    case "EACCES":
+      return new ListenError(
+        `Cannot listen on ${where}: not allowed (ports below 1024 need privileges); choose another port with --port.`,
+      );
+    case "EADDRNOTAVAIL":
+      return new ListenError(
+        `Cannot listen on ${where}: ${host} is not an address of this machine; check --host.`,
+      );
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new ListenError(
+        `Cannot listen on ${where}: host name '${host}' does not resolve; check --host.`,
+      );
+    default:
+      return error;
+  }
 }
 
 /**

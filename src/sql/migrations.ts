@@ -186,6 +186,45 @@ export async function migrate(
   });
 }
 
+/**
+ * Checks, without changing anything (no schema, table or row is created), that the hub's schema exists and is at
+ * the newest version of `migrations`; resolves with that version. For tools that only read a hub (`taskhub health`).
+ * @throws TaskHubError when there is no Taskhub schema, or it is older or newer than this code knows.
+ */
+export async function checkSchema(
+  driver: SqlDriver,
+  dialect: Dialect,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number> {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const where = dialect.schema === undefined ? "the database" : `schema "${dialect.schema}"`;
+  const found =
+    dialect.schema === undefined
+      ? await driver.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+      : await driver.query(
+          dialect.sql(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = 'schema_migrations'",
+          ),
+          [dialect.schema],
+        );
+  if (found.length === 0)
+    throw new TaskHubError(
+      `${where} holds no Taskhub task hub (a host creates it when it first starts: taskhub start).`,
+    );
+  const version = await currentVersion(driver, dialect.table("schema_migrations"));
+  if (version < latest)
+    throw new TaskHubError(
+      `the task hub in ${where} is at schema version ${version}, older than version ${latest} of this version of ` +
+        `Taskhub; start a host of this version (taskhub start) to upgrade it.`,
+    );
+  if (version > latest)
+    throw new TaskHubError(
+      `the task hub in ${where} is at schema version ${version}, newer than version ${latest} known to this ` +
+        `version of Taskhub; upgrade Taskhub.`,
+    );
+  return version;
+}
+
 async function currentVersion(tx: SqlExecutor, table: string): Promise<number> {
   const rows = await tx.query<{ version: unknown }>(`SELECT MAX(version) AS version FROM ${table}`);
   const version = rows[0]?.version;

@@ -39,7 +39,7 @@ import type { HistoryEvent } from "../core/history-event.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import type { Dialect } from "./dialect.js";
-import { migrate } from "./migrations.js";
+import { checkSchema, migrate } from "./migrations.js";
 import { encodeNoticePayloads, NoticeBus } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
 import { GroupedWrites, type GroupedWrite } from "./grouped-writes.js";
@@ -149,6 +149,15 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
       },
     );
     return this.initializing;
+  }
+
+  /**
+   * Checks, without creating or upgrading anything, that the hub's schema exists and is the one this code knows
+   * (instead of {@link init}, for tools that only read a hub).
+   * @throws TaskHubError when the schema is missing, older or newer.
+   */
+  async checkSchema(): Promise<void> {
+    await checkSchema(this.driver, this.dialect);
   }
 
   close(): Promise<void> {

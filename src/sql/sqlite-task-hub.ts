@@ -2,11 +2,11 @@
  * The SQLite task hub: one database file (or `:memory:`) per hub, through better-sqlite3.
  * @module
  */
-import { mkdirSync, realpathSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { InvalidArgumentError } from "../core/errors.js";
 import type { Clock } from "../task-hub/clock.js";
+import { InvalidArgumentError, TaskHubError } from "../core/errors.js";
 import { sqliteDialect } from "./dialect.js";
 import { NoticeBus } from "./notice-bus.js";
 import { AsyncMutex, SqliteDriver } from "./sql-driver.js";
@@ -38,13 +38,20 @@ export interface SqliteTaskHubOptions {
    * clients on the hub read it too. A `ManualClock` (`taskhub/testing`) runs the hub on virtual time.
    */
   readonly clock?: Clock | undefined;
+  /**
+   * Opens an existing file read-only, for tools that only read a hub (`taskhub health`): nothing is created (not the
+   * file nor its directory) and the file is not changed (its journal mode included). Use `checkSchema()` instead of
+   * `init()`. Default false.
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 const SYNCHRONOUS: readonly SqliteSynchronous[] = ["off", "normal", "full", "extra"];
 
 /**
- * Opens (creating it and its parent directory when missing) a SQLite task hub at `path`, or an in-memory one for
- * `":memory:"` (private to this hub object). Call `init()` before use to create or upgrade the schema.
+ * Opens (creating it and its parent directory when missing, readable by the owner only) a SQLite task hub at `path`,
+ * or an in-memory one for `":memory:"` (private to this hub object). Call `init()` before use to create or upgrade
+ * the schema.
  *
  * Several processes may open the same file: writes are serialized by SQLite (`BEGIN IMMEDIATE`, waiting up to
  * `busyTimeoutMs`; that wait blocks the event loop, so keep other processes' transactions short). Hub objects of one
@@ -61,11 +68,17 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0)
     throw new InvalidArgumentError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}.`);
   const memory = path === ":memory:" || path === "";
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
-  const db = new Database(memory ? ":memory:" : path);
+  const readOnly = options.readOnly === true;
+  if (readOnly && (memory || !existsSync(path)))
+    throw new TaskHubError(
+      memory ? "An in-memory SQLite task hub cannot be opened read-only." : `No SQLite task hub at ${path}.`,
+    );
+  const created = !memory && !readOnly && createPrivateFile(path);
+  const db = new Database(memory ? ":memory:" : path, { readonly: readOnly, fileMustExist: readOnly });
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    if (!memory) useWal(db, busyTimeoutMs);
+    if (!memory && !readOnly) useWal(db, busyTimeoutMs);
+    if (created) makeSidecarsPrivate(path);
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     db.pragma("temp_store = MEMORY");
   } catch (error) {
@@ -83,6 +96,40 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
     onClose: shared.release,
     clock: options.clock,
   });
+}
+
+/**
+ * Creates the database file (and its missing parent directories), readable by the owner only (0600, directories
+ * 0700): a hub holds every input, output and event. Returns false when the file exists already; its mode is left as
+ * the user set it.
+ */
+function createPrivateFile(path: string): boolean {
+  mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+  closeSync(fd);
+  return true;
+}
+
+/**
+ * SQLite creates the `-wal` and `-shm` files with the database file's mode; this makes sure of it for a new hub
+ * whatever the SQLite build, never loosening a mode.
+ */
+function makeSidecarsPrivate(path: string): void {
+  for (const sidecar of [`${path}-wal`, `${path}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(sidecar).mode & 0o777;
+    } catch {
+      continue; // not there (yet): SQLite gives it the database file's mode when it creates it
+    }
+    if ((mode & 0o077) !== 0) chmodSync(sidecar, mode & 0o700);
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   requirePostgres,
   testHub,
   uniqueHubName,
+  withClient,
 } from "../task-hub/postgres-support.js";
 import { newInstance, sleep } from "../../src/testing/task-hub-conformance-support.js";
 
@@ -112,7 +113,7 @@ describe("taskhub start and health on PostgreSQL", () => {
     }
   });
 
-  it("health shows queue depths, the oldest pending work item and lease takeovers; fails on a bad hub", async () => {
+  it("health shows queue depths, the oldest pending work item and lease takeovers; fails on a bad or missing hub", async () => {
     const hubName = uniqueHubName("health");
     const hub = testHub(hubName);
     await hub.init();
@@ -147,6 +148,15 @@ describe("taskhub start and health on PostgreSQL", () => {
       [["rescuer", 1, 2]],
     );
     assert.ok(report.oldestPendingWorkItem && report.oldestPendingWorkItem.ageMs >= 150);
+
+    const missing = uniqueHubName("nohub");
+    const absent = runCli(["health", "--postgres", URL_, "--hub-name", missing]);
+    assert.equal(absent.status, 1);
+    assert.match(absent.stderr, new RegExp(`schema "${missing}" holds no Taskhub task hub`));
+    const schemas = await withClient((client) =>
+      client.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [missing]),
+    );
+    assert.equal(schemas.rowCount, 0, "health creates no schema");
 
     const bad = runCli(["health", "--postgres", "postgres://postgres@127.0.0.1:1/none"]);
     assert.equal(bad.status, 1);

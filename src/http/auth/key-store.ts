@@ -133,13 +133,25 @@ export class KeyStore {
   }
 
   #write(keys: StoredKey[]): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    // Owner only (directory 0700, file 0600), or tighter when the user made the file so.
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const file: KeyFile = { version: 1, keys };
     const temp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, {
+      mode: 0o600 & existingMode(this.path, 0o600),
+    });
     renameSync(temp, this.path);
     this.#keys = keys;
     this.#signature = fileSignature(this.path);
+  }
+}
+
+/** The permission bits of `path`, or `fallback` when it does not exist. */
+function existingMode(path: string, fallback: number): number {
+  try {
+    return statSync(path).mode & 0o777;
+  } catch {
+    return fallback;
   }
 }
 
