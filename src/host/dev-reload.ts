@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { watch } from "node:fs";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { LogSink } from "../core/logger.js";
 
 /** Options of {@link runDevLoop}. */
 export interface DevLoopOptions {

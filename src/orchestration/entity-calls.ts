@@ -24,11 +24,11 @@ import type {
   EntityUnlockSent,
 } from "../core/history-event.js";
 import { deserialize } from "../core/json.js";
-import { EntityId } from "../entities/entity-id.js";
-import { DurableTask } from "./durable-task.js";
+import { EntityId } from "../core/entity-id.js";
+import { DurableTask } from "../api/durable-task.js";
 import type { LocksToRelease } from "./episode.js";
 import { uuidV5 } from "./new-guid.js";
-import type { LockHandle } from "./orchestration-context.js";
+import type { LockHandle } from "../api/orchestration-context.js";
 import type { OpenTask, OrchestrationSession, TaskKind } from "./orchestration-session.js";
 import type { OrchestratorAction } from "./actions.js";
 

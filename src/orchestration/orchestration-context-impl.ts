@@ -2,7 +2,7 @@
  * The implementation of {@link OrchestrationContext}: turns calls into actions recorded by the session.
  * @module
  */
-import type { ActivityDefinition, OrchestrationDefinition } from "../app/definitions.js";
+import type { ActivityDefinition, OrchestrationDefinition } from "../api/definitions.js";
 import { InvalidArgumentError, OrchestratorMisuseError, isTaskFailedError } from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
 import {
@@ -16,10 +16,10 @@ import {
 import { validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
-import type { SignalEntityOptions } from "../entities/entity-definition.js";
-import { entityId, type EntityId, type EntityRef } from "../entities/entity-id.js";
-import { checkOperationName, prepareSignal } from "../entities/entity-lookup.js";
-import { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
+import type { SignalEntityOptions } from "../api/entity-definition.js";
+import { entityId, type EntityId, type EntityRef } from "../core/entity-id.js";
+import { checkOperationName, prepareSignal } from "../api/entity-lookup.js";
+import { DurableTask, TimerTask, WhenAnyTask } from "../api/durable-task.js";
 import { uuidV5 } from "./new-guid.js";
 import type {
   CallActivityOptions,
@@ -28,9 +28,9 @@ import type {
   LockHandle,
   OrchestrationContext,
   ParentInfo,
-} from "./orchestration-context.js";
+} from "../api/orchestration-context.js";
 import type { OrchestrationSession } from "./orchestration-session.js";
-import { replaySafe, type ReplaySafeLogger } from "./replay-safe-logger.js";
+import { replaySafe, type ReplaySafeLogger } from "../api/replay-safe-logger.js";
 
 type Named = string | { readonly name: string };
 
