@@ -2,6 +2,56 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/**
+ * The layers of `src/`, lowest first. A folder may import its own layer's folder and the layers below; never a layer
+ * above, nor another folder of its own layer (so there are no import circles between folders). `src/index.ts`
+ * (the public entry point) sits on top of all of them. See "Layers" in docs/glossary.md.
+ */
+const LAYERS = [
+  ["core"],
+  ["api"],
+  ["orchestration"],
+  ["task-hub"],
+  ["memory", "sql"],
+  ["entities"],
+  ["client"],
+  ["worker"],
+  ["http", "schedules"],
+  ["app"],
+  ["testing", "host"],
+  ["cli"],
+];
+
+/** Deepest sub-folder level (`src/<layer>/a/b/c.ts`) that gets its own exact pattern; deeper files share the last. */
+const MAX_DEPTH = 4;
+
+/** One block per layer folder and depth: `no-restricted-imports` patterns naming the folders it may not import. */
+function layerBlocks() {
+  const blocks = [];
+  LAYERS.forEach((layer, tier) => {
+    for (const folder of layer) {
+      const forbidden = [...layer.filter((f) => f !== folder), ...LAYERS.slice(tier + 1).flat()];
+      for (let depth = 1; depth <= MAX_DEPTH; depth++) {
+        const up = "\\.\\./".repeat(depth);
+        const patterns = forbidden.map((other) => ({
+          regex: `^${up}${other}(?:/|$)`,
+          message: `Layers run one way: src/${folder} may not import src/${other} (see "Layers" in docs/glossary.md).`,
+        }));
+        patterns.push({
+          regex: `^${up}index\\.js$`,
+          message: `Layers run one way: src/${folder} may not import the public entry point src/index.ts.`,
+        });
+        const sub = "*/".repeat(depth - 1);
+        blocks.push({
+          files: [depth < MAX_DEPTH ? `src/${folder}/${sub}*.ts` : `src/${folder}/${sub}**/*.ts`],
+          rules: { "no-restricted-imports": ["error", { patterns }] },
+        });
+      }
+    }
+  });
+  return blocks;
+}
+
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", ".taskhub/**", "coverage/**", ".scratch/**", "docs/api/**"] },
   js.configs.recommended,
@@ -36,4 +86,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerBlocks(),
 );

@@ -14,7 +14,7 @@ export type {
   OrchestrationDefinition,
   OrchestratorHandler,
   OutputOf,
-} from "./app/definitions.js";
+} from "./api/definitions.js";
 export {
   DurableClient,
   type GetStatusOptions,
@@ -34,22 +34,16 @@ export {
   isRuntimeStatus,
   type RuntimeStatus,
 } from "./core/runtime-status.js";
-export {
-  DurableTask,
-  TimerTask,
-  WhenAnyTask,
-  type TaskState,
-  type Winner,
-} from "./orchestration/durable-task.js";
+export { DurableTask, TimerTask, WhenAnyTask, type TaskState, type Winner } from "./api/durable-task.js";
 export type {
   CallActivityOptions,
   CallSubOrchestratorOptions,
   ContinueAsNewOptions,
   OrchestrationContext,
   ParentInfo,
-} from "./orchestration/orchestration-context.js";
-export type { LockHandle } from "./orchestration/orchestration-context.js";
-export { EntityId, entityId, type EntityRef } from "./entities/entity-id.js";
+} from "./api/orchestration-context.js";
+export type { LockHandle } from "./api/orchestration-context.js";
+export { EntityId, entityId, type EntityRef } from "./core/entity-id.js";
 export type {
   ClassEntityOperations,
   ClassEntityState,
@@ -72,7 +66,7 @@ export type {
   OperationsOf,
   SignalArgs,
   SignalEntityOptions,
-} from "./entities/entity-definition.js";
+} from "./api/entity-definition.js";
 export {
   EntityClient,
   type CleanEntityStorageOptions,
@@ -84,7 +78,7 @@ export {
   type ReadEntityStateMethod,
   type SignalEntityMethod,
 } from "./entities/entity-client.js";
-export type { LogSink, ReplaySafeLogger } from "./orchestration/replay-safe-logger.js";
+export type { LogSink, ReplaySafeLogger } from "./api/replay-safe-logger.js";
 export { executeOrchestration } from "./orchestration/executor.js";
 export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js";
 export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite-task-hub.js";

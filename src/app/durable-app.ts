@@ -28,15 +28,15 @@ import type {
   EntityQueries,
   EntitySpec,
   FunctionEntityOperations,
-} from "../entities/entity-definition.js";
-import { classEntity, functionEntity } from "../entities/entity-forms.js";
+} from "../api/entity-definition.js";
+import { classEntity, functionEntity } from "../api/entity-forms.js";
 import type {
   ActivityDefinition,
   ActivityHandler,
   OrchestrationDefinition,
   OrchestratorHandler,
-} from "./definitions.js";
-import { Registry } from "./registry.js";
+} from "../api/definitions.js";
+import { AppRegistry } from "./app-registry.js";
 
 /**
  * Options of {@link DurableApp.start}. `clock` (default: the task hub's) is the worker's and the client's; when given,
@@ -72,7 +72,7 @@ export interface DurableHost {
  */
 export class DurableApp {
   /** @internal */
-  readonly registry = new Registry();
+  readonly registry = new AppRegistry();
 
   /** Registers an activity. The returned definition types `ctx.callActivity`. */
   activity<I, O>(name: string, handler: ActivityHandler<I, O>): ActivityDefinition<I, O> {

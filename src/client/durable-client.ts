@@ -4,8 +4,8 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { OrchestrationDefinition } from "../app/definitions.js";
-import type { Registry } from "../app/registry.js";
+import type { OrchestrationDefinition } from "../api/definitions.js";
+import type { Registry } from "../api/registry.js";
 import {
   InstanceNotFoundError,
   InstanceStateError,

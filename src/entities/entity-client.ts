@@ -2,7 +2,7 @@
  * The client side of entities: signal, read state, list, clean storage. `DurableClient` exposes these methods.
  * @module
  */
-import type { Registry } from "../app/registry.js";
+import type { Registry } from "../api/registry.js";
 import { InvalidArgumentError, isInstanceNotFoundError } from "../core/errors.js";
 import { deserialize } from "../core/json.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
@@ -14,11 +14,15 @@ import type {
   OperationName,
   SignalArgs,
   SignalEntityOptions,
-} from "./entity-definition.js";
-import { EntityId, entityId, entityNameOf, type EntityRef } from "./entity-id.js";
-import { prepareSignal } from "./entity-lookup.js";
-import { entityCreation, signalMessage, type EntityRequestEvent } from "./entity-messages.js";
-import { ENTITY_CONTINUE_EVENT } from "./entity-processor.js";
+} from "../api/entity-definition.js";
+import { EntityId, entityId, entityNameOf, type EntityRef } from "../core/entity-id.js";
+import { prepareSignal } from "../api/entity-lookup.js";
+import {
+  ENTITY_CONTINUE_EVENT,
+  entityCreation,
+  signalMessage,
+  type EntityRequestEvent,
+} from "../orchestration/entity-messages.js";
 import { readEntityRecord, type EntityRecord } from "./entity-record.js";
 
 /** What `readEntityState` returns: the last committed state. */

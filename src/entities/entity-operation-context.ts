@@ -4,8 +4,8 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { OrchestrationDefinition } from "../app/definitions.js";
-import type { Registry } from "../app/registry.js";
+import type { OrchestrationDefinition } from "../api/definitions.js";
+import type { Registry } from "../api/registry.js";
 import { InvalidArgumentError, UnknownFunctionError } from "../core/errors.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
@@ -15,10 +15,10 @@ import type {
   EntityStartOptions,
   OperationScope,
   SignalEntityOptions,
-} from "./entity-definition.js";
-import { entityId, type EntityId, type EntityRef } from "./entity-id.js";
-import { prepareSignal } from "./entity-lookup.js";
-import { entityCreation, signalMessage } from "./entity-messages.js";
+} from "../api/entity-definition.js";
+import { entityId, type EntityId, type EntityRef } from "../core/entity-id.js";
+import { prepareSignal } from "../api/entity-lookup.js";
+import { entityCreation, signalMessage } from "../orchestration/entity-messages.js";
 
 /** @internal The context handed to one operation, and what the operation did. */
 export class OperationContextImpl implements EntityContext, OperationScope {

@@ -11,7 +11,7 @@
  * from anyone else are deferred (kept, in order, in the stored scheduler state) and run once the lock is released.
  * @module
  */
-import type { Registry } from "../app/registry.js";
+import type { Registry } from "../api/registry.js";
 import { TaskHubError } from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
 import type { EntityOperationCalled, EntityOperationSignaled, HistoryEvent } from "../core/history-event.js";
@@ -20,14 +20,16 @@ import { errorFields, failureFields, toLogger, type Logger, type LogSink } from 
 import { systemClock } from "../task-hub/clock.js";
 import type { NewInboxMessage, NewInstance, OrchestrationWorkItem } from "../core/records.js";
 import type { FastPathCompletion } from "../task-hub/local-dispatch.js";
-import { EntityId } from "./entity-id.js";
-import { entityDefinitionOf, resolveOperation } from "./entity-lookup.js";
-import { entityCreation, requestOfCreation, type EntityRequestEvent } from "./entity-messages.js";
+import { EntityId } from "../core/entity-id.js";
+import { entityDefinitionOf, resolveOperation } from "../api/entity-lookup.js";
+import {
+  ENTITY_CONTINUE_EVENT,
+  entityCreation,
+  requestOfCreation,
+  type EntityRequestEvent,
+} from "../orchestration/entity-messages.js";
 import { OperationContextImpl } from "./entity-operation-context.js";
 import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
-
-/** Name of the event an entity sends itself to continue a backlog in its next step. */
-export const ENTITY_CONTINUE_EVENT = "taskhub.entity.continue";
 
 /** Settings of the entity processor. */
 export interface EntityProcessorOptions {

@@ -8,8 +8,8 @@
  */
 import { TaskHubError } from "../core/errors.js";
 import type { InstanceRecord } from "../core/records.js";
-import { EntityId } from "./entity-id.js";
-import type { EntityRequestEvent } from "./entity-messages.js";
+import { EntityId } from "../core/entity-id.js";
+import type { EntityRequestEvent } from "../orchestration/entity-messages.js";
 
 /** The holder of an entity's lock. */
 export interface EntityLock {

@@ -4,7 +4,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { LogSink } from "../core/logger.js";
 import { IGNORED_DIRECTORIES, watchSources } from "./source-watcher.js";
 
 /** Options of {@link runDevLoop}. */

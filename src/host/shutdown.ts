@@ -3,7 +3,7 @@
  * released); a second one exits at once.
  * @module
  */
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { LogSink } from "../core/logger.js";
 
 /** Installs the signal handlers; returns a function that removes them. */
 export function stopOnSignals(stop: () => Promise<void>, log: LogSink): () => void {

@@ -10,8 +10,8 @@
  * A key of `$` stands for the empty key. Authorization is the management API's (checked before routing).
  * @module
  */
-import { EntityId } from "../entities/entity-id.js";
-import { DELETE_OPERATION } from "../entities/entity-lookup.js";
+import { EntityId } from "../core/entity-id.js";
+import { DELETE_OPERATION } from "../api/entity-lookup.js";
 import { HttpError, invalidParameter, jsonResponse } from "./http-error.js";
 import { pagedResponse, parseJsonBody, type ManagementRequest } from "./management-handlers.js";
 import { webUtilityUrlDecode } from "./management-urls.js";

@@ -4,7 +4,7 @@
  * `waitForCompletionOrCreateCheckStatusResponse`).
  * @module
  */
-import type { Registry } from "../app/registry.js";
+import type { Registry } from "../api/registry.js";
 import { DurableClient } from "../client/durable-client.js";
 import { InvalidArgumentError, TimeoutError } from "../core/errors.js";
 import { validateInstanceId } from "../core/instance-id.js";

@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../core/errors.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { LogSink } from "../core/logger.js";
 import type { AuthLevel } from "./auth/authorizer.js";
 import type { Principal } from "./auth/jwt.js";
 import type { HttpDurableClient } from "./http-management.js";

@@ -8,7 +8,7 @@ import { assertNever, type HistoryEvent, type ParentInstanceInfo } from "../core
 import { serialize } from "../core/json.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
 import type { InstanceUpdate, NewActivityMessage, NewInboxMessage, NewInstance } from "../core/records.js";
-import { entityCreation, entityMessage, releaseMessages } from "../entities/entity-messages.js";
+import { entityCreation, entityMessage, releaseMessages } from "./entity-messages.js";
 import type { EpisodeResult } from "./episode.js";
 import { uuidV5 } from "./new-guid.js";
 

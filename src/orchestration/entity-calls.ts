@@ -24,12 +24,12 @@ import type {
   EntityUnlockSent,
 } from "../core/history-event.js";
 import { deserialize } from "../core/json.js";
-import { EntityId } from "../entities/entity-id.js";
-import { DurableTask } from "./durable-task.js";
+import { EntityId } from "../core/entity-id.js";
+import { DurableTask } from "../api/durable-task.js";
 import type { LocksToRelease } from "./episode.js";
 import { uuidV5 } from "./new-guid.js";
-import type { LockHandle } from "./orchestration-context.js";
-import type { OpenTask, OrchestrationSession, TaskKind } from "./orchestration-session.js";
+import type { LockHandle } from "../api/orchestration-context.js";
+import type { OpenTask, SessionActions, TaskKind } from "./session-port.js";
 import type { OrchestratorAction } from "./actions.js";
 
 /** An entity event that records an action of the orchestrator. */
@@ -64,7 +64,7 @@ export class EntityCalls {
   private readonly requests = new Map<string, Request>();
   private section: Section | undefined;
 
-  constructor(private readonly session: OrchestrationSession) {}
+  constructor(private readonly session: SessionActions) {}
 
   /** True while a critical section is open (requested, granted, not released). */
   get inCriticalSection(): boolean {

@@ -2,7 +2,7 @@
  * The implementation of {@link OrchestrationContext}: turns calls into actions recorded by the session.
  * @module
  */
-import type { ActivityDefinition, OrchestrationDefinition } from "../app/definitions.js";
+import type { ActivityDefinition, OrchestrationDefinition } from "../api/definitions.js";
 import { InvalidArgumentError, OrchestratorMisuseError, isTaskFailedError } from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
 import {
@@ -16,10 +16,10 @@ import {
 import { validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
-import type { SignalEntityOptions } from "../entities/entity-definition.js";
-import { entityId, type EntityId, type EntityRef } from "../entities/entity-id.js";
-import { checkOperationName, prepareSignal } from "../entities/entity-lookup.js";
-import { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
+import type { SignalEntityOptions } from "../api/entity-definition.js";
+import { entityId, type EntityId, type EntityRef } from "../core/entity-id.js";
+import { checkOperationName, prepareSignal } from "../api/entity-lookup.js";
+import { DurableTask, TimerTask, WhenAnyTask } from "../api/durable-task.js";
 import { uuidV5 } from "./new-guid.js";
 import type {
   CallActivityOptions,
@@ -28,9 +28,35 @@ import type {
   LockHandle,
   OrchestrationContext,
   ParentInfo,
-} from "./orchestration-context.js";
-import type { OrchestrationSession } from "./orchestration-session.js";
-import { replaySafe, type ReplaySafeLogger } from "./replay-safe-logger.js";
+} from "../api/orchestration-context.js";
+import { replaySafe, type ReplaySafeLogger } from "../api/replay-safe-logger.js";
+import type { ParentInstanceInfo } from "../core/history-event.js";
+import type { EntityCalls } from "./entity-calls.js";
+import type { SessionActions } from "./session-port.js";
+
+/** @internal What the context uses of its session (the session implements it). */
+export interface ContextSession extends SessionActions {
+  /** The session's entity calls and critical sections. */
+  readonly entities: EntityCalls;
+  /** The parent instance, for a sub-orchestration. */
+  readonly parent: ParentInstanceInfo | undefined;
+  /** The current episode's time (`currentUtcDateTime`). */
+  readonly now: Date;
+  /** True while old history is replayed. */
+  readonly replaying: boolean;
+  /** The sequence number the next action will get. */
+  readonly nextSequenceNumber: number;
+  /** Marks a timer's task as cancelled. */
+  cancelTimer(id: number): void;
+  /** Registers a waiter for an external event, or completes it at once from a buffered event. */
+  waitForEvent(name: string, task: DurableTask<unknown>): void;
+  /** Sets the instance's custom status. */
+  setCustomStatus(value: unknown): void;
+  /** Ends the execution to continue as new. */
+  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean): void;
+  /** The name of the next deterministic GUID. */
+  nextGuidName(): string;
+}
 
 type Named = string | { readonly name: string };
 
@@ -48,7 +74,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   readonly #logger: Logger;
 
   constructor(
-    private readonly session: OrchestrationSession,
+    private readonly session: ContextSession,
     sink: LogSink,
   ) {
     const base = toLogger(sink);

@@ -6,7 +6,7 @@
  * feeding it only the new events gives the same result as replaying the whole history into a fresh session.
  * @module
  */
-import type { OrchestratorHandler } from "../app/definitions.js";
+import type { OrchestratorHandler } from "../api/definitions.js";
 import {
   NonDeterminismError,
   OrchestratorMisuseError,
@@ -23,11 +23,12 @@ import {
 } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
 import { describeAction, type OrchestratorAction } from "./actions.js";
-import type { DurableTask } from "./durable-task.js";
+import type { DurableTask } from "../api/durable-task.js";
 import { EntityCalls, describeEntityEvent, matchesEntityEvent } from "./entity-calls.js";
 import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
-import { OrchestrationContextImpl } from "./orchestration-context-impl.js";
-import type { LogSink } from "./replay-safe-logger.js";
+import { OrchestrationContextImpl, type ContextSession } from "./orchestration-context-impl.js";
+import type { OpenTask, TaskKind } from "./session-port.js";
+import type { LogSink } from "../core/logger.js";
 
 /** Resolves an orchestrator name to its handler (`undefined` when not registered). */
 export type OrchestratorResolver = (name: string) => OrchestratorHandler<unknown, unknown> | undefined;
@@ -41,21 +42,10 @@ export interface SessionOptions {
   readonly logSink?: LogSink;
 }
 
-/** @internal The kinds of tasks an orchestrator awaits. */
-export type TaskKind = "activity" | "timer" | "subOrchestration" | "entity" | "lock";
-
-/** @internal An awaited task that has not settled yet. */
-export interface OpenTask {
-  readonly kind: TaskKind;
-  readonly name: string;
-  readonly task: DurableTask<unknown>;
-  cancelled?: boolean;
-}
-
 const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs one orchestrator function over its history. See the module comment. */
-export class OrchestrationSession {
+export class OrchestrationSession implements ContextSession {
   /** Number of history events this session has consumed (kept by the worker's cache). */
   historyLength = 0;
 

@@ -12,13 +12,13 @@
  * terminated or purged starts afresh from the next occurrence after the host starts.
  * @module
  */
-import type { ActivityContext } from "../app/definitions.js";
-import type { Registry } from "../app/registry.js";
+import type { ActivityContext } from "../api/definitions.js";
+import type { Registry } from "../api/registry.js";
 import type { DurableClient } from "../client/durable-client.js";
-import type { OrchestrationContext } from "../orchestration/orchestration-context.js";
+import type { OrchestrationContext } from "../api/orchestration-context.js";
 import { errorFields, toLogger, toSink, type Logger, type LogSink } from "../core/logger.js";
 import { CronSchedule } from "./cron-schedule.js";
-import type { TimerInfo } from "./timer-trigger.js";
+import type { TimerInfo, TimerRegistry } from "./timer-trigger.js";
 
 /** Name of the orchestrator that runs every schedule. */
 export const SCHEDULE_ORCHESTRATOR = "taskhub:schedule";
@@ -112,7 +112,7 @@ async function runSchedule(ctx: OrchestrationContext, input: ScheduleInput): Pro
 }
 
 /** Registers the schedule orchestrator and run activity in `registry` (once). */
-export function registerScheduleFunctions(registry: Registry): void {
+export function registerScheduleFunctions(registry: TimerRegistry): void {
   if (registry.orchestrations.get(SCHEDULE_ORCHESTRATOR)) return;
   registry.orchestrations.add({
     kind: "orchestration",
@@ -126,7 +126,7 @@ export function registerScheduleFunctions(registry: Registry): void {
   });
 }
 
-async function runTimer(registry: Registry, input: RunInput, context: ActivityContext): Promise<void> {
+async function runTimer(registry: TimerRegistry, input: RunInput, context: ActivityContext): Promise<void> {
   const timer = registry.timers.get(input.name);
   const binding = bindings.get(registry);
   if (!timer || !binding) {

@@ -2,7 +2,6 @@
  * Starting the schedules of an app on a hub: every host does it; the fixed instance IDs make it idempotent.
  * @module
  */
-import type { Registry } from "../app/registry.js";
 import type { DurableClient } from "../client/durable-client.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { toLogger, type LogSink } from "../core/logger.js";
@@ -13,6 +12,7 @@ import {
   scheduleInstanceId,
   type ScheduleInput,
 } from "./schedule-orchestration.js";
+import type { TimerRegistry } from "./timer-trigger.js";
 
 /**
  * Makes sure each timer of `registry` has its schedule orchestration running on the client's hub: starts it when
@@ -20,7 +20,7 @@ import {
  * when the running one has a different expression or time zone. Binds the client for timer handlers run here.
  */
 export async function startSchedules(
-  registry: Registry,
+  registry: TimerRegistry,
   client: DurableClient,
   sink: LogSink,
 ): Promise<void> {

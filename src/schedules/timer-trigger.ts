@@ -4,9 +4,10 @@
  * policy).
  * @module
  */
+import type { FunctionTable, Registry } from "../api/registry.js";
 import type { DurableClient } from "../client/durable-client.js";
 import { InvalidArgumentError } from "../core/errors.js";
-import type { LogSink } from "../orchestration/replay-safe-logger.js";
+import type { LogSink } from "../core/logger.js";
 import { CronSchedule } from "./cron-schedule.js";
 
 /** Options of `app.timer`. */
@@ -69,4 +70,10 @@ export function createTimerTrigger(
   if (typeof options?.schedule !== "string")
     throw new InvalidArgumentError(`Timer '${name}' needs a schedule.`);
   return { kind: "timer", name, schedule: CronSchedule.parse(options.schedule, options.timeZone), handler };
+}
+
+/** A registry that also holds the app's timer triggers (`app.timer`): what the schedules run from. */
+export interface TimerRegistry extends Registry {
+  /** Timer triggers, by name. */
+  readonly timers: FunctionTable<TimerDefinition>;
 }

@@ -3,8 +3,8 @@
  * turns the outcome into a `TaskCompleted` / `TaskFailed` event. Every failed attempt is logged at `warn`.
  * @module
  */
-import type { ActivityContext } from "../app/definitions.js";
-import type { Registry } from "../app/registry.js";
+import type { ActivityContext } from "../api/definitions.js";
+import type { Registry } from "../api/registry.js";
 import { UnknownFunctionError, isWorkItemLockLostError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import { deserialize, serialize } from "../core/json.js";

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Registry } from "../app/registry.js";
+import type { Registry } from "../api/registry.js";
 import { isWorkItemLockLostError } from "../core/errors.js";
 import { errorFields, toLogger, type Logger, type LogSink } from "../core/logger.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";

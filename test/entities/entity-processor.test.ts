@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HistoryEvent } from "../../src/core/history-event.js";
-import { ENTITY_CONTINUE_EVENT, EntityProcessor } from "../../src/entities/entity-processor.js";
+import { EntityProcessor } from "../../src/entities/entity-processor.js";
+import { ENTITY_CONTINUE_EVENT } from "../../src/orchestration/entity-messages.js";
 import { DurableApp, type InstanceRecord, type OrchestrationWorkItem } from "../../src/index.js";
 import { CaptureLog } from "../orchestration/fixtures.js";
 

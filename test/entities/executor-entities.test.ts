@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HistoryEvent } from "../../src/core/history-event.js";
-import { entityId } from "../../src/entities/entity-id.js";
+import { entityId } from "../../src/core/entity-id.js";
 import type { OrchestratorAction } from "../../src/orchestration/actions.js";
-import type { OrchestrationContext } from "../../src/orchestration/orchestration-context.js";
+import type { OrchestrationContext } from "../../src/api/orchestration-context.js";
 import { planRewind } from "../../src/orchestration/rewind.js";
 import { history } from "../../src/testing/history-builder.js";
 import { Driver, T0, failureOf, output, run, type Handlers } from "../orchestration/fixtures.js";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { OrchestrationContext } from "../../src/orchestration/orchestration-context.js";
+import type { OrchestrationContext } from "../../src/api/orchestration-context.js";
 import { history } from "../../src/testing/history-builder.js";
 import { Driver, T0, failureOf, iso, output, run, type Handlers } from "./fixtures.js";
 

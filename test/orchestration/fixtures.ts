@@ -4,15 +4,15 @@
  * session kept alive across episodes gives exactly what a fresh replay gives.
  */
 import assert from "node:assert/strict";
-import type { OrchestratorHandler } from "../../src/app/definitions.js";
+import type { OrchestratorHandler } from "../../src/api/definitions.js";
 import type { FailureDetails } from "../../src/core/failure.js";
 import type { ExecutionStarted, HistoryEvent } from "../../src/core/history-event.js";
 import { applyEpisode, type EpisodeChanges } from "../../src/orchestration/apply-episode.js";
 import type { EpisodeResult } from "../../src/orchestration/episode.js";
 import { executeOrchestration } from "../../src/orchestration/executor.js";
-import type { OrchestrationContext } from "../../src/orchestration/orchestration-context.js";
+import type { OrchestrationContext } from "../../src/api/orchestration-context.js";
 import { OrchestrationSession, type SessionOptions } from "../../src/orchestration/orchestration-session.js";
-import type { LogSink } from "../../src/orchestration/replay-safe-logger.js";
+import type { LogSink } from "../../src/core/logger.js";
 import { history, type HistoryBuilder } from "../../src/testing/history-builder.js";
 
 /** An orchestrator as tests write them (any input type). */

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { entityCreation } from "../../src/entities/entity-messages.js";
+import { entityCreation } from "../../src/orchestration/entity-messages.js";
 import { Worker, entityId, type DurableClient, type WorkerOptions } from "../../src/index.js";
 import { entityApp } from "./entity-apps.js";
 import { itKeepsTheEntityHubContract } from "./entity-hub-contract.js";

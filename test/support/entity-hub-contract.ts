@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { entityCreation } from "../../src/entities/entity-messages.js";
+import { entityCreation } from "../../src/orchestration/entity-messages.js";
 import type { NewInboxMessage, OrchestrationWorkItem } from "../../src/index.js";
 import { hasLocalDispatch } from "../../src/task-hub/local-dispatch.js";
 import type { HubFactory } from "./test-host.js";

@@ -4,7 +4,7 @@
  * function's own signature.
  * @module
  */
-import type { OrchestrationContext } from "../orchestration/orchestration-context.js";
+import type { OrchestrationContext } from "./orchestration-context.js";
 
 /** What an activity receives besides its input. */
 export interface ActivityContext {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { RetryPolicy } from "../core/retry-policy.js";
-import type { ActivityDefinition, OrchestrationDefinition } from "../app/definitions.js";
+import type { ActivityDefinition, OrchestrationDefinition } from "./definitions.js";
 import type {
   EntityDefinition,
   OperationArgs,
@@ -12,8 +12,8 @@ import type {
   OperationOutput,
   SignalArgs,
   SignalEntityOptions,
-} from "../entities/entity-definition.js";
-import type { EntityId } from "../entities/entity-id.js";
+} from "./entity-definition.js";
+import type { EntityId } from "../core/entity-id.js";
 import type { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
 import type { ReplaySafeLogger } from "./replay-safe-logger.js";
 

@@ -3,8 +3,8 @@
  * form `@name@key` is the instance ID under which the entity lives in the task hub, as in Durable Functions.
  * @module
  */
-import { InvalidArgumentError } from "../core/errors.js";
-import { MAX_INSTANCE_ID_LENGTH } from "../core/instance-id.js";
+import { InvalidArgumentError } from "./errors.js";
+import { MAX_INSTANCE_ID_LENGTH } from "./instance-id.js";
 
 /** Anything that names an entity: a definition (`app.entity(...)`) or its name. */
 export type EntityRef = string | { readonly kind: "entity"; readonly name: string };

@@ -16,11 +16,14 @@ import type {
   EntityUnlockSent,
   HistoryEvent,
 } from "../core/history-event.js";
-import type { EntityAction } from "../orchestration/actions.js";
-import type { LocksToRelease } from "../orchestration/episode.js";
-import { uuidV5 } from "../orchestration/new-guid.js";
+import type { EntityAction } from "./actions.js";
+import type { LocksToRelease } from "./episode.js";
+import { uuidV5 } from "./new-guid.js";
 import type { NewInboxMessage, NewInstance } from "../core/records.js";
-import { EntityId } from "./entity-id.js";
+import { EntityId } from "../core/entity-id.js";
+
+/** Name of the event an entity sends itself to continue a backlog in its next step. */
+export const ENTITY_CONTINUE_EVENT = "taskhub.entity.continue";
 
 /** A request for an entity, as delivered to its inbox. */
 export type EntityRequestEvent =

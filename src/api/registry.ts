@@ -1,12 +1,12 @@
 /**
- * The registry of an app's orchestrators and activities. Names are matched case-insensitively, as Durable Functions
- * matches function names; the registered spelling is the one recorded in history.
+ * The registry of an app's orchestrators, activities and entities: what the worker and client look functions up in.
+ * Names are matched case-insensitively, as Durable Functions matches function names; the registered spelling is the
+ * one recorded in history. HTTP and timer triggers are not functions of the engine: their tables live in the app
+ * (`src/app/app-registry.ts`).
  * @module
  */
 import { InvalidArgumentError } from "../core/errors.js";
-import type { HttpTriggerDefinition } from "../http/http-trigger.js";
-import type { TimerDefinition } from "../schedules/timer-trigger.js";
-import type { EntityDefinition } from "../entities/entity-definition.js";
+import type { EntityDefinition } from "./entity-definition.js";
 import type { ActivityDefinition, OrchestrationDefinition } from "./definitions.js";
 
 /** A name → definition table for one kind of function. */
@@ -37,16 +37,12 @@ export class FunctionTable<D extends { readonly name: string }> {
   }
 }
 
-/** The functions of one app. */
+/** The functions of one app that the engine runs. */
 export class Registry {
   readonly orchestrations = new FunctionTable<OrchestrationDefinition>("orchestration");
   readonly activities = new FunctionTable<ActivityDefinition>("activity");
   /** Entities (`app.entity`). */
   readonly entities = new FunctionTable<EntityDefinition>("entity");
-  /** HTTP triggers (`app.http`). */
-  readonly httpTriggers = new FunctionTable<HttpTriggerDefinition>("HTTP trigger");
-  /** Timer triggers (`app.timer`). */
-  readonly timers = new FunctionTable<TimerDefinition>("timer trigger");
 }
 
 /** Throws {@link InvalidArgumentError} unless `name` is a usable function name. */

@@ -11,8 +11,8 @@
  *   as `method(input, ctx)`; the method's return value is the result.
  * @module
  */
-import type { OrchestrationDefinition } from "../app/definitions.js";
-import type { EntityId } from "./entity-id.js";
+import type { OrchestrationDefinition } from "./definitions.js";
+import type { EntityId } from "../core/entity-id.js";
 
 /** Options of `signalEntity`. */
 export interface SignalEntityOptions {

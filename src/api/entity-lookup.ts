@@ -3,11 +3,11 @@
  * and entities signalling each other.
  * @module
  */
-import type { Registry } from "../app/registry.js";
+import type { Registry } from "./registry.js";
 import { InvalidArgumentError, UnknownFunctionError } from "../core/errors.js";
 import { serialize } from "../core/json.js";
 import type { EntityDefinition, SignalEntityOptions } from "./entity-definition.js";
-import type { EntityId } from "./entity-id.js";
+import type { EntityId } from "../core/entity-id.js";
 
 /** The operation every entity has unless it defines its own: deletes the state. */
 export const DELETE_OPERATION = "delete";

@@ -2,7 +2,7 @@
  * The two forms of entity definitions (functions, class) and how each runs an operation.
  * @module
  */
-import { validateFunctionName } from "../app/registry.js";
+import { validateFunctionName } from "./registry.js";
 import { InvalidArgumentError } from "../core/errors.js";
 import type {
   ClassEntityOperations,
@@ -16,7 +16,7 @@ import type {
   OperationScope,
   StateBox,
 } from "./entity-definition.js";
-import { EntityId } from "./entity-id.js";
+import { EntityId } from "../core/entity-id.js";
 
 type Handler = (state: unknown, input: unknown, ctx: unknown) => unknown;
 
