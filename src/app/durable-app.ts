@@ -3,7 +3,7 @@
  * task hub. Plain instances, no global state: several apps (and hubs) can live in one process.
  * @module
  */
-import { DurableClient } from "../client/durable-client.js";
+import { DurableClient, type DurableClientOptions } from "../client/durable-client.js";
 import {
   createHttpTrigger,
   type HttpHandler,
@@ -37,22 +37,40 @@ import type {
   OrchestratorHandler,
 } from "../api/definitions.js";
 import { AppRegistry } from "./app-registry.js";
+import type { Registry } from "../api/registry.js";
+
+/**
+ * Makes a started app's one client from what `DurableApp.start` wires it with (`options`: the local worker for the
+ * fast path, the clock); see {@link StartAppOptions.clientFactory}.
+ */
+export type ClientFactory<C extends DurableClient> = (
+  taskHub: TaskHub,
+  registry: Registry,
+  options: DurableClientOptions,
+) => C;
 
 /**
  * Options of {@link DurableApp.start}. `clock` (default: the task hub's) is the worker's and the client's; when given,
  * it must be the hub's: give a `ManualClock` to the hub (`sqliteTaskHub(path, { clock })`) to run on virtual time.
  */
-export interface StartAppOptions extends WorkerOptions {
+export interface StartAppOptions<C extends DurableClient = DurableClient> extends WorkerOptions {
   /** The task hub to run on (for example `sqliteTaskHub("./.taskhub/hub.db")`). */
   readonly taskHub: TaskHub;
   /** Start the worker (default true). With false, only the client is usable. */
   readonly runWorker?: boolean;
+  /**
+   * Makes the started app's client (default: a plain {@link DurableClient}), given the options that make its starts
+   * run in this worker. A host passes one that makes its `HttpDurableClient`, so that its HTTP triggers, management
+   * API and schedules share one client that takes the fast path.
+   */
+  readonly clientFactory?: ClientFactory<C> | undefined;
 }
 
 /** A started app: worker + client on one task hub. */
-export interface DurableHost {
+export interface DurableHost<C extends DurableClient = DurableClient> {
   readonly taskHub: TaskHub;
-  readonly client: DurableClient;
+  /** The app's one client; its starts run their first step in {@link worker} (when it runs). */
+  readonly client: C;
   readonly worker: Worker;
   /** Stops the worker gracefully and closes the task hub. */
   stop(): Promise<void>;
@@ -147,13 +165,14 @@ export class DurableApp {
   }
 
   /** Initializes the task hub (migrations), starts a worker and returns it with a client. */
-  async start(options: StartAppOptions): Promise<DurableHost> {
-    const { taskHub, runWorker = true, ...workerOptions } = options;
+  async start<C extends DurableClient = DurableClient>(options: StartAppOptions<C>): Promise<DurableHost<C>> {
+    const { taskHub, runWorker = true, clientFactory, ...workerOptions } = options;
     const worker = new Worker(taskHub, this.registry, workerOptions); // checks the options (clock) before any I/O
     await taskHub.init();
     if (runWorker) worker.start();
     // Instances started through this client begin in this worker without a claim (eager start).
-    const client = new DurableClient(taskHub, this.registry, {
+    const makeClient = (clientFactory ?? plainClient) as ClientFactory<C>; // C is DurableClient without a factory
+    const client = makeClient(taskHub, this.registry, {
       localWorker: runWorker ? worker : undefined,
       clock: worker.clock,
     });
@@ -177,4 +196,8 @@ export class DurableApp {
         })()),
     };
   }
+}
+
+function plainClient(taskHub: TaskHub, registry: Registry, options: DurableClientOptions): DurableClient {
+  return new DurableClient(taskHub, registry, options);
 }

@@ -26,7 +26,11 @@ export interface RunningHost {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
   readonly server: Server;
-  readonly durable: DurableHost;
+  readonly durable: DurableHost<HttpDurableClient>;
+  /**
+   * The host's one client (`durable.client`): the one its HTTP triggers get and its management API uses. Its starts run
+   * their first step in the host's worker.
+   */
   readonly client: HttpDurableClient;
   /** Stops the host gracefully (idempotent). */
   stop(): Promise<void>;
@@ -46,8 +50,17 @@ export async function startHost(
   const systemKey = config.localDev ? undefined : (config.systemKey ?? generateKey());
   const authorizer = new Authorizer({ localDev: config.localDev, keys, systemKey, jwt });
   const taskHub = openTaskHub(config.hub, config.hubName);
+  // One client for triggers, the management API and schedules, made by the app so that it has the local worker. Its
+  // URLs need the bound port, known once listening: `baseUrl` is set then, before any request is served.
+  const http = {
+    baseUrl: config.publicUrl ?? "",
+    hubName: config.hubName,
+    connectionName: config.connectionName,
+    systemKey,
+  };
   const durable = await app.start({
     taskHub,
+    clientFactory: (hub, registry, options) => new HttpDurableClient(hub, registry, http, options),
     logger: log,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.maxConcurrentOrchestrations
@@ -65,12 +78,8 @@ export async function startHost(
     throw error;
   }
   const url = config.publicUrl ?? `http://${displayHost(address)}:${port}`;
-  const client = new HttpDurableClient(taskHub, app.registry, {
-    baseUrl: url,
-    hubName: config.hubName,
-    connectionName: config.connectionName,
-    systemKey,
-  });
+  http.baseUrl = url;
+  const client = durable.client;
   const listener = createRequestListener({
     triggers: app.registry.httpTriggers.names().flatMap((n) => app.registry.httpTriggers.get(n) ?? []),
     client,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Registry } from "../api/registry.js";
-import { DurableClient } from "../client/durable-client.js";
+import { DurableClient, type DurableClientOptions } from "../client/durable-client.js";
 import { InvalidArgumentError, TimeoutError } from "../core/errors.js";
 import { validateInstanceId } from "../core/instance-id.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
@@ -39,7 +39,9 @@ export interface WaitOrCheckStatusOptions extends CheckStatusOptions {
 }
 
 /**
- * A durable client that also builds Durable Functions' HTTP management responses.
+ * A durable client that also builds Durable Functions' HTTP management responses. A host makes one, through
+ * `DurableApp.start` (`clientFactory`), and hands it to its HTTP triggers, its management API and `durable.client`,
+ * so that every start takes the local worker's fast path.
  *
  * @example
  * ```ts
@@ -50,13 +52,17 @@ export interface WaitOrCheckStatusOptions extends CheckStatusOptions {
  * ```
  */
 export class HttpDurableClient extends DurableClient {
+  /**
+   * @param http How management URLs are formed.
+   * @param options As {@link DurableClient}'s (a local worker for the fast path, the clock).
+   */
   constructor(
     taskHub: TaskHub,
     registry: Registry | undefined,
-    /** How management URLs are formed. */
     readonly http: HttpManagementOptions,
+    options?: DurableClientOptions,
   ) {
-    super(taskHub, registry);
+    super(taskHub, registry, options);
   }
 
   /** The management URLs of `instanceId`, with `rewindPostUri`, based on the host's configured base URL. */

@@ -5,6 +5,8 @@
  * (backing off while idle). Every take is a database round trip, so a take that is known to find nothing is not made.
  * @module
  */
+import { errorFields } from "../core/logger.js";
+import type { WorkerContext } from "./worker-context.js";
 import type { WorkSignal } from "./work-signal.js";
 
 /** What a dispatch loop works with. */
@@ -49,6 +51,31 @@ export async function dispatchLoop(options: DispatchLoopOptions): Promise<void> 
     // Drained. A notice wakes the loop at once; a timeout means nothing was notified: poll, backing off.
     if (!(await signal.wait(idleDelay))) idleDelay = Math.min(idleDelay * 2, maxPollIntervalMs);
   }
+}
+
+/** The options of a worker's loop for one kind of work item, but `limit` and `take`. */
+export function workerLoopOptions(
+  ctx: WorkerContext,
+  signal: WorkSignal,
+  inFlight: { readonly size: number },
+  kind: "activities" | "orchestrations",
+): Omit<DispatchLoopOptions, "limit" | "take"> {
+  return {
+    signal,
+    inFlight,
+    running: () => ctx.running,
+    maxPollIntervalMs: ctx.settings.maxPollIntervalMs,
+    onTakeFailed: (error: unknown, retryMs: number) =>
+      ctx.log.error(
+        `Worker ${ctx.workerId}: taking work failed, retrying in ${retryMs} ms: ${String(error)}`,
+        {
+          workerId: ctx.workerId,
+          kind,
+          retryInMs: retryMs,
+          ...errorFields(error),
+        },
+      ),
+  };
 }
 
 /** A cancellable sleep. */

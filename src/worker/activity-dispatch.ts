@@ -1,0 +1,98 @@
+/**
+ * Activity dispatch: the loop that claims activity work items up to the free slots, the runs of those items, and the
+ * group commit of their results; a result whose instance is held here goes straight into its next step instead.
+ * @module
+ */
+import { errorFields } from "../core/logger.js";
+import type { ActivityCompletion, ActivityWorkItem, CompletionOutcome } from "../core/records.js";
+import type { ActivityRunner } from "./activity-runner.js";
+import { CommitBatcher } from "./commit-batcher.js";
+import { dispatchLoop, workerLoopOptions } from "./dispatch-loop.js";
+import type { LocalDispatch } from "./local-dispatch.js";
+import { WorkSignal } from "./work-signal.js";
+import type { WorkerContext } from "./worker-context.js";
+import { logTakeover } from "./work-item-log.js";
+
+/** One worker's activity work: claimed or dispatched items run, their results committed in groups. */
+export class ActivityDispatch {
+  /** Wakes the loop: new activity work, or a freed slot. */
+  readonly signal: WorkSignal;
+  /** Group commit of results. */
+  readonly commits: CommitBatcher<ActivityCompletion, CompletionOutcome>;
+
+  /**
+   * @param aborted Aborted at shutdown once the grace period is over: results of activities still running are then
+   *   dropped (their items are released for another worker).
+   * @param activities The activities in flight (shared with the worker's other parts, which count them).
+   * @param local Held instances, which a result may continue.
+   * @param commit Commits a group of results (plain, or with local dispatch).
+   */
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly runner: ActivityRunner,
+    private readonly aborted: AbortSignal,
+    private readonly activities: Map<ActivityWorkItem, Promise<void>>,
+    private readonly local: LocalDispatch,
+    commit: (batch: ActivityCompletion[]) => Promise<readonly CompletionOutcome[]>,
+  ) {
+    this.signal = new WorkSignal(ctx.clock);
+    this.commits = new CommitBatcher(commit);
+  }
+
+  /** Runs the dispatch loop until the worker stops; `inFlight` counts the activities and the slots reserved. */
+  loop(inFlight: { readonly size: number }): Promise<void> {
+    const { hub, workerId, settings } = this.ctx;
+    return dispatchLoop({
+      ...workerLoopOptions(this.ctx, this.signal, inFlight, "activities"),
+      limit: settings.maxConcurrentActivities,
+      take: (max) =>
+        hub
+          .lockActivityWorkItems({ workerId, max, leaseMs: settings.leaseMs })
+          .then((items) => items.map((item) => () => this.run(item))),
+    });
+  }
+
+  /** Runs `item` (leased to this worker) as an activity in flight. */
+  run(item: ActivityWorkItem): void {
+    const done = this.#activity(item).finally(() => {
+      const wasFull = this.activities.size >= this.ctx.settings.maxConcurrentActivities;
+      this.activities.delete(item);
+      if (wasFull) this.signal.notify();
+    });
+    this.activities.set(item, done);
+  }
+
+  async #activity(item: ActivityWorkItem): Promise<void> {
+    const { hub, workerId } = this.ctx;
+    if (item.takenOverFrom !== undefined)
+      logTakeover(await this.runner.loggerFor(item), "activity", item, workerId);
+    const completion = await this.runner.run(item);
+    if (this.aborted.aborted) return; // released at shutdown; another worker redoes it
+    const held = this.local.held.take(item.lockToken);
+    if (held) {
+      const continued = await this.local
+        .continueHeld(held, completion)
+        .finally(() => this.local.held.settled(held.instanceId));
+      if (continued) return;
+    }
+    try {
+      const outcome = await this.commits.submit(completion);
+      if (outcome)
+        void this.runner.loggerFor(item).then((log) =>
+          log.warn(`Worker ${workerId}: ${outcome.message}`, {
+            workerId,
+            ...errorFields(outcome),
+          }),
+        );
+    } catch (error) {
+      // Logged without waiting for the orchestration's name: the hub may be unreachable.
+      void this.runner.loggerFor(item).then((log) =>
+        log.error(`Worker ${workerId}: committing activity '${item.name}' failed: ${String(error)}`, {
+          workerId,
+          ...errorFields(error),
+        }),
+      );
+      await hub.abandonWorkItem(item, 1000).catch(() => undefined);
+    }
+  }
+}

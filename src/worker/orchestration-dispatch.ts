@@ -1,0 +1,101 @@
+/**
+ * Orchestration dispatch: the loop that claims orchestration work items up to the free slots, the episodes that run
+ * them (entities with their own processor), and the group commit of their steps.
+ * @module
+ */
+import { isWorkItemLockLostError } from "../core/errors.js";
+import { errorFields, type Logger } from "../core/logger.js";
+import type { CompletionOutcome, OrchestrationWorkItem } from "../core/records.js";
+import type { EntityProcessor } from "../entities/entity-processor.js";
+import type { FastPathCompletion } from "../task-hub/local-dispatch.js";
+import { CommitBatcher } from "./commit-batcher.js";
+import { dispatchLoop, workerLoopOptions } from "./dispatch-loop.js";
+import type { OrchestrationProcessor, ProcessResult } from "./orchestration-processor.js";
+import type { SessionCache } from "./session-cache.js";
+import { WorkSignal } from "./work-signal.js";
+import type { WorkerContext } from "./worker-context.js";
+import { instanceFields, logTakeover } from "./work-item-log.js";
+
+/** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
+export class OrchestrationDispatch {
+  /** Wakes the loop: new orchestration work, or a freed slot. */
+  readonly signal: WorkSignal;
+  /** Group commit of steps. */
+  readonly commits: CommitBatcher<FastPathCompletion, CompletionOutcome>;
+
+  /**
+   * @param episodes The episodes in flight (shared with the worker's other parts, which count them).
+   * @param commit Commits a group of steps (plain, or with local dispatch).
+   */
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly processor: OrchestrationProcessor,
+    private readonly entities: EntityProcessor,
+    private readonly cache: SessionCache,
+    private readonly episodes: Set<Promise<void>>,
+    commit: (batch: FastPathCompletion[]) => Promise<readonly CompletionOutcome[]>,
+  ) {
+    this.signal = new WorkSignal(ctx.clock);
+    this.commits = new CommitBatcher(commit);
+  }
+
+  /** Runs the dispatch loop until the worker stops; `inFlight` counts the episodes and the slots reserved. */
+  loop(inFlight: { readonly size: number }): Promise<void> {
+    const { hub, workerId, settings } = this.ctx;
+    return dispatchLoop({
+      ...workerLoopOptions(this.ctx, this.signal, inFlight, "orchestrations"),
+      limit: settings.maxConcurrentOrchestrations,
+      take: (max) =>
+        hub
+          .lockOrchestrationWorkItems({ workerId, max, leaseMs: settings.leaseMs })
+          .then((items) => items.map((item) => () => this.run(item))),
+    });
+  }
+
+  /** Runs `item` (leased to this worker) as an episode in flight. */
+  run(item: OrchestrationWorkItem): void {
+    const done = this.#episode(item).finally(() => {
+      // A freed slot matters only to a loop waiting for one; new work is notified by the hub (commits say when
+      // messages wait for the instance).
+      const wasFull = this.episodes.size >= this.ctx.settings.maxConcurrentOrchestrations;
+      this.episodes.delete(done);
+      if (wasFull) this.signal.notify();
+    });
+    this.episodes.add(done);
+  }
+
+  async #episode(item: OrchestrationWorkItem): Promise<void> {
+    const { hub, workerId } = this.ctx;
+    const log = (): Logger => this.ctx.log.child(instanceFields(item)); // only when a line is written
+    if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, workerId);
+    try {
+      // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
+      const processed: ProcessResult = item.instanceId.startsWith("@")
+        ? { kind: "complete", completion: await this.entities.process(item) }
+        : await this.processor.process(item);
+      if (processed.kind === "defer") {
+        await hub.abandonWorkItem(item, processed.delayMs);
+        this.signal.notifyAt(this.ctx.clock.now() + processed.delayMs);
+        return;
+      }
+      // Cached before the commit: an activity it dispatches may finish (and continue the instance) before it returns.
+      if (processed.session) this.cache.put(item.instanceId, processed.session);
+      const outcome = await this.commits.submit(processed.completion);
+      if (outcome) throw outcome;
+    } catch (error) {
+      this.cache.take(item.instanceId);
+      if (isWorkItemLockLostError(error)) {
+        log().warn(`Worker ${workerId}: ${error.message} (instance '${item.instanceId}')`, {
+          workerId,
+          ...errorFields(error),
+        });
+        return;
+      }
+      log().error(
+        `Worker ${workerId}: orchestration '${item.instanceId}' step failed, will retry: ${String(error)}`,
+        { workerId, ...errorFields(error), err: error },
+      );
+      await hub.abandonWorkItem(item, 1000).catch(() => undefined);
+    }
+  }
+}
