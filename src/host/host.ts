@@ -14,6 +14,7 @@ import { createRequestListener } from "../http/http-server.js";
 import { MANAGEMENT_BASE_PATH } from "../http/management-urls.js";
 import { TriggerRouter } from "../http/trigger-router.js";
 import { toLogger, type LogSink } from "../core/logger.js";
+import type { TaskHub } from "../task-hub/task-hub.js";
 import type { HostConfig } from "./config.js";
 import { createHostLogger } from "./logging.js";
 import { describeHubLocation, openTaskHub } from "./open-task-hub.js";
@@ -36,6 +37,15 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startHost} beyond its configuration. */
+export interface StartHostOptions {
+  /**
+   * Run on this task hub instead of opening `config.hub` (embedding a host, or a test on `memoryTaskHub()`). The
+   * host closes it when it stops.
+   */
+  readonly taskHub?: TaskHub | undefined;
+}
+
 /**
  * Starts the worker and the HTTP server of `app` as `config` says, and logs what it serves. Logs go to `log`
  * (default: the host's logger as `config` says, see `createHostLogger`).
@@ -44,12 +54,13 @@ export async function startHost(
   app: DurableApp,
   config: HostConfig,
   log: LogSink = createHostLogger({ level: config.logLevel, format: config.logFormat }),
+  options: StartHostOptions = {},
 ): Promise<RunningHost> {
   const jwt = config.jwt ? new JwtVerifier(config.jwt) : undefined;
   const keys = new KeyStore(config.keysFile);
   const systemKey = config.localDev ? undefined : (config.systemKey ?? generateKey());
   const authorizer = new Authorizer({ localDev: config.localDev, keys, systemKey, jwt });
-  const taskHub = openTaskHub(config.hub, config.hubName);
+  const taskHub = options.taskHub ?? openTaskHub(config.hub, config.hubName);
   // One client for triggers, the management API and schedules, made by the app so that it has the local worker. Its
   // URLs need the bound port, known once listening: `baseUrl` is set then, before any request is served.
   const http = {
@@ -97,6 +108,7 @@ export async function startHost(
     { url, address, port },
     log,
     systemKey !== undefined && config.systemKey === undefined,
+    options.taskHub ? taskHub.description : describeHubLocation(config.hub),
   );
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -131,13 +143,14 @@ function printBanner(
   bound: { readonly url: string; readonly address: string; readonly port: number },
   log: LogSink,
   ephemeralKey: boolean,
+  hubLocation: string,
 ): void {
   const { url, address, port } = bound;
   const where =
     url === `http://${urlHost(address)}:${port}`
       ? ""
       : ` (bound to ${urlHost(address)}:${port}${isAnyAddress(address) ? ", every network interface" : ""})`;
-  const lines = [`Task hub: ${describeHubLocation(config.hub)} (name '${config.hubName}')`];
+  const lines = [`Task hub: ${hubLocation} (name '${config.hubName}')`];
   const routes = new TriggerRouter(
     app.registry.httpTriggers.names().flatMap((n) => app.registry.httpTriggers.get(n) ?? []),
   ).describe();

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DurableApp, NonRetryableError } from "../../src/index.js";
+import { DurableApp, NonRetryableError, type TaskHub } from "../../src/index.js";
 import { resolveConfig } from "../../src/host/config.js";
 import { startHost, type RunningHost } from "../../src/host/host.js";
 import { MemoryLog } from "../support/test-host.js";
@@ -39,6 +39,8 @@ export interface TestHubBackend {
   readonly prepare?: () => Promise<void>;
   /** Flags for one new host. */
   readonly flags: () => Record<string, string>;
+  /** A hub object for one new host, instead of the `hub` flag (e.g. `memoryTaskHub()`). */
+  readonly taskHub?: () => TaskHub;
   /** Runs after the host stopped, with its hub name (e.g. drops its schema). */
   readonly dispose?: (hubName: string) => Promise<void>;
 }
@@ -69,7 +71,7 @@ export async function startTestHost(app: DurableApp, options: TestHostOptions = 
     cwd: dir,
   });
   const log = new MemoryLog();
-  const host = await startHost(app, config, log);
+  const host = await startHost(app, config, log, { taskHub: hubs.taskHub?.() });
   return Object.assign(host, {
     log,
     dir,
