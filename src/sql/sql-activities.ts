@@ -18,18 +18,13 @@ import type {
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, DispatchResults } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
-import { isGuardFailure } from "./sql-guards.js";
+import { isGuardFailure } from "./postgres/pg-guards.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
-import {
-  checkDelay,
-  checkLockOptions,
-  claimAmong,
-  LEASE_ONLY,
-  withDispatched,
-} from "./sql-orchestrations.js";
+import { claimAmong } from "./sql-orchestrations.js";
+import { checkDelay, checkLockOptions, LEASE_ONLY, withDispatched } from "./work-items.js";
 import { num, optStr } from "./sql-rows.js";
 import { deferBulk, queryBulk, runBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext } from "./hub-context.js";
 import { countTakeovers } from "./sql-workers.js";
 
 const lost = (workItem: ActivityWorkItem) =>

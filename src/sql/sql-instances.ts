@@ -15,11 +15,12 @@ import type {
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, Dispatched } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
-import { isGuardFailure } from "./sql-guards.js";
-import { claimAmong, dispatchedWork } from "./sql-orchestrations.js";
+import { isGuardFailure } from "./postgres/pg-guards.js";
+import { claimAmong } from "./sql-orchestrations.js";
+import { dispatchedWork } from "./work-items.js";
 import { eventText, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk, runBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext } from "./hub-context.js";
 
 /** Current status of instance rows, by ID (`undefined`: no row). */
 export type StatusMap = Map<string, RuntimeStatus | undefined>;
@@ -197,7 +198,7 @@ export async function deleteInstanceData(
 
 /**
  * Inserts inbox messages for instances that exist (messages to unknown instances are dropped) and returns how many
- * were inserted. The caller refreshes `ready_at` of the targets ({@link refreshReady}).
+ * were inserted. The caller refreshes `ready_at` of the targets (`refreshReady` in `work-items.ts`).
  */
 export async function insertMessages(
   ctx: HubContext,
@@ -266,13 +267,6 @@ function messageRows(now: number, messages: readonly NewInboxMessage[]): SqlValu
     message.visibleAt ?? now,
     now,
   ]);
-}
-
-/** Recomputes `ready_at` of the given instances; returns how many rows exist. */
-export async function refreshReady(ctx: HubContext, tx: SqlExecutor, ids: Iterable<string>): Promise<number> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return 0;
-  return tx.run(ctx.sql.refreshReady, [ctx.dialect.listParam(unique)]);
 }
 
 function checkNewInstance(instance: NewInstance): void {

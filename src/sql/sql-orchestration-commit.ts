@@ -24,11 +24,11 @@ import type { DispatchRequest, DispatchResults, FastPathCompletion } from "../ta
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep } from "../task-hub/instance-records.js";
-import { isGuardFailure } from "./sql-guards.js";
-import { withDispatched } from "./sql-orchestrations.js";
+import { isGuardFailure } from "./postgres/pg-guards.js";
+import { withDispatched } from "./work-items.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext } from "./hub-context.js";
 
 /** A step whose lease is held, with the length of its instance's stored history. */
 interface HeldStep {

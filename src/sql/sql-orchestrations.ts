@@ -4,39 +4,20 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { InvalidArgumentError, WorkItemLockLostError } from "../core/errors.js";
+import { WorkItemLockLostError } from "../core/errors.js";
 import type {
-  CompletionOutcome,
   CorruptInboxMessage,
   InboxMessage,
   LockOptions,
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
-import type { DispatchRequest, DispatchResults, Dispatched } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
-import { refreshReady } from "./sql-instances.js";
+import { checkDelay, checkLockOptions, LEASE_ONLY, refreshReady } from "./work-items.js";
 import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
 import { runBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext } from "./hub-context.js";
 import { countTakeovers } from "./sql-workers.js";
-
-/** Transactions that only take or release leases: losing them in a crash is like an expired lease. */
-export const LEASE_ONLY = { durable: false } as const;
-
-/** Checks {@link LockOptions}. */
-export function checkLockOptions(options: LockOptions): void {
-  if (!Number.isInteger(options.max) || options.max < 0)
-    throw new InvalidArgumentError(`LockOptions.max must be a non-negative integer, got ${options.max}.`);
-  if (!Number.isFinite(options.leaseMs) || options.leaseMs <= 0)
-    throw new InvalidArgumentError(`LockOptions.leaseMs must be a positive number, got ${options.leaseMs}.`);
-}
-
-/** Checks a delay argument. */
-export function checkDelay(delayMs: number): void {
-  if (!Number.isFinite(delayMs) || delayMs < 0)
-    throw new InvalidArgumentError(`delayMs must be a non-negative number, got ${delayMs}.`);
-}
 
 /** {@inheritDoc TaskHub.lockOrchestrationWorkItems} */
 export async function lockOrchestrationWorkItems(
@@ -83,26 +64,6 @@ export async function claimAmong(
     return { items };
   }
   return { items: Promise.resolve(await claimInTransaction(ctx, tx, options, ids)) };
-}
-
-/** The work leased to the committing worker, when it asked for local dispatch. */
-export function dispatchedWork(
-  dispatch: DispatchRequest | undefined,
-  work: Partial<Dispatched>,
-): Dispatched | undefined {
-  return dispatch
-    ? { activities: work.activities ?? [], orchestrations: work.orchestrations ?? [] }
-    : undefined;
-}
-
-/** `outcomes` as {@link DispatchResults}, with the work dispatched to the committing worker (if it asked). */
-export function withDispatched(
-  outcomes: CompletionOutcome[],
-  dispatch: DispatchRequest | undefined,
-  work: Partial<Dispatched>,
-): DispatchResults {
-  const dispatched = dispatchedWork(dispatch, work);
-  return dispatched ? { outcomes, dispatched } : { outcomes };
 }
 
 /** Parameters of the one-statement claims (see `Statements.claimAndLeaseInstances`). */

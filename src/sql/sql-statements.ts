@@ -12,8 +12,8 @@
  * @module
  */
 import type { BulkColumn, BulkRows, BulkStatement, Dialect } from "./dialect.js";
-import { INSTANCE_COLUMNS } from "./sql-rows.js";
-import { MAX_MESSAGES_PER_WORK_ITEM, pgClaimStatements } from "./sql-claims.js";
+import { INSTANCE_COLUMNS, MAX_MESSAGES_PER_WORK_ITEM } from "./sql-rows.js";
+import { pgClaimStatements } from "./postgres/pg-claims.js";
 
 /** SQL literal list of the statuses in which an instance is finished. */
 export const TERMINAL_SQL = "('Completed', 'Failed', 'Terminated')";

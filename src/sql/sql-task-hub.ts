@@ -1,8 +1,8 @@
 /**
  * {@link SqlTaskHub}: the one implementation of the {@link TaskHub} contract over SQL, parameterized by a
  * {@link SqlDriver} (how to talk to the database) and a {@link Dialect} (how its SQL differs). The SQLite and
- * PostgreSQL task hubs are this class with different drivers and dialects (see `sqlite-task-hub.ts` and
- * `postgres-task-hub.ts`).
+ * PostgreSQL task hubs are this class with different drivers and dialects (see `sqlite/sqlite-task-hub.ts` and
+ * `postgres/postgres-task-hub.ts`).
  *
  * The logic is split by concern: instances and inbox writes (`sql-instances.ts`), orchestration work items
  * (`sql-orchestrations.ts`), activity work items (`sql-activities.ts`), reads, listing and purging
@@ -40,26 +40,17 @@ import { systemClock, type Clock } from "../task-hub/clock.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import type { Dialect } from "./dialect.js";
 import { migrate } from "./migrations.js";
-import { encodeNoticePayloads, NoticeBus } from "./notice-bus.js";
+import type { HubContext } from "./hub-context.js";
+import { encodeNoticePayloads, NoticeBus, type RemoteNoticeSource } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
-import { GroupedWrites, type GroupedWrite } from "./grouped-writes.js";
+import { GroupedWrites } from "./grouped-writes.js";
 import type { SqlDriver, SqlExecutor, TransactionOptions } from "./sql-driver.js";
 import * as instances from "./sql-instances.js";
 import * as orchestrations from "./sql-orchestrations.js";
 import { completeOrchestrationWorkItems } from "./sql-orchestration-commit.js";
 import * as queries from "./sql-queries.js";
-import { buildStatements, type Statements } from "./sql-statements.js";
+import { buildStatements } from "./sql-statements.js";
 import * as workers from "./sql-workers.js";
-
-/** Notices from other processes (PostgreSQL LISTEN/NOTIFY). */
-export interface RemoteNoticeSource {
-  /** Starts listening, if not already; `deliver` receives notices committed by other processes. */
-  start(deliver: (notices: readonly TaskHubNotice[]) => void): void;
-  /** Resolves once the listener is connected and listening (immediately when not started). */
-  ready(): Promise<void>;
-  /** Stops listening. Idempotent. */
-  close(): Promise<void>;
-}
 
 /** How to build a {@link SqlTaskHub}. */
 export interface SqlTaskHubOptions {
@@ -77,30 +68,6 @@ export interface SqlTaskHubOptions {
   readonly origin?: string | undefined;
   /** Where the hub reads time (default: the system clock). */
   readonly clock?: Clock | undefined;
-}
-
-/** What the per-concern modules need from the hub. */
-export interface HubContext {
-  readonly driver: SqlDriver;
-  readonly dialect: Dialect;
-  readonly sql: Statements;
-  /** Every time the hub stores or compares comes from it (statements take it as a parameter). */
-  readonly clock: Clock;
-  /**
-   * Runs `fn` in a write transaction. Notices `fn` pushes are published inside the transaction (PostgreSQL:
-   * `pg_notify`, delivered to other processes on commit) and emitted in-process after the commit.
-   */
-  write<T>(
-    fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>,
-    options?: TransactionOptions,
-  ): Promise<T>;
-  /**
-   * Like {@link write}, but shares one transaction with other small writes submitted at the same time (group
-   * commit); `fn` runs in its own savepoint, so its failure rolls back only its own changes.
-   */
-  writeGrouped<T>(fn: GroupedWrite<T>): Promise<T>;
-  /** Emits notices in this process only (after a commit; other processes learn of the work by polling). */
-  announce(notices: readonly TaskHubNotice[]): void;
 }
 
 /**

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { InvalidArgumentError } from "../core/errors.js";
-import type { Clock } from "../task-hub/clock.js";
-import { notifyChannel, postgresDialect } from "./dialect.js";
+import { InvalidArgumentError } from "../../core/errors.js";
+import type { Clock } from "../../task-hub/clock.js";
+import { notifyChannel, postgresDialect } from "./pg-dialect.js";
 import { PgNoticeListener } from "./pg-notice-listener.js";
 import { PgDriver } from "./pg-driver.js";
-import { SqlTaskHub } from "./sql-task-hub.js";
+import { SqlTaskHub } from "../sql-task-hub.js";
 
 /** Options of {@link postgresTaskHub}. */
 export interface PostgresTaskHubOptions {

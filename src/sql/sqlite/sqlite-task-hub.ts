@@ -5,12 +5,12 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { InvalidArgumentError } from "../core/errors.js";
-import type { Clock } from "../task-hub/clock.js";
-import { sqliteDialect } from "./dialect.js";
-import { NoticeBus } from "./notice-bus.js";
-import { AsyncMutex, SqliteDriver } from "./sql-driver.js";
-import { SqlTaskHub } from "./sql-task-hub.js";
+import { InvalidArgumentError } from "../../core/errors.js";
+import type { Clock } from "../../task-hub/clock.js";
+import { sqliteDialect } from "./sqlite-dialect.js";
+import { NoticeBus } from "../notice-bus.js";
+import { AsyncMutex, SqliteDriver } from "./sqlite-driver.js";
+import { SqlTaskHub } from "../sql-task-hub.js";
 
 /** SQLite durability levels (`PRAGMA synchronous`). */
 export type SqliteSynchronous = "off" | "normal" | "full" | "extra";

@@ -1,18 +1,11 @@
 /**
  * PostgreSQL's one-statement claims (data-modifying `WITH`): a claim leases ready instances with their first visible
  * messages, or due activity messages, and counts the lease takeovers among them, in one round trip. Databases without
- * writable CTEs claim with several statements in one transaction (`sql-orchestrations.ts`, `sql-activities.ts`).
+ * writable CTEs claim with several statements in one transaction (`../sql-orchestrations.ts`, `../sql-activities.ts`).
  * @module
  */
-import type { Dialect } from "./dialect.js";
-import { INSTANCE_COLUMNS } from "./sql-rows.js";
-
-/**
- * The most inbox messages one orchestration work item carries (the first ones, in arrival order); the rest wait for
- * the instance's next step. A flood of messages to one instance (signals to an entity, events) then costs each step
- * a bounded read and transaction.
- */
-export const MAX_MESSAGES_PER_WORK_ITEM = 1000;
+import type { Dialect } from "../dialect.js";
+import { INSTANCE_COLUMNS, MAX_MESSAGES_PER_WORK_ITEM } from "../sql-rows.js";
 
 /** The claims of `d` (all `undefined` without writable CTEs), SQL final. */
 export function pgClaimStatements(d: Dialect) {
