@@ -102,11 +102,6 @@ export interface Dialect {
   table(name: string): string;
   /** Rewrites `?` placeholders into the driver's form. Call once per SQL text (statements are built at startup). */
   sql(text: string): string;
-  /**
-   * Whether one statement can read, lock and write several tables (PostgreSQL's data-modifying `WITH`). Claims then
-   * take one round trip instead of a transaction of several statements.
-   */
-  readonly writableCte: boolean;
   /** Appended to a claiming `SELECT` so concurrent workers skip rows another one is claiming (or `""`). */
   readonly skipLocked: string;
   /** Appended to a `SELECT` that must lock the rows it reads until commit (or `""`: SQLite writers are serialized). */
@@ -127,12 +122,10 @@ export interface Dialect {
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): SqlStatement[];
   /**
-   * DDL creating the lease guard functions (`check_instance_leases`, `check_activity_leases`), or `[]` when the
-   * database has none; {@link guardsLeases} then is false and leases are checked by reading them first.
+   * DDL creating the guard functions (`expect_count`, `check_instance_leases`, `check_activity_leases`) that the
+   * guarded write strategy calls, or `[]` when the database has none (see `postgres/pg-guards.ts`).
    */
   leaseGuardFunctions(): string[];
-  /** Whether completions may check their leases with the guard functions (see `sql-guards.ts`). */
-  readonly guardsLeases: boolean;
   /**
    * A statement (SQL text with the payload as a literal, no parameters) that publishes `payload` to other processes
    * when the transaction commits, if the database can. Literal so that it can travel with the `COMMIT` in one round

@@ -40,7 +40,7 @@ import { systemClock, type Clock } from "../task-hub/clock.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import type { Dialect } from "./dialect.js";
 import { migrate } from "./migrations.js";
-import type { HubContext } from "./hub-context.js";
+import type { HubContext, WriteStrategy } from "./hub-context.js";
 import { encodeNoticePayloads, NoticeBus, type RemoteNoticeSource } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
 import { GroupedWrites } from "./grouped-writes.js";
@@ -56,6 +56,8 @@ import * as workers from "./sql-workers.js";
 export interface SqlTaskHubOptions {
   readonly driver: SqlDriver;
   readonly dialect: Dialect;
+  /** How the backend writes: `checkedWrites` (SQLite) or `guardedWrites(dialect)` (PostgreSQL), chosen once. */
+  readonly writes: WriteStrategy;
   /** For logs, e.g. `sqlite:./hub.db`. */
   readonly description: string;
   /** In-process notice bus (shared between hub objects on one SQLite file). Default: a private one. */
@@ -101,6 +103,7 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
       dialect: this.dialect,
       sql: buildStatements(this.dialect),
       clock: this.clock,
+      writes: options.writes,
       write: (fn, writeOptions) => this.write(fn, writeOptions),
       writeGrouped: (fn) => this.grouped.submit(fn),
       announce: (notices) => this.bus.emit(notices),

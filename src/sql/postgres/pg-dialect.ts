@@ -44,7 +44,6 @@ export function postgresDialect(schema: string): Dialect {
     },
     table: (name) => `${quotedSchema}.${quoteIdentifier(name)}`,
     sql: (text) => rewriteParameters(text, (n) => `$${n}`).text,
-    writableCte: true,
     skipLocked: " FOR UPDATE SKIP LOCKED",
     forUpdate: " FOR UPDATE",
     inList: (expr, type) => `${expr} = ANY(?::${PG_TYPES[type]}[])`,
@@ -109,7 +108,6 @@ export function postgresDialect(schema: string): Dialect {
     ],
     notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
     leaseGuardFunctions: () => pgLeaseGuardFunctions(quotedSchema),
-    guardsLeases: true,
   };
   return dialect;
 }

@@ -10,6 +10,8 @@
  * reading first, to find out what to do (a rare path: a lease lost after a takeover, an instance ID in use).
  * @module
  */
+import type { BulkColumn, Dialect } from "../dialect.js";
+import { newInstanceInserts } from "../sql-statements.js";
 
 /** The SQLSTATE the lease guard functions raise when a lease is not held. */
 export const GUARD_FAILED = "TH001";
@@ -59,4 +61,56 @@ export function pgLeaseGuardFunctions(schema: string): string[] {
 /** True for the error a guard raises when its precondition does not hold. */
 export function isGuardFailure(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === GUARD_FAILED;
+}
+
+/** The guarded statements of the PostgreSQL dialect `d`, SQL final. */
+export function pgGuardStatements(d: Dialect) {
+  const activities = d.table("activity_queue");
+  const sql = (text: string) => d.sql(text);
+  const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
+
+  /**
+   * {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
+   * (`expect_count`); trailing parameter: the number of rows.
+   */
+  const insertGuarded = (columns: readonly BulkColumn[], leased: boolean) =>
+    d.bulk(
+      columns,
+      (r) =>
+        `WITH ins AS (${insertNewInstances(r, leased)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
+             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
+    );
+
+  return {
+    /** `insertLeasedInstances`, failing the transaction unless all were created (`expect_count`). */
+    insertLeasedInstancesGuarded: insertGuarded(leasedInstanceColumns, true),
+    /**
+     * Creates instances whose IDs are free, else fails the transaction (`expect_count`). Rows as for
+     * `upsertInstances`; trailing parameter: the number of rows.
+     */
+    insertNewInstancesGuarded: insertGuarded(dueInstanceColumns, false),
+    /**
+     * `completeActivities`, failing the transaction unless all were deleted (`expect_count`).
+     * Parameters: rows, now, the number of rows.
+     */
+    completeActivitiesGuarded: d.bulk(
+      [
+        ["id", "bigint"],
+        ["lock_token", "text"],
+      ],
+      (r) =>
+        `WITH d AS (
+               DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
+                 AND lock_expires_at >= ? RETURNING id
+             ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM d), ?)`,
+    ),
+    /** Locks the touched instances, checks the leases. Parameters: touched IDs, IDs, lock tokens, history lengths, now. */
+    checkInstanceLeases: sql(
+      `SELECT ${d.table("check_instance_leases")}(?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint)`,
+    ),
+    /** Locks the target instances, checks the activity leases. Parameters: instance IDs, message IDs, tokens, now. */
+    checkActivityLeases: sql(
+      `SELECT ${d.table("check_activity_leases")}(?::text[], ?::bigint[], ?::text[], ?::bigint)`,
+    ),
+  };
 }

@@ -51,7 +51,6 @@ export function sqliteDialect(): Dialect {
     },
     table: (name) => name,
     sql: (text) => text,
-    writableCte: false,
     skipLocked: "",
     forUpdate: "",
     inList: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
@@ -69,7 +68,6 @@ export function sqliteDialect(): Dialect {
     migrationPrelude: () => [],
     notify: () => undefined,
     leaseGuardFunctions: () => [],
-    guardsLeases: false,
   };
   return dialect;
 }

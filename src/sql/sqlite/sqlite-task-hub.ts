@@ -10,6 +10,7 @@ import type { Clock } from "../../task-hub/clock.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { NoticeBus } from "../notice-bus.js";
 import { AsyncMutex, SqliteDriver } from "./sqlite-driver.js";
+import { checkedWrites } from "../checked-writes.js";
 import { SqlTaskHub } from "../sql-task-hub.js";
 
 /** SQLite durability levels (`PRAGMA synchronous`). */
@@ -78,6 +79,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
   return new SqlTaskHub({
     driver: new SqliteDriver(db, shared.mutex, synchronous),
     dialect: sqliteDialect(),
+    writes: checkedWrites,
     description: `sqlite:${memory ? ":memory:" : path}`,
     bus: shared.bus,
     onClose: shared.release,
