@@ -32,16 +32,6 @@ export const lost = (workItem: ActivityWorkItem) =>
     `activity '${workItem.name}' (message ${workItem.id}) of instance '${workItem.instanceId}'`,
   );
 
-/** {@inheritDoc TaskHub.lockActivityWorkItems} */
-export async function lockActivityWorkItems(
-  ctx: HubContext,
-  options: LockOptions,
-): Promise<ActivityWorkItem[]> {
-  checkLockOptions(options);
-  if (options.max === 0) return [];
-  return ctx.writes.lockActivities(ctx, options);
-}
-
 /** The checked claim (`WriteStrategy.lockActivities`): a cheap probe, then a transaction of several statements. */
 export async function lockActivitiesInTransaction(
   ctx: HubContext,
@@ -89,16 +79,6 @@ export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number
     deliveryCount: num(row.delivery_count) + 1,
     ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
   };
-}
-
-/** {@inheritDoc LocalDispatchCapability.completeActivitiesAndDispatch} */
-export async function completeActivityWorkItems(
-  ctx: HubContext,
-  completions: readonly ActivityCompletion[],
-  dispatch?: DispatchRequest,
-): Promise<DispatchResults> {
-  if (completions.length === 0) return withDispatched([], dispatch, {});
-  return ctx.writes.completeActivities(ctx, completions, dispatch);
 }
 
 /** The checked commit (`WriteStrategy.completeActivities`). */

@@ -34,16 +34,6 @@ export interface HeldStep {
   readonly storedLength: number;
 }
 
-/** {@inheritDoc LocalDispatchCapability.completeOrchestrationsAndDispatch} */
-export async function completeOrchestrationWorkItems(
-  ctx: HubContext,
-  completions: readonly FastPathCompletion[],
-  dispatch?: DispatchRequest,
-): Promise<DispatchResults> {
-  if (completions.length === 0) return withDispatched([], dispatch, {});
-  return ctx.writes.completeOrchestrations(ctx, completions, dispatch);
-}
-
 /** The checked commit (`WriteStrategy.completeOrchestrations`). */
 export async function completeOrchestrationsChecked(
   ctx: HubContext,

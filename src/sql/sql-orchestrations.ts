@@ -13,21 +13,11 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
-import { checkDelay, checkLockOptions, LEASE_ONLY, refreshReady } from "./work-items.js";
+import { checkDelay, LEASE_ONLY, refreshReady } from "./work-items.js";
 import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
 import { runBulk } from "./sql-bulk.js";
 import type { HubContext, LeasedInTransaction } from "./hub-context.js";
 import { countTakeovers } from "./sql-workers.js";
-
-/** {@inheritDoc TaskHub.lockOrchestrationWorkItems} */
-export async function lockOrchestrationWorkItems(
-  ctx: HubContext,
-  options: LockOptions,
-): Promise<OrchestrationWorkItem[]> {
-  checkLockOptions(options);
-  if (options.max === 0) return [];
-  return ctx.writes.lockOrchestrations(ctx, options);
-}
 
 /** The checked claim (`WriteStrategy.lockOrchestrations`): a cheap probe, then a transaction of several statements. */
 export async function lockInTransaction(

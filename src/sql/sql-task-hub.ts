@@ -47,10 +47,10 @@ import { GroupedWrites } from "./grouped-writes.js";
 import type { SqlDriver, SqlExecutor, TransactionOptions } from "./sql-driver.js";
 import * as instances from "./sql-instances.js";
 import * as orchestrations from "./sql-orchestrations.js";
-import { completeOrchestrationWorkItems } from "./sql-orchestration-commit.js";
 import * as queries from "./sql-queries.js";
 import { buildStatements } from "./sql-statements.js";
 import * as workers from "./sql-workers.js";
+import { commitBatch, lockWorkItems } from "./work-items.js";
 
 /** How to build a {@link SqlTaskHub}. */
 export interface SqlTaskHubOptions {
@@ -165,37 +165,37 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
   }
 
   lockOrchestrationWorkItems(options: LockOptions): Promise<OrchestrationWorkItem[]> {
-    return orchestrations.lockOrchestrationWorkItems(this.context, options);
+    return lockWorkItems(this.context, options, this.context.writes.lockOrchestrations);
   }
 
   async completeOrchestrationWorkItems(
     completions: readonly OrchestrationCompletion[],
   ): Promise<readonly CompletionOutcome[]> {
-    return (await completeOrchestrationWorkItems(this.context, completions)).outcomes;
+    return (await this.commitSteps(completions)).outcomes;
   }
 
   completeOrchestrationsAndDispatch(
     completions: readonly FastPathCompletion[],
     dispatch?: DispatchRequest,
   ): Promise<DispatchResults> {
-    return completeOrchestrationWorkItems(this.context, completions, dispatch);
+    return this.commitSteps(completions, dispatch);
   }
 
   lockActivityWorkItems(options: LockOptions): Promise<ActivityWorkItem[]> {
-    return activities.lockActivityWorkItems(this.context, options);
+    return lockWorkItems(this.context, options, this.context.writes.lockActivities);
   }
 
   async completeActivityWorkItems(
     completions: readonly ActivityCompletion[],
   ): Promise<readonly CompletionOutcome[]> {
-    return (await activities.completeActivityWorkItems(this.context, completions)).outcomes;
+    return (await this.commitResults(completions)).outcomes;
   }
 
   completeActivitiesAndDispatch(
     completions: readonly ActivityCompletion[],
     dispatch?: DispatchRequest,
   ): Promise<DispatchResults> {
-    return activities.completeActivityWorkItems(this.context, completions, dispatch);
+    return this.commitResults(completions, dispatch);
   }
 
   abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
@@ -228,6 +228,20 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
 
   getStats(): Promise<TaskHubStats> {
     return queries.getStats(this.context);
+  }
+
+  private commitSteps(
+    completions: readonly FastPathCompletion[],
+    dispatch?: DispatchRequest,
+  ): Promise<DispatchResults> {
+    return commitBatch(this.context, completions, dispatch, this.context.writes.completeOrchestrations);
+  }
+
+  private commitResults(
+    completions: readonly ActivityCompletion[],
+    dispatch?: DispatchRequest,
+  ): Promise<DispatchResults> {
+    return commitBatch(this.context, completions, dispatch, this.context.writes.completeActivities);
   }
 
   private async write<T>(

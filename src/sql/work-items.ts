@@ -53,3 +53,31 @@ export async function refreshReady(ctx: HubContext, tx: SqlExecutor, ids: Iterab
   if (unique.length === 0) return 0;
   return tx.run(ctx.sql.refreshReady, [ctx.dialect.listParam(unique)]);
 }
+
+/**
+ * Claims work items with `lock` (a `WriteStrategy` claim) after checking the options; nothing for `max` 0.
+ */
+export async function lockWorkItems<T>(
+  ctx: HubContext,
+  options: LockOptions,
+  lock: (ctx: HubContext, options: LockOptions) => Promise<T[]>,
+): Promise<T[]> {
+  checkLockOptions(options);
+  if (options.max === 0) return [];
+  return lock(ctx, options);
+}
+
+/** Commits a batch with `commit` (a `WriteStrategy` commit); nothing to write for an empty batch. */
+export async function commitBatch<C>(
+  ctx: HubContext,
+  completions: readonly C[],
+  dispatch: DispatchRequest | undefined,
+  commit: (
+    ctx: HubContext,
+    completions: readonly C[],
+    dispatch: DispatchRequest | undefined,
+  ) => Promise<DispatchResults>,
+): Promise<DispatchResults> {
+  if (completions.length === 0) return withDispatched([], dispatch, {});
+  return commit(ctx, completions, dispatch);
+}
