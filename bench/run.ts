@@ -18,7 +18,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { postgresTaskHub, sqliteTaskHub, type TaskHub } from "../src/index.js";
-import { resolvePostgresConfig } from "../src/sql/postgres-task-hub.js";
+import { resolvePostgresConfig } from "../src/sql/postgres/postgres-task-hub.js";
 import { runMultiProcess } from "./multi-process.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";

@@ -2,9 +2,9 @@
  * Opening the task hub a host was configured with: a SQLite file (or `:memory:`) or a PostgreSQL URL.
  * @module
  */
-import { postgresTaskHub } from "../sql/postgres-task-hub.js";
+import { postgresTaskHub } from "../sql/postgres/postgres-task-hub.js";
 import type { SqlTaskHub } from "../sql/sql-task-hub.js";
-import { sqliteTaskHub } from "../sql/sqlite-task-hub.js";
+import { sqliteTaskHub } from "../sql/sqlite/sqlite-task-hub.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
 import { isPostgresUrl, resolveHubLocation } from "./hub-location.js";
 

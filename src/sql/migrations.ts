@@ -124,7 +124,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: "0003_lease_guards",
     // Databases with stored procedures (PostgreSQL) check the leases of a completion inside its transaction, so that
-    // the whole commit (check, writes, notifications, COMMIT) is one round trip (see `sql-guards.ts`).
+    // the whole commit (check, writes, notifications, COMMIT) is one round trip (see `postgres/pg-guards.ts`).
     up: (d) => d.leaseGuardFunctions(),
   },
 ];

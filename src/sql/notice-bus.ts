@@ -92,3 +92,13 @@ function isNotice(value: unknown): value is TaskHubNotice {
   const kind = (value as { kind?: unknown }).kind;
   return kind === "orchestration-work" || kind === "activity-work" || kind === "instance-updated";
 }
+
+/** Notices from other processes (PostgreSQL LISTEN/NOTIFY). */
+export interface RemoteNoticeSource {
+  /** Starts listening, if not already; `deliver` receives notices committed by other processes. */
+  start(deliver: (notices: readonly TaskHubNotice[]) => void): void;
+  /** Resolves once the listener is connected and listening (immediately when not started). */
+  ready(): Promise<void>;
+  /** Stops listening. Idempotent. */
+  close(): Promise<void>;
+}

@@ -18,45 +18,26 @@ import type {
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, DispatchResults } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
-import { isGuardFailure } from "./sql-guards.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
-import {
-  checkDelay,
-  checkLockOptions,
-  claimAmong,
-  LEASE_ONLY,
-  withDispatched,
-} from "./sql-orchestrations.js";
+import { claimAmong } from "./sql-orchestrations.js";
+import { checkDelay, checkLockOptions, LEASE_ONLY, withDispatched } from "./work-items.js";
 import { num, optStr } from "./sql-rows.js";
-import { deferBulk, queryBulk, runBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import { queryBulk, runBulk } from "./sql-bulk.js";
+import type { HubContext } from "./hub-context.js";
 import { countTakeovers } from "./sql-workers.js";
 
-const lost = (workItem: ActivityWorkItem) =>
+/** The error of a completion whose lease is lost. */
+export const lost = (workItem: ActivityWorkItem) =>
   new WorkItemLockLostError(
     `activity '${workItem.name}' (message ${workItem.id}) of instance '${workItem.instanceId}'`,
   );
 
-/** {@inheritDoc TaskHub.lockActivityWorkItems} */
-export async function lockActivityWorkItems(
+/** The checked claim (`WriteStrategy.lockActivities`): a cheap probe, then a transaction of several statements. */
+export async function lockActivitiesInTransaction(
   ctx: HubContext,
   options: LockOptions,
 ): Promise<ActivityWorkItem[]> {
-  checkLockOptions(options);
-  if (options.max === 0) return [];
   const { sql } = ctx;
-  if (sql.claimAndLeaseActivities) {
-    // PostgreSQL: one round trip.
-    const now = ctx.clock.now();
-    const lockExpiresAt = now + options.leaseMs;
-    const rows = await ctx.driver.query(sql.claimAndLeaseActivities, [
-      ...[now, now, options.max, options.workerId, lockExpiresAt, lockExpiresAt],
-      ...[options.workerId, now, now], // takeovers counted by the claim
-    ]);
-    return rows
-      .map((row) => toWorkItem(row, String(row.lock_token), lockExpiresAt))
-      .sort((a, b) => a.visibleAt! - b.visibleAt! || a.id - b.id);
-  }
   if ((await ctx.driver.query(sql.anyReadyActivity, [ctx.clock.now()])).length === 0) return [];
   return ctx.driver.transaction(async (tx) => {
     const now = ctx.clock.now();
@@ -80,7 +61,7 @@ export async function lockActivityWorkItems(
  * An activity work item from a claimed row (`delivery_count` as it was before this delivery; the previous holder of
  * an expired lease in `prev_locked_by` or `locked_by`).
  */
-function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): ActivityWorkItem {
+export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): ActivityWorkItem {
   const input = optStr(row.input);
   const takenOverFrom = optStr(row.prev_locked_by ?? row.locked_by);
   return {
@@ -100,28 +81,12 @@ function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): Acti
   };
 }
 
-/** {@inheritDoc LocalDispatchCapability.completeActivitiesAndDispatch} */
-export async function completeActivityWorkItems(
+/** The checked commit (`WriteStrategy.completeActivities`). */
+export async function completeActivitiesChecked(
   ctx: HubContext,
   completions: readonly ActivityCompletion[],
-  dispatch?: DispatchRequest,
+  dispatch: DispatchRequest | undefined,
 ): Promise<DispatchResults> {
-  if (completions.length === 0) return withDispatched([], dispatch, {});
-  if (ctx.sql.checkActivityLeases) {
-    try {
-      const { items } = await ctx.write((tx, notices) =>
-        commitGuarded(ctx, tx, notices, completions, dispatch),
-      );
-      return withDispatched(
-        completions.map(() => undefined),
-        dispatch,
-        { orchestrations: await items },
-      );
-    } catch (error) {
-      if (!isGuardFailure(error)) throw error;
-      // Some lease is lost: the checked way below finds which, and commits the others.
-    }
-  }
   const { outcomes, items } = await commitChecked(ctx, completions, dispatch);
   return withDispatched(outcomes, dispatch, { orchestrations: await items });
 }
@@ -130,7 +95,7 @@ export async function completeActivityWorkItems(
  * Announces the results as new orchestration work, unless local dispatch leases every target it can: a target it
  * cannot lease then is leased by another worker, whose commit announces the messages waiting for it.
  */
-function announceResults(
+export function announceResults(
   notices: TaskHubNotice[],
   now: number,
   dispatch: DispatchRequest | undefined,
@@ -143,7 +108,7 @@ function announceResults(
 }
 
 /** Leases the instances the results went to, for the committing worker (local dispatch). */
-function dispatchInstances(
+export function dispatchInstances(
   ctx: HubContext,
   tx: SqlExecutor,
   dispatch: DispatchRequest | undefined,
@@ -202,39 +167,8 @@ function commitChecked(
   });
 }
 
-/**
- * The guarded way (see `sql-guards.ts`): the lease check, the deletes, the results and the `COMMIT` in one
- * round trip; the check raises (rolling back everything) unless every lease is held.
- */
-async function commitGuarded(
-  ctx: HubContext,
-  tx: SqlExecutor,
-  notices: TaskHubNotice[],
-  completions: readonly ActivityCompletion[],
-  dispatch: DispatchRequest | undefined,
-): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
-  const { sql, dialect } = ctx;
-  const now = ctx.clock.now();
-  const items = completions.map((c) => c.workItem);
-  void tx.defer(sql.checkActivityLeases!, [
-    dialect.listParam([...new Set(items.map((w) => w.instanceId))].sort()),
-    dialect.listParam(items.map((w) => w.id)),
-    dialect.listParam(items.map((w) => w.lockToken)),
-    now,
-  ]);
-  void deferBulk(
-    tx,
-    sql.completeActivities,
-    items.map((w) => [w.id, w.lockToken]),
-    [now],
-  );
-  const messages = completions.map(resultMessage(now));
-  await deliverMessages(ctx, tx, now, messages, true);
-  announceResults(notices, now, dispatch, messages);
-  return dispatchInstances(ctx, tx, dispatch, messages);
-}
-
-const resultMessage =
+/** The inbox message carrying an activity's result. */
+export const resultMessage =
   (now: number) =>
   ({ workItem, result }: ActivityCompletion): NewInboxMessage => ({
     instanceId: workItem.instanceId,

@@ -15,11 +15,11 @@ import type {
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, Dispatched } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
-import { isGuardFailure } from "./sql-guards.js";
-import { claimAmong, dispatchedWork } from "./sql-orchestrations.js";
+import { claimAmong } from "./sql-orchestrations.js";
+import { dispatchedWork } from "./work-items.js";
 import { eventText, orNull } from "./sql-rows.js";
-import { deferBulk, queryBulk, runBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import { queryBulk, runBulk } from "./sql-bulk.js";
+import type { HubContext } from "./hub-context.js";
 
 /** Current status of instance rows, by ID (`undefined`: no row). */
 export type StatusMap = Map<string, RuntimeStatus | undefined>;
@@ -39,18 +39,16 @@ export async function createInstance(
   dispatch?: DispatchRequest,
 ): Promise<Dispatched | undefined> {
   checkNewInstance(instance);
+  return ctx.writes.createInstance(ctx, instance, dispatch);
+}
+
+/** The checked creation (`WriteStrategy.createInstance`): reads the ID's status first. */
+export async function createInstanceChecked(
+  ctx: HubContext,
+  instance: NewInstance,
+  dispatch: DispatchRequest | undefined,
+): Promise<Dispatched | undefined> {
   const instanceId = instance.event.instanceId;
-  if (ctx.sql.insertNewInstancesGuarded) {
-    try {
-      const { items } = await ctx.writeGrouped((tx, notices) =>
-        createGuarded(ctx, tx, notices, instance, dispatch),
-      );
-      return dispatchedWork(dispatch, { orchestrations: await items });
-    } catch (error) {
-      if (!isGuardFailure(error)) throw error;
-      // The ID is in use: below, a finished instance is replaced, an active one refused.
-    }
-  }
   const { items } = await ctx.writeGrouped(async (tx, notices) => {
     const now = ctx.clock.now();
     const statuses = await readStatuses(ctx, tx, [instanceId]);
@@ -68,7 +66,7 @@ export async function createInstance(
  * A new instance's notices, or (eager start) its lease for the dispatching worker, which then needs no notice of the
  * start.
  */
-function startNotices(
+export function startNotices(
   ctx: HubContext,
   tx: SqlExecutor,
   notices: TaskHubNotice[],
@@ -85,25 +83,6 @@ function startNotices(
     ]);
   notices.push({ kind: "orchestration-work", visibleAt });
   return Promise.resolve({ items: Promise.resolve([]) });
-}
-
-/**
- * A new ID's instance row and start message, in one round trip with the commit: the insert fails the transaction
- * (a guard, see `sql-guards.ts`) when the ID is in use.
- */
-async function createGuarded(
-  ctx: HubContext,
-  tx: SqlExecutor,
-  notices: TaskHubNotice[],
-  instance: NewInstance,
-  dispatch: DispatchRequest | undefined,
-): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
-  const now = ctx.clock.now();
-  const { event } = instance;
-  void deferBulk(tx, ctx.sql.insertNewInstancesGuarded!, [dueInstanceRow(instance, now)], [1]);
-  const start = { instanceId: event.instanceId, event, visibleAt: instance.visibleAt ?? now };
-  void deferBulk(tx, ctx.sql.insertMessages, messageRows(now, [start]));
-  return startNotices(ctx, tx, notices, now, instance, dispatch);
 }
 
 /** {@inheritDoc TaskHub.appendInboxMessage} */
@@ -197,7 +176,7 @@ export async function deleteInstanceData(
 
 /**
  * Inserts inbox messages for instances that exist (messages to unknown instances are dropped) and returns how many
- * were inserted. The caller refreshes `ready_at` of the targets ({@link refreshReady}).
+ * were inserted. The caller refreshes `ready_at` of the targets (`refreshReady` in `work-items.ts`).
  */
 export async function insertMessages(
   ctx: HubContext,
@@ -237,7 +216,7 @@ export function bumpRows(now: number, messages: readonly NewInboxMessage[]): Sql
 }
 
 /**
- * The columns every new instance row has (statements `upsertInstances`, `insertNewInstancesGuarded`,
+ * The columns every new instance row has (statements `upsertInstances`, `insertNewInstancesGuarded` of `postgres/pg-guards.ts`,
  * `insertLeasedInstances`), from the row it gets.
  */
 export function newInstanceRow(record: InstanceRecord): SqlValue[] {
@@ -254,11 +233,12 @@ export function newInstanceRow(record: InstanceRecord): SqlValue[] {
 }
 
 /** A row of `upsertInstances` / `insertNewInstancesGuarded`: the new instance, ready when its start is due. */
-function dueInstanceRow(request: NewInstance, now: number): SqlValue[] {
+export function dueInstanceRow(request: NewInstance, now: number): SqlValue[] {
   return [...newInstanceRow(pendingInstance(request, now)), request.visibleAt ?? now];
 }
 
-function messageRows(now: number, messages: readonly NewInboxMessage[]): SqlValue[][] {
+/** Rows of `insertMessages`. */
+export function messageRows(now: number, messages: readonly NewInboxMessage[]): SqlValue[][] {
   return messages.map((message): SqlValue[] => [
     message.instanceId,
     orNull(message.executionId),
@@ -266,13 +246,6 @@ function messageRows(now: number, messages: readonly NewInboxMessage[]): SqlValu
     message.visibleAt ?? now,
     now,
   ]);
-}
-
-/** Recomputes `ready_at` of the given instances; returns how many rows exist. */
-export async function refreshReady(ctx: HubContext, tx: SqlExecutor, ids: Iterable<string>): Promise<number> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return 0;
-  return tx.run(ctx.sql.refreshReady, [ctx.dialect.listParam(unique)]);
 }
 
 function checkNewInstance(instance: NewInstance): void {

@@ -1,13 +1,12 @@
 /**
  * Committing orchestration steps (group commit): {@link TaskHub.completeOrchestrationWorkItems}.
  *
- * Two ways to check the leases, one way to write:
- * - **guarded** (databases with lease guard functions, see `sql-guards.ts`): the check is the transaction's first
+ * Two ways to check the leases, one way to write ({@link writeSteps}):
+ * - **checked** (here, {@link completeOrchestrationsChecked}): the instance rows are read (and locked) first, and each
+ *   lease is checked in code.
+ * - **guarded** (PostgreSQL's write strategy, `postgres/guarded-writes.ts`): the check is the transaction's first
  *   statement and raises when a lease is not held, so the check, every write, the notifications and the `COMMIT`
- *   travel in one round trip. Steps that start sub-orchestrations or may delete their instance need the current rows
- *   first, so they take the checked way; so does a batch whose guard fails (to find which leases were lost). A first
- *   step committed with its instance's creation (`createsInstance`) inserts the row leased to itself first.
- * - **checked**: the instance rows are read (and locked) first, and each lease is checked in code.
+ *   travel in one round trip; it falls back to the checked way.
  * @module
  */
 import { WorkItemLockLostError } from "../core/errors.js";
@@ -24,43 +23,23 @@ import type { DispatchRequest, DispatchResults, FastPathCompletion } from "../ta
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep } from "../task-hub/instance-records.js";
-import { isGuardFailure } from "./sql-guards.js";
-import { withDispatched } from "./sql-orchestrations.js";
+import { withDispatched } from "./work-items.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext } from "./hub-context.js";
 
 /** A step whose lease is held, with the length of its instance's stored history. */
-interface HeldStep {
+export interface HeldStep {
   readonly completion: FastPathCompletion;
   readonly storedLength: number;
 }
 
-/** {@inheritDoc LocalDispatchCapability.completeOrchestrationsAndDispatch} */
-export async function completeOrchestrationWorkItems(
+/** The checked commit (`WriteStrategy.completeOrchestrations`). */
+export async function completeOrchestrationsChecked(
   ctx: HubContext,
   completions: readonly FastPathCompletion[],
-  dispatch?: DispatchRequest,
+  dispatch: DispatchRequest | undefined,
 ): Promise<DispatchResults> {
-  if (completions.length === 0) return withDispatched([], dispatch, {});
-  if (ctx.sql.checkInstanceLeases && completions.every(guardable)) {
-    try {
-      const { waiting, leased } = await ctx.write((tx, notices) =>
-        commitGuarded(ctx, tx, notices, completions, dispatch),
-      );
-      // Messages that arrived during the leases: this process's worker takes them (others poll for them).
-      const at = await waiting;
-      if (at !== undefined) ctx.announce([{ kind: "orchestration-work", visibleAt: at }]);
-      return withDispatched(
-        completions.map(() => undefined),
-        dispatch,
-        { activities: await leased },
-      );
-    } catch (error) {
-      if (!isGuardFailure(error)) throw error;
-      // Some lease is lost: the checked way finds which, and commits the others.
-    }
-  }
   const { outcomes, leased } = await ctx.write((tx, notices) =>
     commitChecked(ctx, tx, notices, completions, dispatch),
   );
@@ -68,7 +47,7 @@ export async function completeOrchestrationWorkItems(
 }
 
 /** Rows of `insertLeasedInstances` for the completions that create their instance. */
-function newInstanceRows(
+export function newInstanceRows(
   completions: readonly FastPathCompletion[],
   dispatch: DispatchRequest | undefined,
 ): SqlValue[][] {
@@ -82,12 +61,8 @@ function newInstanceRows(
     ]);
 }
 
-function guardable(completion: FastPathCompletion): boolean {
-  return completion.newInstances.length === 0 && completion.deleteIfIdle !== true;
-}
-
 /** Every instance a batch writes, in ID order (the order rows are locked in). */
-function touchedInstances(completions: readonly FastPathCompletion[]): string[] {
+export function touchedInstances(completions: readonly FastPathCompletion[]): string[] {
   const touched = new Set<string>();
   for (const c of completions) {
     touched.add(c.workItem.instanceId);
@@ -101,56 +76,11 @@ function touchedInstances(completions: readonly FastPathCompletion[]): string[] 
 }
 
 /** Settle after the commit (promises in an object: an `async` function would wait for them, before the commit). */
-interface Written {
+export interface Written {
   /** The earliest `ready_at` left among the instances (messages that arrived during the lease), if any. */
   readonly waiting: Promise<number | undefined>;
   /** Activities leased to the committing worker (local dispatch). */
   readonly leased: Promise<ActivityWorkItem[]>;
-}
-
-/** The guarded way: every statement deferred to the `COMMIT`'s round trip. */
-async function commitGuarded(
-  ctx: HubContext,
-  tx: SqlExecutor,
-  notices: TaskHubNotice[],
-  completions: readonly FastPathCompletion[],
-  dispatch: DispatchRequest | undefined,
-): Promise<Written> {
-  const { dialect } = ctx;
-  const now = ctx.clock.now();
-  const items = completions.map((c) => c.workItem);
-  const created = newInstanceRows(completions, dispatch);
-  if (created.length > 0)
-    void deferBulk(tx, ctx.sql.insertLeasedInstancesGuarded!, created, [created.length]);
-  const touched = touchedInstances(completions);
-  // Instances this batch just created are leased by it, unless the insert failed (which fails the transaction): a batch
-  // of first steps that touch nothing else needs no lease check.
-  if (created.length < completions.length || touched.length > created.length)
-    void tx.defer(ctx.sql.checkInstanceLeases!, [
-      dialect.listParam(touched),
-      dialect.listParam(items.map((w) => w.instanceId)),
-      dialect.listParam(items.map((w) => w.lockToken)),
-      dialect.listParam(items.map((w) => w.instance.historyLength)),
-      now,
-    ]);
-  // Activities whose results the steps took directly: deleted here, failing the transaction unless all were held.
-  const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
-  if (consumed.length > 0)
-    void deferBulk(
-      tx,
-      ctx.sql.completeActivitiesGuarded!,
-      consumed.map((a) => [a.id, a.lockToken]),
-      [now, consumed.length],
-    );
-  const held = completions.map((completion) => ({
-    completion,
-    storedLength: completion.workItem.instance.historyLength, // as the guard checks
-  }));
-  const written = await writeSteps(ctx, tx, now, held, dispatch, true);
-  const messages = completions.flatMap((c) => c.messages);
-  await deliverMessages(ctx, tx, now, messages, true);
-  pushNotices(notices, now, held, messages, [], written.leasedCount);
-  return written;
 }
 
 /** The checked way: reads and locks the rows, checks each lease, writes the steps whose lease is held. */
@@ -279,7 +209,7 @@ async function commitChecked(
  * as `dispatch` asks) and instance rows (releasing the leases). With `defer`, every statement is deferred, and the
  * promises settle once the statements ran.
  */
-async function writeSteps(
+export async function writeSteps(
   ctx: HubContext,
   tx: SqlExecutor,
   now: number,
@@ -402,7 +332,7 @@ function leasedItems(
 }
 
 /** The notices of a committed batch: new work (messages, activities) and the instances' new statuses. */
-function pushNotices(
+export function pushNotices(
   notices: TaskHubNotice[],
   now: number,
   held: readonly HeldStep[],

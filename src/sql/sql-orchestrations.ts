@@ -4,64 +4,36 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { InvalidArgumentError, WorkItemLockLostError } from "../core/errors.js";
+import { WorkItemLockLostError } from "../core/errors.js";
 import type {
-  CompletionOutcome,
   CorruptInboxMessage,
   InboxMessage,
   LockOptions,
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
-import type { DispatchRequest, DispatchResults, Dispatched } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
-import { refreshReady } from "./sql-instances.js";
+import { checkDelay, LEASE_ONLY, refreshReady } from "./work-items.js";
 import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
 import { runBulk } from "./sql-bulk.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext, LeasedInTransaction } from "./hub-context.js";
 import { countTakeovers } from "./sql-workers.js";
 
-/** Transactions that only take or release leases: losing them in a crash is like an expired lease. */
-export const LEASE_ONLY = { durable: false } as const;
-
-/** Checks {@link LockOptions}. */
-export function checkLockOptions(options: LockOptions): void {
-  if (!Number.isInteger(options.max) || options.max < 0)
-    throw new InvalidArgumentError(`LockOptions.max must be a non-negative integer, got ${options.max}.`);
-  if (!Number.isFinite(options.leaseMs) || options.leaseMs <= 0)
-    throw new InvalidArgumentError(`LockOptions.leaseMs must be a positive number, got ${options.leaseMs}.`);
-}
-
-/** Checks a delay argument. */
-export function checkDelay(delayMs: number): void {
-  if (!Number.isFinite(delayMs) || delayMs < 0)
-    throw new InvalidArgumentError(`delayMs must be a non-negative number, got ${delayMs}.`);
-}
-
-/** {@inheritDoc TaskHub.lockOrchestrationWorkItems} */
-export async function lockOrchestrationWorkItems(
+/** The checked claim (`WriteStrategy.lockOrchestrations`): a cheap probe, then a transaction of several statements. */
+export async function lockInTransaction(
   ctx: HubContext,
   options: LockOptions,
 ): Promise<OrchestrationWorkItem[]> {
-  checkLockOptions(options);
-  if (options.max === 0) return [];
-  const { sql } = ctx;
-  if (sql.claimAndLeaseInstances) {
-    const now = ctx.clock.now();
-    const claim = claimParams(now, options);
-    const rows = await ctx.driver.query(sql.claimAndLeaseInstances, claim.params);
-    return fromClaimedRows(rows, claim.lockExpiresAt);
-  }
   // Cheap check outside a write transaction: idle polling does not take the write lock.
   const probe = ctx.clock.now();
-  if ((await ctx.driver.query(sql.anyReadyInstance, [probe, probe])).length === 0) return [];
+  if ((await ctx.driver.query(ctx.sql.anyReadyInstance, [probe, probe])).length === 0) return [];
   return ctx.driver.transaction((tx) => claimInTransaction(ctx, tx, options), LEASE_ONLY);
 }
 
 /**
  * Leases, inside the caller's transaction, up to `options.max` of the instances `among` that are ready and not leased
  * (local dispatch of an activity completion). Resolves (inside the transaction) to `items`, which settles once the
- * claim ran: on PostgreSQL it is deferred to the commit's round trip (so `items` must not be awaited before the
+ * claim ran: the guarded strategy defers it to the commit's round trip (so `items` must not be awaited before the
  * transaction's function returns).
  */
 export async function claimAmong(
@@ -69,57 +41,19 @@ export async function claimAmong(
   tx: SqlExecutor,
   options: LockOptions,
   among: readonly string[],
-): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
-  const { sql, dialect } = ctx;
+): Promise<LeasedInTransaction> {
   if (options.max <= 0 || among.length === 0) return { items: Promise.resolve([]) };
-  const ids = dialect.listParam([...new Set(among)].sort());
-  if (sql.claimAndLeaseInstancesAmong) {
-    const now = ctx.clock.now();
-    const claim = claimParams(now, options, ids);
-    const items = tx
-      .defer(sql.claimAndLeaseInstancesAmong, claim.params)
-      .then((rows) => fromClaimedRows(rows, claim.lockExpiresAt));
-    items.catch(() => undefined); // a failed claim fails the transaction
-    return { items };
-  }
-  return { items: Promise.resolve(await claimInTransaction(ctx, tx, options, ids)) };
+  return ctx.writes.claimAmong(ctx, tx, options, ctx.dialect.listParam([...new Set(among)].sort()));
 }
 
-/** The work leased to the committing worker, when it asked for local dispatch. */
-export function dispatchedWork(
-  dispatch: DispatchRequest | undefined,
-  work: Partial<Dispatched>,
-): Dispatched | undefined {
-  return dispatch
-    ? { activities: work.activities ?? [], orchestrations: work.orchestrations ?? [] }
-    : undefined;
-}
-
-/** `outcomes` as {@link DispatchResults}, with the work dispatched to the committing worker (if it asked). */
-export function withDispatched(
-  outcomes: CompletionOutcome[],
-  dispatch: DispatchRequest | undefined,
-  work: Partial<Dispatched>,
-): DispatchResults {
-  const dispatched = dispatchedWork(dispatch, work);
-  return dispatched ? { outcomes, dispatched } : { outcomes };
-}
-
-/** Parameters of the one-statement claims (see `Statements.claimAndLeaseInstances`). */
-function claimParams(
-  now: number,
+/** The checked {@link claimAmong} (`WriteStrategy.claimAmong`): several statements in the caller's transaction. */
+export async function claimAmongInTransaction(
+  ctx: HubContext,
+  tx: SqlExecutor,
   options: LockOptions,
-  among?: SqlValue,
-): { params: SqlValue[]; lockExpiresAt: number } {
-  const lockExpiresAt = now + options.leaseMs;
-  const filter = among === undefined ? [] : [among];
-  return {
-    params: [
-      ...[now, now, ...filter, options.max, now, options.workerId, lockExpiresAt, lockExpiresAt],
-      ...[options.workerId, now, now], // takeovers counted by the claim
-    ],
-    lockExpiresAt,
-  };
+  ids: SqlValue,
+): Promise<LeasedInTransaction> {
+  return { items: Promise.resolve(await claimInTransaction(ctx, tx, options, ids)) };
 }
 
 /** The claim as several statements in a transaction (databases without data-modifying `WITH`). */
@@ -176,38 +110,8 @@ async function claimInTransaction(
   return items;
 }
 
-/** Work items from the rows of a one-statement claim (PostgreSQL; it counted its takeovers itself). */
-function fromClaimedRows(rows: readonly SqlRow[], lockExpiresAt: number): OrchestrationWorkItem[] {
-  const items: OrchestrationWorkItem[] = [];
-  for (const row of rows) {
-    if (row.ids === null || row.ids === undefined) continue; // not ready after all; its ready_at was corrected
-    const instanceId = String(row.instance_id);
-    const ids = row.ids as unknown[];
-    const executionIds = row.execution_ids as unknown[];
-    const events = row.events as unknown[];
-    const visibleAts = row.visible_ats as unknown[];
-    const takenOverFrom = optStr(row.prev_locked_by);
-    items.push({
-      instanceId,
-      lockToken: String(row.lock_token),
-      lockExpiresAt,
-      instance: toInstanceRecord(row),
-      ...readMessages(
-        instanceId,
-        ids.map((id, i) => ({
-          id,
-          execution_id: executionIds[i],
-          event: events[i],
-          visible_at: visibleAts[i],
-        })),
-      ),
-      ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
-    });
-  }
-  return items;
-}
-
-function readMessages(
+/** The inbox messages of a claimed instance from their rows (corrupted ones reported apart). */
+export function readMessages(
   instanceId: string,
   rows: readonly SqlRow[],
 ): { messages: InboxMessage[]; corruptMessages: CorruptInboxMessage[] } {

@@ -25,7 +25,7 @@ import {
   toInstanceRecord,
 } from "./sql-rows.js";
 import { TERMINAL_SQL } from "./sql-statements.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext } from "./hub-context.js";
 import { readWorkers } from "./sql-workers.js";
 
 /** Default and largest page sizes of {@link listInstances}. */

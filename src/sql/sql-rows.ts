@@ -10,6 +10,13 @@ import type { RuntimeStatus } from "../core/runtime-status.js";
 import type { InstanceRecord } from "../task-hub/task-hub.js";
 import type { SqlRow } from "./sql-driver.js";
 
+/**
+ * The most inbox messages one orchestration work item carries (the first ones, in arrival order); the rest wait for
+ * the instance's next step. A flood of messages to one instance (signals to an entity, events) then costs each step
+ * a bounded read and transaction.
+ */
+export const MAX_MESSAGES_PER_WORK_ITEM = 1000;
+
 /** Columns of `instances` read into an {@link InstanceRecord}, in `SELECT` order. */
 export const INSTANCE_COLUMNS =
   "instance_id, name, execution_id, status, input, output, failure, custom_status, created_at, last_updated_at, " +

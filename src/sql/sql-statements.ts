@@ -12,8 +12,7 @@
  * @module
  */
 import type { BulkColumn, BulkRows, BulkStatement, Dialect } from "./dialect.js";
-import { INSTANCE_COLUMNS } from "./sql-rows.js";
-import { MAX_MESSAGES_PER_WORK_ITEM, pgClaimStatements } from "./sql-claims.js";
+import { INSTANCE_COLUMNS, MAX_MESSAGES_PER_WORK_ITEM } from "./sql-rows.js";
 
 /** SQL literal list of the statuses in which an instance is finished. */
 export const TERMINAL_SQL = "('Completed', 'Failed', 'Terminated')";
@@ -21,17 +20,12 @@ export const TERMINAL_SQL = "('Completed', 'Failed', 'Terminated')";
 /** The fixed statements of one hub (dynamic listing / purge filters are built in `sql-queries.ts`). */
 export type Statements = ReturnType<typeof buildStatements>;
 
-/** Builds the statements for `d`. */
-export function buildStatements(d: Dialect) {
+/**
+ * How new instance rows are inserted (shared with the guarded inserts of `postgres/guarded-writes.ts`): the columns of
+ * a row leased at once and of a row due at `ready_at`, and the `INSERT` without its `ON CONFLICT` clause.
+ */
+export function newInstanceInserts(d: Dialect) {
   const instances = d.table("instances");
-  const history = d.table("history");
-  const inbox = d.table("inbox");
-  const activities = d.table("activity_queue");
-  const workers = d.table("workers");
-  const counters = d.table("counters");
-  const idList = d.inList("instance_id", "text");
-  const sql = (text: string) => d.sql(text);
-
   /** Columns of a new instance row (see `upsertInstances`, `insertLeasedInstances`). */
   const newInstanceColumns: readonly BulkColumn[] = [
     ["instance_id", "text"],
@@ -68,20 +62,21 @@ export function buildStatements(d: Dialect) {
        ${r.col("version")}, 0, ${r.col(leased ? "lock_expires_at" : "ready_at")}${lease[1]}${r.from} WHERE true`;
   };
   const dueInstanceColumns: readonly BulkColumn[] = [...newInstanceColumns, ["ready_at", "bigint"]];
+  return { leasedInstanceColumns, dueInstanceColumns, insertNewInstances };
+}
 
-  /**
-   * PostgreSQL: {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
-   * (`expect_count`, see `sql-guards.ts`); trailing parameter: the number of rows.
-   */
-  const insertGuarded = (columns: readonly BulkColumn[], leased: boolean) =>
-    d.guardsLeases
-      ? d.bulk(
-          columns,
-          (r) =>
-            `WITH ins AS (${insertNewInstances(r, leased)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
-             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
-        )
-      : undefined;
+/** Builds the statements for `d`. */
+export function buildStatements(d: Dialect) {
+  const instances = d.table("instances");
+  const history = d.table("history");
+  const inbox = d.table("inbox");
+  const activities = d.table("activity_queue");
+  const workers = d.table("workers");
+  const counters = d.table("counters");
+  const idList = d.inList("instance_id", "text");
+  const sql = (text: string) => d.sql(text);
+
+  const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
 
   const statements = {
     tables: { instances, history, inbox, activities, workers, counters },
@@ -115,13 +110,6 @@ export function buildStatements(d: Dialect) {
       leasedInstanceColumns,
       (r) => `${insertNewInstances(r, true)} ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id`,
     ),
-    /** PostgreSQL: {@link insertLeasedInstances}, failing the transaction unless all were created (`expect_count`). */
-    insertLeasedInstancesGuarded: insertGuarded(leasedInstanceColumns, true),
-    /**
-     * PostgreSQL: creates instances whose IDs are free, else fails the transaction (`expect_count`, see
-     * `sql-guards.ts`). Rows as for {@link upsertInstances}; trailing parameter: the number of rows.
-     */
-    insertNewInstancesGuarded: insertGuarded(dueInstanceColumns, false),
     /**
      * Writes the state produced by orchestration steps and releases their leases; `ready_at` from the inbox left (run
      * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting).
@@ -262,7 +250,6 @@ export function buildStatements(d: Dialect) {
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) AND ${idList}
        ORDER BY ready_at LIMIT ?${d.skipLocked}`,
     ),
-    ...pgClaimStatements(d),
     /** The visible messages of the listed instances, the first {@link MAX_MESSAGES_PER_WORK_ITEM} of each. */
     visibleMessages: sql(
       `SELECT id, instance_id, execution_id, event, visible_at FROM (
@@ -343,23 +330,6 @@ export function buildStatements(d: Dialect) {
         `DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
            AND lock_expires_at >= ? RETURNING id`,
     ),
-    /**
-     * PostgreSQL: {@link completeActivities}, failing the transaction unless all were deleted (`expect_count`).
-     * Parameters: rows, now, the number of rows.
-     */
-    completeActivitiesGuarded: d.guardsLeases
-      ? d.bulk(
-          [
-            ["id", "bigint"],
-            ["lock_token", "text"],
-          ],
-          (r) =>
-            `WITH d AS (
-               DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
-                 AND lock_expires_at >= ? RETURNING id
-             ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM d), ?)`,
-        )
-      : undefined,
     /** Locks the listed activity messages whose lease is still held (parameters: rows, now); returns their IDs. */
     heldActivities: d.bulk(
       [
@@ -415,24 +385,13 @@ export function buildStatements(d: Dialect) {
     ),
     hubTakeovers: sql(`SELECT value FROM ${counters} WHERE name = 'lease_takeovers'`),
 
-    // ---- lease guards (see sql-guards.ts) ----
-    /** Locks the touched instances, checks the leases. Parameters: touched IDs, IDs, lock tokens, history lengths, now. */
-    checkInstanceLeases: d.guardsLeases
-      ? sql(
-          `SELECT ${d.table("check_instance_leases")}(?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint)`,
-        )
-      : undefined,
-    /** Locks the target instances, checks the activity leases. Parameters: instance IDs, message IDs, tokens, now. */
-    checkActivityLeases: d.guardsLeases
-      ? sql(`SELECT ${d.table("check_activity_leases")}(?::text[], ?::bigint[], ?::text[], ?::bigint)`)
-      : undefined,
     inboxStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`,
     ),
     activityStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${activities}`,
     ),
-  } satisfies Record<string, string | BulkStatement | Record<string, string> | undefined>;
+  } satisfies Record<string, string | BulkStatement | Record<string, string>>;
   return {
     ...statements,
     /**

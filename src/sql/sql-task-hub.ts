@@ -1,8 +1,8 @@
 /**
  * {@link SqlTaskHub}: the one implementation of the {@link TaskHub} contract over SQL, parameterized by a
  * {@link SqlDriver} (how to talk to the database) and a {@link Dialect} (how its SQL differs). The SQLite and
- * PostgreSQL task hubs are this class with different drivers and dialects (see `sqlite-task-hub.ts` and
- * `postgres-task-hub.ts`).
+ * PostgreSQL task hubs are this class with different drivers and dialects (see `sqlite/sqlite-task-hub.ts` and
+ * `postgres/postgres-task-hub.ts`).
  *
  * The logic is split by concern: instances and inbox writes (`sql-instances.ts`), orchestration work items
  * (`sql-orchestrations.ts`), activity work items (`sql-activities.ts`), reads, listing and purging
@@ -40,31 +40,24 @@ import { systemClock, type Clock } from "../task-hub/clock.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import type { Dialect } from "./dialect.js";
 import { checkSchema, migrate } from "./migrations.js";
-import { encodeNoticePayloads, NoticeBus } from "./notice-bus.js";
+import type { HubContext, WriteStrategy } from "./hub-context.js";
+import { encodeNoticePayloads, NoticeBus, type RemoteNoticeSource } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
-import { GroupedWrites, type GroupedWrite } from "./grouped-writes.js";
+import { GroupedWrites } from "./grouped-writes.js";
 import type { SqlDriver, SqlExecutor, TransactionOptions } from "./sql-driver.js";
 import * as instances from "./sql-instances.js";
 import * as orchestrations from "./sql-orchestrations.js";
-import { completeOrchestrationWorkItems } from "./sql-orchestration-commit.js";
 import * as queries from "./sql-queries.js";
-import { buildStatements, type Statements } from "./sql-statements.js";
+import { buildStatements } from "./sql-statements.js";
 import * as workers from "./sql-workers.js";
-
-/** Notices from other processes (PostgreSQL LISTEN/NOTIFY). */
-export interface RemoteNoticeSource {
-  /** Starts listening, if not already; `deliver` receives notices committed by other processes. */
-  start(deliver: (notices: readonly TaskHubNotice[]) => void): void;
-  /** Resolves once the listener is connected and listening (immediately when not started). */
-  ready(): Promise<void>;
-  /** Stops listening. Idempotent. */
-  close(): Promise<void>;
-}
+import { commitBatch, lockWorkItems } from "./work-items.js";
 
 /** How to build a {@link SqlTaskHub}. */
 export interface SqlTaskHubOptions {
   readonly driver: SqlDriver;
   readonly dialect: Dialect;
+  /** How the backend writes: `checkedWrites` (SQLite) or `guardedWrites(dialect)` (PostgreSQL), chosen once. */
+  readonly writes: WriteStrategy;
   /** For logs, e.g. `sqlite:./hub.db`. */
   readonly description: string;
   /** In-process notice bus (shared between hub objects on one SQLite file). Default: a private one. */
@@ -77,30 +70,6 @@ export interface SqlTaskHubOptions {
   readonly origin?: string | undefined;
   /** Where the hub reads time (default: the system clock). */
   readonly clock?: Clock | undefined;
-}
-
-/** What the per-concern modules need from the hub. */
-export interface HubContext {
-  readonly driver: SqlDriver;
-  readonly dialect: Dialect;
-  readonly sql: Statements;
-  /** Every time the hub stores or compares comes from it (statements take it as a parameter). */
-  readonly clock: Clock;
-  /**
-   * Runs `fn` in a write transaction. Notices `fn` pushes are published inside the transaction (PostgreSQL:
-   * `pg_notify`, delivered to other processes on commit) and emitted in-process after the commit.
-   */
-  write<T>(
-    fn: (tx: SqlExecutor, notices: TaskHubNotice[]) => Promise<T>,
-    options?: TransactionOptions,
-  ): Promise<T>;
-  /**
-   * Like {@link write}, but shares one transaction with other small writes submitted at the same time (group
-   * commit); `fn` runs in its own savepoint, so its failure rolls back only its own changes.
-   */
-  writeGrouped<T>(fn: GroupedWrite<T>): Promise<T>;
-  /** Emits notices in this process only (after a commit; other processes learn of the work by polling). */
-  announce(notices: readonly TaskHubNotice[]): void;
 }
 
 /**
@@ -134,6 +103,7 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
       dialect: this.dialect,
       sql: buildStatements(this.dialect),
       clock: this.clock,
+      writes: options.writes,
       write: (fn, writeOptions) => this.write(fn, writeOptions),
       writeGrouped: (fn) => this.grouped.submit(fn),
       announce: (notices) => this.bus.emit(notices),
@@ -204,37 +174,37 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
   }
 
   lockOrchestrationWorkItems(options: LockOptions): Promise<OrchestrationWorkItem[]> {
-    return orchestrations.lockOrchestrationWorkItems(this.context, options);
+    return lockWorkItems(this.context, options, this.context.writes.lockOrchestrations);
   }
 
   async completeOrchestrationWorkItems(
     completions: readonly OrchestrationCompletion[],
   ): Promise<readonly CompletionOutcome[]> {
-    return (await completeOrchestrationWorkItems(this.context, completions)).outcomes;
+    return (await this.commitSteps(completions)).outcomes;
   }
 
   completeOrchestrationsAndDispatch(
     completions: readonly FastPathCompletion[],
     dispatch?: DispatchRequest,
   ): Promise<DispatchResults> {
-    return completeOrchestrationWorkItems(this.context, completions, dispatch);
+    return this.commitSteps(completions, dispatch);
   }
 
   lockActivityWorkItems(options: LockOptions): Promise<ActivityWorkItem[]> {
-    return activities.lockActivityWorkItems(this.context, options);
+    return lockWorkItems(this.context, options, this.context.writes.lockActivities);
   }
 
   async completeActivityWorkItems(
     completions: readonly ActivityCompletion[],
   ): Promise<readonly CompletionOutcome[]> {
-    return (await activities.completeActivityWorkItems(this.context, completions)).outcomes;
+    return (await this.commitResults(completions)).outcomes;
   }
 
   completeActivitiesAndDispatch(
     completions: readonly ActivityCompletion[],
     dispatch?: DispatchRequest,
   ): Promise<DispatchResults> {
-    return activities.completeActivityWorkItems(this.context, completions, dispatch);
+    return this.commitResults(completions, dispatch);
   }
 
   abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
@@ -267,6 +237,20 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
 
   getStats(): Promise<TaskHubStats> {
     return queries.getStats(this.context);
+  }
+
+  private commitSteps(
+    completions: readonly FastPathCompletion[],
+    dispatch?: DispatchRequest,
+  ): Promise<DispatchResults> {
+    return commitBatch(this.context, completions, dispatch, this.context.writes.completeOrchestrations);
+  }
+
+  private commitResults(
+    completions: readonly ActivityCompletion[],
+    dispatch?: DispatchRequest,
+  ): Promise<DispatchResults> {
+    return commitBatch(this.context, completions, dispatch, this.context.writes.completeActivities);
   }
 
   private async write<T>(

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from "../core/errors.js";
 import type { WorkerHeartbeat, WorkerInfo } from "../task-hub/task-hub.js";
 import type { SqlExecutor } from "./sql-driver.js";
 import { num, optNum } from "./sql-rows.js";
-import type { HubContext } from "./sql-task-hub.js";
+import type { HubContext } from "./hub-context.js";
 
 /** Workers not seen for this long are forgotten (and not listed). */
 export const WORKER_RETENTION_MS = 24 * 60 * 60 * 1000;

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { resolveConfig } from "../../src/host/config.js";
-import { sqliteTaskHub } from "../../src/sql/sqlite-task-hub.js";
+import { sqliteTaskHub } from "../../src/sql/sqlite/sqlite-task-hub.js";
 import { listeningUrls, removeTempDirs, runCli, spawnCli, tempDir } from "../support/cli-process.js";
 import { eventually } from "../support/test-host.js";
 

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { postgresTaskHub } from "../../src/index.js";
-import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres-task-hub.js";
+import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres/postgres-task-hub.js";
 import { ADDS_PER_COUNT, CHAOS_MIX, COUNTERS, chaosApp } from "../support/pg-chaos-app.js";
 import {
   assertNoDuplicateSteps,

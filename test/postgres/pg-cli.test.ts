@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { ConfigError, resolveConfig } from "../../src/host/config.js";
-import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres-task-hub.js";
+import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres/postgres-task-hub.js";
 import { eventually } from "../support/test-host.js";
 import {
   config,

@@ -3,7 +3,7 @@
  * on its own hub (schema) of the local PostgreSQL server. Fails, never skips, when the server is unreachable.
  */
 import { after } from "node:test";
-import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres-task-hub.js";
+import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres/postgres-task-hub.js";
 import { useTestHubBackend } from "../http/http-test-host.js";
 import {
   config,

@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { after, beforeEach, describe, it } from "node:test";
-import { postgresDialect } from "../../src/sql/dialect.js";
+import { postgresDialect } from "../../src/sql/postgres/pg-dialect.js";
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from "../../src/sql/migrations.js";
 import {
   DEFAULT_POSTGRES_URL,
   postgresTaskHub,
   resolvePostgresConfig,
-} from "../../src/sql/postgres-task-hub.js";
+} from "../../src/sql/postgres/postgres-task-hub.js";
 import type { TaskHubNotice } from "../../src/task-hub/task-hub.js";
 import {
   completionOf,

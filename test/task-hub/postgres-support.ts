@@ -4,7 +4,7 @@
  * @module
  */
 import pg from "pg";
-import { postgresTaskHub, resolvePostgresConfig } from "../../src/sql/postgres-task-hub.js";
+import { postgresTaskHub, resolvePostgresConfig } from "../../src/sql/postgres/postgres-task-hub.js";
 import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
 import type { Clock } from "../../src/task-hub/clock.js";
 

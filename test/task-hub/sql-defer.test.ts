@@ -11,7 +11,7 @@ import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { GroupedWrites } from "../../src/sql/grouped-writes.js";
 import type { SqlExecutor, SqlRow } from "../../src/sql/sql-driver.js";
 import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
-import { sqliteTaskHub } from "../../src/sql/sqlite-task-hub.js";
+import { sqliteTaskHub } from "../../src/sql/sqlite/sqlite-task-hub.js";
 import { lockInstance, newInstance, rejectsWith } from "../../src/testing/task-hub-conformance-support.js";
 import { dropCreatedSchemas, dropSchema, requirePostgres, testHub } from "./postgres-support.js";
 

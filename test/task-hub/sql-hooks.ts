@@ -7,7 +7,7 @@ import type { TaskHubConformanceOptions } from "../../src/testing/task-hub-confo
 import { completionOf } from "../../src/testing/task-hub-conformance-support.js";
 import type { OrchestrationWorkItem, TaskHub } from "../../src/task-hub/task-hub.js";
 import { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
-import { MAX_MESSAGES_PER_WORK_ITEM } from "../../src/sql/sql-claims.js";
+import { MAX_MESSAGES_PER_WORK_ITEM } from "../../src/sql/sql-rows.js";
 
 /** Not JSON. */
 export const CORRUPT = '{"type": "EventRaised", truncated';

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { sqliteDialect } from "../../src/sql/dialect.js";
+import { sqliteDialect } from "../../src/sql/sqlite/sqlite-dialect.js";
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from "../../src/sql/migrations.js";
-import { sqliteTaskHub } from "../../src/sql/sqlite-task-hub.js";
+import { sqliteTaskHub } from "../../src/sql/sqlite/sqlite-task-hub.js";
 import type { TaskHubNotice } from "../../src/task-hub/task-hub.js";
 import { completionOf, lockAll, newInstance } from "../../src/testing/task-hub-conformance-support.js";
 import { assertFailedCompletionWritesNothing, rawQuery, rawRun } from "./sql-hooks.js";
@@ -66,7 +66,7 @@ describe("SQLite task hub", () => {
 
   it("migrates safely when several processes start at once", async () => {
     const path = newPath();
-    const module = fileURLToPath(new URL("../../src/sql/sqlite-task-hub.ts", import.meta.url));
+    const module = fileURLToPath(new URL("../../src/sql/sqlite/sqlite-task-hub.ts", import.meta.url));
     const startAt = Date.now() + 1500;
     const script =
       `import { sqliteTaskHub } from ${JSON.stringify(module)};` +

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
-import { sqliteTaskHub } from "../../src/sql/sqlite-task-hub.js";
+import { sqliteTaskHub } from "../../src/sql/sqlite/sqlite-task-hub.js";
 import { describeFastPathConformance } from "../../src/testing/fast-paths/fast-path-conformance.js";
 import { describeTaskHubConformance } from "../../src/testing/task-hub-conformance.js";
 import { sqlConformanceHooks } from "./sql-hooks.js";

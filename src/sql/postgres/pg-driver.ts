@@ -16,7 +16,7 @@ import {
   type SqlRow,
   type SqlValue,
   type TransactionOptions,
-} from "./sql-driver.js";
+} from "../sql-driver.js";
 
 /** `sql` with each `$n` replaced by the literal of `params[n - 1]` (our statements have no other `$`). */
 function inlineParameters(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {

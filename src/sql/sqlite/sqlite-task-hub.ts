@@ -5,12 +5,13 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import type { Clock } from "../task-hub/clock.js";
-import { InvalidArgumentError, TaskHubError } from "../core/errors.js";
-import { sqliteDialect } from "./dialect.js";
-import { NoticeBus } from "./notice-bus.js";
-import { AsyncMutex, SqliteDriver } from "./sql-driver.js";
-import { SqlTaskHub } from "./sql-task-hub.js";
+import { InvalidArgumentError, TaskHubError } from "../../core/errors.js";
+import type { Clock } from "../../task-hub/clock.js";
+import { sqliteDialect } from "./sqlite-dialect.js";
+import { NoticeBus } from "../notice-bus.js";
+import { AsyncMutex, SqliteDriver } from "./sqlite-driver.js";
+import { checkedWrites } from "../checked-writes.js";
+import { SqlTaskHub } from "../sql-task-hub.js";
 
 /** SQLite durability levels (`PRAGMA synchronous`). */
 export type SqliteSynchronous = "off" | "normal" | "full" | "extra";
@@ -91,6 +92,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
   return new SqlTaskHub({
     driver: new SqliteDriver(db, shared.mutex, synchronous),
     dialect: sqliteDialect(),
+    writes: checkedWrites,
     description: `sqlite:${memory ? ":memory:" : path}`,
     bus: shared.bus,
     onClose: shared.release,

@@ -1,20 +1,13 @@
 /**
  * PostgreSQL's one-statement claims (data-modifying `WITH`): a claim leases ready instances with their first visible
- * messages, or due activity messages, and counts the lease takeovers among them, in one round trip. Databases without
- * writable CTEs claim with several statements in one transaction (`sql-orchestrations.ts`, `sql-activities.ts`).
+ * messages, or due activity messages, and counts the lease takeovers among them, in one round trip (the checked
+ * strategy claims with several statements in one transaction: `../sql-orchestrations.ts`, `../sql-activities.ts`).
  * @module
  */
-import type { Dialect } from "./dialect.js";
-import { INSTANCE_COLUMNS } from "./sql-rows.js";
+import type { Dialect } from "../dialect.js";
+import { INSTANCE_COLUMNS, MAX_MESSAGES_PER_WORK_ITEM } from "../sql-rows.js";
 
-/**
- * The most inbox messages one orchestration work item carries (the first ones, in arrival order); the rest wait for
- * the instance's next step. A flood of messages to one instance (signals to an entity, events) then costs each step
- * a bounded read and transaction.
- */
-export const MAX_MESSAGES_PER_WORK_ITEM = 1000;
-
-/** The claims of `d` (all `undefined` without writable CTEs), SQL final. */
+/** The claims of the PostgreSQL dialect `d`, SQL final. */
 export function pgClaimStatements(d: Dialect) {
   const instances = d.table("instances");
   const inbox = d.table("inbox");
@@ -78,19 +71,16 @@ export function pgClaimStatements(d: Dialect) {
      * their `ready_at` is corrected and they come back with `ids` NULL. `prev_locked_by` is set when the previous
      * lease expired unreleased (a takeover).
      */
-    claimAndLeaseInstances: d.writableCte ? claimInstances("") : undefined,
+    claimAndLeaseInstances: claimInstances(""),
     /** {@link claimAndLeaseInstances} among the listed instances (local dispatch); the IDs follow the two nows. */
-    claimAndLeaseInstancesAmong: d.writableCte
-      ? claimInstances(` AND ${d.inList("instance_id", "text")}`)
-      : undefined,
+    claimAndLeaseInstancesAmong: claimInstances(` AND ${d.inList("instance_id", "text")}`),
     /**
      * Claims and leases up to `max` activity messages. Parameters: now, now, max, worker ID, lease expiry, lease
      * expiry, then worker ID, now, now (the takeover count). Returns the leased rows (in no particular order) with
      * their previous `visible_at` and `prev_locked_by` (set for a takeover).
      */
-    claimAndLeaseActivities: d.writableCte
-      ? d.sql(
-          countingTakeovers(`c AS (
+    claimAndLeaseActivities: d.sql(
+      countingTakeovers(`c AS (
              SELECT id, visible_at AS prev_visible_at, locked_by AS prev_locked_by FROM ${activities}
              WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
              ORDER BY visible_at, id LIMIT ?${d.skipLocked}
@@ -101,7 +91,6 @@ export function pgClaimStatements(d: Dialect) {
            RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.attempt, a.idempotency_key,
              c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by,
              true AS taken)`),
-        )
-      : undefined,
+    ),
   };
 }

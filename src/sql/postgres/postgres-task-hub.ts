@@ -6,12 +6,13 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { InvalidArgumentError } from "../core/errors.js";
-import type { Clock } from "../task-hub/clock.js";
-import { notifyChannel, postgresDialect } from "./dialect.js";
+import { InvalidArgumentError } from "../../core/errors.js";
+import type { Clock } from "../../task-hub/clock.js";
+import { notifyChannel, postgresDialect } from "./pg-dialect.js";
+import { guardedWrites } from "./guarded-writes.js";
 import { PgNoticeListener } from "./pg-notice-listener.js";
 import { PgDriver } from "./pg-driver.js";
-import { SqlTaskHub } from "./sql-task-hub.js";
+import { SqlTaskHub } from "../sql-task-hub.js";
 
 /** Options of {@link postgresTaskHub}. */
 export interface PostgresTaskHubOptions {
@@ -87,9 +88,11 @@ export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHu
   });
   const origin = randomUUID();
   const listener = new PgNoticeListener(config, notifyChannel(hubName), (o) => o === origin);
+  const dialect = postgresDialect(hubName);
   return new SqlTaskHub({
     driver: new PgDriver(pool),
-    dialect: postgresDialect(hubName),
+    dialect,
+    writes: guardedWrites(dialect),
     description: `postgres:${describeTarget(config)}#${hubName}`,
     remoteNotices: listener,
     origin,

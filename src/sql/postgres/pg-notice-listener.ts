@@ -3,10 +3,10 @@
  * @module
  */
 import pg from "pg";
-import type { TaskHubNotice } from "../task-hub/task-hub.js";
-import { quoteIdentifier } from "./dialect.js";
-import { decodeNoticePayload } from "./notice-bus.js";
-import type { RemoteNoticeSource } from "./sql-task-hub.js";
+import type { TaskHubNotice } from "../../task-hub/task-hub.js";
+import { quoteIdentifier } from "./pg-dialect.js";
+import { decodeNoticePayload } from "../notice-bus.js";
+import type { RemoteNoticeSource } from "../notice-bus.js";
 
 const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
