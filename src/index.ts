@@ -17,6 +17,7 @@ export type {
 } from "./api/definitions.js";
 export {
   DurableClient,
+  type DurableClientOptions,
   type GetStatusOptions,
   type StartOptions,
   type WaitOptions,
