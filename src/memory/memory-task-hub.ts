@@ -14,7 +14,7 @@ import {
   InvalidArgumentError,
   WorkItemLockLostError,
 } from "../core/errors.js";
-import type { HistoryEvent, SubOrchestrationInstanceFailed } from "../core/history-event.js";
+import type { HistoryEvent } from "../core/history-event.js";
 import {
   isActivityWorkItem,
   type ActivityCompletion,
@@ -29,7 +29,7 @@ import {
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
 import type { TaskHubHealth, TaskHubStats, WorkerHeartbeat } from "../task-hub/health.js";
-import { instanceAfterStep, pendingInstance } from "../task-hub/instance-records.js";
+import { instanceAfterStep, pendingInstance, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import type {
   InstancePage,
   InstanceQuery,
@@ -334,7 +334,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const existing = this.#store.instances.get(request.event.instanceId);
       if (existing && !isTerminalStatus(existing.record.status)) {
         const parent = request.event.parent;
-        if (parent) messages.push(refusedChild(request, existing.record.status, parent, now));
+        if (parent) messages.push(refusedSubOrchestration(request, existing.record.status, parent, now));
       } else this.#create(request, now, notices);
     }
     for (const message of messages)
@@ -416,27 +416,6 @@ function earliestVisible(instance: StoredInstance, now: number): number | undefi
   for (const m of instance.inbox)
     if (m.visibleAt <= now && (at === undefined || m.visibleAt < at)) at = m.visibleAt;
   return at;
-}
-
-/** The failure a parent gets when its sub-orchestration's ID is held by an active instance. */
-function refusedChild(
-  request: NewInstance,
-  status: string,
-  parent: NonNullable<NewInstance["event"]["parent"]>,
-  now: number,
-): NewInboxMessage {
-  const failed: SubOrchestrationInstanceFailed = {
-    type: "SubOrchestrationInstanceFailed",
-    timestamp: new Date(now).toISOString(),
-    taskScheduledId: parent.taskScheduledId,
-    failure: {
-      errorType: "InstanceAlreadyExistsError",
-      message:
-        `An orchestration instance with ID '${request.event.instanceId}' already exists and is ${status}; ` +
-        `the sub-orchestration could not be started.`,
-    },
-  };
-  return { instanceId: parent.instanceId, executionId: parent.executionId, event: failed, visibleAt: now };
 }
 
 function instanceLost(workItem: OrchestrationWorkItem): WorkItemLockLostError {

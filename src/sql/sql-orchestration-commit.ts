@@ -10,7 +10,6 @@
  * @module
  */
 import { WorkItemLockLostError } from "../core/errors.js";
-import type { SubOrchestrationInstanceFailed } from "../core/history-event.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { randomUUID } from "node:crypto";
 import type {
@@ -22,7 +21,7 @@ import type {
 import type { DispatchRequest, DispatchResults, FastPathCompletion } from "../task-hub/local-dispatch.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
-import { instanceAfterStep } from "../task-hub/instance-records.js";
+import { instanceAfterStep, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import { withDispatched } from "./work-items.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
@@ -164,23 +163,7 @@ async function commitChecked(
   for (const { request, status } of refused) {
     const parent = request.event.parent;
     if (!parent) continue;
-    const failed: SubOrchestrationInstanceFailed = {
-      type: "SubOrchestrationInstanceFailed",
-      timestamp: new Date(now).toISOString(),
-      taskScheduledId: parent.taskScheduledId,
-      failure: {
-        errorType: "InstanceAlreadyExistsError",
-        message:
-          `An orchestration instance with ID '${request.event.instanceId}' already exists and is ${status}; ` +
-          `the sub-orchestration could not be started.`,
-      },
-    };
-    messages.push({
-      instanceId: parent.instanceId,
-      executionId: parent.executionId,
-      event: failed,
-      visibleAt: now,
-    });
+    messages.push(refusedSubOrchestration(request, status, parent, now));
   }
   // Every target is locked (lockInstances above) or was just created, so ready_at moves without an inbox read.
   await deliverMessages(ctx, tx, now, messages);

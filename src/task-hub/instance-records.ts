@@ -3,7 +3,13 @@
  * backends put in the in-process notice of a finished instance, what a worker continues from when it keeps the lease).
  * @module
  */
-import type { InstanceRecord, NewInstance, OrchestrationCompletion } from "../core/records.js";
+import type { SubOrchestrationInstanceFailed } from "../core/history-event.js";
+import type {
+  InstanceRecord,
+  NewInboxMessage,
+  NewInstance,
+  OrchestrationCompletion,
+} from "../core/records.js";
 
 /** The row `request` creates at `now`: Pending, empty history, scheduled when its start is due later. */
 export function pendingInstance(request: NewInstance, now: number): InstanceRecord {
@@ -47,4 +53,28 @@ export function instanceAfterStep(
     lastUpdatedAt: now,
     historyLength: base + completion.newHistory.length,
   };
+}
+
+/**
+ * The message a parent gets, at `now`, when its sub-orchestration `request` was refused because an active instance
+ * (in `status`) holds the ID: a `SubOrchestrationInstanceFailed` with an `InstanceAlreadyExistsError` failure.
+ */
+export function refusedSubOrchestration(
+  request: NewInstance,
+  status: string,
+  parent: NonNullable<NewInstance["event"]["parent"]>,
+  now: number,
+): NewInboxMessage {
+  const failed: SubOrchestrationInstanceFailed = {
+    type: "SubOrchestrationInstanceFailed",
+    timestamp: new Date(now).toISOString(),
+    taskScheduledId: parent.taskScheduledId,
+    failure: {
+      errorType: "InstanceAlreadyExistsError",
+      message:
+        `An orchestration instance with ID '${request.event.instanceId}' already exists and is ${status}; ` +
+        `the sub-orchestration could not be started.`,
+    },
+  };
+  return { instanceId: parent.instanceId, executionId: parent.executionId, event: failed, visibleAt: now };
 }
