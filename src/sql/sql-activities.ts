@@ -38,10 +38,10 @@ export async function lockActivitiesInTransaction(
   options: LockOptions,
 ): Promise<ActivityWorkItem[]> {
   const { sql } = ctx;
-  if ((await ctx.driver.query(sql.anyReadyActivity, [ctx.clock.now()])).length === 0) return [];
+  if ((await sql.anyReadyActivity.query(ctx.driver, { now: ctx.clock.now() })).length === 0) return [];
   return ctx.driver.transaction(async (tx) => {
     const now = ctx.clock.now();
-    const rows = await tx.query(sql.claimActivities, [now, now, options.max]);
+    const rows = await sql.claimActivities.query(tx, { now, max: options.max });
     if (rows.length === 0) return [];
     const lockExpiresAt = now + options.leaseMs;
     const leases: SqlValue[][] = [];
@@ -146,7 +146,7 @@ function commitChecked(
           tx,
           ctx.sql.completeActivities,
           completions.map((c) => [c.workItem.id, c.workItem.lockToken]),
-          [now],
+          { now },
         )
       ).map((row) => num(row.id)),
     );
@@ -187,7 +187,8 @@ export async function abandonActivityWorkItem(
   await ctx.write(async (tx, notices) => {
     const now = ctx.clock.now();
     const visibleAt = now + delayMs;
-    if ((await tx.run(ctx.sql.abandonActivity, [visibleAt, workItem.id, workItem.lockToken, now])) === 0)
+    const { id, lockToken } = workItem;
+    if ((await ctx.sql.abandonActivity.run(tx, { visibleAt, id, lockToken, now })) === 0)
       throw lost(workItem);
     notices.push({ kind: "activity-work", visibleAt });
   }, LEASE_ONLY);
@@ -202,13 +203,12 @@ export async function renewActivityWorkItem(
   checkLockOptions({ workerId: "", max: 1, leaseMs });
   const now = ctx.clock.now();
   const lockExpiresAt = now + leaseMs;
-  const changed = await ctx.driver.run(ctx.sql.renewActivity, [
+  const changed = await ctx.sql.renewActivity.run(ctx.driver, {
     lockExpiresAt,
-    lockExpiresAt,
-    workItem.id,
-    workItem.lockToken,
+    id: workItem.id,
+    lockToken: workItem.lockToken,
     now,
-  ]);
+  });
   if (changed === 0) throw lost(workItem);
   return lockExpiresAt;
 }

@@ -5,16 +5,17 @@
  */
 import type { BulkStatement } from "./dialect.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import type { SqlParams } from "./statement.js";
 
-/** Runs a bulk statement over `rows` and returns the number of rows changed. */
+/** Runs a bulk statement over `rows` (with its named parameters `params`) and returns the number of rows changed. */
 export async function runBulk(
   tx: SqlExecutor,
   statement: BulkStatement,
   rows: readonly (readonly SqlValue[])[],
-  trailing?: readonly SqlValue[],
+  params?: SqlParams,
 ): Promise<number> {
   let changed = 0;
-  for (const params of statement.bind(rows, trailing)) changed += await tx.run(statement.sql, params);
+  for (const values of statement.bind(rows, params)) changed += await tx.run(statement.sql, values);
   return changed;
 }
 
@@ -23,11 +24,10 @@ export async function queryBulk<R extends SqlRow = SqlRow>(
   tx: SqlExecutor,
   statement: BulkStatement,
   rows: readonly (readonly SqlValue[])[],
-  trailing?: readonly SqlValue[],
+  params?: SqlParams,
 ): Promise<R[]> {
   const out: R[] = [];
-  for (const params of statement.bind(rows, trailing))
-    out.push(...(await tx.query<R>(statement.sql, params)));
+  for (const values of statement.bind(rows, params)) out.push(...(await tx.query<R>(statement.sql, values)));
   return out;
 }
 
@@ -36,9 +36,9 @@ export function deferBulk<R extends SqlRow = SqlRow>(
   tx: SqlExecutor,
   statement: BulkStatement,
   rows: readonly (readonly SqlValue[])[],
-  trailing?: readonly SqlValue[],
+  params?: SqlParams,
 ): Promise<R[]> {
-  const parts = statement.bind(rows, trailing).map((params) => tx.defer<R>(statement.sql, params));
+  const parts = statement.bind(rows, params).map((values) => tx.defer<R>(statement.sql, values));
   const all = Promise.all(parts).then((results) => results.flat());
   all.catch(() => undefined); // a failed statement fails the transaction
   return all;

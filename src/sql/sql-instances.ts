@@ -111,7 +111,7 @@ export async function readStatuses(
   const sorted = [...new Set(ids)].sort();
   const statuses: StatusMap = new Map(sorted.map((id) => [id, undefined]));
   if (sorted.length === 0) return statuses;
-  const rows = await tx.query(ctx.sql.lockInstances, [ctx.dialect.listParam(sorted)]);
+  const rows = await ctx.sql.lockInstances.query(tx, { ids: ctx.dialect.listParam(sorted) });
   for (const row of rows) statuses.set(String(row.instance_id), String(row.status) as RuntimeStatus);
   return statuses;
 }
@@ -168,10 +168,10 @@ export async function deleteInstanceData(
   ids: readonly string[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  const list = [ctx.dialect.listParam(ids)];
-  await tx.run(ctx.sql.deleteInstancesHistory, list);
-  await tx.run(ctx.sql.deleteInstancesInbox, list);
-  await tx.run(ctx.sql.deleteInstancesActivities, list);
+  const list = { ids: ctx.dialect.listParam(ids) };
+  await ctx.sql.deleteInstancesHistory.run(tx, list);
+  await ctx.sql.deleteInstancesInbox.run(tx, list);
+  await ctx.sql.deleteInstancesActivities.run(tx, list);
 }
 
 /**

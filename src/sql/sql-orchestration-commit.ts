@@ -97,7 +97,7 @@ async function commitChecked(
   const firstSteps = newInstanceRows(completions, dispatch);
   if (firstSteps.length > 0) await queryBulk(tx, sql.insertLeasedInstances, firstSteps);
   const rows = new Map<string, SqlRow>();
-  for (const row of await tx.query(sql.lockInstances, [dialect.listParam(sorted)]))
+  for (const row of await sql.lockInstances.query(tx, { ids: dialect.listParam(sorted) }))
     rows.set(String(row.instance_id), row);
 
   const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
@@ -108,7 +108,7 @@ async function commitChecked(
             tx,
             sql.heldActivities,
             consumed.map((a) => [a.id, a.lockToken]),
-            [now],
+            { now },
           )
         ).map((row) => num(row.id))
       : [],
@@ -170,11 +170,11 @@ async function commitChecked(
   const idle = held.filter(({ completion }) => completion.deleteIfIdle === true);
   if (idle.length > 0) {
     const ids = idle.map(({ completion }) => completion.workItem.instanceId);
-    const deleted = await tx.query(sql.deleteIdleInstances, [dialect.listParam(ids)]);
+    const deleted = await sql.deleteIdleInstances.query(tx, { ids: dialect.listParam(ids) });
     if (deleted.length > 0)
-      await tx.run(sql.deleteInstancesHistory, [
-        dialect.listParam(deleted.map((r) => String(r.instance_id))),
-      ]);
+      await sql.deleteInstancesHistory.run(tx, {
+        ids: dialect.listParam(deleted.map((r) => String(r.instance_id))),
+      });
   }
   pushNotices(
     notices,
@@ -206,9 +206,9 @@ export async function writeSteps(
     .filter(({ completion, storedLength }) => completion.replaceHistory && storedLength > 0)
     .map(({ completion }) => completion.workItem.instanceId);
   if (replaced.length > 0) {
-    const params = [dialect.listParam(replaced)];
-    if (defer) void tx.defer(sql.deleteInstancesHistory, params);
-    else await tx.run(sql.deleteInstancesHistory, params);
+    const params = { ids: dialect.listParam(replaced) };
+    if (defer) void sql.deleteInstancesHistory.defer(tx, params);
+    else await sql.deleteInstancesHistory.run(tx, params);
   }
   const historyRows: SqlValue[][] = [];
   const consumedRows: SqlValue[][] = [];
@@ -274,7 +274,7 @@ export async function writeSteps(
       tx,
       sql.completeActivities,
       consumed.map((a) => [a.id, a.lockToken]),
-      [now],
+      { now },
     );
   const updated = defer
     ? deferBulk(tx, sql.updateInstances, instanceRows)
@@ -301,11 +301,11 @@ function leasedItems(
 ): Promise<ActivityWorkItem[]> {
   if (leased.length === 0) return Promise.resolve([]);
   const { sql, dialect } = ctx;
-  const params = [
-    dialect.listParam([...new Set(leased.map((a) => a.instanceId))]),
-    dialect.listParam(leased.map((a) => a.lockToken)),
-  ];
-  const rows = defer ? tx.defer(sql.leasedActivityIds, params) : tx.query(sql.leasedActivityIds, params);
+  const params = {
+    ids: dialect.listParam([...new Set(leased.map((a) => a.instanceId))]),
+    lockTokens: dialect.listParam(leased.map((a) => a.lockToken)),
+  };
+  const rows = defer ? sql.leasedActivityIds.defer(tx, params) : sql.leasedActivityIds.query(tx, params);
   const items = rows.then((found) => {
     const ids = new Map(found.map((row) => [String(row.lock_token), num(row.id)]));
     return leased.map((a): ActivityWorkItem => ({ ...a, id: ids.get(a.lockToken) ?? NaN }));

@@ -26,7 +26,7 @@ export async function lockInTransaction(
 ): Promise<OrchestrationWorkItem[]> {
   // Cheap check outside a write transaction: idle polling does not take the write lock.
   const probe = ctx.clock.now();
-  if ((await ctx.driver.query(ctx.sql.anyReadyInstance, [probe, probe])).length === 0) return [];
+  if ((await ctx.sql.anyReadyInstance.query(ctx.driver, { now: probe })).length === 0) return [];
   return ctx.driver.transaction((tx) => claimInTransaction(ctx, tx, options), LEASE_ONLY);
 }
 
@@ -67,11 +67,11 @@ async function claimInTransaction(
   const now = ctx.clock.now();
   const candidates =
     among === undefined
-      ? await tx.query(sql.claimInstances, [now, now, options.max])
-      : await tx.query(sql.claimInstancesAmong, [now, now, among, options.max]);
+      ? await sql.claimInstances.query(tx, { now, max: options.max })
+      : await sql.claimInstancesAmong.query(tx, { now, ids: among, max: options.max });
   if (candidates.length === 0) return [];
   const ids = candidates.map((row) => String(row.instance_id));
-  const messageRows = await tx.query(sql.visibleMessages, [dialect.listParam(ids), now]);
+  const messageRows = await sql.visibleMessages.query(tx, { ids: dialect.listParam(ids), now });
   const byInstance = new Map<string, SqlRow[]>();
   for (const row of messageRows) {
     const id = String(row.instance_id);
@@ -151,11 +151,12 @@ export async function abandonOrchestrationWorkItem(
   await ctx.write(async (tx, notices: TaskHubNotice[]) => {
     const now = ctx.clock.now();
     const { instanceId, lockToken } = workItem;
-    if ((await tx.run(sql.releaseInstance, [instanceId, lockToken, now])) === 0)
+    if ((await sql.releaseInstance.run(tx, { instanceId, lockToken, now })) === 0)
       throw new WorkItemLockLostError(`orchestration instance '${instanceId}'`);
     const visibleAt = now + delayMs;
     const ids = [...workItem.messages.map((m) => m.id), ...workItem.corruptMessages.map((m) => m.id)];
-    if (ids.length > 0) await tx.run(sql.delayMessages, [visibleAt, instanceId, dialect.listParam(ids)]);
+    if (ids.length > 0)
+      await sql.delayMessages.run(tx, { visibleAt, instanceId, messageIds: dialect.listParam(ids) });
     await refreshReady(ctx, tx, [instanceId]);
     notices.push({ kind: "orchestration-work", visibleAt });
   }, LEASE_ONLY);

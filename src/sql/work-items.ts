@@ -51,7 +51,7 @@ export function withDispatched(
 export async function refreshReady(ctx: HubContext, tx: SqlExecutor, ids: Iterable<string>): Promise<number> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return 0;
-  return tx.run(ctx.sql.refreshReady, [ctx.dialect.listParam(unique)]);
+  return ctx.sql.refreshReady.run(tx, { ids: ctx.dialect.listParam(unique) });
 }
 
 /**

@@ -66,19 +66,19 @@ export function isGuardFailure(error: unknown): boolean {
 /** The guarded statements of the PostgreSQL dialect `d`, SQL final. */
 export function pgGuardStatements(d: Dialect) {
   const activities = d.table("activity_queue");
-  const sql = (text: string) => d.sql(text);
+  const sql = (text: string) => d.statement(text);
   const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
 
   /**
    * {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
-   * (`expect_count`); trailing parameter: the number of rows.
+   * (`expect_count`); parameter `:expected`: the number of rows.
    */
   const insertGuarded = (columns: readonly BulkColumn[], leased: boolean) =>
     d.bulk(
       columns,
       (r) =>
         `WITH ins AS (${insertNewInstances(r, leased)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
-             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
+             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), :expected)`,
     );
 
   return {
@@ -86,12 +86,11 @@ export function pgGuardStatements(d: Dialect) {
     insertLeasedInstancesGuarded: insertGuarded(leasedInstanceColumns, true),
     /**
      * Creates instances whose IDs are free, else fails the transaction (`expect_count`). Rows as for
-     * `upsertInstances`; trailing parameter: the number of rows.
+     * `upsertInstances`; parameter `:expected`: the number of rows.
      */
     insertNewInstancesGuarded: insertGuarded(dueInstanceColumns, false),
     /**
-     * `completeActivities`, failing the transaction unless all were deleted (`expect_count`).
-     * Parameters: rows, now, the number of rows.
+     * `completeActivities`, failing the transaction unless all (`:expected` rows) were deleted (`expect_count`).
      */
     completeActivitiesGuarded: d.bulk(
       [
@@ -101,16 +100,19 @@ export function pgGuardStatements(d: Dialect) {
       (r) =>
         `WITH d AS (
                DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
-                 AND lock_expires_at >= ? RETURNING id
-             ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM d), ?)`,
+                 AND lock_expires_at >= :now RETURNING id
+             ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM d), :expected)`,
     ),
-    /** Locks the touched instances, checks the leases. Parameters: touched IDs, IDs, lock tokens, history lengths, now. */
+    /**
+     * Locks the instances `:touched`, checks that the instances `:ids` are leased by `:lockTokens` at `:now`, at the
+     * history lengths `:lengths`.
+     */
     checkInstanceLeases: sql(
-      `SELECT ${d.table("check_instance_leases")}(?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint)`,
+      `SELECT ${d.table("check_instance_leases")}(:touched::text[], :ids::text[], :lockTokens::text[], :lengths::integer[], :now::bigint)`,
     ),
-    /** Locks the target instances, checks the activity leases. Parameters: instance IDs, message IDs, tokens, now. */
+    /** Locks the target instances `:instanceIds`, checks that the activity messages `:ids` are leased by `:lockTokens` at `:now`. */
     checkActivityLeases: sql(
-      `SELECT ${d.table("check_activity_leases")}(?::text[], ?::bigint[], ?::text[], ?::bigint)`,
+      `SELECT ${d.table("check_activity_leases")}(:instanceIds::text[], :ids::bigint[], :lockTokens::text[], :now::bigint)`,
     ),
   };
 }

@@ -5,14 +5,14 @@
 import {
   buildMarked,
   columnRef,
-  rewriteParameters,
   type BulkColumn,
   type BulkRows,
   type BulkStatement,
   type Dialect,
 } from "../dialect.js";
+import { checkParamNames, compileStatement, paramValue, rewriteParameters } from "../statement.js";
 
-/** SQLite: every column reference and trailing `?` becomes a plain `?`; `bind` lays each row out in text order. */
+/** SQLite: every column reference and named parameter becomes a plain `?`; `bind` lays each row out in text order. */
 function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement {
   const ref = (name: string) => columnRef(columns, name);
   const text = buildMarked(columns, build, {
@@ -21,17 +21,24 @@ function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => s
     values: () => `VALUES (${columns.map(([name]) => ref(name)).join(", ")})`,
     matches: (targets, cols) => `(${targets.map((t, i) => `${t} = ${ref(cols[i] ?? "")}`).join(" AND ")})`,
   });
-  // Parameters in text order: a column index, or -(n + 1) for the n-th trailing `?`.
-  const order: number[] = [];
-  const { text: sql } = rewriteParameters(
+  // Parameters in text order: a column index, or the name of a named parameter.
+  const order: (number | string)[] = [];
+  const { text: sql, names } = rewriteParameters(
     text,
-    (n) => (order.push(-n), "?"),
+    (name) => (order.push(name), "?"),
     (index) => (order.push(index), "?"),
   );
+  const expected = new Set(names);
+  const clash = columns.find(([column]) => expected.has(column));
+  if (clash) throw new Error(`A bulk statement's parameter :${clash[0]} has the name of a column: ${text}`);
   return {
     sql,
-    bind: (rows, extra = []) =>
-      rows.map((row) => order.map((i) => (i >= 0 ? row[i] : extra[-i - 1]) ?? null)),
+    bind: (rows, params = {}) => {
+      checkParamNames(sql, expected, params);
+      return rows.map((row) =>
+        order.map((i) => (typeof i === "number" ? (row[i] ?? null) : paramValue(sql, params, i))),
+      );
+    },
   };
 }
 
@@ -50,11 +57,11 @@ export function sqliteDialect(): Dialect {
       autoId: "INTEGER PRIMARY KEY AUTOINCREMENT",
     },
     table: (name) => name,
-    sql: (text) => text,
+    statement: (text) => compileStatement(text, () => "?"),
     skipLocked: "",
     forUpdate: "",
-    inList: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
-    listSource: () => `SELECT value FROM json_each(?)`,
+    inList: (expr, _type, name) => `${expr} IN (SELECT value FROM json_each(:${name}))`,
+    listSource: (_type, name) => `SELECT value FROM json_each(:${name})`,
     listParam: (values) => JSON.stringify(values),
     bulk: sqliteBulk,
     combine: (parts) => ({
