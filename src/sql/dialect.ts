@@ -25,30 +25,41 @@ import { MARK_END, MARK_START, type SqlParams, type Statement } from "./statemen
 export type SqlScalarType = "text" | "key" | "bigint" | "integer";
 
 /** One column of a bulk row source: its name and type. */
-export type BulkColumn = readonly [name: string, type: SqlScalarType];
+export type BulkColumn<C extends string = string> = readonly [name: C, type: SqlScalarType];
+
+/** One row of a bulk statement: its values by column name. */
+export type BulkRow<C extends string = string> = { readonly [K in C]: SqlValue };
 
 /** A statement run over many rows: once (PostgreSQL arrays) or once per row (SQLite), with the same SQL text. */
-export interface BulkStatement {
+export interface BulkStatement<C extends string = string> {
   /** Final SQL (placeholders already compiled). */
   readonly sql: string;
   /**
-   * Parameter lists to run `sql` with, for `rows` (values in column order) and `params` (the values of the
-   * statement's named parameters other than the row columns). Empty when `rows` is empty.
+   * Parameter lists to run `sql` with, for `rows` and `params` (the values of the statement's named parameters
+   * other than the row columns). Empty when `rows` is empty.
    */
-  bind(rows: readonly (readonly SqlValue[])[], params?: SqlParams): SqlValue[][];
+  bind(rows: readonly BulkRow<C>[], params?: SqlParams): SqlValue[][];
 }
 
+/** The row type of a bulk statement. */
+export type RowOf<S> = S extends BulkStatement<infer C> ? BulkRow<C> : never;
+
+/** The rows of each part of a {@link CombinedStatement}. */
+export type PartRows<P extends readonly BulkStatement[]> = {
+  readonly [I in keyof P]: readonly RowOf<P[I]>[];
+};
+
 /**
- * Several independent bulk statements (no `RETURNING`, no named parameters besides the rows, none reading what another writes) run
- * together: on PostgreSQL as one statement (each a data-modifying `WITH` part, one round trip); on SQLite one after
- * the other.
+ * Several independent bulk statements (no `RETURNING`, no named parameters besides the rows, none reading what
+ * another writes) run together: on PostgreSQL as one statement (each a data-modifying `WITH` part, one round trip);
+ * on SQLite one after the other.
  */
-export interface CombinedStatement {
+export interface CombinedStatement<P extends readonly BulkStatement[] = readonly BulkStatement[]> {
   /**
    * Runs the parts with their rows (`rows[i]` for part `i`; parts without rows are skipped or cost nothing). With
    * `defer`, queues the statement instead ({@link SqlExecutor.defer}; the promise then resolves at once).
    */
-  run(tx: SqlExecutor, rows: readonly (readonly (readonly SqlValue[])[])[], defer?: boolean): Promise<void>;
+  run(tx: SqlExecutor, rows: PartRows<P>, defer?: boolean): Promise<void>;
 }
 
 /**
@@ -56,9 +67,9 @@ export interface CombinedStatement {
  * arrays named `v`, run once; on SQLite each row is bound as plain parameters, run once per row (cheapest there: a
  * cached prepared statement, no row source to materialize).
  */
-export interface BulkRows {
+export interface BulkRows<C extends string = string> {
   /** The value of `column` in the current row. */
-  col(column: string): string;
+  col(column: C): string;
   /** `" FROM <row source>"`, to follow a select list or `SET` clause (empty on SQLite). */
   readonly from: string;
   /** `" ORDER BY <position in batch>"` so that generated IDs follow the batch order (empty on SQLite). */
@@ -66,7 +77,7 @@ export interface BulkRows {
   /** An `INSERT` source of all columns, in order, keeping the batch order. */
   values(): string;
   /** A predicate: the tuple of `targets` equals the tuple of `columns` of one of the rows. */
-  matches(targets: readonly string[], columns: readonly string[]): string;
+  matches(targets: readonly string[], columns: readonly C[]): string;
 }
 
 /** A compiled statement and the values of its parameters. */
@@ -121,9 +132,12 @@ export interface Dialect {
    * Builds a statement run over many rows with the given columns. `build` writes it with the {@link BulkRows}
    * helpers, plus named parameters (`:name`, named apart from the columns) bound by {@link BulkStatement.bind}.
    */
-  bulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement;
+  bulk<C extends string>(
+    columns: readonly BulkColumn<C>[],
+    build: (rows: BulkRows<C>) => string,
+  ): BulkStatement<C>;
   /** Combines independent bulk statements (see {@link CombinedStatement}). */
-  combine(parts: readonly BulkStatement[]): CombinedStatement;
+  combine<const P extends readonly BulkStatement[]>(parts: P): CombinedStatement<P>;
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): BoundStatement[];
   /**
@@ -151,10 +165,10 @@ export function columnRef(columns: readonly BulkColumn[], name: string): string 
 }
 
 /** Runs `build` with column references as markers. */
-export function buildMarked(
-  columns: readonly BulkColumn[],
-  build: (rows: BulkRows) => string,
-  shape: Omit<BulkRows, "col">,
+export function buildMarked<C extends string>(
+  columns: readonly BulkColumn<C>[],
+  build: (rows: BulkRows<C>) => string,
+  shape: Omit<BulkRows<C>, "col">,
 ): string {
   return build({ col: (name) => columnRef(columns, name), ...shape });
 }

@@ -17,10 +17,12 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, DispatchResults } from "../task-hub/local-dispatch.js";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import type { RowOf } from "./dialect.js";
+import type { SqlExecutor, SqlRow } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
 import { claimAmong } from "./sql-orchestrations.js";
-import { checkDelay, checkLockOptions, LEASE_ONLY, withDispatched } from "./work-items.js";
+import { checkDelay, checkLockOptions, LEASE_ONLY, leaseRow, withDispatched } from "./work-items.js";
 import { num, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
@@ -44,10 +46,15 @@ export async function lockActivitiesInTransaction(
     const rows = await sql.claimActivities.query(tx, { now, max: options.max });
     if (rows.length === 0) return [];
     const lockExpiresAt = now + options.leaseMs;
-    const leases: SqlValue[][] = [];
+    const leases: RowOf<Statements["leaseActivities"]>[] = [];
     const items = rows.map((row): ActivityWorkItem => {
       const item = toWorkItem(row, randomUUID(), lockExpiresAt);
-      leases.push([item.id, item.lockToken, options.workerId, lockExpiresAt]);
+      leases.push({
+        id: item.id,
+        lock_token: item.lockToken,
+        locked_by: options.workerId,
+        lock_expires_at: lockExpiresAt,
+      });
       return item;
     });
     await runBulk(tx, sql.leaseActivities, leases);
@@ -145,7 +152,7 @@ function commitChecked(
         await queryBulk(
           tx,
           ctx.sql.completeActivities,
-          completions.map((c) => [c.workItem.id, c.workItem.lockToken]),
+          completions.map(({ workItem }) => leaseRow(workItem)),
           { now },
         )
       ).map((row) => num(row.id)),

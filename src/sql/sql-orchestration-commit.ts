@@ -19,10 +19,12 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, DispatchResults, FastPathCompletion } from "../task-hub/local-dispatch.js";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import type { RowOf } from "./dialect.js";
+import type { SqlExecutor, SqlRow } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep, refusedSubOrchestration } from "../task-hub/instance-records.js";
-import { withDispatched } from "./work-items.js";
+import { leaseRow, withDispatched } from "./work-items.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
@@ -49,15 +51,15 @@ export async function completeOrchestrationsChecked(
 export function newInstanceRows(
   completions: readonly FastPathCompletion[],
   dispatch: DispatchRequest | undefined,
-): SqlValue[][] {
+): RowOf<Statements["insertLeasedInstances"]>[] {
   return completions
     .filter((c) => c.createsInstance === true)
-    .map(({ workItem }) => [
+    .map(({ workItem }) => ({
       ...newInstanceRow(workItem.instance),
-      workItem.lockToken,
-      dispatch?.workerId ?? "(first step)",
-      workItem.lockExpiresAt,
-    ]);
+      lock_token: workItem.lockToken,
+      locked_by: dispatch?.workerId ?? "(first step)",
+      lock_expires_at: workItem.lockExpiresAt,
+    }));
 }
 
 /** Every instance a batch writes, in ID order (the order rows are locked in). */
@@ -103,14 +105,7 @@ async function commitChecked(
   const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
   const heldActivities = new Set(
     consumed.length > 0
-      ? (
-          await queryBulk(
-            tx,
-            sql.heldActivities,
-            consumed.map((a) => [a.id, a.lockToken]),
-            { now },
-          )
-        ).map((row) => num(row.id))
+      ? (await queryBulk(tx, sql.heldActivities, consumed.map(leaseRow), { now })).map((row) => num(row.id))
       : [],
   );
 
@@ -210,34 +205,37 @@ export async function writeSteps(
     if (defer) void sql.deleteInstancesHistory.defer(tx, params);
     else await sql.deleteInstancesHistory.run(tx, params);
   }
-  const historyRows: SqlValue[][] = [];
-  const consumedRows: SqlValue[][] = [];
-  const instanceRows: SqlValue[][] = [];
-  const activityRows: SqlValue[][] = [];
+  const historyRows: RowOf<Statements["insertHistory"]>[] = [];
+  const consumedRows: RowOf<Statements["deleteMessages"]>[] = [];
+  const instanceRows: RowOf<Statements["updateInstances"]>[] = [];
+  const activityRows: RowOf<Statements["insertActivities"]>[] = [];
   const leased: Omit<ActivityWorkItem, "id">[] = [];
   const leaseExpiresAt = now + (dispatch?.leaseMs ?? 0);
   let leasable = dispatch?.maxActivities ?? 0;
   for (const { completion, storedLength } of held) {
     const id = completion.workItem.instanceId;
     const base = completion.replaceHistory ? 0 : storedLength;
-    completion.newHistory.forEach((event, i) => historyRows.push([id, base + i, eventText(event)]));
+    completion.newHistory.forEach((event, i) =>
+      historyRows.push({ instance_id: id, seq: base + i, event: eventText(event) }),
+    );
     if (!completion.createsInstance)
-      for (const messageId of completion.consumedMessageIds) consumedRows.push([id, messageId]);
+      for (const messageId of completion.consumedMessageIds)
+        consumedRows.push({ instance_id: id, id: messageId });
     const s = completion.instance;
-    instanceRows.push([
-      id,
-      s.status,
-      s.executionId,
-      s.name,
-      orNull(s.input),
-      orNull(s.output),
-      failureText(s.failure),
-      orNull(s.customStatus),
-      orNull(s.completedAt),
-      base + completion.newHistory.length,
+    instanceRows.push({
+      instance_id: id,
+      status: s.status,
+      execution_id: s.executionId,
+      name: s.name,
+      input: orNull(s.input),
+      output: orNull(s.output),
+      failure: failureText(s.failure),
+      custom_status: orNull(s.customStatus),
+      completed_at: orNull(s.completedAt),
+      history_length: base + completion.newHistory.length,
       now,
-      completion.keepLease ? 1 : 0,
-    ]);
+      keep_lease: completion.keepLease ? 1 : 0,
+    });
     for (const a of completion.activities) {
       const visibleAt = a.visibleAt ?? now;
       const lease =
@@ -248,21 +246,21 @@ export async function writeSteps(
         leasable--;
         leased.push({ ...a, visibleAt, ...lease });
       }
-      activityRows.push([
-        a.instanceId,
-        a.executionId,
-        a.taskId,
-        a.name,
-        orNull(a.input),
-        a.attempt,
-        a.idempotencyKey,
-        lease ? lease.lockExpiresAt : visibleAt, // a leased message is out of the claim range until it expires
-        now,
-        lease?.lockToken ?? null,
-        lease ? dispatch!.workerId : null,
-        lease?.lockExpiresAt ?? null,
-        lease ? 1 : 0,
-      ]);
+      activityRows.push({
+        instance_id: a.instanceId,
+        execution_id: a.executionId,
+        task_id: a.taskId,
+        name: a.name,
+        input: orNull(a.input),
+        attempt: a.attempt,
+        idempotency_key: a.idempotencyKey,
+        visible_at: lease ? lease.lockExpiresAt : visibleAt, // a leased message is out of the claim range until it expires
+        created_at: now,
+        lock_token: lease?.lockToken ?? null,
+        locked_by: lease ? dispatch!.workerId : null,
+        lock_expires_at: lease?.lockExpiresAt ?? null,
+        delivery_count: lease ? 1 : 0,
+      });
     }
   }
   // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
@@ -270,12 +268,7 @@ export async function writeSteps(
   // Activities whose results the steps took directly (their leases were checked); the guarded way deletes them itself.
   const consumed = held.flatMap(({ completion }) => completion.consumedActivities ?? []);
   if (consumed.length > 0 && !defer)
-    await queryBulk(
-      tx,
-      sql.completeActivities,
-      consumed.map((a) => [a.id, a.lockToken]),
-      { now },
-    );
+    await queryBulk(tx, sql.completeActivities, consumed.map(leaseRow), { now });
   const updated = defer
     ? deferBulk(tx, sql.updateInstances, instanceRows)
     : Promise.resolve(await queryBulk(tx, sql.updateInstances, instanceRows));

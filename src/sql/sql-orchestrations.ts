@@ -12,7 +12,9 @@ import type {
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
+import type { RowOf } from "./dialect.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 import { checkDelay, LEASE_ONLY, refreshReady } from "./work-items.js";
 import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
 import { runBulk } from "./sql-bulk.js";
@@ -81,7 +83,7 @@ async function claimInTransaction(
   }
   const lockExpiresAt = now + options.leaseMs;
   const items: OrchestrationWorkItem[] = [];
-  const leases: SqlValue[][] = [];
+  const leases: RowOf<Statements["leaseInstances"]>[] = [];
   const notReady: string[] = [];
   let takeovers = 0;
   for (const row of candidates) {
@@ -92,7 +94,12 @@ async function claimInTransaction(
       continue;
     }
     const lockToken = randomUUID();
-    leases.push([instanceId, lockToken, options.workerId, lockExpiresAt]);
+    leases.push({
+      instance_id: instanceId,
+      lock_token: lockToken,
+      locked_by: options.workerId,
+      lock_expires_at: lockExpiresAt,
+    });
     const takenOverFrom = optStr(row.locked_by); // set when its lease expired unreleased
     if (takenOverFrom !== undefined) takeovers++;
     items.push({

@@ -28,7 +28,7 @@ export type Statements = ReturnType<typeof buildStatements>;
 export function newInstanceInserts(d: Dialect) {
   const instances = d.table("instances");
   /** Columns of a new instance row (see `upsertInstances`, `insertLeasedInstances`). */
-  const newInstanceColumns: readonly BulkColumn[] = [
+  const newInstanceColumns = [
     ["instance_id", "text"],
     ["name", "text"],
     ["execution_id", "text"],
@@ -37,19 +37,24 @@ export function newInstanceInserts(d: Dialect) {
     ["scheduled_start_at", "bigint"],
     ["parent_instance_id", "text"],
     ["version", "text"],
-  ];
+  ] as const satisfies readonly BulkColumn[];
   /** ... of a new instance created already leased (see `insertLeasedInstances`). */
-  const leasedInstanceColumns: readonly BulkColumn[] = [
+  const leasedInstanceColumns = [
     ...newInstanceColumns,
     ["lock_token", "text"],
     ["locked_by", "text"],
     ["lock_expires_at", "bigint"],
-  ];
+  ] as const satisfies readonly BulkColumn[];
+  const dueInstanceColumns = [
+    ...newInstanceColumns,
+    ["ready_at", "bigint"],
+  ] as const satisfies readonly BulkColumn[];
+  type Column = (typeof leasedInstanceColumns)[number][0] | (typeof dueInstanceColumns)[number][0];
   /**
    * Inserts new instance rows (Pending, empty history): due at `ready_at`, or (`leased`) already leased by
    * `lock_token` until `lock_expires_at`. The caller adds the `ON CONFLICT` clause.
    */
-  const insertNewInstances = (r: BulkRows, leased: boolean) => {
+  const insertNewInstances = (r: BulkRows<Column>, leased: boolean) => {
     const lease = leased
       ? [
           ", lock_token, locked_by, lock_expires_at",
@@ -62,7 +67,6 @@ export function newInstanceInserts(d: Dialect) {
        ${r.col("created_at")}, ${r.col("created_at")}, ${r.col("scheduled_start_at")}, ${r.col("parent_instance_id")},
        ${r.col("version")}, 0, ${r.col(leased ? "lock_expires_at" : "ready_at")}${lease[1]}${r.from} WHERE true`;
   };
-  const dueInstanceColumns: readonly BulkColumn[] = [...newInstanceColumns, ["ready_at", "bigint"]];
   return { leasedInstanceColumns, dueInstanceColumns, insertNewInstances };
 }
 
@@ -395,7 +399,7 @@ export function buildStatements(d: Dialect) {
     activityStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= :now THEN visible_at END) AS oldest FROM ${activities}`,
     ),
-  } satisfies Record<string, Statement | BulkStatement | Record<string, string>>;
+  } satisfies Record<string, Statement | Pick<BulkStatement, "sql"> | Record<string, string>>;
   return {
     ...statements,
     /**

@@ -42,7 +42,7 @@ describe("named SQL parameters", () => {
     assert.deepEqual(pg.statement(pg.listSource("key", "roots")).names, ["roots"]);
   });
 
-  it("bind the PostgreSQL bulk columns as arrays first, then the named parameters", () => {
+  it("bind the PostgreSQL bulk rows as one array per column, then the named parameters", () => {
     const bulk = pg.bulk(
       [
         ["id", "bigint"],
@@ -54,14 +54,14 @@ describe("named SQL parameters", () => {
     assert.deepEqual(
       bulk.bind(
         [
-          [1, "a"],
-          [2, "b"],
+          { id: 1, token: "a" },
+          { id: 2, token: "b" },
         ],
         { now: 7 },
       ),
       [[[1, 2], ["a", "b"], 7]],
     );
-    assert.throws(() => bulk.bind([[1, "a"]]), /:now has no value/);
+    assert.throws(() => bulk.bind([{ id: 1, token: "a" }]), /:now has no value/);
   });
 
   for (const d of [sqlite, pg])
@@ -115,16 +115,16 @@ describe("named SQL parameters", () => {
         (r) => `INSERT INTO t (k, v, w) SELECT ${r.col("k")}, ${r.col("v")}, :w${r.from} WHERE true`,
       );
       const rows = [
-        ["a", 1],
-        ["b", 2],
+        { k: "a", v: 1 },
+        { k: "b", v: 2 },
       ];
       assert.equal(await runBulk(driver, bulk, rows, { w: 9 }), 2);
       assert.deepEqual(await driver.query("SELECT k, v, w FROM t ORDER BY k"), [
         { k: "a", v: 1, w: 9 },
         { k: "b", v: 2, w: 9 },
       ]);
-      await assert.rejects(runBulk(driver, bulk, [["c", 3]], { w: 9, x: 1 }), /:x is not used/);
-      assert.throws(() => bulk.bind([["c", 3]]), /:w has no value/);
+      await assert.rejects(runBulk(driver, bulk, [{ k: "c", v: 3 }], { w: 9, x: 1 }), /:x is not used/);
+      assert.throws(() => bulk.bind([{ k: "c", v: 3 }]), /:w has no value/);
     });
   });
 });

@@ -31,7 +31,7 @@ import {
 } from "../sql-orchestration-commit.js";
 import { readMessages } from "../sql-orchestrations.js";
 import { optStr, toInstanceRecord } from "../sql-rows.js";
-import { withDispatched, dispatchedWork } from "../work-items.js";
+import { withDispatched, dispatchedWork, leaseRow } from "../work-items.js";
 import { pgClaimStatements } from "./pg-claims.js";
 import { isGuardFailure, pgGuardStatements } from "./pg-guards.js";
 
@@ -182,12 +182,10 @@ async function commitOrchestrationsGuarded(
   // Activities whose results the steps took directly: deleted here, failing the transaction unless all were held.
   const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
   if (consumed.length > 0)
-    void deferBulk(
-      tx,
-      s.completeActivitiesGuarded,
-      consumed.map((a) => [a.id, a.lockToken]),
-      { now, expected: consumed.length },
-    );
+    void deferBulk(tx, s.completeActivitiesGuarded, consumed.map(leaseRow), {
+      now,
+      expected: consumed.length,
+    });
   const held = completions.map((completion) => ({
     completion,
     storedLength: completion.workItem.instance.historyLength, // as the guard checks
@@ -220,12 +218,7 @@ async function commitActivitiesGuarded(
     lockTokens: dialect.listParam(items.map((w) => w.lockToken)),
     now,
   });
-  void deferBulk(
-    tx,
-    sql.completeActivities,
-    items.map((w) => [w.id, w.lockToken]),
-    { now },
-  );
+  void deferBulk(tx, sql.completeActivities, items.map(leaseRow), { now });
   const messages = completions.map(resultMessage(now));
   await deliverMessages(ctx, tx, now, messages, true);
   announceResults(notices, now, dispatch, messages);

@@ -60,26 +60,25 @@ export function postgresDialect(schema: string): Dialect {
           `(${targets.join(", ")}) IN (SELECT ${cols.map((c) => `v.${c}`).join(", ")} FROM ${source})`,
       }).replace(MARKS, (_, i: string) => `v.${names[Number(i)]}`);
       const compiled = compileStatement(text, (n) => `$${n}`);
-      // Each placeholder: the index of its column, or -1 for a named parameter.
-      const slots = compiled.names.map((name) => names.indexOf(name));
       if (names.some((name) => compiled.names.filter((n) => n === name).length !== 1))
         throw new Error(
           `A bulk statement must use its rows once, its parameters named apart from them: ${text}`,
         );
+      // Each placeholder: a column (bound to the column's values) or a named parameter.
+      const isColumn = (name: string): name is (typeof names)[number] => names.includes(name as never);
       const sql = compiled.text;
-      const expected = new Set(compiled.names.filter((_, j) => slots[j]! < 0));
+      const expected = new Set(compiled.names.filter((name) => !isColumn(name)));
       return registerColumns(columns.length, {
         sql,
         bind: (rows, params = {}) => {
           if (rows.length === 0) return [];
-          checkParamNames(sql, expected, params);
+          checkParamNames(text, expected, params);
           return [
-            compiled.names.map((name, j): SqlValue => {
-              const column = slots[j]!;
-              return column < 0
-                ? paramValue(sql, params, name)
-                : rows.map((row) => row[column] as string | number | null);
-            }),
+            compiled.names.map((name): SqlValue =>
+              isColumn(name)
+                ? rows.map((row) => (row[name] ?? null) as string | number | null)
+                : paramValue(text, params, name),
+            ),
           ];
         },
       });

@@ -10,7 +10,7 @@
  * reading first, to find out what to do (a rare path: a lease lost after a takeover, an instance ID in use).
  * @module
  */
-import type { BulkColumn, Dialect } from "../dialect.js";
+import type { Dialect } from "../dialect.js";
 import { newInstanceInserts } from "../sql-statements.js";
 
 /** The SQLSTATE the lease guard functions raise when a lease is not held. */
@@ -70,25 +70,21 @@ export function pgGuardStatements(d: Dialect) {
   const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
 
   /**
-   * {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
+   * An `insert` of {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
    * (`expect_count`); parameter `:expected`: the number of rows.
    */
-  const insertGuarded = (columns: readonly BulkColumn[], leased: boolean) =>
-    d.bulk(
-      columns,
-      (r) =>
-        `WITH ins AS (${insertNewInstances(r, leased)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
-             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), :expected)`,
-    );
+  const guarded = (insert: string) =>
+    `WITH ins AS (${insert} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
+             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), :expected)`;
 
   return {
     /** `insertLeasedInstances`, failing the transaction unless all were created (`expect_count`). */
-    insertLeasedInstancesGuarded: insertGuarded(leasedInstanceColumns, true),
+    insertLeasedInstancesGuarded: d.bulk(leasedInstanceColumns, (r) => guarded(insertNewInstances(r, true))),
     /**
      * Creates instances whose IDs are free, else fails the transaction (`expect_count`). Rows as for
      * `upsertInstances`; parameter `:expected`: the number of rows.
      */
-    insertNewInstancesGuarded: insertGuarded(dueInstanceColumns, false),
+    insertNewInstancesGuarded: d.bulk(dueInstanceColumns, (r) => guarded(insertNewInstances(r, false))),
     /**
      * `completeActivities`, failing the transaction unless all (`:expected` rows) were deleted (`expect_count`).
      */

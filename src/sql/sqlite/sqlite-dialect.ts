@@ -13,7 +13,10 @@ import {
 import { checkParamNames, compileStatement, paramValue, rewriteParameters } from "../statement.js";
 
 /** SQLite: every column reference and named parameter becomes a plain `?`; `bind` lays each row out in text order. */
-function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement {
+function sqliteBulk<C extends string>(
+  columns: readonly BulkColumn<C>[],
+  build: (rows: BulkRows<C>) => string,
+): BulkStatement<C> {
   const ref = (name: string) => columnRef(columns, name);
   const text = buildMarked(columns, build, {
     from: "",
@@ -21,12 +24,12 @@ function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => s
     values: () => `VALUES (${columns.map(([name]) => ref(name)).join(", ")})`,
     matches: (targets, cols) => `(${targets.map((t, i) => `${t} = ${ref(cols[i] ?? "")}`).join(" AND ")})`,
   });
-  // Parameters in text order: a column index, or the name of a named parameter.
-  const order: (number | string)[] = [];
+  // Parameters in text order: a column, or a named parameter.
+  const order: { readonly column?: C; readonly param?: string }[] = [];
   const { text: sql, names } = rewriteParameters(
     text,
-    (name) => (order.push(name), "?"),
-    (index) => (order.push(index), "?"),
+    (param) => (order.push({ param }), "?"),
+    (index) => (order.push({ column: columns[index]![0] }), "?"),
   );
   const expected = new Set(names);
   const clash = columns.find(([column]) => expected.has(column));
@@ -35,8 +38,9 @@ function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => s
     sql,
     bind: (rows, params = {}) => {
       checkParamNames(sql, expected, params);
+      const named = order.map(({ param }) => (param === undefined ? null : paramValue(sql, params, param)));
       return rows.map((row) =>
-        order.map((i) => (typeof i === "number" ? (row[i] ?? null) : paramValue(sql, params, i))),
+        order.map(({ column }, j) => (column === undefined ? named[j]! : (row[column] ?? null))),
       );
     },
   };
