@@ -23,6 +23,8 @@ export class ActivityRunner {
     private readonly log: Logger,
     /** The hub's clock: result timestamps, and the pace of lease renewals (the lease expires on it). */
     private readonly clock: Clock = systemClock,
+    /** `maxPayloadBytes`: the largest output accepted (default 16 MiB); a larger one fails the attempt for good. */
+    private readonly limits: { readonly maxPayloadBytes?: number } = {},
   ) {}
 
   /** A logger for lines about `item`, with its fields (the orchestration's name read from the hub). */
@@ -51,7 +53,7 @@ export class ActivityRunner {
     try {
       const input = deserialize(item.input, `Input of activity '${item.name}'`);
       const output = await definition.handler(input as never, context);
-      const result = serialize(output, `Output of activity '${item.name}'`);
+      const result = serialize(output, `Output of activity '${item.name}'`, this.limits.maxPayloadBytes);
       return {
         workItem: item,
         result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result },
