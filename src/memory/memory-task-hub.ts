@@ -67,6 +67,8 @@ export function memoryTaskHub(options: MemoryTaskHubOptions = {}): MemoryTaskHub
 export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   readonly description: string;
   readonly clock: Clock;
+  /** Always true: no other process can reach this hub, so every finish is notified here. */
+  readonly noticesComplete = true;
   readonly #store: MemoryStore = emptyStore();
   readonly #listeners = new Set<(notice: TaskHubNotice) => void>();
 

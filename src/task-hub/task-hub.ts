@@ -61,6 +61,8 @@ export interface InstanceFilter {
   /** Inclusive upper bound on creation time. */
   readonly createdTo?: number | undefined;
   readonly instanceIdPrefix?: string | undefined;
+  /** Only these instances (at most `MAX_INSTANCE_IDS`, 1,000; clients waiting for many instances read them at once). */
+  readonly instanceIds?: readonly string[] | undefined;
   /** Leave out entities (instance IDs starting with `@`); orchestration queries set it. Default false. */
   readonly excludeEntities?: boolean | undefined;
 }
@@ -117,6 +119,14 @@ export interface TaskHub {
    * system clock.
    */
   readonly clock?: Clock | undefined;
+
+  /**
+   * True when every finish (an `instance-updated` notice with status Completed, Failed or Terminated) reaches
+   * {@link subscribe}rs, whichever process committed it: the memory hub (no other process can reach it), an
+   * in-memory SQLite hub, PostgreSQL (LISTEN/NOTIFY). Waiting clients then wait for notices instead of polling.
+   * Absent or false (a SQLite file another process may write): clients also read what they wait for.
+   */
+  readonly noticesComplete?: boolean | undefined;
 
   /**
    * Creates or upgrades the storage (schema migrations). Idempotent; safe from several processes. Every other method

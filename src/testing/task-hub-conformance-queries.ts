@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { InvalidArgumentError } from "../core/errors.js";
 import { systemClock } from "../task-hub/clock.js";
+import { MAX_INSTANCE_IDS } from "../task-hub/instance-filter.js";
 import type { InstanceRecord, TaskHub, TaskHubNotice } from "../task-hub/task-hub.js";
 import {
   assertOutcomes,
@@ -63,6 +65,32 @@ export function queryTests(env: ConformanceEnv): void {
     const exact = await hub.listInstances({ pageSize: 23 });
     assert.equal(exact.instances.length, 23);
     assert.equal(exact.continuationToken, undefined, "no token when nothing follows");
+  });
+
+  it("filters by a list of instance IDs (with other filters), and rejects too long a list", async () => {
+    const { hub } = env;
+    await createWithStatus(hub, "ids-done", "Completed");
+    await createWithStatus(hub, "ids-failed", "Failed");
+    await hub.createInstance(newInstance("ids-pending"));
+    await hub.createInstance(newInstance("ids-other"));
+    const watched = ["ids-done", "ids-failed", "ids-pending", "ids-missing", "ids-pending"];
+    assert.deepEqual(ids(await listAll(hub, { instanceIds: watched })).sort(), [
+      "ids-done",
+      "ids-failed",
+      "ids-pending",
+    ]);
+    assert.deepEqual(
+      ids(
+        await listAll(hub, { instanceIds: watched, statuses: ["Completed", "Failed", "Terminated"] }),
+      ).sort(),
+      ["ids-done", "ids-failed"],
+    );
+    assert.deepEqual(ids(await listAll(hub, { instanceIds: [] })), [], "an empty list matches nothing");
+    const many = Array.from({ length: MAX_INSTANCE_IDS }, (_, i) => `ids-${i}`);
+    assert.deepEqual(ids(await listAll(hub, { instanceIds: [...many.slice(1), "ids-other"] })), [
+      "ids-other",
+    ]);
+    await assert.rejects(hub.listInstances({ instanceIds: [...many, "one-more"] }), InvalidArgumentError);
   });
 
   it("filters by status, creation time, ID prefix, and omits payloads on request", async () => {

@@ -103,6 +103,7 @@ export function postgresTaskHub(target: PostgresTaskHubOptions | string = {}): S
     remoteNotices: listener,
     origin,
     clock: options.clock,
+    noticesComplete: true, // finishes are published with NOTIFY
   });
 }
 

@@ -111,6 +111,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
     bus: shared.bus,
     onClose: shared.release,
     clock: options.clock,
+    noticesComplete: memory, // a file may be written by another process, which notifies no one here
   });
 }
 
