@@ -101,15 +101,17 @@ export class ActivityRunner {
     attempt: ActivityAttempt,
     error: TimeoutError,
   ): Promise<void> {
+    // Released first, logged then (the log line reads the orchestration's name from the hub).
+    const releaseError = await attempt.release().then(
+      () => undefined,
+      (failure: unknown) => failure ?? new Error("The release failed."),
+    );
     const log = await this.loggerFor(item);
     const fields = { ...errorFields(error), deliveryCount: item.deliveryCount };
-    try {
-      await attempt.release();
+    if (releaseError === undefined)
       log[this.signal.aborted ? "debug" : "warn"](`${error.message} Released for redelivery.`, fields);
-    } catch (releaseError) {
-      // A lost lease: another worker has the attempt already. Anything else: the lease expires, then it is redelivered.
-      log.warn(`${error.message} Releasing it failed: ${String(releaseError)}`, fields);
-    }
+    // A lost lease: another worker has the attempt already. Anything else: the lease expires, then it is redelivered.
+    else log.warn(`${error.message} Releasing it failed: ${String(releaseError)}`, fields);
   }
 
   /**

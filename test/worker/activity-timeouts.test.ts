@@ -43,20 +43,35 @@ function gate<T = void>(): { readonly promise: Promise<T>; readonly open: (value
   return { promise, open };
 }
 
-/** `hub`, counting the calls of each of its methods. */
-function counting(hub: TaskHub): { readonly hub: TaskHub; readonly calls: (method: string) => number } {
+/** `hub`, counting the calls of each of its methods, and the calls settled. */
+function counting(hub: TaskHub): {
+  readonly hub: TaskHub;
+  readonly calls: (method: string) => number;
+  readonly settled: (method: string) => number;
+} {
   const calls = new Map<string, number>();
+  const settled = new Map<string, number>();
+  const add = (counts: Map<string, number>, method: string) =>
+    counts.set(method, (counts.get(method) ?? 0) + 1);
   const proxy = new Proxy(hub, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
-        calls.set(String(prop), (calls.get(String(prop)) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        add(calls, String(prop));
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (result instanceof Promise)
+          void result.finally(() => add(settled, String(prop))).catch(() => undefined);
+        else add(settled, String(prop));
+        return result;
       };
     },
   });
-  return { hub: proxy, calls: (method) => calls.get(method) ?? 0 };
+  return {
+    hub: proxy,
+    calls: (method) => calls.get(method) ?? 0,
+    settled: (method) => settled.get(method) ?? 0,
+  };
 }
 
 function describeLimits(label: string, makeHub: (clock: Clock) => TaskHub, setup?: () => Promise<void>) {
@@ -250,6 +265,9 @@ function describeLimits(label: string, makeHub: (clock: Clock) => TaskHub, setup
         const id = await host.client.startNew(orchestration, { input: steps });
         for (let i = 0; i < steps; i++) {
           await eventually(async () => beaten.length === i + 1);
+          // Renewals read the time when they start; let them land before the clock passes the lease they extend.
+          const renewals = counted.calls("renewActivityWorkItem");
+          await eventually(async () => counted.settled("renewActivityWorkItem") === renewals);
           clock.advance(8_000); // under the heartbeat timeout between two heartbeats; 40 s in all
           if (i === steps - 1) {
             // 40 s after the claim, past the first lease (30 s): the lease was renewed, nobody can take the attempt.
