@@ -7,6 +7,7 @@
  * is atomic and concurrent calls never see half of one. Time is read from the hub's clock only.
  * @module
  */
+import { checkOptions } from "../core/options.js";
 import { randomUUID } from "node:crypto";
 import {
   InstanceAlreadyExistsError,
@@ -53,8 +54,12 @@ export interface MemoryTaskHubOptions {
   readonly description?: string | undefined;
 }
 
-/** A new, empty task hub in memory. */
+/**
+ * A new, empty task hub in memory.
+ * @throws InvalidArgumentError for an unknown option or an option of the wrong type.
+ */
 export function memoryTaskHub(options: MemoryTaskHubOptions = {}): MemoryTaskHub {
+  checkOptions("memoryTaskHub", options, { clock: "object", description: "string" });
   return new MemoryTaskHub(options);
 }
 

@@ -267,10 +267,9 @@ export function queryTests(env: ConformanceEnv): void {
     assert.deepEqual(notices, [], "no notices after unsubscribing");
   });
 
-  it(
-    "reports corrupted inbox rows instead of failing the lock",
-    { skip: !env.options.corruptInboxMessages },
-    async () => {
+  // Only for hubs that can store an unparseable row (a test hook corrupts one); the memory hub keeps objects.
+  if (env.options.corruptInboxMessages)
+    it("reports corrupted inbox rows instead of failing the lock", async () => {
       const { hub } = env;
       await hub.createInstance(newInstance("bad-inbox"));
       await env.options.corruptInboxMessages!(hub, "bad-inbox");
@@ -287,19 +286,16 @@ export function queryTests(env: ConformanceEnv): void {
         "ok",
       ]);
       assert.equal((await hub.getStats()).inboxDepth, 0, "corrupt messages are consumed like others");
-    },
-  );
+    });
 
-  it(
-    "fails getHistory with a TaskHubError naming the instance for a corrupted event",
-    { skip: !env.options.corruptHistoryEvent },
-    async () => {
+  // Only for hubs that can store an unparseable row (a test hook corrupts one); the memory hub keeps objects.
+  if (env.options.corruptHistoryEvent)
+    it("fails getHistory with a TaskHubError naming the instance for a corrupted event", async () => {
       const { hub } = env;
       await createWithStatus(hub, "bad-history", "Running", {
         history: [raised("a"), raised("b"), raised("c")],
       });
       await env.options.corruptHistoryEvent!(hub, "bad-history", 1);
       await rejectsWith(hub.getHistory("bad-history"), "TaskHubError", /bad-history/);
-    },
-  );
+    });
 }
