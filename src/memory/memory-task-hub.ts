@@ -201,6 +201,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
         lockExpiresAt,
         deliveryCount: activity.deliveries,
         ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
+        ...(activity.heartbeatDetails !== undefined ? { heartbeatDetails: activity.heartbeatDetails } : {}),
       };
     });
   }
@@ -243,13 +244,18 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     this.#emit([{ kind: "orchestration-work", visibleAt }]);
   }
 
-  async renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number> {
+  async renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number> {
     checkLockOptions({ workerId: "renew", max: 1, leaseMs });
     const now = this.clock.now();
     const activity = this.#store.activities.get(workItem.id);
     if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) throw activityLost(workItem);
     const expiresAt = now + leaseMs;
     activity.lease = { ...activity.lease!, expiresAt };
+    if (heartbeatDetails !== undefined) activity.heartbeatDetails = heartbeatDetails;
     return expiresAt;
   }
 

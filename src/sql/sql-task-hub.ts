@@ -218,8 +218,12 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
       : orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs);
   }
 
-  renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number> {
-    return activities.renewActivityWorkItem(this.context, workItem, leaseMs);
+  renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number> {
+    return activities.renewActivityWorkItem(this.context, workItem, leaseMs, heartbeatDetails);
   }
 
   subscribe(listener: (notice: TaskHubNotice) => void): () => void {

@@ -214,10 +214,16 @@ export interface TaskHub {
   abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void>;
 
   /**
-   * Extends an activity lease (long-running activities) to `leaseMs` from now. Returns the new expiry.
-   * @throws `WorkItemLockLostError` when the lease was lost.
+   * Extends an activity lease (long-running activities) to `leaseMs` from now. Returns the new expiry. With
+   * `heartbeatDetails` (JSON text), also stores them with the message: its later deliveries carry them
+   * (`ActivityWorkItem.heartbeatDetails`) until the message is completed; without, stored details are kept.
+   * @throws `WorkItemLockLostError` when the lease was lost (nothing is stored).
    */
-  renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number>;
+  renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number>;
 
   /**
    * Subscribes to notices of new work and instance changes, from this process and (where the backend can) others.
