@@ -5,6 +5,7 @@
  * orchestration dispatch, activity dispatch, local dispatch (the fast paths), heartbeats and shutdown.
  * @module
  */
+import { setMaxListeners } from "node:events";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Registry } from "../api/registry.js";
@@ -137,6 +138,8 @@ export class Worker {
       logSink: log,
       clock: now,
     });
+    // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
+    setMaxListeners(0, this.#abort.signal);
     const runner = new ActivityRunner(hub, registry, settings.leaseMs, this.#abort.signal, log, this.clock);
     const fast = hasLocalDispatch(hub) ? hub : undefined;
     this.#local = new LocalDispatch(ctx, fast, processor, this.#cache, {

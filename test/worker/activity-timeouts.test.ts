@@ -401,3 +401,37 @@ describe("activity time limits: bad values", () => {
     }
   });
 });
+
+describe("activity attempts and the shutdown signal", () => {
+  it("100 activities in flight at once raise no MaxListenersExceededWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on("warning", onWarning);
+    const app = new DurableApp();
+    let running = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = app.activity("Slow", async (n: number) => {
+      if (++running === 100) release();
+      await released;
+      return n;
+    });
+    const fan = app.orchestration("Fan", async (ctx) =>
+      ctx.whenAll(Array.from({ length: 100 }, (_, i) => ctx.callActivity(slow, i))),
+    );
+    const host = await app.start({ taskHub: memoryTaskHub(), logger: new MemoryLog() });
+    try {
+      const id = await host.client.startNew(fan);
+      const status = await host.client.waitForCompletion(id, { timeoutMs: 60_000 });
+      assert.equal((status.output as number[]).length, 100);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.deepEqual(
+        warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message),
+        [],
+      );
+    } finally {
+      process.off("warning", onWarning);
+      await host.stop();
+    }
+  });
+});
