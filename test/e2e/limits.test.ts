@@ -44,6 +44,13 @@ function runawayApp() {
   return { app, timers, activities, eternal };
 }
 
+/** The failure of a task, small enough to be an output under the test's payload limit (no stack). */
+function failureSummary(error: unknown) {
+  if (!isTaskFailedError(error)) return "not a task failure";
+  const { errorType, message, nonRetryable } = error.failure;
+  return { errorType, message, nonRetryable };
+}
+
 const limitWarnings = (lines: readonly string[]): string[] => lines.filter((l) => /80% of its limit/.test(l));
 
 for (const [hubName, makeHub] of hubs) {
@@ -144,9 +151,16 @@ for (const [hubName, makeHub] of hubs) {
           });
           return "no error";
         } catch (error) {
-          return isTaskFailedError(error) ? error.failure : "not a task failure";
+          return failureSummary(error);
         }
       });
+      const bigBeat = app.activity("BigBeat", (_input: undefined, ctx) => {
+        ctx.heartbeat(big);
+        return "no error";
+      });
+      const beats = app.orchestration("Beats", async (ctx) =>
+        ctx.callActivity(bigBeat, undefined).catch((error: unknown) => failureSummary(error)),
+      );
       const bigOutput = app.orchestration("BigOutput", async () => big);
       const waits = app.orchestration("Waits", async (ctx) => ctx.waitForExternalEvent("go"));
       const notes = app.entity("Notes", {
@@ -159,10 +173,10 @@ for (const [hubName, makeHub] of hubs) {
           await ctx.callEntity(notes, "k", "append", "b".repeat(600));
           return "no error";
         } catch (error) {
-          return isTaskFailedError(error) ? error.failure : "not a task failure";
+          return failureSummary(error);
         }
       });
-      return { app, callsHuge, bigOutput, waits, notes, fills, runs: () => runs };
+      return { app, callsHuge, beats, bigOutput, waits, notes, fills, runs: () => runs };
     }
 
     it("the client refuses an input, event data or entity input over the limit, and writes nothing", async () => {
@@ -203,6 +217,20 @@ for (const [hubName, makeHub] of hubs) {
         assert.equal(runs(), 1, "not retried");
         const history = (await host.client.getStatus("huge", { showHistory: true }))?.history ?? [];
         assert.ok(!JSON.stringify(history).includes(big), "the output was never written");
+      } finally {
+        await host.stop();
+      }
+    });
+
+    it("heartbeat details over the limit throw in the activity, failing the attempt", async () => {
+      const { app, beats } = payloadApp();
+      const host = await startHost(app, makeHub, { maxPayloadBytes: limit });
+      try {
+        await host.client.startNew(beats, { instanceId: "beats" });
+        const status = await host.client.waitForCompletion("beats", { timeoutMs: 30_000 });
+        const failure = status.output as { errorType: string; message: string };
+        assert.equal(failure.errorType, "PayloadTooLargeError");
+        assert.match(failure.message, /^Heartbeat details of activity 'BigBeat' is 2,002 bytes/);
       } finally {
         await host.stop();
       }
