@@ -191,6 +191,7 @@ export class DurableApp {
     const client = makeClient(taskHub, this.registry, {
       localWorker: runWorker ? worker : undefined,
       clock: worker.clock,
+      maxPayloadBytes: workerOptions.maxPayloadBytes,
     });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(

@@ -122,6 +122,12 @@ export interface DurableClientOptions {
    * clock; when given, it must be the hub's.
    */
   readonly clock?: Clock | undefined;
+  /**
+   * Largest payload the client sends (an orchestration input, event data, an entity operation's input, a termination
+   * reason) as UTF-8 JSON, in bytes (default 16 MiB); a larger one is refused with a `PayloadTooLargeError` before
+   * anything is written. `DurableApp.start` sets the worker's `maxPayloadBytes`.
+   */
+  readonly maxPayloadBytes?: number | undefined;
 }
 
 /** Starts and manages orchestration instances and entities in a task hub. */
@@ -149,7 +155,7 @@ export class DurableClient {
   ) {
     this.clock = clockFor(taskHub, options.clock);
     this.#waiters = new CompletionWaiters(taskHub);
-    this.entities = new EntityClient(taskHub, registry, this.clock);
+    this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
   }
@@ -166,7 +172,8 @@ export class DurableClient {
 
   /**
    * Starts an orchestration and returns its instance ID. Starting an ID whose instance is still Pending, Running or
-   * Suspended fails with `InstanceAlreadyExistsError`; a finished one is replaced.
+   * Suspended fails with `InstanceAlreadyExistsError`; a finished one is replaced. An input larger than
+   * `maxPayloadBytes` is refused with `PayloadTooLargeError`.
    */
   async startNew<I, O>(
     orchestration: OrchestrationDefinition<I, O>,
@@ -181,7 +188,7 @@ export class DurableClient {
     const name = this.resolveName(orchestration);
     const instanceId = options.instanceId ?? newInstanceId();
     validateInstanceId(instanceId);
-    const input = serialize(options.input, `Input of orchestration '${name}'`);
+    const input = serialize(options.input, `Input of orchestration '${name}'`, this.options.maxPayloadBytes);
     const startAt = options.startAt?.getTime();
     if (startAt !== undefined && !Number.isFinite(startAt))
       throw new InvalidArgumentError("startAt must be a valid Date.");
@@ -254,12 +261,13 @@ export class DurableClient {
 
   /**
    * Sends an external event to a running instance.
-   * @throws InstanceNotFoundError for an unknown ID; InstanceStateError when the instance has finished.
+   * @throws InstanceNotFoundError for an unknown ID; InstanceStateError when the instance has finished;
+   *   PayloadTooLargeError for data larger than `maxPayloadBytes`.
    */
   async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
     if (typeof eventName !== "string" || eventName.length === 0)
       throw new InvalidArgumentError("raiseEvent needs a non-empty event name.");
-    const input = serialize(eventData, `Data of event '${eventName}'`);
+    const input = serialize(eventData, `Data of event '${eventName}'`, this.options.maxPayloadBytes);
     await this.sendControl(instanceId, "raise an event on", {
       type: "EventRaised",
       timestamp: this.timestamp(),
@@ -270,6 +278,7 @@ export class DurableClient {
 
   /** Terminates a running instance (its status becomes Terminated, with `reason` as output). */
   async terminate(instanceId: string, reason?: string): Promise<void> {
+    serialize(reason, "Termination reason", this.options.maxPayloadBytes); // it becomes the output
     await this.sendControl(instanceId, "terminate", {
       type: "ExecutionTerminated",
       timestamp: this.timestamp(),

@@ -113,18 +113,21 @@ export interface ReadEntityStateMethod {
 export class EntityClient {
   /**
    * @param clock Where the client reads time (request timestamps). Default: the task hub's clock.
+   * @param maxPayloadBytes Largest operation input, as UTF-8 JSON (default 16 MiB).
    */
   constructor(
     private readonly taskHub: TaskHub,
     private readonly registry?: Registry,
     private readonly clock: Clock = clockFor(taskHub),
+    private readonly maxPayloadBytes?: number,
   ) {}
 
   /**
    * Signals an entity operation (one way; the entity is created by its first operation). With `signalTime`, the
    * operation is delivered at that time. Signals from one client are delivered in the order they were sent.
    * @throws UnknownFunctionError / InvalidArgumentError for an unknown entity or operation (when the client knows
-   *   the app), an invalid key or an input that cannot be serialized.
+   *   the app), an invalid key or an input that cannot be serialized; PayloadTooLargeError for an input larger than
+   *   `maxPayloadBytes`.
    */
   readonly signalEntity = (async (
     entity: EntityRef,
@@ -134,7 +137,14 @@ export class EntityClient {
     options?: SignalEntityOptions,
   ): Promise<void> => {
     const id = entityId(entity, key);
-    const { input: text, signalTime: time } = prepareSignal(this.registry, id, operation, input, options);
+    const { input: text, signalTime: time } = prepareSignal(
+      this.registry,
+      id,
+      operation,
+      input,
+      options,
+      this.maxPayloadBytes,
+    );
     const message = signalMessage(id.toString(), operation, text, time, this.timestamp());
     await this.deliver(message.instanceId, message.event, message.visibleAt);
   }) as SignalEntityMethod;

@@ -49,6 +49,8 @@ export interface AttemptParts {
   readonly shutdown: AbortSignal;
   /** Called with the error of a failed renewal (after a lost lease, renewals stop). */
   readonly onRenewError: (error: unknown) => void;
+  /** Largest heartbeat details, as UTF-8 JSON (`maxPayloadBytes`, default 16 MiB). */
+  readonly maxPayloadBytes?: number | undefined;
 }
 
 /** One running attempt; {@link run} it once. */
@@ -97,10 +99,11 @@ export class ActivityAttempt {
   /**
    * A heartbeat from the code (`ctx.heartbeat`): keeps the attempt alive, remembers `details` (when given) for the
    * next renewal. Ignored once the attempt ended.
-   * @throws InvalidArgumentError when `details` cannot be serialized.
+   * @throws InvalidArgumentError when `details` cannot be serialized; PayloadTooLargeError when they are too large.
    */
   heartbeat(details: unknown): void {
-    const text = serialize(details, `Heartbeat details of activity '${this.#item.name}'`);
+    const what = `Heartbeat details of activity '${this.#item.name}'`;
+    const text = serialize(details, what, this.#parts.maxPayloadBytes);
     if (this.#ended) return;
     if (text !== undefined) this.#details = text;
     this.#lastBeatAt = this.#parts.clock.now();

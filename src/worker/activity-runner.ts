@@ -26,6 +26,8 @@ export class ActivityRunner {
     private readonly log: Logger,
     /** The hub's clock: result timestamps, the attempts' limits, the pace of lease renewals (leases expire on it). */
     private readonly clock: Clock = systemClock,
+    /** `maxPayloadBytes`: the largest output accepted (default 16 MiB); a larger one fails the attempt for good. */
+    private readonly limits: { readonly maxPayloadBytes?: number } = {},
   ) {}
 
   /** A logger for lines about `item`, with its fields (the orchestration's name read from the hub). */
@@ -53,6 +55,7 @@ export class ActivityRunner {
       clock: this.clock,
       shutdown: this.signal,
       onRenewError: (error) => void this.logRenewError(item, error),
+      maxPayloadBytes: this.limits.maxPayloadBytes,
     });
     let end: AttemptEnd;
     try {
@@ -85,7 +88,11 @@ export class ActivityRunner {
     if (end.outcome.status === "rejected")
       return this.failed(item, toFailureDetails(end.outcome.reason), timestamp);
     try {
-      const result = serialize(end.outcome.value, `Output of activity '${item.name}'`);
+      const result = serialize(
+        end.outcome.value,
+        `Output of activity '${item.name}'`,
+        this.limits.maxPayloadBytes,
+      );
       return {
         workItem: item,
         result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result },
