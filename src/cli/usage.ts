@@ -27,6 +27,10 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --max-concurrent-orchestrations N TASKHUB_MAX_CONCURRENT_ORCHESTRATIONS (default 200)
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
+  --max-payload-bytes N             TASKHUB_MAX_PAYLOAD_BYTES             (default 16777216: inputs, outputs,
+                                                                          event data, custom status, entity state)
+  --max-orchestration-actions N     TASKHUB_MAX_ORCHESTRATION_ACTIONS     (default 100000 per execution)
+  --max-history-events N            TASKHUB_MAX_HISTORY_EVENTS            (default 500000 per execution)
   --local-dev                       TASKHUB_LOCAL_DEV                     (no keys required)
   --keys-file F                     TASKHUB_KEYS_FILE                     (default keys.json next to the hub)
                                     TASKHUB_SYSTEM_KEY                    (system key in management URLs)

@@ -4,6 +4,12 @@
  * @module
  */
 import { describeFailure, type FailureDetails } from "./failure.js";
+import {
+  CONTINUE_AS_NEW_ADVICE,
+  formatCount,
+  limitUnit,
+  type OrchestrationLimitName,
+} from "./limit-messages.js";
 
 /** Base class of every error Taskhub throws. */
 export class DurableError extends Error {
@@ -100,7 +106,12 @@ export class NonRetryableError extends DurableError {
   readonly nonRetryable = true;
 }
 
-/** Raised when waiting for an instance exceeded the caller's timeout. */
+/**
+ * A wait exceeded its limit: waiting for an instance beyond the caller's timeout, or an activity attempt that ran
+ * longer than its `timeoutMs` or sent no heartbeat for its `heartbeatTimeoutMs` (the message names the limit). An
+ * activity's timeout reaches the orchestration as a `TaskFailedError` whose failure has `errorType` `TimeoutError`,
+ * retried by the call's retry policy like any failure.
+ */
 export class TimeoutError extends DurableError {}
 
 /** Orchestrator code broke a usage rule (awaited a non-durable promise, called the context after completion...). */
@@ -129,6 +140,64 @@ export const isTaskFailedError = (error: unknown): error is TaskFailedError =>
 /** True when `error` is an {@link InstanceNotFoundError}. */
 export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFoundError =>
   hasName(error, "InstanceNotFoundError");
+/** True when `error` is a {@link TimeoutError}. */
+export const isTimeoutError = (error: unknown): error is TimeoutError => hasName(error, "TimeoutError");
 /** True when `error` is a {@link NonDeterminismError}. */
 export const isNonDeterminismError = (error: unknown): error is NonDeterminismError =>
   hasName(error, "NonDeterminismError");
+
+/**
+ * A payload (an input, output, event data, custom status, entity state...) is larger, as JSON, than the configured
+ * `maxPayloadBytes`. Thrown where the payload is serialized, before anything is written; permanent (never retried).
+ * The HTTP API answers it with 413.
+ */
+export class PayloadTooLargeError extends InvalidArgumentError {
+  readonly nonRetryable = true;
+
+  constructor(
+    /** What the payload is, e.g. `Output of activity 'Resize'`. */
+    readonly what: string,
+    /** Its size as UTF-8 JSON, in bytes. */
+    readonly bytes: number,
+    /** The limit it exceeds (`maxPayloadBytes`). */
+    readonly maxBytes: number,
+  ) {
+    super(
+      `${what} is ${formatCount(bytes)} bytes of JSON, more than the payload limit of ${formatCount(maxBytes)} ` +
+        `bytes (maxPayloadBytes). Keep large data outside the task hub (a file or blob store) and pass a reference.`,
+    );
+  }
+}
+
+/** The limit of one execution an {@link OrchestrationLimitError} names. */
+export type { OrchestrationLimitName } from "./limit-messages.js";
+
+/**
+ * A runaway execution: it scheduled more actions (`maxOrchestrationActions`: activities, timers, sub-orchestrations,
+ * events sent, entity operations) or grew a longer history (`maxHistoryEvents`) than its limit allows. The
+ * orchestration fails with it; it is permanent (never retried). An eternal orchestration must call
+ * `ctx.continueAsNew`, which starts a fresh execution with an empty history.
+ */
+export class OrchestrationLimitError extends DurableError {
+  readonly nonRetryable = true;
+
+  constructor(
+    /** The setting that was exceeded. */
+    readonly limit: OrchestrationLimitName,
+    /** Its value. */
+    readonly maxValue: number,
+    orchestration: { readonly name: string; readonly instanceId: string },
+  ) {
+    super(
+      `Orchestration '${orchestration.name}' (instance '${orchestration.instanceId}') reached the limit of ` +
+        `${formatCount(maxValue)} ${limitUnit(limit)} in one execution (${limit}). ${CONTINUE_AS_NEW_ADVICE}`,
+    );
+  }
+}
+
+/** True when `error` is a {@link PayloadTooLargeError}. */
+export const isPayloadTooLargeError = (error: unknown): error is PayloadTooLargeError =>
+  hasName(error, "PayloadTooLargeError");
+/** True when `error` is an {@link OrchestrationLimitError}. */
+export const isOrchestrationLimitError = (error: unknown): error is OrchestrationLimitError =>
+  hasName(error, "OrchestrationLimitError");

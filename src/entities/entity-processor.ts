@@ -39,6 +39,11 @@ export interface EntityProcessorOptions {
   readonly logSink?: LogSink | undefined;
   /** Reads the hub's clock: the time of each step (default: the system clock). */
   readonly clock?: (() => number) | undefined;
+  /**
+   * Largest payload (an operation's input to what it sends or starts, its result, the entity's new state) as UTF-8
+   * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
+   */
+  readonly maxPayloadBytes?: number | undefined;
 }
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
@@ -56,6 +61,7 @@ export class EntityProcessor {
   private readonly maxBatchSize: number;
   private readonly log: Logger;
   private readonly clock: () => number;
+  private readonly maxPayloadBytes: number | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -64,6 +70,7 @@ export class EntityProcessor {
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
+    this.maxPayloadBytes = options.maxPayloadBytes;
   }
 
   /**
@@ -72,7 +79,9 @@ export class EntityProcessor {
    * keeps the empty entity, which reads as one that does not exist.
    */
   async process(item: OrchestrationWorkItem): Promise<FastPathCompletion> {
-    return new EntityStep(this.registry, item, this.clock(), this.log).run(this.maxBatchSize);
+    return new EntityStep(this.registry, item, this.clock(), this.log, this.maxPayloadBytes).run(
+      this.maxBatchSize,
+    );
   }
 }
 
@@ -95,6 +104,7 @@ class EntityStep {
     private readonly item: OrchestrationWorkItem,
     private readonly now: number,
     private readonly baseLog: Logger,
+    private readonly maxPayloadBytes: number | undefined,
   ) {
     this.id = EntityId.parse(item.instanceId);
     this.timestamp = new Date(now).toISOString();
@@ -189,6 +199,7 @@ class EntityStep {
       this.stateText !== undefined,
       this.registry,
       this.timestamp,
+      this.maxPayloadBytes,
     );
     this.lastOperationTime = this.now;
     try {
@@ -208,9 +219,14 @@ class EntityStep {
           : serialize(
               outcome.state?.value,
               `The state of entity '${this.id}' after operation '${operation}'`,
+              this.maxPayloadBytes,
             );
       }
-      const resultText = serialize(result, `The result of operation '${request.operation}' of '${this.id}'`);
+      const resultText = serialize(
+        result,
+        `The result of operation '${request.operation}' of '${this.id}'`,
+        this.maxPayloadBytes,
+      );
       this.stateText = stateText;
       this.messages.push(...ctx.messages);
       for (const instance of ctx.newInstances) this.create(instance);

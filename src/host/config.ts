@@ -31,6 +31,12 @@ export interface HostConfig {
   readonly maxConcurrentActivities?: number | undefined;
   /** Largest accepted request body (default 1 MiB). */
   readonly maxBodyBytes: number;
+  /** Most actions of one orchestration execution (the worker's default when unset: 100,000). */
+  readonly maxOrchestrationActions?: number | undefined;
+  /** Most history events of one orchestration execution (the worker's default when unset: 500,000). */
+  readonly maxHistoryEvents?: number | undefined;
+  /** Largest payload, as UTF-8 JSON, in bytes (the worker's default when unset: 16 MiB). */
+  readonly maxPayloadBytes?: number | undefined;
   /** Explicit local-development mode: no keys are required anywhere. */
   readonly localDev: boolean;
   /** The hashed-keys file (default `keys.json` next to a SQLite hub, else `./.taskhub/keys.json`). */
@@ -102,6 +108,30 @@ export const SETTINGS: readonly Setting[] = [
     key: "maxBodyBytes",
     flag: "max-body-bytes",
     env: "TASKHUB_MAX_BODY_BYTES",
+    kind: "int",
+    min: 1,
+    max: 1024 ** 3,
+  },
+  {
+    key: "maxOrchestrationActions",
+    flag: "max-orchestration-actions",
+    env: "TASKHUB_MAX_ORCHESTRATION_ACTIONS",
+    kind: "int",
+    min: 1,
+    max: 100_000_000,
+  },
+  {
+    key: "maxHistoryEvents",
+    flag: "max-history-events",
+    env: "TASKHUB_MAX_HISTORY_EVENTS",
+    kind: "int",
+    min: 1,
+    max: 100_000_000,
+  },
+  {
+    key: "maxPayloadBytes",
+    flag: "max-payload-bytes",
+    env: "TASKHUB_MAX_PAYLOAD_BYTES",
     kind: "int",
     min: 1,
     max: 1024 ** 3,
@@ -208,6 +238,9 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     maxConcurrentOrchestrations: get<number>("maxConcurrentOrchestrations"),
     maxConcurrentActivities: get<number>("maxConcurrentActivities"),
     maxBodyBytes: get<number>("maxBodyBytes") ?? DEFAULT_MAX_BODY_BYTES,
+    maxOrchestrationActions: get<number>("maxOrchestrationActions"),
+    maxHistoryEvents: get<number>("maxHistoryEvents"),
+    maxPayloadBytes: get<number>("maxPayloadBytes"),
     localDev,
     keysFile: resolve(cwd, get<string>("keysFile") ?? defaultKeysFile(hub)),
     systemKey: get<string>("systemKey"),

@@ -78,6 +78,9 @@ export async function startHost(
       ? { maxConcurrentOrchestrations: config.maxConcurrentOrchestrations }
       : {}),
     ...(config.maxConcurrentActivities ? { maxConcurrentActivities: config.maxConcurrentActivities } : {}),
+    maxOrchestrationActions: config.maxOrchestrationActions,
+    maxHistoryEvents: config.maxHistoryEvents,
+    maxPayloadBytes: config.maxPayloadBytes,
   });
   let server: Server;
   let port: number;

@@ -3,7 +3,12 @@
  * `parameter` when a query or route value is at fault); never a stack trace.
  * @module
  */
-import { InstanceAlreadyExistsError, InvalidArgumentError, TimeoutError } from "../core/errors.js";
+import {
+  InstanceAlreadyExistsError,
+  InvalidArgumentError,
+  TimeoutError,
+  isPayloadTooLargeError,
+} from "../core/errors.js";
 
 /** Stable, machine-readable error codes of the HTTP API. */
 export type HttpErrorCode =
@@ -80,7 +85,7 @@ export function errorResponse(error: HttpError): Response {
 
 /**
  * Maps anything thrown while handling a request to an {@link HttpError}: HTTP errors stay as they are, invalid
- * arguments become 400, duplicate instances 409, timeouts 504; anything else is a 500 whose message says nothing
+ * arguments become 400 (a payload over `maxPayloadBytes` 413), duplicate instances 409, timeouts 504; anything else is a 500 whose message says nothing
  * about internals (the caller logs the real error).
  */
 export function toHttpError(error: unknown): HttpError {
@@ -90,6 +95,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof InstanceAlreadyExistsError || name === "InstanceAlreadyExistsError")
     return new HttpError(409, "instance_exists", message);
   if (name === "UnknownFunctionError") return new HttpError(400, "unknown_function", message);
+  if (isPayloadTooLargeError(error)) return new HttpError(413, "payload_too_large", message);
   if (error instanceof InvalidArgumentError || name === "InvalidArgumentError")
     return new HttpError(400, "bad_request", message);
   if (name === "InstanceNotFoundError") return new HttpError(404, "instance_not_found", message);

@@ -260,6 +260,8 @@ export async function writeSteps(
         locked_by: lease ? dispatch!.workerId : null,
         lock_expires_at: lease?.lockExpiresAt ?? null,
         delivery_count: lease ? 1 : 0,
+        timeout_ms: a.timeoutMs ?? null,
+        heartbeat_timeout_ms: a.heartbeatTimeoutMs ?? null,
       });
     }
   }

@@ -2,6 +2,7 @@
  * Reads (instance, history, listing, stats) and purging.
  * @module
  */
+import { checkInstanceIds } from "../task-hub/instance-filter.js";
 import { InvalidArgumentError, TaskHubError } from "../core/errors.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import { isRuntimeStatus, type RuntimeStatus } from "../core/runtime-status.js";
@@ -85,6 +86,11 @@ function filterClause(
     // No LIKE: SQLite's is case-insensitive and wildcards would need escaping. Lengths count characters in both.
     clauses.push("substr(instance_id, 1, length(CAST(:prefix AS TEXT))) = CAST(:prefix AS TEXT)");
     params.prefix = filter.instanceIdPrefix;
+  }
+  const ids = checkInstanceIds(filter.instanceIds);
+  if (ids !== undefined) {
+    clauses.push(ctx.dialect.inList("instance_id", "text", "instanceIds"));
+    params.instanceIds = ctx.dialect.listParam(ids);
   }
   if (filter.excludeEntities) clauses.push("substr(instance_id, 1, 1) <> '@'");
   if (filter.instanceId !== undefined) {

@@ -297,10 +297,13 @@ export function buildStatements(d: Dialect) {
         ["locked_by", "text"],
         ["lock_expires_at", "bigint"],
         ["delivery_count", "integer"],
+        ["timeout_ms", "bigint"],
+        ["heartbeat_timeout_ms", "bigint"],
       ],
       (r) =>
         `INSERT INTO ${activities} (instance_id, execution_id, task_id, name, input, attempt, idempotency_key,
-           visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count)
+           visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count, timeout_ms,
+           heartbeat_timeout_ms)
          ${r.values()}`,
     ),
     /** The IDs of activity messages inserted already leased (local dispatch), by instance IDs and lock tokens. */
@@ -310,7 +313,7 @@ export function buildStatements(d: Dialect) {
     anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= :now LIMIT 1`),
     claimActivities: sql(
       `SELECT id, instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at,
-         delivery_count, locked_by FROM ${activities}
+         delivery_count, locked_by, timeout_ms, heartbeat_timeout_ms, heartbeat_details FROM ${activities}
        WHERE visible_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)
        ORDER BY visible_at, id LIMIT :max${d.skipLocked}`,
     ),
@@ -353,6 +356,12 @@ export function buildStatements(d: Dialect) {
     ),
     renewActivity: sql(
       `UPDATE ${activities} SET lock_expires_at = :lockExpiresAt, visible_at = :lockExpiresAt
+       WHERE id = :id AND lock_token = :lockToken AND lock_expires_at >= :now`,
+    ),
+    /** {@link renewActivity} that also stores the attempt's last heartbeat details (for its next delivery). */
+    renewActivityWithDetails: sql(
+      `UPDATE ${activities} SET lock_expires_at = :lockExpiresAt, visible_at = :lockExpiresAt,
+         heartbeat_details = :heartbeatDetails
        WHERE id = :id AND lock_token = :lockToken AND lock_expires_at >= :now`,
     ),
 

@@ -19,6 +19,9 @@ export interface WorkerSettings {
   readonly shutdownTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly activityHoldMs: number;
+  readonly maxOrchestrationActions: number;
+  readonly maxHistoryEvents: number;
+  readonly maxPayloadBytes: number;
 }
 
 /** The state one worker's parts share; `running` is set by the worker's `start()` and `stop()`. */
