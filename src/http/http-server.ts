@@ -143,8 +143,9 @@ export function createRequestListener(
         err: error,
       });
       const mapped = toHttpError(error);
-      // Client errors raised by the durable client (bad ID, unknown function...) keep their status.
-      if (mapped.status < 500) throw mapped;
+      // Client errors raised by the durable client (bad ID, unknown function...) keep their status, and so does a
+      // storage fault (503 with Retry-After: the caller should come back, not report a bug).
+      if (mapped.status < 500 || mapped.code === "storage_unavailable") throw mapped;
       throw new HttpError(
         500,
         "internal_error",
