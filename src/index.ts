@@ -10,6 +10,7 @@ export type {
   ActivityContext,
   ActivityDefinition,
   ActivityHandler,
+  ActivityOptions,
   InputOf,
   OrchestrationDefinition,
   OrchestratorHandler,

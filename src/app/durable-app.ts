@@ -30,9 +30,11 @@ import type {
   FunctionEntityOperations,
 } from "../api/entity-definition.js";
 import { classEntity, functionEntity } from "../api/entity-forms.js";
+import { checkActivityTimeouts } from "../api/activity-timeouts.js";
 import type {
   ActivityDefinition,
   ActivityHandler,
+  ActivityOptions,
   OrchestrationDefinition,
   OrchestratorHandler,
 } from "../api/definitions.js";
@@ -92,9 +94,23 @@ export class DurableApp {
   /** @internal */
   readonly registry = new AppRegistry();
 
-  /** Registers an activity. The returned definition types `ctx.callActivity`. */
-  activity<I, O>(name: string, handler: ActivityHandler<I, O>): ActivityDefinition<I, O> {
-    const definition: ActivityDefinition<I, O> = { kind: "activity", name, handler };
+  /**
+   * Registers an activity. The returned definition types `ctx.callActivity`. `options` sets the activity's default
+   * limits on an attempt (`timeoutMs`, `heartbeatTimeoutMs`); a `callActivity` option overrides each.
+   * @example
+   * const upload = app.activity("Upload", async (file: string, ctx) => copy(file, { signal: ctx.signal }), {
+   *   timeoutMs: 10 * 60_000,
+   *   heartbeatTimeoutMs: 30_000,
+   * });
+   * @throws InvalidArgumentError for a limit that is not a positive whole number of milliseconds.
+   */
+  activity<I, O>(
+    name: string,
+    handler: ActivityHandler<I, O>,
+    options?: ActivityOptions,
+  ): ActivityDefinition<I, O> {
+    const timeouts = checkActivityTimeouts(options, `Activity '${String(name)}'`);
+    const definition: ActivityDefinition<I, O> = { kind: "activity", name, handler, ...timeouts };
     this.registry.activities.add(definition as unknown as ActivityDefinition);
     return definition;
   }

@@ -3,6 +3,7 @@
  * instance's inbox; the worker applies it in order with everything else.
  * @module
  */
+import { CompletionWaiters } from "./completion-waiters.js";
 import { randomUUID } from "node:crypto";
 import type { OrchestrationDefinition } from "../api/definitions.js";
 import type { Registry } from "../api/registry.js";
@@ -127,6 +128,8 @@ export interface DurableClientOptions {
 export class DurableClient {
   /** Where the client reads time: the task hub's clock ({@link DurableClientOptions.clock}). */
   readonly clock: Clock;
+  /** Everyone waiting for an instance of the hub to finish, by instance ID (one hub subscription for all). */
+  readonly #waiters: CompletionWaiters;
   /** The entity operations (also exposed below as methods of the client). */
   readonly entities: EntityClient;
   /** Signals an entity operation, optionally at `signalTime`. See {@link EntityClient.signalEntity}. */
@@ -145,6 +148,7 @@ export class DurableClient {
     private readonly options: DurableClientOptions = {},
   ) {
     this.clock = clockFor(taskHub, options.clock);
+    this.#waiters = new CompletionWaiters(taskHub);
     this.entities = new EntityClient(taskHub, registry, this.clock);
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
@@ -226,47 +230,25 @@ export class DurableClient {
   async waitForCompletion(instanceId: string, options: WaitOptions = {}): Promise<OrchestrationStatus> {
     validateInstanceId(instanceId);
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const deadline = performance.now() + timeoutMs; // a real wait (the clock may be virtual), monotonic
-    let wake: (() => void) | undefined;
-    let finished: InstanceRecord | undefined;
-    const unsubscribe = this.taskHub.subscribe((notice) => {
-      // Only a finish is worth a read; intermediate updates (Running, ...) are not.
-      if (
-        notice.kind === "instance-updated" &&
-        notice.instanceId === instanceId &&
-        isTerminalStatus(notice.status)
-      ) {
-        finished = notice.record; // committed in this process: no read needed
-        wake?.();
-      }
-    });
+    // Watched before the first read, so a finish between the two is not missed.
+    const watch = this.#waiters.watch(instanceId, timeoutMs);
     try {
-      let pollMs = 50;
-      // Subscribed first: an instance leased to the local worker finishes with a notice, so it needs no first read.
-      let skipRead = this.options.localWorker?.holdsLease(instanceId) ?? false;
-      while (true) {
-        const record = finished ?? (skipRead ? undefined : await this.taskHub.getInstance(instanceId));
-        if (!record && !skipRead) throw new InstanceNotFoundError(instanceId);
-        skipRead = false;
-        if (record && isTerminalStatus(record.status))
-          return toOrchestrationStatus(record, { showInput: true });
-        const left = deadline - performance.now();
-        if (left <= 0)
-          throw new TimeoutError(
-            `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record?.status ?? "Running"}).`,
-          );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(pollMs, left));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-        pollMs = Math.min(pollMs * 2, 1000);
+      // An instance leased to the local worker finishes with a notice, so it needs no first read.
+      if (!this.options.localWorker?.holdsLease(instanceId)) {
+        const record = await this.taskHub.getInstance(instanceId);
+        if (!record) throw new InstanceNotFoundError(instanceId);
+        if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
       }
+      const finished = await watch.finished;
+      if (finished) return toOrchestrationStatus(finished, { showInput: true });
+      const record = await this.taskHub.getInstance(instanceId);
+      if (!record) throw new InstanceNotFoundError(instanceId);
+      if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
+      throw new TimeoutError(
+        `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record.status}).`,
+      );
     } finally {
-      unsubscribe();
+      watch.cancel();
     }
   }
 

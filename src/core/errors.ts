@@ -100,7 +100,12 @@ export class NonRetryableError extends DurableError {
   readonly nonRetryable = true;
 }
 
-/** Raised when waiting for an instance exceeded the caller's timeout. */
+/**
+ * A wait exceeded its limit: waiting for an instance beyond the caller's timeout, or an activity attempt that ran
+ * longer than its `timeoutMs` or sent no heartbeat for its `heartbeatTimeoutMs` (the message names the limit). An
+ * activity's timeout reaches the orchestration as a `TaskFailedError` whose failure has `errorType` `TimeoutError`,
+ * retried by the call's retry policy like any failure.
+ */
 export class TimeoutError extends DurableError {}
 
 /** Orchestrator code broke a usage rule (awaited a non-durable promise, called the context after completion...). */
@@ -167,6 +172,8 @@ export const isTaskFailedError = (error: unknown): error is TaskFailedError =>
 /** True when `error` is an {@link InstanceNotFoundError}. */
 export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFoundError =>
   hasName(error, "InstanceNotFoundError");
+/** True when `error` is a {@link TimeoutError}. */
+export const isTimeoutError = (error: unknown): error is TimeoutError => hasName(error, "TimeoutError");
 /** True when `error` is a {@link NonDeterminismError}. */
 export const isNonDeterminismError = (error: unknown): error is NonDeterminismError =>
   hasName(error, "NonDeterminismError");

@@ -7,6 +7,7 @@ import { InvalidArgumentError, isInstanceNotFoundError } from "../core/errors.js
 import { deserialize } from "../core/json.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
+import { hasLocalDispatch } from "../task-hub/local-dispatch.js";
 import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
 import type {
   EntityDefinition,
@@ -191,6 +192,10 @@ export class EntityClient {
    * Cleans entity storage: releases locks held by orchestrations that no longer run (finished, purged, or moved on
    * to a new execution), and has empty entities (no state, no lock, nothing queued) removed by a worker, waiting up
    * to `timeoutMs` for them to go. Returns the counts.
+   *
+   * Removing an empty entity's row is a fast path (`deleteIfIdle` of `LocalDispatchCapability`): on a hub without it
+   * (the memory hub) an empty entity keeps its row, which reads as an entity that does not exist, and
+   * `emptyEntitiesRemoved` is 0 (nothing is nudged, nothing is waited for).
    */
   async cleanEntityStorage(options: CleanEntityStorageOptions = {}): Promise<CleanEntityStorageResult> {
     const removeEmpty = options.removeEmptyEntities ?? true;
@@ -226,7 +231,9 @@ export class EntityClient {
       token = page.continuationToken;
     } while (token !== undefined);
     return {
-      emptyEntitiesRemoved: await this.removeEmpty(empty, options.timeoutMs ?? 5000),
+      emptyEntitiesRemoved: hasLocalDispatch(this.taskHub)
+        ? await this.removeEmpty(empty, options.timeoutMs ?? 5000)
+        : 0,
       orphanedLocksReleased,
     };
   }

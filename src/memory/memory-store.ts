@@ -31,6 +31,8 @@ export interface StoredActivity {
   visibleAt: number;
   /** Times handed to a worker so far. */
   deliveries: number;
+  /** JSON text of the last heartbeat details stored by a delivery (`renewActivityWorkItem`). */
+  heartbeatDetails?: string | undefined;
   lease?: Lease | undefined;
 }
 

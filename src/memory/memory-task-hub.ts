@@ -7,6 +7,7 @@
  * is atomic and concurrent calls never see half of one. Time is read from the hub's clock only.
  * @module
  */
+import { checkOptions } from "../core/options.js";
 import { randomUUID } from "node:crypto";
 import {
   InstanceAlreadyExistsError,
@@ -53,8 +54,12 @@ export interface MemoryTaskHubOptions {
   readonly description?: string | undefined;
 }
 
-/** A new, empty task hub in memory. */
+/**
+ * A new, empty task hub in memory.
+ * @throws InvalidArgumentError for an unknown option or an option of the wrong type.
+ */
 export function memoryTaskHub(options: MemoryTaskHubOptions = {}): MemoryTaskHub {
+  checkOptions("memoryTaskHub", options, { clock: "object", description: "string" });
   return new MemoryTaskHub(options);
 }
 
@@ -62,6 +67,8 @@ export function memoryTaskHub(options: MemoryTaskHubOptions = {}): MemoryTaskHub
 export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   readonly description: string;
   readonly clock: Clock;
+  /** Always true: no other process can reach this hub, so every finish is notified here. */
+  readonly noticesComplete = true;
   readonly #store: MemoryStore = emptyStore();
   readonly #listeners = new Set<(notice: TaskHubNotice) => void>();
 
@@ -194,6 +201,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
         lockExpiresAt,
         deliveryCount: activity.deliveries,
         ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
+        ...(activity.heartbeatDetails !== undefined ? { heartbeatDetails: activity.heartbeatDetails } : {}),
       };
     });
   }
@@ -236,13 +244,18 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     this.#emit([{ kind: "orchestration-work", visibleAt }]);
   }
 
-  async renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number> {
+  async renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number> {
     checkLockOptions({ workerId: "renew", max: 1, leaseMs });
     const now = this.clock.now();
     const activity = this.#store.activities.get(workItem.id);
     if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) throw activityLost(workItem);
     const expiresAt = now + leaseMs;
     activity.lease = { ...activity.lease!, expiresAt };
+    if (heartbeatDetails !== undefined) activity.heartbeatDetails = heartbeatDetails;
     return expiresAt;
   }
 

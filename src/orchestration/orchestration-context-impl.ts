@@ -20,6 +20,7 @@ import type { SignalEntityOptions } from "../api/entity-definition.js";
 import { entityId, type EntityId, type EntityRef } from "../core/entity-id.js";
 import { checkOperationName, prepareSignal } from "../api/entity-lookup.js";
 import { DurableTask, TimerTask, WhenAnyTask } from "../api/durable-task.js";
+import { checkActivityTimeouts } from "../api/activity-timeouts.js";
 import { uuidV5 } from "./new-guid.js";
 import type {
   CallActivityOptions,
@@ -116,10 +117,19 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   ): DurableTask<O> {
     const name = nameOf(activity as Named, "callActivity's activity");
     const text = serialize(input, `Input of activity '${name}'`);
+    const timeouts = checkActivityTimeouts(options, `callActivity('${name}')`);
     const attempt = (n: number, firstId: number | undefined): DurableTask<unknown> => {
       const task = new DurableTask<unknown>(`activity '${name}'`);
       this.session.schedule(
-        (id) => ({ type: "ScheduleTask", id, name, input: text, attempt: n, firstAttemptId: firstId ?? id }),
+        (id) => ({
+          type: "ScheduleTask",
+          id,
+          name,
+          input: text,
+          attempt: n,
+          firstAttemptId: firstId ?? id,
+          ...timeouts,
+        }),
         "activity",
         task,
       );

@@ -127,6 +127,18 @@ export const MIGRATIONS: readonly Migration[] = [
     // the whole commit (check, writes, notifications, COMMIT) is one round trip (see `postgres/pg-guards.ts`).
     up: (d) => d.leaseGuardFunctions(),
   },
+  {
+    version: 4,
+    name: "0004_activity_timeouts",
+    // A call's limits on an attempt (`callActivity`'s `timeoutMs` and `heartbeatTimeoutMs`; NULL: the activity's
+    // defaults) travel with its message to the worker that runs it; the last heartbeat details a delivery stored go
+    // to the next delivery.
+    up: (d) => [
+      `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN timeout_ms ${d.types.bigint}`,
+      `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN heartbeat_timeout_ms ${d.types.bigint}`,
+      `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN heartbeat_details ${d.types.json}`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -21,7 +21,7 @@ import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
 import { claimAmong } from "./sql-orchestrations.js";
 import { checkDelay, checkLockOptions, LEASE_ONLY, withDispatched } from "./work-items.js";
-import { num, optStr } from "./sql-rows.js";
+import { num, optNum, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
 import { countTakeovers } from "./sql-workers.js";
@@ -64,6 +64,9 @@ export async function lockActivitiesInTransaction(
 export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): ActivityWorkItem {
   const input = optStr(row.input);
   const takenOverFrom = optStr(row.prev_locked_by ?? row.locked_by);
+  const timeoutMs = optNum(row.timeout_ms);
+  const heartbeatTimeoutMs = optNum(row.heartbeat_timeout_ms);
+  const heartbeatDetails = optStr(row.heartbeat_details);
   return {
     id: num(row.id),
     instanceId: String(row.instance_id),
@@ -78,6 +81,9 @@ export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number
     lockExpiresAt,
     deliveryCount: num(row.delivery_count) + 1,
     ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs } : {}),
+    ...(heartbeatDetails !== undefined ? { heartbeatDetails } : {}),
   };
 }
 
@@ -198,17 +204,21 @@ export async function renewActivityWorkItem(
   ctx: HubContext,
   workItem: ActivityWorkItem,
   leaseMs: number,
+  heartbeatDetails?: string,
 ): Promise<number> {
   checkLockOptions({ workerId: "", max: 1, leaseMs });
   const now = ctx.clock.now();
   const lockExpiresAt = now + leaseMs;
-  const changed = await ctx.driver.run(ctx.sql.renewActivity, [
-    lockExpiresAt,
-    lockExpiresAt,
-    workItem.id,
-    workItem.lockToken,
-    now,
-  ]);
+  const lease = [workItem.id, workItem.lockToken, now];
+  const changed =
+    heartbeatDetails === undefined
+      ? await ctx.driver.run(ctx.sql.renewActivity, [lockExpiresAt, lockExpiresAt, ...lease])
+      : await ctx.driver.run(ctx.sql.renewActivityWithDetails, [
+          lockExpiresAt,
+          lockExpiresAt,
+          heartbeatDetails,
+          ...lease,
+        ]);
   if (changed === 0) throw lost(workItem);
   return lockExpiresAt;
 }

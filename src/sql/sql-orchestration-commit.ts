@@ -262,6 +262,8 @@ export async function writeSteps(
         lease ? dispatch!.workerId : null,
         lease?.lockExpiresAt ?? null,
         lease ? 1 : 0,
+        a.timeoutMs ?? null,
+        a.heartbeatTimeoutMs ?? null,
       ]);
     }
   }

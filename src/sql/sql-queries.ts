@@ -2,6 +2,7 @@
  * Reads (instance, history, listing, stats) and purging.
  * @module
  */
+import { checkInstanceIds } from "../task-hub/instance-filter.js";
 import { InvalidArgumentError, TaskHubError } from "../core/errors.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import { isRuntimeStatus, type RuntimeStatus } from "../core/runtime-status.js";
@@ -84,6 +85,11 @@ function filterClause(
     // No LIKE: SQLite's is case-insensitive and wildcards would need escaping. Lengths count characters in both.
     clauses.push("substr(instance_id, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT)");
     params.push(filter.instanceIdPrefix, filter.instanceIdPrefix);
+  }
+  const ids = checkInstanceIds(filter.instanceIds);
+  if (ids !== undefined) {
+    clauses.push(ctx.dialect.inList("instance_id", "text"));
+    params.push(ctx.dialect.listParam(ids));
   }
   if (filter.excludeEntities) clauses.push("substr(instance_id, 1, 1) <> '@'");
   if (filter.instanceId !== undefined) {

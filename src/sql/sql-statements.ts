@@ -290,10 +290,13 @@ export function buildStatements(d: Dialect) {
         ["locked_by", "text"],
         ["lock_expires_at", "bigint"],
         ["delivery_count", "integer"],
+        ["timeout_ms", "bigint"],
+        ["heartbeat_timeout_ms", "bigint"],
       ],
       (r) =>
         `INSERT INTO ${activities} (instance_id, execution_id, task_id, name, input, attempt, idempotency_key,
-           visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count)
+           visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count, timeout_ms,
+           heartbeat_timeout_ms)
          ${r.values()}`,
     ),
     /** The IDs of activity messages inserted already leased (local dispatch), by instance IDs and lock tokens. */
@@ -303,7 +306,7 @@ export function buildStatements(d: Dialect) {
     anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= ? LIMIT 1`),
     claimActivities: sql(
       `SELECT id, instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at,
-         delivery_count, locked_by FROM ${activities}
+         delivery_count, locked_by, timeout_ms, heartbeat_timeout_ms, heartbeat_details FROM ${activities}
        WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
        ORDER BY visible_at, id LIMIT ?${d.skipLocked}`,
     ),
@@ -346,6 +349,11 @@ export function buildStatements(d: Dialect) {
     ),
     renewActivity: sql(
       `UPDATE ${activities} SET lock_expires_at = ?, visible_at = ?
+       WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
+    ),
+    /** {@link renewActivity} that also stores the attempt's last heartbeat details (for its next delivery). */
+    renewActivityWithDetails: sql(
+      `UPDATE ${activities} SET lock_expires_at = ?, visible_at = ?, heartbeat_details = ?
        WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
     ),
 

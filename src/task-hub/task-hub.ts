@@ -61,6 +61,8 @@ export interface InstanceFilter {
   /** Inclusive upper bound on creation time. */
   readonly createdTo?: number | undefined;
   readonly instanceIdPrefix?: string | undefined;
+  /** Only these instances (at most `MAX_INSTANCE_IDS`, 1,000; clients waiting for many instances read them at once). */
+  readonly instanceIds?: readonly string[] | undefined;
   /** Leave out entities (instance IDs starting with `@`); orchestration queries set it. Default false. */
   readonly excludeEntities?: boolean | undefined;
 }
@@ -120,6 +122,14 @@ export interface TaskHub {
    * system clock.
    */
   readonly clock?: Clock | undefined;
+
+  /**
+   * True when every finish (an `instance-updated` notice with status Completed, Failed or Terminated) reaches
+   * {@link subscribe}rs, whichever process committed it: the memory hub (no other process can reach it), an
+   * in-memory SQLite hub, PostgreSQL (LISTEN/NOTIFY). Waiting clients then wait for notices instead of polling.
+   * Absent or false (a SQLite file another process may write): clients also read what they wait for.
+   */
+  readonly noticesComplete?: boolean | undefined;
 
   /**
    * Creates or upgrades the storage (schema migrations). Idempotent; safe from several processes. Every other method
@@ -207,10 +217,16 @@ export interface TaskHub {
   abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void>;
 
   /**
-   * Extends an activity lease (long-running activities) to `leaseMs` from now. Returns the new expiry.
-   * @throws `WorkItemLockLostError` when the lease was lost.
+   * Extends an activity lease (long-running activities) to `leaseMs` from now. Returns the new expiry. With
+   * `heartbeatDetails` (JSON text), also stores them with the message: its later deliveries carry them
+   * (`ActivityWorkItem.heartbeatDetails`) until the message is completed; without, stored details are kept.
+   * @throws `WorkItemLockLostError` when the lease was lost (nothing is stored).
    */
-  renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number>;
+  renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number>;
 
   /**
    * Subscribes to notices of new work and instance changes, from this process and (where the backend can) others.

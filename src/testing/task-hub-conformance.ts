@@ -16,6 +16,7 @@
  */
 import { describe } from "node:test";
 import { activityTests } from "./task-hub-conformance-activities.js";
+import { activityLimitTests } from "./task-hub-conformance-activity-limits.js";
 import { createTests } from "./task-hub-conformance-creates.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
 import { leaseTests } from "./task-hub-conformance-leases.js";
@@ -49,6 +50,7 @@ export function describeTaskHubConformance(
     describe("orchestration work items", () => orchestrationTests(env));
     describe("orchestration leases", () => leaseTests(env));
     describe("activity work items", () => activityTests(env));
+    describe("activity limits and heartbeat details", () => activityLimitTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
   });
 }

@@ -67,7 +67,8 @@ export class ActivityDispatch {
     if (item.takenOverFrom !== undefined)
       logTakeover(await this.runner.loggerFor(item), "activity", item, workerId);
     const completion = await this.runner.run(item);
-    if (this.aborted.aborted) return; // released at shutdown; another worker redoes it
+    // Released at shutdown, or (undefined) by the runner after a heartbeat timeout: another delivery redoes it.
+    if (this.aborted.aborted || completion === undefined) return;
     const held = this.local.held.take(item.lockToken);
     if (held) {
       const continued = await this.local

@@ -5,6 +5,7 @@
  * orchestration dispatch, activity dispatch, local dispatch (the fast paths), heartbeats and shutdown.
  * @module
  */
+import { setMaxListeners } from "node:events";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Registry } from "../api/registry.js";
@@ -38,9 +39,16 @@ export interface WorkerOptions {
   readonly leaseMs?: number;
   /** Longest sleep between polls when idle and not notified (default 1 s). */
   readonly maxPollIntervalMs?: number;
-  /** Most orchestrator sessions kept in memory (default 2,000; 0 disables the cache). */
+  /**
+   * Most orchestrator sessions kept in memory (default: no count bound, the cache is sized by
+   * {@link maxCachedHistoryEvents}; 0 disables the cache).
+   */
   readonly maxCachedOrchestrations?: number;
-  /** Most history events kept in memory over all cached sessions (default 1,000,000). */
+  /**
+   * The session cache's size: most history events kept in memory over all cached sessions, each session counting 10
+   * more for its live state (default 500,000: at most about 170 MB, measured at ~340 bytes per unit; 20,000 sessions of
+   * 15 events).
+   */
   readonly maxCachedHistoryEvents?: number;
   /** Most entity operations run in one step of one entity (default 50). */
   readonly maxEntityOperationBatchSize?: number;
@@ -72,8 +80,8 @@ const DEFAULTS: WorkerSettings = {
   maxConcurrentActivities: 200,
   leaseMs: 30_000,
   maxPollIntervalMs: 1000,
-  maxCachedOrchestrations: 2000,
-  maxCachedHistoryEvents: 1_000_000,
+  maxCachedOrchestrations: Number.POSITIVE_INFINITY,
+  maxCachedHistoryEvents: 500_000,
   maxEntityOperationBatchSize: 50,
   shutdownTimeoutMs: 10_000,
   heartbeatIntervalMs: 10_000,
@@ -137,6 +145,8 @@ export class Worker {
       logSink: log,
       clock: now,
     });
+    // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
+    setMaxListeners(0, this.#abort.signal);
     const runner = new ActivityRunner(hub, registry, settings.leaseMs, this.#abort.signal, log, this.clock);
     const fast = hasLocalDispatch(hub) ? hub : undefined;
     this.#local = new LocalDispatch(ctx, fast, processor, this.#cache, {

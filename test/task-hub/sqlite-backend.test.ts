@@ -164,6 +164,23 @@ describe("SQLite task hub", () => {
     await old.close();
   });
 
+  it("upgrades a queue of activity messages from before activity limits (0004): no limits, no details", async () => {
+    const hub = sqliteTaskHub(newPath());
+    await migrate(hub.driver, sqliteDialect(), MIGRATIONS.slice(0, 3));
+    await rawRun(
+      hub,
+      `INSERT INTO activity_queue (instance_id, execution_id, task_id, name, attempt, idempotency_key, visible_at,
+         created_at) VALUES ('old', 'e1', 0, 'Act', 1, 'old:e1:0', 0, 0)`,
+    );
+    await hub.init();
+    const [item] = await hub.lockActivityWorkItems({ workerId: "w", max: 1, leaseMs: 30_000 });
+    assert.equal(item?.idempotencyKey, "old:e1:0");
+    assert.equal(item?.timeoutMs, undefined);
+    assert.equal(item?.heartbeatTimeoutMs, undefined);
+    assert.equal(item?.heartbeatDetails, undefined);
+    await hub.close();
+  });
+
   it("lets hub objects on one file share notices and take turns without SQLITE_BUSY", async () => {
     const path = newPath();
     const a = sqliteTaskHub(path);
