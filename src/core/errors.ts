@@ -127,6 +127,44 @@ export class LockingRulesViolationError extends OrchestratorMisuseError {}
 /** A task hub could not be reached or returned something it should not have (corrupted rows, schema too new). */
 export class TaskHubError extends DurableError {}
 
+/** Why a task hub's storage cannot serve an operation right now (see {@link TaskHubUnavailableError}). */
+export type StorageFault =
+  /** Locked by another writer beyond the busy timeout, or too many connections. */
+  | "busy"
+  /** The disk or the database is full, or the server is out of resources. */
+  | "full"
+  /** The database is read-only (file permissions, a read-only mount, a read-only server or transaction). */
+  | "read-only"
+  /** The storage failed to read or write (an I/O error, a file that cannot be opened). */
+  | "io"
+  /** The database server cannot be reached, or it dropped the connection (shutdown, restart, network). */
+  | "unreachable";
+
+/**
+ * The task hub's storage cannot serve the operation right now: the disk is full, the database is read-only or locked
+ * beyond its busy timeout, or the database server is gone. Nothing was written, and the same call may succeed once
+ * the fault is fixed: callers retry with back-off (the HTTP API answers 503 with `Retry-After`). The SQLite and
+ * PostgreSQL backends classify their drivers' errors into this class once; `cause` is the driver's error.
+ */
+export class TaskHubUnavailableError extends TaskHubError {
+  constructor(
+    /** What kind of fault. */
+    readonly fault: StorageFault,
+    message: string,
+    options?: {
+      /** The driver's error code (`SQLITE_FULL`, a PostgreSQL SQLSTATE, `ECONNREFUSED`...), when it had one. */
+      readonly driverCode?: string | undefined;
+      readonly cause?: unknown;
+    },
+  ) {
+    super(message, { cause: options?.cause });
+    this.driverCode = options?.driverCode;
+  }
+
+  /** The driver's error code, when it had one. */
+  readonly driverCode: string | undefined;
+}
+
 function hasName(error: unknown, name: string): boolean {
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
 }
@@ -201,3 +239,6 @@ export const isPayloadTooLargeError = (error: unknown): error is PayloadTooLarge
 /** True when `error` is an {@link OrchestrationLimitError}. */
 export const isOrchestrationLimitError = (error: unknown): error is OrchestrationLimitError =>
   hasName(error, "OrchestrationLimitError");
+/** True when `error` is a {@link TaskHubUnavailableError}. */
+export const isTaskHubUnavailableError = (error: unknown): error is TaskHubUnavailableError =>
+  hasName(error, "TaskHubUnavailableError");

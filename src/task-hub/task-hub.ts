@@ -103,10 +103,13 @@ export type TaskHubNotice =
 /**
  * The task hub contract.
  *
- * Error contract common to every method: a storage fault (connection lost, disk full, a serialization failure the
- * backend could not retry) rejects with the driver's error or a `TaskHubError`, and writes nothing (methods
- * never partially apply a write); callers retry with back-off. Arguments the backend cannot store (an empty worker
- * ID, a malformed continuation token) reject with an `InvalidArgumentError`. Unless a method names another
+ * Error contract common to every method: a storage fault writes nothing (methods never partially apply a write) and
+ * callers retry with back-off. A fault that can clear by itself or by an operator's fix (the disk or database full,
+ * the database read-only, locked beyond the busy timeout, the server unreachable or shutting down, an I/O error)
+ * rejects with a `TaskHubUnavailableError` naming the fault (`fault`, the driver's error as `cause`): the HTTP API
+ * answers it with 503 and `Retry-After`. Other storage failures (a serialization failure the backend could not retry,
+ * a corrupt row) reject with the driver's error or a `TaskHubError`. Arguments the backend cannot store (an empty
+ * worker ID, a malformed continuation token) reject with an `InvalidArgumentError`. Unless a method names another
  * error, it throws nothing else.
  */
 export interface TaskHub {
