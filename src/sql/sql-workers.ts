@@ -19,19 +19,18 @@ export async function recordWorkerHeartbeat(ctx: HubContext, heartbeat: WorkerHe
   const now = ctx.clock.now();
   const { sql } = ctx;
   if (heartbeat.stopping) {
-    await ctx.driver.run(sql.deleteWorker, [heartbeat.workerId]);
+    await sql.deleteWorker.run(ctx.driver, { workerId: heartbeat.workerId });
     return;
   }
   await ctx.driver.transaction(
     async (tx) => {
-      await tx.run(sql.upsertWorker, [
-        heartbeat.workerId,
+      await sql.upsertWorker.run(tx, {
+        workerId: heartbeat.workerId,
         now,
-        now,
-        Math.max(0, Math.trunc(heartbeat.orchestrationsInFlight) || 0),
-        Math.max(0, Math.trunc(heartbeat.activitiesInFlight) || 0),
-      ]);
-      await tx.run(sql.pruneWorkers, [now - WORKER_RETENTION_MS]);
+        orchestrationsInFlight: Math.max(0, Math.trunc(heartbeat.orchestrationsInFlight) || 0),
+        activitiesInFlight: Math.max(0, Math.trunc(heartbeat.activitiesInFlight) || 0),
+      });
+      await sql.pruneWorkers.run(tx, { seenBefore: now - WORKER_RETENTION_MS });
     },
     { durable: false },
   );
@@ -46,8 +45,8 @@ export async function countTakeovers(
   now: number,
 ): Promise<void> {
   if (count <= 0) return;
-  await tx.run(ctx.sql.countHubTakeovers, [count]);
-  await tx.run(ctx.sql.countWorkerTakeovers, [workerId, now, now, count]);
+  await ctx.sql.countHubTakeovers.run(tx, { count });
+  await ctx.sql.countWorkerTakeovers.run(tx, { workerId, now, count });
 }
 
 /** Workers seen recently and the hub's lease takeover count. */
@@ -55,8 +54,8 @@ export async function readWorkers(
   ctx: HubContext,
   now: number,
 ): Promise<{ workers: WorkerInfo[]; leaseTakeovers: number }> {
-  const rows = await ctx.driver.query(ctx.sql.workersSeen, [now - WORKER_RETENTION_MS]);
-  const [total] = await ctx.driver.query(ctx.sql.hubTakeovers);
+  const rows = await ctx.sql.workersSeen.query(ctx.driver, { seenSince: now - WORKER_RETENTION_MS });
+  const [total] = await ctx.sql.hubTakeovers.query(ctx.driver);
   return {
     workers: rows.map((row) => ({
       workerId: String(row.worker_id),

@@ -257,7 +257,10 @@ describe("SQLite task hub", () => {
     await hub.completeOrchestrationWorkItems([
       completionOf(item, { status: "Failed", instance: { failure: { errorType: "E", message: "m" } } }),
     ]);
-    await rawRun(hub, "UPDATE instances SET failure = ? WHERE instance_id = ?", ["{oops", "f"]);
+    await rawRun(hub, "UPDATE instances SET failure = :failure WHERE instance_id = :instanceId", {
+      failure: "{oops",
+      instanceId: "f",
+    });
     const record = await hub.getInstance("f");
     assert.equal(record?.status, "Failed");
     assert.equal(record?.failure?.errorType, "TaskHubError");
