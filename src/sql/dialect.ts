@@ -14,6 +14,8 @@
  * | column types | `INTEGER`, `TEXT`, `INTEGER PRIMARY KEY AUTOINCREMENT` | `BIGINT`, `TEXT COLLATE "C"`, identity |
  * | notifications | none in SQL (in-process bus) | `pg_notify` in the committing transaction |
  * | claims | a transaction of a few statements | one statement (`WITH ... FOR UPDATE SKIP LOCKED ... UPDATE`) |
+ * | index choice | `INDEXED BY` where the planner has no statistics | the planner, from statistics |
+ * | ordered `UNION ALL` | merges plain arms | merges arms that carry their own `ORDER BY ... LIMIT` |
  *
  * Upserts need no seam: both speak `INSERT ... ON CONFLICT (...) DO UPDATE ... WHERE ...`.
  * @module
@@ -138,6 +140,18 @@ export interface Dialect {
   ): BulkStatement<C>;
   /** Combines independent bulk statements (see {@link CombinedStatement}). */
   combine<const P extends readonly BulkStatement[]>(parts: P): CombinedStatement<P>;
+  /**
+   * ` INDEXED BY <index>` after a table in a `FROM` clause, making the query walk `index` (an index name, or
+   * `"primary key"`) of that `table`, where the planner has no statistics to choose from (SQLite, unless `ANALYZE`
+   * ran) and takes such hints; `undefined` where the planner chooses from statistics (PostgreSQL).
+   */
+  readonly indexedBy: ((table: string, index: string) => string) | undefined;
+  /**
+   * `SELECT`s (`arms`, with the same columns, each able to walk an index in the order `orderBy`) united with
+   * `UNION ALL`, in that order, at most `limit` rows (`orderBy` and `limit`: the clauses, without the keywords): a
+   * merge of the arms' index walks that stops after `limit` rows, without sorting them.
+   */
+  mergeOrdered(arms: readonly string[], orderBy: string, limit: string): string;
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): BoundStatement[];
   /**

@@ -139,6 +139,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN heartbeat_details ${d.types.json}`,
     ],
   },
+  {
+    version: 5,
+    name: "0005_list_filter_indexes",
+    // Every list filter walks an index in the listing order (created_at, instance_id) (see `list-plans.ts`). The
+    // status index gains instance_id (ties in created_at were sorted); name and version never change after the
+    // instance is created, and the version index holds only versioned instances.
+    up: (d) => [
+      `DROP INDEX ${d.table("instances_status")}`,
+      `CREATE INDEX instances_by_status ON ${d.table("instances")} (status, created_at, instance_id)`,
+      `CREATE INDEX instances_by_name ON ${d.table("instances")} (name, created_at, instance_id)`,
+      `CREATE INDEX instances_by_version ON ${d.table("instances")} (version, created_at, instance_id)
+        WHERE version IS NOT NULL`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

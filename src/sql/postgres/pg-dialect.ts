@@ -106,6 +106,11 @@ export function postgresDialect(schema: string): Dialect {
         },
       };
     },
+    indexedBy: undefined,
+    // Merge Append takes arms that are limited index scans in the order; plain arms are appended and sorted.
+    mergeOrdered: (arms, orderBy, limit) =>
+      `${arms.map((arm) => `(${arm} ORDER BY ${orderBy} LIMIT ${limit})`).join(" UNION ALL ")} ` +
+      `ORDER BY ${orderBy} LIMIT ${limit}`,
     migrationPrelude: (): BoundStatement[] => [
       {
         statement: dialect.statement("SELECT pg_advisory_xact_lock(:lockClass::int4, :lockKey::int4)"),

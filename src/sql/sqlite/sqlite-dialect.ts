@@ -76,6 +76,12 @@ export function sqliteDialect(): Dialect {
             else await tx.run(part.sql, params);
       },
     }),
+    // The primary key of a table with a TEXT key is the table's first automatic index.
+    indexedBy: (table, index) =>
+      ` INDEXED BY ${index === "primary key" ? `sqlite_autoindex_${table}_1` : index}`,
+    // A compound SELECT with an ORDER BY merges its arms, each walking an index in that order (arms with their own
+    // ORDER BY and LIMIT would be subqueries, sorted again).
+    mergeOrdered: (arms, orderBy, limit) => `${arms.join(" UNION ALL ")} ORDER BY ${orderBy} LIMIT ${limit}`,
     migrationPrelude: () => [],
     notify: () => undefined,
     leaseGuardFunctions: () => [],
