@@ -18,11 +18,11 @@
  * `createdFrom` make one lower bound, the tighter of the two, so that each page's walk starts where it begins.
  *
  * An ID prefix: PostgreSQL's planner chooses from the statistics of the range. SQLite, which has none, first counts
- * the prefix's matches on the primary key, up to {@link PREFIX_SORT_PAGES} pages' worth: with at most that many it
- * walks the primary key's range and sorts them; with more, matches are at least one in `N / (20 × page size)` of
- * the `N` instances, so the walk of the creation index finds a page of them in fewer than `N / 20` entries on
- * average (when they are spread over time; a prefix whose many matches are all recent costs a walk over the older
- * instances).
+ * the prefix's matches on the primary key, up to {@link PREFIX_SORT_PAGES} pages' worth (a walk of at most that many
+ * index entries): with at most that many it walks the primary key's range and sorts them; with more (`M` matches
+ * among `N` instances, `M > 20 × page`), the walk of the creation index meets a match every `N / M` entries, so a
+ * page costs fewer than `N / 20` entries when the matches are spread over time (a prefix whose many matches are all
+ * recent costs a walk over the older instances).
  * @module
  */
 import {
@@ -34,8 +34,7 @@ import {
 } from "../task-hub/instance-filter.js";
 import type { Dialect } from "./dialect.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
-import type { ListPosition } from "./sql-rows.js";
-import { num } from "./sql-rows.js";
+import { num, type ListPosition } from "./sql-rows.js";
 import type { SqlParams } from "./statement.js";
 import { TERMINAL_SQL } from "./sql-statements.js";
 

@@ -15,6 +15,7 @@
  * @module
  */
 import type { RuntimeStatus } from "../core/runtime-status.js";
+import type { InstanceFilter } from "../task-hub/task-hub.js";
 import type { BulkColumn } from "../sql/dialect.js";
 import type { SqlTaskHub } from "../sql/sql-task-hub.js";
 
@@ -191,4 +192,41 @@ function mulberry32(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A named listing filter worth measuring on a fill. */
+export interface FillQuery {
+  readonly name: string;
+  readonly filter: InstanceFilter;
+}
+
+/**
+ * Listing filters of every shape on a fill described by `fill`: each filter alone (rare and common values), several
+ * statuses, and the usual combinations.
+ */
+export function fillQueries(fill: FillSummary): FillQuery[] {
+  const span = fill.createdTo - fill.createdFrom;
+  const window = { createdFrom: fill.createdFrom + span * 0.4, createdTo: fill.createdFrom + span * 0.5 };
+  const ids = [...fillRows(200)].map((row) => row.instance_id);
+  return [
+    { name: "no filter", filter: {} },
+    { name: "created range", filter: window },
+    { name: "a rare status", filter: { statuses: ["Failed"] } },
+    { name: "a recent rare status", filter: { statuses: ["Suspended"] } },
+    { name: "a common status", filter: { statuses: ["Completed"] } },
+    { name: "active statuses", filter: { statuses: ["Running", "Pending", "Suspended"] } },
+    { name: "finished statuses", filter: { statuses: ["Completed", "Failed", "Terminated"] } },
+    { name: "a status in a created range", filter: { statuses: ["Failed"], ...window } },
+    { name: "orchestrations of a status", filter: { statuses: ["Running"], excludeEntities: true } },
+    { name: "a rare name", filter: { name: "RareJob" } },
+    { name: "a name", filter: { name: "Cleanup" } },
+    { name: "a rare version", filter: { version: "3.0-beta" } },
+    { name: "a version", filter: { version: "2.0" } },
+    { name: "a name and a status", filter: { name: "SendInvoice", statuses: ["Failed"] } },
+    { name: "a rare prefix", filter: { instanceIdPrefix: "audit-" } },
+    { name: "a common prefix", filter: { instanceIdPrefix: "order-" } },
+    { name: "entities", filter: { instanceIdPrefix: "@" } },
+    { name: "a prefix and a status", filter: { instanceIdPrefix: "invoice-", statuses: ["Completed"] } },
+    { name: "instance IDs", filter: { instanceIds: ids } },
+  ];
 }

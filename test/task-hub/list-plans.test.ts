@@ -15,8 +15,13 @@ import { listingSql, PREFIX_SORT_PAGES } from "../../src/sql/list-plans.js";
 import { INSTANCE_COLUMNS } from "../../src/sql/sql-rows.js";
 import { sqliteTaskHub } from "../../src/sql/sqlite/sqlite-task-hub.js";
 import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
-import { fillInstances, fillRows, type FillSummary } from "../../src/testing/sql-instance-fill.js";
-import type { InstanceQuery, InstanceRecord } from "../../src/task-hub/task-hub.js";
+import {
+  fillInstances,
+  fillQueries,
+  fillRows,
+  type FillSummary,
+} from "../../src/testing/sql-instance-fill.js";
+import type { InstanceFilter, InstanceRecord } from "../../src/task-hub/task-hub.js";
 import { dropCreatedSchemas, requirePostgres, testHub } from "./postgres-support.js";
 
 const INSTANCES = 100_000;
@@ -24,12 +29,10 @@ const PAGE = 100;
 /** Most rows a plan may sort: a prefix's matches on SQLite ({@link PREFIX_SORT_PAGES} pages), or a bounded set. */
 const SORT_BOUND = PREFIX_SORT_PAGES * (PAGE + 1);
 
-/** A filter shape, the index each backend walks for it and whether it sorts (a bounded set of) its matches. */
-interface Shape {
-  readonly name: string;
-  readonly query: InstanceQuery;
+/** The index each backend walks for a filter shape ({@link fillQueries}), and whether it sorts (a bounded set). */
+interface Expected {
   readonly sqlite: { readonly indexes: readonly string[]; readonly sorts?: boolean };
-  /** PostgreSQL's planner picks from statistics: any of these, the first one for a selective filter. */
+  /** PostgreSQL's planner picks from statistics: any of these. */
   readonly postgres: { readonly indexes: readonly string[]; readonly sorts?: boolean };
   /** The page's start is not an index condition (the primary key's lookups, sorted). */
   readonly keyed?: boolean;
@@ -37,126 +40,54 @@ interface Shape {
 
 const PK_SQLITE = "sqlite_autoindex_instances_1";
 const PK_PG = "instances_pkey";
+const STATUS = { indexes: ["instances_by_status"] };
+const STATUS_OR_CREATED = { indexes: ["instances_by_status", "instances_created"] };
+const CREATED = { indexes: ["instances_created"] };
 
-function shapes(fill: FillSummary): Shape[] {
-  const span = fill.createdTo - fill.createdFrom;
-  const window = { createdFrom: fill.createdFrom + span * 0.4, createdTo: fill.createdFrom + span * 0.5 };
-  const byStatus = { indexes: ["instances_by_status"] };
-  const statusOrCreated = { indexes: ["instances_by_status", "instances_created"] };
-  return [
-    {
-      name: "no filter",
-      query: {},
-      sqlite: { indexes: ["instances_created"] },
-      postgres: { indexes: ["instances_created"] },
-    },
-    {
-      name: "created range",
-      query: window,
-      sqlite: { indexes: ["instances_created"] },
-      postgres: { indexes: ["instances_created"] },
-    },
-    { name: "a rare status", query: { statuses: ["Failed"] }, sqlite: byStatus, postgres: byStatus },
-    {
-      name: "a recent rare status",
-      query: { statuses: ["Suspended"] },
-      sqlite: byStatus,
-      postgres: byStatus,
-    },
-    {
-      name: "a common status",
-      query: { statuses: ["Completed"] },
-      sqlite: byStatus,
-      postgres: statusOrCreated,
-    },
-    {
-      name: "active statuses",
-      query: { statuses: ["Running", "Pending", "Suspended"] },
-      sqlite: byStatus,
-      postgres: statusOrCreated,
-    },
-    {
-      name: "finished statuses",
-      query: { statuses: ["Completed", "Failed", "Terminated"] },
-      sqlite: byStatus,
-      postgres: statusOrCreated,
-    },
-    {
-      name: "a status in a created range",
-      query: { statuses: ["Failed"], ...window },
-      sqlite: byStatus,
-      postgres: byStatus,
-    },
-    {
-      name: "orchestrations of a status (the client's query)",
-      query: { statuses: ["Running"], excludeEntities: true },
-      sqlite: byStatus,
-      postgres: byStatus,
-    },
-    {
-      name: "a rare name",
-      query: { name: "RareJob" },
-      sqlite: { indexes: ["instances_by_name"] },
-      postgres: { indexes: ["instances_by_name"], sorts: true },
-    },
-    {
-      name: "a name",
-      query: { name: "Cleanup" },
-      sqlite: { indexes: ["instances_by_name"] },
-      postgres: { indexes: ["instances_by_name", "instances_created"] },
-    },
-    {
-      name: "a rare version",
-      query: { version: "3.0-beta" },
-      sqlite: { indexes: ["instances_by_version"] },
-      postgres: { indexes: ["instances_by_version"], sorts: true },
-    },
-    {
-      name: "a version",
-      query: { version: "2.0" },
-      sqlite: { indexes: ["instances_by_version"] },
-      postgres: { indexes: ["instances_by_version", "instances_created"] },
-    },
-    {
-      name: "a name and a status",
-      query: { name: "SendInvoice", statuses: ["Failed"] },
-      sqlite: { indexes: ["instances_by_status", "instances_by_name"] },
-      postgres: { indexes: ["instances_by_status", "instances_by_name"], sorts: true },
-    },
-    {
-      name: "a rare prefix",
-      query: { instanceIdPrefix: "audit-" },
-      sqlite: { indexes: [PK_SQLITE], sorts: true },
-      postgres: { indexes: [PK_PG], sorts: true },
-      keyed: true,
-    },
-    {
-      name: "a common prefix",
-      query: { instanceIdPrefix: "order-" },
-      sqlite: { indexes: ["instances_created"] },
-      postgres: { indexes: ["instances_created"] },
-    },
-    {
-      name: "entities",
-      query: { instanceIdPrefix: "@" },
-      sqlite: { indexes: ["instances_created"] },
-      postgres: { indexes: ["instances_created"] },
-    },
-    {
-      name: "a prefix and a status",
-      query: { instanceIdPrefix: "invoice-", statuses: ["Completed"] },
-      sqlite: byStatus,
-      postgres: statusOrCreated,
-    },
-    {
-      name: "instance IDs",
-      query: { instanceIds: [...fillRows(200)].map((row) => row.instance_id).slice(0, 200) },
-      sqlite: { indexes: [PK_SQLITE], sorts: true },
-      postgres: { indexes: [PK_PG], sorts: true },
-      keyed: true,
-    },
-  ];
-}
+const EXPECTED: Readonly<Record<string, Expected>> = {
+  "no filter": { sqlite: CREATED, postgres: CREATED },
+  "created range": { sqlite: CREATED, postgres: CREATED },
+  "a rare status": { sqlite: STATUS, postgres: STATUS },
+  "a recent rare status": { sqlite: STATUS, postgres: STATUS },
+  "a common status": { sqlite: STATUS, postgres: STATUS_OR_CREATED },
+  "active statuses": { sqlite: STATUS, postgres: STATUS_OR_CREATED },
+  "finished statuses": { sqlite: STATUS, postgres: STATUS_OR_CREATED },
+  "a status in a created range": { sqlite: STATUS, postgres: STATUS },
+  "orchestrations of a status": { sqlite: STATUS, postgres: STATUS },
+  "a rare name": {
+    sqlite: { indexes: ["instances_by_name"] },
+    postgres: { indexes: ["instances_by_name"], sorts: true },
+  },
+  "a name": {
+    sqlite: { indexes: ["instances_by_name"] },
+    postgres: { indexes: ["instances_by_name", "instances_created"] },
+  },
+  "a rare version": {
+    sqlite: { indexes: ["instances_by_version"] },
+    postgres: { indexes: ["instances_by_version"], sorts: true },
+  },
+  "a version": {
+    sqlite: { indexes: ["instances_by_version"] },
+    postgres: { indexes: ["instances_by_version", "instances_created"] },
+  },
+  "a name and a status": {
+    sqlite: { indexes: ["instances_by_status", "instances_by_name"] },
+    postgres: { indexes: ["instances_by_status", "instances_by_name"], sorts: true },
+  },
+  "a rare prefix": {
+    sqlite: { indexes: [PK_SQLITE], sorts: true },
+    postgres: { indexes: [PK_PG], sorts: true },
+    keyed: true,
+  },
+  "a common prefix": { sqlite: CREATED, postgres: CREATED },
+  entities: { sqlite: CREATED, postgres: CREATED },
+  "a prefix and a status": { sqlite: STATUS, postgres: STATUS_OR_CREATED },
+  "instance IDs": {
+    sqlite: { indexes: [PK_SQLITE], sorts: true },
+    postgres: { indexes: [PK_PG], sorts: true },
+    keyed: true,
+  },
+};
 
 /** The generated rows, as the records the memory hub's matcher reads. */
 const records = [...fillRows(INSTANCES)].map((row) => ({
@@ -168,7 +99,7 @@ const records = [...fillRows(INSTANCES)].map((row) => ({
 })) as InstanceRecord[];
 
 /** The IDs of the first page of `query` over the generated rows. */
-function expectedPage(query: InstanceQuery): string[] {
+function expectedPage(query: InstanceFilter): string[] {
   const matches = matcher(query);
   return records
     .filter(matches)
@@ -257,12 +188,19 @@ function describePlans(
   });
 
   it("walks the intended index for every filter shape, the page's start in the walk, sorting at most a bound", async () => {
-    for (const shape of shapes(fill)) {
-      const expected = backend === "sqlite" ? shape.sqlite : shape.postgres;
-      const first = await hub.listInstances({ ...shape.query, pageSize: PAGE });
+    const queries = fillQueries(fill);
+    assert.deepEqual(
+      queries.map((q) => q.name).sort(),
+      Object.keys(EXPECTED).sort(),
+      "every shape has its plan",
+    );
+    for (const shape of queries) {
+      const plans = EXPECTED[shape.name]!;
+      const expected = backend === "sqlite" ? plans.sqlite : plans.postgres;
+      const first = await hub.listInstances({ ...shape.filter, pageSize: PAGE });
       assert.deepEqual(
         first.instances.map((r) => r.instanceId),
-        expectedPage(shape.query),
+        expectedPage(shape.filter),
         `${shape.name}: the first page`,
       );
       const last = first.instances.at(-1)!;
@@ -276,7 +214,7 @@ function describePlans(
         ["a page in the middle", middle],
       ] as const) {
         const sql = await listingSql(hub.dialect, hub.driver, {
-          filter: shape.query,
+          filter: shape.filter,
           after: position,
           columns: INSTANCE_COLUMNS,
           limit: PAGE + 1,
@@ -295,7 +233,7 @@ function describePlans(
         if (expected.sorts)
           for (const rows of plan.sorts) assert.ok(rows <= SORT_BOUND, `sorts a bounded set: ${what}`);
         else assert.deepEqual(plan.sorts, [], `no sort: ${what}`);
-        if (position !== undefined && !shape.keyed && !expected.sorts)
+        if (position !== undefined && !plans.keyed && !expected.sorts)
           assert.ok(plan.keysetInIndex, `the page's start is an index condition: ${what}`);
       }
     }
