@@ -54,9 +54,16 @@ export async function runReplayCheckBenchmark(dir: string, count: number): Promi
       await hub.checkSchema();
       let events = 0;
       const began = performance.now();
-      const report = await replayHubInstances(hub, replayOptions(app.registry), {}, (result) => {
-        if (result.kind === "replayed") events += result.events;
-      });
+      const report = await replayHubInstances(
+        hub,
+        replayOptions(app.registry),
+        {},
+        {
+          onResult: (result) => {
+            if (result.kind === "replayed") events += result.events;
+          },
+        },
+      );
       runs.push({ ms: performance.now() - began, replayed: report.summary.replayed, events });
       if (report.summary.replayed !== count)
         throw new Error(`replayed ${report.summary.replayed} of ${count}`);

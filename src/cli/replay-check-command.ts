@@ -50,14 +50,11 @@ export async function runReplayCheckCommand(
     hub = await openHubForReading(settings);
     const began = performance.now();
     const json = flags.json === true;
-    const report = await replayHubInstances(
-      hub,
-      replayOptions(app.registry, settings),
-      selection,
-      (result) => {
+    const report = await replayHubInstances(hub, replayOptions(app.registry, settings), selection, {
+      onResult: (result) => {
         if (!json && result.kind === "diverged") process.stdout.write(`${describeReplayResult(result)}\n`);
       },
-    );
+    });
     const elapsedMs = Math.round(performance.now() - began);
     if (json) {
       const checkedAt = new Date(clockFor(hub).now()).toISOString();

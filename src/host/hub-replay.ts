@@ -29,6 +29,16 @@ export interface HubReplaySelection {
   readonly limit?: number | undefined;
 }
 
+/** How the check reads the hub, and where it reports each result. */
+export interface HubReplayReading {
+  /** Called with each result as it is known, in listing order. */
+  readonly onResult?: ((result: ReplayResult) => void) | undefined;
+  /** Instances listed per page (default {@link REPLAY_PAGE_SIZE}). */
+  readonly pageSize?: number | undefined;
+  /** Most history events read and replayed at once (default {@link REPLAY_BATCH_EVENTS}). */
+  readonly batchEvents?: number | undefined;
+}
+
 /** What the check found. */
 export interface HubReplayReport {
   readonly summary: ReplaySummary;
@@ -38,19 +48,24 @@ export interface HubReplayReport {
   readonly skipped: readonly SkippedResult[];
 }
 
-/** Instances listed per page, whose histories are then read and replayed together. */
+/** Instances listed per page, whose histories are then read and replayed together (in batches of events). */
 export const REPLAY_PAGE_SIZE = 500;
 
+/** Most history events read and replayed at once (a page is split into batches by its instances' history lengths). */
+export const REPLAY_BATCH_EVENTS = 100_000;
+
 /**
- * Replays the histories of the instances of `hub` that `selection` picks against the orchestrators of `options`,
- * calling `onResult` for each as it is known, in listing order. Storage errors propagate.
+ * Replays the histories of the instances of `hub` that `selection` picks against the orchestrators of `options`: a
+ * page of instances is listed, then their histories are read and replayed together, a batch of events at a time.
+ * Storage errors propagate.
  */
 export async function replayHubInstances(
   hub: TaskHub,
   options: SessionOptions,
   selection: HubReplaySelection = {},
-  onResult?: (result: ReplayResult) => void,
+  reading: HubReplayReading = {},
 ): Promise<HubReplayReport> {
+  const { onResult, pageSize = REPLAY_PAGE_SIZE, batchEvents = REPLAY_BATCH_EVENTS } = reading;
   const tally = new ReplayTally();
   const diverged: DivergedResult[] = [];
   const skipped: SkippedResult[] = [];
@@ -63,7 +78,7 @@ export async function replayHubInstances(
       createdFrom: selection.createdFrom,
       excludeEntities: name !== undefined,
       includePayloads: false,
-      pageSize: REPLAY_PAGE_SIZE,
+      pageSize,
       continuationToken: token,
     });
     token = page.continuationToken;
@@ -76,15 +91,33 @@ export async function replayHubInstances(
       }
       picked.push(instance);
     }
-    const results = await Promise.all(picked.map((instance) => replayInstance(hub, options, instance)));
-    for (const result of results) {
-      tally.add(result);
-      if (result.kind === "diverged") diverged.push(result);
-      else if (result.kind === "skipped" && result.reason !== "entity") skipped.push(result);
-      onResult?.(result);
+    for (const batch of batches(picked, batchEvents)) {
+      const results = await Promise.all(batch.map((instance) => replayInstance(hub, options, instance)));
+      for (const result of results) {
+        tally.add(result);
+        if (result.kind === "diverged") diverged.push(result);
+        else if (result.kind === "skipped" && result.reason !== "entity") skipped.push(result);
+        onResult?.(result);
+      }
     }
   } while (token !== undefined);
   return { summary: tally.summary(), diverged, skipped };
+}
+
+/** `instances` in order, cut into batches of at most `most` history events (or one instance). */
+function* batches(instances: readonly InstanceRecord[], most: number): Generator<InstanceRecord[]> {
+  let batch: InstanceRecord[] = [];
+  let events = 0;
+  for (const instance of instances) {
+    if (batch.length > 0 && events + instance.historyLength > most) {
+      yield batch;
+      batch = [];
+      events = 0;
+    }
+    batch.push(instance);
+    events += instance.historyLength;
+  }
+  if (batch.length > 0) yield batch;
 }
 
 async function replayInstance(
