@@ -11,9 +11,8 @@
  * replay checker over 10,000 stored instances on SQLite (`replay-check.ts`).
  *
  * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters`
- * picks parts (fresh-latency:
- * the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads;
- * `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
+ * picks parts (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks
+ * the workloads; `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
