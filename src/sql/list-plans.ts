@@ -5,17 +5,21 @@
  *
  * | filter | index walked |
  * | --- | --- |
- * | none, `createdFrom` / `createdTo` | `instances_created` (created_at, instance_id) |
- * | one status | `instances_by_status` (status, created_at, instance_id) |
- * | several statuses | `instances_by_status` once per status, merged in order ({@link Dialect.mergeOrdered}) |
+ * | none, `createdFrom` / `createdTo` | `orchestrations_by_created` / `entities_by_created` (created_at, instance_id) |
+ * | statuses | `orchestrations_by_status` / `entities_by_status` (status, created_at, instance_id) |
  * | `name` | `instances_by_name` (name, created_at, instance_id) |
  * | `version` | `instances_by_version` (version, created_at, instance_id), versioned instances only |
- * | `instanceIdPrefix` | the primary key's range `prefix <= instance_id < upper`, then a sort of its matches; or, when it has many, the walk of the other filters (`instances_created` alone), checking the prefix on each entry |
+ * | `instanceIdPrefix` | the primary key's range `prefix <= instance_id < upper`, then a sort of its matches; or, when it has many, the walk of the other filters, checking the prefix on each entry |
  * | `instanceIds` | primary key lookups (at most 1,000), then a sort of them |
  *
- * Where filters meet, the planner walks one index (on SQLite, without statistics, an equality one: status, name or
- * version) and checks the other filters on the entries it walks. The continuation token's position and
- * `createdFrom` make one lower bound, the tighter of the two, so that each page's walk starts where it begins.
+ * The creation and status indexes are partial, one per kind of instance (orchestrations, entities: IDs starting with
+ * `@`, Running as long as they live), so that listing orchestrations (`excludeEntities`, as the client does) never
+ * walks over entities. A walk of them is one arm per status and kind the filter can match, the arms merged in order
+ * ({@link Dialect.mergeOrdered}): a page reads at most a page per arm. Where filters meet, a walk of the name or
+ * version index checks the statuses and the kind on its entries (on SQLite, without statistics, the planner prefers
+ * an equality index), and the ID prefix is checked on the entries of whichever walk. The continuation token's
+ * position and `createdFrom` make one lower bound, the tighter of the two, so that each page's walk starts where the
+ * page does.
  *
  * An ID prefix: PostgreSQL's planner chooses from the statistics of the range. SQLite, which has none, first counts
  * the prefix's matches on the primary key, up to {@link PREFIX_SORT_PAGES} pages' worth (a walk of at most that many
@@ -25,6 +29,7 @@
  * recent costs a walk over the older instances).
  * @module
  */
+import { isTerminalStatus, TERMINAL_STATUSES, type RuntimeStatus } from "../core/runtime-status.js";
 import {
   checkInstanceFilter,
   NO_FILTER,
@@ -36,7 +41,6 @@ import type { Dialect } from "./dialect.js";
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
 import { num, type ListPosition } from "./sql-rows.js";
 import type { SqlParams } from "./statement.js";
-import { TERMINAL_SQL } from "./sql-statements.js";
 
 /** Pages' worth of prefix matches up to which SQLite walks the primary key's range and sorts them. */
 export const PREFIX_SORT_PAGES = 20;
@@ -60,15 +64,62 @@ export interface ListingRequest {
 
 const ORDER = "created_at, instance_id";
 
+/** Row predicates of the two kinds of instances, as the partial indexes of migration 0005 name them. */
+const KIND_SQL = {
+  orchestration: "substr(instance_id, 1, 1) <> '@'",
+  entity: "substr(instance_id, 1, 1) = '@'",
+} as const;
+
+type Kind = keyof typeof KIND_SQL;
+
+/** The kinds of instances a filter can match: entities are left out, or named by a prefix. */
+function kindsOf(filter: CheckedFilter): Kind[] {
+  const named: Kind | undefined =
+    filter.prefix === undefined ? undefined : filter.prefix.startsWith("@") ? "entity" : "orchestration";
+  if (filter.excludeEntities) return named === "entity" ? [] : ["orchestration"];
+  return named === undefined ? ["orchestration", "entity"] : [named];
+}
+
 /**
- * The query of one listing page (see the module documentation). On a dialect with index hints (SQLite), a prefix
- * filter costs a first read on `db`: the count of its matches, up to {@link PREFIX_SORT_PAGES} pages.
+ * The query of one listing page or purge batch (see the module documentation). On a dialect with index hints
+ * (SQLite), a prefix filter costs a first read on `db`: the count of its matches, up to {@link PREFIX_SORT_PAGES}
+ * pages.
  * @throws InvalidArgumentError for an invalid filter.
  */
 export async function listingSql(d: Dialect, db: SqlExecutor, request: ListingRequest): Promise<FilterSql> {
-  const filter = checkInstanceFilter(request.filter);
+  return planListing(d, db, checkInstanceFilter(request.filter), request);
+}
+
+/**
+ * The query of one purge batch: the IDs of finished instances matching `filter`, oldest first, at most `limit`.
+ * @throws InvalidArgumentError for an invalid filter.
+ */
+export async function purgeBatchSql(
+  d: Dialect,
+  db: SqlExecutor,
+  filter: PurgeFilter,
+  limit: number,
+): Promise<FilterSql> {
+  const checked = checkInstanceFilter(filter);
+  const asked = checked.statuses.length > 0 ? checked.statuses : TERMINAL_STATUSES;
+  const statuses = asked.filter(isTerminalStatus);
+  // No status left: the filter asks for active instances only, never purged.
+  // created_at: a merge of arms orders by its result columns.
+  const columns = "instance_id, created_at";
+  if (statuses.length === 0) return nothing(d, columns, limit);
+  return planListing(d, db, { ...checked, statuses }, { columns, limit });
+}
+
+async function planListing(
+  d: Dialect,
+  db: SqlExecutor,
+  filter: CheckedFilter,
+  request: Omit<ListingRequest, "filter">,
+): Promise<FilterSql> {
   const instances = d.table("instances");
-  const limit = request.limit;
+  const { columns, limit } = request;
+  const kinds = kindsOf(filter);
+  if (kinds.length === 0) return nothing(d, columns, limit);
   let prefixForm: PrefixForm = "range";
   let hint = "";
   if (filter.prefix !== undefined && filter.instanceIds === undefined && d.indexedBy) {
@@ -83,39 +134,40 @@ export async function listingSql(d: Dialect, db: SqlExecutor, request: ListingRe
     if (num(row?.n ?? 0) <= cap) hint = d.indexedBy("instances", "primary key");
     else prefixForm = "scan";
   }
-  const select = (where: Where) =>
-    `SELECT ${request.columns} FROM ${instances}${hint}${where.clauses.length > 0 ? ` WHERE ${where.clauses.join(" AND ")}` : ""}`;
-  const { statuses } = filter;
-  if (statuses.length < 2 || filter.instanceIds !== undefined || hint !== "") {
-    const where = clauses(d, filter, request.after, prefixForm);
-    return {
-      text: `${select(where)} ORDER BY ${ORDER} LIMIT :limit`,
-      params: { ...where.params, limit },
-    };
-  }
-  // Several statuses: one walk of the status index per status, merged.
-  const shared = clauses(d, { ...filter, statuses: [] }, request.after, prefixForm);
+  const select = (where: readonly string[]) =>
+    `SELECT ${columns} FROM ${instances}${hint}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`;
+  // The creation and status indexes hold one kind each: a walk of them is one arm per status and kind, merged. Other
+  // walks (name, version, the primary key) check the statuses and the kind on their entries.
+  const armed =
+    filter.name === undefined &&
+    filter.version === undefined &&
+    filter.instanceIds === undefined &&
+    hint === "";
+  const statuses: readonly (RuntimeStatus | undefined)[] =
+    armed && filter.statuses.length > 0 ? filter.statuses : [undefined];
+  const shared = clauses(d, armed ? { ...filter, statuses: [] } : filter, request.after, prefixForm);
   const params: Record<string, SqlValue> = { ...shared.params, limit };
-  const arms = statuses.map((status, i) => {
-    params[`status${i}`] = status;
-    return select({ clauses: [`status = :status${i}`, ...shared.clauses], params: {} });
+  const arms = statuses.flatMap((status, i) => {
+    if (status !== undefined) params[`status${i}`] = status;
+    const own = status === undefined ? [] : [`status = :status${i}`];
+    if (!armed)
+      return [select([...own, ...(kinds.length === 1 ? [KIND_SQL[kinds[0]!]] : []), ...shared.clauses])];
+    return kinds.map((kind) => select([...own, KIND_SQL[kind], ...shared.clauses]));
   });
-  return { text: d.mergeOrdered(arms, ORDER, ":limit"), params };
-}
-
-/**
- * The query of one purge batch: the IDs of finished root candidates matching `filter`, oldest first, at most
- * `:limit` (a parameter left to bind).
- * @throws InvalidArgumentError for an invalid filter.
- */
-export function purgeBatchSql(d: Dialect, filter: PurgeFilter): FilterSql {
-  // The prefix as a range only where the planner knows how many it matches (see the module documentation).
-  const where = clauses(d, checkInstanceFilter(filter), undefined, d.indexedBy ? "scan" : "range");
   return {
     text:
-      `SELECT instance_id FROM ${d.table("instances")} WHERE status IN ${TERMINAL_SQL}` +
-      `${where.clauses.map((clause) => ` AND ${clause}`).join("")} ORDER BY ${ORDER} LIMIT :limit`,
-    params: where.params,
+      arms.length === 1
+        ? `${arms[0]!} ORDER BY ${ORDER} LIMIT :limit`
+        : d.mergeOrdered(arms, ORDER, ":limit"),
+    params,
+  };
+}
+
+/** A query of no rows, with the columns of `columns`. */
+function nothing(d: Dialect, columns: string, limit: number): FilterSql {
+  return {
+    text: `SELECT ${columns} FROM ${d.table("instances")} WHERE 1 = 0 LIMIT :limit`,
+    params: { limit },
   };
 }
 
@@ -130,7 +182,7 @@ interface Where {
   readonly params: Record<string, SqlValue>;
 }
 
-/** The predicates of a checked filter starting after `after` (statuses as one list). */
+/** The predicates of a checked filter (statuses as one list; not its kinds) for rows after `after`. */
 function clauses(
   d: Dialect,
   filter: CheckedFilter,
@@ -167,7 +219,6 @@ function clauses(
   }
   if (filter.instanceIds !== undefined)
     add(d.inList("instance_id", "text", "instanceIds"), { instanceIds: d.listParam(filter.instanceIds) });
-  if (filter.excludeEntities) add("substr(instance_id, 1, 1) <> '@'");
   if (filter.name !== undefined) add("name = :name", { name: filter.name });
   if (filter.version !== undefined) add("version = :version", { version: filter.version });
   if (filter.instanceId !== undefined) add("instance_id = :instanceId", { instanceId: filter.instanceId });

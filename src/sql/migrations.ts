@@ -143,15 +143,26 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: "0005_list_filter_indexes",
     // Every list filter walks an index in the listing order (created_at, instance_id) (see `list-plans.ts`). The
-    // status index gains instance_id (ties in created_at were sorted); name and version never change after the
-    // instance is created, and the version index holds only versioned instances.
-    up: (d) => [
-      `DROP INDEX ${d.table("instances_status")}`,
-      `CREATE INDEX instances_by_status ON ${d.table("instances")} (status, created_at, instance_id)`,
-      `CREATE INDEX instances_by_name ON ${d.table("instances")} (name, created_at, instance_id)`,
-      `CREATE INDEX instances_by_version ON ${d.table("instances")} (version, created_at, instance_id)
-        WHERE version IS NOT NULL`,
-    ],
+    // creation and status indexes are split by kind, orchestrations and entities (IDs starting with '@', Running as
+    // long as they live), so that listing orchestrations never walks over entities; each row is in one of each pair.
+    // The status index gains instance_id (ties in created_at were sorted). Names and versions never change after an
+    // instance is created; the version index holds versioned instances only.
+    up: (d) => {
+      const instances = d.table("instances");
+      const orchestration = "WHERE substr(instance_id, 1, 1) <> '@'";
+      const entity = "WHERE substr(instance_id, 1, 1) = '@'";
+      return [
+        `DROP INDEX ${d.table("instances_status")}`,
+        `DROP INDEX ${d.table("instances_created")}`,
+        `CREATE INDEX orchestrations_by_created ON ${instances} (created_at, instance_id) ${orchestration}`,
+        `CREATE INDEX entities_by_created ON ${instances} (created_at, instance_id) ${entity}`,
+        `CREATE INDEX orchestrations_by_status ON ${instances} (status, created_at, instance_id) ${orchestration}`,
+        `CREATE INDEX entities_by_status ON ${instances} (status, created_at, instance_id) ${entity}`,
+        `CREATE INDEX instances_by_name ON ${instances} (name, created_at, instance_id)`,
+        `CREATE INDEX instances_by_version ON ${instances} (version, created_at, instance_id)
+          WHERE version IS NOT NULL`,
+      ];
+    },
   },
 ];
 

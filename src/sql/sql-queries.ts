@@ -89,14 +89,11 @@ export async function purgeInstances(
   ctx: HubContext,
   filter: InstanceFilter & { readonly instanceId?: string | undefined },
 ): Promise<number> {
-  const { text, params } = purgeBatchSql(ctx.dialect, filter);
-  const selectRoots = ctx.dialect.statement(text);
   let purged = 0;
   for (;;) {
     const deleted = await ctx.driver.transaction(async (tx) => {
-      const roots = (await selectRoots.query(tx, { ...params, limit: PURGE_BATCH_SIZE })).map((r) =>
-        String(r.instance_id),
-      );
+      const { text, params } = await purgeBatchSql(ctx.dialect, tx, filter, PURGE_BATCH_SIZE);
+      const roots = (await ctx.dialect.statement(text).query(tx, params)).map((r) => String(r.instance_id));
       if (roots.length === 0) return undefined;
       const tree = (await ctx.sql.finishedDescendants.query(tx, { ids: ctx.dialect.listParam(roots) })).map(
         (r) => String(r.id),
@@ -116,16 +113,10 @@ export async function purgeInstances(
 export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
   const now = ctx.clock.now();
   const byStatus: Partial<Record<RuntimeStatus, number>> = {};
-  for (const row of await ctx.sql.countByStatus.query(ctx.driver))
+  for (const row of await ctx.sql.countOrchestrationsByStatus.query(ctx.driver))
     byStatus[String(row.status) as RuntimeStatus] = num(row.n);
   let entities = 0;
-  for (const row of await ctx.sql.countEntitiesByStatus.query(ctx.driver)) {
-    const status = String(row.status) as RuntimeStatus;
-    const left = (byStatus[status] ?? 0) - num(row.n);
-    if (left > 0) byStatus[status] = left;
-    else delete byStatus[status];
-    entities += num(row.n);
-  }
+  for (const row of await ctx.sql.countEntitiesByStatus.query(ctx.driver)) entities += num(row.n);
   const [inbox] = await ctx.sql.inboxStats.query(ctx.driver, { now });
   const [activity] = await ctx.sql.activityStats.query(ctx.driver, { now });
   const oldest = [optNum(inbox?.oldest), optNum(activity?.oldest)].filter(

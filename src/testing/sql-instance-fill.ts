@@ -210,6 +210,7 @@ export function fillQueries(fill: FillSummary): FillQuery[] {
   const ids = [...fillRows(200)].map((row) => row.instance_id);
   return [
     { name: "no filter", filter: {} },
+    { name: "orchestrations", filter: { excludeEntities: true } },
     { name: "created range", filter: window },
     { name: "a rare status", filter: { statuses: ["Failed"] } },
     { name: "a recent rare status", filter: { statuses: ["Suspended"] } },
@@ -223,6 +224,10 @@ export function fillQueries(fill: FillSummary): FillQuery[] {
     { name: "a rare version", filter: { version: "3.0-beta" } },
     { name: "a version", filter: { version: "2.0" } },
     { name: "a name and a status", filter: { name: "SendInvoice", statuses: ["Failed"] } },
+    {
+      name: "orchestrations of a name and statuses",
+      filter: { name: "SendInvoice", statuses: ["Failed", "Terminated"], excludeEntities: true },
+    },
     { name: "a rare prefix", filter: { instanceIdPrefix: "audit-" } },
     { name: "a common prefix", filter: { instanceIdPrefix: "order-" } },
     { name: "entities", filter: { instanceIdPrefix: "@" } },
