@@ -14,7 +14,7 @@
  * | column types | `INTEGER`, `TEXT`, `INTEGER PRIMARY KEY AUTOINCREMENT` | `BIGINT`, `TEXT COLLATE "C"`, identity |
  * | notifications | none in SQL (in-process bus) | `pg_notify` in the committing transaction |
  * | claims | a transaction of a few statements | one statement (`WITH ... FOR UPDATE SKIP LOCKED ... UPDATE`) |
- * | index choice | `INDEXED BY` where the planner has no statistics | the planner, from statistics |
+ * | a key range, sorted | `INDEXED BY` the primary key | the range in a subquery (no index in the order applies) |
  * | ordered `UNION ALL` | merges plain arms | merges arms that carry their own `ORDER BY ... LIMIT` |
  *
  * Upserts need no seam: both speak `INSERT ... ON CONFLICT (...) DO UPDATE ... WHERE ...`.
@@ -141,11 +141,12 @@ export interface Dialect {
   /** Combines independent bulk statements (see {@link CombinedStatement}). */
   combine<const P extends readonly BulkStatement[]>(parts: P): CombinedStatement<P>;
   /**
-   * ` INDEXED BY <index>` after a table in a `FROM` clause, making the query walk `index` (an index name, or
-   * `"primary key"`) of that `table`, where the planner has no statistics to choose from (SQLite, unless `ANALYZE`
-   * ran) and takes such hints; `undefined` where the planner chooses from statistics (PostgreSQL).
+   * A query of `columns` of the rows of the hub table `table` matching `where` (which holds a range of its primary
+   * key), in the order `orderBy`, at most `limit` (the clauses, without the keywords): the primary key's range walked,
+   * then its matches sorted, whatever other index could serve `orderBy` or an equality of `where`. SQLite names the
+   * index (`INDEXED BY`); PostgreSQL walks the range in a subquery, where the order does not apply.
    */
-  readonly indexedBy: ((table: string, index: string) => string) | undefined;
+  sortedKeyRange(table: string, columns: string, where: string, orderBy: string, limit: string): string;
   /**
    * `SELECT`s (`arms`, with the same columns, each able to walk an index in the order `orderBy`) united with
    * `UNION ALL`, in that order, at most `limit` rows (`orderBy` and `limit`: the clauses, without the keywords): a

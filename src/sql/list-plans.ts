@@ -21,15 +21,17 @@
  * position and `createdFrom` make one lower bound, the tighter of the two, so that each page's walk starts where the
  * page does.
  *
- * An ID prefix: PostgreSQL's planner chooses from the statistics of the range. SQLite, which has none, first counts
- * the prefix's matches on the primary key, up to {@link PREFIX_SORT_PAGES} pages' worth (a walk of at most that many
- * index entries): with at most that many it walks the primary key's range and sorts them; with more (`M` matches
- * among `N` instances, `M > 20 × page`), the walk of the creation index meets a match every `N / M` entries, so a
- * page costs fewer than `N / 20` entries when the matches are spread over time (a prefix whose many matches are all
- * recent costs a walk over the older instances).
+ * An ID prefix: its matches are counted first on the primary key, up to {@link PREFIX_SORT_PAGES} pages' worth (a
+ * walk of at most that many entries). With at most that many, the primary key's range is walked and its matches
+ * sorted ({@link Dialect.sortedKeyRange}). With more (`M` matches among `N` instances, `M > 20 × page`), the walk of
+ * the other filters' index (the creation index alone) checks the prefix on its entries and meets a match every
+ * `N / M` entries, so a page costs fewer than `N / 20` entries when the matches are spread over time (a prefix whose
+ * many matches are all recent costs a walk over the older instances). The count decides, not the planner: SQLite
+ * has no statistics, and PostgreSQL plans the hub's statements once, without their values (generic plans, see
+ * `postgres-task-hub.ts`).
  * @module
  */
-import { isTerminalStatus, TERMINAL_STATUSES, type RuntimeStatus } from "../core/runtime-status.js";
+import { isTerminalStatus, TERMINAL_STATUSES } from "../core/runtime-status.js";
 import {
   checkInstanceFilter,
   NO_FILTER,
@@ -81,9 +83,8 @@ function kindsOf(filter: CheckedFilter): Kind[] {
 }
 
 /**
- * The query of one listing page or purge batch (see the module documentation). On a dialect with index hints
- * (SQLite), a prefix filter costs a first read on `db`: the count of its matches, up to {@link PREFIX_SORT_PAGES}
- * pages.
+ * The query of one listing page (see the module documentation). A prefix filter costs a first read on `db`: the
+ * count of its matches, up to {@link PREFIX_SORT_PAGES} pages.
  * @throws InvalidArgumentError for an invalid filter.
  */
 export async function listingSql(d: Dialect, db: SqlExecutor, request: ListingRequest): Promise<FilterSql> {
@@ -103,9 +104,9 @@ export async function purgeBatchSql(
   const checked = checkInstanceFilter(filter);
   const asked = checked.statuses.length > 0 ? checked.statuses : TERMINAL_STATUSES;
   const statuses = asked.filter(isTerminalStatus);
-  // No status left: the filter asks for active instances only, never purged.
   // created_at: a merge of arms orders by its result columns.
   const columns = "instance_id, created_at";
+  // No status left: the filter asks for active instances only, never purged.
   if (statuses.length === 0) return nothing(d, columns, limit);
   return planListing(d, db, { ...checked, statuses }, { columns, limit });
 }
@@ -120,39 +121,51 @@ async function planListing(
   const { columns, limit } = request;
   const kinds = kindsOf(filter);
   if (kinds.length === 0) return nothing(d, columns, limit);
+  const kind = kinds.length === 1 ? [KIND_SQL[kinds[0]!]] : [];
   let prefixForm: PrefixForm = "range";
-  let hint = "";
-  if (filter.prefix !== undefined && filter.instanceIds === undefined && d.indexedBy) {
+  if (filter.prefix !== undefined && filter.instanceIds === undefined) {
     const cap = PREFIX_SORT_PAGES * limit;
-    const where = clauses(d, { ...NO_FILTER, prefix: filter.prefix }, undefined, "range");
+    const range = clauses(d, { ...NO_FILTER, prefix: filter.prefix }, undefined, "range");
     const [row] = await d
       .statement(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM ${instances} WHERE ${where.clauses.join(" AND ")}
+        `SELECT count(*) AS n FROM (SELECT 1 FROM ${instances} WHERE ${range.clauses.join(" AND ")}
          LIMIT :cap) AS m`,
       )
-      .query(db, { ...where.params, cap: cap + 1 });
-    if (num(row?.n ?? 0) <= cap) hint = d.indexedBy("instances", "primary key");
-    else prefixForm = "scan";
+      .query(db, { ...range.params, cap: cap + 1 });
+    if (num(row?.n ?? 0) <= cap) {
+      const where = clauses(d, filter, request.after, "range");
+      return {
+        text: d.sortedKeyRange(
+          "instances",
+          columns,
+          [...kind, ...where.clauses].join(" AND "),
+          ORDER,
+          ":limit",
+        ),
+        params: { ...where.params, limit },
+      };
+    }
+    prefixForm = "scan";
   }
   const select = (where: readonly string[]) =>
-    `SELECT ${columns} FROM ${instances}${hint}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`;
+    `SELECT ${columns} FROM ${instances}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`;
   // The creation and status indexes hold one kind each: a walk of them is one arm per status and kind, merged. Other
-  // walks (name, version, the primary key) check the statuses and the kind on their entries.
-  const armed =
-    filter.name === undefined &&
-    filter.version === undefined &&
-    filter.instanceIds === undefined &&
-    hint === "";
-  const statuses: readonly (RuntimeStatus | undefined)[] =
-    armed && filter.statuses.length > 0 ? filter.statuses : [undefined];
-  const shared = clauses(d, armed ? { ...filter, statuses: [] } : filter, request.after, prefixForm);
+  // walks (name, version, instance IDs) check the statuses and the kind on their entries.
+  const armed = filter.name === undefined && filter.version === undefined && filter.instanceIds === undefined;
+  if (!armed) {
+    const where = clauses(d, filter, request.after, prefixForm);
+    return {
+      text: `${select([...kind, ...where.clauses])} ORDER BY ${ORDER} LIMIT :limit`,
+      params: { ...where.params, limit },
+    };
+  }
+  const shared = clauses(d, { ...filter, statuses: [] }, request.after, prefixForm);
   const params: Record<string, SqlValue> = { ...shared.params, limit };
+  const statuses = filter.statuses.length > 0 ? filter.statuses : [undefined];
   const arms = statuses.flatMap((status, i) => {
     if (status !== undefined) params[`status${i}`] = status;
     const own = status === undefined ? [] : [`status = :status${i}`];
-    if (!armed)
-      return [select([...own, ...(kinds.length === 1 ? [KIND_SQL[kinds[0]!]] : []), ...shared.clauses])];
-    return kinds.map((kind) => select([...own, KIND_SQL[kind], ...shared.clauses]));
+    return kinds.map((k) => select([...own, KIND_SQL[k], ...shared.clauses]));
   });
   return {
     text:

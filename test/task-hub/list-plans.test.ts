@@ -6,6 +6,7 @@
  * rows.
  */
 import assert from "node:assert/strict";
+import pg from "pg";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +23,8 @@ import {
   type FillSummary,
 } from "../../src/testing/sql-instance-fill.js";
 import type { InstanceFilter, InstanceRecord } from "../../src/task-hub/task-hub.js";
-import { dropCreatedSchemas, requirePostgres, testHub } from "./postgres-support.js";
+import { withGenericPlans } from "../../src/sql/postgres/postgres-task-hub.js";
+import { config, dropCreatedSchemas, requirePostgres, testHub } from "./postgres-support.js";
 
 const INSTANCES = 100_000;
 const PAGE = 100;
@@ -141,10 +143,30 @@ interface PgNode {
   readonly Plans?: PgNode[];
 }
 
+/** A SQL literal of a parameter value (numbers, strings, arrays of them). */
+function literal(value: unknown): string {
+  if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(", ")}]`;
+  if (typeof value === "number") return String(value);
+  return `'${String(value).replaceAll("'", "''")}'`;
+}
+
+/**
+ * The plan the hub runs: its connections plan prepared statements generically (`plan_cache_mode=force_generic_plan`,
+ * without the values), so the statement is prepared and its execution explained, on a connection with the hub's
+ * settings (the simple protocol: PREPARE's parameters are its own).
+ */
 async function postgresPlan(hub: SqlTaskHub, text: string, params: Record<string, unknown>): Promise<Plan> {
-  const [row] = await hub.dialect
-    .statement(`EXPLAIN (FORMAT JSON) ${text}`)
-    .query(hub.driver, params as never);
+  const statement = hub.dialect.statement(text);
+  const args = statement.names.map((name) => literal(params[name]));
+  const client = new pg.Client(withGenericPlans(config));
+  await client.connect();
+  let row: Record<string, unknown> | undefined;
+  try {
+    await client.query(`PREPARE listing AS ${statement.text}`);
+    [row] = (await client.query(`EXPLAIN (FORMAT JSON) EXECUTE listing(${args.join(", ")})`)).rows;
+  } finally {
+    await client.end();
+  }
   const root = (row!["QUERY PLAN"] as [{ Plan: PgNode }])[0].Plan;
   const nodes: PgNode[] = [];
   const walk = (node: PgNode) => {
@@ -152,6 +174,12 @@ async function postgresPlan(hub: SqlTaskHub, text: string, params: Record<string
     node.Plans?.forEach(walk);
   };
   walk(root);
+  if (statement.names.some((name) => name !== "limit"))
+    assert.match(
+      JSON.stringify(root),
+      /\$\d/,
+      `a generic plan (its conditions name the parameters):\n${JSON.stringify(root, null, 1)}`,
+    );
   return {
     text: JSON.stringify(root, null, 1),
     indexes: nodes.flatMap((node) => (node["Index Name"] ? [node["Index Name"]] : [])),

@@ -106,7 +106,10 @@ export function postgresDialect(schema: string): Dialect {
         },
       };
     },
-    indexedBy: undefined,
+    // OFFSET 0 keeps the subquery apart: its plan is the range's walk, the order applies to its result.
+    sortedKeyRange: (table, columns, where, orderBy, limit) =>
+      `SELECT * FROM (SELECT ${columns} FROM ${dialect.table(table)} WHERE ${where} OFFSET 0) AS matches ` +
+      `ORDER BY ${orderBy} LIMIT ${limit}`,
     // Merge Append takes arms that are limited index scans in the order; plain arms are appended and sorted.
     mergeOrdered: (arms, orderBy, limit) =>
       `${arms.map((arm) => `(${arm} ORDER BY ${orderBy} LIMIT ${limit})`).join(" UNION ALL ")} ` +
