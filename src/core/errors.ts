@@ -80,6 +80,23 @@ export class UnknownFunctionError extends InvalidArgumentError {
 /** Replayed orchestrator code did something other than what its history recorded. */
 export class NonDeterminismError extends DurableError {}
 
+/**
+ * A versioned worker must not run an orchestration instance of this version (its `versioning.matchStrategy` refuses
+ * it) and its `versioning.failureStrategy` is `Fail`: the instance fails with this error, whose message names the
+ * instance's version and the worker's.
+ */
+export class VersionMismatchError extends DurableError {
+  constructor(
+    /** The instance's version (`undefined`: none). */
+    readonly instanceVersion: string | undefined,
+    /** The version of the worker that refused it. */
+    readonly workerVersion: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A task (activity, sub-orchestration) awaited by an orchestrator failed. Carries the failure record. */
 export class TaskFailedError extends DurableError {
   constructor(
@@ -180,6 +197,9 @@ export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFou
   hasName(error, "InstanceNotFoundError");
 /** True when `error` is a {@link TimeoutError}. */
 export const isTimeoutError = (error: unknown): error is TimeoutError => hasName(error, "TimeoutError");
+/** True when `error` is a {@link VersionMismatchError}. */
+export const isVersionMismatchError = (error: unknown): error is VersionMismatchError =>
+  hasName(error, "VersionMismatchError");
 /** True when `error` is a {@link NonDeterminismError}. */
 export const isNonDeterminismError = (error: unknown): error is NonDeterminismError =>
   hasName(error, "NonDeterminismError");
