@@ -44,6 +44,8 @@ export interface EntityProcessorOptions {
    * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
    */
   readonly maxPayloadBytes?: number | undefined;
+  /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
+  readonly defaultVersion?: string | undefined;
 }
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
@@ -62,11 +64,13 @@ export class EntityProcessor {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly maxPayloadBytes: number | undefined;
+  private readonly defaultVersion: string | undefined;
 
   constructor(
     private readonly registry: Registry,
     options: EntityProcessorOptions = {},
   ) {
+    this.defaultVersion = options.defaultVersion;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
@@ -79,9 +83,14 @@ export class EntityProcessor {
    * keeps the empty entity, which reads as one that does not exist.
    */
   async process(item: OrchestrationWorkItem): Promise<FastPathCompletion> {
-    return new EntityStep(this.registry, item, this.clock(), this.log, this.maxPayloadBytes).run(
-      this.maxBatchSize,
-    );
+    return new EntityStep(
+      this.registry,
+      item,
+      this.clock(),
+      this.log,
+      this.maxPayloadBytes,
+      this.defaultVersion,
+    ).run(this.maxBatchSize);
   }
 }
 
@@ -105,6 +114,7 @@ class EntityStep {
     private readonly now: number,
     private readonly baseLog: Logger,
     private readonly maxPayloadBytes: number | undefined,
+    private readonly defaultVersion: string | undefined,
   ) {
     this.id = EntityId.parse(item.instanceId);
     this.timestamp = new Date(now).toISOString();
@@ -200,6 +210,7 @@ class EntityStep {
       this.registry,
       this.timestamp,
       this.maxPayloadBytes,
+      this.defaultVersion,
     );
     this.lastOperationTime = this.now;
     try {

@@ -3,10 +3,11 @@
  * runs the episode and applies it. All I/O here is reading history; the write is the caller's (group commit).
  * @module
  */
-import { TaskHubError } from "../core/errors.js";
+import { TaskHubError, VersionMismatchError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import type { ExecutionStarted, HistoryEvent } from "../core/history-event.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
+import { versionMismatch, type WorkerVersioning } from "../core/versioning.js";
 import { applyEpisode } from "../orchestration/apply-episode.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
 import { planRewind } from "../orchestration/rewind.js";
@@ -23,7 +24,12 @@ export type ProcessResult =
       readonly session?: OrchestrationSession;
     }
   /** Nothing can happen yet (events for an instance whose delayed start is not due): retry later. */
-  | { readonly kind: "defer"; readonly delayMs: number };
+  | { readonly kind: "defer"; readonly delayMs: number }
+  /**
+   * The worker must not run this instance's version and its failure strategy is `Reject`: leave the work item for a
+   * compatible worker. `reason` names both versions.
+   */
+  | { readonly kind: "reject"; readonly reason: string; readonly version: string | undefined };
 
 /** Processes orchestration work items. */
 export class OrchestrationProcessor {
@@ -33,6 +39,8 @@ export class OrchestrationProcessor {
     private readonly cache: SessionCache,
     /** Reads the hub's clock: the time of each episode (its `OrchestratorStarted` event). */
     private readonly clock: () => number = systemClock.now,
+    /** The worker's versioning: which instance versions it runs (`undefined`: all). */
+    private readonly versioning?: WorkerVersioning | undefined,
   ) {}
 
   /** Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance. */
@@ -49,7 +57,23 @@ export class OrchestrationProcessor {
       return { kind: "defer", delayMs: Math.max(50, Math.min(1000, due - now)) };
     }
     const rewind = item.messages.find((m) => m.event.type === "ExecutionRewound");
-    if (!start && rewind && instance.status === "Failed") {
+    const rewinds = !start && rewind !== undefined && instance.status === "Failed";
+    const version = start ? start.version : instance.version;
+    const mismatch = versionMismatch(version, this.versioning);
+    let refused: VersionMismatchError | undefined;
+    if (mismatch !== undefined && (start || rewinds || !isTerminalStatus(instance.status))) {
+      if (this.versioning!.failureStrategy === "Reject") return { kind: "reject", reason: mismatch, version };
+      refused = new VersionMismatchError(
+        version,
+        this.versioning!.version,
+        `Orchestration '${start?.name ?? instance.name}' (instance '${item.instanceId}') cannot run on this ` +
+          `worker: ${mismatch}`,
+      );
+      // A Failed instance stays Failed: the rewind is refused, and its failure says why.
+      if (rewinds)
+        return { kind: "complete", completion: this.unchanged(item, consumed, toFailureDetails(refused)) };
+    }
+    if (rewinds && rewind) {
       return { kind: "complete", completion: await this.rewind(item, consumed, rewind.event) };
     }
     if (!start && isTerminalStatus(instance.status)) {
@@ -72,6 +96,14 @@ export class OrchestrationProcessor {
     let startEvent = start;
     let result: EpisodeResult;
     try {
+      if (refused) {
+        // The instance fails without running any code; its parent (if any) is told, from its ExecutionStarted.
+        this.cache.take(item.instanceId);
+        startEvent ??= (await this.hub.getHistory(item.instanceId)).find(
+          (e): e is ExecutionStarted => e.type === "ExecutionStarted",
+        );
+        throw refused;
+      }
       if (item.corruptMessages.length > 0) {
         const first = item.corruptMessages[0]!;
         throw new TaskHubError(
@@ -97,7 +129,7 @@ export class OrchestrationProcessor {
       }
       result = await session.execute(newEvents);
     } catch (error) {
-      if (!(error instanceof TaskHubError)) throw error;
+      if (!(error instanceof TaskHubError) && error !== refused) throw error;
       session = undefined;
       result = failedResult(toFailureDetails(error), instance.customStatus);
     }
@@ -161,8 +193,15 @@ export class OrchestrationProcessor {
     };
   }
 
-  /** A completion that consumes the messages and changes nothing else (events for a finished instance). */
-  private unchanged(item: OrchestrationWorkItem, consumed: number[]): OrchestrationCompletion {
+  /**
+   * A completion that consumes the messages and changes nothing else (events for a finished instance), but the
+   * failure when `failure` is given.
+   */
+  private unchanged(
+    item: OrchestrationWorkItem,
+    consumed: number[],
+    failure?: FailureDetails,
+  ): OrchestrationCompletion {
     const i = item.instance;
     return {
       workItem: item,
@@ -175,7 +214,7 @@ export class OrchestrationProcessor {
         name: i.name,
         input: i.input,
         output: i.output,
-        failure: i.failure,
+        failure: failure ?? i.failure,
         customStatus: i.customStatus,
         completedAt: i.completedAt,
       },
