@@ -162,6 +162,7 @@ export class DurableClient {
     private readonly registry?: Registry,
     private readonly options: DurableClientOptions = {},
   ) {
+    if (options.defaultVersion !== undefined) checkVersion(options.defaultVersion, "defaultVersion");
     this.clock = clockFor(taskHub, options.clock);
     this.#waiters = new CompletionWaiters(taskHub);
     this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);

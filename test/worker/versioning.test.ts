@@ -99,6 +99,25 @@ describe("versioning: defaultVersion", () => {
     }
   });
 
+  it("createClient stamps its own defaultVersion; a default that is not a string is refused", async () => {
+    const { app, work } = taggedApp("a");
+    const hub = memoryTaskHub();
+    const host = await start(app, hub, {});
+    try {
+      const id = await app.createClient(hub, { defaultVersion: "4.0" }).startNew(work, { input: 0 });
+      assert.equal((await host.client.waitForCompletion(id)).version, "4.0");
+      assert.throws(
+        () => app.createClient(hub, { defaultVersion: 4 as never }),
+        /defaultVersion must be a string/,
+      );
+      await assert.rejects(app.start({ taskHub: memoryTaskHub(), defaultVersion: 4 as never }), {
+        name: "InvalidArgumentError",
+      });
+    } finally {
+      await host.stop();
+    }
+  });
+
   it("continue-as-new with a new version moves the instance (row, status, ctx.version) to it", async () => {
     const { app, upgrade } = taggedApp("a");
     const host = await start(app, memoryTaskHub(), { defaultVersion: "2.0" }); // runs 2.0 and older
