@@ -81,6 +81,13 @@ export interface OrchestrationWorkItem {
   readonly messages: readonly InboxMessage[];
   /** Inbox rows that could not be parsed (empty normally). */
   readonly corruptMessages: readonly CorruptInboxMessage[];
+  /**
+   * How many times the instance was leased since its last committed step, this lease included (1 = first delivery).
+   * Counted by the hub, across processes and restarts; a lease released with `TaskHub.abandonWorkItem` gives its
+   * delivery back, so a count above 1 means earlier deliveries ended by lease expiry: their worker crashed or hung.
+   * The worker quarantines work whose count passes its `maxDeliveryCount` (poison work).
+   */
+  readonly deliveryCount: number;
   /** Set by a claim that took over an expired, unreleased lease: the worker that held it (a lease takeover). */
   readonly takenOverFrom?: string | undefined;
 }
@@ -143,7 +150,11 @@ export interface ActivityWorkItem extends NewActivityMessage {
   readonly id: number;
   readonly lockToken: string;
   readonly lockExpiresAt: number;
-  /** How many times this message has been handed to a worker, this time included (1 = first delivery). */
+  /**
+   * How many times this message has been handed to a worker, this time included (1 = first delivery), counted by the
+   * hub. As for {@link OrchestrationWorkItem.deliveryCount}, a lease released with `TaskHub.abandonWorkItem` gives
+   * its delivery back: a count above 1 means earlier deliveries ended by lease expiry (a crash or a hang).
+   */
   readonly deliveryCount: number;
   /** Set by a claim that took over an expired, unreleased lease: the worker that held it (a lease takeover). */
   readonly takenOverFrom?: string | undefined;

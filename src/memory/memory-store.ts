@@ -22,6 +22,8 @@ export interface StoredInstance {
   /** In arrival order (increasing `id`). */
   inbox: InboxMessage[];
   lease?: Lease | undefined;
+  /** Times leased since the last committed step, minus the leases released (see `OrchestrationWorkItem.deliveryCount`). */
+  deliveries: number;
 }
 
 /** One activity message of the queue. */
@@ -29,7 +31,7 @@ export interface StoredActivity {
   readonly id: number;
   readonly message: NewActivityMessage;
   visibleAt: number;
-  /** Times handed to a worker so far. */
+  /** Times handed to a worker so far, minus the leases released (see `ActivityWorkItem.deliveryCount`). */
   deliveries: number;
   lease?: Lease | undefined;
 }

@@ -147,6 +147,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const lockToken = randomUUID();
       const lockExpiresAt = now + options.leaseMs;
       instance.lease = { token: lockToken, workerId: options.workerId, expiresAt: lockExpiresAt };
+      instance.deliveries++;
       const messages = instance.inbox
         .filter((m) => m.visibleAt <= now)
         .slice(0, MEMORY_MAX_MESSAGES_PER_WORK_ITEM);
@@ -157,6 +158,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
         instance: instance.record,
         messages,
         corruptMessages: [], // nothing is ever serialized: no row can be corrupted
+        deliveryCount: instance.deliveries,
         ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
       };
     });
@@ -224,6 +226,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const activity = this.#store.activities.get(workItem.id);
       if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) throw activityLost(workItem);
       activity.lease = undefined;
+      activity.deliveries = Math.max(0, activity.deliveries - 1); // given back: only expired leases count
       activity.visibleAt = visibleAt;
       this.#emit([{ kind: "activity-work", visibleAt }]);
       return;
@@ -231,6 +234,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     const instance = this.#store.instances.get(workItem.instanceId);
     if (!instance || !this.#holds(instance.lease, workItem.lockToken, now)) throw instanceLost(workItem);
     instance.lease = undefined;
+    instance.deliveries = Math.max(0, instance.deliveries - 1); // given back: only expired leases count
     const carried = new Set([...workItem.messages, ...workItem.corruptMessages].map((m) => m.id));
     instance.inbox = instance.inbox.map((m) => (carried.has(m.id) ? { ...m, visibleAt } : m));
     this.#emit([{ kind: "orchestration-work", visibleAt }]);
@@ -319,6 +323,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     instance.history = [...(completion.replaceHistory ? [] : instance.history), ...completion.newHistory];
     instance.record = instanceAfterStep(completion, storedLength, now);
     instance.lease = undefined;
+    instance.deliveries = 0;
     for (const activity of completion.activities) {
       const id = this.#store.nextId++;
       this.#store.activities.set(id, {
@@ -356,7 +361,12 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   #create(request: NewInstance, now: number, notices: TaskHubNotice[]): void {
     const instanceId = request.event.instanceId;
     this.#delete(instanceId);
-    this.#store.instances.set(instanceId, { record: pendingInstance(request, now), history: [], inbox: [] });
+    this.#store.instances.set(instanceId, {
+      record: pendingInstance(request, now),
+      history: [],
+      inbox: [],
+      deliveries: 0,
+    });
     const visibleAt = request.visibleAt ?? now;
     this.#deliver({ instanceId, event: request.event, visibleAt }, now);
     notices.push({ kind: "instance-updated", instanceId, status: "Pending" });

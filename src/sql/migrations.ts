@@ -127,6 +127,15 @@ export const MIGRATIONS: readonly Migration[] = [
     // the whole commit (check, writes, notifications, COMMIT) is one round trip (see `postgres/pg-guards.ts`).
     up: (d) => d.leaseGuardFunctions(),
   },
+  {
+    version: 4,
+    name: "0004_instance_delivery_counts",
+    // How many times an instance was leased since its last committed step (poison work: a step that keeps crashing
+    // its worker is quarantined after `maxDeliveryCount` deliveries). Activities have counted theirs since 0001.
+    up: (d) => [
+      `ALTER TABLE ${d.table("instances")} ADD COLUMN delivery_count ${d.types.integer} NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -99,6 +99,7 @@ async function claimInTransaction(
       instanceId,
       lockToken,
       lockExpiresAt,
+      deliveryCount: num(row.delivery_count) + 1, // as it was before this delivery
       instance: toInstanceRecord(row),
       ...readMessages(instanceId, rows),
       ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),

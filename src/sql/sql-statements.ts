@@ -75,6 +75,8 @@ export function buildStatements(d: Dialect) {
   const counters = d.table("counters");
   const idList = d.inList("instance_id", "text");
   const sql = (text: string) => d.sql(text);
+  /** A released lease's delivery count: the delivery given back (see `TaskHub.abandonWorkItem`). */
+  const givenBack = "CASE WHEN delivery_count > 0 THEN delivery_count - 1 ELSE 0 END";
 
   const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
 
@@ -98,7 +100,7 @@ export function buildStatements(d: Dialect) {
            created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = NULL,
            scheduled_start_at = excluded.scheduled_start_at, parent_instance_id = excluded.parent_instance_id,
            version = excluded.version, history_length = 0, lock_token = NULL, locked_by = NULL,
-           lock_expires_at = NULL, ready_at = excluded.ready_at
+           lock_expires_at = NULL, delivery_count = 0, ready_at = excluded.ready_at
          WHERE i.status IN ${TERMINAL_SQL}
          RETURNING instance_id`,
     ),
@@ -112,7 +114,8 @@ export function buildStatements(d: Dialect) {
     ),
     /**
      * Writes the state produced by orchestration steps and releases their leases; `ready_at` from the inbox left (run
-     * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting).
+     * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting). The
+     * delivery count restarts: 0, or 1 for a lease kept (the delivery goes on).
      */
     updateInstances: d.bulk(
       [
@@ -138,6 +141,7 @@ export function buildStatements(d: Dialect) {
            last_updated_at = ${r.col("now")},
            lock_token = CASE WHEN ${keep} THEN i.lock_token END, locked_by = CASE WHEN ${keep} THEN i.locked_by END,
            lock_expires_at = CASE WHEN ${keep} THEN i.lock_expires_at END,
+           delivery_count = CASE WHEN ${keep} THEN 1 ELSE 0 END,
            ready_at = (SELECT CASE WHEN ${keep} AND i.lock_expires_at > MIN(b.visible_at) THEN i.lock_expires_at
                                    ELSE MIN(b.visible_at) END
                        FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)${r.from}
@@ -240,13 +244,13 @@ export function buildStatements(d: Dialect) {
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) LIMIT 1`,
     ),
     claimInstances: sql(
-      `SELECT ${INSTANCE_COLUMNS}, locked_by FROM ${instances}
+      `SELECT ${INSTANCE_COLUMNS}, locked_by, delivery_count FROM ${instances}
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
        ORDER BY ready_at LIMIT ?${d.skipLocked}`,
     ),
     /** {@link claimInstances} among the listed instances (local dispatch). Parameters: now, now, IDs, max. */
     claimInstancesAmong: sql(
-      `SELECT ${INSTANCE_COLUMNS}, locked_by FROM ${instances}
+      `SELECT ${INSTANCE_COLUMNS}, locked_by, delivery_count FROM ${instances}
        WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) AND ${idList}
        ORDER BY ready_at LIMIT ?${d.skipLocked}`,
     ),
@@ -257,6 +261,7 @@ export function buildStatements(d: Dialect) {
          WHERE ${idList} AND visible_at <= ?
        ) AS b WHERE n <= ${MAX_MESSAGES_PER_WORK_ITEM} ORDER BY id`,
     ),
+    /** Leases claimed instances, counting one more delivery of each. */
     leaseInstances: d.bulk(
       [
         ["instance_id", "text"],
@@ -266,11 +271,14 @@ export function buildStatements(d: Dialect) {
       ],
       (r) =>
         `UPDATE ${instances} AS i SET lock_token = ${r.col("lock_token")}, locked_by = ${r.col("locked_by")},
-           lock_expires_at = ${r.col("lock_expires_at")}, ready_at = ${r.col("lock_expires_at")}${r.from}
+           lock_expires_at = ${r.col("lock_expires_at")}, ready_at = ${r.col("lock_expires_at")},
+           delivery_count = i.delivery_count + 1${r.from}
          WHERE i.instance_id = ${r.col("instance_id")}`,
     ),
+    /** Releases a lease still held (`abandonWorkItem`), giving its delivery back. */
     releaseInstance: sql(
-      `UPDATE ${instances} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL
+      `UPDATE ${instances} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL,
+         delivery_count = ${givenBack}
        WHERE instance_id = ? AND lock_token = ? AND lock_expires_at >= ?`,
     ),
 
@@ -340,8 +348,10 @@ export function buildStatements(d: Dialect) {
         `SELECT id FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
            AND lock_expires_at >= ?${d.forUpdate}`,
     ),
+    /** Releases an activity lease still held (`abandonWorkItem`), giving its delivery back. */
     abandonActivity: sql(
-      `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = ?
+      `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = ?,
+         delivery_count = ${givenBack}
        WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
     ),
     renewActivity: sql(

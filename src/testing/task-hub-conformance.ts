@@ -17,6 +17,7 @@
 import { describe } from "node:test";
 import { activityTests } from "./task-hub-conformance-activities.js";
 import { createTests } from "./task-hub-conformance-creates.js";
+import { deliveryTests } from "./task-hub-conformance-deliveries.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
 import { leaseTests } from "./task-hub-conformance-leases.js";
 import { orchestrationTests } from "./task-hub-conformance-orchestrations.js";
@@ -49,6 +50,7 @@ export function describeTaskHubConformance(
     describe("orchestration work items", () => orchestrationTests(env));
     describe("orchestration leases", () => leaseTests(env));
     describe("activity work items", () => activityTests(env));
+    describe("delivery counts", () => deliveryTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
   });
 }

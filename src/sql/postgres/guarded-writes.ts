@@ -30,7 +30,7 @@ import {
   type Written,
 } from "../sql-orchestration-commit.js";
 import { readMessages } from "../sql-orchestrations.js";
-import { optStr, toInstanceRecord } from "../sql-rows.js";
+import { num, optStr, toInstanceRecord } from "../sql-rows.js";
 import { withDispatched, dispatchedWork } from "../work-items.js";
 import { pgClaimStatements } from "./pg-claims.js";
 import { isGuardFailure, pgGuardStatements } from "./pg-guards.js";
@@ -266,6 +266,7 @@ function fromClaimedRows(rows: readonly SqlRow[], lockExpiresAt: number): Orches
       instanceId,
       lockToken: String(row.lock_token),
       lockExpiresAt,
+      deliveryCount: num(row.delivery_count) + 1,
       instance: toInstanceRecord(row),
       ...readMessages(
         instanceId,
