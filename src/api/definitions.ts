@@ -16,7 +16,10 @@ export interface ActivityContext {
   readonly name: string;
   /** Retry attempt, 1 for the first call (orchestration-level retry policy). */
   readonly attempt: number;
-  /** How often this exact attempt was delivered to a worker (> 1 after a crash or lease loss). */
+  /**
+   * How often this exact attempt was delivered to a worker, this delivery included (> 1 after a crash or lease loss;
+   * a release by a worker shutting down does not count).
+   */
   readonly deliveryCount: number;
   /**
    * The same on every redelivery and every retry of this call: use it to make side effects idempotent
@@ -30,8 +33,19 @@ export interface ActivityContext {
 /** An activity function: the stateless worker that does the real I/O. At-least-once. */
 export type ActivityHandler<I, O> = (input: I, context: ActivityContext) => O | Promise<O>;
 
+/** An activity's settings, given when registering it (`app.activity(name, handler, options)`). */
+export interface ActivityOptions {
+  /**
+   * Deliveries of one attempt that may end without completing (the worker crashed, hung or lost its lease) before the
+   * attempt is quarantined as poison work: its next delivery does not run the code but fails the attempt with a
+   * non-retryable `PoisonMessageError`, which the orchestration sees as the call's failure. Default: the worker's
+   * `maxDeliveryCount` (10).
+   */
+  readonly maxDeliveryCount?: number | undefined;
+}
+
 /** A registered activity. */
-export interface ActivityDefinition<I = unknown, O = unknown> {
+export interface ActivityDefinition<I = unknown, O = unknown> extends ActivityOptions {
   readonly kind: "activity";
   readonly name: string;
   readonly handler: ActivityHandler<I, O>;

@@ -30,9 +30,11 @@ import type {
   FunctionEntityOperations,
 } from "../api/entity-definition.js";
 import { classEntity, functionEntity } from "../api/entity-forms.js";
+import { checkMaxDeliveryCount } from "../api/delivery-limit.js";
 import type {
   ActivityDefinition,
   ActivityHandler,
+  ActivityOptions,
   OrchestrationDefinition,
   OrchestratorHandler,
 } from "../api/definitions.js";
@@ -92,9 +94,24 @@ export class DurableApp {
   /** @internal */
   readonly registry = new AppRegistry();
 
-  /** Registers an activity. The returned definition types `ctx.callActivity`. */
-  activity<I, O>(name: string, handler: ActivityHandler<I, O>): ActivityDefinition<I, O> {
-    const definition: ActivityDefinition<I, O> = { kind: "activity", name, handler };
+  /**
+   * Registers an activity. The returned definition types `ctx.callActivity`. `options` sets its `maxDeliveryCount`
+   * (poison work).
+   * @throws InvalidArgumentError for a `maxDeliveryCount` that is not a whole number from 1.
+   */
+  activity<I, O>(
+    name: string,
+    handler: ActivityHandler<I, O>,
+    options?: ActivityOptions,
+  ): ActivityDefinition<I, O> {
+    const limit = options?.maxDeliveryCount;
+    if (limit !== undefined) checkMaxDeliveryCount(limit, `Activity '${String(name)}'`);
+    const definition: ActivityDefinition<I, O> = {
+      kind: "activity",
+      name,
+      handler,
+      ...(limit !== undefined ? { maxDeliveryCount: limit } : {}),
+    };
     this.registry.activities.add(definition as unknown as ActivityDefinition);
     return definition;
   }

@@ -26,6 +26,8 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --hub-name NAME                   TASKHUB_HUB_NAME                      (default taskhub)
   --max-concurrent-orchestrations N TASKHUB_MAX_CONCURRENT_ORCHESTRATIONS (default 200)
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)
+  --max-delivery-count N            TASKHUB_MAX_DELIVERY_COUNT            (default 10; then work that keeps
+                                                                          crashing workers is quarantined)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
   --local-dev                       TASKHUB_LOCAL_DEV                     (no keys required)
   --keys-file F                     TASKHUB_KEYS_FILE                     (default keys.json next to the hub)

@@ -116,6 +116,11 @@ export interface OrchestrationCompletion {
    * (parent taken from `event.parent`). A finished instance with that ID is replaced.
    */
   readonly newInstances: readonly NewInstance[];
+  /**
+   * True when the step quarantines poison work (the work item passed its `maxDeliveryCount`; no user code ran): the
+   * hub counts it in its health stats (`TaskHubStats.quarantinedWorkItems`) with the commit.
+   */
+  readonly quarantined?: boolean | undefined;
 }
 
 /** The mutable part of an instance row written by an orchestration step. */
@@ -165,6 +170,8 @@ export interface ActivityCompletion {
   readonly workItem: ActivityWorkItem;
   /** Delivered to the instance's inbox, tagged with the work item's execution ID. */
   readonly result: TaskCompleted | TaskFailed;
+  /** True when the result quarantines poison work (a `PoisonMessageError`); counted as for orchestration steps. */
+  readonly quarantined?: boolean | undefined;
 }
 
 /** Per-item outcome of a batched completion: `undefined` for success. */

@@ -78,6 +78,7 @@ export async function startHost(
       ? { maxConcurrentOrchestrations: config.maxConcurrentOrchestrations }
       : {}),
     ...(config.maxConcurrentActivities ? { maxConcurrentActivities: config.maxConcurrentActivities } : {}),
+    ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
   });
   let server: Server;
   let port: number;

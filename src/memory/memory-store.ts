@@ -44,11 +44,20 @@ export interface MemoryStore {
   /** The next inbox message / activity ID. */
   nextId: number;
   leaseTakeovers: number;
+  /** Work items quarantined as poison work (commits with `quarantined` set). */
+  quarantinedWorkItems: number;
 }
 
 /** An empty store. */
 export function emptyStore(): MemoryStore {
-  return { instances: new Map(), activities: new Map(), workers: new Map(), nextId: 1, leaseTakeovers: 0 };
+  return {
+    instances: new Map(),
+    activities: new Map(),
+    workers: new Map(),
+    nextId: 1,
+    leaseTakeovers: 0,
+    quarantinedWorkItems: 0,
+  };
 }
 
 /** Whether `lease` is held at `now` (a lease is held through its expiry time, as in the SQL hubs). */

@@ -205,10 +205,11 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   ): Promise<readonly CompletionOutcome[]> {
     const now = this.clock.now();
     let delivered = false;
-    const outcomes = completions.map(({ workItem, result }): CompletionOutcome => {
+    const outcomes = completions.map(({ workItem, result, quarantined }): CompletionOutcome => {
       const activity = this.#store.activities.get(workItem.id);
       if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) return activityLost(workItem);
       this.#store.activities.delete(workItem.id);
+      if (quarantined) this.#store.quarantinedWorkItems++;
       const message = { instanceId: workItem.instanceId, executionId: workItem.executionId, event: result };
       delivered = this.#deliver(message, now) || delivered; // dropped when the instance no longer exists
       return undefined;
@@ -309,6 +310,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       leasedActivities,
       workers,
       leaseTakeovers: this.#store.leaseTakeovers,
+      quarantinedWorkItems: this.#store.quarantinedWorkItems,
     };
   }
 
@@ -324,6 +326,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     instance.record = instanceAfterStep(completion, storedLength, now);
     instance.lease = undefined;
     instance.deliveries = 0;
+    if (completion.quarantined) this.#store.quarantinedWorkItems++;
     for (const activity of completion.activities) {
       const id = this.#store.nextId++;
       this.#store.activities.set(id, {

@@ -24,7 +24,7 @@ import { checkDelay, checkLockOptions, LEASE_ONLY, withDispatched } from "./work
 import { num, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
-import { countTakeovers } from "./sql-workers.js";
+import { countQuarantined, countTakeovers } from "./sql-workers.js";
 
 /** The error of a completion whose lease is lost. */
 export const lost = (workItem: ActivityWorkItem) =>
@@ -152,15 +152,18 @@ function commitChecked(
     );
     const outcomes: CompletionOutcome[] = [];
     const messages: NewInboxMessage[] = [];
-    for (const { workItem, result } of completions) {
+    let quarantined = 0;
+    for (const { workItem, result, quarantined: poison } of completions) {
       if (!deleted.delete(workItem.id)) {
         outcomes.push(lost(workItem));
         continue;
       }
       outcomes.push(undefined);
+      if (poison) quarantined++;
       messages.push(resultMessage(now)({ workItem, result }));
     }
     await deliverMessages(ctx, tx, now, messages);
+    await countQuarantined(ctx, tx, quarantined);
     announceResults(notices, now, dispatch, messages);
     const { items } = await dispatchInstances(ctx, tx, dispatch, messages);
     return { outcomes, items };

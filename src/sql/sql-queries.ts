@@ -179,7 +179,7 @@ export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
   );
   const [leasedInstances] = await ctx.driver.query(ctx.sql.leasedInstances, [now]);
   const [leasedActivities] = await ctx.driver.query(ctx.sql.leasedActivities, [now]);
-  const { workers, leaseTakeovers } = await readWorkers(ctx, now);
+  const { workers, leaseTakeovers, quarantinedWorkItems } = await readWorkers(ctx, now);
   return {
     instancesByStatus: byStatus,
     entities,
@@ -190,5 +190,6 @@ export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
     leasedActivities: num(leasedActivities?.n ?? 0),
     workers,
     leaseTakeovers,
+    quarantinedWorkItems,
   };
 }

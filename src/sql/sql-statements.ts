@@ -375,8 +375,9 @@ export function buildStatements(d: Dialect) {
       `INSERT INTO ${workers} AS w (worker_id, first_seen_at, last_seen_at, lease_takeovers) VALUES (?, ?, ?, ?)
        ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers`,
     ),
-    countHubTakeovers: sql(
-      `INSERT INTO ${counters} AS c (name, value) VALUES ('lease_takeovers', ?)
+    /** Adds to a hub-wide counter (`lease_takeovers`, `quarantined_work`). Parameters: name, amount. */
+    addToCounter: sql(
+      `INSERT INTO ${counters} AS c (name, value) VALUES (?, ?)
        ON CONFLICT (name) DO UPDATE SET value = c.value + excluded.value`,
     ),
 
@@ -393,7 +394,7 @@ export function buildStatements(d: Dialect) {
       `SELECT worker_id, first_seen_at, last_seen_at, orchestrations_in_flight, activities_in_flight, lease_takeovers
        FROM ${workers} WHERE last_seen_at >= ? ORDER BY last_seen_at DESC, worker_id LIMIT 1000`,
     ),
-    hubTakeovers: sql(`SELECT value FROM ${counters} WHERE name = 'lease_takeovers'`),
+    hubCounters: sql(`SELECT name, value FROM ${counters}`),
 
     inboxStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`,

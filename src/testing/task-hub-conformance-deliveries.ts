@@ -122,4 +122,49 @@ export function deliveryTests(env: ConformanceEnv): void {
     assert.equal(third.takenOverFrom, undefined);
     assertOutcomes(await hub.completeActivityWorkItems([{ workItem: third, result: completed(0) }]), ["ok"]);
   });
+
+  it("counts the quarantined work it commits in its stats, lost commits not", async () => {
+    const { hub } = env;
+    assert.equal((await hub.getStats()).quarantinedWorkItems, 0);
+    await scheduleActivities(hub, "poisoned", 2);
+    const [a, b] = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: 30_000 });
+    assert.ok(a && b);
+    const failure = { errorType: "PoisonMessageError", message: "quarantined", nonRetryable: true };
+    const failed = (taskScheduledId: number) =>
+      ({
+        type: "TaskFailed",
+        timestamp: new Date(systemClock.now()).toISOString(),
+        taskScheduledId,
+        failure,
+      }) as const;
+    assertOutcomes(
+      await hub.completeActivityWorkItems([
+        { workItem: a, result: failed(a.taskId), quarantined: true },
+        { workItem: b, result: completed(b.taskId) },
+      ]),
+      ["ok", "ok"],
+    );
+    assert.equal((await hub.getStats()).quarantinedWorkItems, 1, "the quarantined activity");
+    assertOutcomes(
+      await hub.completeActivityWorkItems([{ workItem: a, result: failed(a.taskId), quarantined: true }]),
+      ["lost"],
+    );
+    assert.equal((await hub.getStats()).quarantinedWorkItems, 1, "a lost commit writes nothing");
+
+    const item = await lockInstance(hub, "poisoned");
+    await hub.createInstance(newInstance("healthy"));
+    const other = await lockInstance(hub, "healthy");
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([
+        completionOf(item, {
+          status: "Failed",
+          instance: { failure, completedAt: systemClock.now() },
+          quarantined: true,
+        }),
+        completionOf(other, { newHistory: [other.messages[0]!.event] }),
+      ]),
+      ["ok", "ok"],
+    );
+    assert.equal((await hub.getStats()).quarantinedWorkItems, 2, "the quarantined step");
+  });
 }

@@ -12,6 +12,7 @@ import type { LocalDispatch } from "./local-dispatch.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { logTakeover } from "./work-item-log.js";
+import type { PoisonWork } from "./poison-work.js";
 
 /** One worker's activity work: claimed or dispatched items run, their results committed in groups. */
 export class ActivityDispatch {
@@ -25,6 +26,7 @@ export class ActivityDispatch {
    *   dropped (their items are released for another worker).
    * @param activities The activities in flight (shared with the worker's other parts, which count them).
    * @param local Held instances, which a result may continue.
+   * @param poison Decides which items are quarantined as poison work.
    * @param commit Commits a group of results (plain, or with local dispatch).
    */
   constructor(
@@ -33,6 +35,7 @@ export class ActivityDispatch {
     private readonly aborted: AbortSignal,
     private readonly activities: Map<ActivityWorkItem, Promise<void>>,
     private readonly local: LocalDispatch,
+    private readonly poison: PoisonWork,
     commit: (batch: ActivityCompletion[]) => Promise<readonly CompletionOutcome[]>,
   ) {
     this.signal = new WorkSignal(ctx.clock);
@@ -66,7 +69,9 @@ export class ActivityDispatch {
     const { hub, workerId } = this.ctx;
     if (item.takenOverFrom !== undefined)
       logTakeover(await this.runner.loggerFor(item), "activity", item, workerId);
-    const completion = await this.runner.run(item);
+    // Past its maxDeliveryCount, the activity is not run: it fails with a PoisonMessageError.
+    const quarantined = this.poison.activityResult(item, new Date(this.ctx.clock.now()).toISOString());
+    const completion = quarantined ?? (await this.runner.run(item));
     if (this.aborted.aborted) return; // released at shutdown; another worker redoes it
     const held = this.local.held.take(item.lockToken);
     if (held) {
@@ -84,6 +89,8 @@ export class ActivityDispatch {
             ...errorFields(outcome),
           }),
         );
+      else if (quarantined)
+        void this.runner.loggerFor(item).then((log) => this.poison.logActivity(log, workerId, quarantined));
     } catch (error) {
       // Logged without waiting for the orchestration's name: the hub may be unreachable.
       void this.runner.loggerFor(item).then((log) =>

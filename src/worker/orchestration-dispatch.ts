@@ -15,6 +15,7 @@ import type { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
+import type { PoisonWork } from "./poison-work.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
 export class OrchestrationDispatch {
@@ -25,6 +26,7 @@ export class OrchestrationDispatch {
 
   /**
    * @param episodes The episodes in flight (shared with the worker's other parts, which count them).
+   * @param poison Decides which items are quarantined as poison work.
    * @param commit Commits a group of steps (plain, or with local dispatch).
    */
   constructor(
@@ -33,6 +35,7 @@ export class OrchestrationDispatch {
     private readonly entities: EntityProcessor,
     private readonly cache: SessionCache,
     private readonly episodes: Set<Promise<void>>,
+    private readonly poison: PoisonWork,
     commit: (batch: FastPathCompletion[]) => Promise<readonly CompletionOutcome[]>,
   ) {
     this.signal = new WorkSignal(ctx.clock);
@@ -69,10 +72,12 @@ export class OrchestrationDispatch {
     const log = (): Logger => this.ctx.log.child(instanceFields(item)); // only when a line is written
     if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, workerId);
     try {
+      // Past its maxDeliveryCount, no user code runs: the step fails the instance (an entity: the operation).
+      const quarantine = this.poison.ofInstance(item);
       // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
       const processed: ProcessResult = item.instanceId.startsWith("@")
-        ? { kind: "complete", completion: await this.entities.process(item) }
-        : await this.processor.process(item);
+        ? { kind: "complete", completion: await this.entities.process(item, quarantine) }
+        : await this.processor.process(item, quarantine);
       if (processed.kind === "defer") {
         await hub.abandonWorkItem(item, processed.delayMs);
         this.signal.notifyAt(this.ctx.clock.now() + processed.delayMs);
@@ -82,6 +87,8 @@ export class OrchestrationDispatch {
       if (processed.session) this.cache.put(item.instanceId, processed.session);
       const outcome = await this.commits.submit(processed.completion);
       if (outcome) throw outcome;
+      if (quarantine && processed.completion.quarantined)
+        this.poison.logInstance(log(), workerId, processed.completion, quarantine);
     } catch (error) {
       this.cache.take(item.instanceId);
       if (isWorkItemLockLostError(error)) {

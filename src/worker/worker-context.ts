@@ -19,6 +19,7 @@ export interface WorkerSettings {
   readonly shutdownTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly activityHoldMs: number;
+  readonly maxDeliveryCount: number;
 }
 
 /** The state one worker's parts share; `running` is set by the worker's `start()` and `stop()`. */

@@ -15,12 +15,14 @@ import type { TaskHub } from "../task-hub/task-hub.js";
 import { hasHealth } from "../task-hub/health.js";
 import { hasLocalDispatch, type DispatchRequest, type Dispatched } from "../task-hub/local-dispatch.js";
 import { EntityProcessor } from "../entities/entity-processor.js";
+import { checkMaxDeliveryCount, DEFAULT_MAX_DELIVERY_COUNT } from "../api/delivery-limit.js";
 import { ActivityDispatch } from "./activity-dispatch.js";
 import { ActivityRunner } from "./activity-runner.js";
 import { Heartbeat } from "./heartbeat.js";
 import { LocalDispatch } from "./local-dispatch.js";
 import { OrchestrationDispatch } from "./orchestration-dispatch.js";
 import { OrchestrationProcessor } from "./orchestration-processor.js";
+import { PoisonWork } from "./poison-work.js";
 import { SessionCache } from "./session-cache.js";
 import { shutDown } from "./shutdown.js";
 import type { WorkerContext, WorkerSettings } from "./worker-context.js";
@@ -61,6 +63,15 @@ export interface WorkerOptions {
    */
   readonly activityHoldMs?: number;
   /**
+   * Deliveries of one work item that may end without completing (the worker crashed, hung or lost its lease) before
+   * the item is quarantined as poison work instead of run again (default 10): an activity attempt then fails with a
+   * non-retryable `PoisonMessageError` (the orchestration sees the call fail, so its `try/catch` can compensate), an
+   * orchestration fails with one, an entity operation's caller gets one. An activity's own `maxDeliveryCount`
+   * (`app.activity(name, handler, { maxDeliveryCount })`) takes precedence for it. Logged at `error`, counted in
+   * `taskhub health` (`quarantinedWorkItems`).
+   */
+  readonly maxDeliveryCount?: number;
+  /**
    * Where the worker reads time (episode times, when delayed work comes due, lease renewals). Default: the task
    * hub's clock; when given, it must be the hub's (give a `ManualClock` to the hub, and the worker follows it).
    */
@@ -78,6 +89,7 @@ const DEFAULTS: WorkerSettings = {
   shutdownTimeoutMs: 10_000,
   heartbeatIntervalMs: 10_000,
   activityHoldMs: 50,
+  maxDeliveryCount: DEFAULT_MAX_DELIVERY_COUNT,
 };
 
 /**
@@ -110,6 +122,7 @@ export class Worker {
     const { clock, ...rest } = options;
     this.clock = clockFor(hub, clock);
     const settings: WorkerSettings = { ...DEFAULTS, ...definedOnly(rest) };
+    checkMaxDeliveryCount(settings.maxDeliveryCount, "WorkerOptions");
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const log = toLogger(options.logger ?? console);
     const ctx: WorkerContext = {
@@ -138,6 +151,10 @@ export class Worker {
       clock: now,
     });
     const runner = new ActivityRunner(hub, registry, settings.leaseMs, this.#abort.signal, log, this.clock);
+    const poison = new PoisonWork(
+      settings.maxDeliveryCount,
+      (name) => registry.activities.get(name)?.maxDeliveryCount,
+    );
     const fast = hasLocalDispatch(hub) ? hub : undefined;
     this.#local = new LocalDispatch(ctx, fast, processor, this.#cache, {
       episodes: this.#episodes,
@@ -153,6 +170,7 @@ export class Worker {
       entities,
       this.#cache,
       this.#episodes,
+      poison,
       fast ? (batch) => local.commitSteps(fast, batch) : (batch) => hub.completeOrchestrationWorkItems(batch),
     );
     this.#activityDispatch = new ActivityDispatch(
@@ -161,6 +179,7 @@ export class Worker {
       this.#abort.signal,
       this.#activities,
       local,
+      poison,
       fast ? (batch) => local.commitResults(fast, batch) : (batch) => hub.completeActivityWorkItems(batch),
     );
     this.#heartbeat = new Heartbeat(

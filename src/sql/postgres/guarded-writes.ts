@@ -32,6 +32,7 @@ import {
 import { readMessages } from "../sql-orchestrations.js";
 import { num, optStr, toInstanceRecord } from "../sql-rows.js";
 import { withDispatched, dispatchedWork } from "../work-items.js";
+import { countQuarantined } from "../sql-workers.js";
 import { pgClaimStatements } from "./pg-claims.js";
 import { isGuardFailure, pgGuardStatements } from "./pg-guards.js";
 
@@ -230,6 +231,7 @@ async function commitActivitiesGuarded(
   );
   const messages = completions.map(resultMessage(now));
   await deliverMessages(ctx, tx, now, messages, true);
+  await countQuarantined(ctx, tx, completions.filter((c) => c.quarantined).length, true);
   announceResults(notices, now, dispatch, messages);
   return dispatchInstances(ctx, tx, dispatch, messages);
 }
