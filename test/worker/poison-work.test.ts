@@ -35,7 +35,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 
 /** Short leases, so that "crashed" deliveries expire quickly; fast polls. */
-const worker = { leaseMs: 100, maxPollIntervalMs: 20, heartbeatIntervalMs: 60_000 };
+const worker = {
+  workerId: "poison-worker",
+  leaseMs: 100,
+  maxPollIntervalMs: 20,
+  heartbeatIntervalMs: 60_000,
+};
 
 /** The `error` lines of a recording sink. */
 const errors = (log: RecordingSink) => log.calls.filter((c) => c.level === "error");
@@ -69,7 +74,7 @@ function poisonTests(label: string, makeHub: () => TaskHub): void {
       });
       const log = new RecordingSink();
       // The worker's limit (10) is not the one that counts: the activity's own (3) is.
-      const host = await app.start({ taskHub: hub, logger: log, workerId: "poison-worker", ...worker });
+      const host = await app.start({ taskHub: hub, logger: log, ...worker });
       try {
         const id = await host.client.startNew(order);
         const status = await host.client.waitForCompletion(id, { timeoutMs: 30_000 });
@@ -127,13 +132,7 @@ function poisonTests(label: string, makeHub: () => TaskHub): void {
         orchestration: (item) => item.instanceId === "crashing-child" && item.deliveryCount <= 2,
       });
       const log = new RecordingSink();
-      const host = await app.start({
-        taskHub: hub,
-        logger: log,
-        workerId: "poison-worker",
-        maxDeliveryCount: 2,
-        ...worker,
-      });
+      const host = await app.start({ taskHub: hub, logger: log, ...worker, maxDeliveryCount: 2 });
       try {
         const id = await host.client.startNew(parent);
         const status = await host.client.waitForCompletion(id, { timeoutMs: 30_000 });
@@ -197,9 +196,8 @@ function poisonTests(label: string, makeHub: () => TaskHub): void {
       const host = await app.start({
         taskHub: hub,
         logger: new RecordingSink(),
-        workerId: "poison-worker",
-        maxDeliveryCount: 2,
         ...worker,
+        maxDeliveryCount: 2,
       });
       try {
         const id = await host.client.startNew(caller);
@@ -233,13 +231,7 @@ function poisonTests(label: string, makeHub: () => TaskHub): void {
         orchestration: (item) => item.deliveryCount <= 2 && runsOperation(item, "explode"),
       });
       const log = new RecordingSink();
-      const host = await app.start({
-        taskHub: hub,
-        logger: log,
-        workerId: "poison-worker",
-        maxDeliveryCount: 2,
-        ...worker,
-      });
+      const host = await app.start({ taskHub: hub, logger: log, ...worker, maxDeliveryCount: 2 });
       try {
         await eventually(async () => (await host.client.readEntityState(counter, "b")).entityState === 3);
         // The whole batch crashed once; then, one operation per step: `add 1` committed, `explode` crashed
