@@ -11,8 +11,9 @@ import { dispatchLoop, workerLoopOptions } from "./dispatch-loop.js";
 import type { LocalDispatch } from "./local-dispatch.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
-import { logTakeover } from "./work-item-log.js";
+import { activityFields, logTakeover } from "./work-item-log.js";
 import type { PoisonWork } from "./poison-work.js";
+import { runAs, type WorkInFlight } from "./work-scope.js";
 
 /** One worker's activity work: claimed or dispatched items run, their results committed in groups. */
 export class ActivityDispatch {
@@ -71,7 +72,8 @@ export class ActivityDispatch {
       logTakeover(await this.runner.loggerFor(item), "activity", item, workerId);
     // Past its maxDeliveryCount, the activity is not run: it fails with a PoisonMessageError.
     const quarantined = this.poison.activityResult(item, new Date(this.ctx.clock.now()).toISOString());
-    const completion = quarantined ?? (await this.runner.run(item));
+    const completion =
+      quarantined ?? (await runAs(activityWork(item, workerId), () => this.runner.run(item)));
     if (this.aborted.aborted) return; // released at shutdown; another worker redoes it
     const held = this.local.held.take(item.lockToken);
     if (held) {
@@ -102,4 +104,16 @@ export class ActivityDispatch {
       await hub.abandonWorkItem(item, 1000).catch(() => undefined);
     }
   }
+}
+
+/** An activity run, as `exitOnUncaughtErrors` names it. */
+function activityWork(item: ActivityWorkItem, workerId: string): WorkInFlight {
+  return {
+    kind: "activity",
+    description:
+      `activity '${item.name}' (attempt ${item.attempt}, delivery ${item.deliveryCount}) ` +
+      `of instance '${item.instanceId}'`,
+    fields: { ...activityFields(item, undefined), deliveryCount: item.deliveryCount, workerId },
+    redelivery: item.deliveryCount > 1,
+  };
 }

@@ -16,6 +16,7 @@ import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
 import type { PoisonWork } from "./poison-work.js";
+import { runAs, type WorkInFlight } from "./work-scope.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
 export class OrchestrationDispatch {
@@ -75,9 +76,12 @@ export class OrchestrationDispatch {
       // Past its maxDeliveryCount, no user code runs: the step fails the instance (an entity: the operation).
       const quarantine = this.poison.ofInstance(item);
       // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
-      const processed: ProcessResult = item.instanceId.startsWith("@")
-        ? { kind: "complete", completion: await this.entities.process(item, quarantine) }
-        : await this.processor.process(item, quarantine);
+      const entity = item.instanceId.startsWith("@");
+      const processed: ProcessResult = await runAs(instanceWork(item, workerId, entity), async () =>
+        entity
+          ? { kind: "complete", completion: await this.entities.process(item, quarantine) }
+          : this.processor.process(item, quarantine),
+      );
       if (processed.kind === "defer") {
         await hub.abandonWorkItem(item, processed.delayMs);
         this.signal.notifyAt(this.ctx.clock.now() + processed.delayMs);
@@ -105,4 +109,17 @@ export class OrchestrationDispatch {
       await hub.abandonWorkItem(item, 1000).catch(() => undefined);
     }
   }
+}
+
+/** An orchestration or entity step, as `exitOnUncaughtErrors` names it. */
+function instanceWork(item: OrchestrationWorkItem, workerId: string, entity: boolean): WorkInFlight {
+  const delivery = `delivery ${item.deliveryCount}`;
+  return {
+    kind: entity ? "entity" : "orchestration",
+    description: entity
+      ? `entity '${item.instanceId}' (${delivery})`
+      : `orchestration '${item.instance.name}' (instance '${item.instanceId}', ${delivery})`,
+    fields: { ...instanceFields(item), deliveryCount: item.deliveryCount, workerId },
+    redelivery: item.deliveryCount > 1,
+  };
 }
