@@ -12,7 +12,6 @@ import type { LocalDispatch } from "./local-dispatch.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { activityFields, logTakeover } from "./work-item-log.js";
-import type { PoisonWork } from "./poison-work.js";
 import { runAs, type WorkInFlight } from "./work-scope.js";
 
 /** One worker's activity work: claimed or dispatched items run, their results committed in groups. */
@@ -27,7 +26,6 @@ export class ActivityDispatch {
    *   dropped (their items are released for another worker).
    * @param activities The activities in flight (shared with the worker's other parts, which count them).
    * @param local Held instances, which a result may continue.
-   * @param poison Decides which items are quarantined as poison work.
    * @param commit Commits a group of results (plain, or with local dispatch).
    */
   constructor(
@@ -36,7 +34,6 @@ export class ActivityDispatch {
     private readonly aborted: AbortSignal,
     private readonly activities: Map<ActivityWorkItem, Promise<void>>,
     private readonly local: LocalDispatch,
-    private readonly poison: PoisonWork,
     commit: (batch: ActivityCompletion[]) => Promise<readonly CompletionOutcome[]>,
   ) {
     this.signal = new WorkSignal(ctx.clock);
@@ -50,20 +47,25 @@ export class ActivityDispatch {
       ...workerLoopOptions(this.ctx, this.signal, inFlight, "activities"),
       limit: settings.maxConcurrentActivities,
       take: (max) =>
-        hub
-          .lockActivityWorkItems({ workerId, max, leaseMs: settings.leaseMs })
-          .then((items) => items.map((item) => () => this.run(item))),
+        this.ctx.solo.take(max, {
+          kind: "activities",
+          claim: (n) => hub.lockActivityWorkItems({ workerId, max: n, leaseMs: settings.leaseMs }),
+          isSuspect: (item) => this.ctx.poison.isSuspectActivity(item),
+          run: (item) => this.run(item),
+          release: (item) => hub.abandonWorkItem(item, 0),
+        }),
     });
   }
 
-  /** Runs `item` (leased to this worker) as an activity in flight. */
-  run(item: ActivityWorkItem): void {
+  /** Runs `item` (leased to this worker) as an activity in flight; resolves once it is over. */
+  run(item: ActivityWorkItem): Promise<void> {
     const done = this.#activity(item).finally(() => {
       const wasFull = this.activities.size >= this.ctx.settings.maxConcurrentActivities;
       this.activities.delete(item);
       if (wasFull) this.signal.notify();
     });
     this.activities.set(item, done);
+    return done;
   }
 
   async #activity(item: ActivityWorkItem): Promise<void> {
@@ -71,7 +73,7 @@ export class ActivityDispatch {
     if (item.takenOverFrom !== undefined)
       logTakeover(await this.runner.loggerFor(item), "activity", item, workerId);
     // Past its maxDeliveryCount, the activity is not run: it fails with a PoisonMessageError.
-    const quarantined = this.poison.activityResult(item, new Date(this.ctx.clock.now()).toISOString());
+    const quarantined = this.ctx.poison.activityResult(item, new Date(this.ctx.clock.now()).toISOString());
     const completion =
       quarantined ?? (await runAs(activityWork(item, workerId), () => this.runner.run(item)));
     if (this.aborted.aborted) return; // released at shutdown; another worker redoes it
@@ -92,7 +94,9 @@ export class ActivityDispatch {
           }),
         );
       else if (quarantined)
-        void this.runner.loggerFor(item).then((log) => this.poison.logActivity(log, workerId, quarantined));
+        void this.runner
+          .loggerFor(item)
+          .then((log) => this.ctx.poison.logActivity(log, workerId, quarantined));
     } catch (error) {
       // Logged without waiting for the orchestration's name: the hub may be unreachable.
       void this.runner.loggerFor(item).then((log) =>

@@ -15,7 +15,6 @@ import type { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
-import type { PoisonWork } from "./poison-work.js";
 import { runAs, type WorkInFlight } from "./work-scope.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
@@ -27,7 +26,6 @@ export class OrchestrationDispatch {
 
   /**
    * @param episodes The episodes in flight (shared with the worker's other parts, which count them).
-   * @param poison Decides which items are quarantined as poison work.
    * @param commit Commits a group of steps (plain, or with local dispatch).
    */
   constructor(
@@ -36,7 +34,6 @@ export class OrchestrationDispatch {
     private readonly entities: EntityProcessor,
     private readonly cache: SessionCache,
     private readonly episodes: Set<Promise<void>>,
-    private readonly poison: PoisonWork,
     commit: (batch: FastPathCompletion[]) => Promise<readonly CompletionOutcome[]>,
   ) {
     this.signal = new WorkSignal(ctx.clock);
@@ -50,14 +47,18 @@ export class OrchestrationDispatch {
       ...workerLoopOptions(this.ctx, this.signal, inFlight, "orchestrations"),
       limit: settings.maxConcurrentOrchestrations,
       take: (max) =>
-        hub
-          .lockOrchestrationWorkItems({ workerId, max, leaseMs: settings.leaseMs })
-          .then((items) => items.map((item) => () => this.run(item))),
+        this.ctx.solo.take(max, {
+          kind: "orchestrations",
+          claim: (n) => hub.lockOrchestrationWorkItems({ workerId, max: n, leaseMs: settings.leaseMs }),
+          isSuspect: (item) => this.ctx.poison.isSuspectInstance(item),
+          run: (item) => this.run(item),
+          release: (item) => hub.abandonWorkItem(item, 0),
+        }),
     });
   }
 
-  /** Runs `item` (leased to this worker) as an episode in flight. */
-  run(item: OrchestrationWorkItem): void {
+  /** Runs `item` (leased to this worker) as an episode in flight; resolves once it is over. */
+  run(item: OrchestrationWorkItem): Promise<void> {
     const done = this.#episode(item).finally(() => {
       // A freed slot matters only to a loop waiting for one; new work is notified by the hub (commits say when
       // messages wait for the instance).
@@ -66,6 +67,7 @@ export class OrchestrationDispatch {
       if (wasFull) this.signal.notify();
     });
     this.episodes.add(done);
+    return done;
   }
 
   async #episode(item: OrchestrationWorkItem): Promise<void> {
@@ -74,7 +76,7 @@ export class OrchestrationDispatch {
     if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, workerId);
     try {
       // Past its maxDeliveryCount, no user code runs: the step fails the instance (an entity: the operation).
-      const quarantine = this.poison.ofInstance(item);
+      const quarantine = this.ctx.poison.ofInstance(item);
       // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
       const entity = item.instanceId.startsWith("@");
       const processed: ProcessResult = await runAs(instanceWork(item, workerId, entity), async () =>
@@ -92,7 +94,7 @@ export class OrchestrationDispatch {
       const outcome = await this.commits.submit(processed.completion);
       if (outcome) throw outcome;
       if (quarantine && processed.completion.quarantined)
-        this.poison.logInstance(log(), workerId, processed.completion, quarantine);
+        this.ctx.poison.logInstance(log(), workerId, processed.completion, quarantine);
     } catch (error) {
       this.cache.take(item.instanceId);
       if (isWorkItemLockLostError(error)) {

@@ -1,8 +1,9 @@
 /**
  * Poison work, the worker's side: work items whose deliveries keep ending without completing (the worker crashed,
  * hung or lost its lease, `maxDeliveryCount` times) are quarantined instead of run again. The hub counts the
- * deliveries (`deliveryCount` of the work items); this module decides from the count, builds an activity's
- * quarantine result, and logs each quarantine at `error`, once its commit succeeded. Orchestration and entity steps
+ * deliveries (`deliveryCount` of the work items); this module decides from the count (quarantined, or a suspect that
+ * runs alone: `solo-runs.ts`), builds an activity's quarantine result, and logs each quarantine at `error`, once its
+ * commit succeeded. Orchestration and entity steps
  * are quarantined by their processors (`OrchestrationProcessor.process`, `EntityProcessor.process`).
  * @module
  */
@@ -30,6 +31,16 @@ export class PoisonWork {
   /** The quarantine of an orchestration or entity work item past the worker's limit; `undefined` to run it. */
   ofInstance(item: OrchestrationWorkItem): Quarantine | undefined {
     return quarantineOf(item, this.maxDeliveryCount);
+  }
+
+  /** Whether an orchestration or entity work item is a suspect, to run alone (see `solo-runs.ts`). */
+  isSuspectInstance(item: OrchestrationWorkItem): boolean {
+    return isSuspect(item.deliveryCount, this.maxDeliveryCount);
+  }
+
+  /** Whether an activity work item is a suspect, to run alone (see `solo-runs.ts`). */
+  isSuspectActivity(item: ActivityWorkItem): boolean {
+    return isSuspect(item.deliveryCount, this.activityLimit(item.name) ?? this.maxDeliveryCount);
   }
 
   /**
@@ -75,6 +86,19 @@ export class PoisonWork {
       poisonFailure(`A signalled operation of entity '${completion.workItem.instanceId}'`, quarantine);
     logQuarantine(log, workerId, failure, completion.workItem);
   }
+}
+
+/** Deliveries of a work item that ended by lease expiry before it is run alone (twice). */
+export const SOLO_AFTER_EXPIRIES = 2;
+
+/**
+ * Whether a work item delivered `deliveryCount` times (this one included) runs alone: its lease expired at least
+ * {@link SOLO_AFTER_EXPIRIES} times, or this is its last delivery before quarantine (with a limit of 2); work past its
+ * limit runs no user code, and is no suspect.
+ */
+function isSuspect(deliveryCount: number, limit: number): boolean {
+  const from = Math.max(2, Math.min(SOLO_AFTER_EXPIRIES + 1, limit));
+  return deliveryCount >= from && deliveryCount <= limit;
 }
 
 function logQuarantine(

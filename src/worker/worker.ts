@@ -23,6 +23,7 @@ import { LocalDispatch } from "./local-dispatch.js";
 import { OrchestrationDispatch } from "./orchestration-dispatch.js";
 import { OrchestrationProcessor } from "./orchestration-processor.js";
 import { PoisonWork } from "./poison-work.js";
+import { SoloRuns } from "./solo-runs.js";
 import { SessionCache } from "./session-cache.js";
 import { shutDown } from "./shutdown.js";
 import type { WorkerContext, WorkerSettings } from "./worker-context.js";
@@ -125,12 +126,28 @@ export class Worker {
     checkMaxDeliveryCount(settings.maxDeliveryCount, "WorkerOptions");
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const log = toLogger(options.logger ?? console);
+    const poison = new PoisonWork(
+      settings.maxDeliveryCount,
+      (name) => registry.activities.get(name)?.maxDeliveryCount,
+    );
+    // Suspect work runs alone (its parts are called once the worker runs, when every part exists).
+    const solo = new SoloRuns({
+      running: () => this.#ctx.running,
+      inFlight: () => this.#local.inFlight("orchestrations").size + this.#local.inFlight("activities").size,
+      releaseHeld: () => this.#local.held.releaseAll(),
+      wake: () => {
+        this.#orchestrationDispatch.signal.notify();
+        this.#activityDispatch.signal.notify();
+      },
+    });
     const ctx: WorkerContext = {
       hub,
       workerId: this.workerId,
       settings,
       log,
       clock: this.clock,
+      poison,
+      solo,
       running: false,
     };
     this.#ctx = ctx;
@@ -151,10 +168,6 @@ export class Worker {
       clock: now,
     });
     const runner = new ActivityRunner(hub, registry, settings.leaseMs, this.#abort.signal, log, this.clock);
-    const poison = new PoisonWork(
-      settings.maxDeliveryCount,
-      (name) => registry.activities.get(name)?.maxDeliveryCount,
-    );
     const fast = hasLocalDispatch(hub) ? hub : undefined;
     this.#local = new LocalDispatch(ctx, fast, processor, this.#cache, {
       episodes: this.#episodes,
@@ -170,7 +183,6 @@ export class Worker {
       entities,
       this.#cache,
       this.#episodes,
-      poison,
       fast ? (batch) => local.commitSteps(fast, batch) : (batch) => hub.completeOrchestrationWorkItems(batch),
     );
     this.#activityDispatch = new ActivityDispatch(
@@ -179,7 +191,6 @@ export class Worker {
       this.#abort.signal,
       this.#activities,
       local,
-      poison,
       fast ? (batch) => local.commitResults(fast, batch) : (batch) => hub.completeActivityWorkItems(batch),
     );
     this.#heartbeat = new Heartbeat(
