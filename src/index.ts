@@ -25,6 +25,11 @@ export {
 } from "./client/durable-client.js";
 export type { OrchestrationStatus } from "./client/orchestration-status.js";
 export * from "./core/errors.js";
+export {
+  DEFAULT_MAX_HISTORY_EVENTS,
+  DEFAULT_MAX_ORCHESTRATION_ACTIONS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+} from "./core/limits.js";
 export { toFailureDetails, describeFailure, type FailureDetails } from "./core/failure.js";
 export type * from "./core/history-event.js";
 export { validateInstanceId, newInstanceId } from "./core/instance-id.js";

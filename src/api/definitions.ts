@@ -26,15 +26,45 @@ export interface ActivityContext {
    * (for example as the payment provider's idempotency key, so a card is never charged twice).
    */
   readonly idempotencyKey: string;
-  /** Aborted when the worker shuts down; long activities should stop and let another worker redo them. */
+  /**
+   * Aborted when the attempt should stop: it ran past its `timeoutMs`, sent no heartbeat for its
+   * `heartbeatTimeoutMs` (the reason is then a `TimeoutError` naming the limit), or the worker shuts down. Pass it to
+   * `fetch` and other cancellable calls. Code that ignores it keeps running, but its result is discarded.
+   */
   readonly signal: AbortSignal;
+  /**
+   * Reports that the attempt is alive, with optional progress `details` (any JSON value; the last one counts). Cheap
+   * to call often: the lease is renewed at most once per half lease, not once per call. With a `heartbeatTimeoutMs`,
+   * heartbeats are what keeps the lease, and an attempt that stops calling this for longer is aborted and
+   * redelivered. The details are stored with the renewals and handed to the next delivery of this attempt as
+   * {@link heartbeatDetails} (after a crash, a lost lease or a heartbeat timeout), so it can resume.
+   * @throws InvalidArgumentError when `details` cannot be serialized to JSON.
+   */
+  heartbeat(details?: unknown): void;
+  /**
+   * The heartbeat details an earlier delivery of this attempt stored, `undefined` on a first delivery (and on a
+   * retry: a retry is a new attempt and starts over).
+   */
+  readonly heartbeatDetails: unknown;
 }
 
 /** An activity function: the stateless worker that does the real I/O. At-least-once. */
 export type ActivityHandler<I, O> = (input: I, context: ActivityContext) => O | Promise<O>;
 
-/** An activity's settings, given when registering it (`app.activity(name, handler, options)`). */
+/** An activity's defaults and limits, given when registering it (`app.activity(name, handler, options)`). */
 export interface ActivityOptions {
+  /**
+   * Longest run of one attempt, in ms (a `callActivity` option overrides it). An attempt that runs longer fails with
+   * a `TimeoutError` (retried by the call's retry policy like any failure) and its `ctx.signal` is aborted. Default:
+   * no limit.
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Longest time between two `ctx.heartbeat()` calls, in ms (a `callActivity` option overrides it). With it, the
+   * attempt's lease is kept by its heartbeats, and an attempt that stops sending them is aborted and redelivered.
+   * Default: none (the lease is renewed automatically while the attempt runs).
+   */
+  readonly heartbeatTimeoutMs?: number | undefined;
   /**
    * Deliveries of one attempt that may end without completing (the worker crashed, hung or lost its lease) before the
    * attempt is quarantined as poison work: its next delivery does not run the code but fails the attempt with a

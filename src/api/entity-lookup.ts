@@ -58,8 +58,9 @@ export interface PreparedSignal {
 
 /**
  * Checks a signal to `target`: a non-empty operation (that the entity has, when a registry is known), an input that
- * serializes, and a valid `signalTime`. Shared by the client, orchestrations and entities.
- * @throws InvalidArgumentError / UnknownFunctionError
+ * serializes (within `maxPayloadBytes`, default 16 MiB), and a valid `signalTime`. Shared by the client,
+ * orchestrations and entities.
+ * @throws InvalidArgumentError / UnknownFunctionError / PayloadTooLargeError
  */
 export function prepareSignal(
   registry: Registry | undefined,
@@ -67,10 +68,11 @@ export function prepareSignal(
   operation: unknown,
   input: unknown,
   options: SignalEntityOptions | undefined,
+  maxPayloadBytes?: number,
 ): PreparedSignal {
   checkOperationName(operation, "signalEntity");
   checkEntityOperation(registry, target, operation);
-  const text = serialize(input, `Input of entity operation '${operation}'`);
+  const text = serialize(input, `Input of entity operation '${operation}'`, maxPayloadBytes);
   const time = options?.signalTime;
   if (time !== undefined && !(time instanceof Date && Number.isFinite(time.getTime())))
     throw new InvalidArgumentError("signalEntity's signalTime must be a valid Date.");

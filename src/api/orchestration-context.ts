@@ -21,6 +21,16 @@ import type { ReplaySafeLogger } from "./replay-safe-logger.js";
 export interface CallActivityOptions {
   /** Retry on failure, waiting on durable timers between attempts. */
   readonly retry?: RetryPolicy | undefined;
+  /**
+   * Longest run of one attempt, in ms (default: the activity's own `timeoutMs`, else none). An attempt that runs
+   * longer fails with a `TimeoutError`, retried by `retry` like any failure; its `ctx.signal` is aborted.
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Longest time between the attempt's `ctx.heartbeat()` calls, in ms (default: the activity's own
+   * `heartbeatTimeoutMs`, else none). An attempt whose heartbeats stop is aborted and redelivered.
+   */
+  readonly heartbeatTimeoutMs?: number | undefined;
 }
 
 /** Options for `callSubOrchestrator`. */

@@ -30,6 +30,7 @@ import type {
   FunctionEntityOperations,
 } from "../api/entity-definition.js";
 import { classEntity, functionEntity } from "../api/entity-forms.js";
+import { checkActivityTimeouts } from "../api/activity-timeouts.js";
 import { checkMaxDeliveryCount } from "../api/delivery-limit.js";
 import type {
   ActivityDefinition,
@@ -95,21 +96,30 @@ export class DurableApp {
   readonly registry = new AppRegistry();
 
   /**
-   * Registers an activity. The returned definition types `ctx.callActivity`. `options` sets its `maxDeliveryCount`
-   * (poison work).
-   * @throws InvalidArgumentError for a `maxDeliveryCount` that is not a whole number from 1.
+   * Registers an activity. The returned definition types `ctx.callActivity`. `options` sets the activity's default
+   * limits on an attempt (`timeoutMs`, `heartbeatTimeoutMs`); a `callActivity` option overrides each.
+   * @example
+   * const upload = app.activity("Upload", async (file: string, ctx) => copy(file, { signal: ctx.signal }), {
+   *   timeoutMs: 10 * 60_000,
+   *   heartbeatTimeoutMs: 30_000,
+   * });
+   * `maxDeliveryCount` overrides the worker's limit on deliveries that end without completing (poison work).
+   * @throws InvalidArgumentError for a limit that is not a positive whole number of milliseconds, or a
+   *   `maxDeliveryCount` that is not a whole number from 1.
    */
   activity<I, O>(
     name: string,
     handler: ActivityHandler<I, O>,
     options?: ActivityOptions,
   ): ActivityDefinition<I, O> {
+    const timeouts = checkActivityTimeouts(options, `Activity '${String(name)}'`);
     const limit = options?.maxDeliveryCount;
     if (limit !== undefined) checkMaxDeliveryCount(limit, `Activity '${String(name)}'`);
     const definition: ActivityDefinition<I, O> = {
       kind: "activity",
       name,
       handler,
+      ...timeouts,
       ...(limit !== undefined ? { maxDeliveryCount: limit } : {}),
     };
     this.registry.activities.add(definition as unknown as ActivityDefinition);
@@ -192,6 +202,7 @@ export class DurableApp {
     const client = makeClient(taskHub, this.registry, {
       localWorker: runWorker ? worker : undefined,
       clock: worker.clock,
+      maxPayloadBytes: workerOptions.maxPayloadBytes,
     });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(

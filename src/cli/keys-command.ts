@@ -1,6 +1,6 @@
 /**
- * `taskhub keys create|list|revoke`: manages the hashed keys of a host. A new key is printed once, on stdout; it is
- * never stored in clear nor logged.
+ * `taskhub keys create|list|revoke|rotate-instance-codes`: manages the hashed keys of a host and the secret of its
+ * instance codes. A new key is printed once, on stdout; it is never stored in clear nor logged.
  * @module
  */
 import { KeyStore } from "../http/auth/key-store.js";
@@ -43,9 +43,24 @@ export function runKeysCommand(
       process.stderr.write(`Revoked key '${name}'.\n`);
       return 0;
     }
+    case "rotate-instance-codes": {
+      if (argument !== undefined) throw new UsageError(`unexpected argument '${argument}'`, "keys");
+      store.rotateInstanceCodeSecret();
+      process.stderr.write(
+        `Rotated the instance-code secret in ${store.path}: every status link handed out so far stops working ` +
+          "(running hosts see it at once).\n",
+      );
+      return 0;
+    }
     case undefined:
-      throw new UsageError("'taskhub keys' needs an action: create, list or revoke", "keys");
+      throw new UsageError(
+        "'taskhub keys' needs an action: create, list, revoke or rotate-instance-codes",
+        "keys",
+      );
     default:
-      throw new UsageError(`unknown action '${action}' (use create, list or revoke)`, "keys");
+      throw new UsageError(
+        `unknown action '${action}' (use create, list, revoke or rotate-instance-codes)`,
+        "keys",
+      );
   }
 }

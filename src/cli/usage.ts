@@ -29,9 +29,14 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --max-delivery-count N            TASKHUB_MAX_DELIVERY_COUNT            (default 10; then work that keeps
                                                                           crashing workers is quarantined)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
+  --max-payload-bytes N             TASKHUB_MAX_PAYLOAD_BYTES             (default 16777216: inputs, outputs,
+                                                                          event data, custom status, entity state)
+  --max-orchestration-actions N     TASKHUB_MAX_ORCHESTRATION_ACTIONS     (default 100000 per execution)
+  --max-history-events N            TASKHUB_MAX_HISTORY_EVENTS            (default 500000 per execution)
   --local-dev                       TASKHUB_LOCAL_DEV                     (no keys required)
   --keys-file F                     TASKHUB_KEYS_FILE                     (default keys.json next to the hub)
-                                    TASKHUB_SYSTEM_KEY                    (system key in management URLs)
+                                    TASKHUB_SYSTEM_KEY                    (a key for the management API only;
+                                                                          never handed out in URLs)
   --public-url URL                  TASKHUB_PUBLIC_URL
   --connection-name NAME            TASKHUB_CONNECTION_NAME               (default Storage)
   --use-forwarded-host              TASKHUB_USE_FORWARDED_HOST
@@ -46,6 +51,8 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --jwt-audience AUD                TASKHUB_JWT_AUDIENCE
   --jwt-algorithms A,B              TASKHUB_JWT_ALGORITHMS
   --jwt-admin-role ROLE             TASKHUB_JWT_ADMIN_ROLE
+  --jwt-any-issuer                  TASKHUB_JWT_ANY_ISSUER                (accept tokens without an issuer or
+                                                                          audience configured; else refused)
   --config FILE                     TASKHUB_CONFIG                        (default ./taskhub.config.json)
 `;
 
@@ -69,8 +76,11 @@ ${HOST_OPTIONS}`,
   taskhub keys create [<name>] [--admin]   Create a function key (an admin key with --admin); prints it once
   taskhub keys list                        List the keys (names and scopes, never secrets)
   taskhub keys revoke <name>               Revoke a key
+  taskhub keys rotate-instance-codes       Void every status link handed out so far (new links get new codes)
 
-Keys are stored hashed; a running host sees changes at once.
+Keys are stored hashed; a running host sees changes at once. Status links carry an instance code: it opens the
+management routes of its own instance only (status, raise event, terminate, suspend, resume, rewind, restart,
+purge), signed with a secret kept in the keys file.
 
 Options:
   --name NAME       The key's name (default 'default', or 'admin' with --admin)

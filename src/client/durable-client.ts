@@ -3,6 +3,7 @@
  * instance's inbox; the worker applies it in order with everything else.
  * @module
  */
+import { CompletionWaiters } from "./completion-waiters.js";
 import { randomUUID } from "node:crypto";
 import type { OrchestrationDefinition } from "../api/definitions.js";
 import type { Registry } from "../api/registry.js";
@@ -121,12 +122,20 @@ export interface DurableClientOptions {
    * clock; when given, it must be the hub's.
    */
   readonly clock?: Clock | undefined;
+  /**
+   * Largest payload the client sends (an orchestration input, event data, an entity operation's input, a termination
+   * reason) as UTF-8 JSON, in bytes (default 16 MiB); a larger one is refused with a `PayloadTooLargeError` before
+   * anything is written. `DurableApp.start` sets the worker's `maxPayloadBytes`.
+   */
+  readonly maxPayloadBytes?: number | undefined;
 }
 
 /** Starts and manages orchestration instances and entities in a task hub. */
 export class DurableClient {
   /** Where the client reads time: the task hub's clock ({@link DurableClientOptions.clock}). */
   readonly clock: Clock;
+  /** Everyone waiting for an instance of the hub to finish, by instance ID (one hub subscription for all). */
+  readonly #waiters: CompletionWaiters;
   /** The entity operations (also exposed below as methods of the client). */
   readonly entities: EntityClient;
   /** Signals an entity operation, optionally at `signalTime`. See {@link EntityClient.signalEntity}. */
@@ -145,7 +154,8 @@ export class DurableClient {
     private readonly options: DurableClientOptions = {},
   ) {
     this.clock = clockFor(taskHub, options.clock);
-    this.entities = new EntityClient(taskHub, registry, this.clock);
+    this.#waiters = new CompletionWaiters(taskHub);
+    this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
   }
@@ -162,7 +172,8 @@ export class DurableClient {
 
   /**
    * Starts an orchestration and returns its instance ID. Starting an ID whose instance is still Pending, Running or
-   * Suspended fails with `InstanceAlreadyExistsError`; a finished one is replaced.
+   * Suspended fails with `InstanceAlreadyExistsError`; a finished one is replaced. An input larger than
+   * `maxPayloadBytes` is refused with `PayloadTooLargeError`.
    */
   async startNew<I, O>(
     orchestration: OrchestrationDefinition<I, O>,
@@ -177,7 +188,7 @@ export class DurableClient {
     const name = this.resolveName(orchestration);
     const instanceId = options.instanceId ?? newInstanceId();
     validateInstanceId(instanceId);
-    const input = serialize(options.input, `Input of orchestration '${name}'`);
+    const input = serialize(options.input, `Input of orchestration '${name}'`, this.options.maxPayloadBytes);
     const startAt = options.startAt?.getTime();
     if (startAt !== undefined && !Number.isFinite(startAt))
       throw new InvalidArgumentError("startAt must be a valid Date.");
@@ -226,58 +237,37 @@ export class DurableClient {
   async waitForCompletion(instanceId: string, options: WaitOptions = {}): Promise<OrchestrationStatus> {
     validateInstanceId(instanceId);
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const deadline = performance.now() + timeoutMs; // a real wait (the clock may be virtual), monotonic
-    let wake: (() => void) | undefined;
-    let finished: InstanceRecord | undefined;
-    const unsubscribe = this.taskHub.subscribe((notice) => {
-      // Only a finish is worth a read; intermediate updates (Running, ...) are not.
-      if (
-        notice.kind === "instance-updated" &&
-        notice.instanceId === instanceId &&
-        isTerminalStatus(notice.status)
-      ) {
-        finished = notice.record; // committed in this process: no read needed
-        wake?.();
-      }
-    });
+    // Watched before the first read, so a finish between the two is not missed.
+    const watch = this.#waiters.watch(instanceId, timeoutMs);
     try {
-      let pollMs = 50;
-      // Subscribed first: an instance leased to the local worker finishes with a notice, so it needs no first read.
-      let skipRead = this.options.localWorker?.holdsLease(instanceId) ?? false;
-      while (true) {
-        const record = finished ?? (skipRead ? undefined : await this.taskHub.getInstance(instanceId));
-        if (!record && !skipRead) throw new InstanceNotFoundError(instanceId);
-        skipRead = false;
-        if (record && isTerminalStatus(record.status))
-          return toOrchestrationStatus(record, { showInput: true });
-        const left = deadline - performance.now();
-        if (left <= 0)
-          throw new TimeoutError(
-            `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record?.status ?? "Running"}).`,
-          );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(pollMs, left));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-        pollMs = Math.min(pollMs * 2, 1000);
+      // An instance leased to the local worker finishes with a notice, so it needs no first read.
+      if (!this.options.localWorker?.holdsLease(instanceId)) {
+        const record = await this.taskHub.getInstance(instanceId);
+        if (!record) throw new InstanceNotFoundError(instanceId);
+        if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
       }
+      const finished = await watch.finished;
+      if (finished) return toOrchestrationStatus(finished, { showInput: true });
+      const record = await this.taskHub.getInstance(instanceId);
+      if (!record) throw new InstanceNotFoundError(instanceId);
+      if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
+      throw new TimeoutError(
+        `Orchestration '${instanceId}' did not finish within ${timeoutMs} ms (it is ${record.status}).`,
+      );
     } finally {
-      unsubscribe();
+      watch.cancel();
     }
   }
 
   /**
    * Sends an external event to a running instance.
-   * @throws InstanceNotFoundError for an unknown ID; InstanceStateError when the instance has finished.
+   * @throws InstanceNotFoundError for an unknown ID; InstanceStateError when the instance has finished;
+   *   PayloadTooLargeError for data larger than `maxPayloadBytes`.
    */
   async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
     if (typeof eventName !== "string" || eventName.length === 0)
       throw new InvalidArgumentError("raiseEvent needs a non-empty event name.");
-    const input = serialize(eventData, `Data of event '${eventName}'`);
+    const input = serialize(eventData, `Data of event '${eventName}'`, this.options.maxPayloadBytes);
     await this.sendControl(instanceId, "raise an event on", {
       type: "EventRaised",
       timestamp: this.timestamp(),
@@ -288,6 +278,7 @@ export class DurableClient {
 
   /** Terminates a running instance (its status becomes Terminated, with `reason` as output). */
   async terminate(instanceId: string, reason?: string): Promise<void> {
+    serialize(reason, "Termination reason", this.options.maxPayloadBytes); // it becomes the output
     await this.sendControl(instanceId, "terminate", {
       type: "ExecutionTerminated",
       timestamp: this.timestamp(),

@@ -4,6 +4,12 @@
  * @module
  */
 import { describeFailure, type FailureDetails } from "./failure.js";
+import {
+  CONTINUE_AS_NEW_ADVICE,
+  formatCount,
+  limitUnit,
+  type OrchestrationLimitName,
+} from "./limit-messages.js";
 
 /** Base class of every error Taskhub throws. */
 export class DurableError extends Error {
@@ -130,7 +136,12 @@ export class PoisonMessageError extends NonRetryableError {
   }
 }
 
-/** Raised when waiting for an instance exceeded the caller's timeout. */
+/**
+ * A wait exceeded its limit: waiting for an instance beyond the caller's timeout, or an activity attempt that ran
+ * longer than its `timeoutMs` or sent no heartbeat for its `heartbeatTimeoutMs` (the message names the limit). An
+ * activity's timeout reaches the orchestration as a `TaskFailedError` whose failure has `errorType` `TimeoutError`,
+ * retried by the call's retry policy like any failure.
+ */
 export class TimeoutError extends DurableError {}
 
 /** Orchestrator code broke a usage rule (awaited a non-durable promise, called the context after completion...). */
@@ -146,6 +157,44 @@ export class LockingRulesViolationError extends OrchestratorMisuseError {}
 /** A task hub could not be reached or returned something it should not have (corrupted rows, schema too new). */
 export class TaskHubError extends DurableError {}
 
+/** Why a task hub's storage cannot serve an operation right now (see {@link TaskHubUnavailableError}). */
+export type StorageFault =
+  /** Locked by another writer beyond the busy timeout, or too many connections. */
+  | "busy"
+  /** The disk or the database is full, or the server is out of resources. */
+  | "full"
+  /** The database is read-only (file permissions, a read-only mount, a read-only server or transaction). */
+  | "read-only"
+  /** The storage failed to read or write (an I/O error, a file that cannot be opened). */
+  | "io"
+  /** The database server cannot be reached, or it dropped the connection (shutdown, restart, network). */
+  | "unreachable";
+
+/**
+ * The task hub's storage cannot serve the operation right now: the disk is full, the database is read-only or locked
+ * beyond its busy timeout, or the database server is gone. Nothing was written, and the same call may succeed once
+ * the fault is fixed: callers retry with back-off (the HTTP API answers 503 with `Retry-After`). The SQLite and
+ * PostgreSQL backends classify their drivers' errors into this class once; `cause` is the driver's error.
+ */
+export class TaskHubUnavailableError extends TaskHubError {
+  constructor(
+    /** What kind of fault. */
+    readonly fault: StorageFault,
+    message: string,
+    options?: {
+      /** The driver's error code (`SQLITE_FULL`, a PostgreSQL SQLSTATE, `ECONNREFUSED`...), when it had one. */
+      readonly driverCode?: string | undefined;
+      readonly cause?: unknown;
+    },
+  ) {
+    super(message, { cause: options?.cause });
+    this.driverCode = options?.driverCode;
+  }
+
+  /** The driver's error code, when it had one. */
+  readonly driverCode: string | undefined;
+}
+
 function hasName(error: unknown, name: string): boolean {
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
 }
@@ -159,9 +208,70 @@ export const isTaskFailedError = (error: unknown): error is TaskFailedError =>
 /** True when `error` is an {@link InstanceNotFoundError}. */
 export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFoundError =>
   hasName(error, "InstanceNotFoundError");
+/** True when `error` is a {@link TimeoutError}. */
+export const isTimeoutError = (error: unknown): error is TimeoutError => hasName(error, "TimeoutError");
 /** True when `error` is a {@link PoisonMessageError}. */
 export const isPoisonMessageError = (error: unknown): error is PoisonMessageError =>
   hasName(error, "PoisonMessageError");
 /** True when `error` is a {@link NonDeterminismError}. */
 export const isNonDeterminismError = (error: unknown): error is NonDeterminismError =>
   hasName(error, "NonDeterminismError");
+
+/**
+ * A payload (an input, output, event data, custom status, entity state...) is larger, as JSON, than the configured
+ * `maxPayloadBytes`. Thrown where the payload is serialized, before anything is written; permanent (never retried).
+ * The HTTP API answers it with 413.
+ */
+export class PayloadTooLargeError extends InvalidArgumentError {
+  readonly nonRetryable = true;
+
+  constructor(
+    /** What the payload is, e.g. `Output of activity 'Resize'`. */
+    readonly what: string,
+    /** Its size as UTF-8 JSON, in bytes. */
+    readonly bytes: number,
+    /** The limit it exceeds (`maxPayloadBytes`). */
+    readonly maxBytes: number,
+  ) {
+    super(
+      `${what} is ${formatCount(bytes)} bytes of JSON, more than the payload limit of ${formatCount(maxBytes)} ` +
+        `bytes (maxPayloadBytes). Keep large data outside the task hub (a file or blob store) and pass a reference.`,
+    );
+  }
+}
+
+/** The limit of one execution an {@link OrchestrationLimitError} names. */
+export type { OrchestrationLimitName } from "./limit-messages.js";
+
+/**
+ * A runaway execution: it scheduled more actions (`maxOrchestrationActions`: activities, timers, sub-orchestrations,
+ * events sent, entity operations) or grew a longer history (`maxHistoryEvents`) than its limit allows. The
+ * orchestration fails with it; it is permanent (never retried). An eternal orchestration must call
+ * `ctx.continueAsNew`, which starts a fresh execution with an empty history.
+ */
+export class OrchestrationLimitError extends DurableError {
+  readonly nonRetryable = true;
+
+  constructor(
+    /** The setting that was exceeded. */
+    readonly limit: OrchestrationLimitName,
+    /** Its value. */
+    readonly maxValue: number,
+    orchestration: { readonly name: string; readonly instanceId: string },
+  ) {
+    super(
+      `Orchestration '${orchestration.name}' (instance '${orchestration.instanceId}') reached the limit of ` +
+        `${formatCount(maxValue)} ${limitUnit(limit)} in one execution (${limit}). ${CONTINUE_AS_NEW_ADVICE}`,
+    );
+  }
+}
+
+/** True when `error` is a {@link PayloadTooLargeError}. */
+export const isPayloadTooLargeError = (error: unknown): error is PayloadTooLargeError =>
+  hasName(error, "PayloadTooLargeError");
+/** True when `error` is an {@link OrchestrationLimitError}. */
+export const isOrchestrationLimitError = (error: unknown): error is OrchestrationLimitError =>
+  hasName(error, "OrchestrationLimitError");
+/** True when `error` is a {@link TaskHubUnavailableError}. */
+export const isTaskHubUnavailableError = (error: unknown): error is TaskHubUnavailableError =>
+  hasName(error, "TaskHubUnavailableError");

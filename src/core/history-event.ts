@@ -103,6 +103,10 @@ export interface TaskScheduled extends EventBase {
   readonly attempt?: number | undefined;
   /** `eventId` of the call's first attempt, present from the second attempt on. */
   readonly firstAttemptId?: number | undefined;
+  /** The call's `timeoutMs`, when it set one. */
+  readonly timeoutMs?: number | undefined;
+  /** The call's `heartbeatTimeoutMs`, when it set one. */
+  readonly heartbeatTimeoutMs?: number | undefined;
 }
 
 /** An activity returned. */

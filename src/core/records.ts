@@ -148,6 +148,13 @@ export interface NewActivityMessage {
   /** Stable across redeliveries and retries of the same call. */
   readonly idempotencyKey: string;
   readonly visibleAt?: number | undefined;
+  /** The call's limit on one attempt's run time (`callActivity`'s `timeoutMs`); absent: the activity's default. */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * The call's limit on the time between heartbeats (`callActivity`'s `heartbeatTimeoutMs`); absent: the activity's
+   * default.
+   */
+  readonly heartbeatTimeoutMs?: number | undefined;
 }
 
 /** An activity work item: one leased activity message. */
@@ -163,6 +170,11 @@ export interface ActivityWorkItem extends NewActivityMessage {
   readonly deliveryCount: number;
   /** Set by a claim that took over an expired, unreleased lease: the worker that held it (a lease takeover). */
   readonly takenOverFrom?: string | undefined;
+  /**
+   * JSON text of the last heartbeat details an earlier delivery of this message stored
+   * (`TaskHub.renewActivityWorkItem`); absent on a first delivery and when none were stored.
+   */
+  readonly heartbeatDetails?: string | undefined;
 }
 
 /** The outcome of one activity, committed by `TaskHub.completeActivityWorkItems`. */

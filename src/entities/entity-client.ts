@@ -7,6 +7,7 @@ import { InvalidArgumentError, isInstanceNotFoundError } from "../core/errors.js
 import { deserialize } from "../core/json.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
+import { hasLocalDispatch } from "../task-hub/local-dispatch.js";
 import type { InstanceRecord, TaskHub } from "../task-hub/task-hub.js";
 import type {
   EntityDefinition,
@@ -112,18 +113,21 @@ export interface ReadEntityStateMethod {
 export class EntityClient {
   /**
    * @param clock Where the client reads time (request timestamps). Default: the task hub's clock.
+   * @param maxPayloadBytes Largest operation input, as UTF-8 JSON (default 16 MiB).
    */
   constructor(
     private readonly taskHub: TaskHub,
     private readonly registry?: Registry,
     private readonly clock: Clock = clockFor(taskHub),
+    private readonly maxPayloadBytes?: number,
   ) {}
 
   /**
    * Signals an entity operation (one way; the entity is created by its first operation). With `signalTime`, the
    * operation is delivered at that time. Signals from one client are delivered in the order they were sent.
    * @throws UnknownFunctionError / InvalidArgumentError for an unknown entity or operation (when the client knows
-   *   the app), an invalid key or an input that cannot be serialized.
+   *   the app), an invalid key or an input that cannot be serialized; PayloadTooLargeError for an input larger than
+   *   `maxPayloadBytes`.
    */
   readonly signalEntity = (async (
     entity: EntityRef,
@@ -133,7 +137,14 @@ export class EntityClient {
     options?: SignalEntityOptions,
   ): Promise<void> => {
     const id = entityId(entity, key);
-    const { input: text, signalTime: time } = prepareSignal(this.registry, id, operation, input, options);
+    const { input: text, signalTime: time } = prepareSignal(
+      this.registry,
+      id,
+      operation,
+      input,
+      options,
+      this.maxPayloadBytes,
+    );
     const message = signalMessage(id.toString(), operation, text, time, this.timestamp());
     await this.deliver(message.instanceId, message.event, message.visibleAt);
   }) as SignalEntityMethod;
@@ -191,6 +202,10 @@ export class EntityClient {
    * Cleans entity storage: releases locks held by orchestrations that no longer run (finished, purged, or moved on
    * to a new execution), and has empty entities (no state, no lock, nothing queued) removed by a worker, waiting up
    * to `timeoutMs` for them to go. Returns the counts.
+   *
+   * Removing an empty entity's row is a fast path (`deleteIfIdle` of `LocalDispatchCapability`): on a hub without it
+   * (the memory hub) an empty entity keeps its row, which reads as an entity that does not exist, and
+   * `emptyEntitiesRemoved` is 0 (nothing is nudged, nothing is waited for).
    */
   async cleanEntityStorage(options: CleanEntityStorageOptions = {}): Promise<CleanEntityStorageResult> {
     const removeEmpty = options.removeEmptyEntities ?? true;
@@ -226,7 +241,9 @@ export class EntityClient {
       token = page.continuationToken;
     } while (token !== undefined);
     return {
-      emptyEntitiesRemoved: await this.removeEmpty(empty, options.timeoutMs ?? 5000),
+      emptyEntitiesRemoved: hasLocalDispatch(this.taskHub)
+        ? await this.removeEmpty(empty, options.timeoutMs ?? 5000)
+        : 0,
       orphanedLocksReleased,
     };
   }

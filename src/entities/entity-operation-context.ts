@@ -34,6 +34,8 @@ export class OperationContextImpl implements EntityContext, OperationScope {
     readonly exists: boolean,
     private readonly registry: Registry,
     private readonly timestamp: string,
+    /** Largest input of what the operation sends or starts, in bytes (default 16 MiB). */
+    private readonly maxPayloadBytes?: number,
   ) {}
 
   get context(): EntityContext {
@@ -48,7 +50,14 @@ export class OperationContextImpl implements EntityContext, OperationScope {
     options?: SignalEntityOptions,
   ): void {
     const target = entityId(entity, key);
-    const { input: text, signalTime: time } = prepareSignal(this.registry, target, operation, input, options);
+    const { input: text, signalTime: time } = prepareSignal(
+      this.registry,
+      target,
+      operation,
+      input,
+      options,
+      this.maxPayloadBytes,
+    );
     const targetInstanceId = target.toString();
     this.messages.push(
       signalMessage(targetInstanceId, operation, text, time, this.timestamp, this.entityId.toString()),
@@ -76,7 +85,7 @@ export class OperationContextImpl implements EntityContext, OperationScope {
         name: definition.name,
         instanceId,
         executionId: randomUUID(),
-        input: serialize(input, `Input of orchestration '${definition.name}'`),
+        input: serialize(input, `Input of orchestration '${definition.name}'`, this.maxPayloadBytes),
       },
     });
     return instanceId;

@@ -40,6 +40,11 @@ export interface EntityProcessorOptions {
   readonly logSink?: LogSink | undefined;
   /** Reads the hub's clock: the time of each step (default: the system clock). */
   readonly clock?: (() => number) | undefined;
+  /**
+   * Largest payload (an operation's input to what it sends or starts, its result, the entity's new state) as UTF-8
+   * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
+   */
+  readonly maxPayloadBytes?: number | undefined;
 }
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
@@ -57,6 +62,7 @@ export class EntityProcessor {
   private readonly maxBatchSize: number;
   private readonly log: Logger;
   private readonly clock: () => number;
+  private readonly maxPayloadBytes: number | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -65,6 +71,7 @@ export class EntityProcessor {
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
+    this.maxPayloadBytes = options.maxPayloadBytes;
   }
 
   /**
@@ -81,7 +88,7 @@ export class EntityProcessor {
    */
   async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<FastPathCompletion> {
     const careful = quarantine !== undefined || item.deliveryCount > 1;
-    return new EntityStep(this.registry, item, this.clock(), this.log, quarantine).run(
+    return new EntityStep(this.registry, item, this.clock(), this.log, this.maxPayloadBytes, quarantine).run(
       careful ? 1 : this.maxBatchSize,
     );
   }
@@ -108,6 +115,7 @@ class EntityStep {
     private readonly item: OrchestrationWorkItem,
     private readonly now: number,
     private readonly baseLog: Logger,
+    private readonly maxPayloadBytes: number | undefined,
     private readonly quarantine?: Quarantine,
   ) {
     this.id = EntityId.parse(item.instanceId);
@@ -203,6 +211,7 @@ class EntityStep {
       this.stateText !== undefined,
       this.registry,
       this.timestamp,
+      this.maxPayloadBytes,
     );
     this.lastOperationTime = this.now;
     if (this.quarantine) {
@@ -228,9 +237,14 @@ class EntityStep {
           : serialize(
               outcome.state?.value,
               `The state of entity '${this.id}' after operation '${operation}'`,
+              this.maxPayloadBytes,
             );
       }
-      const resultText = serialize(result, `The result of operation '${request.operation}' of '${this.id}'`);
+      const resultText = serialize(
+        result,
+        `The result of operation '${request.operation}' of '${this.id}'`,
+        this.maxPayloadBytes,
+      );
       this.stateText = stateText;
       this.messages.push(...ctx.messages);
       for (const instance of ctx.newInstances) this.create(instance);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { JwtOptions } from "../http/auth/jwt.js";
+import { uncheckedClaims, type JwtOptions } from "../http/auth/jwt.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/node-adapter.js";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logging.js";
 import { isPostgresUrl, isUrlOrMemory, resolveHubLocation } from "./hub-location.js";
@@ -36,11 +36,20 @@ export interface HostConfig {
   readonly maxDeliveryCount?: number | undefined;
   /** Largest accepted request body (default 1 MiB). */
   readonly maxBodyBytes: number;
+  /** Most actions of one orchestration execution (the worker's default when unset: 100,000). */
+  readonly maxOrchestrationActions?: number | undefined;
+  /** Most history events of one orchestration execution (the worker's default when unset: 500,000). */
+  readonly maxHistoryEvents?: number | undefined;
+  /** Largest payload, as UTF-8 JSON, in bytes (the worker's default when unset: 16 MiB). */
+  readonly maxPayloadBytes?: number | undefined;
   /** Explicit local-development mode: no keys are required anywhere. */
   readonly localDev: boolean;
   /** The hashed-keys file (default `keys.json` next to a SQLite hub, else `./.taskhub/keys.json`). */
   readonly keysFile: string;
-  /** The system key for management URLs (`TASKHUB_SYSTEM_KEY` only; default: a key for this process's lifetime). */
+  /**
+   * A key that opens the management API, for tools (`TASKHUB_SYSTEM_KEY` only; default none). It is never handed out:
+   * status links carry instance codes.
+   */
   readonly systemKey?: string | undefined;
   /** Origin used in URLs built without a request (default `http://localhost:<port>`). */
   readonly publicUrl?: string | undefined;
@@ -119,6 +128,30 @@ export const SETTINGS: readonly Setting[] = [
     min: 1,
     max: 1024 ** 3,
   },
+  {
+    key: "maxOrchestrationActions",
+    flag: "max-orchestration-actions",
+    env: "TASKHUB_MAX_ORCHESTRATION_ACTIONS",
+    kind: "int",
+    min: 1,
+    max: 100_000_000,
+  },
+  {
+    key: "maxHistoryEvents",
+    flag: "max-history-events",
+    env: "TASKHUB_MAX_HISTORY_EVENTS",
+    kind: "int",
+    min: 1,
+    max: 100_000_000,
+  },
+  {
+    key: "maxPayloadBytes",
+    flag: "max-payload-bytes",
+    env: "TASKHUB_MAX_PAYLOAD_BYTES",
+    kind: "int",
+    min: 1,
+    max: 1024 ** 3,
+  },
   { key: "localDev", flag: "local-dev", env: "TASKHUB_LOCAL_DEV", kind: "bool" },
   { key: "keysFile", flag: "keys-file", env: "TASKHUB_KEYS_FILE", kind: "string" },
   { key: "systemKey", flag: "", env: "TASKHUB_SYSTEM_KEY", kind: "string", envOnly: true },
@@ -143,6 +176,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "jwt.audience", flag: "jwt-audience", env: "TASKHUB_JWT_AUDIENCE", kind: "string" },
   { key: "jwt.algorithms", flag: "jwt-algorithms", env: "TASKHUB_JWT_ALGORITHMS", kind: "string" },
   { key: "jwt.adminRole", flag: "jwt-admin-role", env: "TASKHUB_JWT_ADMIN_ROLE", kind: "string" },
+  { key: "jwt.anyIssuer", flag: "jwt-any-issuer", env: "TASKHUB_JWT_ANY_ISSUER", kind: "bool" },
 ];
 
 /** Where settings come from. */
@@ -194,19 +228,7 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
   const get = <T extends string | number | boolean>(key: string): T | undefined =>
     values.get(key) as T | undefined;
   const hub = selectHub(values, ranks, origins, sources.env, cwd);
-  const jwtValues = Object.fromEntries(
-    [...values].filter(([k]) => k.startsWith("jwt.")).map(([k, v]) => [k.slice(4), v]),
-  ) as Record<string, string>;
-  const jwt: JwtOptions | undefined =
-    Object.keys(jwtValues).length === 0
-      ? undefined
-      : {
-          ...jwtValues,
-          algorithms: jwtValues.algorithms
-            ?.split(",")
-            .map((a) => a.trim())
-            .filter(Boolean),
-        };
+  const jwt = jwtOptions(values, origins);
   const localDev = get<boolean>("localDev") ?? false;
   const explicitHost = (ranks.get("host") ?? 0) > 0 ? get<string>("host") : undefined;
   const host = explicitHost ?? (localDev ? "127.0.0.1" : (get<string>("host") ?? "0.0.0.0"));
@@ -222,6 +244,9 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     maxConcurrentActivities: get<number>("maxConcurrentActivities"),
     maxDeliveryCount: get<number>("maxDeliveryCount"),
     maxBodyBytes: get<number>("maxBodyBytes") ?? DEFAULT_MAX_BODY_BYTES,
+    maxOrchestrationActions: get<number>("maxOrchestrationActions"),
+    maxHistoryEvents: get<number>("maxHistoryEvents"),
+    maxPayloadBytes: get<number>("maxPayloadBytes"),
     localDev,
     keysFile: resolve(cwd, get<string>("keysFile") ?? defaultKeysFile(hub)),
     systemKey: get<string>("systemKey"),
@@ -234,6 +259,50 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     logLevel: get<LogLevel>("logLevel") ?? "info",
     logFormat: get<LogFormat>("logFormat"),
   };
+}
+
+/**
+ * The bearer-token settings (`jwt.*`), when any is set besides `jwt.anyIssuer`.
+ * @throws ConfigError when the issuer or the audience is missing and `jwt.anyIssuer` is not set: tokens from any
+ * issuer, for any API, would be accepted (and with `jwt.adminRole` get admin access).
+ */
+function jwtOptions(
+  values: ReadonlyMap<string, string | number | boolean>,
+  origins: ReadonlyMap<string, string>,
+): JwtOptions | undefined {
+  const entries = [...values].filter(([k]) => k.startsWith("jwt.") && k !== "jwt.anyIssuer");
+  if (entries.length === 0) return undefined;
+  const strings = Object.fromEntries(entries.map(([k, v]) => [k.slice(4), v])) as Record<string, string>;
+  const options: JwtOptions = {
+    ...strings,
+    algorithms: strings.algorithms
+      ?.split(",")
+      .map((a) => a.trim())
+      .filter(Boolean),
+    anyIssuer: values.get("jwt.anyIssuer") === true,
+  };
+  const unchecked = uncheckedClaims(options);
+  if (unchecked.length > 0 && !options.anyIssuer) {
+    const by = entries.map(([k]) => origins.get(k) ?? k).join(", ");
+    const missing = unchecked
+      .map((claim) =>
+        claim === "issuer"
+          ? "an issuer (--jwt-issuer / TASKHUB_JWT_ISSUER)"
+          : "an audience (--jwt-audience / TASKHUB_JWT_AUDIENCE)",
+      )
+      .join(" and ");
+    const accepted = unchecked
+      .map((claim) => (claim === "issuer" ? "whoever issued them" : "whatever API they are meant for"))
+      .join(" and ");
+    throw new ConfigError(
+      `Bearer-token authentication is configured (${by}) without ${missing}: every token the key verifies ` +
+        `would be accepted, ${accepted}` +
+        (options.adminRole ? `, and those with the role '${options.adminRole}' would get admin access` : "") +
+        `. Set ${unchecked.length > 1 ? "them" : "it"}, or pass --jwt-any-issuer (TASKHUB_JWT_ANY_ISSUER=true, ` +
+        "'jwt.anyIssuer' in the config file) to accept that.",
+    );
+  }
+  return options;
 }
 
 /**

@@ -4,11 +4,13 @@
  * in-flight requests finish, then the worker finishes or releases its work and the hub is closed.
  * @module
  */
+import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { DurableApp, DurableHost } from "../app/durable-app.js";
 import { Authorizer } from "../http/auth/authorizer.js";
-import { JwtVerifier } from "../http/auth/jwt.js";
-import { generateKey, KeyStore } from "../http/auth/key-store.js";
+import { InstanceCodes, keyStoreInstanceCodes } from "../http/auth/instance-codes.js";
+import { JwtVerifier, uncheckedClaims } from "../http/auth/jwt.js";
+import { KeyStore } from "../http/auth/key-store.js";
 import { HttpDurableClient } from "../http/http-management.js";
 import { createRequestListener } from "../http/http-server.js";
 import { MANAGEMENT_BASE_PATH } from "../http/management-urls.js";
@@ -58,8 +60,15 @@ export async function startHost(
 ): Promise<RunningHost> {
   const jwt = config.jwt ? new JwtVerifier(config.jwt) : undefined;
   const keys = new KeyStore(config.keysFile);
-  const systemKey = config.localDev ? undefined : (config.systemKey ?? generateKey());
-  const authorizer = new Authorizer({ localDev: config.localDev, keys, systemKey, jwt });
+  const systemKey = config.localDev ? undefined : config.systemKey;
+  const codes = config.localDev ? undefined : instanceCodes(keys, config.hubName);
+  const authorizer = new Authorizer({
+    localDev: config.localDev,
+    keys,
+    systemKey,
+    instanceCodes: codes?.codes,
+    jwt,
+  });
   const taskHub = options.taskHub ?? openTaskHub(config.hub, config.hubName);
   // One client for triggers, the management API and schedules, made by the app so that it has the local worker. Its
   // URLs need the bound port, known once listening: `baseUrl` is set then, before any request is served.
@@ -67,7 +76,7 @@ export async function startHost(
     baseUrl: config.publicUrl ?? "",
     hubName: config.hubName,
     connectionName: config.connectionName,
-    systemKey,
+    codeFor: codes ? (instanceId: string) => codes.codes.codeFor(instanceId) : undefined,
   };
   const durable = await app.start({
     taskHub,
@@ -78,6 +87,9 @@ export async function startHost(
       ? { maxConcurrentOrchestrations: config.maxConcurrentOrchestrations }
       : {}),
     ...(config.maxConcurrentActivities ? { maxConcurrentActivities: config.maxConcurrentActivities } : {}),
+    maxOrchestrationActions: config.maxOrchestrationActions,
+    maxHistoryEvents: config.maxHistoryEvents,
+    maxPayloadBytes: config.maxPayloadBytes,
     ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
   });
   let server: Server;
@@ -108,7 +120,7 @@ export async function startHost(
     config,
     { url, address, port },
     log,
-    systemKey !== undefined && config.systemKey === undefined,
+    codes?.unstored,
     options.taskHub ? taskHub.description : describeHubLocation(config.hub),
   );
   let stopping: Promise<void> | undefined;
@@ -118,6 +130,20 @@ export async function startHost(
       await durable.stop();
     })());
   return { url, port, server, durable, client, stop };
+}
+
+/**
+ * The instance codes of the host's status links, signed with the key store's secret; with a secret for this process
+ * only when the keys file cannot be written (`unstored`: why, for the banner), so that links still carry a code
+ * scoped to their instance.
+ */
+function instanceCodes(keys: KeyStore, hubName: string): { codes: InstanceCodes; unstored?: string } {
+  try {
+    return { codes: keyStoreInstanceCodes(keys, hubName) };
+  } catch (error) {
+    const secret = randomBytes(32);
+    return { codes: new InstanceCodes(hubName, () => secret), unstored: (error as Error).message };
+  }
 }
 
 /** The host of URLs for a server bound to `address`: `localhost` when it is bound to every interface. */
@@ -143,7 +169,7 @@ function printBanner(
   config: HostConfig,
   bound: { readonly url: string; readonly address: string; readonly port: number },
   log: LogSink,
-  ephemeralKey: boolean,
+  unstoredSecret: string | undefined,
   hubLocation: string,
 ): void {
   const { url, address, port } = bound;
@@ -180,9 +206,18 @@ function printBanner(
             ? ""
             : ` Warning: anyone who can reach ${urlHost(address)}:${port} can call this host; ` +
               "leave --host unset to listen on 127.0.0.1 only.")
-      : `  Keys: ${config.keysFile} (management API needs the system key or an admin key)` +
-          (ephemeralKey ? "; system key generated for this process (set TASKHUB_SYSTEM_KEY to fix it)" : ""),
+      : `  Keys: ${config.keysFile} (management API needs an admin key${config.systemKey ? " or the system key" : ""}; ` +
+          "status links carry a code for their instance only)" +
+          (unstoredSecret !== undefined
+            ? `. Warning: the keys file cannot be written (${unstoredSecret}); status links handed out now stop ` +
+              "working when this process ends"
+            : ""),
   );
+  const unchecked = config.jwt?.anyIssuer ? uncheckedClaims(config.jwt) : [];
+  if (unchecked.length > 0)
+    lines.push(
+      `  Warning: bearer tokens are accepted whatever their ${unchecked.join(" and ")} (--jwt-any-issuer).`,
+    );
   // What is served, then the URL on a line of its own, last: once it is out, everything is.
   const logger = toLogger(log);
   logger.info(lines.join("\n"));

@@ -3,7 +3,14 @@
  * `parameter` when a query or route value is at fault); never a stack trace.
  * @module
  */
-import { InstanceAlreadyExistsError, InvalidArgumentError, TimeoutError } from "../core/errors.js";
+import {
+  InstanceAlreadyExistsError,
+  InvalidArgumentError,
+  TimeoutError,
+  isPayloadTooLargeError,
+  type StorageFault,
+} from "../core/errors.js";
+import { STORAGE_RETRY_AFTER_SECONDS, storageFaultMessage, storageFaultOf } from "./storage-unavailable.js";
 
 /** Stable, machine-readable error codes of the HTTP API. */
 export type HttpErrorCode =
@@ -24,6 +31,7 @@ export type HttpErrorCode =
   | "forbidden"
   | "timeout"
   | "auth_unavailable"
+  | "storage_unavailable"
   | "internal_error";
 
 /** The JSON body of an error response. */
@@ -32,6 +40,8 @@ export interface HttpErrorBody {
   readonly message: string;
   /** The query or route parameter at fault, when there is one. */
   readonly parameter?: string;
+  /** For `storage_unavailable`: what is wrong with the storage (`busy`, `full`, `read-only`, `io`, `unreachable`). */
+  readonly fault?: StorageFault;
 }
 
 /** An error that becomes an HTTP response with its status, code and message. */
@@ -43,6 +53,7 @@ export class HttpError extends Error {
     readonly options: {
       readonly parameter?: string;
       readonly headers?: Readonly<Record<string, string>>;
+      readonly fault?: StorageFault;
     } = {},
   ) {
     super(message);
@@ -55,6 +66,7 @@ export class HttpError extends Error {
       error: this.code,
       message: this.message,
       ...(this.options.parameter !== undefined ? { parameter: this.options.parameter } : {}),
+      ...(this.options.fault !== undefined ? { fault: this.options.fault } : {}),
     };
   }
 }
@@ -78,10 +90,19 @@ export function errorResponse(error: HttpError): Response {
   return jsonResponse(error.status, error.toBody(), { ...error.options.headers });
 }
 
+/** 503 `storage_unavailable` with `Retry-After` for a storage fault. */
+export function storageUnavailable(fault: StorageFault): HttpError {
+  return new HttpError(503, "storage_unavailable", storageFaultMessage(fault), {
+    fault,
+    headers: { "retry-after": String(STORAGE_RETRY_AFTER_SECONDS[fault]) },
+  });
+}
+
 /**
  * Maps anything thrown while handling a request to an {@link HttpError}: HTTP errors stay as they are, invalid
- * arguments become 400, duplicate instances 409, timeouts 504; anything else is a 500 whose message says nothing
- * about internals (the caller logs the real error).
+ * arguments become 400 (a payload over `maxPayloadBytes` 413), duplicate instances 409, timeouts 504, storage faults
+ * (`TaskHubUnavailableError`, also as the `cause` of another error) 503 with `Retry-After`; anything else is a 500
+ * whose message says nothing about internals (the caller logs the real error).
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
@@ -90,10 +111,13 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof InstanceAlreadyExistsError || name === "InstanceAlreadyExistsError")
     return new HttpError(409, "instance_exists", message);
   if (name === "UnknownFunctionError") return new HttpError(400, "unknown_function", message);
+  if (isPayloadTooLargeError(error)) return new HttpError(413, "payload_too_large", message);
   if (error instanceof InvalidArgumentError || name === "InvalidArgumentError")
     return new HttpError(400, "bad_request", message);
   if (name === "InstanceNotFoundError") return new HttpError(404, "instance_not_found", message);
   if (name === "InstanceStateError") return new HttpError(410, "instance_finished", message);
   if (error instanceof TimeoutError || name === "TimeoutError") return new HttpError(504, "timeout", message);
+  const fault = storageFaultOf(error);
+  if (fault) return storageUnavailable(fault.fault);
   return new HttpError(500, "internal_error", "Something went wrong while processing your request.");
 }

@@ -11,7 +11,7 @@ import type { Authorizer } from "./auth/authorizer.js";
 import { errorResponse, HttpError, toHttpError } from "./http-error.js";
 import type { HttpDurableClient } from "./http-management.js";
 import { toHandlerResponse, type HttpTriggerDefinition } from "./http-trigger.js";
-import { handleManagementRequest, isManagementPath } from "./management-api.js";
+import { handleManagementRequest, instanceOfRoute, isManagementPath } from "./management-api.js";
 import {
   DEFAULT_MAX_BODY_BYTES,
   readBody,
@@ -107,7 +107,7 @@ export function createRequestListener(
     const segments = splitPath(url.pathname);
     if (isManagementPath(segments)) {
       const probe = toWebRequest(req, url, Buffer.alloc(0));
-      await options.authorizer.authorize(probe, url, "system");
+      await options.authorizer.authorize(probe, url, "system", instanceOfRoute(segments));
       const body = await readBody(req, maxBodyBytes);
       const request = toWebRequest(req, url, body);
       const query = new QueryParams(url.searchParams);
@@ -143,8 +143,9 @@ export function createRequestListener(
         err: error,
       });
       const mapped = toHttpError(error);
-      // Client errors raised by the durable client (bad ID, unknown function...) keep their status.
-      if (mapped.status < 500) throw mapped;
+      // Client errors raised by the durable client (bad ID, unknown function...) keep their status, and so does a
+      // storage fault (503 with Retry-After: the caller should come back, not report a bug).
+      if (mapped.status < 500 || mapped.code === "storage_unavailable") throw mapped;
       throw new HttpError(
         500,
         "internal_error",

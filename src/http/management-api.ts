@@ -30,6 +30,29 @@ export function isManagementPath(segments: readonly string[]): boolean {
   return BASE.every((part, i) => segments[i]?.toLowerCase() === part);
 }
 
+/** The operations under `/instances/{id}/` an instance code opens (besides status and purge at `/instances/{id}`). */
+const INSTANCE_OPERATIONS = new Set(["terminate", "suspend", "resume", "rewind", "restart"]);
+
+/**
+ * The instance a management route acts on alone (raw path segments, the base included): `instances/{id}`,
+ * `instances/{id}/{terminate|suspend|resume|rewind|restart}` and `instances/{id}/raiseEvent/{name}`, else (hub-wide
+ * routes, unknown routes, an ID that does not decode) `undefined`. An instance code opens exactly these routes.
+ */
+export function instanceOfRoute(segments: readonly string[]): string | undefined {
+  const [controller, first, second, third, ...extra] = segments.slice(BASE.length);
+  if (controller?.toLowerCase() !== "instances" || first === undefined || extra.length > 0) return undefined;
+  const operation = second?.toLowerCase();
+  const scoped =
+    operation === undefined
+      ? true
+      : operation === "raiseevent"
+        ? third !== undefined
+        : third === undefined && INSTANCE_OPERATIONS.has(operation);
+  if (!scoped) return undefined;
+  const id = webUtilityUrlDecode(first);
+  return id === undefined || id === "" ? undefined : id;
+}
+
 /**
  * Dispatches a management request (path segments after the base, still encoded).
  * @throws HttpError 404 for unknown routes, 405 for wrong methods, 400 for invalid IDs or parameters.

@@ -1,8 +1,9 @@
 /**
- * The management URLs of an instance, formed exactly as Durable Functions forms them (`GetClientResponseLinks`):
+ * The management URLs of an instance, formed as Durable Functions forms them (`GetClientResponseLinks`):
  * `{origin}/runtime/webhooks/durabletask/instances/{id}` with the ID encoded by .NET's `WebUtility.UrlEncode`, the
- * query suffix `taskHub={hub}&connection={connection}[&code={systemKey}]`, and the literal `{eventName}` / `{text}`
- * placeholders.
+ * query suffix `taskHub={hub}&connection={connection}[&code={code}]`, and the literal `{eventName}` / `{text}`
+ * placeholders. One difference: `code` is the instance's own instance code (which opens that instance's routes
+ * only), where Durable Functions puts the system key (which opens the whole management API).
  * @module
  */
 
@@ -34,8 +35,8 @@ export interface ManagementUrlOptions {
   readonly hubName: string;
   /** The connection name (`connection=`); Durable Functions' default is `Storage`. */
   readonly connectionName: string;
-  /** The system key (`code=`), when keys are on. */
-  readonly systemKey?: string | undefined;
+  /** The `code=` of an instance's URLs (its instance code), when keys are on. */
+  readonly codeFor?: ((instanceId: string) => string) | undefined;
 }
 
 const URL_SAFE = /[A-Za-z0-9\-_.!*()]/;
@@ -65,12 +66,13 @@ export function webUtilityUrlDecode(value: string): string | undefined {
   }
 }
 
-/** The `taskHub=...&connection=...[&code=...]` suffix of every management URL. */
-export function managementQuerySuffix(options: ManagementUrlOptions): string {
+/** The `taskHub=...&connection=...[&code=...]` suffix of the management URLs of `instanceId`. */
+export function managementQuerySuffix(options: ManagementUrlOptions, instanceId: string): string {
   const suffix =
     `taskHub=${webUtilityUrlEncode(options.hubName)}` +
     `&connection=${webUtilityUrlEncode(options.connectionName)}`;
-  return options.systemKey ? `${suffix}&code=${encodeURIComponent(options.systemKey)}` : suffix;
+  const code = options.codeFor?.(instanceId);
+  return code ? `${suffix}&code=${encodeURIComponent(code)}` : suffix;
 }
 
 /** Builds the management payload of `instanceId`. */
@@ -80,7 +82,7 @@ export function buildManagementPayload(
   returnInternalServerErrorOnFailure = false,
 ): HttpManagementPayload {
   const prefix = `${options.origin.replace(/\/+$/, "")}${MANAGEMENT_BASE_PATH}/instances/${webUtilityUrlEncode(instanceId)}`;
-  const query = managementQuerySuffix(options);
+  const query = managementQuerySuffix(options, instanceId);
   return {
     id: instanceId,
     statusQueryGetUri:

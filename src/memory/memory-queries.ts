@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from "../core/errors.js";
 import type { InstanceRecord } from "../core/records.js";
 import { isRuntimeStatus } from "../core/runtime-status.js";
+import { checkInstanceIds } from "../task-hub/instance-filter.js";
 import type { InstanceFilter, InstancePage, InstanceQuery } from "../task-hub/task-hub.js";
 
 /** Default and largest page sizes of a listing (as the SQL hubs). */
@@ -33,7 +34,10 @@ export function matcher(filter: PurgeFilter): (record: InstanceRecord) => boolea
       throw new InvalidArgumentError(`${key} must be a finite number (epoch ms).`);
   }
   const prefix = filter.instanceIdPrefix ?? "";
+  const listed = checkInstanceIds(filter.instanceIds);
+  const ids = listed === undefined ? undefined : new Set(listed);
   return (r) =>
+    (ids === undefined || ids.has(r.instanceId)) &&
     (statuses === undefined || statuses.has(r.status)) &&
     (filter.createdFrom === undefined || r.createdAt >= filter.createdFrom) &&
     (filter.createdTo === undefined || r.createdAt <= filter.createdTo) &&

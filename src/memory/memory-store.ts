@@ -33,6 +33,8 @@ export interface StoredActivity {
   visibleAt: number;
   /** Times handed to a worker so far, minus the leases released (see `ActivityWorkItem.deliveryCount`). */
   deliveries: number;
+  /** JSON text of the last heartbeat details stored by a delivery (`renewActivityWorkItem`). */
+  heartbeatDetails?: string | undefined;
   lease?: Lease | undefined;
 }
 

@@ -7,6 +7,7 @@
  * is atomic and concurrent calls never see half of one. Time is read from the hub's clock only.
  * @module
  */
+import { checkOptions } from "../core/options.js";
 import { randomUUID } from "node:crypto";
 import {
   InstanceAlreadyExistsError,
@@ -31,6 +32,7 @@ import { systemClock, type Clock } from "../task-hub/clock.js";
 import type { TaskHubHealth, TaskHubStats, WorkerHeartbeat } from "../task-hub/health.js";
 import { instanceAfterStep, pendingInstance, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import type {
+  AbandonOptions,
   InstancePage,
   InstanceQuery,
   LockOptions,
@@ -53,8 +55,12 @@ export interface MemoryTaskHubOptions {
   readonly description?: string | undefined;
 }
 
-/** A new, empty task hub in memory. */
+/**
+ * A new, empty task hub in memory.
+ * @throws InvalidArgumentError for an unknown option or an option of the wrong type.
+ */
 export function memoryTaskHub(options: MemoryTaskHubOptions = {}): MemoryTaskHub {
+  checkOptions("memoryTaskHub", options, { clock: "object", description: "string" });
   return new MemoryTaskHub(options);
 }
 
@@ -62,6 +68,8 @@ export function memoryTaskHub(options: MemoryTaskHubOptions = {}): MemoryTaskHub
 export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   readonly description: string;
   readonly clock: Clock;
+  /** Always true: no other process can reach this hub, so every finish is notified here. */
+  readonly noticesComplete = true;
   readonly #store: MemoryStore = emptyStore();
   readonly #listeners = new Set<(notice: TaskHubNotice) => void>();
 
@@ -196,6 +204,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
         lockExpiresAt,
         deliveryCount: activity.deliveries,
         ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
+        ...(activity.heartbeatDetails !== undefined ? { heartbeatDetails: activity.heartbeatDetails } : {}),
       };
     });
   }
@@ -218,7 +227,11 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     return outcomes;
   }
 
-  async abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
+  async abandonWorkItem(
+    workItem: OrchestrationWorkItem | ActivityWorkItem,
+    delayMs: number,
+    options: AbandonOptions = {},
+  ): Promise<void> {
     if (!Number.isFinite(delayMs) || delayMs < 0)
       throw new InvalidArgumentError(`delayMs must be a non-negative number, got ${delayMs}.`);
     const now = this.clock.now();
@@ -227,7 +240,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const activity = this.#store.activities.get(workItem.id);
       if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) throw activityLost(workItem);
       activity.lease = undefined;
-      activity.deliveries = Math.max(0, activity.deliveries - 1); // given back: only expired leases count
+      if (options.countDelivery !== true) activity.deliveries = Math.max(0, activity.deliveries - 1); // given back
       activity.visibleAt = visibleAt;
       this.#emit([{ kind: "activity-work", visibleAt }]);
       return;
@@ -235,19 +248,24 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     const instance = this.#store.instances.get(workItem.instanceId);
     if (!instance || !this.#holds(instance.lease, workItem.lockToken, now)) throw instanceLost(workItem);
     instance.lease = undefined;
-    instance.deliveries = Math.max(0, instance.deliveries - 1); // given back: only expired leases count
+    if (options.countDelivery !== true) instance.deliveries = Math.max(0, instance.deliveries - 1); // given back
     const carried = new Set([...workItem.messages, ...workItem.corruptMessages].map((m) => m.id));
     instance.inbox = instance.inbox.map((m) => (carried.has(m.id) ? { ...m, visibleAt } : m));
     this.#emit([{ kind: "orchestration-work", visibleAt }]);
   }
 
-  async renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number> {
+  async renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number> {
     checkLockOptions({ workerId: "renew", max: 1, leaseMs });
     const now = this.clock.now();
     const activity = this.#store.activities.get(workItem.id);
     if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) throw activityLost(workItem);
     const expiresAt = now + leaseMs;
     activity.lease = { ...activity.lease!, expiresAt };
+    if (heartbeatDetails !== undefined) activity.heartbeatDetails = heartbeatDetails;
     return expiresAt;
   }
 

@@ -14,6 +14,10 @@ export interface ScheduleTaskAction {
   readonly attempt: number;
   /** Sequence number of the first attempt of this call; the idempotency key derives from it. */
   readonly firstAttemptId: number;
+  /** The call's limit on one attempt's run time, in ms. */
+  readonly timeoutMs?: number | undefined;
+  /** The call's limit on the time between the attempt's heartbeats, in ms. */
+  readonly heartbeatTimeoutMs?: number | undefined;
 }
 
 /** Start a sub-orchestration. */

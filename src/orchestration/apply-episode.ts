@@ -3,6 +3,7 @@
  * outgoing messages (activities, timers, sub-orchestration starts, events, a result for the parent).
  * @module
  */
+import { timeoutsOf } from "../api/activity-timeouts.js";
 import type { FailureDetails } from "../core/failure.js";
 import { assertNever, type HistoryEvent, type ParentInstanceInfo } from "../core/history-event.js";
 import { serialize } from "../core/json.js";
@@ -58,6 +59,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           name: action.name,
           input: action.input,
           ...(action.attempt > 1 ? { attempt: action.attempt, firstAttemptId: action.firstAttemptId } : {}),
+          ...timeoutsOf(action),
         });
         activities.push({
           instanceId,
@@ -67,6 +69,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           input: action.input,
           attempt: action.attempt,
           idempotencyKey: `${instanceId}:${executionId}:${action.firstAttemptId}`,
+          ...timeoutsOf(action),
         });
         break;
       case "CreateTimer":

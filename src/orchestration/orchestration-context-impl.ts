@@ -20,6 +20,7 @@ import type { SignalEntityOptions } from "../api/entity-definition.js";
 import { entityId, type EntityId, type EntityRef } from "../core/entity-id.js";
 import { checkOperationName, prepareSignal } from "../api/entity-lookup.js";
 import { DurableTask, TimerTask, WhenAnyTask } from "../api/durable-task.js";
+import { checkActivityTimeouts } from "../api/activity-timeouts.js";
 import { uuidV5 } from "./new-guid.js";
 import type {
   CallActivityOptions,
@@ -56,6 +57,8 @@ export interface ContextSession extends SessionActions {
   continueAsNew(input: unknown, preserveUnprocessedEvents: boolean): void;
   /** The name of the next deterministic GUID. */
   nextGuidName(): string;
+  /** Largest payload (inputs, event data), in bytes. */
+  readonly maxPayloadBytes: number;
 }
 
 type Named = string | { readonly name: string };
@@ -67,25 +70,34 @@ function nameOf(target: Named, kind: string): string {
   return name;
 }
 
+/**
+ * @internal The logger of a session's lines (`ctx.log`, retries, limits): replay-safe, each line carrying the
+ * instance's fields (`instanceId`, `executionId`, `name`).
+ */
+export function instanceLogger(sink: LogSink, session: ContextSession): Logger {
+  const base = toLogger(sink);
+  let bound: { readonly key: string; readonly logger: Logger } | undefined;
+  const current = (): Logger => {
+    const { instanceId, executionId, name } = session;
+    const key = `${instanceId}\n${executionId}\n${name}`;
+    if (bound?.key !== key) bound = { key, logger: base.child({ instanceId, executionId, name }) };
+    return bound.logger;
+  };
+  return replaySafe(current, () => session.replaying);
+}
+
 /** @internal The context object handed to orchestrator code. */
 export class OrchestrationContextImpl implements OrchestrationContext {
   readonly log: ReplaySafeLogger;
   /** Taskhub's own lines about this instance (retries): replay-safe, with the instance's fields, as `log`. */
   readonly #logger: Logger;
 
+  /** @param logger The session's {@link instanceLogger}. */
   constructor(
     private readonly session: ContextSession,
-    sink: LogSink,
+    logger: Logger,
   ) {
-    const base = toLogger(sink);
-    let bound: { readonly key: string; readonly logger: Logger } | undefined;
-    const instanceLogger = (): Logger => {
-      const { instanceId, executionId, name } = session;
-      const key = `${instanceId}\n${executionId}\n${name}`;
-      if (bound?.key !== key) bound = { key, logger: base.child({ instanceId, executionId, name }) };
-      return bound.logger;
-    };
-    this.#logger = replaySafe(instanceLogger, () => session.replaying);
+    this.#logger = logger;
     this.log = toSink(this.#logger);
   }
 
@@ -115,11 +127,20 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     options?: CallActivityOptions,
   ): DurableTask<O> {
     const name = nameOf(activity as Named, "callActivity's activity");
-    const text = serialize(input, `Input of activity '${name}'`);
+    const text = serialize(input, `Input of activity '${name}'`, this.session.maxPayloadBytes);
+    const timeouts = checkActivityTimeouts(options, `callActivity('${name}')`);
     const attempt = (n: number, firstId: number | undefined): DurableTask<unknown> => {
       const task = new DurableTask<unknown>(`activity '${name}'`);
       this.session.schedule(
-        (id) => ({ type: "ScheduleTask", id, name, input: text, attempt: n, firstAttemptId: firstId ?? id }),
+        (id) => ({
+          type: "ScheduleTask",
+          id,
+          name,
+          input: text,
+          attempt: n,
+          firstAttemptId: firstId ?? id,
+          ...timeouts,
+        }),
         "activity",
         task,
       );
@@ -140,7 +161,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   ): DurableTask<O> {
     const name = nameOf(orchestration as Named, "callSubOrchestrator's orchestration");
     this.session.entities.checkSubOrchestration(name);
-    const text = serialize(input, `Input of sub-orchestration '${name}'`);
+    const text = serialize(input, `Input of sub-orchestration '${name}'`, this.session.maxPayloadBytes);
     if (options?.instanceId !== undefined) validateInstanceId(options.instanceId);
     let childId = options?.instanceId;
     const attempt = (n: number): DurableTask<unknown> => {
@@ -194,7 +215,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     validateInstanceId(instanceId);
     if (typeof name !== "string" || name.length === 0)
       throw new InvalidArgumentError("sendEvent needs a non-empty event name.");
-    const input = serialize(data, `Data of event '${name}'`);
+    const input = serialize(data, `Data of event '${name}'`, this.session.maxPayloadBytes);
     this.session.schedule((id) => ({ type: "SendEvent", id, instanceId, name, input }));
   }
 
@@ -235,7 +256,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     const target = entityId(entity, key);
     checkOperationName(operation, "callEntity");
     const op = operation;
-    const text = serialize(input, `Input of entity operation '${op}'`);
+    const text = serialize(input, `Input of entity operation '${op}'`, this.session.maxPayloadBytes);
     return this.session.entities.call(target, op, text) as DurableTask<O>;
   }
 
@@ -247,7 +268,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     options?: SignalEntityOptions,
   ): void {
     const target = entityId(entity, key);
-    const signal = prepareSignal(undefined, target, operation, input, options);
+    const signal = prepareSignal(undefined, target, operation, input, options, this.session.maxPayloadBytes);
     this.session.entities.signal(target, signal.operation, signal.input, signal.signalTime?.toISOString());
   }
 

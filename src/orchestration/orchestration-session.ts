@@ -9,6 +9,7 @@
 import type { OrchestratorHandler } from "../api/definitions.js";
 import {
   NonDeterminismError,
+  OrchestrationLimitError,
   OrchestratorMisuseError,
   TaskFailedError,
   UnknownFunctionError,
@@ -22,11 +23,22 @@ import {
   type ParentInstanceInfo,
 } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
+import {
+  DEFAULT_MAX_HISTORY_EVENTS,
+  DEFAULT_MAX_ORCHESTRATION_ACTIONS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  limitOption,
+} from "../core/limits.js";
 import { describeAction, type OrchestratorAction } from "./actions.js";
 import type { DurableTask } from "../api/durable-task.js";
 import { EntityCalls, describeEntityEvent, matchesEntityEvent } from "./entity-calls.js";
 import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
-import { OrchestrationContextImpl, type ContextSession } from "./orchestration-context-impl.js";
+import { ExecutionBudget } from "./execution-budget.js";
+import {
+  OrchestrationContextImpl,
+  instanceLogger,
+  type ContextSession,
+} from "./orchestration-context-impl.js";
 import type { OpenTask, TaskKind } from "./session-port.js";
 import type { LogSink } from "../core/logger.js";
 
@@ -40,6 +52,16 @@ export interface SessionOptions {
   readonly knownNames?: () => readonly string[];
   /** Where `ctx.log` writes (default: console). */
   readonly logSink?: LogSink;
+  /**
+   * Most actions one execution may schedule (default 100,000): activities, timers, sub-orchestrations, events sent
+   * and entity operations, retries included. The action over the limit throws an `OrchestrationLimitError`, and
+   * so does every later one; the execution fails with it. A warning is logged at 80%.
+   */
+  readonly maxOrchestrationActions?: number | undefined;
+  /** Most history events one execution may have (default 500,000); as `maxOrchestrationActions` otherwise. */
+  readonly maxHistoryEvents?: number | undefined;
+  /** Largest payload (inputs, outputs, event data, custom status) as UTF-8 JSON, in bytes (default 16 MiB). */
+  readonly maxPayloadBytes?: number | undefined;
 }
 
 const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -73,11 +95,27 @@ export class OrchestrationSession implements ContextSession {
   private readonly buffered: EventRaised[] = [];
   private readonly heldWhileSuspended: HistoryEvent[] = [];
   private readonly context: OrchestrationContextImpl;
+  private readonly budget: ExecutionBudget;
+  /** Set once a limit was hit: every later action throws it (a loop that never awaits must stop). */
+  private limitError: OrchestrationLimitError | undefined;
   /** @internal Entity calls and critical sections. */
   readonly entities = new EntityCalls(this);
+  /** @internal Largest payload, in bytes. */
+  readonly maxPayloadBytes: number;
 
   constructor(private readonly options: SessionOptions) {
-    this.context = new OrchestrationContextImpl(this, options.logSink ?? console);
+    const log = instanceLogger(options.logSink ?? console, this);
+    this.context = new OrchestrationContextImpl(this, log);
+    this.maxPayloadBytes = limitOption(options.maxPayloadBytes, "maxPayloadBytes", DEFAULT_MAX_PAYLOAD_BYTES);
+    const limits = {
+      maxOrchestrationActions: limitOption(
+        options.maxOrchestrationActions,
+        "maxOrchestrationActions",
+        DEFAULT_MAX_ORCHESTRATION_ACTIONS,
+      ),
+      maxHistoryEvents: limitOption(options.maxHistoryEvents, "maxHistoryEvents", DEFAULT_MAX_HISTORY_EVENTS),
+    };
+    this.budget = new ExecutionBudget(limits, this, log);
   }
 
   /** True once the execution ended (completed, failed, terminated or continued as new). */
@@ -93,7 +131,7 @@ export class OrchestrationSession implements ContextSession {
   /** Replays old history (`isReplaying` is true throughout). */
   async replay(events: readonly HistoryEvent[]): Promise<void> {
     this.replaying = true;
-    for (const event of events) await this.apply(event);
+    for (const event of events) await this.feed(event);
     this.historyLength += events.length;
   }
 
@@ -104,13 +142,14 @@ export class OrchestrationSession implements ContextSession {
   async execute(events: readonly HistoryEvent[]): Promise<EpisodeResult> {
     this.replaying = false;
     const pending = [...events];
-    while (pending.length > 0 && this.outcome === undefined) await this.apply(pending.shift()!);
+    while (pending.length > 0 && this.outcome === undefined) await this.feed(pending.shift()!);
     if (this.outcome?.status === "ContinuedAsNew") this.carryOver(pending);
     if (this.outcome === undefined && this.started && !this.suspended) this.detectStall();
     // A terminated instance does no more work, even what it scheduled earlier in the same batch.
     const actions =
       this.outcome?.status === "Terminated" ? [] : [...this.unmatched.values()].sort((a, b) => a.id - b.id);
     this.unmatched.clear();
+    this.budget.recorded(actions.length);
     const locksToRelease = this.outcome ? this.entities.locksToRelease() : undefined;
     return {
       actions,
@@ -131,6 +170,14 @@ export class OrchestrationSession implements ContextSession {
     label?: string,
   ): number {
     const id = this.seq++;
+    // Checked even once the execution ended, so that code scheduling in a loop that never awaits stops.
+    if (this.limitError) throw this.limitError;
+    const exceeded = this.budget.action(id + 1, this.unmatched.size);
+    if (exceeded) {
+      this.limitError = exceeded;
+      this.fail(exceeded);
+      throw exceeded;
+    }
     if (this.outcome !== undefined) return id; // the execution ended: later actions are ignored
     const action = build(id);
     this.unmatched.set(id, action);
@@ -158,13 +205,13 @@ export class OrchestrationSession implements ContextSession {
 
   /** @internal */
   setCustomStatus(value: unknown): void {
-    this.customStatus = serialize(value, "Custom status");
+    this.customStatus = serialize(value, "Custom status", this.maxPayloadBytes);
   }
 
   /** @internal */
   continueAsNew(input: unknown, preserveUnprocessedEvents: boolean): void {
     if (this.outcome !== undefined) return;
-    const text = serialize(input, "continueAsNew input");
+    const text = serialize(input, "continueAsNew input", this.maxPayloadBytes);
     this.preserveEvents = preserveUnprocessedEvents;
     this.outcome = {
       status: "ContinuedAsNew",
@@ -179,6 +226,17 @@ export class OrchestrationSession implements ContextSession {
   }
 
   // ---- event processing ----
+
+  /** Counts an event of the execution's history against its limits, then applies it. */
+  private async feed(event: HistoryEvent): Promise<void> {
+    if (this.outcome !== undefined) return;
+    const exceeded = this.budget.event(event, this.unmatched.size);
+    if (exceeded) {
+      this.fail(exceeded);
+      return;
+    }
+    await this.apply(event);
+  }
 
   private async apply(event: HistoryEvent): Promise<void> {
     if (this.outcome !== undefined) return;
@@ -312,7 +370,10 @@ export class OrchestrationSession implements ContextSession {
       (result) => {
         if (this.outcome !== undefined) return;
         try {
-          this.outcome = { status: "Completed", result: serialize(result, "Orchestration output") };
+          this.outcome = {
+            status: "Completed",
+            result: serialize(result, "Orchestration output", this.maxPayloadBytes),
+          };
         } catch (error) {
           this.fail(error);
         }
@@ -404,8 +465,9 @@ export class OrchestrationSession implements ContextSession {
   private fail(error: unknown): void {
     if (this.outcome !== undefined) return;
     // The code no longer matches its history: its pending actions are not what history recorded (one may reuse a
-    // recorded task ID). Issue none of them.
-    if (error instanceof NonDeterminismError) this.unmatched.clear();
+    // recorded task ID). Issue none of them. Nor those of a runaway execution: they are what its limit refuses.
+    if (error instanceof NonDeterminismError || error instanceof OrchestrationLimitError)
+      this.unmatched.clear();
     const failure: FailureDetails = toFailureDetails(error);
     this.outcome = { status: "Failed", failure };
   }

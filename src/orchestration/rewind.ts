@@ -8,6 +8,7 @@
  * reschedules, as new work, whatever the code asks for beyond the cut.
  * @module
  */
+import { timeoutsOf } from "../api/activity-timeouts.js";
 import type { HistoryEvent, TaskScheduled } from "../core/history-event.js";
 import type { NewActivityMessage } from "../core/records.js";
 
@@ -115,5 +116,6 @@ function activityFor(e: TaskScheduled, instanceId: string, executionId: string):
     input: e.input,
     attempt: e.attempt ?? 1,
     idempotencyKey: `${instanceId}:${executionId}:${e.firstAttemptId ?? e.eventId}`,
+    ...timeoutsOf(e),
   };
 }

@@ -1,11 +1,12 @@
 /**
  * The dialect seam: the few places where SQLite and PostgreSQL SQL differ. Everything else (every query of the task
- * hub) is written once, in `sql-statements.ts`, with `?` placeholders and the helpers below. The two dialects live in
+ * hub) is written once, in `sql-statements.ts`, with named parameters (`:name`, see `statement.ts`) and the helpers
+ * below. The two dialects live in
  * `sqlite/sqlite-dialect.ts` and `postgres/pg-dialect.ts`.
  *
  * | Concern | SQLite | PostgreSQL |
  * | --- | --- | --- |
- * | placeholders | `?` | `$1, $2, ...` (rewritten from `?`) |
+ * | placeholders | `?` (compiled from `:name`) | `$1, $2, ...` (compiled from `:name`) |
  * | table names | `instances` | `"hub".instances` (one schema per hub) |
  * | row locks | none (one writer at a time) | `FOR UPDATE`, `FOR UPDATE SKIP LOCKED` |
  * | list parameters | JSON text through `json_each` | one array parameter (`= ANY($1::text[])`, `unnest`) |
@@ -18,35 +19,47 @@
  * @module
  */
 import type { SqlExecutor, SqlValue } from "./sql-driver.js";
+import { MARK_END, MARK_START, type SqlParams, type Statement } from "./statement.js";
 
 /** Scalar types of list and bulk parameters; `key` is text compared byte-wise (instance IDs). */
 export type SqlScalarType = "text" | "key" | "bigint" | "integer";
 
 /** One column of a bulk row source: its name and type. */
-export type BulkColumn = readonly [name: string, type: SqlScalarType];
+export type BulkColumn<C extends string = string> = readonly [name: C, type: SqlScalarType];
+
+/** One row of a bulk statement: its values by column name. */
+export type BulkRow<C extends string = string> = { readonly [K in C]: SqlValue };
 
 /** A statement run over many rows: once (PostgreSQL arrays) or once per row (SQLite), with the same SQL text. */
-export interface BulkStatement {
-  /** Final SQL (placeholders already rewritten). */
+export interface BulkStatement<C extends string = string> {
+  /** Final SQL (placeholders already compiled). */
   readonly sql: string;
   /**
-   * Parameter lists to run `sql` with, for `rows` (values in column order) and `trailing` parameters (the plain `?`
-   * of the statement, in text order). Empty when `rows` is empty.
+   * Parameter lists to run `sql` with, for `rows` and `params` (the values of the statement's named parameters
+   * other than the row columns). Empty when `rows` is empty.
    */
-  bind(rows: readonly (readonly SqlValue[])[], trailing?: readonly SqlValue[]): SqlValue[][];
+  bind(rows: readonly BulkRow<C>[], params?: SqlParams): SqlValue[][];
 }
 
+/** The row type of a bulk statement. */
+export type RowOf<S> = S extends BulkStatement<infer C> ? BulkRow<C> : never;
+
+/** The rows of each part of a {@link CombinedStatement}. */
+export type PartRows<P extends readonly BulkStatement[]> = {
+  readonly [I in keyof P]: readonly RowOf<P[I]>[];
+};
+
 /**
- * Several independent bulk statements (no `RETURNING`, no trailing parameters, none reading what another writes) run
- * together: on PostgreSQL as one statement (each a data-modifying `WITH` part, one round trip); on SQLite one after
- * the other.
+ * Several independent bulk statements (no `RETURNING`, no named parameters besides the rows, none reading what
+ * another writes) run together: on PostgreSQL as one statement (each a data-modifying `WITH` part, one round trip);
+ * on SQLite one after the other.
  */
-export interface CombinedStatement {
+export interface CombinedStatement<P extends readonly BulkStatement[] = readonly BulkStatement[]> {
   /**
    * Runs the parts with their rows (`rows[i]` for part `i`; parts without rows are skipped or cost nothing). With
    * `defer`, queues the statement instead ({@link SqlExecutor.defer}; the promise then resolves at once).
    */
-  run(tx: SqlExecutor, rows: readonly (readonly (readonly SqlValue[])[])[], defer?: boolean): Promise<void>;
+  run(tx: SqlExecutor, rows: PartRows<P>, defer?: boolean): Promise<void>;
 }
 
 /**
@@ -54,9 +67,9 @@ export interface CombinedStatement {
  * arrays named `v`, run once; on SQLite each row is bound as plain parameters, run once per row (cheapest there: a
  * cached prepared statement, no row source to materialize).
  */
-export interface BulkRows {
+export interface BulkRows<C extends string = string> {
   /** The value of `column` in the current row. */
-  col(column: string): string;
+  col(column: C): string;
   /** `" FROM <row source>"`, to follow a select list or `SET` clause (empty on SQLite). */
   readonly from: string;
   /** `" ORDER BY <position in batch>"` so that generated IDs follow the batch order (empty on SQLite). */
@@ -64,13 +77,13 @@ export interface BulkRows {
   /** An `INSERT` source of all columns, in order, keeping the batch order. */
   values(): string;
   /** A predicate: the tuple of `targets` equals the tuple of `columns` of one of the rows. */
-  matches(targets: readonly string[], columns: readonly string[]): string;
+  matches(targets: readonly string[], columns: readonly C[]): string;
 }
 
-/** A statement to run (SQL already final). */
-export interface SqlStatement {
-  readonly sql: string;
-  readonly params: readonly SqlValue[];
+/** A compiled statement and the values of its parameters. */
+export interface BoundStatement {
+  readonly statement: Statement;
+  readonly params: SqlParams;
 }
 
 /** Column types used by migrations. */
@@ -100,27 +113,33 @@ export interface Dialect {
   readonly types: ColumnTypes;
   /** Qualified, quoted name of a hub table. */
   table(name: string): string;
-  /** Rewrites `?` placeholders into the driver's form. Call once per SQL text (statements are built at startup). */
-  sql(text: string): string;
+  /**
+   * Compiles SQL with named parameters (`:name`) into the driver's placeholders. Call once per SQL text (statements
+   * are built when the hub is).
+   */
+  statement(text: string): Statement;
   /** Appended to a claiming `SELECT` so concurrent workers skip rows another one is claiming (or `""`). */
   readonly skipLocked: string;
   /** Appended to a `SELECT` that must lock the rows it reads until commit (or `""`: SQLite writers are serialized). */
   readonly forUpdate: string;
-  /** A predicate `expr IN <list>` over one list parameter (bind it with {@link listParam}). */
-  inList(expr: string, type: SqlScalarType): string;
-  /** A subquery yielding one column `value` per element of one list parameter. */
-  listSource(type: SqlScalarType): string;
+  /** A predicate `expr IN <list>` over the list parameter `:name` (bind it with {@link listParam}). */
+  inList(expr: string, type: SqlScalarType, name: string): string;
+  /** A subquery yielding one column `value` per element of the list parameter `:name`. */
+  listSource(type: SqlScalarType, name: string): string;
   /** Binds a list parameter for {@link inList} / {@link listSource}. */
   listParam(values: readonly (string | number)[]): SqlValue;
   /**
    * Builds a statement run over many rows with the given columns. `build` writes it with the {@link BulkRows}
-   * helpers (plus plain `?` for trailing parameters, which on PostgreSQL must come after the row source).
+   * helpers, plus named parameters (`:name`, named apart from the columns) bound by {@link BulkStatement.bind}.
    */
-  bulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement;
+  bulk<C extends string>(
+    columns: readonly BulkColumn<C>[],
+    build: (rows: BulkRows<C>) => string,
+  ): BulkStatement<C>;
   /** Combines independent bulk statements (see {@link CombinedStatement}). */
-  combine(parts: readonly BulkStatement[]): CombinedStatement;
+  combine<const P extends readonly BulkStatement[]>(parts: P): CombinedStatement<P>;
   /** Statements run first in the migration transaction (locks, schema creation). */
-  migrationPrelude(): SqlStatement[];
+  migrationPrelude(): BoundStatement[];
   /**
    * DDL creating the guard functions (`expect_count`, `check_instance_leases`, `check_activity_leases`) that the
    * guarded write strategy calls, or `[]` when the database has none (see `postgres/pg-guards.ts`).
@@ -134,10 +153,6 @@ export interface Dialect {
   notify(payload: string): string | undefined;
 }
 
-/** Start of a bulk column marker (see {@link columnRef}); for the dialects' bulk builders. */
-export const MARK_START = "\u0001";
-/** End of a bulk column marker. */
-export const MARK_END = "\u0002";
 /** Matches a bulk column marker; group 1 is the column index. */
 // eslint-disable-next-line no-control-regex -- the markers are control characters on purpose
 export const MARKS = /\u0001(\d+)\u0002/g;
@@ -150,43 +165,10 @@ export function columnRef(columns: readonly BulkColumn[], name: string): string 
 }
 
 /** Runs `build` with column references as markers. */
-export function buildMarked(
-  columns: readonly BulkColumn[],
-  build: (rows: BulkRows) => string,
-  shape: Omit<BulkRows, "col">,
+export function buildMarked<C extends string>(
+  columns: readonly BulkColumn<C>[],
+  build: (rows: BulkRows<C>) => string,
+  shape: Omit<BulkRows<C>, "col">,
 ): string {
   return build({ col: (name) => columnRef(columns, name), ...shape });
-}
-
-/**
- * Rewrites, outside quoted strings and identifiers, each `?` with `placeholder(n)` (n counts them from 1) and each
- * bulk column marker with `column(index)`. Runs when statements are built, never per execution.
- */
-export function rewriteParameters(
-  text: string,
-  placeholder: (n: number) => string,
-  column: (index: number) => string = (index) => `${MARK_START}${index}${MARK_END}`,
-): { text: string; count: number } {
-  let out = "";
-  let count = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      out += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      out += ch;
-    } else if (ch === MARK_START) {
-      const end = text.indexOf(MARK_END, i);
-      out += column(Number(text.slice(i + 1, end)));
-      i = end;
-    } else if (ch === "?") {
-      out += placeholder(++count);
-    } else {
-      out += ch;
-    }
-  }
-  return { text: out, count };
 }

@@ -129,7 +129,19 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    name: "0004_instance_delivery_counts",
+    name: "0004_activity_timeouts",
+    // A call's limits on an attempt (`callActivity`'s `timeoutMs` and `heartbeatTimeoutMs`; NULL: the activity's
+    // defaults) travel with its message to the worker that runs it; the last heartbeat details a delivery stored go
+    // to the next delivery.
+    up: (d) => [
+      `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN timeout_ms ${d.types.bigint}`,
+      `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN heartbeat_timeout_ms ${d.types.bigint}`,
+      `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN heartbeat_details ${d.types.json}`,
+    ],
+  },
+  {
+    version: 5,
+    name: "0005_instance_delivery_counts",
     // How many times an instance was leased since its last committed step (poison work: a step that keeps crashing
     // its worker is quarantined after `maxDeliveryCount` deliveries). Activities have counted theirs since 0001.
     up: (d) => [
@@ -165,8 +177,11 @@ export async function migrate(
   checkOrder(migrations);
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   const table = dialect.table("schema_migrations");
+  const recordApplied = dialect.statement(
+    `INSERT INTO ${table} (version, name, applied_at) VALUES (:version, :name, :appliedAt)`,
+  );
   return driver.transaction(async (tx) => {
-    for (const statement of dialect.migrationPrelude()) await tx.query(statement.sql, statement.params);
+    for (const { statement, params } of dialect.migrationPrelude()) await statement.query(tx, params);
     await tx.run(
       `CREATE TABLE IF NOT EXISTS ${table} (
         version ${dialect.types.integer} PRIMARY KEY,
@@ -184,11 +199,11 @@ export async function migrate(
     for (const migration of migrations) {
       if (migration.version <= from) continue;
       for (const statement of migration.up(dialect)) await tx.run(statement);
-      await tx.run(dialect.sql(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`), [
-        migration.version,
-        migration.name,
-        clock.now(),
-      ]);
+      await recordApplied.run(tx, {
+        version: migration.version,
+        name: migration.name,
+        appliedAt: clock.now(),
+      });
       applied.push(migration.name);
     }
     return { from, to: Math.max(from, latest), applied };
@@ -210,12 +225,11 @@ export async function checkSchema(
   const found =
     dialect.schema === undefined
       ? await driver.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-      : await driver.query(
-          dialect.sql(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = 'schema_migrations'",
-          ),
-          [dialect.schema],
-        );
+      : await dialect
+          .statement(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = :schema AND table_name = 'schema_migrations'",
+          )
+          .query(driver, { schema: dialect.schema });
   if (found.length === 0)
     throw new TaskHubError(
       `${where} holds no Taskhub task hub (a host creates it when it first starts: taskhub start).`,

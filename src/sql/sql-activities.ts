@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { WorkItemLockLostError } from "../core/errors.js";
 import type {
+  AbandonOptions,
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
@@ -17,11 +18,13 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, DispatchResults } from "../task-hub/local-dispatch.js";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import type { RowOf } from "./dialect.js";
+import type { SqlExecutor, SqlRow } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
 import { claimAmong } from "./sql-orchestrations.js";
-import { checkDelay, checkLockOptions, LEASE_ONLY, withDispatched } from "./work-items.js";
-import { num, optStr } from "./sql-rows.js";
+import { checkDelay, checkLockOptions, LEASE_ONLY, leaseRow, withDispatched } from "./work-items.js";
+import { num, optNum, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
 import { countQuarantined, countTakeovers } from "./sql-workers.js";
@@ -38,16 +41,21 @@ export async function lockActivitiesInTransaction(
   options: LockOptions,
 ): Promise<ActivityWorkItem[]> {
   const { sql } = ctx;
-  if ((await ctx.driver.query(sql.anyReadyActivity, [ctx.clock.now()])).length === 0) return [];
+  if ((await sql.anyReadyActivity.query(ctx.driver, { now: ctx.clock.now() })).length === 0) return [];
   return ctx.driver.transaction(async (tx) => {
     const now = ctx.clock.now();
-    const rows = await tx.query(sql.claimActivities, [now, now, options.max]);
+    const rows = await sql.claimActivities.query(tx, { now, max: options.max });
     if (rows.length === 0) return [];
     const lockExpiresAt = now + options.leaseMs;
-    const leases: SqlValue[][] = [];
+    const leases: RowOf<Statements["leaseActivities"]>[] = [];
     const items = rows.map((row): ActivityWorkItem => {
       const item = toWorkItem(row, randomUUID(), lockExpiresAt);
-      leases.push([item.id, item.lockToken, options.workerId, lockExpiresAt]);
+      leases.push({
+        id: item.id,
+        lock_token: item.lockToken,
+        locked_by: options.workerId,
+        lock_expires_at: lockExpiresAt,
+      });
       return item;
     });
     await runBulk(tx, sql.leaseActivities, leases);
@@ -64,6 +72,9 @@ export async function lockActivitiesInTransaction(
 export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number): ActivityWorkItem {
   const input = optStr(row.input);
   const takenOverFrom = optStr(row.prev_locked_by ?? row.locked_by);
+  const timeoutMs = optNum(row.timeout_ms);
+  const heartbeatTimeoutMs = optNum(row.heartbeat_timeout_ms);
+  const heartbeatDetails = optStr(row.heartbeat_details);
   return {
     id: num(row.id),
     instanceId: String(row.instance_id),
@@ -78,6 +89,9 @@ export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number
     lockExpiresAt,
     deliveryCount: num(row.delivery_count) + 1,
     ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs } : {}),
+    ...(heartbeatDetails !== undefined ? { heartbeatDetails } : {}),
   };
 }
 
@@ -145,8 +159,8 @@ function commitChecked(
         await queryBulk(
           tx,
           ctx.sql.completeActivities,
-          completions.map((c) => [c.workItem.id, c.workItem.lockToken]),
-          [now],
+          completions.map(({ workItem }) => leaseRow(workItem)),
+          { now },
         )
       ).map((row) => num(row.id)),
     );
@@ -185,12 +199,15 @@ export async function abandonActivityWorkItem(
   ctx: HubContext,
   workItem: ActivityWorkItem,
   delayMs: number,
+  options: AbandonOptions = {},
 ): Promise<void> {
   checkDelay(delayMs);
+  const countDelivery = options.countDelivery === true ? 1 : 0;
   await ctx.write(async (tx, notices) => {
     const now = ctx.clock.now();
     const visibleAt = now + delayMs;
-    if ((await tx.run(ctx.sql.abandonActivity, [visibleAt, workItem.id, workItem.lockToken, now])) === 0)
+    const { id, lockToken } = workItem;
+    if ((await ctx.sql.abandonActivity.run(tx, { visibleAt, id, lockToken, now, countDelivery })) === 0)
       throw lost(workItem);
     notices.push({ kind: "activity-work", visibleAt });
   }, LEASE_ONLY);
@@ -201,17 +218,16 @@ export async function renewActivityWorkItem(
   ctx: HubContext,
   workItem: ActivityWorkItem,
   leaseMs: number,
+  heartbeatDetails?: string,
 ): Promise<number> {
   checkLockOptions({ workerId: "", max: 1, leaseMs });
   const now = ctx.clock.now();
   const lockExpiresAt = now + leaseMs;
-  const changed = await ctx.driver.run(ctx.sql.renewActivity, [
-    lockExpiresAt,
-    lockExpiresAt,
-    workItem.id,
-    workItem.lockToken,
-    now,
-  ]);
+  const params = { lockExpiresAt, id: workItem.id, lockToken: workItem.lockToken, now };
+  const changed =
+    heartbeatDetails === undefined
+      ? await ctx.sql.renewActivity.run(ctx.driver, params)
+      : await ctx.sql.renewActivityWithDetails.run(ctx.driver, { ...params, heartbeatDetails });
   if (changed === 0) throw lost(workItem);
   return lockExpiresAt;
 }

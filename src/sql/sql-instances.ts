@@ -14,7 +14,9 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, Dispatched } from "../task-hub/local-dispatch.js";
-import type { SqlExecutor, SqlValue } from "./sql-driver.js";
+import type { RowOf } from "./dialect.js";
+import type { SqlExecutor } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 import { claimAmong } from "./sql-orchestrations.js";
 import { dispatchedWork } from "./work-items.js";
 import { eventText, orNull } from "./sql-rows.js";
@@ -111,7 +113,7 @@ export async function readStatuses(
   const sorted = [...new Set(ids)].sort();
   const statuses: StatusMap = new Map(sorted.map((id) => [id, undefined]));
   if (sorted.length === 0) return statuses;
-  const rows = await tx.query(ctx.sql.lockInstances, [ctx.dialect.listParam(sorted)]);
+  const rows = await ctx.sql.lockInstances.query(tx, { ids: ctx.dialect.listParam(sorted) });
   for (const row of rows) statuses.set(String(row.instance_id), String(row.status) as RuntimeStatus);
   return statuses;
 }
@@ -168,10 +170,10 @@ export async function deleteInstanceData(
   ids: readonly string[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  const list = [ctx.dialect.listParam(ids)];
-  await tx.run(ctx.sql.deleteInstancesHistory, list);
-  await tx.run(ctx.sql.deleteInstancesInbox, list);
-  await tx.run(ctx.sql.deleteInstancesActivities, list);
+  const list = { ids: ctx.dialect.listParam(ids) };
+  await ctx.sql.deleteInstancesHistory.run(tx, list);
+  await ctx.sql.deleteInstancesInbox.run(tx, list);
+  await ctx.sql.deleteInstancesActivities.run(tx, list);
 }
 
 /**
@@ -205,47 +207,57 @@ export async function deliverMessages(
 }
 
 /** One `bumpReady` row per target: the earliest visible time of its new messages. */
-export function bumpRows(now: number, messages: readonly NewInboxMessage[]): SqlValue[][] {
+export function bumpRows(
+  now: number,
+  messages: readonly NewInboxMessage[],
+): RowOf<Statements["bumpReady"]>[] {
   const earliest = new Map<string, number>();
   for (const m of messages) {
     const at = m.visibleAt ?? now;
     const current = earliest.get(m.instanceId);
     if (current === undefined || at < current) earliest.set(m.instanceId, at);
   }
-  return [...earliest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...earliest]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([instanceId, at]) => ({ instance_id: instanceId, visible_at: at }));
 }
 
 /**
  * The columns every new instance row has (statements `upsertInstances`, `insertNewInstancesGuarded` of `postgres/pg-guards.ts`,
  * `insertLeasedInstances`), from the row it gets.
  */
-export function newInstanceRow(record: InstanceRecord): SqlValue[] {
-  return [
-    record.instanceId,
-    record.name,
-    record.executionId,
-    orNull(record.input),
-    record.createdAt,
-    orNull(record.scheduledStartAt),
-    orNull(record.parentInstanceId),
-    orNull(record.version),
-  ];
+export function newInstanceRow(
+  record: InstanceRecord,
+): Omit<RowOf<Statements["upsertInstances"]>, "ready_at"> {
+  return {
+    instance_id: record.instanceId,
+    name: record.name,
+    execution_id: record.executionId,
+    input: orNull(record.input),
+    created_at: record.createdAt,
+    scheduled_start_at: orNull(record.scheduledStartAt),
+    parent_instance_id: orNull(record.parentInstanceId),
+    version: orNull(record.version),
+  };
 }
 
 /** A row of `upsertInstances` / `insertNewInstancesGuarded`: the new instance, ready when its start is due. */
-export function dueInstanceRow(request: NewInstance, now: number): SqlValue[] {
-  return [...newInstanceRow(pendingInstance(request, now)), request.visibleAt ?? now];
+export function dueInstanceRow(request: NewInstance, now: number): RowOf<Statements["upsertInstances"]> {
+  return { ...newInstanceRow(pendingInstance(request, now)), ready_at: request.visibleAt ?? now };
 }
 
 /** Rows of `insertMessages`. */
-export function messageRows(now: number, messages: readonly NewInboxMessage[]): SqlValue[][] {
-  return messages.map((message): SqlValue[] => [
-    message.instanceId,
-    orNull(message.executionId),
-    eventText(message.event),
-    message.visibleAt ?? now,
-    now,
-  ]);
+export function messageRows(
+  now: number,
+  messages: readonly NewInboxMessage[],
+): RowOf<Statements["insertMessages"]>[] {
+  return messages.map((message) => ({
+    instance_id: message.instanceId,
+    execution_id: orNull(message.executionId),
+    event: eventText(message.event),
+    visible_at: message.visibleAt ?? now,
+    created_at: now,
+  }));
 }
 
 function checkNewInstance(instance: NewInstance): void {

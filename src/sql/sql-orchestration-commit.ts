@@ -19,10 +19,12 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { DispatchRequest, DispatchResults, FastPathCompletion } from "../task-hub/local-dispatch.js";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import type { RowOf } from "./dialect.js";
+import type { SqlExecutor, SqlRow } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep, refusedSubOrchestration } from "../task-hub/instance-records.js";
-import { withDispatched } from "./work-items.js";
+import { leaseRow, withDispatched } from "./work-items.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
@@ -50,15 +52,15 @@ export async function completeOrchestrationsChecked(
 export function newInstanceRows(
   completions: readonly FastPathCompletion[],
   dispatch: DispatchRequest | undefined,
-): SqlValue[][] {
+): RowOf<Statements["insertLeasedInstances"]>[] {
   return completions
     .filter((c) => c.createsInstance === true)
-    .map(({ workItem }) => [
+    .map(({ workItem }) => ({
       ...newInstanceRow(workItem.instance),
-      workItem.lockToken,
-      dispatch?.workerId ?? "(first step)",
-      workItem.lockExpiresAt,
-    ]);
+      lock_token: workItem.lockToken,
+      locked_by: dispatch?.workerId ?? "(first step)",
+      lock_expires_at: workItem.lockExpiresAt,
+    }));
 }
 
 /** Every instance a batch writes, in ID order (the order rows are locked in). */
@@ -98,20 +100,13 @@ async function commitChecked(
   const firstSteps = newInstanceRows(completions, dispatch);
   if (firstSteps.length > 0) await queryBulk(tx, sql.insertLeasedInstances, firstSteps);
   const rows = new Map<string, SqlRow>();
-  for (const row of await tx.query(sql.lockInstances, [dialect.listParam(sorted)]))
+  for (const row of await sql.lockInstances.query(tx, { ids: dialect.listParam(sorted) }))
     rows.set(String(row.instance_id), row);
 
   const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
   const heldActivities = new Set(
     consumed.length > 0
-      ? (
-          await queryBulk(
-            tx,
-            sql.heldActivities,
-            consumed.map((a) => [a.id, a.lockToken]),
-            [now],
-          )
-        ).map((row) => num(row.id))
+      ? (await queryBulk(tx, sql.heldActivities, consumed.map(leaseRow), { now })).map((row) => num(row.id))
       : [],
   );
 
@@ -171,11 +166,11 @@ async function commitChecked(
   const idle = held.filter(({ completion }) => completion.deleteIfIdle === true);
   if (idle.length > 0) {
     const ids = idle.map(({ completion }) => completion.workItem.instanceId);
-    const deleted = await tx.query(sql.deleteIdleInstances, [dialect.listParam(ids)]);
+    const deleted = await sql.deleteIdleInstances.query(tx, { ids: dialect.listParam(ids) });
     if (deleted.length > 0)
-      await tx.run(sql.deleteInstancesHistory, [
-        dialect.listParam(deleted.map((r) => String(r.instance_id))),
-      ]);
+      await sql.deleteInstancesHistory.run(tx, {
+        ids: dialect.listParam(deleted.map((r) => String(r.instance_id))),
+      });
   }
   pushNotices(
     notices,
@@ -207,38 +202,41 @@ export async function writeSteps(
     .filter(({ completion, storedLength }) => completion.replaceHistory && storedLength > 0)
     .map(({ completion }) => completion.workItem.instanceId);
   if (replaced.length > 0) {
-    const params = [dialect.listParam(replaced)];
-    if (defer) void tx.defer(sql.deleteInstancesHistory, params);
-    else await tx.run(sql.deleteInstancesHistory, params);
+    const params = { ids: dialect.listParam(replaced) };
+    if (defer) void sql.deleteInstancesHistory.defer(tx, params);
+    else await sql.deleteInstancesHistory.run(tx, params);
   }
-  const historyRows: SqlValue[][] = [];
-  const consumedRows: SqlValue[][] = [];
-  const instanceRows: SqlValue[][] = [];
-  const activityRows: SqlValue[][] = [];
+  const historyRows: RowOf<Statements["insertHistory"]>[] = [];
+  const consumedRows: RowOf<Statements["deleteMessages"]>[] = [];
+  const instanceRows: RowOf<Statements["updateInstances"]>[] = [];
+  const activityRows: RowOf<Statements["insertActivities"]>[] = [];
   const leased: Omit<ActivityWorkItem, "id">[] = [];
   const leaseExpiresAt = now + (dispatch?.leaseMs ?? 0);
   let leasable = dispatch?.maxActivities ?? 0;
   for (const { completion, storedLength } of held) {
     const id = completion.workItem.instanceId;
     const base = completion.replaceHistory ? 0 : storedLength;
-    completion.newHistory.forEach((event, i) => historyRows.push([id, base + i, eventText(event)]));
+    completion.newHistory.forEach((event, i) =>
+      historyRows.push({ instance_id: id, seq: base + i, event: eventText(event) }),
+    );
     if (!completion.createsInstance)
-      for (const messageId of completion.consumedMessageIds) consumedRows.push([id, messageId]);
+      for (const messageId of completion.consumedMessageIds)
+        consumedRows.push({ instance_id: id, id: messageId });
     const s = completion.instance;
-    instanceRows.push([
-      id,
-      s.status,
-      s.executionId,
-      s.name,
-      orNull(s.input),
-      orNull(s.output),
-      failureText(s.failure),
-      orNull(s.customStatus),
-      orNull(s.completedAt),
-      base + completion.newHistory.length,
+    instanceRows.push({
+      instance_id: id,
+      status: s.status,
+      execution_id: s.executionId,
+      name: s.name,
+      input: orNull(s.input),
+      output: orNull(s.output),
+      failure: failureText(s.failure),
+      custom_status: orNull(s.customStatus),
+      completed_at: orNull(s.completedAt),
+      history_length: base + completion.newHistory.length,
       now,
-      completion.keepLease ? 1 : 0,
-    ]);
+      keep_lease: completion.keepLease ? 1 : 0,
+    });
     for (const a of completion.activities) {
       const visibleAt = a.visibleAt ?? now;
       const lease =
@@ -249,21 +247,23 @@ export async function writeSteps(
         leasable--;
         leased.push({ ...a, visibleAt, ...lease });
       }
-      activityRows.push([
-        a.instanceId,
-        a.executionId,
-        a.taskId,
-        a.name,
-        orNull(a.input),
-        a.attempt,
-        a.idempotencyKey,
-        lease ? lease.lockExpiresAt : visibleAt, // a leased message is out of the claim range until it expires
-        now,
-        lease?.lockToken ?? null,
-        lease ? dispatch!.workerId : null,
-        lease?.lockExpiresAt ?? null,
-        lease ? 1 : 0,
-      ]);
+      activityRows.push({
+        instance_id: a.instanceId,
+        execution_id: a.executionId,
+        task_id: a.taskId,
+        name: a.name,
+        input: orNull(a.input),
+        attempt: a.attempt,
+        idempotency_key: a.idempotencyKey,
+        visible_at: lease ? lease.lockExpiresAt : visibleAt, // a leased message is out of the claim range until it expires
+        created_at: now,
+        lock_token: lease?.lockToken ?? null,
+        locked_by: lease ? dispatch!.workerId : null,
+        lock_expires_at: lease?.lockExpiresAt ?? null,
+        delivery_count: lease ? 1 : 0,
+        timeout_ms: a.timeoutMs ?? null,
+        heartbeat_timeout_ms: a.heartbeatTimeoutMs ?? null,
+      });
     }
   }
   // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
@@ -272,12 +272,7 @@ export async function writeSteps(
   // Activities whose results the steps took directly (their leases were checked); the guarded way deletes them itself.
   const consumed = held.flatMap(({ completion }) => completion.consumedActivities ?? []);
   if (consumed.length > 0 && !defer)
-    await queryBulk(
-      tx,
-      sql.completeActivities,
-      consumed.map((a) => [a.id, a.lockToken]),
-      [now],
-    );
+    await queryBulk(tx, sql.completeActivities, consumed.map(leaseRow), { now });
   const updated = defer
     ? deferBulk(tx, sql.updateInstances, instanceRows)
     : Promise.resolve(await queryBulk(tx, sql.updateInstances, instanceRows));
@@ -303,11 +298,11 @@ function leasedItems(
 ): Promise<ActivityWorkItem[]> {
   if (leased.length === 0) return Promise.resolve([]);
   const { sql, dialect } = ctx;
-  const params = [
-    dialect.listParam([...new Set(leased.map((a) => a.instanceId))]),
-    dialect.listParam(leased.map((a) => a.lockToken)),
-  ];
-  const rows = defer ? tx.defer(sql.leasedActivityIds, params) : tx.query(sql.leasedActivityIds, params);
+  const params = {
+    ids: dialect.listParam([...new Set(leased.map((a) => a.instanceId))]),
+    lockTokens: dialect.listParam(leased.map((a) => a.lockToken)),
+  };
+  const rows = defer ? sql.leasedActivityIds.defer(tx, params) : sql.leasedActivityIds.query(tx, params);
   const items = rows.then((found) => {
     const ids = new Map(found.map((row) => [String(row.lock_token), num(row.id)]));
     return leased.map((a): ActivityWorkItem => ({ ...a, id: ids.get(a.lockToken) ?? NaN }));

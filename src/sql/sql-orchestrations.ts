@@ -6,13 +6,16 @@
 import { randomUUID } from "node:crypto";
 import { WorkItemLockLostError } from "../core/errors.js";
 import type {
+  AbandonOptions,
   CorruptInboxMessage,
   InboxMessage,
   LockOptions,
   OrchestrationWorkItem,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
+import type { RowOf } from "./dialect.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 import { checkDelay, LEASE_ONLY, refreshReady } from "./work-items.js";
 import { num, optStr, parseEvent, toInstanceRecord } from "./sql-rows.js";
 import { runBulk } from "./sql-bulk.js";
@@ -26,7 +29,7 @@ export async function lockInTransaction(
 ): Promise<OrchestrationWorkItem[]> {
   // Cheap check outside a write transaction: idle polling does not take the write lock.
   const probe = ctx.clock.now();
-  if ((await ctx.driver.query(ctx.sql.anyReadyInstance, [probe, probe])).length === 0) return [];
+  if ((await ctx.sql.anyReadyInstance.query(ctx.driver, { now: probe })).length === 0) return [];
   return ctx.driver.transaction((tx) => claimInTransaction(ctx, tx, options), LEASE_ONLY);
 }
 
@@ -67,11 +70,11 @@ async function claimInTransaction(
   const now = ctx.clock.now();
   const candidates =
     among === undefined
-      ? await tx.query(sql.claimInstances, [now, now, options.max])
-      : await tx.query(sql.claimInstancesAmong, [now, now, among, options.max]);
+      ? await sql.claimInstances.query(tx, { now, max: options.max })
+      : await sql.claimInstancesAmong.query(tx, { now, ids: among, max: options.max });
   if (candidates.length === 0) return [];
   const ids = candidates.map((row) => String(row.instance_id));
-  const messageRows = await tx.query(sql.visibleMessages, [dialect.listParam(ids), now]);
+  const messageRows = await sql.visibleMessages.query(tx, { ids: dialect.listParam(ids), now });
   const byInstance = new Map<string, SqlRow[]>();
   for (const row of messageRows) {
     const id = String(row.instance_id);
@@ -81,7 +84,7 @@ async function claimInTransaction(
   }
   const lockExpiresAt = now + options.leaseMs;
   const items: OrchestrationWorkItem[] = [];
-  const leases: SqlValue[][] = [];
+  const leases: RowOf<Statements["leaseInstances"]>[] = [];
   const notReady: string[] = [];
   let takeovers = 0;
   for (const row of candidates) {
@@ -92,7 +95,12 @@ async function claimInTransaction(
       continue;
     }
     const lockToken = randomUUID();
-    leases.push([instanceId, lockToken, options.workerId, lockExpiresAt]);
+    leases.push({
+      instance_id: instanceId,
+      lock_token: lockToken,
+      locked_by: options.workerId,
+      lock_expires_at: lockExpiresAt,
+    });
     const takenOverFrom = optStr(row.locked_by); // set when its lease expired unreleased
     if (takenOverFrom !== undefined) takeovers++;
     items.push({
@@ -146,17 +154,20 @@ export async function abandonOrchestrationWorkItem(
   ctx: HubContext,
   workItem: OrchestrationWorkItem,
   delayMs: number,
+  options: AbandonOptions = {},
 ): Promise<void> {
   checkDelay(delayMs);
   const { sql, dialect } = ctx;
+  const countDelivery = options.countDelivery === true ? 1 : 0;
   await ctx.write(async (tx, notices: TaskHubNotice[]) => {
     const now = ctx.clock.now();
     const { instanceId, lockToken } = workItem;
-    if ((await tx.run(sql.releaseInstance, [instanceId, lockToken, now])) === 0)
+    if ((await sql.releaseInstance.run(tx, { instanceId, lockToken, now, countDelivery })) === 0)
       throw new WorkItemLockLostError(`orchestration instance '${instanceId}'`);
     const visibleAt = now + delayMs;
     const ids = [...workItem.messages.map((m) => m.id), ...workItem.corruptMessages.map((m) => m.id)];
-    if (ids.length > 0) await tx.run(sql.delayMessages, [visibleAt, instanceId, dialect.listParam(ids)]);
+    if (ids.length > 0)
+      await sql.delayMessages.run(tx, { visibleAt, instanceId, messageIds: dialect.listParam(ids) });
     await refreshReady(ctx, tx, [instanceId]);
     notices.push({ kind: "orchestration-work", visibleAt });
   }, LEASE_ONLY);

@@ -12,6 +12,7 @@
  * @module
  */
 import type { BulkColumn, BulkRows, BulkStatement, Dialect } from "./dialect.js";
+import type { Statement } from "./statement.js";
 import { INSTANCE_COLUMNS, MAX_MESSAGES_PER_WORK_ITEM } from "./sql-rows.js";
 
 /** SQL literal list of the statuses in which an instance is finished. */
@@ -27,7 +28,7 @@ export type Statements = ReturnType<typeof buildStatements>;
 export function newInstanceInserts(d: Dialect) {
   const instances = d.table("instances");
   /** Columns of a new instance row (see `upsertInstances`, `insertLeasedInstances`). */
-  const newInstanceColumns: readonly BulkColumn[] = [
+  const newInstanceColumns = [
     ["instance_id", "text"],
     ["name", "text"],
     ["execution_id", "text"],
@@ -36,19 +37,24 @@ export function newInstanceInserts(d: Dialect) {
     ["scheduled_start_at", "bigint"],
     ["parent_instance_id", "text"],
     ["version", "text"],
-  ];
+  ] as const satisfies readonly BulkColumn[];
   /** ... of a new instance created already leased (see `insertLeasedInstances`). */
-  const leasedInstanceColumns: readonly BulkColumn[] = [
+  const leasedInstanceColumns = [
     ...newInstanceColumns,
     ["lock_token", "text"],
     ["locked_by", "text"],
     ["lock_expires_at", "bigint"],
-  ];
+  ] as const satisfies readonly BulkColumn[];
+  const dueInstanceColumns = [
+    ...newInstanceColumns,
+    ["ready_at", "bigint"],
+  ] as const satisfies readonly BulkColumn[];
+  type Column = (typeof leasedInstanceColumns)[number][0] | (typeof dueInstanceColumns)[number][0];
   /**
    * Inserts new instance rows (Pending, empty history): due at `ready_at`, or (`leased`) already leased by
    * `lock_token` until `lock_expires_at`. The caller adds the `ON CONFLICT` clause.
    */
-  const insertNewInstances = (r: BulkRows, leased: boolean) => {
+  const insertNewInstances = (r: BulkRows<Column>, leased: boolean) => {
     const lease = leased
       ? [
           ", lock_token, locked_by, lock_expires_at",
@@ -61,7 +67,6 @@ export function newInstanceInserts(d: Dialect) {
        ${r.col("created_at")}, ${r.col("created_at")}, ${r.col("scheduled_start_at")}, ${r.col("parent_instance_id")},
        ${r.col("version")}, 0, ${r.col(leased ? "lock_expires_at" : "ready_at")}${lease[1]}${r.from} WHERE true`;
   };
-  const dueInstanceColumns: readonly BulkColumn[] = [...newInstanceColumns, ["ready_at", "bigint"]];
   return { leasedInstanceColumns, dueInstanceColumns, insertNewInstances };
 }
 
@@ -73,10 +78,12 @@ export function buildStatements(d: Dialect) {
   const activities = d.table("activity_queue");
   const workers = d.table("workers");
   const counters = d.table("counters");
-  const idList = d.inList("instance_id", "text");
-  const sql = (text: string) => d.sql(text);
-  /** A released lease's delivery count: the delivery given back (see `TaskHub.abandonWorkItem`). */
-  const givenBack = "CASE WHEN delivery_count > 0 THEN delivery_count - 1 ELSE 0 END";
+  /** `instance_id` among the list parameter `:ids`. */
+  const idList = d.inList("instance_id", "text", "ids");
+  const sql = (text: string) => d.statement(text);
+  /** A released lease's delivery count: given back unless `:countDelivery` is 1 (see `TaskHub.abandonWorkItem`). */
+  const givenBack =
+    "CASE WHEN :countDelivery = 0 AND delivery_count > 0 THEN delivery_count - 1 ELSE delivery_count END";
 
   const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
 
@@ -84,7 +91,7 @@ export function buildStatements(d: Dialect) {
     tables: { instances, history, inbox, activities, workers, counters },
 
     // ---- instances ----
-    getInstance: sql(`SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = ?`),
+    getInstance: sql(`SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = :instanceId`),
     /** Reads (and on PostgreSQL locks, in ID order to avoid deadlocks) the instance rows a write touches. */
     lockInstances: sql(
       `SELECT instance_id, status, lock_token, lock_expires_at, history_length FROM ${instances}
@@ -156,7 +163,7 @@ export function buildStatements(d: Dialect) {
                      WHEN i.lock_expires_at IS NOT NULL AND i.lock_expires_at > MIN(b.visible_at) THEN i.lock_expires_at
                      ELSE MIN(b.visible_at) END
          FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
-       WHERE ${d.inList("i.instance_id", "text")}`,
+       WHERE ${d.inList("i.instance_id", "text", "ids")}`,
     ),
     /**
      * Moves `ready_at` of instances that just received a message visible at `visible_at` (one row per instance, the
@@ -193,7 +200,7 @@ export function buildStatements(d: Dialect) {
     /** The listed instances plus their finished sub-orchestrations, recursively. */
     finishedDescendants: sql(
       `WITH RECURSIVE tree(id) AS (
-         ${d.listSource("key")}
+         ${d.listSource("key", "ids")}
          UNION
          SELECT c.instance_id FROM ${instances} AS c JOIN tree AS t ON c.parent_instance_id = t.id
          WHERE c.status IN ${TERMINAL_SQL}
@@ -201,7 +208,7 @@ export function buildStatements(d: Dialect) {
     ),
 
     // ---- history ----
-    getHistory: sql(`SELECT seq, event FROM ${history} WHERE instance_id = ? ORDER BY seq`),
+    getHistory: sql(`SELECT seq, event FROM ${history} WHERE instance_id = :instanceId ORDER BY seq`),
     insertHistory: d.bulk(
       [
         ["instance_id", "text"],
@@ -235,30 +242,31 @@ export function buildStatements(d: Dialect) {
       (r) => `DELETE FROM ${inbox} WHERE ${r.matches(["instance_id", "id"], ["instance_id", "id"])}`,
     ),
     delayMessages: sql(
-      `UPDATE ${inbox} SET visible_at = ? WHERE instance_id = ? AND ${d.inList("id", "bigint")}`,
+      `UPDATE ${inbox} SET visible_at = :visibleAt
+       WHERE instance_id = :instanceId AND ${d.inList("id", "bigint", "messageIds")}`,
     ),
 
     // ---- orchestration work items ----
     anyReadyInstance: sql(
       `SELECT instance_id FROM ${instances}
-       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) LIMIT 1`,
+       WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now) LIMIT 1`,
     ),
     claimInstances: sql(
       `SELECT ${INSTANCE_COLUMNS}, locked_by, delivery_count FROM ${instances}
-       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
-       ORDER BY ready_at LIMIT ?${d.skipLocked}`,
+       WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)
+       ORDER BY ready_at LIMIT :max${d.skipLocked}`,
     ),
-    /** {@link claimInstances} among the listed instances (local dispatch). Parameters: now, now, IDs, max. */
+    /** {@link claimInstances} among the listed instances (local dispatch). */
     claimInstancesAmong: sql(
       `SELECT ${INSTANCE_COLUMNS}, locked_by, delivery_count FROM ${instances}
-       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?) AND ${idList}
-       ORDER BY ready_at LIMIT ?${d.skipLocked}`,
+       WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now) AND ${idList}
+       ORDER BY ready_at LIMIT :max${d.skipLocked}`,
     ),
     /** The visible messages of the listed instances, the first {@link MAX_MESSAGES_PER_WORK_ITEM} of each. */
     visibleMessages: sql(
       `SELECT id, instance_id, execution_id, event, visible_at FROM (
          SELECT b.*, row_number() OVER (PARTITION BY instance_id ORDER BY id) AS n FROM ${inbox} AS b
-         WHERE ${idList} AND visible_at <= ?
+         WHERE ${idList} AND visible_at <= :now
        ) AS b WHERE n <= ${MAX_MESSAGES_PER_WORK_ITEM} ORDER BY id`,
     ),
     /** Leases claimed instances, counting one more delivery of each. */
@@ -275,11 +283,11 @@ export function buildStatements(d: Dialect) {
            delivery_count = i.delivery_count + 1${r.from}
          WHERE i.instance_id = ${r.col("instance_id")}`,
     ),
-    /** Releases a lease still held (`abandonWorkItem`), giving its delivery back. */
+    /** Releases a lease still held (`abandonWorkItem`), giving its delivery back unless `:countDelivery` is 1. */
     releaseInstance: sql(
       `UPDATE ${instances} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL,
          delivery_count = ${givenBack}
-       WHERE instance_id = ? AND lock_token = ? AND lock_expires_at >= ?`,
+       WHERE instance_id = :instanceId AND lock_token = :lockToken AND lock_expires_at >= :now`,
     ),
 
     // ---- activities ----
@@ -298,22 +306,25 @@ export function buildStatements(d: Dialect) {
         ["locked_by", "text"],
         ["lock_expires_at", "bigint"],
         ["delivery_count", "integer"],
+        ["timeout_ms", "bigint"],
+        ["heartbeat_timeout_ms", "bigint"],
       ],
       (r) =>
         `INSERT INTO ${activities} (instance_id, execution_id, task_id, name, input, attempt, idempotency_key,
-           visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count)
+           visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count, timeout_ms,
+           heartbeat_timeout_ms)
          ${r.values()}`,
     ),
     /** The IDs of activity messages inserted already leased (local dispatch), by instance IDs and lock tokens. */
     leasedActivityIds: sql(
-      `SELECT id, lock_token FROM ${activities} WHERE ${idList} AND ${d.inList("lock_token", "text")}`,
+      `SELECT id, lock_token FROM ${activities} WHERE ${idList} AND ${d.inList("lock_token", "text", "lockTokens")}`,
     ),
-    anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= ? LIMIT 1`),
+    anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= :now LIMIT 1`),
     claimActivities: sql(
       `SELECT id, instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at,
-         delivery_count, locked_by FROM ${activities}
-       WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
-       ORDER BY visible_at, id LIMIT ?${d.skipLocked}`,
+         delivery_count, locked_by, timeout_ms, heartbeat_timeout_ms, heartbeat_details FROM ${activities}
+       WHERE visible_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)
+       ORDER BY visible_at, id LIMIT :max${d.skipLocked}`,
     ),
     leaseActivities: d.bulk(
       [
@@ -336,9 +347,9 @@ export function buildStatements(d: Dialect) {
       ],
       (r) =>
         `DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
-           AND lock_expires_at >= ? RETURNING id`,
+           AND lock_expires_at >= :now RETURNING id`,
     ),
-    /** Locks the listed activity messages whose lease is still held (parameters: rows, now); returns their IDs. */
+    /** Locks the listed activity messages whose lease is still held at `:now`; returns their IDs. */
     heldActivities: d.bulk(
       [
         ["id", "bigint"],
@@ -346,38 +357,45 @@ export function buildStatements(d: Dialect) {
       ],
       (r) =>
         `SELECT id FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
-           AND lock_expires_at >= ?${d.forUpdate}`,
+           AND lock_expires_at >= :now${d.forUpdate}`,
     ),
-    /** Releases an activity lease still held (`abandonWorkItem`), giving its delivery back. */
+    /** Releases an activity lease still held (`abandonWorkItem`), giving its delivery back unless `:countDelivery` is 1. */
     abandonActivity: sql(
-      `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = ?,
+      `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = :visibleAt,
          delivery_count = ${givenBack}
-       WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
+       WHERE id = :id AND lock_token = :lockToken AND lock_expires_at >= :now`,
     ),
     renewActivity: sql(
-      `UPDATE ${activities} SET lock_expires_at = ?, visible_at = ?
-       WHERE id = ? AND lock_token = ? AND lock_expires_at >= ?`,
+      `UPDATE ${activities} SET lock_expires_at = :lockExpiresAt, visible_at = :lockExpiresAt
+       WHERE id = :id AND lock_token = :lockToken AND lock_expires_at >= :now`,
+    ),
+    /** {@link renewActivity} that also stores the attempt's last heartbeat details (for its next delivery). */
+    renewActivityWithDetails: sql(
+      `UPDATE ${activities} SET lock_expires_at = :lockExpiresAt, visible_at = :lockExpiresAt,
+         heartbeat_details = :heartbeatDetails
+       WHERE id = :id AND lock_token = :lockToken AND lock_expires_at >= :now`,
     ),
 
     // ---- workers and lease takeovers ----
     upsertWorker: sql(
       `INSERT INTO ${workers} AS w
          (worker_id, first_seen_at, last_seen_at, orchestrations_in_flight, activities_in_flight)
-       VALUES (?, ?, ?, ?, ?)
+       VALUES (:workerId, :now, :now, :orchestrationsInFlight, :activitiesInFlight)
        ON CONFLICT (worker_id) DO UPDATE SET last_seen_at = excluded.last_seen_at,
          orchestrations_in_flight = excluded.orchestrations_in_flight,
          activities_in_flight = excluded.activities_in_flight`,
     ),
-    deleteWorker: sql(`DELETE FROM ${workers} WHERE worker_id = ?`),
-    pruneWorkers: sql(`DELETE FROM ${workers} WHERE last_seen_at < ?`),
+    deleteWorker: sql(`DELETE FROM ${workers} WHERE worker_id = :workerId`),
+    pruneWorkers: sql(`DELETE FROM ${workers} WHERE last_seen_at < :seenBefore`),
     /** Adds to the takeovers of one worker (creating its row if it sent no heartbeat yet). */
     countWorkerTakeovers: sql(
-      `INSERT INTO ${workers} AS w (worker_id, first_seen_at, last_seen_at, lease_takeovers) VALUES (?, ?, ?, ?)
+      `INSERT INTO ${workers} AS w (worker_id, first_seen_at, last_seen_at, lease_takeovers)
+       VALUES (:workerId, :now, :now, :count)
        ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers`,
     ),
-    /** Adds to a hub-wide counter (`lease_takeovers`, `quarantined_work`). Parameters: name, amount. */
+    /** Adds to a hub-wide counter (`lease_takeovers`, `quarantined_work`). */
     addToCounter: sql(
-      `INSERT INTO ${counters} AS c (name, value) VALUES (?, ?)
+      `INSERT INTO ${counters} AS c (name, value) VALUES (:name, :count)
        ON CONFLICT (name) DO UPDATE SET value = c.value + excluded.value`,
     ),
 
@@ -388,21 +406,21 @@ export function buildStatements(d: Dialect) {
     countEntitiesByStatus: sql(
       `SELECT status, COUNT(*) AS n FROM ${instances} WHERE instance_id >= '@' AND instance_id < 'A' GROUP BY status`,
     ),
-    leasedInstances: sql(`SELECT COUNT(*) AS n FROM ${instances} WHERE lock_expires_at >= ?`),
-    leasedActivities: sql(`SELECT COUNT(*) AS n FROM ${activities} WHERE lock_expires_at >= ?`),
+    leasedInstances: sql(`SELECT COUNT(*) AS n FROM ${instances} WHERE lock_expires_at >= :now`),
+    leasedActivities: sql(`SELECT COUNT(*) AS n FROM ${activities} WHERE lock_expires_at >= :now`),
     workersSeen: sql(
       `SELECT worker_id, first_seen_at, last_seen_at, orchestrations_in_flight, activities_in_flight, lease_takeovers
-       FROM ${workers} WHERE last_seen_at >= ? ORDER BY last_seen_at DESC, worker_id LIMIT 1000`,
+       FROM ${workers} WHERE last_seen_at >= :seenSince ORDER BY last_seen_at DESC, worker_id LIMIT 1000`,
     ),
     hubCounters: sql(`SELECT name, value FROM ${counters}`),
 
     inboxStats: sql(
-      `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${inbox}`,
+      `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= :now THEN visible_at END) AS oldest FROM ${inbox}`,
     ),
     activityStats: sql(
-      `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= ? THEN visible_at END) AS oldest FROM ${activities}`,
+      `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= :now THEN visible_at END) AS oldest FROM ${activities}`,
     ),
-  } satisfies Record<string, string | BulkStatement | Record<string, string>>;
+  } satisfies Record<string, Statement | Pick<BulkStatement, "sql"> | Record<string, string>>;
   return {
     ...statements,
     /**

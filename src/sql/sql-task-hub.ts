@@ -11,6 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type {
+  AbandonOptions,
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
@@ -70,6 +71,8 @@ export interface SqlTaskHubOptions {
   readonly origin?: string | undefined;
   /** Where the hub reads time (default: the system clock). */
   readonly clock?: Clock | undefined;
+  /** See {@link TaskHub.noticesComplete}: true for PostgreSQL (LISTEN/NOTIFY) and in-memory SQLite. */
+  readonly noticesComplete?: boolean | undefined;
 }
 
 /**
@@ -78,6 +81,8 @@ export interface SqlTaskHubOptions {
  */
 export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapability {
   readonly description: string;
+  /** {@inheritDoc TaskHub.noticesComplete} */
+  readonly noticesComplete: boolean;
   /** Where the hub reads time ({@link SqlTaskHubOptions.clock}). */
   readonly clock: Clock;
   /** The driver; exposed for backend-specific tests and tools (raw SQL must use {@link dialect}). */
@@ -93,6 +98,7 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
 
   constructor(private readonly options: SqlTaskHubOptions) {
     this.description = options.description;
+    this.noticesComplete = options.noticesComplete ?? false;
     this.clock = options.clock ?? systemClock;
     this.driver = options.driver;
     this.dialect = options.dialect;
@@ -207,14 +213,22 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
     return this.commitResults(completions, dispatch);
   }
 
-  abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
+  abandonWorkItem(
+    workItem: OrchestrationWorkItem | ActivityWorkItem,
+    delayMs: number,
+    options: AbandonOptions = {},
+  ): Promise<void> {
     return isActivityWorkItem(workItem)
-      ? activities.abandonActivityWorkItem(this.context, workItem, delayMs)
-      : orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs);
+      ? activities.abandonActivityWorkItem(this.context, workItem, delayMs, options)
+      : orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs, options);
   }
 
-  renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number> {
-    return activities.renewActivityWorkItem(this.context, workItem, leaseMs);
+  renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number> {
+    return activities.renewActivityWorkItem(this.context, workItem, leaseMs, heartbeatDetails);
   }
 
   subscribe(listener: (notice: TaskHubNotice) => void): () => void {

@@ -23,19 +23,18 @@ export async function recordWorkerHeartbeat(ctx: HubContext, heartbeat: WorkerHe
   const now = ctx.clock.now();
   const { sql } = ctx;
   if (heartbeat.stopping) {
-    await ctx.driver.run(sql.deleteWorker, [heartbeat.workerId]);
+    await sql.deleteWorker.run(ctx.driver, { workerId: heartbeat.workerId });
     return;
   }
   await ctx.driver.transaction(
     async (tx) => {
-      await tx.run(sql.upsertWorker, [
-        heartbeat.workerId,
+      await sql.upsertWorker.run(tx, {
+        workerId: heartbeat.workerId,
         now,
-        now,
-        Math.max(0, Math.trunc(heartbeat.orchestrationsInFlight) || 0),
-        Math.max(0, Math.trunc(heartbeat.activitiesInFlight) || 0),
-      ]);
-      await tx.run(sql.pruneWorkers, [now - WORKER_RETENTION_MS]);
+        orchestrationsInFlight: Math.max(0, Math.trunc(heartbeat.orchestrationsInFlight) || 0),
+        activitiesInFlight: Math.max(0, Math.trunc(heartbeat.activitiesInFlight) || 0),
+      });
+      await sql.pruneWorkers.run(tx, { seenBefore: now - WORKER_RETENTION_MS });
     },
     { durable: false },
   );
@@ -50,8 +49,8 @@ export async function countTakeovers(
   now: number,
 ): Promise<void> {
   if (count <= 0) return;
-  await tx.run(ctx.sql.addToCounter, [COUNTERS.leaseTakeovers, count]);
-  await tx.run(ctx.sql.countWorkerTakeovers, [workerId, now, now, count]);
+  await ctx.sql.addToCounter.run(tx, { name: COUNTERS.leaseTakeovers, count });
+  await ctx.sql.countWorkerTakeovers.run(tx, { workerId, now, count });
 }
 
 /**
@@ -65,9 +64,9 @@ export async function countQuarantined(
   defer = false,
 ): Promise<void> {
   if (count <= 0) return;
-  const params = [COUNTERS.quarantined, count];
-  if (defer) void tx.defer(ctx.sql.addToCounter, params);
-  else await tx.run(ctx.sql.addToCounter, params);
+  const params = { name: COUNTERS.quarantined, count };
+  if (defer) void ctx.sql.addToCounter.defer(tx, params);
+  else await ctx.sql.addToCounter.run(tx, params);
 }
 
 /** Workers seen recently and the hub's counters. */
@@ -75,9 +74,9 @@ export async function readWorkers(
   ctx: HubContext,
   now: number,
 ): Promise<{ workers: WorkerInfo[]; leaseTakeovers: number; quarantinedWorkItems: number }> {
-  const rows = await ctx.driver.query(ctx.sql.workersSeen, [now - WORKER_RETENTION_MS]);
+  const rows = await ctx.sql.workersSeen.query(ctx.driver, { seenSince: now - WORKER_RETENTION_MS });
   const counters = new Map(
-    (await ctx.driver.query(ctx.sql.hubCounters)).map((row) => [String(row.name), num(row.value)]),
+    (await ctx.sql.hubCounters.query(ctx.driver)).map((row) => [String(row.name), num(row.value)]),
   );
   return {
     workers: rows.map((row) => ({

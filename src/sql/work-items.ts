@@ -1,14 +1,16 @@
 /**
  * Small helpers shared by the work item modules (`sql-orchestrations.ts`, `sql-activities.ts`,
  * `sql-orchestration-commit.ts`, `sql-instances.ts`): argument checks, the lease-only transaction options, the
- * dispatched work of local dispatch and the `ready_at` refresh.
+ * dispatched work of local dispatch, the `ready_at` refresh and the rows naming leased activity messages.
  * @module
  */
 import { InvalidArgumentError } from "../core/errors.js";
-import type { CompletionOutcome, LockOptions } from "../task-hub/task-hub.js";
+import type { ActivityWorkItem, CompletionOutcome, LockOptions } from "../task-hub/task-hub.js";
 import type { DispatchRequest, DispatchResults, Dispatched } from "../task-hub/local-dispatch.js";
 import type { HubContext } from "./hub-context.js";
+import type { RowOf } from "./dialect.js";
 import type { SqlExecutor } from "./sql-driver.js";
+import type { Statements } from "./sql-statements.js";
 
 /** Transactions that only take or release leases: losing them in a crash is like an expired lease. */
 export const LEASE_ONLY = { durable: false } as const;
@@ -47,11 +49,18 @@ export function withDispatched(
   return dispatched ? { outcomes, dispatched } : { outcomes };
 }
 
+/** The row of `completeActivities` / `heldActivities` for a leased activity message. */
+export function leaseRow(
+  item: Pick<ActivityWorkItem, "id" | "lockToken">,
+): RowOf<Statements["completeActivities"]> {
+  return { id: item.id, lock_token: item.lockToken };
+}
+
 /** Recomputes `ready_at` of the given instances; returns how many rows exist. */
 export async function refreshReady(ctx: HubContext, tx: SqlExecutor, ids: Iterable<string>): Promise<number> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return 0;
-  return tx.run(ctx.sql.refreshReady, [ctx.dialect.listParam(unique)]);
+  return ctx.sql.refreshReady.run(tx, { ids: ctx.dialect.listParam(unique) });
 }
 
 /**

@@ -60,6 +60,16 @@ export interface LockOptions {
   readonly leaseMs: number;
 }
 
+/** Options of {@link TaskHub.abandonWorkItem}. */
+export interface AbandonOptions {
+  /**
+   * Keep the delivery counted, as for an expired lease, instead of giving it back (default false): the worker releases
+   * work that hung (an activity attempt whose heartbeats stopped), so that work that keeps hanging is quarantined as
+   * work that keeps crashing is.
+   */
+  readonly countDelivery?: boolean | undefined;
+}
+
 /** Filters for listing and purging instances. */
 export interface InstanceFilter {
   readonly statuses?: readonly RuntimeStatus[] | undefined;
@@ -68,6 +78,8 @@ export interface InstanceFilter {
   /** Inclusive upper bound on creation time. */
   readonly createdTo?: number | undefined;
   readonly instanceIdPrefix?: string | undefined;
+  /** Only these instances (at most `MAX_INSTANCE_IDS`, 1,000; clients waiting for many instances read them at once). */
+  readonly instanceIds?: readonly string[] | undefined;
   /** Leave out entities (instance IDs starting with `@`); orchestration queries set it. Default false. */
   readonly excludeEntities?: boolean | undefined;
 }
@@ -108,10 +120,13 @@ export type TaskHubNotice =
 /**
  * The task hub contract.
  *
- * Error contract common to every method: a storage fault (connection lost, disk full, a serialization failure the
- * backend could not retry) rejects with the driver's error or a `TaskHubError`, and writes nothing (methods
- * never partially apply a write); callers retry with back-off. Arguments the backend cannot store (an empty worker
- * ID, a malformed continuation token) reject with an `InvalidArgumentError`. Unless a method names another
+ * Error contract common to every method: a storage fault writes nothing (methods never partially apply a write) and
+ * callers retry with back-off. A fault that can clear by itself or by an operator's fix (the disk or database full,
+ * the database read-only, locked beyond the busy timeout, the server unreachable or shutting down, an I/O error)
+ * rejects with a `TaskHubUnavailableError` naming the fault (`fault`, the driver's error as `cause`): the HTTP API
+ * answers it with 503 and `Retry-After`. Other storage failures (a serialization failure the backend could not retry,
+ * a corrupt row) reject with the driver's error or a `TaskHubError`. Arguments the backend cannot store (an empty
+ * worker ID, a malformed continuation token) reject with an `InvalidArgumentError`. Unless a method names another
  * error, it throws nothing else.
  */
 export interface TaskHub {
@@ -124,6 +139,14 @@ export interface TaskHub {
    * system clock.
    */
   readonly clock?: Clock | undefined;
+
+  /**
+   * True when every finish (an `instance-updated` notice with status Completed, Failed or Terminated) reaches
+   * {@link subscribe}rs, whichever process committed it: the memory hub (no other process can reach it), an
+   * in-memory SQLite hub, PostgreSQL (LISTEN/NOTIFY). Waiting clients then wait for notices instead of polling.
+   * Absent or false (a SQLite file another process may write): clients also read what they wait for.
+   */
+  readonly noticesComplete?: boolean | undefined;
 
   /**
    * Creates or upgrades the storage (schema migrations). Idempotent; safe from several processes. Every other method
@@ -214,16 +237,27 @@ export interface TaskHub {
    * activity message) become visible again after `delayMs`. The release gives the delivery back (the instance's or
    * message's delivery count goes down by one): a worker that lets go of work on purpose (at shutdown, after a
    * failed commit, to wait for a delayed start) is alive, and only deliveries that ended by lease expiry count
-   * towards quarantine. The next delivery then carries the count this one had.
+   * towards quarantine. The next delivery then carries the count this one had. With `options.countDelivery`, the
+   * delivery counts as one that failed (the worker gives up on work that hung), like an expired lease.
    * @throws `WorkItemLockLostError` when the lease was lost (harmless: the item is someone else's now).
    */
-  abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void>;
+  abandonWorkItem(
+    workItem: OrchestrationWorkItem | ActivityWorkItem,
+    delayMs: number,
+    options?: AbandonOptions,
+  ): Promise<void>;
 
   /**
-   * Extends an activity lease (long-running activities) to `leaseMs` from now. Returns the new expiry.
-   * @throws `WorkItemLockLostError` when the lease was lost.
+   * Extends an activity lease (long-running activities) to `leaseMs` from now. Returns the new expiry. With
+   * `heartbeatDetails` (JSON text), also stores them with the message: its later deliveries carry them
+   * (`ActivityWorkItem.heartbeatDetails`) until the message is completed; without, stored details are kept.
+   * @throws `WorkItemLockLostError` when the lease was lost (nothing is stored).
    */
-  renewActivityWorkItem(workItem: ActivityWorkItem, leaseMs: number): Promise<number>;
+  renewActivityWorkItem(
+    workItem: ActivityWorkItem,
+    leaseMs: number,
+    heartbeatDetails?: string,
+  ): Promise<number>;
 
   /**
    * Subscribes to notices of new work and instance changes, from this process and (where the backend can) others.

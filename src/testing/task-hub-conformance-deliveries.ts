@@ -123,6 +123,24 @@ export function deliveryTests(env: ConformanceEnv): void {
     assertOutcomes(await hub.completeActivityWorkItems([{ workItem: third, result: completed(0) }]), ["ok"]);
   });
 
+  it("keeps the delivery counted when a release says so (work that hung)", async () => {
+    const { hub } = env;
+    await scheduleActivities(hub, "hung", 1);
+    const [first] = await hub.lockActivityWorkItems({ workerId: "a1", max: 10, leaseMs: 30_000 });
+    assert.equal(first?.deliveryCount, 1);
+    await hub.abandonWorkItem(first, 0, { countDelivery: true });
+    const [second] = await hub.lockActivityWorkItems({ workerId: "a2", max: 10, leaseMs: 30_000 });
+    assert.equal(second?.deliveryCount, 2, "the hung delivery counts");
+    await hub.abandonWorkItem(second, 0, { countDelivery: false });
+    const [third] = await hub.lockActivityWorkItems({ workerId: "a3", max: 10, leaseMs: 30_000 });
+    assert.equal(third?.deliveryCount, 2);
+
+    await hub.createInstance(newInstance("hung-step"));
+    const step = await lockInstance(hub, "hung-step");
+    await hub.abandonWorkItem(step, 0, { countDelivery: true });
+    assert.equal((await lockInstance(hub, "hung-step")).deliveryCount, 2);
+  });
+
   it("counts the quarantined work it commits in its stats, lost commits not", async () => {
     const { hub } = env;
     assert.equal((await hub.getStats()).quarantinedWorkItems, 0);

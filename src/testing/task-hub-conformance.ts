@@ -16,6 +16,7 @@
  */
 import { describe } from "node:test";
 import { activityTests } from "./task-hub-conformance-activities.js";
+import { activityLimitTests } from "./task-hub-conformance-activity-limits.js";
 import { createTests } from "./task-hub-conformance-creates.js";
 import { deliveryTests } from "./task-hub-conformance-deliveries.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
@@ -50,6 +51,7 @@ export function describeTaskHubConformance(
     describe("orchestration work items", () => orchestrationTests(env));
     describe("orchestration leases", () => leaseTests(env));
     describe("activity work items", () => activityTests(env));
+    describe("activity limits and heartbeat details", () => activityLimitTests(env));
     describe("delivery counts", () => deliveryTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
   });

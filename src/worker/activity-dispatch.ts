@@ -76,7 +76,8 @@ export class ActivityDispatch {
     const quarantined = this.ctx.poison.activityResult(item, new Date(this.ctx.clock.now()).toISOString());
     const completion =
       quarantined ?? (await runAs(activityWork(item, workerId), () => this.runner.run(item)));
-    if (this.aborted.aborted) return; // released at shutdown; another worker redoes it
+    // Released at shutdown, or (undefined) by the runner after a heartbeat timeout: another delivery redoes it.
+    if (this.aborted.aborted || completion === undefined) return;
     const held = this.local.held.take(item.lockToken);
     if (held) {
       const continued = await this.local

@@ -1,16 +1,19 @@
 /**
- * Runs one activity work item: finds the function, calls it with its context, renews the lease while it runs, and
- * turns the outcome into a `TaskCompleted` / `TaskFailed` event. Every failed attempt is logged at `warn`.
+ * Runs one activity work item: finds the function, calls it with its context as one attempt (its signal, limits,
+ * heartbeats and lease: `activity-attempt.ts`), and turns the outcome into a `TaskCompleted` / `TaskFailed` event, or
+ * releases a silent attempt for redelivery. Every failed or released attempt is logged at `warn`.
  * @module
  */
 import type { ActivityContext } from "../api/definitions.js";
 import type { Registry } from "../api/registry.js";
-import { UnknownFunctionError, isWorkItemLockLostError } from "../core/errors.js";
+import { resolveActivityTimeouts } from "../api/activity-timeouts.js";
+import { UnknownFunctionError, type TimeoutError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import { deserialize, serialize } from "../core/json.js";
 import { errorFields, failureFields, type Logger } from "../core/logger.js";
 import type { ActivityCompletion, ActivityWorkItem, TaskHub } from "../task-hub/task-hub.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
+import { ActivityAttempt, type AttemptEnd } from "./activity-attempt.js";
 import { activityFields, orchestrationNameOf } from "./work-item-log.js";
 
 /** Runs activities for a worker. */
@@ -21,8 +24,10 @@ export class ActivityRunner {
     private readonly leaseMs: number,
     private readonly signal: AbortSignal,
     private readonly log: Logger,
-    /** The hub's clock: result timestamps, and the pace of lease renewals (the lease expires on it). */
+    /** The hub's clock: result timestamps, the attempts' limits, the pace of lease renewals (leases expire on it). */
     private readonly clock: Clock = systemClock,
+    /** `maxPayloadBytes`: the largest output accepted (default 16 MiB); a larger one fails the attempt for good. */
+    private readonly limits: { readonly maxPayloadBytes?: number } = {},
   ) {}
 
   /** A logger for lines about `item`, with its fields (the orchestration's name read from the hub). */
@@ -30,37 +35,90 @@ export class ActivityRunner {
     return this.log.child(activityFields(item, await orchestrationNameOf(this.hub, item.instanceId)));
   }
 
-  /** Runs `item` to an outcome. Never throws: every failure becomes a `TaskFailed` result. */
-  async run(item: ActivityWorkItem): Promise<ActivityCompletion> {
+  /**
+   * Runs `item` to an outcome. Never throws: every failure becomes a `TaskFailed` result, a timeout (`timeoutMs`)
+   * too. Resolves `undefined` when the attempt went silent (no heartbeat for its `heartbeatTimeoutMs`): it was then
+   * released for redelivery, and there is nothing to commit.
+   */
+  async run(item: ActivityWorkItem): Promise<ActivityCompletion | undefined> {
     const timestamp = (): string => new Date(this.clock.now()).toISOString();
     const definition = this.registry.activities.get(item.name);
     if (!definition) {
       const error = new UnknownFunctionError("activity", item.name, this.registry.activities.names());
       return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp);
     }
-    const context: ActivityContext = {
-      instanceId: item.instanceId,
-      executionId: item.executionId,
-      name: definition.name,
-      attempt: item.attempt,
-      deliveryCount: item.deliveryCount,
-      idempotencyKey: item.idempotencyKey,
-      signal: this.signal,
-    };
-    const stopRenewing = this.keepLeased(item);
+    const attempt = new ActivityAttempt({
+      hub: this.hub,
+      item,
+      limits: resolveActivityTimeouts(item, definition),
+      leaseMs: this.leaseMs,
+      clock: this.clock,
+      shutdown: this.signal,
+      onRenewError: (error) => void this.logRenewError(item, error),
+      maxPayloadBytes: this.limits.maxPayloadBytes,
+    });
+    let end: AttemptEnd;
     try {
       const input = deserialize(item.input, `Input of activity '${item.name}'`);
-      const output = await definition.handler(input as never, context);
-      const result = serialize(output, `Output of activity '${item.name}'`);
+      const heartbeatDetails = deserialize(
+        item.heartbeatDetails,
+        `Heartbeat details of activity '${item.name}'`,
+      );
+      const context: ActivityContext = {
+        instanceId: item.instanceId,
+        executionId: item.executionId,
+        name: definition.name,
+        attempt: item.attempt,
+        deliveryCount: item.deliveryCount,
+        idempotencyKey: item.idempotencyKey,
+        signal: attempt.signal,
+        heartbeat: (details?: unknown) => attempt.heartbeat(details),
+        heartbeatDetails,
+      };
+      end = await attempt.run(() => definition.handler(input as never, context));
+    } catch (error) {
+      attempt.end();
+      return this.failed(item, toFailureDetails(error), timestamp);
+    }
+    if (end.kind === "silent") {
+      await this.released(item, attempt, end.error);
+      return undefined;
+    }
+    if (end.kind === "timedOut") return this.failed(item, toFailureDetails(end.error), timestamp);
+    if (end.outcome.status === "rejected")
+      return this.failed(item, toFailureDetails(end.outcome.reason), timestamp);
+    try {
+      const result = serialize(
+        end.outcome.value,
+        `Output of activity '${item.name}'`,
+        this.limits.maxPayloadBytes,
+      );
       return {
         workItem: item,
         result: { type: "TaskCompleted", timestamp: timestamp(), taskScheduledId: item.taskId, result },
       };
     } catch (error) {
       return this.failed(item, toFailureDetails(error), timestamp);
-    } finally {
-      stopRenewing();
     }
+  }
+
+  /** Releases a silent attempt for redelivery, logged at `warn` (at `debug` when the worker is shutting down). */
+  private async released(
+    item: ActivityWorkItem,
+    attempt: ActivityAttempt,
+    error: TimeoutError,
+  ): Promise<void> {
+    // Released first, logged then (the log line reads the orchestration's name from the hub).
+    const releaseError = await attempt.release().then(
+      () => undefined,
+      (failure: unknown) => failure ?? new Error("The release failed."),
+    );
+    const log = await this.loggerFor(item);
+    const fields = { ...errorFields(error), deliveryCount: item.deliveryCount };
+    if (releaseError === undefined)
+      log[this.signal.aborted ? "debug" : "warn"](`${error.message} Released for redelivery.`, fields);
+    // A lost lease: another worker has the attempt already. Anything else: the lease expires, then it is redelivered.
+    else log.warn(`${error.message} Releasing it failed: ${String(releaseError)}`, fields);
   }
 
   /**
@@ -92,36 +150,13 @@ export class ActivityRunner {
     return { workItem: item, result };
   }
 
-  /** Renews the lease at half its length, on the clock, until the returned function is called. */
-  private keepLeased(item: ActivityWorkItem): () => void {
-    let current = item;
-    let stopped = false;
-    let cancel = (): void => undefined;
-    const every = Math.max(50, Math.floor(this.leaseMs / 2));
-    const schedule = (): void => {
-      cancel = this.clock.setTimer(() => {
-        if (stopped) return;
-        schedule(); // the next renewal keeps the pace, however long this one takes
-        this.hub.renewActivityWorkItem(current, this.leaseMs).then(
-          (lockExpiresAt) => {
-            current = { ...current, lockExpiresAt };
-          },
-          (error: unknown) => {
-            if (isWorkItemLockLostError(error)) stop();
-            void this.loggerFor(item).then((log) =>
-              log.warn(`Could not renew the lease of activity '${item.name}': ${String(error)}`, {
-                ...errorFields(error),
-              }),
-            );
-          },
-        );
-      }, every);
-    };
-    const stop = (): void => {
-      stopped = true;
-      cancel();
-    };
-    schedule();
-    return stop;
+  /** Logs a failed lease renewal at `warn`. */
+  private async logRenewError(item: ActivityWorkItem, error: unknown): Promise<void> {
+    (await this.loggerFor(item)).warn(
+      `Could not renew the lease of activity '${item.name}': ${String(error)}`,
+      {
+        ...errorFields(error),
+      },
+    );
   }
 }

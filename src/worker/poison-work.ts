@@ -88,17 +88,14 @@ export class PoisonWork {
   }
 }
 
-/** Deliveries of a work item that ended by lease expiry before it is run alone (twice). */
-export const SOLO_AFTER_EXPIRIES = 2;
-
 /**
- * Whether a work item delivered `deliveryCount` times (this one included) runs alone: its lease expired at least
- * {@link SOLO_AFTER_EXPIRIES} times, or this is its last delivery before quarantine (with a limit of 2); work past its
- * limit runs no user code, and is no suspect.
+ * Whether a work item delivered `deliveryCount` times (this one included) runs alone: this is its last delivery before
+ * quarantine (`limit`, from 2: with a limit of 1, every first delivery would be one). Work that ran beside a poison
+ * had its count advance with each of the poison's crashes, but never past its limit: its last delivery runs alone, so
+ * the poison's crashes cannot end it. Work past its limit runs no user code, and is no suspect.
  */
 function isSuspect(deliveryCount: number, limit: number): boolean {
-  const from = Math.max(2, Math.min(SOLO_AFTER_EXPIRIES + 1, limit));
-  return deliveryCount >= from && deliveryCount <= limit;
+  return limit >= 2 && deliveryCount === limit;
 }
 
 function logQuarantine(

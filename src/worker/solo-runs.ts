@@ -1,9 +1,9 @@
 /**
  * Suspect work runs alone. A crash takes down everything in flight in the process: every lease it held expires, so
- * every delivery count advances, not only the poison's. Work delivered again after its lease expired repeatedly is
- * therefore run alone in the worker (a *suspect*, see `PoisonWork.isSuspect`): nothing else is in flight meanwhile,
- * so that if it crashes the process again, no other work's count advances with it (work that happened to run beside
- * a poison is never quarantined with it) and the crash is pinned on it (its `exitOnUncaughtErrors` line names it).
+ * every delivery count advances, not only the poison's. The last delivery a work item gets before quarantine (its
+ * count at its `maxDeliveryCount`) therefore runs alone in the worker (a *suspect*, see `PoisonWork.isSuspect`):
+ * nothing else is in flight meanwhile, so that if it crashes the process again, no other work's count advances with
+ * it (work that ran beside a poison is never quarantined with it) and the crash is pinned on it.
  *
  * The worker is in one of three states:
  * - **normal**: the loops claim as many items as they have slots. A claim (or local dispatch) that brings a suspect
@@ -14,7 +14,7 @@
  *   claim that brings work that is no suspect, or claims of both kinds that bring nothing, turn the worker back to
  *   normal.
  *
- * Only recovery after repeated crashes pays for this; a worker whose work never expires twice stays normal.
+ * Only work that already lost all but one of its deliveries pays for this; a worker never sees a suspect otherwise.
  * @module
  */
 import { delay } from "./dispatch-loop.js";

@@ -21,6 +21,9 @@ export interface WorkerSettings {
   readonly shutdownTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly activityHoldMs: number;
+  readonly maxOrchestrationActions: number;
+  readonly maxHistoryEvents: number;
+  readonly maxPayloadBytes: number;
   readonly maxDeliveryCount: number;
 }
 

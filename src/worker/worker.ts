@@ -5,10 +5,17 @@
  * orchestration dispatch, activity dispatch, local dispatch (the fast paths), heartbeats and shutdown.
  * @module
  */
+import { setMaxListeners } from "node:events";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Registry } from "../api/registry.js";
 import { toLogger, type LogSink } from "../core/logger.js";
+import {
+  DEFAULT_MAX_HISTORY_EVENTS,
+  DEFAULT_MAX_ORCHESTRATION_ACTIONS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  limitOption,
+} from "../core/limits.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
 import type { ActivityWorkItem, NewInstance } from "../core/records.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
@@ -41,9 +48,16 @@ export interface WorkerOptions {
   readonly leaseMs?: number;
   /** Longest sleep between polls when idle and not notified (default 1 s). */
   readonly maxPollIntervalMs?: number;
-  /** Most orchestrator sessions kept in memory (default 2,000; 0 disables the cache). */
+  /**
+   * Most orchestrator sessions kept in memory (default: no count bound, the cache is sized by
+   * {@link maxCachedHistoryEvents}; 0 disables the cache).
+   */
   readonly maxCachedOrchestrations?: number;
-  /** Most history events kept in memory over all cached sessions (default 1,000,000). */
+  /**
+   * The session cache's size: most history events kept in memory over all cached sessions, each session counting 10
+   * more for its live state (default 500,000: at most about 170 MB, measured at ~340 bytes per unit; 20,000 sessions of
+   * 15 events).
+   */
   readonly maxCachedHistoryEvents?: number;
   /** Most entity operations run in one step of one entity (default 50). */
   readonly maxEntityOperationBatchSize?: number;
@@ -63,6 +77,22 @@ export interface WorkerOptions {
    * messages for the instance wait at most this long.
    */
   readonly activityHoldMs?: number;
+  /**
+   * Most actions one orchestration execution may schedule (default 100,000, as Durable Functions): every activity,
+   * timer, sub-orchestration, event sent and entity operation counts, retries included. The action over the limit
+   * throws an `OrchestrationLimitError` and the instance fails with it; a warning is logged at 80%, once per
+   * execution. An eternal orchestration calls `ctx.continueAsNew`, which starts counting again.
+   */
+  readonly maxOrchestrationActions?: number;
+  /** Most history events of one orchestration execution (default 500,000); enforced as `maxOrchestrationActions`. */
+  readonly maxHistoryEvents?: number;
+  /**
+   * Largest payload, as UTF-8 JSON, in bytes (default 16 MiB): orchestration inputs, outputs and custom status,
+   * activity inputs and outputs, event data, entity inputs, results and state. A larger one is refused where it is
+   * serialized with a `PayloadTooLargeError`: an orchestration fails with it, an activity attempt fails (not retried),
+   * an entity operation fails and is rolled back.
+   */
+  readonly maxPayloadBytes?: number;
   /**
    * Deliveries of one work item that may end without completing (the worker crashed, hung or lost its lease) before
    * the item is quarantined as poison work instead of run again (default 10): an activity attempt then fails with a
@@ -84,12 +114,15 @@ const DEFAULTS: WorkerSettings = {
   maxConcurrentActivities: 200,
   leaseMs: 30_000,
   maxPollIntervalMs: 1000,
-  maxCachedOrchestrations: 2000,
-  maxCachedHistoryEvents: 1_000_000,
+  maxCachedOrchestrations: Number.POSITIVE_INFINITY,
+  maxCachedHistoryEvents: 500_000,
   maxEntityOperationBatchSize: 50,
   shutdownTimeoutMs: 10_000,
   heartbeatIntervalMs: 10_000,
   activityHoldMs: 50,
+  maxOrchestrationActions: DEFAULT_MAX_ORCHESTRATION_ACTIONS,
+  maxHistoryEvents: DEFAULT_MAX_HISTORY_EVENTS,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxDeliveryCount: DEFAULT_MAX_DELIVERY_COUNT,
 };
 
@@ -123,6 +156,8 @@ export class Worker {
     const { clock, ...rest } = options;
     this.clock = clockFor(hub, clock);
     const settings: WorkerSettings = { ...DEFAULTS, ...definedOnly(rest) };
+    for (const limit of ["maxOrchestrationActions", "maxHistoryEvents", "maxPayloadBytes"] as const)
+      limitOption(settings[limit], limit, DEFAULTS[limit]);
     checkMaxDeliveryCount(settings.maxDeliveryCount, "WorkerOptions");
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const log = toLogger(options.logger ?? console);
@@ -159,6 +194,9 @@ export class Worker {
       resolve: (name: string) => registry.orchestrations.get(name)?.handler,
       knownNames: () => registry.orchestrations.names(),
       logSink: log,
+      maxOrchestrationActions: settings.maxOrchestrationActions,
+      maxHistoryEvents: settings.maxHistoryEvents,
+      maxPayloadBytes: settings.maxPayloadBytes,
     };
     const now = (): number => this.clock.now();
     const processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache, now);
@@ -166,8 +204,13 @@ export class Worker {
       maxBatchSize: settings.maxEntityOperationBatchSize,
       logSink: log,
       clock: now,
+      maxPayloadBytes: settings.maxPayloadBytes,
     });
-    const runner = new ActivityRunner(hub, registry, settings.leaseMs, this.#abort.signal, log, this.clock);
+    // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
+    setMaxListeners(0, this.#abort.signal);
+    const runner = new ActivityRunner(hub, registry, settings.leaseMs, this.#abort.signal, log, this.clock, {
+      maxPayloadBytes: settings.maxPayloadBytes,
+    });
     const fast = hasLocalDispatch(hub) ? hub : undefined;
     this.#local = new LocalDispatch(ctx, fast, processor, this.#cache, {
       episodes: this.#episodes,

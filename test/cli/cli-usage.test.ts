@@ -78,8 +78,14 @@ describe("usage errors", () => {
       "'taskhub start' needs the app module, e.g. taskhub start src/app.ts. See 'taskhub start --help'.",
     ],
     [["keys", "list", "--port", "1"], "'taskhub keys' has no option '--port'. See 'taskhub keys --help'."],
-    [["keys", "rotate"], "unknown action 'rotate' (use create, list or revoke). See 'taskhub keys --help'."],
-    [["keys"], "'taskhub keys' needs an action: create, list or revoke. See 'taskhub keys --help'."],
+    [
+      ["keys", "rotate"],
+      "unknown action 'rotate' (use create, list, revoke or rotate-instance-codes). See 'taskhub keys --help'.",
+    ],
+    [
+      ["keys"],
+      "'taskhub keys' needs an action: create, list, revoke or rotate-instance-codes. See 'taskhub keys --help'.",
+    ],
     [["health", "now"], "unexpected argument 'now'. See 'taskhub health --help'."],
     [["health", "--admin"], "'taskhub health' has no option '--admin'. See 'taskhub health --help'."],
     [["strat", APP], "unknown command 'strat'. See 'taskhub --help'."],

@@ -101,7 +101,7 @@ describe("async HTTP pattern", () => {
 });
 
 describe("async HTTP pattern with keys on", () => {
-  it("puts the system key in the management URLs as code=, and those URLs work", async () => {
+  it("puts the instance's own code in the management URLs as code= (never the system key), and they work", async () => {
     const host = await startTestHost(makeTestApp().app, {
       flags: KEYS_ON,
       env: { TASKHUB_SYSTEM_KEY: "sys-key_123" },
@@ -110,19 +110,19 @@ describe("async HTTP pattern with keys on", () => {
       const { key } = new KeyStore(`${host.dir}/keys.json`).create("starter", "function");
       const started = await host.fetch(`/api/orchestrators/Hello?code=${key}`, { method: "POST" });
       assert.equal(started.status, 202);
-      const payload = (await started.json()) as {
-        id: string;
-        statusQueryGetUri: string;
-        sendEventPostUri: string;
-      };
+      const text = await started.text();
+      const payload = JSON.parse(text) as { id: string; statusQueryGetUri: string; sendEventPostUri: string };
+      const code = new URL(payload.statusQueryGetUri).searchParams.get("code") ?? "";
+      assert.match(code, /^inst\.[A-Za-z0-9_-]{43}$/);
       assert.equal(
         payload.statusQueryGetUri,
-        `${host.url}${MGMT}/instances/${payload.id}?taskHub=${host.hubName}&connection=Storage&code=sys-key_123`,
+        `${host.url}${MGMT}/instances/${payload.id}?taskHub=${host.hubName}&connection=Storage&code=${code}`,
       );
-      assert.ok(payload.sendEventPostUri.endsWith("&code=sys-key_123"));
+      assert.ok(payload.sendEventPostUri.endsWith(`&code=${code}`));
+      assert.ok(!text.includes("sys-key_123") && !text.includes(key), "no key in the payload");
       const done = (await pollUntilDone(payload.statusQueryGetUri)) as { runtimeStatus: string };
       assert.equal(done.runtimeStatus, "Completed");
-      assert.ok(host.log.lines.every((l) => !l.includes("sys-key_123") && !l.includes(key)));
+      assert.ok(host.log.lines.every((l) => !l.includes(code) && !l.includes(key)));
       assert.ok(host.log.lines.some((l) => l.includes("code=***")));
     } finally {
       await host.close();

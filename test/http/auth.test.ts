@@ -191,22 +191,25 @@ describe("bearer tokens (JWT)", () => {
 describe("JWT verifier with a configured key", () => {
   it("verifies tokens signed with a shared secret or a PEM public key", async () => {
     const secret = "a-shared-secret-of-at-least-32-bytes!!";
-    const hs = new JwtVerifier({ secret, issuer: "me" });
+    const hs = new JwtVerifier({ secret, issuer: "me", audience: "api" });
     const good = await new SignJWT({ scp: "read Taskhub.Admin" })
       .setProtectedHeader({ alg: "HS256" })
       .setIssuer("me")
+      .setAudience("api")
       .setExpirationTime("1m")
       .sign(new TextEncoder().encode(secret));
     assert.equal((await hs.verify(good)).claims.iss, "me");
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256" })
       .setIssuer("me")
+      .setAudience("api")
       .setExpirationTime("1m")
       .sign(new TextEncoder().encode("another-secret-of-at-least-32-bytes!!"));
     await assert.rejects(hs.verify(forged), (error: { status?: number }) => error.status === 401);
     const noExp = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256" })
       .setIssuer("me")
+      .setAudience("api")
       .sign(new TextEncoder().encode(secret));
     await assert.rejects(hs.verify(noExp), /"exp"/);
 
@@ -215,15 +218,22 @@ describe("JWT verifier with a configured key", () => {
       publicKey: await exportSPKI(pair.publicKey),
       algorithms: ["ES256"],
       adminRole: "Taskhub.Admin",
+      issuer: ["https://a.example", "https://b.example"],
+      audience: "api",
     });
     const token = await new SignJWT({ roles: ["Taskhub.Admin"] })
       .setProtectedHeader({ alg: "ES256" })
+      .setIssuer("https://b.example")
+      .setAudience("api")
       .setSubject("svc")
       .setExpirationTime("1m")
       .sign(pair.privateKey);
     const principal = await es.verify(token);
     assert.equal(principal.subject, "svc");
     assert.equal(principal.isAdmin, true);
-    assert.throws(() => new JwtVerifier({ secret, jwksUrl: "http://x" }), /exactly one/);
+    assert.throws(
+      () => new JwtVerifier({ secret, jwksUrl: "http://x", issuer: "me", audience: "api" }),
+      /exactly one/,
+    );
   });
 });

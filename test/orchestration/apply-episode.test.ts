@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import type { EventRaised, ParentInstanceInfo } from "../../src/core/history-event.js";
 import { applyEpisode, type EpisodeInput } from "../../src/orchestration/apply-episode.js";
 import type { OrchestratorAction } from "../../src/orchestration/actions.js";
+import { planRewind } from "../../src/orchestration/rewind.js";
 import type { EpisodeResult, ExecutionOutcome } from "../../src/orchestration/episode.js";
 import { T0, episodeAt, iso } from "./fixtures.js";
 
@@ -109,6 +110,51 @@ describe("applyEpisode", () => {
         idempotencyKey: "i1:e1:1",
       },
     ]);
+  });
+
+  it("records a call's time limits in TaskScheduled and sends them with the activity; a rewind keeps them", () => {
+    const action = {
+      type: "ScheduleTask",
+      id: 0,
+      name: "Upload",
+      input: undefined,
+      attempt: 1,
+      firstAttemptId: 0,
+      timeoutMs: 60_000,
+      heartbeatTimeoutMs: 5_000,
+    } as const;
+    const changes = applyEpisode(input(), result([action]));
+    const scheduled = changes.newHistory.find((e) => e.type === "TaskScheduled");
+    assert.deepEqual(scheduled, {
+      type: "TaskScheduled",
+      timestamp: iso(NOW),
+      eventId: 0,
+      name: "Upload",
+      input: undefined,
+      timeoutMs: 60_000,
+      heartbeatTimeoutMs: 5_000,
+    });
+    const [activity] = changes.activities;
+    assert.equal(activity?.timeoutMs, 60_000);
+    assert.equal(activity?.heartbeatTimeoutMs, 5_000);
+    // Rewinding the failed call dispatches it again with the same limits.
+    const failed = {
+      type: "TaskFailed",
+      timestamp: iso(NOW + 1),
+      taskScheduledId: 0,
+      failure: { errorType: "TimeoutError", message: "timed out" },
+    } as const;
+    const plan = planRewind([scheduled!, failed], "i1", "e1");
+    assert.equal(plan.activities.length, 1);
+    assert.equal(plan.activities[0]?.timeoutMs, 60_000);
+    assert.equal(plan.activities[0]?.heartbeatTimeoutMs, 5_000);
+    // Without limits, none are recorded (older histories replay unchanged).
+    const plain = applyEpisode(
+      input(),
+      result([{ ...action, timeoutMs: undefined, heartbeatTimeoutMs: undefined }]),
+    );
+    assert.equal("timeoutMs" in plain.newHistory.find((e) => e.type === "TaskScheduled")!, false);
+    assert.equal("timeoutMs" in plain.activities[0]!, false);
   });
 
   it("turns timers into TimerFired inbox messages visible at fireAt", () => {

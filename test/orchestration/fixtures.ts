@@ -49,11 +49,19 @@ export class CaptureLog implements LogSink {
   }
 }
 
-export function sessionOptions(handlers: Handlers, logSink: LogSink = new CaptureLog()): SessionOptions {
+/** Session options beyond the handlers and the log (limits). */
+export type ExtraSessionOptions = Omit<SessionOptions, "resolve" | "knownNames" | "logSink">;
+
+export function sessionOptions(
+  handlers: Handlers,
+  logSink: LogSink = new CaptureLog(),
+  extra: ExtraSessionOptions = {},
+): SessionOptions {
   return {
     resolve: (name) => handlers[name] as OrchestratorHandler<unknown, unknown> | undefined,
     knownNames: () => Object.keys(handlers),
     logSink,
+    ...extra,
   };
 }
 
@@ -63,8 +71,9 @@ export function run(
   past: readonly HistoryEvent[],
   newEvents: readonly HistoryEvent[],
   logSink?: LogSink,
+  extra?: ExtraSessionOptions,
 ): Promise<EpisodeResult> {
-  return executeOrchestration(sessionOptions(handlers, logSink), past, newEvents);
+  return executeOrchestration(sessionOptions(handlers, logSink, extra), past, newEvents);
 }
 
 /** The new events of one episode: `OrchestratorStarted` at `at`, then what `body` adds. */
@@ -99,6 +108,8 @@ export interface DriverOptions {
   readonly executionId?: string;
   /** Compare each step with a session kept alive across episodes (default true). */
   readonly checkCache?: boolean;
+  /** Session options of both the fresh and the kept session (limits). */
+  readonly session?: ExtraSessionOptions;
 }
 
 /**
@@ -122,7 +133,7 @@ export class Driver {
   ) {
     this.instanceId = options.instanceId ?? "instance-1";
     this.executionId = options.executionId ?? "execution-1";
-    this.#session = new OrchestrationSession(sessionOptions(handlers, this.cachedLog));
+    this.#session = new OrchestrationSession(sessionOptions(handlers, this.cachedLog, options.session));
   }
 
   /** The first episode: `ExecutionStarted` with `input`, at `at` (default {@link T0}). */
@@ -134,7 +145,7 @@ export class Driver {
   async step(at: number | string | Date, body?: (h: HistoryBuilder) => unknown): Promise<EpisodeResult> {
     const newEvents = episodeAt(at, body);
     const logged = this.log.lines.length;
-    const result = await run(this.handlers, this.history, newEvents, this.log);
+    const result = await run(this.handlers, this.history, newEvents, this.log, this.options.session);
     if (this.options.checkCache !== false) {
       const cachedLogged = this.cachedLog.lines.length;
       const cached = await this.#session.execute(newEvents);

@@ -39,25 +39,25 @@ describe("purge on a large PostgreSQL hub", () => {
         `INSERT INTO ${table(seed, "instances")} (instance_id, name, execution_id, status, created_at, last_updated_at,
          completed_at, history_length)
        SELECT 'old-' || lpad(g::text, 6, '0'), 'Old', 'e-' || g, CASE WHEN g % 3 = 0 THEN 'Failed' ELSE 'Completed' END,
-         ?::bigint + g, ?::bigint + g, ?::bigint + g, 3
-       FROM generate_series(1, ?) AS g`,
-        [base, base, base, TOTAL],
+         :base::bigint + g, :base::bigint + g, :base::bigint + g, 3
+       FROM generate_series(1, :total) AS g`,
+        { base, total: TOTAL },
       );
       await rawRun(
         seed,
         `INSERT INTO ${table(seed, "history")} (instance_id, seq, event)
        SELECT 'old-' || lpad(g::text, 6, '0'), s, '{"type":"OrchestratorStarted","timestamp":"2026-01-01T00:00:00Z"}'
-       FROM generate_series(1, ?) AS g, generate_series(0, 2) AS s`,
-        [TOTAL],
+       FROM generate_series(1, :total) AS g, generate_series(0, 2) AS s`,
+        { total: TOTAL },
       );
       await rawRun(
         seed,
         `INSERT INTO ${table(seed, "instances")} (instance_id, name, execution_id, status, created_at, last_updated_at,
          history_length)
        SELECT 'keep-' || g, 'Old', 'e', CASE WHEN g % 2 = 0 THEN 'Running' ELSE 'Completed' END,
-         CASE WHEN g % 2 = 0 THEN ?::bigint ELSE ?::bigint END, ?::bigint, 0
+         CASE WHEN g % 2 = 0 THEN :inside::bigint ELSE :after::bigint END, :base::bigint, 0
        FROM generate_series(1, 10) AS g`,
-        [base + 50, Date.now() + 1000, base],
+        { inside: base + 50, after: Date.now() + 1000, base },
       );
       await rawRun(seed, `ANALYZE ${table(seed, "instances")}`);
       await rawRun(seed, `ANALYZE ${table(seed, "history")}`);

@@ -59,11 +59,14 @@ export function describeEntities(
         assert.deepEqual(byName, ["pen"]);
         await client.signalEntity(cart, "user-123", "delete");
         await eventually(async () => !(await client.readEntityState(cart, "user-123")).entityExists);
-        // Deleting an empty entity's row is a fast path (`deleteIfIdle`); a plain hub keeps the empty row.
+        // Deleting an empty entity's row is a fast path (`deleteIfIdle`); a plain hub keeps the empty row, which
+        // lists as nothing.
         if (hasLocalDispatch(host.taskHub))
           await eventually(
             async () => (await host.taskHub.getInstance("@shoppingcart@user-123")) === undefined,
           );
+        else assert.ok(await host.taskHub.getInstance("@shoppingcart@user-123"), "plain hub: the row stays");
+        assert.equal((await client.listEntities({ name: cart })).entities.length, 0);
       } finally {
         await host.stop();
       }
@@ -371,8 +374,19 @@ export function describeEntities(
         });
 
         // An empty entity row (created, nothing in it): the worker removes it when cleaning nudges it (a fast path:
-        // `deleteIfIdle`; on a plain hub the empty row stays).
-        if (!hasLocalDispatch(taskHub)) return;
+        // `deleteIfIdle`). On a plain hub the empty row stays, reads as no entity, and cleaning reports 0 at once.
+        if (!hasLocalDispatch(taskHub)) {
+          await taskHub.createInstance(entityCreation("@account@empty", new Date().toISOString()));
+          await eventually(async () => (await statsOf(taskHub)).inboxDepth === 0);
+          assert.deepEqual(await client.cleanEntityStorage({ timeoutMs: 60_000 }), {
+            emptyEntitiesRemoved: 0,
+            orphanedLocksReleased: 0,
+          });
+          assert.ok(await taskHub.getInstance("@account@empty"), "plain hub: the empty row stays");
+          assert.equal((await client.listEntities({ name: account })).entities.length, 0);
+          assert.equal((await client.readEntityState(account, "empty")).entityExists, false);
+          return;
+        }
         await host.worker.stop();
         await taskHub.createInstance(entityCreation("@account@empty", new Date().toISOString()));
         const cleaning = client.cleanEntityStorage({ timeoutMs: 20_000 });

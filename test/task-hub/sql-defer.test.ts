@@ -28,12 +28,12 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
   /** The probe table (key, value) and a table name that does not exist. */
   let probe: string;
   let missing: string;
-  const q = (text: string) => hub.dialect.sql(text);
+  const q = (text: string) => hub.dialect.statement(text);
   const keys = async () =>
-    (await hub.driver.query(q(`SELECT k FROM ${probe} ORDER BY k`))).map((row) => String(row.k));
+    (await q(`SELECT k FROM ${probe} ORDER BY k`).query(hub.driver)).map((row) => String(row.k));
   /** Defers an insert of key `k` (with an optional payload `p`). */
   const insert = (tx: SqlExecutor, k: string, p: string | null = null) =>
-    tx.defer(q(`INSERT INTO ${probe} (k, v, p) VALUES (?, ?, ?)`), [k, 0, p]);
+    q(`INSERT INTO ${probe} (k, v, p) VALUES (:k, :v, :p)`).defer(tx, { k, v: 0, p });
 
   beforeEach(async () => {
     hub = makeHub();
@@ -41,7 +41,7 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
     probe = hub.dialect.table("defer_probe");
     missing = hub.dialect.table("defer_missing");
     await hub.driver.run(`CREATE TABLE ${probe} (k TEXT PRIMARY KEY, v INTEGER NOT NULL, p TEXT)`);
-    await hub.driver.run(q(`INSERT INTO ${probe} (k, v) VALUES (?, ?)`), ["pre", 0]);
+    await q(`INSERT INTO ${probe} (k, v) VALUES (:k, :v)`).run(hub.driver, { k: "pre", v: 0 });
   });
 
   afterEach(async () => {
@@ -53,9 +53,9 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
     let deferred: Promise<SqlRow[]> | undefined;
     await assert.rejects(
       hub.driver.transaction(async (tx) => {
-        await tx.run(q(`INSERT INTO ${probe} (k, v) VALUES (?, ?)`), ["a", 1]);
+        await q(`INSERT INTO ${probe} (k, v) VALUES (:k, :v)`).run(tx, { k: "a", v: 1 });
         void insert(tx, "b");
-        deferred = tx.defer(q(`INSERT INTO ${missing} (k) VALUES (?)`), ["c"]);
+        deferred = q(`INSERT INTO ${missing} (k) VALUES (:k)`).defer(tx, { k: "c" });
         return "resolved";
       }),
       /defer_missing/,
@@ -74,7 +74,7 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
       hub.driver.transaction(async (tx) => {
         void insert(tx, "a");
         void insert(tx, "pre"); // unique violation
-        await tx.query(q(`SELECT k FROM ${probe}`));
+        await q(`SELECT k FROM ${probe}`).query(tx);
         return "resolved";
       }),
       /unique|duplicate key/i,
@@ -85,10 +85,14 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
   it("fails the transaction when the function swallows the error of a deferred statement", async () => {
     await assert.rejects(
       hub.driver.transaction(async (tx) => {
-        await tx.run(q(`INSERT INTO ${probe} (k, v) VALUES (?, ?)`), ["a", 1]);
+        await q(`INSERT INTO ${probe} (k, v) VALUES (:k, :v)`).run(tx, { k: "a", v: 1 });
         void insert(tx, "pre"); // unique violation
-        await tx.query(q(`SELECT k FROM ${probe}`)).catch(() => undefined); // swallowed
-        await tx.run(q(`INSERT INTO ${probe} (k, v) VALUES (?, ?)`), ["b", 1]).catch(() => undefined);
+        await q(`SELECT k FROM ${probe}`)
+          .query(tx)
+          .catch(() => undefined); // swallowed
+        await q(`INSERT INTO ${probe} (k, v) VALUES (:k, :v)`)
+          .run(tx, { k: "b", v: 1 })
+          .catch(() => undefined);
         return "resolved";
       }),
       /unique|duplicate key/i,
@@ -116,20 +120,24 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
     const odd = `it's "odd" \\ $1 ? ${"é"}`;
     const big = "y".repeat(LARGE);
     const result = await hub.driver.transaction(async (tx) => {
-      await tx.run(q(`INSERT INTO ${probe} (k, v) VALUES (?, ?)`), ["x", 1]);
-      const updated = tx.defer(q(`UPDATE ${probe} SET v = v + ? WHERE k = ? RETURNING k, v`), [41, "x"]);
-      const inserted = tx.defer(q(`INSERT INTO ${probe} (k, v) VALUES (?, ?) RETURNING k, v`), [odd, -7]);
-      const large = tx.defer(
-        q(`INSERT INTO ${probe} (k, v, p) VALUES (?, ?, ?) RETURNING k, v, length(p) AS n`),
-        ["big", 3, big],
-      );
-      const listed = tx.defer(
-        q(`SELECT k, v FROM ${probe} WHERE ${hub.dialect.inList("k", "text")} ORDER BY v`),
-        [hub.dialect.listParam(["x", odd, "nobody"])],
-      );
+      await q(`INSERT INTO ${probe} (k, v) VALUES (:k, :v)`).run(tx, { k: "x", v: 1 });
+      const updated = q(`UPDATE ${probe} SET v = v + :by WHERE k = :k RETURNING k, v`).defer(tx, {
+        by: 41,
+        k: "x",
+      });
+      const inserted = q(`INSERT INTO ${probe} (k, v) VALUES (:k, :v) RETURNING k, v`).defer(tx, {
+        k: odd,
+        v: -7,
+      });
+      const large = q(
+        `INSERT INTO ${probe} (k, v, p) VALUES (:k, :v, :p) RETURNING k, v, length(p) AS n`,
+      ).defer(tx, { k: "big", v: 3, p: big });
+      const listed = q(
+        `SELECT k, v FROM ${probe} WHERE ${hub.dialect.inList("k", "text", "keys")} ORDER BY v`,
+      ).defer(tx, { keys: hub.dialect.listParam(["x", odd, "nobody"]) });
       // A statement sent after deferred ones sees their effects.
-      const seen = await tx.query(q(`SELECT v FROM ${probe} WHERE k = ?`), ["x"]);
-      const afterwards = tx.defer(q(`SELECT COUNT(*) AS n FROM ${probe}`));
+      const seen = await q(`SELECT v FROM ${probe} WHERE k = :k`).query(tx, { k: "x" });
+      const afterwards = q(`SELECT COUNT(*) AS n FROM ${probe}`).defer(tx);
       return { seen, deferred: { updated, inserted, large, listed, afterwards } };
     });
     assert.deepEqual(
@@ -149,7 +157,9 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
       [4],
     );
     assert.deepEqual(await keys(), [odd, "big", "pre", "x"].sort());
-    assert.deepEqual(await hub.driver.defer(q(`SELECT v FROM ${probe} WHERE k = ?`), [odd]), [{ v: -7 }]);
+    assert.deepEqual(await q(`SELECT v FROM ${probe} WHERE k = :k`).defer(hub.driver, { k: odd }), [
+      { v: -7 },
+    ]);
   });
 
   it("group commit: a deferred failure belongs to its own grouped write only", async () => {
@@ -157,7 +167,7 @@ function deferTests(makeHub: () => SqlTaskHub, dispose: (hub: SqlTaskHub) => Pro
     const big = "z".repeat(LARGE);
     /** Defers an insert whose `v` is NULL: a not-null violation. */
     const insertNull = (tx: SqlExecutor, k: string, p: string | null = null) =>
-      tx.defer(q(`INSERT INTO ${probe} (k, v, p) VALUES (?, ?, ?)`), [k, null, p]);
+      q(`INSERT INTO ${probe} (k, v, p) VALUES (:k, :v, :p)`).defer(tx, { k, v: null, p });
     // Submitted in one tick: one transaction, each write in its own savepoint. Failures are constraint violations
     // (raised when the statement runs), two kinds, so that each write's error can be told from the others'.
     const writes = [

@@ -8,6 +8,7 @@ import { completionOf } from "../../src/testing/task-hub-conformance-support.js"
 import type { OrchestrationWorkItem, TaskHub } from "../../src/task-hub/task-hub.js";
 import { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
 import { MAX_MESSAGES_PER_WORK_ITEM } from "../../src/sql/sql-rows.js";
+import type { SqlParams } from "../../src/sql/statement.js";
 
 /** Not JSON. */
 export const CORRUPT = '{"type": "EventRaised", truncated';
@@ -17,24 +18,20 @@ function sql(hub: TaskHub): SqlTaskHub {
   return hub;
 }
 
-/** Runs raw SQL (with `?` placeholders) on a SQL hub. */
-export async function rawRun(
-  hub: TaskHub,
-  text: string,
-  params: (string | number | null)[] = [],
-): Promise<number> {
+/** Runs raw SQL (with `:name` parameters) on a SQL hub. */
+export async function rawRun(hub: TaskHub, text: string, params: SqlParams = {}): Promise<number> {
   const h = sql(hub);
-  return h.driver.run(h.dialect.sql(text), params);
+  return h.dialect.statement(text).run(h.driver, params);
 }
 
-/** Runs a raw query (with `?` placeholders) on a SQL hub. */
+/** Runs a raw query (with `:name` parameters) on a SQL hub. */
 export async function rawQuery(
   hub: TaskHub,
   text: string,
-  params: (string | number | null)[] = [],
+  params: SqlParams = {},
 ): Promise<Record<string, unknown>[]> {
   const h = sql(hub);
-  return h.driver.query(h.dialect.sql(text), params);
+  return h.dialect.statement(text).query(h.driver, params);
 }
 
 /** The qualified name of a hub table. */
@@ -44,16 +41,16 @@ export const table = (hub: TaskHub, name: string) => sql(hub).dialect.table(name
 export const sqlConformanceHooks: TaskHubConformanceOptions = {
   maxMessagesPerWorkItem: MAX_MESSAGES_PER_WORK_ITEM,
   corruptInboxMessages: async (hub, instanceId) => {
-    await rawRun(hub, `UPDATE ${table(hub, "inbox")} SET event = ? WHERE instance_id = ?`, [
-      CORRUPT,
+    await rawRun(hub, `UPDATE ${table(hub, "inbox")} SET event = :event WHERE instance_id = :instanceId`, {
+      event: CORRUPT,
       instanceId,
-    ]);
+    });
   },
   corruptHistoryEvent: async (hub, instanceId, seq) => {
     const changed = await rawRun(
       hub,
-      `UPDATE ${table(hub, "history")} SET event = ? WHERE instance_id = ? AND seq = ?`,
-      [CORRUPT, instanceId, seq],
+      `UPDATE ${table(hub, "history")} SET event = :event WHERE instance_id = :instanceId AND seq = :seq`,
+      { event: CORRUPT, instanceId, seq },
     );
     if (changed !== 1) throw new Error(`no history row ${instanceId}#${seq}`);
   },

@@ -164,22 +164,44 @@ describe("SQLite task hub", () => {
     await old.close();
   });
 
-  it("upgrades a version 3 hub holding leased work, then keeps delivery counts across hub objects", async () => {
+  it("upgrades a queue of activity messages from before activity limits (0004): no limits, no details", async () => {
+    const hub = sqliteTaskHub(newPath());
+    await migrate(hub.driver, sqliteDialect(), MIGRATIONS.slice(0, 3));
+    await rawRun(
+      hub,
+      `INSERT INTO activity_queue (instance_id, execution_id, task_id, name, attempt, idempotency_key, visible_at,
+         created_at) VALUES ('old', 'e1', 0, 'Act', 1, 'old:e1:0', 0, 0)`,
+    );
+    await hub.init();
+    const [item] = await hub.lockActivityWorkItems({ workerId: "w", max: 1, leaseMs: 30_000 });
+    assert.equal(item?.idempotencyKey, "old:e1:0");
+    assert.equal(item?.timeoutMs, undefined);
+    assert.equal(item?.heartbeatTimeoutMs, undefined);
+    assert.equal(item?.heartbeatDetails, undefined);
+    await hub.close();
+  });
+
+  it("upgrades a version 4 hub holding leased work, then keeps delivery counts across hub objects", async () => {
     const path = newPath();
     const old = sqliteTaskHub(path);
-    await migrate(old.driver, sqliteDialect(), MIGRATIONS.slice(0, 3));
-    // An instance whose worker died holding its lease, written as version 3 of the schema stores it.
+    await migrate(old.driver, sqliteDialect(), MIGRATIONS.slice(0, 4));
+    // An instance whose worker died holding its lease, written as version 4 of the schema stores it.
     const event = newInstance("inherited").event;
     await rawRun(
       old,
       `INSERT INTO instances (instance_id, name, execution_id, status, created_at, last_updated_at, lock_token,
-         locked_by, lock_expires_at, ready_at) VALUES (?, ?, ?, 'Pending', 1, 1, 'old-token', 'dead-worker', 2, 2)`,
-      [event.instanceId, event.name, event.executionId],
+         locked_by, lock_expires_at, ready_at)
+       VALUES (:id, :name, :executionId, 'Pending', 1, 1, 'old-token', 'dead-worker', 2, 2)`,
+      { id: event.instanceId, name: event.name, executionId: event.executionId },
     );
-    await rawRun(old, "INSERT INTO inbox (instance_id, event, visible_at, created_at) VALUES (?, ?, 1, 1)", [
-      event.instanceId,
-      JSON.stringify(event),
-    ]);
+    await rawRun(
+      old,
+      "INSERT INTO inbox (instance_id, event, visible_at, created_at) VALUES (:id, :event, 1, 1)",
+      {
+        id: event.instanceId,
+        event: JSON.stringify(event),
+      },
+    );
     await old.close();
 
     const upgraded = sqliteTaskHub(path);
@@ -275,7 +297,10 @@ describe("SQLite task hub", () => {
     await hub.completeOrchestrationWorkItems([
       completionOf(item, { status: "Failed", instance: { failure: { errorType: "E", message: "m" } } }),
     ]);
-    await rawRun(hub, "UPDATE instances SET failure = ? WHERE instance_id = ?", ["{oops", "f"]);
+    await rawRun(hub, "UPDATE instances SET failure = :failure WHERE instance_id = :instanceId", {
+      failure: "{oops",
+      instanceId: "f",
+    });
     const record = await hub.getInstance("f");
     assert.equal(record?.status, "Failed");
     assert.equal(record?.failure?.errorType, "TaskHubError");

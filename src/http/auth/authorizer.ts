@@ -1,10 +1,12 @@
 /**
- * Authorization of requests: keys (`?code=` or `x-functions-key`) and bearer tokens, checked against the level a
- * route requires. 401 means "no valid credentials" (none given, or the given ones are wrong); 403 means "valid
- * credentials, but not enough for this route". Messages never contain the key or token.
+ * Authorization of requests: keys (`?code=` or `x-functions-key`), instance codes (the management routes of one
+ * instance) and bearer tokens, checked against the level a route requires. 401 means "no valid credentials" (none
+ * given, or the given ones are wrong); 403 means "valid credentials, but not enough for this route" (an instance code
+ * on a hub-wide route included). Messages never contain the key, code or token.
  * @module
  */
 import { HttpError } from "../http-error.js";
+import { looksLikeInstanceCode, type InstanceCodes } from "./instance-codes.js";
 import type { KeyStore } from "./key-store.js";
 import { hashesEqual, hashKey } from "./key-store.js";
 import { unauthorized, type JwtVerifier, type Principal } from "./jwt.js";
@@ -17,8 +19,8 @@ export type RequiredLevel = AuthLevel | "system";
 
 /** The authenticated caller of one request. */
 export interface Caller {
-  /** What the credentials allow. */
-  readonly level: "none" | "function" | "admin" | "system";
+  /** What the credentials allow (`instance`: the management routes of the request's instance only). */
+  readonly level: "none" | "instance" | "function" | "admin" | "system";
   /** The verified JWT caller, when a bearer token was given. */
   readonly principal?: Principal | undefined;
 }
@@ -29,8 +31,10 @@ export interface AuthorizerOptions {
   readonly localDev: boolean;
   /** Stored function and admin keys. */
   readonly keys?: KeyStore | undefined;
-  /** The system key of the management API (kept in memory only). */
+  /** The system key of the management API (kept in memory only; never handed out in URLs). */
   readonly systemKey?: string | undefined;
+  /** The instance codes of the status links this host hands out. */
+  readonly instanceCodes?: InstanceCodes | undefined;
   /** Bearer-token validation, when configured. */
   readonly jwt?: JwtVerifier | undefined;
 }
@@ -50,15 +54,17 @@ export class Authorizer {
 
   /**
    * Authenticates `request` and checks it against `required`.
+   * @param instanceId For a management route of one instance (`required` is `system`): that instance, whose
+   *   instance code opens the route too.
    * @throws HttpError 401 without valid credentials, 403 with insufficient ones, 503 when tokens cannot be checked.
    */
-  async authorize(request: Request, url: URL, required: RequiredLevel): Promise<Caller> {
+  async authorize(request: Request, url: URL, required: RequiredLevel, instanceId?: string): Promise<Caller> {
     const principal = await this.#principal(request);
     if (this.options.localDev || required === "anonymous") return { level: "none", principal };
     const key = presentedKey(request, url);
     let level: Caller["level"] = "none";
     if (key !== undefined) {
-      level = this.#keyLevel(key) ?? "none";
+      level = this.#keyLevel(key) ?? this.#instanceCodeLevel(key, required, instanceId) ?? "none";
       if (level === "none") throw this.#unauthorized("The function key is not valid.");
     }
     if (principal) level = strongest(level, principal.isAdmin ? "admin" : "function");
@@ -103,18 +109,48 @@ export class Authorizer {
     return stored;
   }
 
+  /**
+   * `instance` when `key` is the instance code of `instanceId` on a management route of that instance, `undefined`
+   * when it is no instance code at all.
+   * @throws HttpError 403 for an instance code on a hub-wide management route, 401 for one not valid for `instanceId`.
+   */
+  #instanceCodeLevel(
+    key: string,
+    required: RequiredLevel,
+    instanceId: string | undefined,
+  ): "instance" | undefined {
+    const codes = this.options.instanceCodes;
+    if (!codes || required !== "system" || !looksLikeInstanceCode(key)) return undefined;
+    if (instanceId === undefined)
+      throw new HttpError(
+        403,
+        "forbidden",
+        "An instance code opens only the management routes of its own instance (status, raise event, terminate, " +
+          "suspend, resume, rewind, restart, purge), not hub-wide routes; use an admin key.",
+      );
+    if (!codes.verify(key, instanceId))
+      throw this.#unauthorized(
+        `The instance code is not valid for instance '${instanceId}': a code opens only the instance it was ` +
+          "issued for, and codes issued before the last rotation are void.",
+      );
+    return "instance";
+  }
+
   #unauthorized(message: string): HttpError {
     return this.options.jwt ? unauthorized(message) : new HttpError(401, "unauthorized", message);
   }
 }
 
-const RANK = { none: 0, function: 1, system: 2, admin: 3 } as const;
+const RANK = { none: 0, instance: 1, function: 2, system: 3, admin: 4 } as const;
 
 function strongest(a: Caller["level"], b: Caller["level"]): Caller["level"] {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-/** Admin keys open everything; the system key opens only the management API; function keys only function triggers. */
+/**
+ * Admin keys open everything; the system key opens only the management API; function keys only function triggers;
+ * an instance code (checked against the route's instance before) only its instance's management routes.
+ */
 function satisfies(level: Caller["level"], required: RequiredLevel): boolean {
   switch (required) {
     case "anonymous":
@@ -124,7 +160,7 @@ function satisfies(level: Caller["level"], required: RequiredLevel): boolean {
     case "admin":
       return level === "admin";
     case "system":
-      return level === "system" || level === "admin";
+      return level === "system" || level === "admin" || level === "instance";
   }
 }
 

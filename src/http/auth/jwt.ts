@@ -33,6 +33,23 @@ export interface JwtOptions {
   readonly clockToleranceSeconds?: number | undefined;
   /** A role (in `roles`, `scp` or `scope`) that grants admin level: the management API and admin triggers. */
   readonly adminRole?: string | undefined;
+  /**
+   * Accept tokens without checking the claim of a missing `issuer` or `audience`. Without it, a verifier with no
+   * issuer or no audience is refused (the host does not start; `JwtVerifier`'s constructor throws): it would accept every token the key
+   * signs, whoever issued it and for whatever API (one signing key or JWKS often serves many issuers and APIs), and
+   * with `adminRole` any such token carrying that role would get admin access. Default false.
+   */
+  readonly anyIssuer?: boolean | undefined;
+}
+
+/** The claims `options` leaves unchecked: `iss` without an issuer, `aud` without an audience. */
+export function uncheckedClaims(options: JwtOptions): ("issuer" | "audience")[] {
+  const unset = (value: string | readonly string[] | undefined) =>
+    value === undefined || [value].flat().filter((v) => v !== "").length === 0;
+  return [
+    ...(unset(options.issuer) ? (["issuer"] as const) : []),
+    ...(unset(options.audience) ? (["audience"] as const) : []),
+  ];
 }
 
 /** The verified caller, handed to HTTP handlers. */
@@ -64,7 +81,18 @@ export class JwtVerifier {
   readonly #options: JWTVerifyOptions;
   readonly #adminRole: string | undefined;
 
+  /**
+   * @throws InvalidArgumentError without exactly one key source, or without an issuer or an audience (unless
+   * `anyIssuer`).
+   */
   constructor(options: JwtOptions) {
+    const unchecked = uncheckedClaims(options);
+    if (unchecked.length > 0 && options.anyIssuer !== true)
+      throw new InvalidArgumentError(
+        `JWT authentication needs an issuer and an audience to check (missing: ${unchecked.join(" and ")}); ` +
+          "without them any token the key signs is accepted, whoever issued it and for whatever API. Set them, or " +
+          "set anyIssuer to accept that.",
+      );
     const sources = [options.jwksUrl, options.publicKey, options.secret].filter(
       (s) => s !== undefined && s !== "",
     );

@@ -1,5 +1,7 @@
 /**
- * Function and admin keys, stored hashed in a small JSON file (by default `keys.json` next to a SQLite hub).
+ * Function and admin keys, stored hashed in a small JSON file (by default `keys.json` next to a SQLite hub), and the
+ * secret that signs instance codes (see `instance-codes.ts`), which must be kept in clear to sign: the file is the
+ * owner's only (0600).
  *
  * A key is 32 random bytes in base64url; only its SHA-256 is stored (a random 256-bit key needs no slow password
  * hash). Presented keys are hashed and compared with every stored hash using `crypto.timingSafeEqual`, without
@@ -30,6 +32,8 @@ interface StoredKey extends KeyInfo {
 interface KeyFile {
   readonly version: 1;
   readonly keys: readonly StoredKey[];
+  /** The instance-code secret: 32 random bytes, base64url. Absent until a host with keys on first needs it. */
+  readonly instanceCodeSecret?: string;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -52,6 +56,7 @@ export function hashesEqual(presented: Buffer, expected: Buffer): boolean {
 /** The keys of one host, backed by a JSON file. */
 export class KeyStore {
   #keys: StoredKey[] = [];
+  #instanceCodeSecret: string | undefined;
   #signature = "";
 
   constructor(
@@ -81,7 +86,9 @@ export class KeyStore {
     const key = generateKey();
     // eslint-disable-next-line no-restricted-syntax -- when an operator made a credential: wall-clock time, not the engine's
     const info: KeyInfo = { name, scope, createdAt: new Date().toISOString() };
-    this.#write([...this.#keys, { ...info, hash: `sha256:${hashKey(key).toString("base64url")}` }]);
+    this.#write({
+      keys: [...this.#keys, { ...info, hash: `sha256:${hashKey(key).toString("base64url")}` }],
+    });
     return { info, key };
   }
 
@@ -90,8 +97,32 @@ export class KeyStore {
     this.#reload();
     const rest = this.#keys.filter((k) => k.name !== name);
     if (rest.length === this.#keys.length) return false;
-    this.#write(rest);
+    this.#write({ keys: rest });
     return true;
+  }
+
+  /**
+   * The instance-code secret, created (and stored) when the file has none yet. A running host reads it on every
+   * check, so a rotation takes effect at once.
+   * @throws when the file cannot be read or written.
+   */
+  instanceCodeSecret(): Buffer {
+    try {
+      this.#reload();
+    } catch {
+      // a half-written or damaged file: keep what was loaded last (as verify does)
+    }
+    if (this.#instanceCodeSecret === undefined) {
+      this.#reload(); // a damaged file fails here rather than being overwritten
+      if (this.#instanceCodeSecret === undefined) this.#write({ instanceCodeSecret: generateKey() });
+    }
+    return Buffer.from(this.#instanceCodeSecret!, "base64url");
+  }
+
+  /** Replaces the instance-code secret: every instance code handed out so far stops working. */
+  rotateInstanceCodeSecret(): void {
+    this.#reload();
+    this.#write({ instanceCodeSecret: generateKey() });
   }
 
   /** The scope of `presented` when it is a stored key, else `undefined`. Constant time in the key's content. */
@@ -116,6 +147,7 @@ export class KeyStore {
       signature = fileSignature(this.path);
     } catch {
       this.#keys = [];
+      this.#instanceCodeSecret = undefined;
       this.#signature = "";
       return;
     }
@@ -123,6 +155,10 @@ export class KeyStore {
     const parsed = JSON.parse(readFileSync(this.path, "utf8")) as Partial<KeyFile>;
     if (parsed.version !== 1 || !Array.isArray(parsed.keys))
       throw new InvalidArgumentError(`Key file '${this.path}' is not a Taskhub key file (version 1).`);
+    this.#instanceCodeSecret =
+      typeof parsed.instanceCodeSecret === "string" && parsed.instanceCodeSecret !== ""
+        ? parsed.instanceCodeSecret
+        : undefined;
     this.#keys = parsed.keys.filter(
       (k): k is StoredKey =>
         typeof k?.name === "string" &&
@@ -132,16 +168,20 @@ export class KeyStore {
     this.#signature = signature;
   }
 
-  #write(keys: StoredKey[]): void {
+  /** Writes the file with `change` applied to what was loaded (the keys, the instance-code secret). */
+  #write(change: { readonly keys?: StoredKey[]; readonly instanceCodeSecret?: string }): void {
     // Owner only (directory 0700, file 0600), or tighter when the user made the file so.
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const file: KeyFile = { version: 1, keys };
+    const keys = change.keys ?? this.#keys;
+    const instanceCodeSecret = change.instanceCodeSecret ?? this.#instanceCodeSecret;
+    const file: KeyFile = { version: 1, keys, ...(instanceCodeSecret ? { instanceCodeSecret } : {}) };
     const temp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, {
       mode: 0o600 & existingMode(this.path, 0o600),
     });
     renameSync(temp, this.path);
     this.#keys = keys;
+    this.#instanceCodeSecret = instanceCodeSecret;
     this.#signature = fileSignature(this.path);
   }
 }

@@ -20,7 +20,7 @@ import type { HubContext, LeasedInTransaction, WriteStrategy } from "../hub-cont
 import { checkedWrites } from "../checked-writes.js";
 import { announceResults, dispatchInstances, resultMessage, toWorkItem } from "../sql-activities.js";
 import { deferBulk } from "../sql-bulk.js";
-import type { SqlExecutor, SqlRow, SqlValue } from "../sql-driver.js";
+import type { SqlExecutor, SqlRow } from "../sql-driver.js";
 import { deliverMessages, dueInstanceRow, messageRows, startNotices } from "../sql-instances.js";
 import {
   newInstanceRows,
@@ -31,7 +31,7 @@ import {
 } from "../sql-orchestration-commit.js";
 import { readMessages } from "../sql-orchestrations.js";
 import { num, optStr, toInstanceRecord } from "../sql-rows.js";
-import { withDispatched, dispatchedWork } from "../work-items.js";
+import { withDispatched, dispatchedWork, leaseRow } from "../work-items.js";
 import { countQuarantined } from "../sql-workers.js";
 import { pgClaimStatements } from "./pg-claims.js";
 import { isGuardFailure, pgGuardStatements } from "./pg-guards.js";
@@ -87,15 +87,15 @@ export function guardedWrites(d: Dialect): WriteStrategy {
     async lockOrchestrations(ctx, options) {
       const now = ctx.clock.now();
       const claim = claimParams(now, options);
-      const rows = await ctx.driver.query(s.claimAndLeaseInstances, claim.params);
+      const rows = await s.claimAndLeaseInstances.query(ctx.driver, claim.params);
       return fromClaimedRows(rows, claim.lockExpiresAt);
     },
 
     claimAmong(ctx, tx, options, ids): Promise<LeasedInTransaction> {
       const now = ctx.clock.now();
-      const claim = claimParams(now, options, ids);
-      const items = tx
-        .defer(s.claimAndLeaseInstancesAmong, claim.params)
+      const claim = claimParams(now, options);
+      const items = s.claimAndLeaseInstancesAmong
+        .defer(tx, { ...claim.params, ids })
         .then((rows) => fromClaimedRows(rows, claim.lockExpiresAt));
       items.catch(() => undefined); // a failed claim fails the transaction
       return Promise.resolve({ items });
@@ -104,13 +104,10 @@ export function guardedWrites(d: Dialect): WriteStrategy {
     async lockActivities(ctx, options) {
       // One round trip.
       const now = ctx.clock.now();
-      const lockExpiresAt = now + options.leaseMs;
-      const rows = await ctx.driver.query(s.claimAndLeaseActivities, [
-        ...[now, now, options.max, options.workerId, lockExpiresAt, lockExpiresAt],
-        ...[options.workerId, now, now], // takeovers counted by the claim
-      ]);
+      const claim = claimParams(now, options);
+      const rows = await s.claimAndLeaseActivities.query(ctx.driver, claim.params);
       return rows
-        .map((row) => toWorkItem(row, String(row.lock_token), lockExpiresAt))
+        .map((row) => toWorkItem(row, String(row.lock_token), claim.lockExpiresAt))
         .sort((a, b) => a.visibleAt! - b.visibleAt! || a.id - b.id);
     },
   };
@@ -151,7 +148,7 @@ async function createGuarded(
 ): Promise<{ readonly items: Promise<OrchestrationWorkItem[]> }> {
   const now = ctx.clock.now();
   const { event } = instance;
-  void deferBulk(tx, s.insertNewInstancesGuarded, [dueInstanceRow(instance, now)], [1]);
+  void deferBulk(tx, s.insertNewInstancesGuarded, [dueInstanceRow(instance, now)], { expected: 1 });
   const start = { instanceId: event.instanceId, event, visibleAt: instance.visibleAt ?? now };
   void deferBulk(tx, ctx.sql.insertMessages, messageRows(now, [start]));
   return startNotices(ctx, tx, notices, now, instance, dispatch);
@@ -170,27 +167,26 @@ async function commitOrchestrationsGuarded(
   const now = ctx.clock.now();
   const items = completions.map((c) => c.workItem);
   const created = newInstanceRows(completions, dispatch);
-  if (created.length > 0) void deferBulk(tx, s.insertLeasedInstancesGuarded, created, [created.length]);
+  if (created.length > 0)
+    void deferBulk(tx, s.insertLeasedInstancesGuarded, created, { expected: created.length });
   const touched = touchedInstances(completions);
   // Instances this batch just created are leased by it, unless the insert failed (which fails the transaction): a batch
   // of first steps that touch nothing else needs no lease check.
   if (created.length < completions.length || touched.length > created.length)
-    void tx.defer(s.checkInstanceLeases, [
-      dialect.listParam(touched),
-      dialect.listParam(items.map((w) => w.instanceId)),
-      dialect.listParam(items.map((w) => w.lockToken)),
-      dialect.listParam(items.map((w) => w.instance.historyLength)),
+    void s.checkInstanceLeases.defer(tx, {
+      touched: dialect.listParam(touched),
+      ids: dialect.listParam(items.map((w) => w.instanceId)),
+      lockTokens: dialect.listParam(items.map((w) => w.lockToken)),
+      lengths: dialect.listParam(items.map((w) => w.instance.historyLength)),
       now,
-    ]);
+    });
   // Activities whose results the steps took directly: deleted here, failing the transaction unless all were held.
   const consumed = completions.flatMap((c) => c.consumedActivities ?? []);
   if (consumed.length > 0)
-    void deferBulk(
-      tx,
-      s.completeActivitiesGuarded,
-      consumed.map((a) => [a.id, a.lockToken]),
-      [now, consumed.length],
-    );
+    void deferBulk(tx, s.completeActivitiesGuarded, consumed.map(leaseRow), {
+      now,
+      expected: consumed.length,
+    });
   const held = completions.map((completion) => ({
     completion,
     storedLength: completion.workItem.instance.historyLength, // as the guard checks
@@ -217,18 +213,13 @@ async function commitActivitiesGuarded(
   const { sql, dialect } = ctx;
   const now = ctx.clock.now();
   const items = completions.map((c) => c.workItem);
-  void tx.defer(s.checkActivityLeases, [
-    dialect.listParam([...new Set(items.map((w) => w.instanceId))].sort()),
-    dialect.listParam(items.map((w) => w.id)),
-    dialect.listParam(items.map((w) => w.lockToken)),
+  void s.checkActivityLeases.defer(tx, {
+    instanceIds: dialect.listParam([...new Set(items.map((w) => w.instanceId))].sort()),
+    ids: dialect.listParam(items.map((w) => w.id)),
+    lockTokens: dialect.listParam(items.map((w) => w.lockToken)),
     now,
-  ]);
-  void deferBulk(
-    tx,
-    sql.completeActivities,
-    items.map((w) => [w.id, w.lockToken]),
-    [now],
-  );
+  });
+  void deferBulk(tx, sql.completeActivities, items.map(leaseRow), { now });
   const messages = completions.map(resultMessage(now));
   await deliverMessages(ctx, tx, now, messages, true);
   await countQuarantined(ctx, tx, completions.filter((c) => c.quarantined).length, true);
@@ -236,21 +227,10 @@ async function commitActivitiesGuarded(
   return dispatchInstances(ctx, tx, dispatch, messages);
 }
 
-/** Parameters of the one-statement claims (see `pgClaimStatements`). */
-function claimParams(
-  now: number,
-  options: LockOptions,
-  among?: SqlValue,
-): { params: SqlValue[]; lockExpiresAt: number } {
+/** Parameters of the one-statement claims (see `pgClaimStatements`; `claimAndLeaseInstancesAmong` adds `ids`). */
+function claimParams(now: number, options: LockOptions) {
   const lockExpiresAt = now + options.leaseMs;
-  const filter = among === undefined ? [] : [among];
-  return {
-    params: [
-      ...[now, now, ...filter, options.max, now, options.workerId, lockExpiresAt, lockExpiresAt],
-      ...[options.workerId, now, now], // takeovers counted by the claim
-    ],
-    lockExpiresAt,
-  };
+  return { params: { now, max: options.max, workerId: options.workerId, lockExpiresAt }, lockExpiresAt };
 }
 
 /** Work items from the rows of a one-statement claim (PostgreSQL; it counted its takeovers itself). */

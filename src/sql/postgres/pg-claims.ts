@@ -17,7 +17,7 @@ export function pgClaimStatements(d: Dialect) {
    * A claim that also counts its lease takeovers: `claim` is an `UPDATE ... RETURNING` named `u` (after its own `WITH`
    * parts, without the `WITH`) whose rows have `prev_locked_by` (the holder of an expired lease taken over) and
    * `taken` (whether the row was leased). The hub's and the claiming worker's counters are updated in the same
-   * statement; its last three parameters are the worker ID and the time, twice.
+   * statement, for the worker `:workerId` at `:now`.
    */
   const countingTakeovers = (claim: string) =>
     `WITH ${claim}, t AS (
@@ -27,34 +27,34 @@ export function pgClaimStatements(d: Dialect) {
        ON CONFLICT (name) DO UPDATE SET value = k.value + excluded.value
      ), w AS (
        INSERT INTO ${d.table("workers")} AS w (worker_id, first_seen_at, last_seen_at, lease_takeovers)
-       SELECT ?, ?::bigint, ?::bigint, n FROM t WHERE n > 0
+       SELECT :workerId, :now::bigint, :now::bigint, n FROM t WHERE n > 0
        ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers
      ) SELECT * FROM u`;
 
   /** The claim of instances, with an extra filter on the candidates. */
   const claimInstances = (filter: string) =>
-    d.sql(
+    d.statement(
       countingTakeovers(`c AS (
        SELECT instance_id, locked_by AS prev_locked_by FROM ${instances}
-       WHERE ready_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)${filter}
-       ORDER BY ready_at LIMIT ?${d.skipLocked}
+       WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)${filter}
+       ORDER BY ready_at LIMIT :max${d.skipLocked}
      ), m AS (
        SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
          array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
          array_agg(b.visible_at ORDER BY b.id) AS visible_ats
        FROM (
          SELECT b.*, row_number() OVER (PARTITION BY b.instance_id ORDER BY b.id) AS n
-         FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id WHERE b.visible_at <= ?
+         FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id WHERE b.visible_at <= :now
        ) AS b
        WHERE b.n <= ${MAX_MESSAGES_PER_WORK_ITEM} GROUP BY b.instance_id
      ), u AS (
      UPDATE ${instances} AS i SET
        lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
-       locked_by = CASE WHEN m.ids IS NULL THEN i.locked_by ELSE ? END,
-       lock_expires_at = CASE WHEN m.ids IS NULL THEN i.lock_expires_at ELSE ?::bigint END,
+       locked_by = CASE WHEN m.ids IS NULL THEN i.locked_by ELSE :workerId END,
+       lock_expires_at = CASE WHEN m.ids IS NULL THEN i.lock_expires_at ELSE :lockExpiresAt::bigint END,
        ready_at = CASE WHEN m.ids IS NULL
          THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
-         ELSE ?::bigint END,
+         ELSE :lockExpiresAt::bigint END,
        delivery_count = CASE WHEN m.ids IS NULL THEN i.delivery_count ELSE i.delivery_count + 1 END
      FROM c LEFT JOIN m ON m.instance_id = c.instance_id
      WHERE i.instance_id = c.instance_id
@@ -66,33 +66,32 @@ export function pgClaimStatements(d: Dialect) {
 
   return {
     /**
-     * Claims, leases and reads the visible messages (the first {@link MAX_MESSAGES_PER_WORK_ITEM}) of up to `max`
-     * instances. Parameters: now, now, max, now, worker ID, lease expiry, lease expiry, then worker ID, now, now (the
-     * takeover count). Candidates without a visible message (their `ready_at` was only a lower bound) are not leased:
+     * Claims, leases (for `:workerId` until `:lockExpiresAt`) and reads the visible messages (the first
+     * {@link MAX_MESSAGES_PER_WORK_ITEM}) of up to `:max` instances ready at `:now`, counting the takeovers. Candidates without a visible message (their `ready_at` was only a lower bound) are not leased:
      * their `ready_at` is corrected and they come back with `ids` NULL. `prev_locked_by` is set when the previous
      * lease expired unreleased (a takeover); `delivery_count` is the count before this delivery, as the checked claim
      * reads it.
      */
     claimAndLeaseInstances: claimInstances(""),
-    /** {@link claimAndLeaseInstances} among the listed instances (local dispatch); the IDs follow the two nows. */
-    claimAndLeaseInstancesAmong: claimInstances(` AND ${d.inList("instance_id", "text")}`),
+    /** {@link claimAndLeaseInstances} among the instances `:ids` (local dispatch). */
+    claimAndLeaseInstancesAmong: claimInstances(` AND ${d.inList("instance_id", "text", "ids")}`),
     /**
-     * Claims and leases up to `max` activity messages. Parameters: now, now, max, worker ID, lease expiry, lease
-     * expiry, then worker ID, now, now (the takeover count). Returns the leased rows (in no particular order) with
+     * Claims and leases (for `:workerId` until `:lockExpiresAt`) up to `:max` activity messages due at `:now`,
+     * counting the takeovers. Returns the leased rows (in no particular order) with
      * their previous `visible_at` and `prev_locked_by` (set for a takeover).
      */
-    claimAndLeaseActivities: d.sql(
+    claimAndLeaseActivities: d.statement(
       countingTakeovers(`c AS (
              SELECT id, visible_at AS prev_visible_at, locked_by AS prev_locked_by FROM ${activities}
-             WHERE visible_at <= ? AND (lock_expires_at IS NULL OR lock_expires_at < ?)
-             ORDER BY visible_at, id LIMIT ?${d.skipLocked}
+             WHERE visible_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)
+             ORDER BY visible_at, id LIMIT :max${d.skipLocked}
            ), u AS (
-           UPDATE ${activities} AS a SET lock_token = gen_random_uuid()::text, locked_by = ?,
-             lock_expires_at = ?::bigint, visible_at = ?::bigint, delivery_count = a.delivery_count + 1
+           UPDATE ${activities} AS a SET lock_token = gen_random_uuid()::text, locked_by = :workerId,
+             lock_expires_at = :lockExpiresAt::bigint, visible_at = :lockExpiresAt::bigint, delivery_count = a.delivery_count + 1
            FROM c WHERE a.id = c.id
            RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.attempt, a.idempotency_key,
              c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by,
-             true AS taken)`),
+             true AS taken, a.timeout_ms, a.heartbeat_timeout_ms, a.heartbeat_details)`),
     ),
   };
 }

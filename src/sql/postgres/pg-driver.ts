@@ -3,7 +3,8 @@
  * alone are named (server-side prepared) statements; transactions that fail with a serialization failure or a
  * deadlock are retried. Round trips are the main cost, so statements that can wait travel together (see
  * {@link PgBatch}): `BEGIN` with the first statement, deferred statements with the next one or the `COMMIT`, and the
- * notifications with the `COMMIT`.
+ * notifications with the `COMMIT`. Storage faults (the server gone, read-only, out of resources) reject as
+ * `TaskHubUnavailableError` (see `pg-faults.ts`).
  * @module
  */
 import { createHash } from "node:crypto";
@@ -17,6 +18,7 @@ import {
   type SqlValue,
   type TransactionOptions,
 } from "../sql-driver.js";
+import { classifyPgError } from "./pg-faults.js";
 
 /** `sql` with each `$n` replaced by the literal of `params[n - 1]` (our statements have no other `$`). */
 function inlineParameters(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
@@ -46,13 +48,19 @@ export class PgDriver implements SqlDriver {
   constructor(readonly pool: pg.Pool) {}
 
   async query<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
-    const result = await this.pool.query<R>(this.config(sql, params));
-    return result.rows;
+    try {
+      return (await this.pool.query<R>(this.config(sql, params))).rows;
+    } catch (error) {
+      throw classifyPgError(error);
+    }
   }
 
   async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    const result = await this.pool.query(this.config(sql, params));
-    return result.rowCount ?? 0;
+    try {
+      return (await this.pool.query(this.config(sql, params))).rowCount ?? 0;
+    } catch (error) {
+      throw classifyPgError(error);
+    }
   }
 
   defer<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
@@ -60,6 +68,18 @@ export class PgDriver implements SqlDriver {
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    try {
+      return await this.transactionWithRetries(fn, options);
+    } catch (error) {
+      throw classifyPgError(error);
+    }
+  }
+
+  /** {@link transaction}, run again after a serialization failure or a deadlock (up to {@link MAX_ATTEMPTS}). */
+  private async transactionWithRetries<T>(
+    fn: (tx: SqlExecutor) => Promise<T>,
+    options: TransactionOptions | undefined,
+  ): Promise<T> {
     const begin = options?.durable === false ? "BEGIN; SET LOCAL synchronous_commit = off" : "BEGIN";
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();

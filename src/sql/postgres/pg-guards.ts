@@ -10,7 +10,7 @@
  * reading first, to find out what to do (a rare path: a lease lost after a takeover, an instance ID in use).
  * @module
  */
-import type { BulkColumn, Dialect } from "../dialect.js";
+import type { Dialect } from "../dialect.js";
 import { newInstanceInserts } from "../sql-statements.js";
 
 /** The SQLSTATE the lease guard functions raise when a lease is not held. */
@@ -66,32 +66,27 @@ export function isGuardFailure(error: unknown): boolean {
 /** The guarded statements of the PostgreSQL dialect `d`, SQL final. */
 export function pgGuardStatements(d: Dialect) {
   const activities = d.table("activity_queue");
-  const sql = (text: string) => d.sql(text);
+  const sql = (text: string) => d.statement(text);
   const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
 
   /**
-   * {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
-   * (`expect_count`); trailing parameter: the number of rows.
+   * An `insert` of {@link insertNewInstances} (leased or not) that fails the transaction unless every row was created
+   * (`expect_count`); parameter `:expected`: the number of rows.
    */
-  const insertGuarded = (columns: readonly BulkColumn[], leased: boolean) =>
-    d.bulk(
-      columns,
-      (r) =>
-        `WITH ins AS (${insertNewInstances(r, leased)} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
-             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), ?)`,
-    );
+  const guarded = (insert: string) =>
+    `WITH ins AS (${insert} ON CONFLICT (instance_id) DO NOTHING RETURNING 1)
+             SELECT ${d.table("expect_count")}((SELECT count(*) FROM ins), :expected)`;
 
   return {
     /** `insertLeasedInstances`, failing the transaction unless all were created (`expect_count`). */
-    insertLeasedInstancesGuarded: insertGuarded(leasedInstanceColumns, true),
+    insertLeasedInstancesGuarded: d.bulk(leasedInstanceColumns, (r) => guarded(insertNewInstances(r, true))),
     /**
      * Creates instances whose IDs are free, else fails the transaction (`expect_count`). Rows as for
-     * `upsertInstances`; trailing parameter: the number of rows.
+     * `upsertInstances`; parameter `:expected`: the number of rows.
      */
-    insertNewInstancesGuarded: insertGuarded(dueInstanceColumns, false),
+    insertNewInstancesGuarded: d.bulk(dueInstanceColumns, (r) => guarded(insertNewInstances(r, false))),
     /**
-     * `completeActivities`, failing the transaction unless all were deleted (`expect_count`).
-     * Parameters: rows, now, the number of rows.
+     * `completeActivities`, failing the transaction unless all (`:expected` rows) were deleted (`expect_count`).
      */
     completeActivitiesGuarded: d.bulk(
       [
@@ -101,16 +96,19 @@ export function pgGuardStatements(d: Dialect) {
       (r) =>
         `WITH d AS (
                DELETE FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
-                 AND lock_expires_at >= ? RETURNING id
-             ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM d), ?)`,
+                 AND lock_expires_at >= :now RETURNING id
+             ) SELECT ${d.table("expect_count")}((SELECT count(*) FROM d), :expected)`,
     ),
-    /** Locks the touched instances, checks the leases. Parameters: touched IDs, IDs, lock tokens, history lengths, now. */
+    /**
+     * Locks the instances `:touched`, checks that the instances `:ids` are leased by `:lockTokens` at `:now`, at the
+     * history lengths `:lengths`.
+     */
     checkInstanceLeases: sql(
-      `SELECT ${d.table("check_instance_leases")}(?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint)`,
+      `SELECT ${d.table("check_instance_leases")}(:touched::text[], :ids::text[], :lockTokens::text[], :lengths::integer[], :now::bigint)`,
     ),
-    /** Locks the target instances, checks the activity leases. Parameters: instance IDs, message IDs, tokens, now. */
+    /** Locks the target instances `:instanceIds`, checks that the activity messages `:ids` are leased by `:lockTokens` at `:now`. */
     checkActivityLeases: sql(
-      `SELECT ${d.table("check_activity_leases")}(?::text[], ?::bigint[], ?::text[], ?::bigint)`,
+      `SELECT ${d.table("check_activity_leases")}(:instanceIds::text[], :ids::bigint[], :lockTokens::text[], :now::bigint)`,
     ),
   };
 }

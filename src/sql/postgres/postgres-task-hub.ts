@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { InvalidArgumentError } from "../../core/errors.js";
+import { checkOptions } from "../../core/options.js";
 import type { Clock } from "../../task-hub/clock.js";
 import { notifyChannel, postgresDialect } from "./pg-dialect.js";
 import { guardedWrites } from "./guarded-writes.js";
@@ -72,8 +73,13 @@ export function resolvePostgresConfig(
 /**
  * Creates a PostgreSQL task hub (no connection is opened until first use). Call `init()` before use to create or
  * upgrade the hub's schema; several processes may do so at once.
+ *
+ * @param target A connection string (`postgres://user:password@host:port/database`), or the options.
+ * @throws InvalidArgumentError for an unknown option, an option of the wrong type, an empty connection string or an
+ *   invalid hub name: options are never silently ignored.
  */
-export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHub {
+export function postgresTaskHub(target: PostgresTaskHubOptions | string = {}): SqlTaskHub {
+  const options = postgresOptions(target);
   const hubName = options.hubName ?? "taskhub";
   validateHubName(hubName);
   const config = withGenericPlans(resolvePostgresConfig(options));
@@ -97,7 +103,22 @@ export function postgresTaskHub(options: PostgresTaskHubOptions = {}): SqlTaskHu
     remoteNotices: listener,
     origin,
     clock: options.clock,
+    noticesComplete: true, // finishes are published with NOTIFY
   });
+}
+
+/** The options `target` stands for, checked. */
+function postgresOptions(target: PostgresTaskHubOptions | string): PostgresTaskHubOptions {
+  const options = typeof target === "string" ? { connectionString: target } : target;
+  checkOptions("postgresTaskHub", options, {
+    connectionString: "string",
+    pool: "object",
+    hubName: "string",
+    clock: "object",
+  });
+  if (options.connectionString !== undefined && options.connectionString.trim() === "")
+    throw new InvalidArgumentError("postgresTaskHub: the connection string is empty.");
+  return options;
 }
 
 /**

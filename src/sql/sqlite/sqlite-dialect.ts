@@ -5,15 +5,18 @@
 import {
   buildMarked,
   columnRef,
-  rewriteParameters,
   type BulkColumn,
   type BulkRows,
   type BulkStatement,
   type Dialect,
 } from "../dialect.js";
+import { checkParamNames, compileStatement, paramValue, rewriteParameters } from "../statement.js";
 
-/** SQLite: every column reference and trailing `?` becomes a plain `?`; `bind` lays each row out in text order. */
-function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => string): BulkStatement {
+/** SQLite: every column reference and named parameter becomes a plain `?`; `bind` lays each row out in text order. */
+function sqliteBulk<C extends string>(
+  columns: readonly BulkColumn<C>[],
+  build: (rows: BulkRows<C>) => string,
+): BulkStatement<C> {
   const ref = (name: string) => columnRef(columns, name);
   const text = buildMarked(columns, build, {
     from: "",
@@ -21,17 +24,25 @@ function sqliteBulk(columns: readonly BulkColumn[], build: (rows: BulkRows) => s
     values: () => `VALUES (${columns.map(([name]) => ref(name)).join(", ")})`,
     matches: (targets, cols) => `(${targets.map((t, i) => `${t} = ${ref(cols[i] ?? "")}`).join(" AND ")})`,
   });
-  // Parameters in text order: a column index, or -(n + 1) for the n-th trailing `?`.
-  const order: number[] = [];
-  const { text: sql } = rewriteParameters(
+  // Parameters in text order: a column, or a named parameter.
+  const order: { readonly column?: C; readonly param?: string }[] = [];
+  const { text: sql, names } = rewriteParameters(
     text,
-    (n) => (order.push(-n), "?"),
-    (index) => (order.push(index), "?"),
+    (param) => (order.push({ param }), "?"),
+    (index) => (order.push({ column: columns[index]![0] }), "?"),
   );
+  const expected = new Set(names);
+  const clash = columns.find(([column]) => expected.has(column));
+  if (clash) throw new Error(`A bulk statement's parameter :${clash[0]} has the name of a column: ${text}`);
   return {
     sql,
-    bind: (rows, extra = []) =>
-      rows.map((row) => order.map((i) => (i >= 0 ? row[i] : extra[-i - 1]) ?? null)),
+    bind: (rows, params = {}) => {
+      checkParamNames(sql, expected, params);
+      const named = order.map(({ param }) => (param === undefined ? null : paramValue(sql, params, param)));
+      return rows.map((row) =>
+        order.map(({ column }, j) => (column === undefined ? named[j]! : (row[column] ?? null))),
+      );
+    },
   };
 }
 
@@ -50,11 +61,11 @@ export function sqliteDialect(): Dialect {
       autoId: "INTEGER PRIMARY KEY AUTOINCREMENT",
     },
     table: (name) => name,
-    sql: (text) => text,
+    statement: (text) => compileStatement(text, () => "?"),
     skipLocked: "",
     forUpdate: "",
-    inList: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
-    listSource: () => `SELECT value FROM json_each(?)`,
+    inList: (expr, _type, name) => `${expr} IN (SELECT value FROM json_each(:${name}))`,
+    listSource: (_type, name) => `SELECT value FROM json_each(:${name})`,
     listParam: (values) => JSON.stringify(values),
     bulk: sqliteBulk,
     combine: (parts) => ({

@@ -2,7 +2,9 @@
  * {@link SqliteDriver}: the {@link SqlDriver} over one synchronous better-sqlite3 connection. Statements run
  * synchronously and return already-resolved promises; an {@link AsyncMutex} serializes transactions (and keeps single
  * statements out of a transaction in progress), because interleaved async transactions on one connection would
- * corrupt each other. Only a type import of `better-sqlite3` appears here: the factory loads the library.
+ * corrupt each other. Storage faults (busy beyond the busy timeout, full, read-only, I/O errors) reject as
+ * `TaskHubUnavailableError` (see `sqlite-faults.ts`). Only a type import of `better-sqlite3` appears here: the factory
+ * loads the library.
  * @module
  */
 import type BetterSqlite3 from "better-sqlite3";
@@ -14,6 +16,7 @@ import {
   type SqlValue,
   type TransactionOptions,
 } from "../sql-driver.js";
+import { classifySqliteError } from "./sqlite-faults.js";
 
 const RESOLVED = Promise.resolve();
 
@@ -109,6 +112,17 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    try {
+      return await this.transactionOnce(fn, options);
+    } catch (error) {
+      throw classifySqliteError(error);
+    }
+  }
+
+  private async transactionOnce<T>(
+    fn: (tx: SqlExecutor) => Promise<T>,
+    options: TransactionOptions | undefined,
+  ): Promise<T> {
     await this.mutex.acquire();
     const relax = options?.durable === false && (this.synchronous === "full" || this.synchronous === "extra");
     try {
@@ -162,6 +176,8 @@ export class SqliteDriver implements SqlDriver {
     return this.mutex.acquire().then(() => {
       try {
         return work();
+      } catch (error) {
+        throw classifySqliteError(error);
       } finally {
         this.mutex.release();
       }
@@ -211,10 +227,11 @@ export class SqliteDriver implements SqlDriver {
   }
 }
 
+/** The result of `work` as a promise; its failure rejects it, a storage fault as `TaskHubUnavailableError`. */
 function settle<T>(work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(classifySqliteError(error));
   }
 }

@@ -6,6 +6,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync, st
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { InvalidArgumentError, TaskHubError } from "../../core/errors.js";
+import { checkOptions } from "../../core/options.js";
 import type { Clock } from "../../task-hub/clock.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { NoticeBus } from "../notice-bus.js";
@@ -58,8 +59,21 @@ const SYNCHRONOUS: readonly SqliteSynchronous[] = ["off", "normal", "full", "ext
  * `busyTimeoutMs`; that wait blocks the event loop, so keep other processes' transactions short). Hub objects of one
  * process on one file take turns through a shared in-process lock instead. Notices (`subscribe`) reach only hub objects of the same process (they share one in-process bus
  * per file); workers in other processes find new work by polling.
+ *
+ * @throws InvalidArgumentError for an unknown option or an option of the wrong type or value: options are never
+ *   silently ignored.
  */
 export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}): SqlTaskHub {
+  if (typeof path !== "string")
+    throw new InvalidArgumentError(
+      `sqliteTaskHub: the path must be a string (or ":memory:"), got ${typeof path}.`,
+    );
+  checkOptions("sqliteTaskHub", options, {
+    synchronous: "string",
+    busyTimeoutMs: "integer",
+    clock: "object",
+    readOnly: "boolean",
+  });
   const synchronous = options.synchronous ?? "full";
   if (!SYNCHRONOUS.includes(synchronous))
     throw new InvalidArgumentError(
@@ -97,6 +111,7 @@ export function sqliteTaskHub(path: string, options: SqliteTaskHubOptions = {}):
     bus: shared.bus,
     onClose: shared.release,
     clock: options.clock,
+    noticesComplete: memory, // a file may be written by another process, which notifies no one here
   });
 }
 

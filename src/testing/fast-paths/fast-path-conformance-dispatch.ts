@@ -35,8 +35,8 @@ export function dispatchTests(env: FastPathEnv): void {
     // The activity that is not visible yet comes first: it must be skipped, not leased.
     const scheduled = [
       activity("eager", executionId, 0, systemClock.now() + 60_000),
-      activity("eager", executionId, 1),
-      activity("eager", executionId, 2),
+      { ...activity("eager", executionId, 1), timeoutMs: 5_000, heartbeatTimeoutMs: 1_500 },
+      { ...activity("eager", executionId, 2), timeoutMs: 5_000, heartbeatTimeoutMs: 1_500 },
       activity("eager", executionId, 3),
     ];
     const before = systemClock.now();
@@ -59,6 +59,8 @@ export function dispatchTests(env: FastPathEnv): void {
       assert.equal(work.input, expected.input);
       assert.equal(work.attempt, expected.attempt);
       assert.equal(work.idempotencyKey, expected.idempotencyKey);
+      assert.equal(work.timeoutMs, expected.timeoutMs);
+      assert.equal(work.heartbeatTimeoutMs, expected.heartbeatTimeoutMs);
       assert.equal(typeof work.lockToken, "string");
       assert.ok(work.lockToken.length > 0);
       assert.equal(work.deliveryCount, 1);
@@ -96,6 +98,8 @@ export function dispatchTests(env: FastPathEnv): void {
     assert.equal(again[0]!.id, second.id, "the dispatched item's ID is the stored row's");
     assert.equal(again[0]!.taskId, second.taskId);
     assert.equal(again[0]!.deliveryCount, 1, "the release gave the delivery back");
+    assert.equal(again[0]!.timeoutMs, scheduled[second.taskId]!.timeoutMs, "the stored row has the limits");
+    assert.equal(again[0]!.heartbeatTimeoutMs, scheduled[second.taskId]!.heartbeatTimeoutMs);
     stats = await hub.getStats();
     assert.equal(stats.activityQueueDepth, 3, "the completed message is deleted");
 
