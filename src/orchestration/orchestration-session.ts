@@ -29,9 +29,9 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   limitOption,
 } from "../core/limits.js";
-import { describeAction, type OrchestratorAction } from "./actions.js";
+import type { OrchestratorAction } from "./actions.js";
 import type { DurableTask } from "../api/durable-task.js";
-import { EntityCalls, describeEntityEvent, matchesEntityEvent } from "./entity-calls.js";
+import { EntityCalls } from "./entity-calls.js";
 import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
 import { ExecutionBudget } from "./execution-budget.js";
 import {
@@ -40,6 +40,12 @@ import {
   type ContextSession,
 } from "./orchestration-context-impl.js";
 import type { OpenTask, TaskKind } from "./session-port.js";
+import {
+  describeRecorded,
+  divergenceMessage,
+  matchesRecorded,
+  type RecordedActionEvent,
+} from "./recorded-actions.js";
 import type { LogSink } from "../core/logger.js";
 
 /** Resolves an orchestrator name to its handler (`undefined` when not registered). */
@@ -280,31 +286,10 @@ export class OrchestrationSession implements ContextSession {
         this.suspended = false; // held events are re-applied by apply()
         return;
       case "TaskScheduled":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) => a.type === "ScheduleTask" && sameName(a.name, event.name),
-        );
       case "TimerCreated":
-        return this.match(event.eventId, event.type, event.fireAt, (a) => a.type === "CreateTimer");
       case "SubOrchestrationInstanceCreated":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) =>
-            a.type === "CreateSubOrchestration" &&
-            sameName(a.name, event.name) &&
-            a.instanceId === event.instanceId,
-        );
       case "EventSent":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) => a.type === "SendEvent" && sameName(a.name, event.name),
-        );
+        return this.matchRecorded(event);
       case "TaskCompleted":
         return this.resolve(event.taskScheduledId, "activity", (t) =>
           t.complete(deserialize(event.result, "Activity result")),
@@ -331,9 +316,7 @@ export class OrchestrationSession implements ContextSession {
       case "EntityOperationSignaled":
       case "EntityLockRequested":
       case "EntityUnlockSent":
-        return this.match(event.eventId, event.type, describeEntityEvent(event), (a) =>
-          matchesEntityEvent(a, event),
-        );
+        return this.matchRecorded(event);
       case "EntityOperationCompleted":
       case "EntityOperationFailed":
       case "EntityLockGranted":
@@ -383,6 +366,11 @@ export class OrchestrationSession implements ContextSession {
     this.needsDrain = true;
   }
 
+  /** Matches a recorded action against the action the code issued under its sequence number. */
+  private matchRecorded(event: RecordedActionEvent): void {
+    this.match(event.eventId, event.type, describeRecorded(event), (a) => matchesRecorded(a, event));
+  }
+
   private match(
     id: number,
     eventType: string,
@@ -390,16 +378,8 @@ export class OrchestrationSession implements ContextSession {
     matches: (a: OrchestratorAction) => boolean,
   ): void {
     const action = this.unmatched.get(id);
-    if (!action)
-      throw new NonDeterminismError(
-        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
-          `'${this.name}' did not schedule task #${id}. The code no longer does what it did when the instance ran.`,
-      );
-    if (!matches(action))
-      throw new NonDeterminismError(
-        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
-          `'${this.name}' called ${describeAction(action)} as task #${id}.`,
-      );
+    if (!action || !matches(action))
+      throw new NonDeterminismError(divergenceMessage(eventType, what, id, this.name, action));
     this.unmatched.delete(id);
   }
 

@@ -1,7 +1,8 @@
 /**
  * Testing helpers: a fluent builder for history fixtures (unit-test orchestrators without storage), a manual clock
  * (run a task hub, its workers and clients on virtual time) and the task hub conformance suite every backend must
- * pass, and the in-memory reference hub (`memoryTaskHub`).
+ * pass, the in-memory reference hub (`memoryTaskHub`), and `replayHistories`: replaying history files (`taskhub history
+ * export`) against the app's current code.
  * @module
  */
 export * from "./history-builder.js";
@@ -10,3 +11,25 @@ export { describeTaskHubConformance } from "./task-hub-conformance.js";
 export type { ConformanceHub, FastPathHub, TaskHubConformanceOptions } from "./task-hub-conformance.js";
 export { describeFastPathConformance } from "./fast-paths/fast-path-conformance.js";
 export { memoryTaskHub, MemoryTaskHub, type MemoryTaskHubOptions } from "../memory/memory-task-hub.js";
+export {
+  replayHistories,
+  ReplayDivergenceError,
+  type HistoryInput,
+  type ReplayHistoriesOptions,
+  type ReplayHistoriesReport,
+  type SourcedReplayResult,
+} from "./replay-histories.js";
+export type {
+  DivergedResult,
+  ReplayedResult,
+  ReplayResult,
+  ReplaySkipReason,
+  ReplaySummary,
+  SkippedResult,
+} from "../orchestration/replay-check.js";
+export {
+  HISTORY_FILE_FORMAT,
+  parseHistoryFile,
+  type HistoryFile,
+  type HistoryFileInstance,
+} from "../core/history-file.js";
