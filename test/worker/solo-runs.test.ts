@@ -77,10 +77,9 @@ describe("solo runs of suspect work", () => {
     const activities = h.loop("activities", [[]]);
     h.start(await h.solo.take(100, orchestrations));
     assert.equal(h.solo.state, "draining");
-    // Both loops wait while `a` (claimed with the suspect, no suspect itself) is in flight.
+    // The loop waits while `a` (claimed with the suspect, no suspect itself) is in flight.
     let taken: (() => void)[] | undefined;
     const next = h.solo.take(100, orchestrations).then((starters) => (taken = starters));
-    const other = h.solo.take(100, activities);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(taken, undefined, "no claim while draining");
     await h.done("a");
@@ -88,6 +87,7 @@ describe("solo runs of suspect work", () => {
     assert.equal(h.solo.state, "solo");
     h.start(taken!);
     // The suspect runs alone and holds the turn: the activity loop's claim waits for it.
+    const other = h.solo.take(100, activities);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(!h.events.some((e) => e.startsWith("activities claim")), "one solo turn at a time");
     await h.done("s");
