@@ -31,7 +31,8 @@ import {
 } from "../core/limits.js";
 import { describeAction, type OrchestratorAction } from "./actions.js";
 import type { DurableTask } from "../api/durable-task.js";
-import { EntityCalls, describeEntityEvent, matchesEntityEvent } from "./entity-calls.js";
+import { EntityCalls } from "./entity-calls.js";
+import { recordedCall, type RecordedCall } from "./recorded-calls.js";
 import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
 import { ExecutionBudget } from "./execution-budget.js";
 import {
@@ -280,31 +281,10 @@ export class OrchestrationSession implements ContextSession {
         this.suspended = false; // held events are re-applied by apply()
         return;
       case "TaskScheduled":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) => a.type === "ScheduleTask" && sameName(a.name, event.name),
-        );
       case "TimerCreated":
-        return this.match(event.eventId, event.type, event.fireAt, (a) => a.type === "CreateTimer");
       case "SubOrchestrationInstanceCreated":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) =>
-            a.type === "CreateSubOrchestration" &&
-            sameName(a.name, event.name) &&
-            a.instanceId === event.instanceId,
-        );
       case "EventSent":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) => a.type === "SendEvent" && sameName(a.name, event.name),
-        );
+        return this.match(recordedCall(event)!);
       case "TaskCompleted":
         return this.resolve(event.taskScheduledId, "activity", (t) =>
           t.complete(deserialize(event.result, "Activity result")),
@@ -331,9 +311,7 @@ export class OrchestrationSession implements ContextSession {
       case "EntityOperationSignaled":
       case "EntityLockRequested":
       case "EntityUnlockSent":
-        return this.match(event.eventId, event.type, describeEntityEvent(event), (a) =>
-          matchesEntityEvent(a, event),
-        );
+        return this.match(recordedCall(event)!);
       case "EntityOperationCompleted":
       case "EntityOperationFailed":
       case "EntityLockGranted":
@@ -383,21 +361,17 @@ export class OrchestrationSession implements ContextSession {
     this.needsDrain = true;
   }
 
-  private match(
-    id: number,
-    eventType: string,
-    what: string,
-    matches: (a: OrchestratorAction) => boolean,
-  ): void {
+  private match(call: RecordedCall): void {
+    const id = call.id;
     const action = this.unmatched.get(id);
     if (!action)
       throw new NonDeterminismError(
-        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
+        `History recorded ${call.description} as task #${id}, but on replay the orchestrator ` +
           `'${this.name}' did not schedule task #${id}. The code no longer does what it did when the instance ran.`,
       );
-    if (!matches(action))
+    if (!call.matches(action))
       throw new NonDeterminismError(
-        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
+        `History recorded ${call.description} as task #${id}, but on replay the orchestrator ` +
           `'${this.name}' called ${describeAction(action)} as task #${id}.`,
       );
     this.unmatched.delete(id);
