@@ -89,7 +89,7 @@ export async function checkFinalHistory(
   const replayed = result.outcome;
   if (replayed?.status === "Failed") {
     const kind = guardrailKind(replayed.failure);
-    if (kind) return problem(kind, `on replay: ${replayed.failure.message}`);
+    if (kind) return problem(kind, replayed.failure.message);
   }
   // What the history holds past that point must be the rest of the same episode (events that arrived with the last
   // one the code read, then the calls it made as it ended), not a later episode.
