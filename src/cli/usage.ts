@@ -12,6 +12,8 @@ Commands:
   dev <app module>     Same, in local-dev mode (no keys, 127.0.0.1), reloading on file changes
   keys <action>        Create, list or revoke function and admin keys
   health               Print the task hub's health as JSON
+  replay-check <app>   Replay stored histories against the app's current code (before deploying it)
+  history export <id>  Write an instance's history as a JSON file (for replayHistories in a test)
 
 'taskhub <command> --help' shows a command's options; 'taskhub --version' prints the version.
 `;
@@ -93,6 +95,46 @@ Prints the task hub's health as JSON: workers seen and whether they are alive, q
 pending work item, lease takeovers. Only reads the hub: fails when there is none, never creates or upgrades one.
 
 Options (flags > environment variables > config file > defaults):
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+  "replay-check": `Usage: taskhub replay-check <app module> [options]
+
+Replays the stored histories of the hub's instances against the orchestrator code of the app module, as a worker
+would replay them, without running activities or writing anything. Run it before deploying changed code: an
+instance the code no longer matches would fail with a NonDeterminismError. Prints one line per diverging instance,
+naming the call history recorded and the call the code makes now, then a summary: instances replayed, diverged
+and skipped (entities; instances whose orchestrator the app no longer registers; instances not started yet).
+Histories that end with work pending (timers, activities, events awaited) are fine.
+
+Exit code: 0 when every instance replays, 1 when one diverges, 2 on an error (a wrong command line, an app that
+does not load, a hub that cannot be read).
+
+Options:
+  --status S,S...             Instances in these statuses (default: Pending,Running,Suspended,ContinuedAsNew,
+                              every instance not finished; also Completed, Failed, Terminated)
+  --name NAME                 Instances of this orchestrator only
+  --since DATE                Instances created at or after DATE (2024-05-01, 2024-05-01T08:00:00Z; UTC unless
+                              an offset is given)
+  --limit N                   At most N instances (the oldest first)
+  --json                      Print a JSON report instead (format "taskhub-replay-check/1")
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
+  --max-orchestration-actions N, --max-history-events N, --max-payload-bytes N
+                              The workers' limits, if they are not the defaults (TASKHUB_MAX_*)
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+  history: `Usage: taskhub history export <instance ID> [options] > history.json
+
+Writes the instance's current history on standard output as a history file: JSON with "format":
+"taskhub-history/1", the instance ("instanceId", "name", "executionId", "status", times) and its history events as
+stored. replayHistories(app, files) from taskhub/testing replays such files against the app's code in a unit test.
+Only reads the hub.
+
+Options:
   --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
   --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
   --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)

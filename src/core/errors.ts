@@ -80,6 +80,12 @@ export class UnknownFunctionError extends InvalidArgumentError {
 /** Replayed orchestrator code did something other than what its history recorded. */
 export class NonDeterminismError extends DurableError {}
 
+/**
+ * A history file (`taskhub history export`, read by `replayHistories`) is not one: not JSON, another format or format
+ * version, or a field missing or of the wrong type. The message names the file and the field.
+ */
+export class HistoryFileError extends InvalidArgumentError {}
+
 /** A task (activity, sub-orchestration) awaited by an orchestrator failed. Carries the failure record. */
 export class TaskFailedError extends DurableError {
   constructor(

@@ -29,10 +29,9 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   limitOption,
 } from "../core/limits.js";
-import { describeAction, type OrchestratorAction } from "./actions.js";
+import type { OrchestratorAction } from "./actions.js";
 import type { DurableTask } from "../api/durable-task.js";
 import { EntityCalls } from "./entity-calls.js";
-import { recordedCall, type RecordedCall } from "./recorded-calls.js";
 import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
 import { ExecutionBudget } from "./execution-budget.js";
 import {
@@ -41,6 +40,12 @@ import {
   type ContextSession,
 } from "./orchestration-context-impl.js";
 import type { OpenTask, TaskKind } from "./session-port.js";
+import {
+  describeRecorded,
+  divergenceMessage,
+  matchesRecorded,
+  type RecordedActionEvent,
+} from "./recorded-actions.js";
 import type { LogSink } from "../core/logger.js";
 
 /** Resolves an orchestrator name to its handler (`undefined` when not registered). */
@@ -284,7 +289,7 @@ export class OrchestrationSession implements ContextSession {
       case "TimerCreated":
       case "SubOrchestrationInstanceCreated":
       case "EventSent":
-        return this.match(recordedCall(event)!);
+        return this.matchRecorded(event);
       case "TaskCompleted":
         return this.resolve(event.taskScheduledId, "activity", (t) =>
           t.complete(deserialize(event.result, "Activity result")),
@@ -311,7 +316,7 @@ export class OrchestrationSession implements ContextSession {
       case "EntityOperationSignaled":
       case "EntityLockRequested":
       case "EntityUnlockSent":
-        return this.match(recordedCall(event)!);
+        return this.matchRecorded(event);
       case "EntityOperationCompleted":
       case "EntityOperationFailed":
       case "EntityLockGranted":
@@ -361,19 +366,20 @@ export class OrchestrationSession implements ContextSession {
     this.needsDrain = true;
   }
 
-  private match(call: RecordedCall): void {
-    const id = call.id;
+  /** Matches a recorded action against the action the code issued under its sequence number. */
+  private matchRecorded(event: RecordedActionEvent): void {
+    this.match(event.eventId, event.type, describeRecorded(event), (a) => matchesRecorded(a, event));
+  }
+
+  private match(
+    id: number,
+    eventType: string,
+    what: string,
+    matches: (a: OrchestratorAction) => boolean,
+  ): void {
     const action = this.unmatched.get(id);
-    if (!action)
-      throw new NonDeterminismError(
-        `History recorded ${call.description} as task #${id}, but on replay the orchestrator ` +
-          `'${this.name}' did not schedule task #${id}. The code no longer does what it did when the instance ran.`,
-      );
-    if (!call.matches(action))
-      throw new NonDeterminismError(
-        `History recorded ${call.description} as task #${id}, but on replay the orchestrator ` +
-          `'${this.name}' called ${describeAction(action)} as task #${id}.`,
-      );
+    if (!action || !matches(action))
+      throw new NonDeterminismError(divergenceMessage(eventType, what, id, this.name, action));
     this.unmatched.delete(id);
   }
 

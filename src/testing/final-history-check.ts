@@ -1,27 +1,24 @@
 /**
  * The test environment's history guardrails: each orchestration's final history replayed once from the start in a
- * fresh session (no cache, no storage), a cheap determinism check like Temporal's replay-in-tests. A history passes
- * when the replayed code makes the recorded calls, no more, and ends as the history recorded (finished the same way,
- * or still waiting). It fails when:
+ * fresh session (no cache, no storage), a cheap determinism check like Temporal's replay-in-tests. It is the replay
+ * check of `taskhub replay-check` (`replayHistory`), made strict: the history was recorded by the very code that
+ * replays it, so any call the code issues on replay that the history does not record is a divergence too. A history
+ * fails when:
  *
- * - the execution failed live with a `NonDeterminismError` or with the `OrchestratorMisuseError` of an orchestrator
+ * - the execution failed live with a `NonDeterminismError`, or with the `OrchestratorMisuseError` of an orchestrator
  *   that awaited a promise not from its context (the instance failed: the guardrail names the cause);
- * - on replay the code schedules another call than history recorded (the `NonDeterminismError` words, naming both),
- *   or a call history does not record;
- * - on replay the code ends otherwise than recorded: it stops waiting on anything durable (a non-durable promise
- *   awaited between durable calls), waits where history finished, or finishes another way.
+ * - on replay the code makes another call than history recorded, one fewer (also when it now ends earlier) or one
+ *   more (the `NonDeterminismError` words, naming both), or ends otherwise than recorded (it fails where it
+ *   completed, or stops waiting on anything durable: a non-durable promise awaited between durable calls).
  *
  * Outputs are not compared (an output that differs on replay harms nothing: the recorded one stands), nor the inputs
  * of calls (as `NonDeterminismError`, which matches kinds and names).
  * @module
  */
 import { DurableError } from "../core/errors.js";
-import type { FailureDetails } from "../core/failure.js";
-import type { ExecutionCompleted, HistoryEvent } from "../core/history-event.js";
-import type { LogSink } from "../core/logger.js";
-import { describeAction } from "../orchestration/actions.js";
-import { OrchestrationSession, type SessionOptions } from "../orchestration/orchestration-session.js";
-import { recordedCall } from "../orchestration/recorded-calls.js";
+import type { ExecutionCompleted, ExecutionStarted, HistoryEvent } from "../core/history-event.js";
+import type { SessionOptions } from "../orchestration/orchestration-session.js";
+import { replayHistory } from "../orchestration/replay-check.js";
 
 /** What a guardrail found wrong with one orchestration execution. */
 export interface DeterminismProblem {
@@ -54,88 +51,35 @@ export class DeterminismCheckError extends DurableError {
   }
 }
 
-const silent: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
-
 /**
  * Replays one execution's final `history` from the start and returns what is wrong with it, if anything (see the
- * module). `options` resolves the orchestrator, with the worker's limits.
+ * module). `options` resolves the orchestrators, with the worker's limits (`replayOptions`).
  */
 export async function checkFinalHistory(
   options: SessionOptions,
   instanceId: string,
   history: readonly HistoryEvent[],
 ): Promise<DeterminismProblem | undefined> {
-  const started = history.find((e) => e.type === "ExecutionStarted");
+  const started = history.find((e): e is ExecutionStarted => e.type === "ExecutionStarted");
   if (!started) return undefined; // not started yet: nothing ran
-  const problem = (kind: DeterminismProblem["kind"], message: string): DeterminismProblem => ({
+  const problem = (errorType: string, message: string): DeterminismProblem => ({
     instanceId,
     executionId: started.executionId,
     name: started.name,
-    kind,
+    kind: isNonDurableAwait(errorType, message) ? "non-durable-await" : "divergence",
     message,
   });
-  const recorded = history.findLast((e): e is ExecutionCompleted => e.type === "ExecutionCompleted");
-  const live = guardrailKind(recorded?.failure);
-  if (live) return problem(live, recorded!.failure!.message);
-
-  // Fed one event at a time, to see where the replayed code ends: the session reads no event after that.
-  const session = new OrchestrationSession({ ...options, logSink: silent });
-  let end = history.length;
-  for (let i = 0; i < history.length && end === history.length; i++) {
-    await session.replay([history[i]!]);
-    if (session.isFinished) end = i + 1;
-  }
-  const result = await session.execute([]);
-  const replayed = result.outcome;
-  if (replayed?.status === "Failed") {
-    const kind = guardrailKind(replayed.failure);
-    if (kind) return problem(kind, replayed.failure.message);
-  }
-  // What the history holds past that point must be the rest of the same episode (events that arrived with the last
-  // one the code read, then the calls it made as it ended), not a later episode.
-  const rest = history.slice(end);
-  const later = rest.findIndex((e) => e.type === "OrchestratorStarted");
-  const pending = new Map(result.actions.map((a) => [a.id, a]));
-  for (const event of later < 0 ? rest : rest.slice(0, later)) {
-    const call = recordedCall(event);
-    if (!call) continue;
-    const action = pending.get(call.id);
-    const words = `History recorded ${call.description} as task #${call.id}, but on replay the orchestrator '${started.name}'`;
-    if (!action) return problem("divergence", `${words} did not schedule task #${call.id}.`);
-    if (!call.matches(action))
-      return problem("divergence", `${words} called ${describeAction(action)} as task #${call.id}.`);
-    pending.delete(call.id);
-  }
-  const extra = [...pending.values()][0];
-  if (extra)
-    return problem(
-      "divergence",
-      `on replay the orchestrator '${started.name}' called ${describeAction(extra)} as task #${extra.id}, ` +
-        `which its history does not record.`,
-    );
-  const was = recorded?.status ?? "waiting";
-  const is = replayed?.status ?? "waiting";
-  if (was !== is || later >= 0)
-    return problem(
-      "divergence",
-      `its history recorded it ${ended(was)}, but on replay it ${replayedAs(is)}` +
-        (later >= 0 ? ` earlier, after event ${end} of ${history.length}` : "") +
-        (replayed?.status === "Failed" ? `: ${replayed.failure.message}` : "."),
-    );
-  return undefined;
+  const failure = history.findLast((e): e is ExecutionCompleted => e.type === "ExecutionCompleted")?.failure;
+  if (
+    failure &&
+    (failure.errorType === "NonDeterminismError" || isNonDurableAwait(failure.errorType, failure.message))
+  )
+    return problem(failure.errorType, failure.message);
+  const result = await replayHistory(history, options, { instanceId }, { sameCode: true });
+  return result.kind === "diverged" ? problem(result.errorType, result.message) : undefined;
 }
 
-function guardrailKind(failure: FailureDetails | undefined): DeterminismProblem["kind"] | undefined {
-  if (failure?.errorType === "NonDeterminismError") return "divergence";
-  if (failure?.errorType === "OrchestratorMisuseError" && /not on any durable task/.test(failure.message))
-    return "non-durable-await";
-  return undefined;
-}
-
-function ended(status: string): string {
-  return status === "waiting" ? "still waiting" : status;
-}
-
-function replayedAs(status: string): string {
-  return status === "waiting" ? "is still waiting after the last recorded event" : `ends ${status}`;
+/** The executor's failure of an orchestrator left waiting on nothing durable (see `detectStall`). */
+function isNonDurableAwait(errorType: string, message: string): boolean {
+  return errorType === "OrchestratorMisuseError" && /not on any durable task/.test(message);
 }

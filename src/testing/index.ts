@@ -2,8 +2,9 @@
  * Testing helpers: the time-skipping test environment (`createTestEnvironment`: an app's worker, client and entities
  * on the in-memory hub with virtual time, mocked activities and history guardrails; guide in docs/testing.md), a
  * fluent builder for history fixtures (unit-test orchestrators without storage), a manual clock (run a task hub, its
- * workers and clients on virtual time) and the task hub conformance suite every backend must pass, and the in-memory
- * reference hub (`memoryTaskHub`).
+ * workers and clients on virtual time), the task hub conformance suite every backend must pass, the in-memory
+ * reference hub (`memoryTaskHub`), and `replayHistories`: replaying history files (`taskhub history export`) against
+ * the app's current code.
  * @module
  */
 export * from "./history-builder.js";
@@ -20,3 +21,25 @@ export {
   type MemoryTaskHubOptions,
   type MemoryWorkState,
 } from "../memory/memory-task-hub.js";
+export {
+  replayHistories,
+  ReplayDivergenceError,
+  type HistoryInput,
+  type ReplayHistoriesOptions,
+  type ReplayHistoriesReport,
+  type SourcedReplayResult,
+} from "./replay-histories.js";
+export type {
+  DivergedResult,
+  ReplayedResult,
+  ReplayResult,
+  ReplaySkipReason,
+  ReplaySummary,
+  SkippedResult,
+} from "../orchestration/replay-check.js";
+export {
+  HISTORY_FILE_FORMAT,
+  parseHistoryFile,
+  type HistoryFile,
+  type HistoryFileInstance,
+} from "../core/history-file.js";

@@ -19,6 +19,7 @@ import { isTerminalStatus } from "../core/runtime-status.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import { MemoryTaskHub } from "../memory/memory-task-hub.js";
 import type { SessionOptions } from "../orchestration/orchestration-session.js";
+import { replayOptions } from "../orchestration/replay-check.js";
 import { startSchedules } from "../schedules/start-schedules.js";
 import type { AppRegistry } from "../app/app-registry.js";
 import type { LogSink } from "../core/logger.js";
@@ -143,13 +144,7 @@ export class TestEnvironment implements AsyncDisposable {
     const hub = (this.#hub = new MemoryTaskHub({ clock, description: "memory (test environment)" }));
     this.#checkDeterminism = checkDeterminism ?? true;
     this.#logger = workerOptions.logger ?? ERRORS_ONLY;
-    this.#sessionOptions = {
-      resolve: (name) => registry.orchestrations.get(name)?.handler,
-      knownNames: () => registry.orchestrations.names(),
-      maxOrchestrationActions: workerOptions.maxOrchestrationActions,
-      maxHistoryEvents: workerOptions.maxHistoryEvents,
-      maxPayloadBytes: workerOptions.maxPayloadBytes,
-    };
+    this.#sessionOptions = replayOptions(registry, workerOptions);
     const observed = observeHub(hub, () => this.#time.changed());
     this.#observed = observed.hub;
     this.#time = new TimeSkipping({ workState: () => hub.workState(), clock, wake: observed.wake });

@@ -10,6 +10,7 @@ import { describe, it } from "node:test";
 import { DurableApp } from "../../src/index.js";
 import { createTestEnvironment, DeterminismCheckError, history } from "../../src/testing/index.js";
 import { checkFinalHistory } from "../../src/testing/final-history-check.js";
+import { replayHistory } from "../../src/orchestration/replay-check.js";
 
 /** Asserts that `closing` rejects with a DeterminismCheckError of one problem, and returns the problem. */
 async function oneProblem(closing: Promise<void>) {
@@ -177,19 +178,23 @@ describe("checkFinalHistory", () => {
   const options = (handler: Parameters<DurableApp["orchestration"]>[1]) => ({ resolve: () => handler });
 
   it("names a call the replayed code makes that the history does not record", async () => {
-    const recorded = history().started("Grows", { instanceId: "g-1" }).completed("done").build();
-    const problem = await checkFinalHistory(
-      options(async (ctx) => {
-        await ctx.callActivity("Extra", undefined);
-        return "done";
-      }),
-      "g-1",
-      recorded,
-    );
+    const recorded = history()
+      .episode((h) => h.started("Grows", { instanceId: "g-1" }))
+      .build();
+    const grows = options(async (ctx) => {
+      await ctx.callActivity("Extra", undefined);
+      return "done";
+    });
+    const problem = await checkFinalHistory(grows, "g-1", recorded);
     assert.equal(problem?.kind, "divergence");
+    assert.equal(
+      (await replayHistory(recorded, grows)).kind,
+      "replayed",
+      "against changed code (taskhub replay-check) the call is the next step's work",
+    );
     assert.match(
       problem!.message,
-      /on replay the orchestrator 'Grows' called callActivity\('Extra'\) as task #0, which its history does not record/,
+      /History records no task #0, but on replay the orchestrator 'Grows' called callActivity\('Extra'\) as task #0\./,
     );
   });
 
@@ -235,14 +240,12 @@ describe("checkFinalHistory", () => {
       .episode((h) => h.started("Early", { instanceId: "x-1" }).eventRaised("Go", 1))
       .episode((h) => h.eventRaised("Go", 2).completed(3))
       .build();
-    const problem = await checkFinalHistory(
-      options(async (ctx) => (await ctx.waitForExternalEvent<number>("Go")) + 2),
-      "x-1",
-      recorded,
-    );
+    const early = options(async (ctx) => (await ctx.waitForExternalEvent<number>("Go")) + 2);
+    const problem = await checkFinalHistory(early, "x-1", recorded);
+    assert.equal((await replayHistory(recorded, early)).kind, "replayed", "against changed code: a change");
     assert.match(
       problem?.message ?? "",
-      /its history recorded it Completed, but on replay it ends Completed earlier, after event 3 of 8\./,
+      /History goes on after event 3 of 8, but on replay the orchestrator 'Early' completed there\./,
     );
   });
 
@@ -257,7 +260,7 @@ describe("checkFinalHistory", () => {
     );
     assert.match(
       problem?.message ?? "",
-      /its history recorded it Completed, but on replay it ends Failed: changed my mind/,
+      /History recorded no failure, but on replay the orchestrator 'Ends' failed with Error: changed my mind/,
     );
   });
 });
