@@ -90,7 +90,12 @@ export { executeOrchestration } from "./orchestration/executor.js";
 export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js";
 export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite/sqlite-task-hub.js";
 export { postgresTaskHub, type PostgresTaskHubOptions } from "./sql/postgres/postgres-task-hub.js";
-export { memoryTaskHub, MemoryTaskHub, type MemoryTaskHubOptions } from "./memory/memory-task-hub.js";
+export {
+  memoryTaskHub,
+  MemoryTaskHub,
+  type MemoryTaskHubOptions,
+  type MemoryWorkState,
+} from "./memory/memory-task-hub.js";
 export type * from "./task-hub/task-hub.js";
 export { hasHealth, statsOf, type TaskHubHealth } from "./task-hub/health.js";
 export {

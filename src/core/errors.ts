@@ -69,7 +69,7 @@ export class UnknownFunctionError extends InvalidArgumentError {
     readonly functionName: string,
     known: readonly string[],
   ) {
-    const kinds = kind === "entity" ? "entities" : `${kind}s`;
+    const kinds = kind === "orchestrator" ? "orchestrators" : kind === "activity" ? "activities" : "entities";
     super(
       `No ${kind} named '${functionName}' is registered.` +
         (known.length > 0 ? ` Registered ${kinds}: ${known.join(", ")}.` : ` No ${kinds} are registered.`),

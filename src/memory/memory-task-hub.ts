@@ -55,6 +55,20 @@ export interface MemoryTaskHubOptions {
   readonly description?: string | undefined;
 }
 
+/** What {@link MemoryTaskHub.workState} reports. */
+export interface MemoryWorkState {
+  /**
+   * True when work can run now or is running: a message (inbox or activity) visible at the current time, or a lease
+   * held on an instance or an activity.
+   */
+  readonly busy: boolean;
+  /**
+   * The earliest time a message that is not visible yet becomes visible (a durable timer, a delayed start or entity
+   * signal, a retry, abandoned work), if any.
+   */
+  readonly nextDueAt: number | undefined;
+}
+
 /**
  * A new, empty task hub in memory.
  * @throws InvalidArgumentError for an unknown option or an option of the wrong type.
@@ -330,6 +344,27 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       leaseTakeovers: this.#store.leaseTakeovers,
       quarantinedWorkItems: this.#store.quarantinedWorkItems,
     };
+  }
+
+  /**
+   * A test hook, not part of the {@link TaskHub} contract: what work the hub holds at its clock's current time, read
+   * synchronously (so nothing can change between the read and what the caller does with it). The time-skipping test
+   * environment (`createTestEnvironment` in `taskhub/testing`) moves virtual time only when nothing is busy.
+   */
+  workState(): MemoryWorkState {
+    const now = this.clock.now();
+    let busy = false;
+    let nextDueAt: number | undefined;
+    const see = (visibleAt: number, lease: StoredInstance["lease"]): void => {
+      if (visibleAt <= now || isHeld(lease, now)) busy = true;
+      else if (nextDueAt === undefined || visibleAt < nextDueAt) nextDueAt = visibleAt;
+    };
+    for (const instance of this.#store.instances.values()) {
+      if (isHeld(instance.lease, now)) busy = true;
+      for (const message of instance.inbox) see(message.visibleAt, undefined);
+    }
+    for (const activity of this.#store.activities.values()) see(activity.visibleAt, activity.lease);
+    return { busy, nextDueAt };
   }
 
   /** Commits one step (see {@link TaskHub.completeOrchestrationWorkItems}); returns its outcome. */
