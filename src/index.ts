@@ -110,6 +110,12 @@ export { isActivityWorkItem } from "./core/records.js";
 export { systemClock, type Clock } from "./task-hub/clock.js";
 export { Worker, type WorkerOptions } from "./worker/worker.js";
 export {
+  exitOnUncaughtErrors,
+  UNCAUGHT_ERROR_EXIT_CODE,
+  type UncaughtErrorOptions,
+} from "./worker/uncaught-errors.js";
+export type { WorkTracking } from "./worker/work-scope.js";
+export {
   HttpDurableClient,
   type CheckStatusOptions,
   type HttpManagementOptions,

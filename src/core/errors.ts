@@ -113,6 +113,36 @@ export class NonRetryableError extends DurableError {
 }
 
 /**
+ * Work quarantined as poison: an activity, an orchestration step or an entity operation that was delivered to workers
+ * `deliveryCount` times (its `maxDeliveryCount`) and never completed, because each delivery ended with its worker
+ * crashing, hanging or losing its lease. Its code is not run again: an activity fails with this error (its caller's
+ * `try/catch` sees a `TaskFailedError` whose failure has `errorType` `PoisonMessageError`; retry policies never
+ * retry it), an orchestration fails, and an entity operation's caller gets it as the operation's failure.
+ */
+export class PoisonMessageError extends NonRetryableError {
+  constructor(
+    /** What was quarantined, e.g. `Activity 'Charge' (attempt 1) of instance 'order-1'`. */
+    readonly what: string,
+    /** How many deliveries ended without completing. */
+    readonly deliveryCount: number,
+    /** The limit it reached. */
+    readonly maxDeliveryCount: number,
+    /** The worker that held the last of them, when known. */
+    readonly lastWorkerId: string | undefined,
+  ) {
+    super(
+      `${what} was quarantined as poison work: it was delivered ${deliveryCount} time${deliveryCount === 1 ? "" : "s"} ` +
+        `and no delivery completed (each one's worker crashed, hung or lost its lease), reaching maxDeliveryCount ` +
+        `${maxDeliveryCount}; ` +
+        (lastWorkerId !== undefined
+          ? `the last delivery was held by worker ${lastWorkerId}.`
+          : "the worker of the last delivery is not known.") +
+        " It is not run again.",
+    );
+  }
+}
+
+/**
  * A wait exceeded its limit: waiting for an instance beyond the caller's timeout, or an activity attempt that ran
  * longer than its `timeoutMs` or sent no heartbeat for its `heartbeatTimeoutMs` (the message names the limit). An
  * activity's timeout reaches the orchestration as a `TaskFailedError` whose failure has `errorType` `TimeoutError`,
@@ -186,6 +216,9 @@ export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFou
   hasName(error, "InstanceNotFoundError");
 /** True when `error` is a {@link TimeoutError}. */
 export const isTimeoutError = (error: unknown): error is TimeoutError => hasName(error, "TimeoutError");
+/** True when `error` is a {@link PoisonMessageError}. */
+export const isPoisonMessageError = (error: unknown): error is PoisonMessageError =>
+  hasName(error, "PoisonMessageError");
 /** True when `error` is a {@link NonDeterminismError}. */
 export const isNonDeterminismError = (error: unknown): error is NonDeterminismError =>
   hasName(error, "NonDeterminismError");

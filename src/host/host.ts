@@ -90,6 +90,7 @@ export async function startHost(
     maxOrchestrationActions: config.maxOrchestrationActions,
     maxHistoryEvents: config.maxHistoryEvents,
     maxPayloadBytes: config.maxPayloadBytes,
+    ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
   });
   let server: Server;
   let port: number;

@@ -32,6 +32,7 @@ import { systemClock, type Clock } from "../task-hub/clock.js";
 import type { TaskHubHealth, TaskHubStats, WorkerHeartbeat } from "../task-hub/health.js";
 import { instanceAfterStep, pendingInstance, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import type {
+  AbandonOptions,
   InstancePage,
   InstanceQuery,
   LockOptions,
@@ -168,6 +169,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const lockToken = randomUUID();
       const lockExpiresAt = now + options.leaseMs;
       instance.lease = { token: lockToken, workerId: options.workerId, expiresAt: lockExpiresAt };
+      instance.deliveries++;
       const messages = instance.inbox
         .filter((m) => m.visibleAt <= now)
         .slice(0, MEMORY_MAX_MESSAGES_PER_WORK_ITEM);
@@ -178,6 +180,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
         instance: instance.record,
         messages,
         corruptMessages: [], // nothing is ever serialized: no row can be corrupted
+        deliveryCount: instance.deliveries,
         ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
       };
     });
@@ -225,10 +228,11 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   ): Promise<readonly CompletionOutcome[]> {
     const now = this.clock.now();
     let delivered = false;
-    const outcomes = completions.map(({ workItem, result }): CompletionOutcome => {
+    const outcomes = completions.map(({ workItem, result, quarantined }): CompletionOutcome => {
       const activity = this.#store.activities.get(workItem.id);
       if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) return activityLost(workItem);
       this.#store.activities.delete(workItem.id);
+      if (quarantined) this.#store.quarantinedWorkItems++;
       const message = { instanceId: workItem.instanceId, executionId: workItem.executionId, event: result };
       delivered = this.#deliver(message, now) || delivered; // dropped when the instance no longer exists
       return undefined;
@@ -237,7 +241,11 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     return outcomes;
   }
 
-  async abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
+  async abandonWorkItem(
+    workItem: OrchestrationWorkItem | ActivityWorkItem,
+    delayMs: number,
+    options: AbandonOptions = {},
+  ): Promise<void> {
     if (!Number.isFinite(delayMs) || delayMs < 0)
       throw new InvalidArgumentError(`delayMs must be a non-negative number, got ${delayMs}.`);
     const now = this.clock.now();
@@ -246,6 +254,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const activity = this.#store.activities.get(workItem.id);
       if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) throw activityLost(workItem);
       activity.lease = undefined;
+      if (options.countDelivery !== true) activity.deliveries = Math.max(0, activity.deliveries - 1); // given back
       activity.visibleAt = visibleAt;
       this.#emit([{ kind: "activity-work", visibleAt }]);
       return;
@@ -253,6 +262,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     const instance = this.#store.instances.get(workItem.instanceId);
     if (!instance || !this.#holds(instance.lease, workItem.lockToken, now)) throw instanceLost(workItem);
     instance.lease = undefined;
+    if (options.countDelivery !== true) instance.deliveries = Math.max(0, instance.deliveries - 1); // given back
     const carried = new Set([...workItem.messages, ...workItem.corruptMessages].map((m) => m.id));
     instance.inbox = instance.inbox.map((m) => (carried.has(m.id) ? { ...m, visibleAt } : m));
     this.#emit([{ kind: "orchestration-work", visibleAt }]);
@@ -332,6 +342,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       leasedActivities,
       workers,
       leaseTakeovers: this.#store.leaseTakeovers,
+      quarantinedWorkItems: this.#store.quarantinedWorkItems,
     };
   }
 
@@ -367,6 +378,8 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     instance.history = [...(completion.replaceHistory ? [] : instance.history), ...completion.newHistory];
     instance.record = instanceAfterStep(completion, storedLength, now);
     instance.lease = undefined;
+    instance.deliveries = 0;
+    if (completion.quarantined) this.#store.quarantinedWorkItems++;
     for (const activity of completion.activities) {
       const id = this.#store.nextId++;
       this.#store.activities.set(id, {
@@ -404,7 +417,12 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   #create(request: NewInstance, now: number, notices: TaskHubNotice[]): void {
     const instanceId = request.event.instanceId;
     this.#delete(instanceId);
-    this.#store.instances.set(instanceId, { record: pendingInstance(request, now), history: [], inbox: [] });
+    this.#store.instances.set(instanceId, {
+      record: pendingInstance(request, now),
+      history: [],
+      inbox: [],
+      deliveries: 0,
+    });
     const visibleAt = request.visibleAt ?? now;
     this.#deliver({ instanceId, event: request.event, visibleAt }, now);
     notices.push({ kind: "instance-updated", instanceId, status: "Pending" });
