@@ -28,6 +28,8 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --hub-name NAME                   TASKHUB_HUB_NAME                      (default taskhub)
   --max-concurrent-orchestrations N TASKHUB_MAX_CONCURRENT_ORCHESTRATIONS (default 200)
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)
+  --max-delivery-count N            TASKHUB_MAX_DELIVERY_COUNT            (default 10; then work that keeps
+                                                                          crashing workers is quarantined)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
   --max-payload-bytes N             TASKHUB_MAX_PAYLOAD_BYTES             (default 16777216: inputs, outputs,
                                                                           event data, custom status, entity state)

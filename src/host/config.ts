@@ -36,6 +36,11 @@ export interface HostConfig {
   readonly hubName: string;
   readonly maxConcurrentOrchestrations?: number | undefined;
   readonly maxConcurrentActivities?: number | undefined;
+  /**
+   * Deliveries of one work item that may end without completing before it is quarantined as poison work
+   * (`--max-delivery-count` / `TASKHUB_MAX_DELIVERY_COUNT`; default: the worker's, 10).
+   */
+  readonly maxDeliveryCount?: number | undefined;
   /** Largest accepted request body (default 1 MiB). */
   readonly maxBodyBytes: number;
   /** Most actions of one orchestration execution (the worker's default when unset: 100,000). */
@@ -123,6 +128,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: "int",
     min: 1,
     max: 100_000,
+  },
+  {
+    key: "maxDeliveryCount",
+    flag: "max-delivery-count",
+    env: "TASKHUB_MAX_DELIVERY_COUNT",
+    kind: "int",
+    min: 1,
+    max: 1_000_000,
   },
   {
     key: "maxBodyBytes",
@@ -262,6 +275,7 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     hubName: get<string>("hubName") ?? "taskhub",
     maxConcurrentOrchestrations: get<number>("maxConcurrentOrchestrations"),
     maxConcurrentActivities: get<number>("maxConcurrentActivities"),
+    maxDeliveryCount: get<number>("maxDeliveryCount"),
     maxBodyBytes: get<number>("maxBodyBytes") ?? DEFAULT_MAX_BODY_BYTES,
     maxOrchestrationActions: get<number>("maxOrchestrationActions"),
     maxHistoryEvents: get<number>("maxHistoryEvents"),

@@ -92,6 +92,7 @@ export async function startHost(
     maxPayloadBytes: config.maxPayloadBytes,
     ...(config.defaultVersion !== undefined ? { defaultVersion: config.defaultVersion } : {}),
     ...(config.versioning ? { versioning: config.versioning } : {}),
+    ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
   });
   let server: Server;
   let port: number;

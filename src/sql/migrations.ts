@@ -139,6 +139,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${d.table("activity_queue")} ADD COLUMN heartbeat_details ${d.types.json}`,
     ],
   },
+  {
+    version: 5,
+    name: "0005_instance_delivery_counts",
+    // How many times an instance was leased since its last committed step (poison work: a step that keeps crashing
+    // its worker is quarantined after `maxDeliveryCount` deliveries). Activities have counted theirs since 0001.
+    up: (d) => [
+      `ALTER TABLE ${d.table("instances")} ADD COLUMN delivery_count ${d.types.integer} NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

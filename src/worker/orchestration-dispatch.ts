@@ -15,6 +15,7 @@ import type { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
+import { runAs, type WorkInFlight } from "./work-scope.js";
 import { VersionRejections } from "./version-rejections.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
@@ -55,14 +56,18 @@ export class OrchestrationDispatch {
       ...workerLoopOptions(this.ctx, this.signal, inFlight, "orchestrations"),
       limit: settings.maxConcurrentOrchestrations,
       take: (max) =>
-        hub
-          .lockOrchestrationWorkItems({ workerId, max, leaseMs: settings.leaseMs })
-          .then((items) => items.map((item) => () => this.run(item))),
+        this.ctx.solo.take(max, {
+          kind: "orchestrations",
+          claim: (n) => hub.lockOrchestrationWorkItems({ workerId, max: n, leaseMs: settings.leaseMs }),
+          isSuspect: (item) => this.ctx.poison.isSuspectInstance(item),
+          run: (item) => this.run(item),
+          release: (item) => hub.abandonWorkItem(item, 0),
+        }),
     });
   }
 
-  /** Runs `item` (leased to this worker) as an episode in flight. */
-  run(item: OrchestrationWorkItem): void {
+  /** Runs `item` (leased to this worker) as an episode in flight; resolves once it is over. */
+  run(item: OrchestrationWorkItem): Promise<void> {
     const done = this.#episode(item).finally(() => {
       // A freed slot matters only to a loop waiting for one; new work is notified by the hub (commits say when
       // messages wait for the instance).
@@ -71,6 +76,7 @@ export class OrchestrationDispatch {
       if (wasFull) this.signal.notify();
     });
     this.episodes.add(done);
+    return done;
   }
 
   async #episode(item: OrchestrationWorkItem): Promise<void> {
@@ -78,10 +84,15 @@ export class OrchestrationDispatch {
     const log = (): Logger => this.ctx.log.child(instanceFields(item)); // only when a line is written
     if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, workerId);
     try {
+      // Past its maxDeliveryCount, no user code runs: the step fails the instance (an entity: the operation).
+      const quarantine = this.ctx.poison.ofInstance(item);
       // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
-      const processed: ProcessResult = item.instanceId.startsWith("@")
-        ? { kind: "complete", completion: await this.entities.process(item) }
-        : await this.processor.process(item);
+      const entity = item.instanceId.startsWith("@");
+      const processed: ProcessResult = await runAs(instanceWork(item, workerId, entity), async () =>
+        entity
+          ? { kind: "complete", completion: await this.entities.process(item, quarantine) }
+          : this.processor.process(item, quarantine),
+      );
       if (processed.kind === "defer") {
         await hub.abandonWorkItem(item, processed.delayMs);
         this.signal.notifyAt(this.ctx.clock.now() + processed.delayMs);
@@ -95,6 +106,8 @@ export class OrchestrationDispatch {
       if (processed.session) this.cache.put(item.instanceId, processed.session);
       const outcome = await this.commits.submit(processed.completion);
       if (outcome) throw outcome;
+      if (quarantine && processed.completion.quarantined)
+        this.ctx.poison.logInstance(log(), workerId, processed.completion, quarantine);
     } catch (error) {
       this.cache.take(item.instanceId);
       if (isWorkItemLockLostError(error)) {
@@ -111,4 +124,17 @@ export class OrchestrationDispatch {
       await hub.abandonWorkItem(item, 1000).catch(() => undefined);
     }
   }
+}
+
+/** An orchestration or entity step, as `exitOnUncaughtErrors` names it. */
+function instanceWork(item: OrchestrationWorkItem, workerId: string, entity: boolean): WorkInFlight {
+  const delivery = `delivery ${item.deliveryCount}`;
+  return {
+    kind: entity ? "entity" : "orchestration",
+    description: entity
+      ? `entity '${item.instanceId}' (${delivery})`
+      : `orchestration '${item.instance.name}' (instance '${item.instanceId}', ${delivery})`,
+    fields: { ...instanceFields(item), deliveryCount: item.deliveryCount, workerId },
+    redelivery: item.deliveryCount > 1,
+  };
 }

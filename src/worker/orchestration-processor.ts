@@ -15,6 +15,7 @@ import { OrchestrationSession, type SessionOptions } from "../orchestration/orch
 import type { OrchestrationCompletion, OrchestrationWorkItem, TaskHub } from "../task-hub/task-hub.js";
 import type { SessionCache } from "./session-cache.js";
 import { systemClock } from "../task-hub/clock.js";
+import { poisonFailure, type Quarantine } from "../api/delivery-limit.js";
 
 /** The result of processing a work item. */
 export type ProcessResult =
@@ -43,8 +44,14 @@ export class OrchestrationProcessor {
     private readonly versioning?: WorkerVersioning | undefined,
   ) {}
 
-  /** Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance. */
-  async process(item: OrchestrationWorkItem): Promise<ProcessResult> {
+  /**
+   * Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance.
+   * @param quarantine When set, `item` is poison work (past its `maxDeliveryCount`): no orchestrator code runs (no
+   *   replay either), and the step fails the instance with a `PoisonMessageError` (its parent is told, as for any
+   *   failure); the completion is marked `quarantined`. Steps that run no orchestrator code anyway (events for a
+   *   finished instance, a delayed start not due, a rewind) are processed as usual.
+   */
+  async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<ProcessResult> {
     const now = this.clock();
     const consumed = [...item.messages.map((m) => m.id), ...item.corruptMessages.map((m) => m.id)];
     const start = item.messages.find((m) => m.event.type === "ExecutionStarted")?.event as
@@ -92,18 +99,52 @@ export class OrchestrationProcessor {
       ...events,
     ];
 
+    const { session, startEvent, result } = quarantine
+      ? await this.failWithoutCode(item, start, (name) =>
+          poisonFailure(`Orchestration '${name}' (instance '${item.instanceId}')`, quarantine),
+        )
+      : refused
+        ? await this.failWithoutCode(item, start, () => toFailureDetails(refused))
+        : await this.episode(item, start, executionId, newEvents);
+
+    const changes = applyEpisode(
+      {
+        instanceId: item.instanceId,
+        executionId,
+        name: startEvent?.name ?? instance.name,
+        input: startEvent?.input ?? instance.input,
+        parent: startEvent?.parent,
+        version: startEvent?.version ?? instance.version,
+        now,
+        newEvents,
+        newExecution: start !== undefined,
+      },
+      result,
+    );
+    const completion: OrchestrationCompletion = {
+      workItem: item,
+      consumedMessageIds: consumed,
+      ...changes,
+      ...(quarantine ? { quarantined: true } : {}),
+    };
+    const keep = session && !result.outcome ? session : undefined;
+    if (keep)
+      keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
+    return { kind: "complete", completion, ...(keep ? { session: keep } : {}) };
+  }
+
+  /** Runs the orchestrator on `newEvents` (replaying its history unless the cached session is current). */
+  private async episode(
+    item: OrchestrationWorkItem,
+    start: ExecutionStarted | undefined,
+    executionId: string,
+    newEvents: HistoryEvent[],
+  ): Promise<Episode> {
+    const instance = item.instance;
     let session: OrchestrationSession | undefined;
     let startEvent = start;
     let result: EpisodeResult;
     try {
-      if (refused) {
-        // The instance fails without running any code; its parent (if any) is told, from its ExecutionStarted.
-        this.cache.take(item.instanceId);
-        startEvent ??= (await this.hub.getHistory(item.instanceId)).find(
-          (e): e is ExecutionStarted => e.type === "ExecutionStarted",
-        );
-        throw refused;
-      }
       if (item.corruptMessages.length > 0) {
         const first = item.corruptMessages[0]!;
         throw new TaskHubError(
@@ -129,30 +170,32 @@ export class OrchestrationProcessor {
       }
       result = await session.execute(newEvents);
     } catch (error) {
-      if (!(error instanceof TaskHubError) && error !== refused) throw error;
+      if (!(error instanceof TaskHubError)) throw error;
       session = undefined;
       result = failedResult(toFailureDetails(error), instance.customStatus);
     }
 
-    const changes = applyEpisode(
-      {
-        instanceId: item.instanceId,
-        executionId,
-        name: startEvent?.name ?? instance.name,
-        input: startEvent?.input ?? instance.input,
-        parent: startEvent?.parent,
-        version: startEvent?.version ?? instance.version,
-        now,
-        newEvents,
-        newExecution: start !== undefined,
-      },
-      result,
-    );
-    const completion: OrchestrationCompletion = { workItem: item, consumedMessageIds: consumed, ...changes };
-    const keep = session && !result.outcome ? session : undefined;
-    if (keep)
-      keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
-    return { kind: "complete", completion, ...(keep ? { session: keep } : {}) };
+    return { session, startEvent, result };
+  }
+
+  /**
+   * A step that fails the instance without running (or replaying) orchestrator code: a quarantined one, or one of a
+   * version this worker must not run. `failure` is given the orchestration's name.
+   */
+  private async failWithoutCode(
+    item: OrchestrationWorkItem,
+    start: ExecutionStarted | undefined,
+    failure: (name: string) => FailureDetails,
+  ): Promise<Episode> {
+    this.cache.take(item.instanceId);
+    // The parent to tell comes from the recorded start, read as data.
+    const startEvent =
+      start ??
+      (await this.hub.getHistory(item.instanceId)).find(
+        (e): e is ExecutionStarted => e.type === "ExecutionStarted",
+      );
+    const name = startEvent?.name ?? item.instance.name;
+    return { startEvent, result: failedResult(failure(name), item.instance.customStatus) };
   }
 
   /** Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. */
@@ -223,6 +266,14 @@ export class OrchestrationProcessor {
       newInstances: [],
     };
   }
+}
+
+/** What an episode ran (or, for a quarantined step, would have). */
+interface Episode {
+  /** The session to cache: absent when it cannot go on (corrupted storage, quarantine). */
+  readonly session?: OrchestrationSession | undefined;
+  readonly startEvent: ExecutionStarted | undefined;
+  readonly result: EpisodeResult;
 }
 
 /** A new execution's start followed by the events carried over from the previous one. */

@@ -23,12 +23,15 @@ import type { TaskHub } from "../task-hub/task-hub.js";
 import { hasHealth } from "../task-hub/health.js";
 import { hasLocalDispatch, type DispatchRequest, type Dispatched } from "../task-hub/local-dispatch.js";
 import { EntityProcessor } from "../entities/entity-processor.js";
+import { checkMaxDeliveryCount, DEFAULT_MAX_DELIVERY_COUNT } from "../api/delivery-limit.js";
 import { ActivityDispatch } from "./activity-dispatch.js";
 import { ActivityRunner } from "./activity-runner.js";
 import { Heartbeat } from "./heartbeat.js";
 import { LocalDispatch } from "./local-dispatch.js";
 import { OrchestrationDispatch } from "./orchestration-dispatch.js";
 import { OrchestrationProcessor } from "./orchestration-processor.js";
+import { PoisonWork } from "./poison-work.js";
+import { SoloRuns } from "./solo-runs.js";
 import { SessionCache } from "./session-cache.js";
 import { shutDown } from "./shutdown.js";
 import type { WorkerContext, WorkerSettings } from "./worker-context.js";
@@ -92,6 +95,15 @@ export interface WorkerOptions {
    */
   readonly maxPayloadBytes?: number;
   /**
+   * Deliveries of one work item that may end without completing (the worker crashed, hung or lost its lease) before
+   * the item is quarantined as poison work instead of run again (default 10): an activity attempt then fails with a
+   * non-retryable `PoisonMessageError` (the orchestration sees the call fail, so its `try/catch` can compensate), an
+   * orchestration fails with one, an entity operation's caller gets one. An activity's own `maxDeliveryCount`
+   * (`app.activity(name, handler, { maxDeliveryCount })`) takes precedence for it. Logged at `error`, counted in
+   * `taskhub health` (`quarantinedWorkItems`).
+   */
+  readonly maxDeliveryCount?: number;
+  /**
    * Where the worker reads time (episode times, when delayed work comes due, lease renewals). Default: the task
    * hub's clock; when given, it must be the hub's (give a `ManualClock` to the hub, and the worker follows it).
    */
@@ -128,6 +140,7 @@ const DEFAULTS: WorkerSettings = {
   maxOrchestrationActions: DEFAULT_MAX_ORCHESTRATION_ACTIONS,
   maxHistoryEvents: DEFAULT_MAX_HISTORY_EVENTS,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  maxDeliveryCount: DEFAULT_MAX_DELIVERY_COUNT,
 };
 
 /**
@@ -163,14 +176,31 @@ export class Worker {
     const settings: WorkerSettings = { ...DEFAULTS, ...definedOnly(rest) };
     for (const limit of ["maxOrchestrationActions", "maxHistoryEvents", "maxPayloadBytes"] as const)
       limitOption(settings[limit], limit, DEFAULTS[limit]);
+    checkMaxDeliveryCount(settings.maxDeliveryCount, "WorkerOptions");
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const log = toLogger(options.logger ?? console);
+    const poison = new PoisonWork(
+      settings.maxDeliveryCount,
+      (name) => registry.activities.get(name)?.maxDeliveryCount,
+    );
+    // Suspect work runs alone (its parts are called once the worker runs, when every part exists).
+    const solo = new SoloRuns({
+      running: () => this.#ctx.running,
+      inFlight: () => this.#local.inFlight("orchestrations").size + this.#local.inFlight("activities").size,
+      releaseHeld: () => this.#local.held.releaseAll(),
+      wake: () => {
+        this.#orchestrationDispatch.signal.notify();
+        this.#activityDispatch.signal.notify();
+      },
+    });
     const ctx: WorkerContext = {
       hub,
       workerId: this.workerId,
       settings,
       log,
       clock: this.clock,
+      poison,
+      solo,
       running: false,
     };
     this.#ctx = ctx;

@@ -13,7 +13,13 @@ import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres/postgres-task-hub.j
 import { versionedApp, type VersionedOutput } from "../support/pg-version-app.js";
 import { killWorker, startScriptProcess, type WorkerProcess } from "../support/pg-processes.js";
 import { eventually } from "../support/test-host.js";
-import { config, dropCreatedSchemas, requirePostgres, uniqueHubName } from "../task-hub/postgres-support.js";
+import {
+  config,
+  dropCreatedSchemas,
+  requirePostgres,
+  uniqueHubName,
+  withClient,
+} from "../task-hub/postgres-support.js";
 
 const URL_ = config.connectionString ?? DEFAULT_POSTGRES_URL;
 const script = fileURLToPath(new URL("../support/pg-version-worker.ts", import.meta.url));
@@ -72,6 +78,24 @@ describe("versioning: two worker processes of different versions on one PostgreS
             id,
           );
         for (const id of newer) assert.equal((await client.getStatus(id))?.runtimeStatus, "Pending", id);
+        // Rejected again and again, but never a failed delivery: a stored count is 1 at most (a claim in flight).
+        const rejections = (id: string) =>
+          oldWorker
+            .log()
+            .split("\n")
+            .filter((l) => l.includes(`left orchestration '${id}'`)).length;
+        await eventually(async () => newer.every((id) => rejections(id) >= 3), 30_000);
+        const { rows } = await withClient((c) =>
+          c.query<{ delivery_count: number }>(
+            `SELECT delivery_count FROM "${hubName}".instances WHERE instance_id = ANY($1::text[])`,
+            [newer],
+          ),
+        );
+        assert.equal(rows.length, newer.length);
+        assert.ok(
+          rows.every((r) => Number(r.delivery_count) <= 1),
+          JSON.stringify(rows),
+        );
 
         const newWorker = await startScriptProcess(script, [hubName, "new", "2.0", "Strict"], URL_);
         workers.push(newWorker);

@@ -160,6 +160,16 @@ describe("versioning: Reject", () => {
         "a rejection is no failure",
       );
 
+      // Not a failed delivery: after all those rejections, the next delivery is still the first.
+      await a.worker.stop();
+      const probe = await eventually(async () =>
+        (await hub.lockOrchestrationWorkItems({ workerId: "probe", max: 10, leaseMs: 5000 })).find(
+          (item) => item.instanceId === newer,
+        ),
+      );
+      assert.equal(probe.deliveryCount, 1);
+      await hub.abandonWorkItem(probe, 0);
+
       b = await start(fresh.app, hub, { defaultVersion: "2.0", versioning: { matchStrategy: "Strict" } });
       const status = await b.client.waitForCompletion(newer, { timeoutMs: 20_000 });
       assert.equal(status.runtimeStatus, "Completed");
