@@ -34,6 +34,8 @@ export { toFailureDetails, describeFailure, type FailureDetails } from "./core/f
 export type * from "./core/history-event.js";
 export { validateInstanceId, newInstanceId } from "./core/instance-id.js";
 export { RetryPolicy, type RetryPolicyOptions } from "./core/retry-policy.js";
+export { compareVersions, type VersionOrder } from "./core/version-compare.js";
+export type { VersionFailureStrategy, VersionMatchStrategy, VersioningOptions } from "./core/versioning.js";
 export {
   RUNTIME_STATUSES,
   TERMINAL_STATUSES,

@@ -186,9 +186,12 @@ export class DurableApp {
     return definition;
   }
 
-  /** A client for `taskHub` that checks orchestration names against this app. */
-  createClient(taskHub: TaskHub): DurableClient {
-    return new DurableClient(taskHub, this.registry);
+  /**
+   * A client for `taskHub` that checks orchestration names against this app; `options.defaultVersion` is stamped on
+   * the instances it starts without a version (as `start`'s `defaultVersion` on the started app's client).
+   */
+  createClient(taskHub: TaskHub, options: Pick<DurableClientOptions, "defaultVersion"> = {}): DurableClient {
+    return new DurableClient(taskHub, this.registry, { defaultVersion: options.defaultVersion });
   }
 
   /** Initializes the task hub (migrations), starts a worker and returns it with a client. */
@@ -203,6 +206,7 @@ export class DurableApp {
       localWorker: runWorker ? worker : undefined,
       clock: worker.clock,
       maxPayloadBytes: workerOptions.maxPayloadBytes,
+      defaultVersion: workerOptions.defaultVersion,
     });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(

@@ -48,6 +48,13 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --log-format json|pretty          TASKHUB_LOG_FORMAT                    (default pretty on a terminal and in dev,
                                                                           else JSON lines)
   --shutdown-timeout-ms N           TASKHUB_SHUTDOWN_TIMEOUT_MS           (default 10000)
+  --default-version V               TASKHUB_DEFAULT_VERSION               (stamped on new instances and
+                                                                          sub-orchestrations; the worker's version)
+  --worker-version V                TASKHUB_WORKER_VERSION                (default: the default version)
+  --version-match-strategy S        TASKHUB_VERSION_MATCH_STRATEGY        (None, Strict, CurrentOrOlder; default
+                                                                          CurrentOrOlder when a version is set)
+  --version-failure-strategy S      TASKHUB_VERSION_FAILURE_STRATEGY      (Reject: leave for a compatible worker,
+                                                                          the default; Fail: fail the instance)
   --jwt-jwks-url URL                TASKHUB_JWT_JWKS_URL    (or TASKHUB_JWT_PUBLIC_KEY / TASKHUB_JWT_SECRET)
   --jwt-issuer ISS                  TASKHUB_JWT_ISSUER
   --jwt-audience AUD                TASKHUB_JWT_AUDIENCE

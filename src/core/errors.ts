@@ -81,6 +81,23 @@ export class UnknownFunctionError extends InvalidArgumentError {
 export class NonDeterminismError extends DurableError {}
 
 /**
+ * A versioned worker must not run an orchestration instance of this version (its `versioning.matchStrategy` refuses
+ * it) and its `versioning.failureStrategy` is `Fail`: the instance fails with this error, whose message names the
+ * instance's version and the worker's.
+ */
+export class VersionMismatchError extends DurableError {
+  constructor(
+    /** The instance's version (`undefined`: none). */
+    readonly instanceVersion: string | undefined,
+    /** The version of the worker that refused it. */
+    readonly workerVersion: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * A history file (`taskhub history export`, read by `replayHistories`) is not one: not JSON, another format or format
  * version, or a field missing or of the wrong type. The message names the file and the field.
  */
@@ -216,6 +233,9 @@ export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFou
   hasName(error, "InstanceNotFoundError");
 /** True when `error` is a {@link TimeoutError}. */
 export const isTimeoutError = (error: unknown): error is TimeoutError => hasName(error, "TimeoutError");
+/** True when `error` is a {@link VersionMismatchError}. */
+export const isVersionMismatchError = (error: unknown): error is VersionMismatchError =>
+  hasName(error, "VersionMismatchError");
 /** True when `error` is a {@link PoisonMessageError}. */
 export const isPoisonMessageError = (error: unknown): error is PoisonMessageError =>
   hasName(error, "PoisonMessageError");

@@ -133,6 +133,11 @@ export interface InstanceUpdate {
   readonly failure?: FailureDetails | undefined;
   readonly customStatus?: string | undefined;
   readonly completedAt?: number | undefined;
+  /**
+   * The version of the execution the step started (a new execution may have another one, after continue-as-new);
+   * absent: the instance's version is left as it is.
+   */
+  readonly version?: string | undefined;
 }
 
 /** An activity to run. */

@@ -45,6 +45,8 @@ export interface EntityProcessorOptions {
    * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
    */
   readonly maxPayloadBytes?: number | undefined;
+  /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
+  readonly defaultVersion?: string | undefined;
 }
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
@@ -63,11 +65,13 @@ export class EntityProcessor {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly maxPayloadBytes: number | undefined;
+  private readonly defaultVersion: string | undefined;
 
   constructor(
     private readonly registry: Registry,
     options: EntityProcessorOptions = {},
   ) {
+    this.defaultVersion = options.defaultVersion;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
@@ -88,9 +92,15 @@ export class EntityProcessor {
    */
   async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<FastPathCompletion> {
     const careful = quarantine !== undefined || item.deliveryCount > 1;
-    return new EntityStep(this.registry, item, this.clock(), this.log, this.maxPayloadBytes, quarantine).run(
-      careful ? 1 : this.maxBatchSize,
-    );
+    return new EntityStep(
+      this.registry,
+      item,
+      this.clock(),
+      this.log,
+      this.maxPayloadBytes,
+      this.defaultVersion,
+      quarantine,
+    ).run(careful ? 1 : this.maxBatchSize);
   }
 }
 
@@ -116,6 +126,7 @@ class EntityStep {
     private readonly now: number,
     private readonly baseLog: Logger,
     private readonly maxPayloadBytes: number | undefined,
+    private readonly defaultVersion: string | undefined,
     private readonly quarantine?: Quarantine,
   ) {
     this.id = EntityId.parse(item.instanceId);
@@ -212,6 +223,7 @@ class EntityStep {
       this.registry,
       this.timestamp,
       this.maxPayloadBytes,
+      this.defaultVersion,
     );
     this.lastOperationTime = this.now;
     if (this.quarantine) {

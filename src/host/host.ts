@@ -90,6 +90,8 @@ export async function startHost(
     maxOrchestrationActions: config.maxOrchestrationActions,
     maxHistoryEvents: config.maxHistoryEvents,
     maxPayloadBytes: config.maxPayloadBytes,
+    ...(config.defaultVersion !== undefined ? { defaultVersion: config.defaultVersion } : {}),
+    ...(config.versioning ? { versioning: config.versioning } : {}),
     ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
   });
   let server: Server;

@@ -156,9 +156,9 @@ export async function replayHistory(
     );
 
   const session = new OrchestrationSession(options);
-  let replayed = 0;
-  // One event at a time, to see where the code's execution ends if it ends before history does.
-  while (replayed < history.length && !session.isFinished) await session.replay([history[replayed++]!]);
+  // Where the code's execution ends, if it ends before history does. (The whole history at once: `ctx.patched`
+  // reads ahead in it.)
+  const replayed = await session.replay(history);
   const result = await session.execute([]);
   const divergence = judge(
     about.name,

@@ -236,6 +236,7 @@ export async function writeSteps(
       history_length: base + completion.newHistory.length,
       now,
       keep_lease: completion.keepLease ? 1 : 0,
+      version: orNull(s.version),
     });
     for (const a of completion.activities) {
       const visibleAt = a.visibleAt ?? now;

@@ -138,6 +138,7 @@ export function buildStatements(d: Dialect) {
         ["history_length", "integer"],
         ["now", "bigint"],
         ["keep_lease", "integer"],
+        ["version", "text"],
       ],
       (r) => {
         const keep = `${r.col("keep_lease")} = 1`;
@@ -145,6 +146,7 @@ export function buildStatements(d: Dialect) {
            name = ${r.col("name")}, input = ${r.col("input")}, output = ${r.col("output")},
            failure = ${r.col("failure")}, custom_status = ${r.col("custom_status")},
            completed_at = ${r.col("completed_at")}, history_length = ${r.col("history_length")},
+           version = COALESCE(${r.col("version")}, i.version),
            last_updated_at = ${r.col("now")},
            lock_token = CASE WHEN ${keep} THEN i.lock_token END, locked_by = CASE WHEN ${keep} THEN i.locked_by END,
            lock_expires_at = CASE WHEN ${keep} THEN i.lock_expires_at END,

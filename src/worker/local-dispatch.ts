@@ -131,9 +131,11 @@ export class LocalDispatch {
     const slots = due ? this.#reserve("orchestrations", 1) : 0;
     if (slots === 0) return this.dispatchStart(create);
     let started = false;
+    let rejected = false;
     try {
       const item = firstStepWorkItem(request, now, settings.leaseMs);
       const processed = await this.processor.process(item);
+      rejected = processed.kind === "reject"; // a version this worker does not run: for any other worker
       if (processed.kind === "complete") {
         const completion = { ...processed.completion, createsInstance: true };
         if (processed.session) this.cache.put(item.instanceId, processed.session); // see OrchestrationDispatch
@@ -151,7 +153,8 @@ export class LocalDispatch {
     }
     if (started) return;
     this.cache.take(request.event.instanceId);
-    await this.dispatchStart(create);
+    if (rejected) await create();
+    else await this.dispatchStart(create);
   }
 
   /** See `Worker.dispatchStart`. */

@@ -16,6 +16,7 @@ import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
 import { runAs, type WorkInFlight } from "./work-scope.js";
+import { VersionRejections } from "./version-rejections.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
 export class OrchestrationDispatch {
@@ -23,6 +24,8 @@ export class OrchestrationDispatch {
   readonly signal: WorkSignal;
   /** Group commit of steps. */
   readonly commits: CommitBatcher<FastPathCompletion, CompletionOutcome>;
+  /** Work for versions this worker must not run, left for compatible workers. */
+  readonly #rejections: VersionRejections;
 
   /**
    * @param episodes The episodes in flight (shared with the worker's other parts, which count them).
@@ -38,6 +41,12 @@ export class OrchestrationDispatch {
   ) {
     this.signal = new WorkSignal(ctx.clock);
     this.commits = new CommitBatcher(commit);
+    this.#rejections = new VersionRejections(ctx.hub, ctx.workerId, ctx.clock);
+  }
+
+  /** True when a notice of work visible at `visibleAt` is about work this worker rejected (see VersionRejections). */
+  isOwnRejection(visibleAt: number | undefined): boolean {
+    return this.#rejections.isOwnRejection(visibleAt);
   }
 
   /** Runs the dispatch loop until the worker stops; `inFlight` counts the episodes and the slots reserved. */
@@ -87,6 +96,10 @@ export class OrchestrationDispatch {
       if (processed.kind === "defer") {
         await hub.abandonWorkItem(item, processed.delayMs);
         this.signal.notifyAt(this.ctx.clock.now() + processed.delayMs);
+        return;
+      }
+      if (processed.kind === "reject") {
+        await this.#rejections.reject(item, processed.version, processed.reason, this.ctx.log);
         return;
       }
       // Cached before the commit: an activity it dispatches may finish (and continue the instance) before it returns.

@@ -3,10 +3,11 @@
  * runs the episode and applies it. All I/O here is reading history; the write is the caller's (group commit).
  * @module
  */
-import { TaskHubError } from "../core/errors.js";
+import { TaskHubError, VersionMismatchError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import type { ExecutionStarted, HistoryEvent } from "../core/history-event.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
+import { versionMismatch, type WorkerVersioning } from "../core/versioning.js";
 import { applyEpisode } from "../orchestration/apply-episode.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
 import { planRewind } from "../orchestration/rewind.js";
@@ -24,7 +25,12 @@ export type ProcessResult =
       readonly session?: OrchestrationSession;
     }
   /** Nothing can happen yet (events for an instance whose delayed start is not due): retry later. */
-  | { readonly kind: "defer"; readonly delayMs: number };
+  | { readonly kind: "defer"; readonly delayMs: number }
+  /**
+   * The worker must not run this instance's version and its failure strategy is `Reject`: leave the work item for a
+   * compatible worker. `reason` names both versions.
+   */
+  | { readonly kind: "reject"; readonly reason: string; readonly version: string | undefined };
 
 /** Processes orchestration work items. */
 export class OrchestrationProcessor {
@@ -34,6 +40,8 @@ export class OrchestrationProcessor {
     private readonly cache: SessionCache,
     /** Reads the hub's clock: the time of each episode (its `OrchestratorStarted` event). */
     private readonly clock: () => number = systemClock.now,
+    /** The worker's versioning: which instance versions it runs (`undefined`: all). */
+    private readonly versioning?: WorkerVersioning | undefined,
   ) {}
 
   /**
@@ -56,7 +64,23 @@ export class OrchestrationProcessor {
       return { kind: "defer", delayMs: Math.max(50, Math.min(1000, due - now)) };
     }
     const rewind = item.messages.find((m) => m.event.type === "ExecutionRewound");
-    if (!start && rewind && instance.status === "Failed") {
+    const rewinds = !start && rewind !== undefined && instance.status === "Failed";
+    const version = start ? start.version : instance.version;
+    const mismatch = versionMismatch(version, this.versioning);
+    let refused: VersionMismatchError | undefined;
+    if (mismatch !== undefined && (start || rewinds || !isTerminalStatus(instance.status))) {
+      if (this.versioning!.failureStrategy === "Reject") return { kind: "reject", reason: mismatch, version };
+      refused = new VersionMismatchError(
+        version,
+        this.versioning!.version,
+        `Orchestration '${start?.name ?? instance.name}' (instance '${item.instanceId}') cannot run on this ` +
+          `worker: ${mismatch}`,
+      );
+      // A Failed instance stays Failed: the rewind is refused, and its failure says why.
+      if (rewinds)
+        return { kind: "complete", completion: this.unchanged(item, consumed, toFailureDetails(refused)) };
+    }
+    if (rewinds && rewind) {
       return { kind: "complete", completion: await this.rewind(item, consumed, rewind.event) };
     }
     if (!start && isTerminalStatus(instance.status)) {
@@ -76,8 +100,12 @@ export class OrchestrationProcessor {
     ];
 
     const { session, startEvent, result } = quarantine
-      ? await this.quarantined(item, start, quarantine)
-      : await this.episode(item, start, executionId, newEvents);
+      ? await this.failWithoutCode(item, start, (name) =>
+          poisonFailure(`Orchestration '${name}' (instance '${item.instanceId}')`, quarantine),
+        )
+      : refused
+        ? await this.failWithoutCode(item, start, () => toFailureDetails(refused))
+        : await this.episode(item, start, executionId, newEvents);
 
     const changes = applyEpisode(
       {
@@ -150,11 +178,14 @@ export class OrchestrationProcessor {
     return { session, startEvent, result };
   }
 
-  /** A quarantined step: the instance fails with `failure`, without running (or replaying) orchestrator code. */
-  private async quarantined(
+  /**
+   * A step that fails the instance without running (or replaying) orchestrator code: a quarantined one, or one of a
+   * version this worker must not run. `failure` is given the orchestration's name.
+   */
+  private async failWithoutCode(
     item: OrchestrationWorkItem,
     start: ExecutionStarted | undefined,
-    quarantine: Quarantine,
+    failure: (name: string) => FailureDetails,
   ): Promise<Episode> {
     this.cache.take(item.instanceId);
     // The parent to tell comes from the recorded start, read as data.
@@ -164,8 +195,7 @@ export class OrchestrationProcessor {
         (e): e is ExecutionStarted => e.type === "ExecutionStarted",
       );
     const name = startEvent?.name ?? item.instance.name;
-    const failure = poisonFailure(`Orchestration '${name}' (instance '${item.instanceId}')`, quarantine);
-    return { startEvent, result: failedResult(failure, item.instance.customStatus) };
+    return { startEvent, result: failedResult(failure(name), item.instance.customStatus) };
   }
 
   /** Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. */
@@ -206,8 +236,15 @@ export class OrchestrationProcessor {
     };
   }
 
-  /** A completion that consumes the messages and changes nothing else (events for a finished instance). */
-  private unchanged(item: OrchestrationWorkItem, consumed: number[]): OrchestrationCompletion {
+  /**
+   * A completion that consumes the messages and changes nothing else (events for a finished instance), but the
+   * failure when `failure` is given.
+   */
+  private unchanged(
+    item: OrchestrationWorkItem,
+    consumed: number[],
+    failure?: FailureDetails,
+  ): OrchestrationCompletion {
     const i = item.instance;
     return {
       workItem: item,
@@ -220,7 +257,7 @@ export class OrchestrationProcessor {
         name: i.name,
         input: i.input,
         output: i.output,
-        failure: i.failure,
+        failure: failure ?? i.failure,
         customStatus: i.customStatus,
         completedAt: i.completedAt,
       },

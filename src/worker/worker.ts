@@ -16,6 +16,7 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   limitOption,
 } from "../core/limits.js";
+import { workerVersioning, type VersioningOptions } from "../core/versioning.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
 import type { ActivityWorkItem, NewInstance } from "../core/records.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
@@ -107,6 +108,22 @@ export interface WorkerOptions {
    * hub's clock; when given, it must be the hub's (give a `ManualClock` to the hub, and the worker follows it).
    */
   readonly clock?: Clock;
+  /**
+   * The version stamped on the orchestrations this worker starts without one: sub-orchestrations (unless
+   * `callSubOrchestrator`'s `version` says otherwise; without a default, a child gets its parent's version) and those
+   * entities start. `DurableApp.start` gives the same default to its client, for `startNew`. Also the worker's own
+   * version when `versioning.version` is not set.
+   */
+  readonly defaultVersion?: string;
+  /**
+   * Which orchestration versions this worker runs, as Durable Functions' `versionMatchStrategy` and
+   * `versionFailureStrategy`: `version` (default `defaultVersion`), `matchStrategy` (`None`, `Strict`, or
+   * `CurrentOrOlder`, the default: the worker's version, older ones and unversioned instances) and `failureStrategy`
+   * (`Reject`, the default: leave the work for a compatible worker; `Fail`: fail the instance with a
+   * `VersionMismatchError`). Without a version (neither `version` nor `defaultVersion`) every instance runs. Entities
+   * and activities are not versioned.
+   */
+  readonly versioning?: VersioningOptions;
 }
 
 const DEFAULTS: WorkerSettings = {
@@ -153,7 +170,8 @@ export class Worker {
     private readonly registry: Registry,
     options: WorkerOptions = {},
   ) {
-    const { clock, ...rest } = options;
+    const { clock, defaultVersion, versioning, ...rest } = options;
+    const workerVersion = workerVersioning(versioning, defaultVersion);
     this.clock = clockFor(hub, clock);
     const settings: WorkerSettings = { ...DEFAULTS, ...definedOnly(rest) };
     for (const limit of ["maxOrchestrationActions", "maxHistoryEvents", "maxPayloadBytes"] as const)
@@ -197,14 +215,16 @@ export class Worker {
       maxOrchestrationActions: settings.maxOrchestrationActions,
       maxHistoryEvents: settings.maxHistoryEvents,
       maxPayloadBytes: settings.maxPayloadBytes,
+      defaultVersion: defaultVersion || undefined,
     };
     const now = (): number => this.clock.now();
-    const processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache, now);
+    const processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache, now, workerVersion);
     const entities = new EntityProcessor(registry, {
       maxBatchSize: settings.maxEntityOperationBatchSize,
       logSink: log,
       clock: now,
       maxPayloadBytes: settings.maxPayloadBytes,
+      defaultVersion: defaultVersion || undefined,
     });
     // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
     setMaxListeners(0, this.#abort.signal);
@@ -262,8 +282,11 @@ export class Worker {
     const orchestrations = this.#orchestrationDispatch;
     const activities = this.#activityDispatch;
     this.#unsubscribe = this.hub.subscribe((notice) => {
-      if (notice.kind === "orchestration-work") this.#wake(orchestrations.signal, notice.visibleAt);
-      else if (notice.kind === "activity-work") this.#wake(activities.signal, notice.visibleAt);
+      if (notice.kind === "orchestration-work") {
+        // Work it left for a compatible worker: not woken for it (it finds it on its next poll, if still there).
+        if (!orchestrations.isOwnRejection(notice.visibleAt))
+          this.#wake(orchestrations.signal, notice.visibleAt);
+      } else if (notice.kind === "activity-work") this.#wake(activities.signal, notice.visibleAt);
     });
     this.#loops = [
       orchestrations.loop(this.#local.inFlight("orchestrations")),
