@@ -1,6 +1,7 @@
 /**
  * `taskhub health`: prints the health of a task hub as JSON (SQLite or PostgreSQL, chosen as for `taskhub start`):
- * workers seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers.
+ * workers seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers,
+ * work quarantined as poison.
  * @module
  */
 import type { HostConfig } from "../host/config.js";
@@ -52,6 +53,7 @@ export async function healthReport(
         ? null
         : { visibleSince: iso(stats.oldestPendingAt), ageMs: Math.max(0, now - stats.oldestPendingAt) },
     leaseTakeovers: stats.leaseTakeovers,
+    quarantinedWorkItems: stats.quarantinedWorkItems,
   };
 }
 

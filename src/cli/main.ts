@@ -11,6 +11,7 @@ import { AppLoadError, loadApp } from "../host/load-app.js";
 import { createHostLogger } from "../host/logging.js";
 import { ListenError } from "../host/server-lifecycle.js";
 import { stopOnSignals } from "../host/shutdown.js";
+import { exitOnUncaughtErrors } from "../worker/uncaught-errors.js";
 import { isCommand, parseCommandLine } from "./command-line.js";
 import { runHealthCommand } from "./health-command.js";
 import { runHistoryCommand } from "./history-command.js";
@@ -96,6 +97,8 @@ async function startCommand(
   stopWhenParentLeaves();
   const hostConfig = config(flags, {});
   const log = createHostLogger({ level: hostConfig.logLevel, format: hostConfig.logFormat });
+  // An error no code awaits (a timer callback in an activity...) is logged with the work it came from, then exits.
+  exitOnUncaughtErrors({ logger: log });
   const app = await loadApp(modulePath);
   // Signals are handled from before the host starts (and prints its banner): one that arrives while it starts stops
   // it gracefully once started, instead of killing the process.

@@ -28,6 +28,8 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --hub-name NAME                   TASKHUB_HUB_NAME                      (default taskhub)
   --max-concurrent-orchestrations N TASKHUB_MAX_CONCURRENT_ORCHESTRATIONS (default 200)
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)
+  --max-delivery-count N            TASKHUB_MAX_DELIVERY_COUNT            (default 10; then work that keeps
+                                                                          crashing workers is quarantined)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
   --max-payload-bytes N             TASKHUB_MAX_PAYLOAD_BYTES             (default 16777216: inputs, outputs,
                                                                           event data, custom status, entity state)
@@ -46,6 +48,13 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --log-format json|pretty          TASKHUB_LOG_FORMAT                    (default pretty on a terminal and in dev,
                                                                           else JSON lines)
   --shutdown-timeout-ms N           TASKHUB_SHUTDOWN_TIMEOUT_MS           (default 10000)
+  --default-version V               TASKHUB_DEFAULT_VERSION               (stamped on new instances and
+                                                                          sub-orchestrations; the worker's version)
+  --worker-version V                TASKHUB_WORKER_VERSION                (default: the default version)
+  --version-match-strategy S        TASKHUB_VERSION_MATCH_STRATEGY        (None, Strict, CurrentOrOlder; default
+                                                                          CurrentOrOlder when a version is set)
+  --version-failure-strategy S      TASKHUB_VERSION_FAILURE_STRATEGY      (Reject: leave for a compatible worker,
+                                                                          the default; Fail: fail the instance)
   --jwt-jwks-url URL                TASKHUB_JWT_JWKS_URL    (or TASKHUB_JWT_PUBLIC_KEY / TASKHUB_JWT_SECRET)
   --jwt-issuer ISS                  TASKHUB_JWT_ISSUER
   --jwt-audience AUD                TASKHUB_JWT_AUDIENCE

@@ -80,6 +80,7 @@ const EVENT_TYPES = {
   EntityLockRequested: true,
   EntityLockGranted: true,
   EntityUnlockSent: true,
+  PatchMarkerRecorded: true,
 } satisfies Record<HistoryEvent["type"], true>;
 
 const iso = (time: number): string => new Date(time).toISOString();

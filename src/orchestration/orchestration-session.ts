@@ -39,6 +39,7 @@ import {
   instanceLogger,
   type ContextSession,
 } from "./orchestration-context-impl.js";
+import { PatchMarkers } from "./patch-markers.js";
 import type { OpenTask, TaskKind } from "./session-port.js";
 import {
   describeRecorded,
@@ -68,6 +69,11 @@ export interface SessionOptions {
   readonly maxHistoryEvents?: number | undefined;
   /** Largest payload (inputs, outputs, event data, custom status) as UTF-8 JSON, in bytes (default 16 MiB). */
   readonly maxPayloadBytes?: number | undefined;
+  /**
+   * The version stamped on sub-orchestrations started without one (the worker's `defaultVersion`); default: the
+   * parent's version.
+   */
+  readonly defaultVersion?: string | undefined;
 }
 
 const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -108,6 +114,8 @@ export class OrchestrationSession implements ContextSession {
   readonly entities = new EntityCalls(this);
   /** @internal Largest payload, in bytes. */
   readonly maxPayloadBytes: number;
+  /** @internal Patch decisions and markers. */
+  readonly #patches = new PatchMarkers();
 
   constructor(private readonly options: SessionOptions) {
     const log = instanceLogger(options.logSink ?? console, this);
@@ -124,6 +132,16 @@ export class OrchestrationSession implements ContextSession {
     this.budget = new ExecutionBudget(limits, this, log);
   }
 
+  /** The execution's version (`""`: none), from its `ExecutionStarted`. */
+  get version(): string {
+    return this.startEvent?.version ?? "";
+  }
+
+  /** @internal The version for sub-orchestrations started without one (the worker's `defaultVersion`). */
+  get defaultVersion(): string | undefined {
+    return this.options.defaultVersion;
+  }
+
   /** True once the execution ended (completed, failed, terminated or continued as new). */
   get isFinished(): boolean {
     return this.outcome !== undefined;
@@ -134,11 +152,24 @@ export class OrchestrationSession implements ContextSession {
     return this.seq;
   }
 
-  /** Replays old history (`isReplaying` is true throughout). */
-  async replay(events: readonly HistoryEvent[]): Promise<void> {
+  /**
+   * Replays old history (`isReplaying` is true throughout). Give it the whole history at once: `ctx.patched` reads
+   * ahead in it (see PatchMarkers).
+   * @returns How many events were applied before the execution ended (all of them when it did not).
+   */
+  async replay(events: readonly HistoryEvent[]): Promise<number> {
     this.replaying = true;
-    for (const event of events) await this.feed(event);
+    let applied = events.length;
+    for (let i = 0; i < events.length; i++) {
+      if (this.outcome !== undefined) {
+        applied = i; // later events change nothing (feed ignores them)
+        break;
+      }
+      this.#patches.replayingAt(events, i);
+      await this.feed(events[i]!);
+    }
     this.historyLength += events.length;
+    return applied;
   }
 
   /**
@@ -147,6 +178,7 @@ export class OrchestrationSession implements ContextSession {
    */
   async execute(events: readonly HistoryEvent[]): Promise<EpisodeResult> {
     this.replaying = false;
+    this.#patches.live();
     const pending = [...events];
     while (pending.length > 0 && this.outcome === undefined) await this.feed(pending.shift()!);
     if (this.outcome?.status === "ContinuedAsNew") this.carryOver(pending);
@@ -155,7 +187,8 @@ export class OrchestrationSession implements ContextSession {
     const actions =
       this.outcome?.status === "Terminated" ? [] : [...this.unmatched.values()].sort((a, b) => a.id - b.id);
     this.unmatched.clear();
-    this.budget.recorded(actions.length);
+    const patches = this.#patches.takeRecorded();
+    this.budget.recorded(actions.length + patches.length);
     const locksToRelease = this.outcome ? this.entities.locksToRelease() : undefined;
     return {
       actions,
@@ -163,6 +196,7 @@ export class OrchestrationSession implements ContextSession {
       suspended: this.suspended,
       outcome: this.outcome,
       ...(locksToRelease ? { locksToRelease } : {}),
+      ...(patches.length > 0 ? { patches } : {}),
     };
   }
 
@@ -215,7 +249,7 @@ export class OrchestrationSession implements ContextSession {
   }
 
   /** @internal */
-  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean): void {
+  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean, version?: string): void {
     if (this.outcome !== undefined) return;
     const text = serialize(input, "continueAsNew input", this.maxPayloadBytes);
     this.preserveEvents = preserveUnprocessedEvents;
@@ -223,7 +257,18 @@ export class OrchestrationSession implements ContextSession {
       status: "ContinuedAsNew",
       input: text,
       carryoverEvents: preserveUnprocessedEvents ? [...this.buffered] : [],
+      ...(version !== undefined ? { version } : {}),
     };
+  }
+
+  /** @internal `ctx.patched`, at the next task's sequence number. */
+  patched(patchId: string): boolean {
+    return this.#patches.patched(patchId, this.seq);
+  }
+
+  /** @internal `ctx.deprecatePatch`. */
+  deprecatePatch(patchId: string): void {
+    this.#patches.deprecatePatch(patchId, this.seq);
   }
 
   /** @internal */
@@ -321,6 +366,8 @@ export class OrchestrationSession implements ContextSession {
       case "EntityOperationFailed":
       case "EntityLockGranted":
         return this.entities.deliver(event, (id, kind, settle) => this.resolve(id, kind, settle));
+      case "PatchMarkerRecorded":
+        return; // read ahead by `patched` (see PatchMarkers); a marker no call asks for is skipped
       default:
         return assertNever(event, "history event");
     }

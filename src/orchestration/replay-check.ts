@@ -9,7 +9,10 @@
  * compares the end: when the code finishes earlier than history did, the actions history recorded after that point
  * must be ones the code issued; when history recorded the end of the execution, the code must end it the same way.
  * Work the code would issue after the end of history (timers, activities, waits that are still pending) is not a
- * divergence: a worker issues it at the next step.
+ * divergence: a worker issues it at the next step. Unless the history was recorded by the very code that replays it
+ * ({@link ReplayStrictness.sameCode}, the test environment's final-history check): there, any call the history does
+ * not record means the code did something else on replay than when it ran, and so does ending in an episode the
+ * history went on past.
  * @module
  */
 import type { Registry } from "../api/registry.js";
@@ -17,7 +20,7 @@ import { UnknownFunctionError } from "../core/errors.js";
 import { describeFailure } from "../core/failure.js";
 import type { ExecutionCompleted, ExecutionStarted, HistoryEvent } from "../core/history-event.js";
 import type { LogSink } from "../core/logger.js";
-import type { OrchestratorAction } from "./actions.js";
+import { describeAction, type OrchestratorAction } from "./actions.js";
 import type { ExecutionOutcome } from "./episode.js";
 import { OrchestrationSession, type SessionOptions } from "./orchestration-session.js";
 import {
@@ -78,6 +81,17 @@ export interface ReplayIdentity {
   readonly executionId?: string | undefined;
 }
 
+/** How strictly {@link replayHistory} judges. */
+export interface ReplayStrictness {
+  /**
+   * The history was recorded by the code that replays it (the test environment replaying its own runs): a call the
+   * code issues on replay that the history does not record is a divergence too, since the code did not issue it when
+   * it ran, and so is ending in an episode after which the history goes on. Default false: against changed code,
+   * such calls are the next step's work, and an earlier end is a change of the code.
+   */
+  readonly sameCode?: boolean | undefined;
+}
+
 /** Limits of the worker the check stands for (each defaults as the worker's). */
 export interface ReplayLimits {
   readonly maxOrchestrationActions?: number | undefined;
@@ -114,6 +128,7 @@ export async function replayHistory(
   history: readonly HistoryEvent[],
   options: SessionOptions,
   identity: ReplayIdentity = {},
+  strictness: ReplayStrictness = {},
 ): Promise<ReplayResult> {
   const start = history.find((e): e is ExecutionStarted => e.type === "ExecutionStarted");
   const about: ReplayResultBase = {
@@ -141,11 +156,18 @@ export async function replayHistory(
     );
 
   const session = new OrchestrationSession(options);
-  let replayed = 0;
-  // One event at a time, to see where the code's execution ends if it ends before history does.
-  while (replayed < history.length && !session.isFinished) await session.replay([history[replayed++]!]);
+  // Where the code's execution ends, if it ends before history does. (The whole history at once: `ctx.patched`
+  // reads ahead in it.)
+  const replayed = await session.replay(history);
   const result = await session.execute([]);
-  const divergence = judge(about.name, history, history.slice(replayed), result.outcome, result.actions);
+  const divergence = judge(
+    about.name,
+    history,
+    history.slice(replayed),
+    result.outcome,
+    result.actions,
+    strictness.sameCode === true,
+  );
   return divergence
     ? { kind: "diverged", ...about, ...divergence }
     : { kind: "replayed", ...about, events: history.length };
@@ -158,6 +180,7 @@ function judge(
   after: readonly HistoryEvent[],
   outcome: ExecutionOutcome | undefined,
   actions: readonly OrchestratorAction[],
+  sameCode: boolean,
 ): { errorType: string; message: string } | undefined {
   const recordedEnd = history.findLast((e): e is ExecutionCompleted => e.type === "ExecutionCompleted");
   const failure = outcome?.status === "Failed" ? outcome.failure : undefined;
@@ -175,6 +198,21 @@ function judge(
     if (!action || !matchesRecorded(action, event))
       return nonDeterminism(
         divergenceMessage(event.type, describeRecorded(event), event.eventId, name, action),
+      );
+  }
+  if (sameCode) {
+    const recorded = new Set(after.filter(isRecordedAction).map((e) => e.eventId));
+    const extra = actions.find((a) => !recorded.has(a.id));
+    if (extra)
+      return nonDeterminism(
+        `History records no task #${extra.id}, but on replay the orchestrator '${name}' called ` +
+          `${describeAction(extra)} as task #${extra.id}.`,
+      );
+    // The code ended in an episode that history continued past: when it ran, it went on waiting.
+    if (outcome && after.some((e) => e.type === "OrchestratorStarted"))
+      return nonDeterminism(
+        `History goes on after event ${history.length - after.length} of ${history.length}, but on replay the ` +
+          `orchestrator '${name}' ${endedAs(outcome)} there.`,
       );
   }
   if (!recordedEnd || recordedEnd.status === outcome?.status) {

@@ -66,7 +66,7 @@ export interface ListingRequest {
 
 const ORDER = "created_at, instance_id";
 
-/** Row predicates of the two kinds of instances, as the partial indexes of migration 0005 name them. */
+/** Row predicates of the two kinds of instances, as the partial indexes of migration 0006 name them. */
 const KIND_SQL = {
   orchestration: "substr(instance_id, 1, 1) <> '@'",
   entity: "substr(instance_id, 1, 1) = '@'",

@@ -141,7 +141,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    name: "0005_list_filter_indexes",
+    name: "0005_instance_delivery_counts",
+    // How many times an instance was leased since its last committed step (poison work: a step that keeps crashing
+    // its worker is quarantined after `maxDeliveryCount` deliveries). Activities have counted theirs since 0001.
+    up: (d) => [
+      `ALTER TABLE ${d.table("instances")} ADD COLUMN delivery_count ${d.types.integer} NOT NULL DEFAULT 0`,
+    ],
+  },
+  {
+    version: 6,
+    name: "0006_list_filter_indexes",
     // Every list filter walks an index in the listing order (created_at, instance_id) (see `list-plans.ts`). The
     // creation and status indexes are split by kind, orchestrations and entities (IDs starting with '@', Running as
     // long as they live), so that listing orchestrations never walks over entities; each row is in one of each pair.

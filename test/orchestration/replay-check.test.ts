@@ -256,4 +256,24 @@ describe("replayHistory", () => {
       "1 replayed, 0 diverged, 4 skipped (1 entity, 2 of an unknown orchestrator: 'Retired', 1 not started yet)",
     );
   });
+
+  it("patched code replays histories recorded before and after the patch (the marker is read ahead)", async () => {
+    const patched: Handlers = {
+      Order: async (ctx) => {
+        await ctx.callActivity("Charge");
+        if (ctx.patched("receipt")) await ctx.callActivity("SendReceipt");
+        await ctx.createTimer(ctx.currentUtcDateTime.getTime() + 3 * 24 * 3600_000);
+        return ctx.callActivity("Ship");
+      },
+    };
+    const before = await record(old, "Order", [charged, fired, shipped]);
+    const after = await record(patched, "Order", [
+      charged,
+      (d) => d.step(T0 + 1500, (h) => h.taskCompleted(1, "sent")),
+      (d) => d.step(T0 + 2000, (h) => h.timerFired(2, T0 + 1500 + 3 * 24 * 3600_000)),
+      (d) => d.step(T0 + 3000, (h) => h.taskCompleted(3, "shipped")),
+    ]);
+    assert.ok(after.some((e) => e.type === "PatchMarkerRecorded"));
+    for (const recorded of [before, after]) assert.equal((await check(recorded, patched)).kind, "replayed");
+  });
 });
