@@ -7,11 +7,12 @@
  * the sequences (`multi-process.ts`), and `pgbench` measures the server's simple-update TPS for scale
  * (`pgbench.ts`). Plus the executor's replay cost per event for histories of 100 / 1,000 / 10,000 events, and, per
  * configuration, entity operations/s for signals over 1 and 100 entities and `callEntity` latency (`entities.ts`).
- * And the replay checker over 10,000 stored instances on SQLite (`replay-check.ts`).
+ * And list filters on a 100,000-instance hub, with the 1-activity latency on top of it (`list-filters.ts`), and the
+ * replay checker over 10,000 stored instances on SQLite (`replay-check.ts`).
  *
- * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check` picks parts (fresh-latency:
- * the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads;
- * `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters`
+ * picks parts (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks
+ * the workloads; `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -23,6 +24,7 @@ import { resolvePostgresConfig } from "../src/sql/postgres/postgres-task-hub.js"
 import { runMultiProcess } from "./multi-process.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";
+import { runListFilters } from "./list-filters.js";
 import { measureReplay } from "./replay-cost.js";
 import { runReplayCheckBenchmark } from "./replay-check.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
@@ -110,6 +112,25 @@ try {
   if (selected("workers"))
     results.postgresWorkerProcesses = await runMultiProcess(pgConfig, workerCounts, sizes);
   if (selected("pgbench")) results.pgbench = await runPgbench(pgConfig, quick ? 5 : 10);
+  if (selected("list-filters")) {
+    const listDir = join(dir, "list-filters");
+    mkdirSync(listDir);
+    const hubName = (label: string) => `${benchHubName}_list_${label}`;
+    results.listFilters = await runListFilters(
+      [
+        {
+          name: "sqlite-full",
+          make: (label) => sqliteTaskHub(join(listDir, `${label}.db`), { synchronous: "full" }),
+        },
+        {
+          name: "postgres",
+          make: (label) => postgresTaskHub({ pool: pgConfig, hubName: hubName(label) }),
+          drop: (label) => dropSchema(hubName(label)),
+        },
+      ],
+      quick,
+    );
+  }
   if (selected("replay"))
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);
   if (selected("replay-check"))

@@ -71,6 +71,13 @@ export interface ListInstancesOptions {
   /** Inclusive upper bound on creation time. */
   readonly createdTimeTo?: Date;
   readonly instanceIdPrefix?: string;
+  /** Only instances of this orchestration name (exact, case-sensitive). Not a Durable Functions filter. */
+  readonly name?: string;
+  /**
+   * Only instances stamped with this version (exact, case-sensitive; unversioned instances never match). Not a
+   * Durable Functions filter.
+   */
+  readonly version?: string;
   /** Page size (default 100). */
   readonly pageSize?: number;
   /** Token from the previous page. */
@@ -327,6 +334,8 @@ export class DurableClient {
       createdTo: options.createdTimeTo?.getTime(),
       instanceIdPrefix: options.instanceIdPrefix,
       excludeEntities: !options.instanceIdPrefix?.startsWith("@"),
+      name: options.name,
+      version: options.version,
       pageSize,
       continuationToken: options.continuationToken,
       includePayloads: true,

@@ -87,12 +87,17 @@ export async function getInstanceStatus(m: ManagementRequest, instanceId: string
   });
 }
 
-/** `GET /instances/?runtimeStatus&createdTimeFrom&createdTimeTo&instanceIdPrefix&top&showInput`. */
+/**
+ * `GET /instances/?runtimeStatus&createdTimeFrom&createdTimeTo&instanceIdPrefix&top&showInput`, plus Taskhub's
+ * `name` and `version` (exact orchestration name and version; empty: no filter, as `instanceIdPrefix`).
+ */
 export async function listInstances(m: ManagementRequest): Promise<Response> {
   const runtimeStatus = m.query.statuses("runtimeStatus");
   const createdTimeFrom = m.query.date("createdTimeFrom");
   const createdTimeTo = m.query.date("createdTimeTo");
   const instanceIdPrefix = m.query.string("instanceIdPrefix");
+  const name = m.query.string("name");
+  const version = m.query.string("version");
   const pageSize = m.query.integer("top", 1, 1000);
   const showInput = m.query.boolean("showInput", true);
   if (runtimeStatus?.length === 0) return jsonResponse(200, []);
@@ -104,6 +109,8 @@ export async function listInstances(m: ManagementRequest): Promise<Response> {
         ...(createdTimeFrom ? { createdTimeFrom } : {}),
         ...(createdTimeTo ? { createdTimeTo } : {}),
         ...(instanceIdPrefix ? { instanceIdPrefix } : {}),
+        ...(name ? { name } : {}),
+        ...(version ? { version } : {}),
         ...(pageSize !== undefined ? { pageSize } : {}),
         ...(continuationToken !== undefined ? { continuationToken } : {}),
         showInput,

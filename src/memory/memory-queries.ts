@@ -5,9 +5,8 @@
  */
 import { InvalidArgumentError } from "../core/errors.js";
 import type { InstanceRecord } from "../core/records.js";
-import { isRuntimeStatus } from "../core/runtime-status.js";
-import { checkInstanceIds } from "../task-hub/instance-filter.js";
-import type { InstanceFilter, InstancePage, InstanceQuery } from "../task-hub/task-hub.js";
+import { checkInstanceFilter, type PurgeFilter } from "../task-hub/instance-filter.js";
+import type { InstancePage, InstanceQuery } from "../task-hub/task-hub.js";
 
 /** Default and largest page sizes of a listing (as the SQL hubs). */
 const DEFAULT_PAGE_SIZE = 100;
@@ -16,34 +15,28 @@ const MAX_PAGE_SIZE = 10_000;
 /** A position in the listing order. */
 export type ListPosition = Pick<InstanceRecord, "createdAt" | "instanceId">;
 
-/** An instance filter, with the one-instance filter of a purge. */
-export type PurgeFilter = InstanceFilter & { readonly instanceId?: string | undefined };
+export type { PurgeFilter };
 
 /**
  * A predicate for `filter`.
- * @throws InvalidArgumentError for an unknown status or a non-finite time bound.
+ * @throws InvalidArgumentError for an invalid filter (see `checkInstanceFilter`).
  */
 export function matcher(filter: PurgeFilter): (record: InstanceRecord) => boolean {
-  const statuses = filter.statuses?.length ? new Set(filter.statuses) : undefined;
-  for (const status of statuses ?? [])
-    if (!isRuntimeStatus(status))
-      throw new InvalidArgumentError(`Unknown runtime status '${String(status)}'.`);
-  for (const key of ["createdFrom", "createdTo"] as const) {
-    const value = filter[key];
-    if (value !== undefined && !Number.isFinite(value))
-      throw new InvalidArgumentError(`${key} must be a finite number (epoch ms).`);
-  }
-  const prefix = filter.instanceIdPrefix ?? "";
-  const listed = checkInstanceIds(filter.instanceIds);
-  const ids = listed === undefined ? undefined : new Set(listed);
+  const checked = checkInstanceFilter(filter);
+  const statuses = checked.statuses.length > 0 ? new Set(checked.statuses) : undefined;
+  const ids = checked.instanceIds === undefined ? undefined : new Set(checked.instanceIds);
+  const { createdFrom, createdTo, name, version, instanceId } = checked;
+  const prefix = checked.prefix ?? "";
   return (r) =>
     (ids === undefined || ids.has(r.instanceId)) &&
     (statuses === undefined || statuses.has(r.status)) &&
-    (filter.createdFrom === undefined || r.createdAt >= filter.createdFrom) &&
-    (filter.createdTo === undefined || r.createdAt <= filter.createdTo) &&
+    (createdFrom === undefined || r.createdAt >= createdFrom) &&
+    (createdTo === undefined || r.createdAt <= createdTo) &&
     r.instanceId.startsWith(prefix) &&
-    !(filter.excludeEntities && r.instanceId.startsWith("@")) &&
-    (filter.instanceId === undefined || r.instanceId === filter.instanceId);
+    (name === undefined || r.name === name) &&
+    (version === undefined || r.version === version) &&
+    !(checked.excludeEntities && r.instanceId.startsWith("@")) &&
+    (instanceId === undefined || r.instanceId === instanceId);
 }
 
 /** Orders records by creation time, then ID (the order of listings and purges). */

@@ -14,6 +14,8 @@
  * | column types | `INTEGER`, `TEXT`, `INTEGER PRIMARY KEY AUTOINCREMENT` | `BIGINT`, `TEXT COLLATE "C"`, identity |
  * | notifications | none in SQL (in-process bus) | `pg_notify` in the committing transaction |
  * | claims | a transaction of a few statements | one statement (`WITH ... FOR UPDATE SKIP LOCKED ... UPDATE`) |
+ * | a key range, sorted | `INDEXED BY` the primary key | the range in a subquery (no index in the order applies) |
+ * | ordered `UNION ALL` | merges plain arms | merges arms that carry their own `ORDER BY ... LIMIT` |
  *
  * Upserts need no seam: both speak `INSERT ... ON CONFLICT (...) DO UPDATE ... WHERE ...`.
  * @module
@@ -138,6 +140,19 @@ export interface Dialect {
   ): BulkStatement<C>;
   /** Combines independent bulk statements (see {@link CombinedStatement}). */
   combine<const P extends readonly BulkStatement[]>(parts: P): CombinedStatement<P>;
+  /**
+   * A query of `columns` of the rows of the hub table `table` matching `where` (which holds a range of its primary
+   * key), in the order `orderBy`, at most `limit` (the clauses, without the keywords): the primary key's range walked,
+   * then its matches sorted, whatever other index could serve `orderBy` or an equality of `where`. SQLite names the
+   * index (`INDEXED BY`); PostgreSQL walks the range in a subquery, where the order does not apply.
+   */
+  sortedKeyRange(table: string, columns: string, where: string, orderBy: string, limit: string): string;
+  /**
+   * `SELECT`s (`arms`, with the same columns, each able to walk an index in the order `orderBy`) united with
+   * `UNION ALL`, in that order, at most `limit` rows (`orderBy` and `limit`: the clauses, without the keywords): a
+   * merge of the arms' index walks that stops after `limit` rows, without sorting them.
+   */
+  mergeOrdered(arms: readonly string[], orderBy: string, limit: string): string;
   /** Statements run first in the migration transaction (locks, schema creation). */
   migrationPrelude(): BoundStatement[];
   /**

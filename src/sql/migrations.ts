@@ -148,6 +148,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${d.table("instances")} ADD COLUMN delivery_count ${d.types.integer} NOT NULL DEFAULT 0`,
     ],
   },
+  {
+    version: 6,
+    name: "0006_list_filter_indexes",
+    // Every list filter walks an index in the listing order (created_at, instance_id) (see `list-plans.ts`). The
+    // creation and status indexes are split by kind, orchestrations and entities (IDs starting with '@', Running as
+    // long as they live), so that listing orchestrations never walks over entities; each row is in one of each pair.
+    // The status index gains instance_id (ties in created_at were sorted). Names and versions never change after an
+    // instance is created; the version index holds versioned instances only.
+    up: (d) => {
+      const instances = d.table("instances");
+      const orchestration = "WHERE substr(instance_id, 1, 1) <> '@'";
+      const entity = "WHERE substr(instance_id, 1, 1) = '@'";
+      return [
+        `DROP INDEX ${d.table("instances_status")}`,
+        `DROP INDEX ${d.table("instances_created")}`,
+        `CREATE INDEX orchestrations_by_created ON ${instances} (created_at, instance_id) ${orchestration}`,
+        `CREATE INDEX entities_by_created ON ${instances} (created_at, instance_id) ${entity}`,
+        `CREATE INDEX orchestrations_by_status ON ${instances} (status, created_at, instance_id) ${orchestration}`,
+        `CREATE INDEX entities_by_status ON ${instances} (status, created_at, instance_id) ${entity}`,
+        `CREATE INDEX instances_by_name ON ${instances} (name, created_at, instance_id)`,
+        `CREATE INDEX instances_by_version ON ${instances} (version, created_at, instance_id)
+          WHERE version IS NOT NULL`,
+      ];
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -402,11 +402,13 @@ export function buildStatements(d: Dialect) {
     ),
 
     // ---- stats ----
-    /** Instances by status, entities included (an index-only scan on PostgreSQL). */
-    countByStatus: sql(`SELECT status, COUNT(*) AS n FROM ${instances} GROUP BY status`),
-    /** Entities by status: instance IDs starting with '@' (a key range: byte order on both databases). */
+    /** Orchestrations by status: a walk of the partial index `orchestrations_by_status` (migration 0006). */
+    countOrchestrationsByStatus: sql(
+      `SELECT status, COUNT(*) AS n FROM ${instances} WHERE substr(instance_id, 1, 1) <> '@' GROUP BY status`,
+    ),
+    /** Entities (IDs starting with '@') by status: a walk of the partial index `entities_by_status`. */
     countEntitiesByStatus: sql(
-      `SELECT status, COUNT(*) AS n FROM ${instances} WHERE instance_id >= '@' AND instance_id < 'A' GROUP BY status`,
+      `SELECT status, COUNT(*) AS n FROM ${instances} WHERE substr(instance_id, 1, 1) = '@' GROUP BY status`,
     ),
     leasedInstances: sql(`SELECT COUNT(*) AS n FROM ${instances} WHERE lock_expires_at >= :now`),
     leasedActivities: sql(`SELECT COUNT(*) AS n FROM ${activities} WHERE lock_expires_at >= :now`),

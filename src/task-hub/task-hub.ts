@@ -82,6 +82,10 @@ export interface InstanceFilter {
   readonly instanceIds?: readonly string[] | undefined;
   /** Leave out entities (instance IDs starting with `@`); orchestration queries set it. Default false. */
   readonly excludeEntities?: boolean | undefined;
+  /** Only instances of this orchestration (or entity) name: exact, case-sensitive. */
+  readonly name?: string | undefined;
+  /** Only instances stamped with this version: exact, case-sensitive; instances without a version never match. */
+  readonly version?: string | undefined;
 }
 
 /** A query: filters plus paging. */

@@ -140,6 +140,91 @@ export function queryTests(env: ConformanceEnv): void {
     assert.equal(bare?.customStatus, undefined);
   });
 
+  it("filters by orchestration name and version, exactly, alone and with other filters", async () => {
+    const { hub } = env;
+    await createWithStatus(hub, "nv-1", "Completed", { name: "Order", version: "1.0" });
+    await createWithStatus(hub, "nv-2", "Failed", { name: "Order", version: "2.0" });
+    await hub.createInstance(newInstance("nv-3", { name: "Order" }));
+    await hub.createInstance(newInstance("nv-4", { name: "order", version: "1.0" }));
+    await hub.createInstance(newInstance("nv-5", { name: "Invoice", version: "1.0" }));
+    await hub.createInstance(newInstance("nv-6", { name: "Invoice", version: "" }));
+    const sorted = async (query: Parameters<TaskHub["listInstances"]>[0]) =>
+      ids(await listAll(hub, { ...query, pageSize: 2 })).sort();
+
+    assert.deepEqual(await sorted({ name: "Order" }), ["nv-1", "nv-2", "nv-3"], "names are case-sensitive");
+    assert.deepEqual(await sorted({ name: "Ord" }), [], "names match exactly, not as a prefix");
+    assert.deepEqual(await sorted({ version: "1.0" }), ["nv-1", "nv-4", "nv-5"]);
+    assert.deepEqual(await sorted({ version: "" }), ["nv-6"], "an empty version is a version");
+    assert.deepEqual(await sorted({ name: "Order", version: "2.0" }), ["nv-2"]);
+    assert.deepEqual(await sorted({ name: "Order", statuses: ["Completed", "Pending"] }), ["nv-1", "nv-3"]);
+    assert.deepEqual(await sorted({ version: "1.0", statuses: ["Pending"], instanceIdPrefix: "nv-" }), [
+      "nv-4",
+      "nv-5",
+    ]);
+    assert.deepEqual(await sorted({ name: "Invoice", instanceIds: ["nv-5", "nv-1"] }), ["nv-5"]);
+    await rejectsWith(hub.listInstances({ name: 7 as never }), "InvalidArgumentError");
+    await rejectsWith(hub.listInstances({ version: null as never }), "InvalidArgumentError");
+
+    assert.equal(await hub.purgeInstances({ name: "Order", version: "2.0" }), 1);
+    assert.deepEqual(await sorted({ name: "Order" }), ["nv-1", "nv-3"], "purges by name and version");
+  });
+
+  it("pages through several statuses, and after a later createdFrom, in order without duplicates or gaps", async () => {
+    const { hub } = env;
+    const statuses = ["Completed", "Failed", "Pending"] as const;
+    for (let i = 0; i < 15; i++) {
+      const id = `ms-${(i * 4) % 15}`;
+      const status = statuses[i % 3]!;
+      if (status === "Pending") await hub.createInstance(newInstance(id));
+      else await createWithStatus(hub, id, status);
+      if (i % 4 === 0) await sleep(2);
+    }
+    await createWithStatus(hub, "ms-terminated", "Terminated");
+    const all = await listAll(hub, { pageSize: 100 });
+    const expected = (keep: (r: InstanceRecord) => boolean) => ids(all.filter(keep));
+    for (const pageSize of [1, 2, 4])
+      assert.deepEqual(
+        ids(await listAll(hub, { statuses: ["Pending", "Completed", "Failed", "Pending"], pageSize })),
+        expected((r) => r.status !== "Terminated"),
+        `in order, page size ${pageSize}`,
+      );
+    // A page boundary, then a createdFrom after it: the later bound holds.
+    const first = await hub.listInstances({ statuses: ["Completed", "Failed"], pageSize: 1 });
+    const from = all[8]!.createdAt;
+    const rest = await listAll(hub, {
+      statuses: ["Completed", "Failed"],
+      createdFrom: from,
+      pageSize: 2,
+      continuationToken: first.continuationToken,
+    });
+    assert.deepEqual(
+      ids(rest),
+      expected((r) => (r.status === "Completed" || r.status === "Failed") && r.createdAt >= from),
+    );
+  });
+
+  it("filters by ID prefixes with few and many matches, multi-byte and at the end of the code points", async () => {
+    const { hub } = env;
+    // With page size 1, 40 matches are SQLite's limit for sorting a prefix's matches (20 pages of 2 rows).
+    for (let i = 0; i < 45; i++) await hub.createInstance(newInstance(`many-${i % 9}-${i}`));
+    for (const id of ["few-1", "few-2", "fex", "few", "éa", "éb", "êa", "e\u{10FFFF}x", "e\u{10FFFF}", "f"])
+      await hub.createInstance(newInstance(id));
+    const all = await listAll(hub, { pageSize: 100 });
+    const expected = (prefix: string) => ids(all.filter((r) => r.instanceId.startsWith(prefix)));
+    for (const prefix of ["many-", "many-3", "few", "few-", "é", "e\u{10FFFF}", "\u{10FFFF}", "m"])
+      for (const pageSize of [1, 3, 100])
+        assert.deepEqual(
+          ids(await listAll(hub, { instanceIdPrefix: prefix, pageSize })),
+          expected(prefix),
+          `prefix ${JSON.stringify(prefix)}, page size ${pageSize}`,
+        );
+    assert.deepEqual(
+      ids(await listAll(hub, { instanceIdPrefix: "many-", statuses: ["Pending"], pageSize: 1 })),
+      expected("many-"),
+    );
+    await rejectsWith(hub.listInstances({ instanceIdPrefix: "a\uD800" }), "InvalidArgumentError");
+  });
+
   it("rejects a malformed continuation token", async () => {
     const { hub } = env;
     await hub.createInstance(newInstance("tok"));

@@ -200,6 +200,26 @@ describe("management API", () => {
     assert.equal(badToken.status, 400);
   });
 
+  it("GET /instances/ filters by orchestration name and version (Taskhub's own parameters)", async () => {
+    await host.client.startNew("Hello", { instanceId: "nv-hello-1", input: "a", version: "1.0" });
+    await host.client.startNew("Hello", { instanceId: "nv-hello-2", input: "b", version: "2.0" });
+    await waitDone("nv-hello-1");
+    await waitDone("nv-hello-2");
+    const list = async (query: string) =>
+      (
+        (await (await host.fetch(`${MGMT}/instances/?instanceIdPrefix=nv-&${query}`)).json()) as {
+          instanceId: string;
+        }[]
+      )
+        .map((s) => s.instanceId)
+        .sort();
+    assert.deepEqual(await list("name=Hello"), ["nv-hello-1", "nv-hello-2"]);
+    assert.deepEqual(await list("name=hello"), [], "names are case-sensitive");
+    assert.deepEqual(await list("name=Hello&version=2.0&runtimeStatus=Completed"), ["nv-hello-2"]);
+    assert.deepEqual(await list("NAME=Hello&Version=1.0"), ["nv-hello-1"], "parameter names in any case");
+    assert.deepEqual(await list("name=&version="), ["nv-hello-1", "nv-hello-2"], "empty: no filter");
+  });
+
   it("raiseEvent: 404 unknown, 410 finished, 400 non-JSON content type and invalid JSON", async () => {
     assert.equal((await post("/instances/ghost/raiseEvent/Approval", 1)).status, 404);
     assert.equal((await post("/instances/history-1/raiseEvent/Approval", 1)).status, 410);

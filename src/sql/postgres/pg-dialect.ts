@@ -106,6 +106,14 @@ export function postgresDialect(schema: string): Dialect {
         },
       };
     },
+    // OFFSET 0 keeps the subquery apart: its plan is the range's walk, the order applies to its result.
+    sortedKeyRange: (table, columns, where, orderBy, limit) =>
+      `SELECT * FROM (SELECT ${columns} FROM ${dialect.table(table)} WHERE ${where} OFFSET 0) AS matches ` +
+      `ORDER BY ${orderBy} LIMIT ${limit}`,
+    // Merge Append takes arms that are limited index scans in the order; plain arms are appended and sorted.
+    mergeOrdered: (arms, orderBy, limit) =>
+      `${arms.map((arm) => `(${arm} ORDER BY ${orderBy} LIMIT ${limit})`).join(" UNION ALL ")} ` +
+      `ORDER BY ${orderBy} LIMIT ${limit}`,
     migrationPrelude: (): BoundStatement[] => [
       {
         statement: dialect.statement("SELECT pg_advisory_xact_lock(:lockClass::int4, :lockKey::int4)"),

@@ -133,7 +133,7 @@ function postgresOptions(target: PostgresTaskHubOptions | string): PostgresTaskH
  *   analyzes them, which multiplied a commit's server time on a busy new hub. Every statement the hub runs often is
  *   a lookup by an indexed key; whole-table counts (`getStats`) are written to use an index as well.
  */
-function withGenericPlans(config: pg.PoolConfig): pg.PoolConfig {
+export function withGenericPlans(config: pg.PoolConfig): pg.PoolConfig {
   const setting = "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off";
   return { ...config, options: config.options ? `${config.options} ${setting}` : setting };
 }

@@ -76,6 +76,13 @@ export function sqliteDialect(): Dialect {
             else await tx.run(part.sql, params);
       },
     }),
+    // The primary key of a table with a TEXT key is the table's first automatic index.
+    sortedKeyRange: (table, columns, where, orderBy, limit) =>
+      `SELECT ${columns} FROM ${table} INDEXED BY sqlite_autoindex_${table}_1 WHERE ${where} ` +
+      `ORDER BY ${orderBy} LIMIT ${limit}`,
+    // A compound SELECT with an ORDER BY merges its arms, each walking an index in that order (arms with their own
+    // ORDER BY and LIMIT would be subqueries, sorted again).
+    mergeOrdered: (arms, orderBy, limit) => `${arms.join(" UNION ALL ")} ORDER BY ${orderBy} LIMIT ${limit}`,
     migrationPrelude: () => [],
     notify: () => undefined,
     leaseGuardFunctions: () => [],
