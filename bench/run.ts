@@ -8,8 +8,12 @@
  * (`pgbench.ts`). Plus the executor's replay cost per event for histories of 100 / 1,000 / 10,000 events, and, per
  * configuration, entity operations/s for signals over 1 and 100 entities and `callEntity` latency (`entities.ts`).
  *
- * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay` picks parts (fresh-latency:
- * the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads;
+ * `pg-churn` (`pg-churn.ts`) fills a PostgreSQL hub with 100,000 sequences, on the configured server and on a
+ * throwaway cluster with autovacuum on, and reports the rate and the claims' cost per 10,000 (`--churn-vacuum=off`:
+ * without the hub's own vacuuming).
+ *
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,pg-churn` picks parts
+ * (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads;
  * `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
  */
@@ -20,6 +24,7 @@ import pg from "pg";
 import { postgresTaskHub, sqliteTaskHub, type TaskHub } from "../src/index.js";
 import { resolvePostgresConfig } from "../src/sql/postgres/postgres-task-hub.js";
 import { runMultiProcess } from "./multi-process.js";
+import { FULL_CHURN, QUICK_CHURN, runChurnBenchmarks } from "./pg-churn.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";
 import { measureReplay } from "./replay-cost.js";
@@ -108,6 +113,12 @@ try {
   if (selected("workers"))
     results.postgresWorkerProcesses = await runMultiProcess(pgConfig, workerCounts, sizes);
   if (selected("pgbench")) results.pgbench = await runPgbench(pgConfig, quick ? 5 : 10);
+  if (selected("pg-churn"))
+    results.pgChurn = await runChurnBenchmarks(
+      pgConfig.connectionString ?? "postgres://postgres@127.0.0.1:5432/test",
+      quick ? QUICK_CHURN : FULL_CHURN,
+      args.includes("--churn-vacuum=off") ? "off" : "auto",
+    );
   if (selected("replay"))
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);
 } finally {

@@ -39,14 +39,15 @@ export function pgClaimStatements(d: Dialect) {
        WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)${filter}
        ORDER BY ready_at LIMIT :max${d.skipLocked}
      ), m AS (
-       SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
-         array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
-         array_agg(b.visible_at ORDER BY b.id) AS visible_ats
-       FROM (
-         SELECT b.*, row_number() OVER (PARTITION BY b.instance_id ORDER BY b.id) AS n
-         FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id WHERE b.visible_at <= :now
-       ) AS b
-       WHERE b.n <= ${MAX_MESSAGES_PER_WORK_ITEM} GROUP BY b.instance_id
+       SELECT c.instance_id, c.prev_locked_by, x.* FROM c CROSS JOIN LATERAL (
+         SELECT array_agg(b.id ORDER BY b.id) AS ids, array_agg(b.execution_id ORDER BY b.id) AS execution_ids,
+           array_agg(b.event ORDER BY b.id) AS events, array_agg(b.visible_at ORDER BY b.id) AS visible_ats
+         FROM (
+           SELECT b.id, b.execution_id, b.event, b.visible_at FROM ${inbox} AS b
+           WHERE b.instance_id = c.instance_id AND b.visible_at <= :now
+           ORDER BY b.id LIMIT ${MAX_MESSAGES_PER_WORK_ITEM}
+         ) AS b
+       ) AS x
      ), u AS (
      UPDATE ${instances} AS i SET
        lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
@@ -55,11 +56,11 @@ export function pgClaimStatements(d: Dialect) {
        ready_at = CASE WHEN m.ids IS NULL
          THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
          ELSE :lockExpiresAt::bigint END
-     FROM c LEFT JOIN m ON m.instance_id = c.instance_id
-     WHERE i.instance_id = c.instance_id
+     FROM m
+     WHERE i.instance_id = m.instance_id
      RETURNING ${INSTANCE_COLUMNS.split(", ")
        .map((column) => `i.${column}`)
-       .join(", ")}, i.lock_token, c.prev_locked_by, m.ids IS NOT NULL AS taken, m.ids, m.execution_ids,
+       .join(", ")}, i.lock_token, m.prev_locked_by, m.ids IS NOT NULL AS taken, m.ids, m.execution_ids,
        m.events, m.visible_ats)`),
     );
 

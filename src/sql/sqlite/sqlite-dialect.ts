@@ -79,6 +79,7 @@ export function sqliteDialect(): Dialect {
     migrationPrelude: () => [],
     notify: () => undefined,
     leaseGuardFunctions: () => [],
+    storageParameters: () => [],
   };
   return dialect;
 }
