@@ -17,12 +17,41 @@ export interface StatementCost {
   readonly buffers: number;
   /** Rows it returned (work items it would have leased). */
   readonly rows: number;
+  /** The plan nodes that read the most buffers themselves (`node: buffers`), when it read more than 100. */
+  readonly where?: readonly string[];
 }
 
-type ExplainOutput = {
-  "Execution Time": number;
-  Plan: { "Shared Hit Blocks": number; "Shared Read Blocks": number; "Actual Rows": number };
-}[];
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Shared Hit Blocks": number;
+  "Shared Read Blocks": number;
+  "Actual Rows": number;
+  "Actual Loops": number;
+  Plans?: PlanNode[];
+}
+
+type ExplainOutput = { "Execution Time": number; Plan: PlanNode }[];
+
+const buffersOf = (node: PlanNode) => node["Shared Hit Blocks"] + node["Shared Read Blocks"];
+
+/** Each node's own buffers (its total less its children's), largest first. */
+function hotspots(root: PlanNode): string[] {
+  const found: [string, number][] = [];
+  const visit = (node: PlanNode) => {
+    const own = buffersOf(node) - (node.Plans ?? []).reduce((sum, child) => sum + buffersOf(child), 0);
+    const target = node["Index Name"] ?? node["Relation Name"];
+    if (own > 0)
+      found.push([`${node["Node Type"]}${target ? ` ${target}` : ""} ×${node["Actual Loops"]}`, own]);
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  visit(root);
+  return found
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([node, buffers]) => `${node}: ${buffers}`);
+}
 
 /**
  * Prepares the claims of hub `hubName` on `client` (a connection of its own, used for nothing else) and returns a
@@ -58,10 +87,12 @@ export async function claimCostProbe(
         `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}(${args.join(", ")})`,
       );
       const [plan] = result.rows[0]!["QUERY PLAN"];
+      const buffers = buffersOf(plan!.Plan);
       return {
         ms: Math.round(plan!["Execution Time"] * 100) / 100,
-        buffers: plan!.Plan["Shared Hit Blocks"] + plan!.Plan["Shared Read Blocks"],
+        buffers,
         rows: plan!.Plan["Actual Rows"],
+        ...(buffers > 100 ? { where: hotspots(plan!.Plan) } : {}),
       };
     } finally {
       await client.query("ROLLBACK");

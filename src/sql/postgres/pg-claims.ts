@@ -31,7 +31,13 @@ export function pgClaimStatements(d: Dialect) {
        ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers
      ) SELECT * FROM u`;
 
-  /** The claim of instances, with an extra filter on the candidates. */
+  /**
+   * The claim of instances, with an extra filter on the candidates. Each candidate's messages are looked up by its
+   * instance ID (a lateral subquery: a plan joining the candidates to the inbox read every visible message of the
+   * hub, dead rows included, at each claim). `ORDER BY b.id + 0` keeps the inbox's primary key out of the plan: a
+   * generic plan made while the statistics said "many messages per instance" walked the whole inbox in ID order
+   * for each candidate, to stop after its first messages.
+   */
   const claimInstances = (filter: string) =>
     d.statement(
       countingTakeovers(`c AS (
@@ -45,7 +51,7 @@ export function pgClaimStatements(d: Dialect) {
          FROM (
            SELECT b.id, b.execution_id, b.event, b.visible_at FROM ${inbox} AS b
            WHERE b.instance_id = c.instance_id AND b.visible_at <= :now
-           ORDER BY b.id LIMIT ${MAX_MESSAGES_PER_WORK_ITEM}
+           ORDER BY b.id + 0 LIMIT ${MAX_MESSAGES_PER_WORK_ITEM}
          ) AS b
        ) AS x
      ), u AS (
