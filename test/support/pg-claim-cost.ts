@@ -36,11 +36,12 @@ type ExplainOutput = { "Execution Time": number; Plan: PlanNode }[];
 
 const buffersOf = (node: PlanNode) => node["Shared Hit Blocks"] + node["Shared Read Blocks"];
 
-/** Each node's own buffers (its total less its children's), largest first. */
+/** Each node's own buffers (its total less its children's), largest first; a CTE's scans repeat its buffers. */
 function hotspots(root: PlanNode): string[] {
   const found: [string, number][] = [];
   const visit = (node: PlanNode) => {
-    const own = buffersOf(node) - (node.Plans ?? []).reduce((sum, child) => sum + buffersOf(child), 0);
+    const children = (node.Plans ?? []).reduce((sum, child) => sum + buffersOf(child), 0);
+    const own = node["Node Type"] === "CTE Scan" ? 0 : buffersOf(node) - children;
     const target = node["Index Name"] ?? node["Relation Name"];
     if (own > 0)
       found.push([`${node["Node Type"]}${target ? ` ${target}` : ""} ×${node["Actual Loops"]}`, own]);
