@@ -148,8 +148,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // index entries, and the old version is pruned without VACUUM, when no indexed column changed, as in a step that
     // keeps its lease); autovacuum on the queues after every 1,000 dead rows however few are live (the default waits
     // for 20 % of the table), unthrottled (they are small once vacuumed); and on instances after 5 % (the table only
-    // grows). The hub's own maintenance, when the server's autovacuum is off, uses the same thresholds
-    // (`postgres/pg-maintenance.ts`).
+    // grows). The hub's own vacuuming uses the same thresholds (`postgres/pg-maintenance.ts`).
     up: (d) => [
       ...d.storageParameters("instances", {
         fillfactor: 80,

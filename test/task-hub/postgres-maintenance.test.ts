@@ -276,10 +276,10 @@ describe("PostgreSQL under churn", () => {
     }
   });
 
-  it("vacuums on its own pace when told to, until closed", async () => {
+  it("vacuums on its own pace, until closed", async () => {
     const hubName = uniqueHubName("churn");
     const sink = new RecordingSink();
-    const hub = testHub(hubName, { logger: sink, maintenance: { vacuum: "always", intervalMs: 20 } });
+    const hub = testHub(hubName, { logger: sink, maintenance: { intervalMs: 20 } });
     try {
       await hub.init();
       await setHotTables(hubName, "autovacuum_enabled = false, autovacuum_vacuum_threshold = 20");
@@ -318,6 +318,7 @@ describe("PostgreSQL under churn", () => {
   it("refuses maintenance options it does not know", () => {
     const bad: unknown[] = [
       { vacuum: "sometimes" },
+      { vacuum: "always" },
       { vacuum: true },
       { intervalMs: 0 },
       { intervalMs: 1.5 },
@@ -453,6 +454,26 @@ describe("PostgreSQL autovacuum settings", () => {
     return warnings(sink);
   };
 
+  /** Sends and deletes 2,000 messages in hub `hubName`'s inbox; resolves once the hub (not autovacuum) vacuumed it. */
+  const inboxVacuumed = async (hubName: string): Promise<void> => {
+    await onCluster(async (client) => {
+      await client.query(
+        `INSERT INTO ${hubName}.inbox (instance_id, event, visible_at, created_at)
+         SELECT 'i' || n, '{}', 0, 0 FROM generate_series(1, 2000) AS n`,
+      );
+      await client.query(`DELETE FROM ${hubName}.inbox`);
+    });
+    await eventually(
+      () =>
+        onCluster(async (client) => {
+          const stats = await hotTableStats(client, hubName);
+          return stats.inbox!.vacuums > 0 && stats.inbox!.dead === 0 ? true : undefined;
+        }),
+      "the hub vacuuming its inbox",
+      20_000,
+    );
+  };
+
   it("warns once at init when the server's autovacuum is off, naming the setting, and vacuums itself", async () => {
     await setAutovacuum("off");
     const said = await withHub("off_hub", { intervalMs: 20 }, async (_hub, warned) => {
@@ -465,30 +486,19 @@ describe("PostgreSQL autovacuum settings", () => {
         setting: "autovacuum = off",
         tables: HOT_TABLES,
       });
-      // Dead rows: 2,000 messages sent and deleted. The rounds find them.
-      await onCluster(async (client) => {
-        await client.query(
-          `INSERT INTO off_hub.inbox (instance_id, event, visible_at, created_at)
-           SELECT 'i' || n, '{}', 0, 0 FROM generate_series(1, 2000) AS n`,
-        );
-        await client.query("DELETE FROM off_hub.inbox");
-      });
-      await eventually(
-        () =>
-          onCluster(async (client) => {
-            const stats = await hotTableStats(client, "off_hub");
-            return stats.inbox!.vacuums > 0 && stats.inbox!.dead === 0 ? true : undefined;
-          }),
-        "the hub vacuuming its inbox",
-        20_000,
-      );
+      await inboxVacuumed("off_hub");
     });
     assert.equal(said.length, 1, "one warning in all");
   });
 
-  it("leaves the tables to autovacuum when it is on, and names a table whose autovacuum is disabled", async () => {
+  it("says nothing when autovacuum covers the hot tables, and names a table whose autovacuum is disabled", async () => {
     await setAutovacuum("on");
-    assert.deepEqual(await withHub("on_hub", { intervalMs: 20 }), []);
+    // Autovacuum on, visiting the database once a day: the hub vacuums when it lags.
+    await onCluster(async (client) => {
+      await client.query("ALTER SYSTEM SET autovacuum_naptime = '1d'");
+      await client.query("SELECT pg_reload_conf()");
+    });
+    assert.deepEqual(await withHub("on_hub", { intervalMs: 20 }, () => inboxVacuumed("on_hub")), []);
     await onCluster((client) => client.query("ALTER TABLE on_hub.inbox SET (autovacuum_enabled = false)"));
     const [warning, ...more] = await withHub("on_hub", { intervalMs: 20 });
     assert.deepEqual(more, []);

@@ -1,11 +1,14 @@
 /**
- * {@link PgMaintenance}: keeps a PostgreSQL hub's hot tables (`inbox`, `activity_queue`, `instances`) vacuumed when
- * the server's autovacuum does not. Every step leaves dead row versions in them (a message inserted then deleted, an
- * instance row updated), and until `VACUUM` removes them the claims walk their dead index entries: on a server with
- * `autovacuum = off` a 100,000-instance fill slowed down six-fold. So, at start, the hub looks whether autovacuum
- * covers its hot tables (`autovacuum`, `track_counts`, each table's `autovacuum_enabled`); if not, it says so once
- * (a warning naming the setting) and runs rounds on a pace: a round checks each table's dead rows against its
- * autovacuum thresholds (`pg-vacuum-policy.ts`) and runs `VACUUM` or `ANALYZE` on the tables due, one at a time.
+ * {@link PgMaintenance}: keeps a PostgreSQL hub's hot tables (`inbox`, `activity_queue`, `instances`) vacuumed. Every
+ * step leaves dead row versions in them (a message inserted then deleted, an instance row updated), and until `VACUUM`
+ * removes them the claims walk their dead index entries and the tables swell: on a server with `autovacuum = off` a
+ * 100,000-instance fill slowed down six-fold. Autovacuum, where it runs, visits a database once a minute
+ * (`autovacuum_naptime`), which lets a busy hub's queues swell to several times their size between two visits. So the
+ * hub runs rounds on a pace of its own (default every 5 s): a round checks each hot table's dead rows against its
+ * autovacuum thresholds (`pg-vacuum-policy.ts`, as autovacuum would) and runs `VACUUM` or `ANALYZE` on the tables
+ * due, one at a time. Whichever of autovacuum and the hub comes first vacuums a table; the other then finds it clean.
+ * At start the hub looks whether autovacuum covers its hot tables at all (`autovacuum`, `track_counts`, each table's
+ * `autovacuum_enabled`), and says so once (a warning naming the setting) when it does not.
  *
  * A round runs on a connection of its own (never one of the pool's, never inside a transaction), under a lease: a
  * session advisory lock keyed by the hub, taken with `pg_try_advisory_lock`, so that one process of the hub's at a
@@ -29,11 +32,12 @@ export const HOT_TABLES = ["inbox", "activity_queue", "instances"] as const;
 /** `maintenance` of `postgresTaskHub`. */
 export interface PostgresMaintenanceOptions {
   /**
-   * Whether the hub vacuums its hot tables itself: `"auto"` (default) when the server's autovacuum does not cover
-   * them (`autovacuum = off`, `track_counts = off`, or a table's `autovacuum_enabled = false`); `"always"` whatever
-   * autovacuum does; `"off"` never (vacuum them yourself; `SqlTaskHub.runMaintenance()` runs one round).
+   * Whether the hub vacuums its hot tables itself: `"auto"` (default) when their dead rows pass their autovacuum
+   * thresholds and autovacuum has not come first (or does not run: `autovacuum = off`, `track_counts = off`, or a
+   * table's `autovacuum_enabled = false`, which the hub warns about at start); `"off"` never (vacuum them yourself,
+   * or call `SqlTaskHub.runMaintenance()` on a schedule of yours).
    */
-  readonly vacuum?: "auto" | "always" | "off" | undefined;
+  readonly vacuum?: "auto" | "off" | undefined;
   /** Milliseconds between two rounds (default {@link DEFAULT_MAINTENANCE_INTERVAL_MS}). */
   readonly intervalMs?: number | undefined;
 }
@@ -100,14 +104,18 @@ export class PgMaintenance implements HubMaintenance {
       );
       return;
     }
-    const tables = mode === "always" ? HOT_TABLES : mode === "auto" ? coverage.uncovered : [];
+    const tables = mode === "auto" ? HOT_TABLES : [];
     if (coverage.uncovered.length > 0) {
       const fields = { hubName: schema, setting: coverage.setting, tables: coverage.uncovered };
-      if (tables.length > 0)
+      if (mode === "auto")
         logger.warn(
-          `${coverage.reason}: task hub "${schema}" vacuums ${list(tables)} itself, looking every ` +
-            `${this.#intervalMs} ms and vacuuming a table once its dead rows pass its autovacuum thresholds, one ` +
-            `process at a time. Turn autovacuum on, or set maintenance: { vacuum: "off" } to vacuum them yourself.`,
+          `${coverage.reason}: task hub "${schema}" vacuums ${list(coverage.uncovered)} itself, ` +
+            (coverage.paced
+              ? `every ${this.#intervalMs} ms (it cannot count their dead rows), `
+              : `looking every ${this.#intervalMs} ms and vacuuming a table once its dead rows pass its autovacuum ` +
+                `thresholds, `) +
+            `one process at a time. Turn autovacuum on, or set maintenance: { vacuum: "off" } to vacuum them ` +
+            `yourself.`,
           fields,
         );
       else
@@ -219,7 +227,8 @@ export class PgMaintenance implements HubMaintenance {
       } else warning = await runCapturingWarning(client, `ANALYZE (SKIP_LOCKED) ${name}`);
       if (warning !== undefined) {
         skipped.push({ table, reason: warning });
-        if (!this.#skipsLogged.has(warning)) {
+        // Someone else vacuuming it (autovacuum, an operator) is no news; anything else (not the owner) is.
+        if (!LOCK_NOT_AVAILABLE.test(warning) && !this.#skipsLogged.has(warning)) {
           this.#skipsLogged.add(warning);
           logger.warn(`Task hub "${schema}": PostgreSQL skipped its table ${table}: ${warning}`, {
             hubName: schema,
@@ -255,6 +264,9 @@ export class PgMaintenance implements HubMaintenance {
     }
   }
 }
+
+/** The warning of a `VACUUM (SKIP_LOCKED)` that skipped a table locked by someone else. */
+const LOCK_NOT_AVAILABLE = /lock not available/i;
 
 /** The counters and storage parameters of the hub's tables `$2` in schema `$1`. */
 const TABLE_COUNTERS = `SELECT c.relname, c.reltuples, c.reloptions, s.n_dead_tup, s.n_ins_since_vacuum,

@@ -44,7 +44,7 @@ export interface PostgresTaskHubOptions {
   readonly logger?: LogSink | undefined;
   /**
    * Upkeep of the hub's hot tables (`inbox`, `activity_queue`, `instances`, whose dead rows slow the claims down):
-   * by default the hub vacuums them itself when the server's autovacuum does not, one process at a time (see
+   * by default the hub vacuums them itself when autovacuum leaves them due, one process at a time (see
    * {@link PostgresMaintenanceOptions}).
    */
   readonly maintenance?: PostgresMaintenanceOptions | undefined;
@@ -152,13 +152,13 @@ function postgresOptions(target: PostgresTaskHubOptions | string): PostgresTaskH
   return options;
 }
 
-const VACUUM_MODES: readonly unknown[] = ["auto", "always", "off"];
+const VACUUM_MODES: readonly unknown[] = ["auto", "off"];
 
 function checkMaintenanceOptions(maintenance: PostgresMaintenanceOptions | undefined): void {
   checkOptions("postgresTaskHub maintenance", maintenance, { vacuum: "string", intervalMs: "integer" });
   if (maintenance?.vacuum !== undefined && !VACUUM_MODES.includes(maintenance.vacuum))
     throw new InvalidArgumentError(
-      `postgresTaskHub maintenance: option 'vacuum' must be "auto", "always" or "off", got ${JSON.stringify(
+      `postgresTaskHub maintenance: option 'vacuum' must be "auto" or "off", got ${JSON.stringify(
         maintenance.vacuum,
       )}.`,
     );
