@@ -7,12 +7,13 @@
  * the sequences (`multi-process.ts`), and `pgbench` measures the server's simple-update TPS for scale
  * (`pgbench.ts`). Plus the executor's replay cost per event for histories of 100 / 1,000 / 10,000 events, and, per
  * configuration, entity operations/s for signals over 1 and 100 entities and `callEntity` latency (`entities.ts`).
+ * And the replay checker over 10,000 stored instances on SQLite (`replay-check.ts`).
  *
  * `pg-churn` (`pg-churn.ts`) fills a PostgreSQL hub with 100,000 sequences, on the configured server and on a
  * throwaway cluster with autovacuum on, and reports the rate and the claims' cost per 10,000 (`--churn-vacuum=off`:
  * without the hub's own vacuuming).
  *
- * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,pg-churn` picks parts
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,pg-churn` picks parts
  * (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads;
  * `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
@@ -28,6 +29,7 @@ import { FULL_CHURN, QUICK_CHURN, runChurnBenchmarks } from "./pg-churn.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";
 import { measureReplay } from "./replay-cost.js";
+import { runReplayCheckBenchmark } from "./replay-check.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
 
 const args = process.argv.slice(2);
@@ -121,6 +123,8 @@ try {
     );
   if (selected("replay"))
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);
+  if (selected("replay-check"))
+    results.replayCheck = await runReplayCheckBenchmark(dir, quick ? 1000 : 10_000);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -34,6 +34,8 @@ export { toFailureDetails, describeFailure, type FailureDetails } from "./core/f
 export type * from "./core/history-event.js";
 export { validateInstanceId, newInstanceId } from "./core/instance-id.js";
 export { RetryPolicy, type RetryPolicyOptions } from "./core/retry-policy.js";
+export { compareVersions, type VersionOrder } from "./core/version-compare.js";
+export type { VersionFailureStrategy, VersionMatchStrategy, VersioningOptions } from "./core/versioning.js";
 export {
   RUNTIME_STATUSES,
   TERMINAL_STATUSES,
@@ -90,7 +92,14 @@ export { executeOrchestration } from "./orchestration/executor.js";
 export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js";
 export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite/sqlite-task-hub.js";
 export { postgresTaskHub, type PostgresTaskHubOptions } from "./sql/postgres/postgres-task-hub.js";
-export { memoryTaskHub, MemoryTaskHub, type MemoryTaskHubOptions } from "./memory/memory-task-hub.js";
+export type { PostgresMaintenanceOptions } from "./sql/postgres/pg-maintenance.js";
+export type { MaintenanceRound } from "./sql/hub-maintenance.js";
+export {
+  memoryTaskHub,
+  MemoryTaskHub,
+  type MemoryTaskHubOptions,
+  type MemoryWorkState,
+} from "./memory/memory-task-hub.js";
 export type * from "./task-hub/task-hub.js";
 export { hasHealth, statsOf, type TaskHubHealth } from "./task-hub/health.js";
 export {
@@ -104,6 +113,12 @@ export {
 export { isActivityWorkItem } from "./core/records.js";
 export { systemClock, type Clock } from "./task-hub/clock.js";
 export { Worker, type WorkerOptions } from "./worker/worker.js";
+export {
+  exitOnUncaughtErrors,
+  UNCAUGHT_ERROR_EXIT_CODE,
+  type UncaughtErrorOptions,
+} from "./worker/uncaught-errors.js";
+export type { WorkTracking } from "./worker/work-scope.js";
 export {
   HttpDurableClient,
   type CheckStatusOptions,

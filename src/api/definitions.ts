@@ -16,7 +16,10 @@ export interface ActivityContext {
   readonly name: string;
   /** Retry attempt, 1 for the first call (orchestration-level retry policy). */
   readonly attempt: number;
-  /** How often this exact attempt was delivered to a worker (> 1 after a crash or lease loss). */
+  /**
+   * How often this exact attempt was delivered to a worker, this delivery included (> 1 after a crash or lease loss;
+   * a release by a worker shutting down does not count).
+   */
   readonly deliveryCount: number;
   /**
    * The same on every redelivery and every retry of this call: use it to make side effects idempotent
@@ -48,7 +51,7 @@ export interface ActivityContext {
 /** An activity function: the stateless worker that does the real I/O. At-least-once. */
 export type ActivityHandler<I, O> = (input: I, context: ActivityContext) => O | Promise<O>;
 
-/** An activity's defaults, given when registering it (`app.activity(name, handler, options)`). */
+/** An activity's defaults and limits, given when registering it (`app.activity(name, handler, options)`). */
 export interface ActivityOptions {
   /**
    * Longest run of one attempt, in ms (a `callActivity` option overrides it). An attempt that runs longer fails with
@@ -62,6 +65,13 @@ export interface ActivityOptions {
    * Default: none (the lease is renewed automatically while the attempt runs).
    */
   readonly heartbeatTimeoutMs?: number | undefined;
+  /**
+   * Deliveries of one attempt that may end without completing (the worker crashed, hung or lost its lease) before the
+   * attempt is quarantined as poison work: its next delivery does not run the code but fails the attempt with a
+   * non-retryable `PoisonMessageError`, which the orchestration sees as the call's failure. Default: the worker's
+   * `maxDeliveryCount` (10).
+   */
+  readonly maxDeliveryCount?: number | undefined;
 }
 
 /** A registered activity. */

@@ -39,12 +39,19 @@ export interface CallSubOrchestratorOptions {
   readonly instanceId?: string | undefined;
   /** Retry on failure; each attempt is a new child instance (suffix `-attempt-N` after the first). */
   readonly retry?: RetryPolicy | undefined;
+  /**
+   * The version stamped on the child (default: the worker's `defaultVersion`, else this instance's version; `""`:
+   * none).
+   */
+  readonly version?: string | undefined;
 }
 
 /** Options for `continueAsNew`. */
 export interface ContinueAsNewOptions {
   /** Carry external events that arrived but were not consumed over to the new execution (default false). */
   readonly preserveUnprocessedEvents?: boolean | undefined;
+  /** The version of the new execution (default: this execution's version). A non-empty string. */
+  readonly version?: string | undefined;
 }
 
 /** The parent of a sub-orchestration. */
@@ -75,6 +82,12 @@ export interface OrchestrationContext {
   readonly currentUtcDateTime: Date;
   /** True while old history is being replayed. */
   readonly isReplaying: boolean;
+  /**
+   * The version stamped on this instance when it was created (`""` when it has none): the starting app's
+   * `defaultVersion`, or the version its start asked for. The same on every replay; continue-as-new keeps it unless
+   * told otherwise. Branch on it with {@link compareVersionTo}.
+   */
+  readonly version: string;
   /**
    * A logger that writes each line once, never while replaying, with the instance's fields (`instanceId`,
    * `executionId`, `name`); a last plain-object argument adds fields: `ctx.log.info("charged", { orderId })`.
@@ -132,6 +145,35 @@ export interface OrchestrationContext {
 
   /** A deterministic, name-based UUID (v5), the same on every replay. */
   newGuid(): string;
+
+  /**
+   * Compares this instance's {@link version} with `version`, by Durable Functions' rules: -1 when the instance's is
+   * older, 0 when equal, 1 when newer. No version equals no version and is older than any; numeric dotted versions
+   * compare as numbers (`"1.10"` is newer than `"1.9"`); others as text, ignoring case.
+   * @example
+   * if (ctx.compareVersionTo("2.0") >= 0) await ctx.callActivity(sendReceipt, order); // the 2.0 step
+   */
+  compareVersionTo(version: string | undefined): -1 | 0 | 1;
+
+  /**
+   * A patch: true when this execution runs the code after the patch, false when it replays a history recorded
+   * before it. An execution that reaches this call on new code records a marker in its history and gets true, now
+   * and on every replay; a history that went past this point without the marker (recorded by the old code) replays
+   * with false, so it stays on the old branch and never fails with `NonDeterminismError`. Within one execution every
+   * call with the same ID returns what the first one returned (a patch inside a loop is decided once).
+   * @example
+   * if (ctx.patched("discount-fix")) total = await ctx.callActivity(applyDiscount, order);
+   * else total = order.total; // the old code, for histories recorded before the fix
+   */
+  patched(patchId: string): boolean;
+
+  /**
+   * The cleanup step of a patch, once no running instance can still be on the old branch: replace
+   * `if (ctx.patched(id)) { new } else { old }` with `ctx.deprecatePatch(id); new`. It records nothing and replays
+   * histories with or without the patch's marker. Once the instances that recorded the marker have finished, the call
+   * can be removed too (a marker no code asks for is ignored).
+   */
+  deprecatePatch(patchId: string): void;
 
   /**
    * Calls an entity operation and waits for its result (typed by the definition). Operations on one entity run one

@@ -31,6 +31,7 @@ import type {
 } from "../api/entity-definition.js";
 import { classEntity, functionEntity } from "../api/entity-forms.js";
 import { checkActivityTimeouts } from "../api/activity-timeouts.js";
+import { checkMaxDeliveryCount } from "../api/delivery-limit.js";
 import type {
   ActivityDefinition,
   ActivityHandler,
@@ -102,7 +103,9 @@ export class DurableApp {
    *   timeoutMs: 10 * 60_000,
    *   heartbeatTimeoutMs: 30_000,
    * });
-   * @throws InvalidArgumentError for a limit that is not a positive whole number of milliseconds.
+   * `maxDeliveryCount` overrides the worker's limit on deliveries that end without completing (poison work).
+   * @throws InvalidArgumentError for a limit that is not a positive whole number of milliseconds, or a
+   *   `maxDeliveryCount` that is not a whole number from 1.
    */
   activity<I, O>(
     name: string,
@@ -110,7 +113,15 @@ export class DurableApp {
     options?: ActivityOptions,
   ): ActivityDefinition<I, O> {
     const timeouts = checkActivityTimeouts(options, `Activity '${String(name)}'`);
-    const definition: ActivityDefinition<I, O> = { kind: "activity", name, handler, ...timeouts };
+    const limit = options?.maxDeliveryCount;
+    if (limit !== undefined) checkMaxDeliveryCount(limit, `Activity '${String(name)}'`);
+    const definition: ActivityDefinition<I, O> = {
+      kind: "activity",
+      name,
+      handler,
+      ...timeouts,
+      ...(limit !== undefined ? { maxDeliveryCount: limit } : {}),
+    };
     this.registry.activities.add(definition as unknown as ActivityDefinition);
     return definition;
   }
@@ -175,9 +186,12 @@ export class DurableApp {
     return definition;
   }
 
-  /** A client for `taskHub` that checks orchestration names against this app. */
-  createClient(taskHub: TaskHub): DurableClient {
-    return new DurableClient(taskHub, this.registry);
+  /**
+   * A client for `taskHub` that checks orchestration names against this app; `options.defaultVersion` is stamped on
+   * the instances it starts without a version (as `start`'s `defaultVersion` on the started app's client).
+   */
+  createClient(taskHub: TaskHub, options: Pick<DurableClientOptions, "defaultVersion"> = {}): DurableClient {
+    return new DurableClient(taskHub, this.registry, { defaultVersion: options.defaultVersion });
   }
 
   /** Initializes the task hub (migrations), starts a worker and returns it with a client. */
@@ -192,6 +206,7 @@ export class DurableApp {
       localWorker: runWorker ? worker : undefined,
       clock: worker.clock,
       maxPayloadBytes: workerOptions.maxPayloadBytes,
+      defaultVersion: workerOptions.defaultVersion,
     });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(

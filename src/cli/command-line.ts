@@ -8,7 +8,7 @@ import { SETTINGS } from "../host/config.js";
 import { UsageError } from "./usage-error.js";
 
 /** The commands. */
-export const COMMANDS = ["start", "dev", "keys", "health"] as const;
+export const COMMANDS = ["start", "dev", "keys", "health", "replay-check", "history"] as const;
 
 /** A command's name. */
 export type CommandName = (typeof COMMANDS)[number];
@@ -32,9 +32,16 @@ const FLAGS = new Map<string, FlagType>([
   ["config", "string"],
   ["name", "string"],
   ["admin", "boolean"],
+  ["status", "string"],
+  ["since", "string"],
+  ["limit", "string"],
+  ["json", "boolean"],
   ["help", "boolean"],
   ["version", "boolean"],
 ]);
+
+/** The flags of the commands that only read a hub. */
+const READ_HUB_FLAGS = ["hub", "postgres", "hub-name", "config"];
 
 const HOST_FLAGS = [...SETTING_FLAGS.map(([flag]) => flag), "no-request-log", "config"];
 
@@ -43,7 +50,19 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, ReadonlySet<string>>> = {
   start: new Set(HOST_FLAGS),
   dev: new Set(HOST_FLAGS),
   keys: new Set(["name", "admin", "keys-file", "hub", "config"]),
-  health: new Set(["hub", "postgres", "hub-name", "config"]),
+  health: new Set(READ_HUB_FLAGS),
+  "replay-check": new Set([
+    ...READ_HUB_FLAGS,
+    "status",
+    "name",
+    "since",
+    "limit",
+    "json",
+    "max-orchestration-actions",
+    "max-history-events",
+    "max-payload-bytes",
+  ]),
+  history: new Set(READ_HUB_FLAGS),
 };
 
 /** The flags `command` accepts, besides `--help` and `--version` (`--no-request-log` rather than `--log-requests`). */

@@ -1,16 +1,16 @@
 /**
  * `taskhub health`: prints the health of a task hub as JSON (SQLite or PostgreSQL, chosen as for `taskhub start`):
- * workers seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers.
+ * workers seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers,
+ * work quarantined as poison.
  * @module
  */
-import { existsSync } from "node:fs";
 import type { HostConfig } from "../host/config.js";
-import { isUrlOrMemory } from "../host/hub-location.js";
-import { describeHubLocation, openTaskHubForReading } from "../host/open-task-hub.js";
+import { describeHubLocation } from "../host/open-task-hub.js";
 import type { SqlTaskHub } from "../sql/sql-task-hub.js";
 import { clockFor } from "../task-hub/clock.js";
 import { statsOf } from "../task-hub/health.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
+import { hubReadError, HubReadError, openHubForReading } from "./read-hub.js";
 import { UsageError } from "./usage-error.js";
 
 /** A worker is reported alive when its last heartbeat is more recent than this (3 default heartbeat intervals). */
@@ -53,6 +53,7 @@ export async function healthReport(
         ? null
         : { visibleSince: iso(stats.oldestPendingAt), ageMs: Math.max(0, now - stats.oldestPendingAt) },
     leaseTakeovers: stats.leaseTakeovers,
+    quarantinedWorkItems: stats.quarantinedWorkItems,
   };
 }
 
@@ -63,25 +64,15 @@ export async function healthReport(
  */
 export async function runHealthCommand(positionals: readonly string[], config: HostConfig): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, "health");
-  const where = describeHubLocation(config.hub);
-  const fail = (message: string): number => {
-    process.stderr.write(`taskhub health: cannot read the task hub at ${where}: ${message}\n`);
-    return 1;
-  };
-  if (config.hub === ":memory:")
-    return fail(
-      "an in-memory hub lives in one process only; point --hub at a SQLite file or use --postgres.",
-    );
-  if (!isUrlOrMemory(config.hub) && !existsSync(config.hub))
-    return fail("the file does not exist (a host creates it when it first starts: taskhub start).");
   let hub: SqlTaskHub | undefined;
   try {
-    hub = openTaskHubForReading(config.hub, config.hubName);
-    await hub.checkSchema();
+    hub = await openHubForReading(config);
     process.stdout.write(`${JSON.stringify(await healthReport(hub, config), null, 2)}\n`);
     return 0;
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
+    const message = error instanceof HubReadError ? error.message : hubReadError(config, error).message;
+    process.stderr.write(`taskhub health: ${message}\n`);
+    return 1;
   } finally {
     await hub?.close();
   }

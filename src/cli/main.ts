@@ -1,5 +1,5 @@
 /**
- * The `taskhub` command line: `start`, `dev`, `keys` and `health`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * The `taskhub` command line: `start`, `dev`, `keys`, `health`, `replay-check` and `history`. Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { resolve } from "node:path";
@@ -11,9 +11,12 @@ import { AppLoadError, loadApp } from "../host/load-app.js";
 import { createHostLogger } from "../host/logging.js";
 import { ListenError } from "../host/server-lifecycle.js";
 import { stopOnSignals } from "../host/shutdown.js";
+import { exitOnUncaughtErrors } from "../worker/uncaught-errors.js";
 import { isCommand, parseCommandLine } from "./command-line.js";
 import { runHealthCommand } from "./health-command.js";
+import { runHistoryCommand } from "./history-command.js";
 import { runKeysCommand } from "./keys-command.js";
+import { runReplayCheckCommand } from "./replay-check-command.js";
 import { UsageError } from "./usage-error.js";
 import { COMMAND_USAGE, USAGE } from "./usage.js";
 import { packageVersion } from "./version.js";
@@ -44,6 +47,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return runKeysCommand(positionals, flags, config(flags, {}));
       case "health":
         return await runHealthCommand(positionals, config(flags, {}));
+      case "replay-check":
+        return await runReplayCheckCommand(positionals, flags, () => config(flags, {}));
+      case "history":
+        return await runHistoryCommand(positionals, () => config(flags, {}));
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -90,6 +97,8 @@ async function startCommand(
   stopWhenParentLeaves();
   const hostConfig = config(flags, {});
   const log = createHostLogger({ level: hostConfig.logLevel, format: hostConfig.logFormat });
+  // An error no code awaits (a timer callback in an activity...) is logged with the work it came from, then exits.
+  exitOnUncaughtErrors({ logger: log });
   const app = await loadApp(modulePath);
   // Signals are handled from before the host starts (and prints its banner): one that arrives while it starts stops
   // it gracefully once started, instead of killing the process.

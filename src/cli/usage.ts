@@ -12,6 +12,8 @@ Commands:
   dev <app module>     Same, in local-dev mode (no keys, 127.0.0.1), reloading on file changes
   keys <action>        Create, list or revoke function and admin keys
   health               Print the task hub's health as JSON
+  replay-check <app>   Replay stored histories against the app's current code (before deploying it)
+  history export <id>  Write an instance's history as a JSON file (for replayHistories in a test)
 
 'taskhub <command> --help' shows a command's options; 'taskhub --version' prints the version.
 `;
@@ -26,6 +28,8 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --hub-name NAME                   TASKHUB_HUB_NAME                      (default taskhub)
   --max-concurrent-orchestrations N TASKHUB_MAX_CONCURRENT_ORCHESTRATIONS (default 200)
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)
+  --max-delivery-count N            TASKHUB_MAX_DELIVERY_COUNT            (default 10; then work that keeps
+                                                                          crashing workers is quarantined)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
   --max-payload-bytes N             TASKHUB_MAX_PAYLOAD_BYTES             (default 16777216: inputs, outputs,
                                                                           event data, custom status, entity state)
@@ -44,6 +48,13 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --log-format json|pretty          TASKHUB_LOG_FORMAT                    (default pretty on a terminal and in dev,
                                                                           else JSON lines)
   --shutdown-timeout-ms N           TASKHUB_SHUTDOWN_TIMEOUT_MS           (default 10000)
+  --default-version V               TASKHUB_DEFAULT_VERSION               (stamped on new instances and
+                                                                          sub-orchestrations; the worker's version)
+  --worker-version V                TASKHUB_WORKER_VERSION                (default: the default version)
+  --version-match-strategy S        TASKHUB_VERSION_MATCH_STRATEGY        (None, Strict, CurrentOrOlder; default
+                                                                          CurrentOrOlder when a version is set)
+  --version-failure-strategy S      TASKHUB_VERSION_FAILURE_STRATEGY      (Reject: leave for a compatible worker,
+                                                                          the default; Fail: fail the instance)
   --jwt-jwks-url URL                TASKHUB_JWT_JWKS_URL    (or TASKHUB_JWT_PUBLIC_KEY / TASKHUB_JWT_SECRET)
   --jwt-issuer ISS                  TASKHUB_JWT_ISSUER
   --jwt-audience AUD                TASKHUB_JWT_AUDIENCE
@@ -93,6 +104,46 @@ Prints the task hub's health as JSON: workers seen and whether they are alive, q
 pending work item, lease takeovers. Only reads the hub: fails when there is none, never creates or upgrades one.
 
 Options (flags > environment variables > config file > defaults):
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+  "replay-check": `Usage: taskhub replay-check <app module> [options]
+
+Replays the stored histories of the hub's instances against the orchestrator code of the app module, as a worker
+would replay them, without running activities or writing anything. Run it before deploying changed code: an
+instance the code no longer matches would fail with a NonDeterminismError. Prints one line per diverging instance,
+naming the call history recorded and the call the code makes now, then a summary: instances replayed, diverged
+and skipped (entities; instances whose orchestrator the app no longer registers; instances not started yet).
+Histories that end with work pending (timers, activities, events awaited) are fine.
+
+Exit code: 0 when every instance replays, 1 when one diverges, 2 on an error (a wrong command line, an app that
+does not load, a hub that cannot be read).
+
+Options:
+  --status S,S...             Instances in these statuses (default: Pending,Running,Suspended,ContinuedAsNew,
+                              every instance not finished; also Completed, Failed, Terminated)
+  --name NAME                 Instances of this orchestrator only
+  --since DATE                Instances created at or after DATE (2024-05-01, 2024-05-01T08:00:00Z; UTC unless
+                              an offset is given)
+  --limit N                   At most N instances (the oldest first)
+  --json                      Print a JSON report instead (format "taskhub-replay-check/1")
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
+  --max-orchestration-actions N, --max-history-events N, --max-payload-bytes N
+                              The workers' limits, if they are not the defaults (TASKHUB_MAX_*)
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+  history: `Usage: taskhub history export <instance ID> [options] > history.json
+
+Writes the instance's current history on standard output as a history file: JSON with "format":
+"taskhub-history/1", the instance ("instanceId", "name", "executionId", "status", times) and its history events as
+stored. replayHistories(app, files) from taskhub/testing replays such files against the app's code in a unit test.
+Only reads the hub.
+
+Options:
   --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
   --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
   --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)

@@ -17,6 +17,7 @@ import {
 import type { HistoryEvent } from "../core/history-event.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
+import { checkVersion } from "../core/versioning.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
 import type { InstanceRecord, NewInstance } from "../core/records.js";
@@ -41,7 +42,10 @@ export interface StartOptions<I> {
   readonly instanceId?: string;
   /** Do not start before this time. */
   readonly startAt?: Date;
-  /** App version stamped on the instance. */
+  /**
+   * The version stamped on the instance (default: the client's `defaultVersion`; `""`: none). Orchestrator code reads
+   * it as `ctx.version`; versioned workers run only the versions they accept.
+   */
   readonly version?: string;
 }
 
@@ -128,6 +132,11 @@ export interface DurableClientOptions {
    * anything is written. `DurableApp.start` sets the worker's `maxPayloadBytes`.
    */
   readonly maxPayloadBytes?: number | undefined;
+  /**
+   * The version stamped on every instance this client starts without one (`startNew`'s `version` overrides it).
+   * `DurableApp.start` sets the app's `defaultVersion`.
+   */
+  readonly defaultVersion?: string | undefined;
 }
 
 /** Starts and manages orchestration instances and entities in a task hub. */
@@ -153,6 +162,7 @@ export class DurableClient {
     private readonly registry?: Registry,
     private readonly options: DurableClientOptions = {},
   ) {
+    if (options.defaultVersion !== undefined) checkVersion(options.defaultVersion, "defaultVersion");
     this.clock = clockFor(taskHub, options.clock);
     this.#waiters = new CompletionWaiters(taskHub);
     this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);
@@ -192,6 +202,8 @@ export class DurableClient {
     const startAt = options.startAt?.getTime();
     if (startAt !== undefined && !Number.isFinite(startAt))
       throw new InvalidArgumentError("startAt must be a valid Date.");
+    if (options.version !== undefined) checkVersion(options.version, "startNew's version");
+    const version = options.version ?? this.options.defaultVersion;
     const timestamp = this.timestamp();
     const request: NewInstance = {
       event: {
@@ -202,7 +214,7 @@ export class DurableClient {
         executionId: randomUUID(),
         input,
         scheduledStartTime: startAt !== undefined ? new Date(startAt).toISOString() : undefined,
-        version: options.version,
+        version: version === "" ? undefined : version,
       },
       visibleAt: startAt,
     };

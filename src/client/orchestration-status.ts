@@ -24,6 +24,8 @@ export interface OrchestrationStatus<O = unknown> {
   readonly customStatus?: unknown;
   readonly createdTime: Date;
   readonly lastUpdatedTime: Date;
+  /** The version stamped on the instance (its current execution's); absent when it has none. */
+  readonly version?: string | undefined;
   /** Present with `showHistory: true`. */
   readonly history?: readonly HistoryEvent[] | undefined;
 }
@@ -43,6 +45,7 @@ export function toOrchestrationStatus(
     customStatus: deserialize(record.customStatus, "Custom status"),
     createdTime: new Date(record.createdAt),
     lastUpdatedTime: new Date(record.lastUpdatedAt),
+    ...(record.version !== undefined && record.version !== "" ? { version: record.version } : {}),
     history: options.history,
   };
 }

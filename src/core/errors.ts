@@ -69,7 +69,7 @@ export class UnknownFunctionError extends InvalidArgumentError {
     readonly functionName: string,
     known: readonly string[],
   ) {
-    const kinds = kind === "entity" ? "entities" : `${kind}s`;
+    const kinds = kind === "orchestrator" ? "orchestrators" : kind === "activity" ? "activities" : "entities";
     super(
       `No ${kind} named '${functionName}' is registered.` +
         (known.length > 0 ? ` Registered ${kinds}: ${known.join(", ")}.` : ` No ${kinds} are registered.`),
@@ -79,6 +79,29 @@ export class UnknownFunctionError extends InvalidArgumentError {
 
 /** Replayed orchestrator code did something other than what its history recorded. */
 export class NonDeterminismError extends DurableError {}
+
+/**
+ * A versioned worker must not run an orchestration instance of this version (its `versioning.matchStrategy` refuses
+ * it) and its `versioning.failureStrategy` is `Fail`: the instance fails with this error, whose message names the
+ * instance's version and the worker's.
+ */
+export class VersionMismatchError extends DurableError {
+  constructor(
+    /** The instance's version (`undefined`: none). */
+    readonly instanceVersion: string | undefined,
+    /** The version of the worker that refused it. */
+    readonly workerVersion: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A history file (`taskhub history export`, read by `replayHistories`) is not one: not JSON, another format or format
+ * version, or a field missing or of the wrong type. The message names the file and the field.
+ */
+export class HistoryFileError extends InvalidArgumentError {}
 
 /** A task (activity, sub-orchestration) awaited by an orchestrator failed. Carries the failure record. */
 export class TaskFailedError extends DurableError {
@@ -104,6 +127,36 @@ export class OrchestrationFailedError extends DurableError {
 /** Throw this from an activity or orchestrator to mark the failure as permanent: retry policies will not retry it. */
 export class NonRetryableError extends DurableError {
   readonly nonRetryable = true;
+}
+
+/**
+ * Work quarantined as poison: an activity, an orchestration step or an entity operation that was delivered to workers
+ * `deliveryCount` times (its `maxDeliveryCount`) and never completed, because each delivery ended with its worker
+ * crashing, hanging or losing its lease. Its code is not run again: an activity fails with this error (its caller's
+ * `try/catch` sees a `TaskFailedError` whose failure has `errorType` `PoisonMessageError`; retry policies never
+ * retry it), an orchestration fails, and an entity operation's caller gets it as the operation's failure.
+ */
+export class PoisonMessageError extends NonRetryableError {
+  constructor(
+    /** What was quarantined, e.g. `Activity 'Charge' (attempt 1) of instance 'order-1'`. */
+    readonly what: string,
+    /** How many deliveries ended without completing. */
+    readonly deliveryCount: number,
+    /** The limit it reached. */
+    readonly maxDeliveryCount: number,
+    /** The worker that held the last of them, when known. */
+    readonly lastWorkerId: string | undefined,
+  ) {
+    super(
+      `${what} was quarantined as poison work: it was delivered ${deliveryCount} time${deliveryCount === 1 ? "" : "s"} ` +
+        `and no delivery completed (each one's worker crashed, hung or lost its lease), reaching maxDeliveryCount ` +
+        `${maxDeliveryCount}; ` +
+        (lastWorkerId !== undefined
+          ? `the last delivery was held by worker ${lastWorkerId}.`
+          : "the worker of the last delivery is not known.") +
+        " It is not run again.",
+    );
+  }
 }
 
 /**
@@ -180,6 +233,12 @@ export const isInstanceNotFoundError = (error: unknown): error is InstanceNotFou
   hasName(error, "InstanceNotFoundError");
 /** True when `error` is a {@link TimeoutError}. */
 export const isTimeoutError = (error: unknown): error is TimeoutError => hasName(error, "TimeoutError");
+/** True when `error` is a {@link VersionMismatchError}. */
+export const isVersionMismatchError = (error: unknown): error is VersionMismatchError =>
+  hasName(error, "VersionMismatchError");
+/** True when `error` is a {@link PoisonMessageError}. */
+export const isPoisonMessageError = (error: unknown): error is PoisonMessageError =>
+  hasName(error, "PoisonMessageError");
 /** True when `error` is a {@link NonDeterminismError}. */
 export const isNonDeterminismError = (error: unknown): error is NonDeterminismError =>
   hasName(error, "NonDeterminismError");

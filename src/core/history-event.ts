@@ -130,6 +130,8 @@ export interface SubOrchestrationInstanceCreated extends EventBase {
   readonly name: string;
   readonly instanceId: string;
   readonly input?: string | undefined;
+  /** The version stamped on the child (absent: none). */
+  readonly version?: string | undefined;
 }
 
 /** A sub-orchestration completed. */
@@ -266,6 +268,19 @@ export interface EntityUnlockSent extends EventBase {
   readonly position?: number | undefined;
 }
 
+/**
+ * A patch marker: the execution reached `ctx.patched(patchId)` on code that has the patch, and took the patched
+ * branch. Replay gives `patched(patchId)` true only where its marker is recorded, so histories recorded before the
+ * patch (without the marker) replay on the old branch. A marker takes no task ID: `position` is the sequence number
+ * the orchestrator's next task had when the code called `patched` (the marker is recorded just before that task's
+ * event). A marker no code asks for any more (the patch deprecated, then removed) is ignored on replay.
+ */
+export interface PatchMarkerRecorded extends EventBase {
+  readonly type: "PatchMarkerRecorded";
+  readonly patchId: string;
+  readonly position: number;
+}
+
 /** The set of all history events. */
 export type HistoryEvent =
   | ExecutionStarted
@@ -292,7 +307,8 @@ export type HistoryEvent =
   | EntityOperationFailed
   | EntityLockRequested
   | EntityLockGranted
-  | EntityUnlockSent;
+  | EntityUnlockSent
+  | PatchMarkerRecorded;
 
 /** The discriminator values of {@link HistoryEvent}. */
 export type HistoryEventType = HistoryEvent["type"];

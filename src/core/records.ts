@@ -81,6 +81,13 @@ export interface OrchestrationWorkItem {
   readonly messages: readonly InboxMessage[];
   /** Inbox rows that could not be parsed (empty normally). */
   readonly corruptMessages: readonly CorruptInboxMessage[];
+  /**
+   * How many times the instance was leased since its last committed step, this lease included (1 = first delivery).
+   * Counted by the hub, across processes and restarts; a lease released with `TaskHub.abandonWorkItem` gives its
+   * delivery back, so a count above 1 means earlier deliveries ended by lease expiry: their worker crashed or hung.
+   * The worker quarantines work whose count passes its `maxDeliveryCount` (poison work).
+   */
+  readonly deliveryCount: number;
   /** Set by a claim that took over an expired, unreleased lease: the worker that held it (a lease takeover). */
   readonly takenOverFrom?: string | undefined;
 }
@@ -109,6 +116,11 @@ export interface OrchestrationCompletion {
    * (parent taken from `event.parent`). A finished instance with that ID is replaced.
    */
   readonly newInstances: readonly NewInstance[];
+  /**
+   * True when the step quarantines poison work (the work item passed its `maxDeliveryCount`; no user code ran): the
+   * hub counts it in its health stats (`TaskHubStats.quarantinedWorkItems`) with the commit.
+   */
+  readonly quarantined?: boolean | undefined;
 }
 
 /** The mutable part of an instance row written by an orchestration step. */
@@ -121,6 +133,11 @@ export interface InstanceUpdate {
   readonly failure?: FailureDetails | undefined;
   readonly customStatus?: string | undefined;
   readonly completedAt?: number | undefined;
+  /**
+   * The version of the execution the step started (a new execution may have another one, after continue-as-new);
+   * absent: the instance's version is left as it is.
+   */
+  readonly version?: string | undefined;
 }
 
 /** An activity to run. */
@@ -150,7 +167,11 @@ export interface ActivityWorkItem extends NewActivityMessage {
   readonly id: number;
   readonly lockToken: string;
   readonly lockExpiresAt: number;
-  /** How many times this message has been handed to a worker, this time included (1 = first delivery). */
+  /**
+   * How many times this message has been handed to a worker, this time included (1 = first delivery), counted by the
+   * hub. As for {@link OrchestrationWorkItem.deliveryCount}, a lease released with `TaskHub.abandonWorkItem` gives
+   * its delivery back: a count above 1 means earlier deliveries ended by lease expiry (a crash or a hang).
+   */
   readonly deliveryCount: number;
   /** Set by a claim that took over an expired, unreleased lease: the worker that held it (a lease takeover). */
   readonly takenOverFrom?: string | undefined;
@@ -166,6 +187,8 @@ export interface ActivityCompletion {
   readonly workItem: ActivityWorkItem;
   /** Delivered to the instance's inbox, tagged with the work item's execution ID. */
   readonly result: TaskCompleted | TaskFailed;
+  /** True when the result quarantines poison work (a `PoisonMessageError`); counted as for orchestration steps. */
+  readonly quarantined?: boolean | undefined;
 }
 
 /** Per-item outcome of a batched completion: `undefined` for success. */

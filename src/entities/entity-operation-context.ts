@@ -36,6 +36,8 @@ export class OperationContextImpl implements EntityContext, OperationScope {
     private readonly timestamp: string,
     /** Largest input of what the operation sends or starts, in bytes (default 16 MiB). */
     private readonly maxPayloadBytes?: number,
+    /** The version stamped on the orchestrations it starts (the worker's `defaultVersion`). */
+    private readonly defaultVersion?: string,
   ) {}
 
   get context(): EntityContext {
@@ -86,6 +88,7 @@ export class OperationContextImpl implements EntityContext, OperationScope {
         instanceId,
         executionId: randomUUID(),
         input: serialize(input, `Input of orchestration '${definition.name}'`, this.maxPayloadBytes),
+        ...(this.defaultVersion ? { version: this.defaultVersion } : {}),
       },
     });
     return instanceId;

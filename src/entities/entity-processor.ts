@@ -13,7 +13,7 @@
  */
 import type { Registry } from "../api/registry.js";
 import { TaskHubError } from "../core/errors.js";
-import { toFailureDetails } from "../core/failure.js";
+import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import type { EntityOperationCalled, EntityOperationSignaled, HistoryEvent } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
 import { errorFields, failureFields, toLogger, type Logger, type LogSink } from "../core/logger.js";
@@ -22,6 +22,7 @@ import type { NewInboxMessage, NewInstance, OrchestrationWorkItem } from "../cor
 import type { FastPathCompletion } from "../task-hub/local-dispatch.js";
 import { EntityId } from "../core/entity-id.js";
 import { entityDefinitionOf, resolveOperation } from "../api/entity-lookup.js";
+import { poisonFailure, type Quarantine } from "../api/delivery-limit.js";
 import {
   ENTITY_CONTINUE_EVENT,
   entityCreation,
@@ -44,6 +45,8 @@ export interface EntityProcessorOptions {
    * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
    */
   readonly maxPayloadBytes?: number | undefined;
+  /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
+  readonly defaultVersion?: string | undefined;
 }
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
@@ -62,11 +65,13 @@ export class EntityProcessor {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly maxPayloadBytes: number | undefined;
+  private readonly defaultVersion: string | undefined;
 
   constructor(
     private readonly registry: Registry,
     options: EntityProcessorOptions = {},
   ) {
+    this.defaultVersion = options.defaultVersion;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
@@ -77,11 +82,25 @@ export class EntityProcessor {
    * Processes one step of the entity. Never throws for problems of user code. The step asks to be deleted if idle
    * (`deleteIfIdle`, a fast path) when the entity has no state and nothing left to do; a hub without the fast paths
    * keeps the empty entity, which reads as one that does not exist.
+   *
+   * Poison work: after a delivery of the entity ended without completing (`deliveryCount` above 1: its worker
+   * crashed or hung), steps run one operation each, so that an operation that keeps crashing its worker is soon the
+   * only one in its step. With `quarantine` (the work item passed its `maxDeliveryCount`) that operation is not run:
+   * it fails with a `PoisonMessageError` (a caller gets it as the operation's failure, a signal is dropped), the
+   * entity's state stays as the last committed step left it, and the operations after it run as usual in the next
+   * steps. The completion is then marked `quarantined`.
    */
-  async process(item: OrchestrationWorkItem): Promise<FastPathCompletion> {
-    return new EntityStep(this.registry, item, this.clock(), this.log, this.maxPayloadBytes).run(
-      this.maxBatchSize,
-    );
+  async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<FastPathCompletion> {
+    const careful = quarantine !== undefined || item.deliveryCount > 1;
+    return new EntityStep(
+      this.registry,
+      item,
+      this.clock(),
+      this.log,
+      this.maxPayloadBytes,
+      this.defaultVersion,
+      quarantine,
+    ).run(careful ? 1 : this.maxBatchSize);
   }
 }
 
@@ -98,6 +117,8 @@ class EntityStep {
   private readonly newInstances: NewInstance[] = [];
   private readonly created = new Set<string>();
   private readonly consumed = new Set<number>();
+  /** True once an operation was quarantined instead of run. */
+  private quarantined = false;
 
   constructor(
     private readonly registry: Registry,
@@ -105,6 +126,8 @@ class EntityStep {
     private readonly now: number,
     private readonly baseLog: Logger,
     private readonly maxPayloadBytes: number | undefined,
+    private readonly defaultVersion: string | undefined,
+    private readonly quarantine?: Quarantine,
   ) {
     this.id = EntityId.parse(item.instanceId);
     this.timestamp = new Date(now).toISOString();
@@ -200,8 +223,15 @@ class EntityStep {
       this.registry,
       this.timestamp,
       this.maxPayloadBytes,
+      this.defaultVersion,
     );
     this.lastOperationTime = this.now;
+    if (this.quarantine) {
+      this.quarantined = true;
+      const what = `Operation '${request.operation}' of entity '${this.item.instanceId}'`;
+      this.fail(request, poisonFailure(what, this.quarantine));
+      return;
+    }
     try {
       const definition = entityDefinitionOf(this.registry, this.id);
       const operation = resolveOperation(definition, request.operation);
@@ -238,21 +268,25 @@ class EntityStep {
           result: resultText,
         });
     } catch (error) {
-      const failure = toFailureDetails(error);
-      if (request.type === "EntityOperationCalled")
-        this.respond(request, {
-          type: "EntityOperationFailed",
-          timestamp: this.timestamp,
-          requestId: request.requestId,
-          failure,
-        });
-      else
-        this.log.warn(
-          `Entity '${this.id}': signalled operation '${request.operation}' failed and was rolled back: ` +
-            `${failure.errorType}: ${failure.message}`,
-          { operation: request.operation, ...failureFields(failure) },
-        );
+      this.fail(request, toFailureDetails(error));
     }
+  }
+
+  /** An operation failed: its caller gets the failure; a failed signal is logged. */
+  private fail(request: Operation, failure: FailureDetails): void {
+    if (request.type === "EntityOperationCalled")
+      this.respond(request, {
+        type: "EntityOperationFailed",
+        timestamp: this.timestamp,
+        requestId: request.requestId,
+        failure,
+      });
+    else
+      this.log.warn(
+        `Entity '${this.id}': signalled operation '${request.operation}' failed and was rolled back: ` +
+          `${failure.errorType}: ${failure.message}`,
+        { operation: request.operation, ...failureFields(failure) },
+      );
   }
 
   private stateBox(): { value: unknown } | undefined {
@@ -375,6 +409,7 @@ class EntityStep {
       messages: this.messages,
       newInstances: this.newInstances,
       ...(idle ? { deleteIfIdle: true } : {}),
+      ...(this.quarantined ? { quarantined: true } : {}),
     };
   }
 }

@@ -10,6 +10,13 @@ import { uncheckedClaims, type JwtOptions } from "../http/auth/jwt.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/node-adapter.js";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logging.js";
 import { isPostgresUrl, isUrlOrMemory, resolveHubLocation } from "./hub-location.js";
+import {
+  VERSION_FAILURE_STRATEGIES,
+  VERSION_MATCH_STRATEGIES,
+  type VersionFailureStrategy,
+  type VersionMatchStrategy,
+  type VersioningOptions,
+} from "../core/versioning.js";
 
 /** Everything a host needs to know. */
 export interface HostConfig {
@@ -29,6 +36,11 @@ export interface HostConfig {
   readonly hubName: string;
   readonly maxConcurrentOrchestrations?: number | undefined;
   readonly maxConcurrentActivities?: number | undefined;
+  /**
+   * Deliveries of one work item that may end without completing before it is quarantined as poison work
+   * (`--max-delivery-count` / `TASKHUB_MAX_DELIVERY_COUNT`; default: the worker's, 10).
+   */
+  readonly maxDeliveryCount?: number | undefined;
   /** Largest accepted request body (default 1 MiB). */
   readonly maxBodyBytes: number;
   /** Most actions of one orchestration execution (the worker's default when unset: 100,000). */
@@ -62,6 +74,16 @@ export interface HostConfig {
   readonly logLevel: LogLevel;
   /** `json` or `pretty` (`--log-format` / `TASKHUB_LOG_FORMAT`); default: pretty on a terminal, else JSON. */
   readonly logFormat?: LogFormat | undefined;
+  /**
+   * The version stamped on every new instance and sub-orchestration (`--default-version` /
+   * `TASKHUB_DEFAULT_VERSION`); also the worker's version unless `versioning.version` is set.
+   */
+  readonly defaultVersion?: string | undefined;
+  /**
+   * The worker's versioning (`--worker-version`, `--version-match-strategy`, `--version-failure-strategy`, or
+   * `versioning.*` in the config file), when any of it is set.
+   */
+  readonly versioning?: VersioningOptions | undefined;
 }
 
 /** A configuration error: the message names the flag, variable or file entry at fault. */
@@ -106,6 +128,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: "int",
     min: 1,
     max: 100_000,
+  },
+  {
+    key: "maxDeliveryCount",
+    flag: "max-delivery-count",
+    env: "TASKHUB_MAX_DELIVERY_COUNT",
+    kind: "int",
+    min: 1,
+    max: 1_000_000,
   },
   {
     key: "maxBodyBytes",
@@ -156,6 +186,22 @@ export const SETTINGS: readonly Setting[] = [
   },
   { key: "logLevel", flag: "log-level", env: "TASKHUB_LOG_LEVEL", kind: "string", values: LOG_LEVELS },
   { key: "logFormat", flag: "log-format", env: "TASKHUB_LOG_FORMAT", kind: "string", values: LOG_FORMATS },
+  { key: "defaultVersion", flag: "default-version", env: "TASKHUB_DEFAULT_VERSION", kind: "string" },
+  { key: "versioning.version", flag: "worker-version", env: "TASKHUB_WORKER_VERSION", kind: "string" },
+  {
+    key: "versioning.matchStrategy",
+    flag: "version-match-strategy",
+    env: "TASKHUB_VERSION_MATCH_STRATEGY",
+    kind: "string",
+    values: VERSION_MATCH_STRATEGIES,
+  },
+  {
+    key: "versioning.failureStrategy",
+    flag: "version-failure-strategy",
+    env: "TASKHUB_VERSION_FAILURE_STRATEGY",
+    kind: "string",
+    values: VERSION_FAILURE_STRATEGIES,
+  },
   { key: "jwt.jwksUrl", flag: "jwt-jwks-url", env: "TASKHUB_JWT_JWKS_URL", kind: "string" },
   { key: "jwt.publicKey", flag: "", env: "TASKHUB_JWT_PUBLIC_KEY", kind: "string" },
   { key: "jwt.secret", flag: "", env: "TASKHUB_JWT_SECRET", kind: "string", envOnly: true },
@@ -229,6 +275,7 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     hubName: get<string>("hubName") ?? "taskhub",
     maxConcurrentOrchestrations: get<number>("maxConcurrentOrchestrations"),
     maxConcurrentActivities: get<number>("maxConcurrentActivities"),
+    maxDeliveryCount: get<number>("maxDeliveryCount"),
     maxBodyBytes: get<number>("maxBodyBytes") ?? DEFAULT_MAX_BODY_BYTES,
     maxOrchestrationActions: get<number>("maxOrchestrationActions"),
     maxHistoryEvents: get<number>("maxHistoryEvents"),
@@ -244,6 +291,23 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     shutdownTimeoutMs: get<number>("shutdownTimeoutMs") ?? 10_000,
     logLevel: get<LogLevel>("logLevel") ?? "info",
     logFormat: get<LogFormat>("logFormat"),
+    defaultVersion: get<string>("defaultVersion"),
+    versioning: versioningOptions(values),
+  };
+}
+
+/** The worker's versioning settings (`versioning.*`), when any is set. */
+function versioningOptions(
+  values: ReadonlyMap<string, string | number | boolean>,
+): VersioningOptions | undefined {
+  const version = values.get("versioning.version") as string | undefined;
+  const matchStrategy = values.get("versioning.matchStrategy") as VersionMatchStrategy | undefined;
+  const failureStrategy = values.get("versioning.failureStrategy") as VersionFailureStrategy | undefined;
+  if (version === undefined && matchStrategy === undefined && failureStrategy === undefined) return undefined;
+  return {
+    ...(version !== undefined ? { version } : {}),
+    ...(matchStrategy !== undefined ? { matchStrategy } : {}),
+    ...(failureStrategy !== undefined ? { failureStrategy } : {}),
   };
 }
 

@@ -90,6 +90,9 @@ export async function startHost(
     maxOrchestrationActions: config.maxOrchestrationActions,
     maxHistoryEvents: config.maxHistoryEvents,
     maxPayloadBytes: config.maxPayloadBytes,
+    ...(config.defaultVersion !== undefined ? { defaultVersion: config.defaultVersion } : {}),
+    ...(config.versioning ? { versioning: config.versioning } : {}),
+    ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
   });
   let server: Server;
   let port: number;

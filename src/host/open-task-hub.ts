@@ -21,10 +21,17 @@ export function openTaskHub(location: string, hubName: string, logger?: LogSink)
 
 /**
  * Opens the existing hub at `location` for reading only: a SQLite file is opened read-only (and must exist), a
- * PostgreSQL schema is not created. Call `checkSchema()` on it, never `init()`.
+ * PostgreSQL schema is not created and every transaction of its connections is read-only
+ * (`default_transaction_read_only`), so a write would fail instead of happening. Call `checkSchema()` on it, never
+ * `init()`.
  */
 export function openTaskHubForReading(location: string, hubName: string): SqlTaskHub {
-  if (isPostgresUrl(location)) return postgresTaskHub({ connectionString: location, hubName });
+  if (isPostgresUrl(location))
+    return postgresTaskHub({
+      connectionString: location,
+      hubName,
+      pool: { options: "-c default_transaction_read_only=on" },
+    });
   return sqliteTaskHub(resolveHubLocation(location), { readOnly: true });
 }
 

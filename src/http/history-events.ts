@@ -3,7 +3,9 @@
  * PascalCase fields with `EventType` as a string; `OrchestratorStarted` / `OrchestratorCompleted` dropped;
  * `TaskScheduled` and `SubOrchestrationInstanceCreated` folded into their completion, which gains `FunctionName` and
  * `ScheduledTime`; `ExecutionStarted.Name` becomes `FunctionName`; inputs and `EventId` / `TimerId` removed;
- * `Result` only with `showHistoryOutput`. Failure details never carry stack traces.
+ * `Result` only with `showHistoryOutput`. Failure details never carry stack traces. Two additions of Taskhub's:
+ * `ExecutionStarted` shows the instance's `Version` when it has one, and a patch marker (`PatchMarkerRecorded`, from
+ * `ctx.patched`) shows its `PatchId`.
  * @module
  */
 import type { FailureDetails } from "../core/failure.js";
@@ -66,6 +68,7 @@ export function toHistoryEventsPayload(
         out.push({
           ...base,
           FunctionName: event.name,
+          ...(event.version ? { Version: event.version } : {}),
           ...(event.scheduledStartTime ? { ScheduledStartTime: event.scheduledStartTime } : {}),
           Timestamp: event.timestamp,
         });
@@ -162,6 +165,9 @@ export function toHistoryEventsPayload(
         return;
       case "EntityUnlockSent":
         out.push({ ...base, EntityId: event.targetInstanceId, Timestamp: event.timestamp });
+        return;
+      case "PatchMarkerRecorded":
+        out.push({ ...base, PatchId: event.patchId, Timestamp: event.timestamp });
         return;
       default:
         assertNever(event, "history event");

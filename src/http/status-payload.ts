@@ -1,6 +1,7 @@
 /**
  * The status object of the management API, in Durable Functions' exact shape (`StatusResponsePayload`):
- * `{ name, instanceId, runtimeStatus, input, customStatus, output, createdTime, lastUpdatedTime, historyEvents? }`.
+ * `{ name, instanceId, runtimeStatus, input, customStatus, output, createdTime, lastUpdatedTime, historyEvents? }`,
+ * plus `version` (Taskhub's; camelCase like the rest) for an instance that has one.
  * @module
  */
 import type { OrchestrationStatus } from "../client/orchestration-status.js";
@@ -19,6 +20,8 @@ export interface StatusPayload {
   /** `yyyy-MM-ddTHH:mm:ssZ` (second precision, as Durable Functions formats it). */
   readonly createdTime: string;
   readonly lastUpdatedTime: string;
+  /** The instance's version; absent when it has none (as in Durable Functions' payload, which has no such field). */
+  readonly version?: string;
   readonly historyEvents?: readonly Record<string, unknown>[];
 }
 
@@ -59,6 +62,7 @@ export function toStatusPayload(
     output: statusOutput(status),
     createdTime: formatStatusTime(status.createdTime),
     lastUpdatedTime: formatStatusTime(status.lastUpdatedTime),
+    ...(status.version !== undefined ? { version: status.version } : {}),
   };
   if (!options.history || status.runtimeStatus === "Pending") return payload;
   return {

@@ -22,6 +22,8 @@ export interface StoredInstance {
   /** In arrival order (increasing `id`). */
   inbox: InboxMessage[];
   lease?: Lease | undefined;
+  /** Times leased since the last committed step, minus the leases released (see `OrchestrationWorkItem.deliveryCount`). */
+  deliveries: number;
 }
 
 /** One activity message of the queue. */
@@ -29,7 +31,7 @@ export interface StoredActivity {
   readonly id: number;
   readonly message: NewActivityMessage;
   visibleAt: number;
-  /** Times handed to a worker so far. */
+  /** Times handed to a worker so far, minus the leases released (see `ActivityWorkItem.deliveryCount`). */
   deliveries: number;
   /** JSON text of the last heartbeat details stored by a delivery (`renewActivityWorkItem`). */
   heartbeatDetails?: string | undefined;
@@ -44,11 +46,20 @@ export interface MemoryStore {
   /** The next inbox message / activity ID. */
   nextId: number;
   leaseTakeovers: number;
+  /** Work items quarantined as poison work (commits with `quarantined` set). */
+  quarantinedWorkItems: number;
 }
 
 /** An empty store. */
 export function emptyStore(): MemoryStore {
-  return { instances: new Map(), activities: new Map(), workers: new Map(), nextId: 1, leaseTakeovers: 0 };
+  return {
+    instances: new Map(),
+    activities: new Map(),
+    workers: new Map(),
+    nextId: 1,
+    leaseTakeovers: 0,
+    quarantinedWorkItems: 0,
+  };
 }
 
 /** Whether `lease` is held at `now` (a lease is held through its expiry time, as in the SQL hubs). */

@@ -32,6 +32,7 @@ import { systemClock, type Clock } from "../task-hub/clock.js";
 import type { TaskHubHealth, TaskHubStats, WorkerHeartbeat } from "../task-hub/health.js";
 import { instanceAfterStep, pendingInstance, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import type {
+  AbandonOptions,
   InstancePage,
   InstanceQuery,
   LockOptions,
@@ -52,6 +53,20 @@ export interface MemoryTaskHubOptions {
   readonly clock?: Clock | undefined;
   /** For logs (default `memory`). */
   readonly description?: string | undefined;
+}
+
+/** What {@link MemoryTaskHub.workState} reports. */
+export interface MemoryWorkState {
+  /**
+   * True when work can run now or is running: a message (inbox or activity) visible at the current time, or a lease
+   * held on an instance or an activity.
+   */
+  readonly busy: boolean;
+  /**
+   * The earliest time a message that is not visible yet becomes visible (a durable timer, a delayed start or entity
+   * signal, a retry, abandoned work), if any.
+   */
+  readonly nextDueAt: number | undefined;
 }
 
 /**
@@ -154,6 +169,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const lockToken = randomUUID();
       const lockExpiresAt = now + options.leaseMs;
       instance.lease = { token: lockToken, workerId: options.workerId, expiresAt: lockExpiresAt };
+      instance.deliveries++;
       const messages = instance.inbox
         .filter((m) => m.visibleAt <= now)
         .slice(0, MEMORY_MAX_MESSAGES_PER_WORK_ITEM);
@@ -164,6 +180,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
         instance: instance.record,
         messages,
         corruptMessages: [], // nothing is ever serialized: no row can be corrupted
+        deliveryCount: instance.deliveries,
         ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
       };
     });
@@ -211,10 +228,11 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   ): Promise<readonly CompletionOutcome[]> {
     const now = this.clock.now();
     let delivered = false;
-    const outcomes = completions.map(({ workItem, result }): CompletionOutcome => {
+    const outcomes = completions.map(({ workItem, result, quarantined }): CompletionOutcome => {
       const activity = this.#store.activities.get(workItem.id);
       if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) return activityLost(workItem);
       this.#store.activities.delete(workItem.id);
+      if (quarantined) this.#store.quarantinedWorkItems++;
       const message = { instanceId: workItem.instanceId, executionId: workItem.executionId, event: result };
       delivered = this.#deliver(message, now) || delivered; // dropped when the instance no longer exists
       return undefined;
@@ -223,7 +241,11 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     return outcomes;
   }
 
-  async abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
+  async abandonWorkItem(
+    workItem: OrchestrationWorkItem | ActivityWorkItem,
+    delayMs: number,
+    options: AbandonOptions = {},
+  ): Promise<void> {
     if (!Number.isFinite(delayMs) || delayMs < 0)
       throw new InvalidArgumentError(`delayMs must be a non-negative number, got ${delayMs}.`);
     const now = this.clock.now();
@@ -232,6 +254,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       const activity = this.#store.activities.get(workItem.id);
       if (!activity || !this.#holds(activity.lease, workItem.lockToken, now)) throw activityLost(workItem);
       activity.lease = undefined;
+      if (options.countDelivery !== true) activity.deliveries = Math.max(0, activity.deliveries - 1); // given back
       activity.visibleAt = visibleAt;
       this.#emit([{ kind: "activity-work", visibleAt }]);
       return;
@@ -239,6 +262,7 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     const instance = this.#store.instances.get(workItem.instanceId);
     if (!instance || !this.#holds(instance.lease, workItem.lockToken, now)) throw instanceLost(workItem);
     instance.lease = undefined;
+    if (options.countDelivery !== true) instance.deliveries = Math.max(0, instance.deliveries - 1); // given back
     const carried = new Set([...workItem.messages, ...workItem.corruptMessages].map((m) => m.id));
     instance.inbox = instance.inbox.map((m) => (carried.has(m.id) ? { ...m, visibleAt } : m));
     this.#emit([{ kind: "orchestration-work", visibleAt }]);
@@ -318,7 +342,29 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       leasedActivities,
       workers,
       leaseTakeovers: this.#store.leaseTakeovers,
+      quarantinedWorkItems: this.#store.quarantinedWorkItems,
     };
+  }
+
+  /**
+   * A test hook, not part of the {@link TaskHub} contract: what work the hub holds at its clock's current time, read
+   * synchronously (so nothing can change between the read and what the caller does with it). The time-skipping test
+   * environment (`createTestEnvironment` in `taskhub/testing`) moves virtual time only when nothing is busy.
+   */
+  workState(): MemoryWorkState {
+    const now = this.clock.now();
+    let busy = false;
+    let nextDueAt: number | undefined;
+    const see = (visibleAt: number, lease: StoredInstance["lease"]): void => {
+      if (visibleAt <= now || isHeld(lease, now)) busy = true;
+      else if (nextDueAt === undefined || visibleAt < nextDueAt) nextDueAt = visibleAt;
+    };
+    for (const instance of this.#store.instances.values()) {
+      if (isHeld(instance.lease, now)) busy = true;
+      for (const message of instance.inbox) see(message.visibleAt, undefined);
+    }
+    for (const activity of this.#store.activities.values()) see(activity.visibleAt, activity.lease);
+    return { busy, nextDueAt };
   }
 
   /** Commits one step (see {@link TaskHub.completeOrchestrationWorkItems}); returns its outcome. */
@@ -332,6 +378,8 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
     instance.history = [...(completion.replaceHistory ? [] : instance.history), ...completion.newHistory];
     instance.record = instanceAfterStep(completion, storedLength, now);
     instance.lease = undefined;
+    instance.deliveries = 0;
+    if (completion.quarantined) this.#store.quarantinedWorkItems++;
     for (const activity of completion.activities) {
       const id = this.#store.nextId++;
       this.#store.activities.set(id, {
@@ -369,7 +417,12 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
   #create(request: NewInstance, now: number, notices: TaskHubNotice[]): void {
     const instanceId = request.event.instanceId;
     this.#delete(instanceId);
-    this.#store.instances.set(instanceId, { record: pendingInstance(request, now), history: [], inbox: [] });
+    this.#store.instances.set(instanceId, {
+      record: pendingInstance(request, now),
+      history: [],
+      inbox: [],
+      deliveries: 0,
+    });
     const visibleAt = request.visibleAt ?? now;
     this.#deliver({ instanceId, event: request.event, visibleAt }, now);
     notices.push({ kind: "instance-updated", instanceId, status: "Pending" });

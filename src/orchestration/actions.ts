@@ -27,6 +27,8 @@ export interface CreateSubOrchestrationAction {
   readonly name: string;
   readonly instanceId: string;
   readonly input?: string | undefined;
+  /** The version stamped on the child: absent, the parent's; `""`, none. */
+  readonly version?: string | undefined;
 }
 
 /** Create a durable timer. */

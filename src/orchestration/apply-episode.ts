@@ -48,8 +48,17 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
   const messages: NewInboxMessage[] = [];
   const newInstances: NewInstance[] = [];
   const entities = new Set<string>();
+  const patches = [...(result.patches ?? [])];
+  /** Records the patch markers taken before task `position` (all of them with `Infinity`). */
+  const marksBefore = (position: number): void => {
+    while (patches.length > 0 && patches[0]!.position <= position) {
+      const { patchId, position: at } = patches.shift()!;
+      history.push({ type: "PatchMarkerRecorded", timestamp, patchId, position: at });
+    }
+  };
 
   for (const action of result.actions) {
+    marksBefore(action.id);
     switch (action.type) {
       case "ScheduleTask":
         history.push({
@@ -81,7 +90,8 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           visibleAt: Date.parse(action.fireAt),
         });
         break;
-      case "CreateSubOrchestration":
+      case "CreateSubOrchestration": {
+        const version = childVersion(action.version, episode.version);
         history.push({
           type: "SubOrchestrationInstanceCreated",
           timestamp,
@@ -89,6 +99,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           name: action.name,
           instanceId: action.instanceId,
           input: action.input,
+          ...(version !== undefined ? { version } : {}),
         });
         newInstances.push({
           event: {
@@ -99,10 +110,11 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
             executionId: uuidV5(`${instanceId}:${executionId}:${action.id}`),
             input: action.input,
             parent: { instanceId, executionId, name: episode.name, taskScheduledId: action.id },
-            version: episode.version,
+            version,
           },
         });
         break;
+      }
       case "SendEvent":
         history.push({
           type: "EventSent",
@@ -134,10 +146,18 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
         assertNever(action, "action");
     }
   }
+  marksBefore(Number.POSITIVE_INFINITY);
   if (result.outcome && result.locksToRelease)
     messages.push(...releaseMessages(result.locksToRelease, instanceId, timestamp));
 
-  const base = { executionId, name: episode.name, input: episode.input, customStatus: result.customStatus };
+  const base = {
+    executionId,
+    name: episode.name,
+    input: episode.input,
+    customStatus: result.customStatus,
+    // A new execution's version goes on the row (continue-as-new may change it); other steps leave it as it is.
+    ...(episode.newExecution && episode.version !== undefined ? { version: episode.version } : {}),
+  };
   const outcome = result.outcome;
   let instance: InstanceUpdate;
   let replaceHistory = episode.newExecution;
@@ -160,7 +180,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
         executionId: nextExecutionId,
         input: outcome.input,
         parent: episode.parent,
-        version: episode.version,
+        version: outcome.version ?? episode.version,
         // Carried inside the start message so that they stay ahead of events that arrive meanwhile.
         ...(outcome.carryoverEvents.length > 0 ? { carryoverEvents: [...outcome.carryoverEvents] } : {}),
       },
@@ -179,6 +199,12 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
   }
   if (!(outcome?.status === "ContinuedAsNew")) history.push({ type: "OrchestratorCompleted", timestamp });
   return { replaceHistory, newHistory: history, instance, activities, messages, newInstances };
+}
+
+/** A child's version: the one its call gave (`""`: none), else its parent's. */
+function childVersion(given: string | undefined, parent: string | undefined): string | undefined {
+  const version = given ?? parent;
+  return version === "" ? undefined : version;
 }
 
 function resultForParent(

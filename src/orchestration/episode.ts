@@ -16,7 +16,16 @@ export type ExecutionOutcome =
       readonly input?: string | undefined;
       /** External events carried over to the new execution, in arrival order. */
       readonly carryoverEvents: readonly EventRaised[];
+      /** The new execution's version, when `continueAsNew` set one (default: this execution's). */
+      readonly version?: string | undefined;
     };
+
+/** A patch marker to record (see `PatchMarkerRecorded`). */
+export interface PatchMark {
+  readonly patchId: string;
+  /** The sequence number the next task had when the code called `patched`. */
+  readonly position: number;
+}
 
 /** The result of running an orchestrator over new events. */
 export interface EpisodeResult {
@@ -30,6 +39,8 @@ export interface EpisodeResult {
   readonly outcome: ExecutionOutcome | undefined;
   /** Entity locks to release because the execution ended inside (or while entering) a critical section. */
   readonly locksToRelease?: LocksToRelease | undefined;
+  /** Patch markers the code recorded in this episode (`ctx.patched` on new execution), in call order; absent: none. */
+  readonly patches?: readonly PatchMark[] | undefined;
 }
 
 /** The locks of a critical section left open when the execution ended. */

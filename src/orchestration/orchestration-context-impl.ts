@@ -21,6 +21,8 @@ import { entityId, type EntityId, type EntityRef } from "../core/entity-id.js";
 import { checkOperationName, prepareSignal } from "../api/entity-lookup.js";
 import { DurableTask, TimerTask, WhenAnyTask } from "../api/durable-task.js";
 import { checkActivityTimeouts } from "../api/activity-timeouts.js";
+import { compareVersions } from "../core/version-compare.js";
+import { checkVersion } from "../core/versioning.js";
 import { uuidV5 } from "./new-guid.js";
 import type {
   CallActivityOptions,
@@ -53,8 +55,16 @@ export interface ContextSession extends SessionActions {
   waitForEvent(name: string, task: DurableTask<unknown>): void;
   /** Sets the instance's custom status. */
   setCustomStatus(value: unknown): void;
-  /** Ends the execution to continue as new. */
-  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean): void;
+  /** Ends the execution to continue as new (with `version`, when given). */
+  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean, version?: string): void;
+  /** The execution's version (`""`: none). */
+  readonly version: string;
+  /** The version for sub-orchestrations started without one (the worker's `defaultVersion`). */
+  readonly defaultVersion: string | undefined;
+  /** `ctx.patched` at the current point of the code. */
+  patched(patchId: string): boolean;
+  /** `ctx.deprecatePatch` at the current point of the code. */
+  deprecatePatch(patchId: string): void;
   /** The name of the next deterministic GUID. */
   nextGuidName(): string;
   /** Largest payload (inputs, event data), in bytes. */
@@ -120,6 +130,22 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   get isReplaying(): boolean {
     return this.session.replaying;
   }
+  get version(): string {
+    return this.session.version;
+  }
+
+  compareVersionTo(version: string | undefined): -1 | 0 | 1 {
+    if (version !== undefined && version !== null) checkVersion(version, "compareVersionTo's version");
+    return compareVersions(this.session.version, version);
+  }
+
+  patched(patchId: string): boolean {
+    return this.session.patched(patchId);
+  }
+
+  deprecatePatch(patchId: string): void {
+    this.session.deprecatePatch(patchId);
+  }
 
   callActivity<O>(
     activity: ActivityDefinition<never, unknown> | string,
@@ -163,6 +189,9 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     this.session.entities.checkSubOrchestration(name);
     const text = serialize(input, `Input of sub-orchestration '${name}'`, this.session.maxPayloadBytes);
     if (options?.instanceId !== undefined) validateInstanceId(options.instanceId);
+    if (options?.version !== undefined)
+      checkVersion(options.version, `callSubOrchestrator('${name}')'s version`);
+    const version = options?.version ?? this.session.defaultVersion; // absent: the parent's (applyEpisode)
     let childId = options?.instanceId;
     const attempt = (n: number): DurableTask<unknown> => {
       const task = new DurableTask<unknown>(`sub-orchestration '${name}'`);
@@ -171,7 +200,14 @@ export class OrchestrationContextImpl implements OrchestrationContext {
           childId ??= `${this.session.instanceId}:${id.toString(16).padStart(4, "0")}`;
           // Each retry is a new child instance, as documented on CallSubOrchestratorOptions.retry.
           const instanceId = n === 1 ? childId : `${childId}-attempt-${n}`;
-          return { type: "CreateSubOrchestration", id, name, instanceId, input: text };
+          return {
+            type: "CreateSubOrchestration",
+            id,
+            name,
+            instanceId,
+            input: text,
+            ...(version !== undefined ? { version } : {}),
+          };
         },
         "subOrchestration",
         task,
@@ -245,7 +281,15 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   }
 
   continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void {
-    this.session.continueAsNew(input, options?.preserveUnprocessedEvents === true);
+    const version = options?.version;
+    if (version !== undefined) {
+      checkVersion(version, "continueAsNew's version");
+      if (version.trim() === "")
+        throw new InvalidArgumentError(
+          "continueAsNew's version must be a non-empty string (leave it out to keep).",
+        );
+    }
+    this.session.continueAsNew(input, options?.preserveUnprocessedEvents === true, version);
   }
 
   newGuid(): string {

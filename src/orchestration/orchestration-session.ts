@@ -29,9 +29,9 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   limitOption,
 } from "../core/limits.js";
-import { describeAction, type OrchestratorAction } from "./actions.js";
+import type { OrchestratorAction } from "./actions.js";
 import type { DurableTask } from "../api/durable-task.js";
-import { EntityCalls, describeEntityEvent, matchesEntityEvent } from "./entity-calls.js";
+import { EntityCalls } from "./entity-calls.js";
 import type { EpisodeResult, ExecutionOutcome } from "./episode.js";
 import { ExecutionBudget } from "./execution-budget.js";
 import {
@@ -39,7 +39,14 @@ import {
   instanceLogger,
   type ContextSession,
 } from "./orchestration-context-impl.js";
+import { PatchMarkers } from "./patch-markers.js";
 import type { OpenTask, TaskKind } from "./session-port.js";
+import {
+  describeRecorded,
+  divergenceMessage,
+  matchesRecorded,
+  type RecordedActionEvent,
+} from "./recorded-actions.js";
 import type { LogSink } from "../core/logger.js";
 
 /** Resolves an orchestrator name to its handler (`undefined` when not registered). */
@@ -62,6 +69,11 @@ export interface SessionOptions {
   readonly maxHistoryEvents?: number | undefined;
   /** Largest payload (inputs, outputs, event data, custom status) as UTF-8 JSON, in bytes (default 16 MiB). */
   readonly maxPayloadBytes?: number | undefined;
+  /**
+   * The version stamped on sub-orchestrations started without one (the worker's `defaultVersion`); default: the
+   * parent's version.
+   */
+  readonly defaultVersion?: string | undefined;
 }
 
 const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -102,6 +114,8 @@ export class OrchestrationSession implements ContextSession {
   readonly entities = new EntityCalls(this);
   /** @internal Largest payload, in bytes. */
   readonly maxPayloadBytes: number;
+  /** @internal Patch decisions and markers. */
+  readonly #patches = new PatchMarkers();
 
   constructor(private readonly options: SessionOptions) {
     const log = instanceLogger(options.logSink ?? console, this);
@@ -118,6 +132,16 @@ export class OrchestrationSession implements ContextSession {
     this.budget = new ExecutionBudget(limits, this, log);
   }
 
+  /** The execution's version (`""`: none), from its `ExecutionStarted`. */
+  get version(): string {
+    return this.startEvent?.version ?? "";
+  }
+
+  /** @internal The version for sub-orchestrations started without one (the worker's `defaultVersion`). */
+  get defaultVersion(): string | undefined {
+    return this.options.defaultVersion;
+  }
+
   /** True once the execution ended (completed, failed, terminated or continued as new). */
   get isFinished(): boolean {
     return this.outcome !== undefined;
@@ -128,11 +152,24 @@ export class OrchestrationSession implements ContextSession {
     return this.seq;
   }
 
-  /** Replays old history (`isReplaying` is true throughout). */
-  async replay(events: readonly HistoryEvent[]): Promise<void> {
+  /**
+   * Replays old history (`isReplaying` is true throughout). Give it the whole history at once: `ctx.patched` reads
+   * ahead in it (see PatchMarkers).
+   * @returns How many events were applied before the execution ended (all of them when it did not).
+   */
+  async replay(events: readonly HistoryEvent[]): Promise<number> {
     this.replaying = true;
-    for (const event of events) await this.feed(event);
+    let applied = events.length;
+    for (let i = 0; i < events.length; i++) {
+      if (this.outcome !== undefined) {
+        applied = i; // later events change nothing (feed ignores them)
+        break;
+      }
+      this.#patches.replayingAt(events, i);
+      await this.feed(events[i]!);
+    }
     this.historyLength += events.length;
+    return applied;
   }
 
   /**
@@ -141,6 +178,7 @@ export class OrchestrationSession implements ContextSession {
    */
   async execute(events: readonly HistoryEvent[]): Promise<EpisodeResult> {
     this.replaying = false;
+    this.#patches.live();
     const pending = [...events];
     while (pending.length > 0 && this.outcome === undefined) await this.feed(pending.shift()!);
     if (this.outcome?.status === "ContinuedAsNew") this.carryOver(pending);
@@ -149,7 +187,8 @@ export class OrchestrationSession implements ContextSession {
     const actions =
       this.outcome?.status === "Terminated" ? [] : [...this.unmatched.values()].sort((a, b) => a.id - b.id);
     this.unmatched.clear();
-    this.budget.recorded(actions.length);
+    const patches = this.#patches.takeRecorded();
+    this.budget.recorded(actions.length + patches.length);
     const locksToRelease = this.outcome ? this.entities.locksToRelease() : undefined;
     return {
       actions,
@@ -157,6 +196,7 @@ export class OrchestrationSession implements ContextSession {
       suspended: this.suspended,
       outcome: this.outcome,
       ...(locksToRelease ? { locksToRelease } : {}),
+      ...(patches.length > 0 ? { patches } : {}),
     };
   }
 
@@ -209,7 +249,7 @@ export class OrchestrationSession implements ContextSession {
   }
 
   /** @internal */
-  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean): void {
+  continueAsNew(input: unknown, preserveUnprocessedEvents: boolean, version?: string): void {
     if (this.outcome !== undefined) return;
     const text = serialize(input, "continueAsNew input", this.maxPayloadBytes);
     this.preserveEvents = preserveUnprocessedEvents;
@@ -217,7 +257,18 @@ export class OrchestrationSession implements ContextSession {
       status: "ContinuedAsNew",
       input: text,
       carryoverEvents: preserveUnprocessedEvents ? [...this.buffered] : [],
+      ...(version !== undefined ? { version } : {}),
     };
+  }
+
+  /** @internal `ctx.patched`, at the next task's sequence number. */
+  patched(patchId: string): boolean {
+    return this.#patches.patched(patchId, this.seq);
+  }
+
+  /** @internal `ctx.deprecatePatch`. */
+  deprecatePatch(patchId: string): void {
+    this.#patches.deprecatePatch(patchId, this.seq);
   }
 
   /** @internal */
@@ -280,31 +331,10 @@ export class OrchestrationSession implements ContextSession {
         this.suspended = false; // held events are re-applied by apply()
         return;
       case "TaskScheduled":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) => a.type === "ScheduleTask" && sameName(a.name, event.name),
-        );
       case "TimerCreated":
-        return this.match(event.eventId, event.type, event.fireAt, (a) => a.type === "CreateTimer");
       case "SubOrchestrationInstanceCreated":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) =>
-            a.type === "CreateSubOrchestration" &&
-            sameName(a.name, event.name) &&
-            a.instanceId === event.instanceId,
-        );
       case "EventSent":
-        return this.match(
-          event.eventId,
-          event.type,
-          event.name,
-          (a) => a.type === "SendEvent" && sameName(a.name, event.name),
-        );
+        return this.matchRecorded(event);
       case "TaskCompleted":
         return this.resolve(event.taskScheduledId, "activity", (t) =>
           t.complete(deserialize(event.result, "Activity result")),
@@ -331,13 +361,13 @@ export class OrchestrationSession implements ContextSession {
       case "EntityOperationSignaled":
       case "EntityLockRequested":
       case "EntityUnlockSent":
-        return this.match(event.eventId, event.type, describeEntityEvent(event), (a) =>
-          matchesEntityEvent(a, event),
-        );
+        return this.matchRecorded(event);
       case "EntityOperationCompleted":
       case "EntityOperationFailed":
       case "EntityLockGranted":
         return this.entities.deliver(event, (id, kind, settle) => this.resolve(id, kind, settle));
+      case "PatchMarkerRecorded":
+        return; // read ahead by `patched` (see PatchMarkers); a marker no call asks for is skipped
       default:
         return assertNever(event, "history event");
     }
@@ -383,6 +413,11 @@ export class OrchestrationSession implements ContextSession {
     this.needsDrain = true;
   }
 
+  /** Matches a recorded action against the action the code issued under its sequence number. */
+  private matchRecorded(event: RecordedActionEvent): void {
+    this.match(event.eventId, event.type, describeRecorded(event), (a) => matchesRecorded(a, event));
+  }
+
   private match(
     id: number,
     eventType: string,
@@ -390,16 +425,8 @@ export class OrchestrationSession implements ContextSession {
     matches: (a: OrchestratorAction) => boolean,
   ): void {
     const action = this.unmatched.get(id);
-    if (!action)
-      throw new NonDeterminismError(
-        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
-          `'${this.name}' did not schedule task #${id}. The code no longer does what it did when the instance ran.`,
-      );
-    if (!matches(action))
-      throw new NonDeterminismError(
-        `History recorded ${eventType} '${what}' as task #${id}, but on replay the orchestrator ` +
-          `'${this.name}' called ${describeAction(action)} as task #${id}.`,
-      );
+    if (!action || !matches(action))
+      throw new NonDeterminismError(divergenceMessage(eventType, what, id, this.name, action));
     this.unmatched.delete(id);
   }
 

@@ -37,7 +37,15 @@ export function planRewind(
       e.type === "ExecutionCompleted",
   );
   const cut = firstFailure < 0 ? history.length : firstFailure;
-  const kept = history.slice(0, cut);
+  // The patch markers of the episode cut through stay: that episode's code runs again from the events kept, and
+  // decides its patches as it did (see PatchMarkers).
+  const episodeEnd = history.findIndex((e, i) => i >= cut && e.type === "OrchestratorCompleted");
+  const kept = [
+    ...history.slice(0, cut),
+    ...history
+      .slice(cut, episodeEnd < 0 ? history.length : episodeEnd)
+      .filter((e) => e.type === "PatchMarkerRecorded"),
+  ];
   const scheduledBefore = new Map<number, HistoryEvent>();
   for (const e of kept) {
     if (

@@ -141,7 +141,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    name: "0005_churn_tables",
+    name: "0005_instance_delivery_counts",
+    // How many times an instance was leased since its last committed step (poison work: a step that keeps crashing
+    // its worker is quarantined after `maxDeliveryCount` deliveries). Activities have counted theirs since 0001.
+    up: (d) => [
+      `ALTER TABLE ${d.table("instances")} ADD COLUMN delivery_count ${d.types.integer} NOT NULL DEFAULT 0`,
+    ],
+  },
+  {
+    version: 6,
+    name: "0006_churn_tables",
     // Storage for high churn (PostgreSQL; SQLite has no dead row versions). Every step updates its instance row and
     // inserts and deletes queue rows, each leaving a dead version behind until VACUUM; claims walk the dead entries
     // of their index until then. So: room on each instances page for an update to stay on it (a HOT update: no new

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { WorkItemLockLostError } from "../core/errors.js";
 import type {
+  AbandonOptions,
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
@@ -26,7 +27,7 @@ import { checkDelay, checkLockOptions, LEASE_ONLY, leaseRow, withDispatched } fr
 import { num, optNum, optStr } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
-import { countTakeovers } from "./sql-workers.js";
+import { countQuarantined, countTakeovers } from "./sql-workers.js";
 
 /** The error of a completion whose lease is lost. */
 export const lost = (workItem: ActivityWorkItem) =>
@@ -165,15 +166,18 @@ function commitChecked(
     );
     const outcomes: CompletionOutcome[] = [];
     const messages: NewInboxMessage[] = [];
-    for (const { workItem, result } of completions) {
+    let quarantined = 0;
+    for (const { workItem, result, quarantined: poison } of completions) {
       if (!deleted.delete(workItem.id)) {
         outcomes.push(lost(workItem));
         continue;
       }
       outcomes.push(undefined);
+      if (poison) quarantined++;
       messages.push(resultMessage(now)({ workItem, result }));
     }
     await deliverMessages(ctx, tx, now, messages);
+    await countQuarantined(ctx, tx, quarantined);
     announceResults(notices, now, dispatch, messages);
     const { items } = await dispatchInstances(ctx, tx, dispatch, messages);
     return { outcomes, items };
@@ -195,13 +199,15 @@ export async function abandonActivityWorkItem(
   ctx: HubContext,
   workItem: ActivityWorkItem,
   delayMs: number,
+  options: AbandonOptions = {},
 ): Promise<void> {
   checkDelay(delayMs);
+  const countDelivery = options.countDelivery === true ? 1 : 0;
   await ctx.write(async (tx, notices) => {
     const now = ctx.clock.now();
     const visibleAt = now + delayMs;
     const { id, lockToken } = workItem;
-    if ((await ctx.sql.abandonActivity.run(tx, { visibleAt, id, lockToken, now })) === 0)
+    if ((await ctx.sql.abandonActivity.run(tx, { visibleAt, id, lockToken, now, countDelivery })) === 0)
       throw lost(workItem);
     notices.push({ kind: "activity-work", visibleAt });
   }, LEASE_ONLY);

@@ -28,6 +28,7 @@ import { leaseRow, withDispatched } from "./work-items.js";
 import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
+import { countQuarantined } from "./sql-workers.js";
 
 /** A step whose lease is held, with the length of its instance's stored history. */
 export interface HeldStep {
@@ -184,8 +185,8 @@ async function commitChecked(
 
 /**
  * Writes the steps' history, consumed messages, activities (the first visible ones leased to the committing worker,
- * as `dispatch` asks) and instance rows (releasing the leases). With `defer`, every statement is deferred, and the
- * promises settle once the statements ran.
+ * as `dispatch` asks) and instance rows (releasing the leases), and counts the quarantined steps. With `defer`, every
+ * statement is deferred, and the promises settle once the statements ran.
  */
 export async function writeSteps(
   ctx: HubContext,
@@ -235,6 +236,7 @@ export async function writeSteps(
       history_length: base + completion.newHistory.length,
       now,
       keep_lease: completion.keepLease ? 1 : 0,
+      version: orNull(s.version),
     });
     for (const a of completion.activities) {
       const visibleAt = a.visibleAt ?? now;
@@ -267,6 +269,7 @@ export async function writeSteps(
   }
   // One round trip on PostgreSQL; then the instance rows, whose ready_at comes from the inbox left.
   await sql.stepWrites.run(tx, [historyRows, consumedRows, activityRows], defer);
+  await countQuarantined(ctx, tx, held.filter(({ completion }) => completion.quarantined).length, defer);
   // Activities whose results the steps took directly (their leases were checked); the guarded way deletes them itself.
   const consumed = held.flatMap(({ completion }) => completion.consumedActivities ?? []);
   if (consumed.length > 0 && !defer)

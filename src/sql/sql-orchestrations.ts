@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { WorkItemLockLostError } from "../core/errors.js";
 import type {
+  AbandonOptions,
   CorruptInboxMessage,
   InboxMessage,
   LockOptions,
@@ -106,6 +107,7 @@ async function claimInTransaction(
       instanceId,
       lockToken,
       lockExpiresAt,
+      deliveryCount: num(row.delivery_count) + 1, // as it was before this delivery
       instance: toInstanceRecord(row),
       ...readMessages(instanceId, rows),
       ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
@@ -152,13 +154,15 @@ export async function abandonOrchestrationWorkItem(
   ctx: HubContext,
   workItem: OrchestrationWorkItem,
   delayMs: number,
+  options: AbandonOptions = {},
 ): Promise<void> {
   checkDelay(delayMs);
   const { sql, dialect } = ctx;
+  const countDelivery = options.countDelivery === true ? 1 : 0;
   await ctx.write(async (tx, notices: TaskHubNotice[]) => {
     const now = ctx.clock.now();
     const { instanceId, lockToken } = workItem;
-    if ((await sql.releaseInstance.run(tx, { instanceId, lockToken, now })) === 0)
+    if ((await sql.releaseInstance.run(tx, { instanceId, lockToken, now, countDelivery })) === 0)
       throw new WorkItemLockLostError(`orchestration instance '${instanceId}'`);
     const visibleAt = now + delayMs;
     const ids = [...workItem.messages.map((m) => m.id), ...workItem.corruptMessages.map((m) => m.id)];

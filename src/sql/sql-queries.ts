@@ -185,7 +185,7 @@ export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
   );
   const [leasedInstances] = await ctx.sql.leasedInstances.query(ctx.driver, { now });
   const [leasedActivities] = await ctx.sql.leasedActivities.query(ctx.driver, { now });
-  const { workers, leaseTakeovers } = await readWorkers(ctx, now);
+  const { workers, leaseTakeovers, quarantinedWorkItems } = await readWorkers(ctx, now);
   return {
     instancesByStatus: byStatus,
     entities,
@@ -196,5 +196,6 @@ export async function getStats(ctx: HubContext): Promise<TaskHubStats> {
     leasedActivities: num(leasedActivities?.n ?? 0),
     workers,
     leaseTakeovers,
+    quarantinedWorkItems,
   };
 }

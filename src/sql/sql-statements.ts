@@ -81,6 +81,9 @@ export function buildStatements(d: Dialect) {
   /** `instance_id` among the list parameter `:ids`. */
   const idList = d.inList("instance_id", "text", "ids");
   const sql = (text: string) => d.statement(text);
+  /** A released lease's delivery count: given back unless `:countDelivery` is 1 (see `TaskHub.abandonWorkItem`). */
+  const givenBack =
+    "CASE WHEN :countDelivery = 0 AND delivery_count > 0 THEN delivery_count - 1 ELSE delivery_count END";
 
   const { leasedInstanceColumns, dueInstanceColumns, insertNewInstances } = newInstanceInserts(d);
 
@@ -104,7 +107,7 @@ export function buildStatements(d: Dialect) {
            created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = NULL,
            scheduled_start_at = excluded.scheduled_start_at, parent_instance_id = excluded.parent_instance_id,
            version = excluded.version, history_length = 0, lock_token = NULL, locked_by = NULL,
-           lock_expires_at = NULL, ready_at = excluded.ready_at
+           lock_expires_at = NULL, delivery_count = 0, ready_at = excluded.ready_at
          WHERE i.status IN ${TERMINAL_SQL}
          RETURNING instance_id`,
     ),
@@ -118,7 +121,8 @@ export function buildStatements(d: Dialect) {
     ),
     /**
      * Writes the state produced by orchestration steps and releases their leases; `ready_at` from the inbox left (run
-     * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting).
+     * it after the step's inbox writes). Returns the new `ready_at` of each (non-NULL: messages are waiting). The
+     * delivery count restarts: 0, or 1 for a lease kept (the delivery goes on).
      */
     updateInstances: d.bulk(
       [
@@ -134,6 +138,7 @@ export function buildStatements(d: Dialect) {
         ["history_length", "integer"],
         ["now", "bigint"],
         ["keep_lease", "integer"],
+        ["version", "text"],
       ],
       (r) => {
         const keep = `${r.col("keep_lease")} = 1`;
@@ -141,9 +146,11 @@ export function buildStatements(d: Dialect) {
            name = ${r.col("name")}, input = ${r.col("input")}, output = ${r.col("output")},
            failure = ${r.col("failure")}, custom_status = ${r.col("custom_status")},
            completed_at = ${r.col("completed_at")}, history_length = ${r.col("history_length")},
+           version = COALESCE(${r.col("version")}, i.version),
            last_updated_at = ${r.col("now")},
            lock_token = CASE WHEN ${keep} THEN i.lock_token END, locked_by = CASE WHEN ${keep} THEN i.locked_by END,
            lock_expires_at = CASE WHEN ${keep} THEN i.lock_expires_at END,
+           delivery_count = CASE WHEN ${keep} THEN 1 ELSE 0 END,
            ready_at = (SELECT CASE WHEN ${keep} AND i.lock_expires_at > MIN(b.visible_at) THEN i.lock_expires_at
                                    ELSE MIN(b.visible_at) END
                        FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)${r.from}
@@ -247,13 +254,13 @@ export function buildStatements(d: Dialect) {
        WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now) LIMIT 1`,
     ),
     claimInstances: sql(
-      `SELECT ${INSTANCE_COLUMNS}, locked_by FROM ${instances}
+      `SELECT ${INSTANCE_COLUMNS}, locked_by, delivery_count FROM ${instances}
        WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)
        ORDER BY ready_at LIMIT :max${d.skipLocked}`,
     ),
     /** {@link claimInstances} among the listed instances (local dispatch). */
     claimInstancesAmong: sql(
-      `SELECT ${INSTANCE_COLUMNS}, locked_by FROM ${instances}
+      `SELECT ${INSTANCE_COLUMNS}, locked_by, delivery_count FROM ${instances}
        WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now) AND ${idList}
        ORDER BY ready_at LIMIT :max${d.skipLocked}`,
     ),
@@ -264,6 +271,7 @@ export function buildStatements(d: Dialect) {
          WHERE ${idList} AND visible_at <= :now
        ) AS b WHERE n <= ${MAX_MESSAGES_PER_WORK_ITEM} ORDER BY id`,
     ),
+    /** Leases claimed instances, counting one more delivery of each. */
     leaseInstances: d.bulk(
       [
         ["instance_id", "text"],
@@ -273,11 +281,14 @@ export function buildStatements(d: Dialect) {
       ],
       (r) =>
         `UPDATE ${instances} AS i SET lock_token = ${r.col("lock_token")}, locked_by = ${r.col("locked_by")},
-           lock_expires_at = ${r.col("lock_expires_at")}, ready_at = ${r.col("lock_expires_at")}${r.from}
+           lock_expires_at = ${r.col("lock_expires_at")}, ready_at = ${r.col("lock_expires_at")},
+           delivery_count = i.delivery_count + 1${r.from}
          WHERE i.instance_id = ${r.col("instance_id")}`,
     ),
+    /** Releases a lease still held (`abandonWorkItem`), giving its delivery back unless `:countDelivery` is 1. */
     releaseInstance: sql(
-      `UPDATE ${instances} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL
+      `UPDATE ${instances} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL,
+         delivery_count = ${givenBack}
        WHERE instance_id = :instanceId AND lock_token = :lockToken AND lock_expires_at >= :now`,
     ),
 
@@ -350,8 +361,10 @@ export function buildStatements(d: Dialect) {
         `SELECT id FROM ${activities} WHERE ${r.matches(["id", "lock_token"], ["id", "lock_token"])}
            AND lock_expires_at >= :now${d.forUpdate}`,
     ),
+    /** Releases an activity lease still held (`abandonWorkItem`), giving its delivery back unless `:countDelivery` is 1. */
     abandonActivity: sql(
-      `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = :visibleAt
+      `UPDATE ${activities} SET lock_token = NULL, locked_by = NULL, lock_expires_at = NULL, visible_at = :visibleAt,
+         delivery_count = ${givenBack}
        WHERE id = :id AND lock_token = :lockToken AND lock_expires_at >= :now`,
     ),
     renewActivity: sql(
@@ -382,8 +395,9 @@ export function buildStatements(d: Dialect) {
        VALUES (:workerId, :now, :now, :count)
        ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers`,
     ),
-    countHubTakeovers: sql(
-      `INSERT INTO ${counters} AS c (name, value) VALUES ('lease_takeovers', :count)
+    /** Adds to a hub-wide counter (`lease_takeovers`, `quarantined_work`). */
+    addToCounter: sql(
+      `INSERT INTO ${counters} AS c (name, value) VALUES (:name, :count)
        ON CONFLICT (name) DO UPDATE SET value = c.value + excluded.value`,
     ),
 
@@ -400,7 +414,7 @@ export function buildStatements(d: Dialect) {
       `SELECT worker_id, first_seen_at, last_seen_at, orchestrations_in_flight, activities_in_flight, lease_takeovers
        FROM ${workers} WHERE last_seen_at >= :seenSince ORDER BY last_seen_at DESC, worker_id LIMIT 1000`,
     ),
-    hubTakeovers: sql(`SELECT value FROM ${counters} WHERE name = 'lease_takeovers'`),
+    hubCounters: sql(`SELECT name, value FROM ${counters}`),
 
     inboxStats: sql(
       `SELECT COUNT(*) AS n, MIN(CASE WHEN visible_at <= :now THEN visible_at END) AS oldest FROM ${inbox}`,

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type {
+  AbandonOptions,
   ActivityCompletion,
   ActivityWorkItem,
   CompletionOutcome,
@@ -226,10 +227,14 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
     return this.commitResults(completions, dispatch);
   }
 
-  abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void> {
+  abandonWorkItem(
+    workItem: OrchestrationWorkItem | ActivityWorkItem,
+    delayMs: number,
+    options: AbandonOptions = {},
+  ): Promise<void> {
     return isActivityWorkItem(workItem)
-      ? activities.abandonActivityWorkItem(this.context, workItem, delayMs)
-      : orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs);
+      ? activities.abandonActivityWorkItem(this.context, workItem, delayMs, options)
+      : orchestrations.abandonOrchestrationWorkItem(this.context, workItem, delayMs, options);
   }
 
   renewActivityWorkItem(

@@ -58,6 +58,12 @@ export interface TaskHubStats {
    * lease.
    */
   readonly leaseTakeovers: number;
+  /**
+   * Work items quarantined as poison work since the hub was created (commits with `quarantined` set): activity
+   * attempts failed with a `PoisonMessageError`, orchestration instances failed with one, entity operations failed
+   * with one. Each is work that crashed or hung its workers `maxDeliveryCount` times.
+   */
+  readonly quarantinedWorkItems: number;
 }
 
 /** Heartbeats and counts: what a task hub implements to appear in health output. */

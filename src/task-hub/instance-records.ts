@@ -50,6 +50,7 @@ export function instanceAfterStep(
     failure: s.failure,
     customStatus: s.customStatus,
     completedAt: s.completedAt,
+    version: s.version ?? completion.workItem.instance.version,
     lastUpdatedAt: now,
     historyLength: base + completion.newHistory.length,
   };

@@ -13,6 +13,9 @@
  *   result directly (`consumedActivities`);
  * - **delete if idle**: an entity with no state vanishes in its step's commit (`deleteIfIdle`).
  *
+ * Work leased by a fast path counts a delivery, as a claim does (see `TaskHub`'s delivery counts): an activity leased
+ * by the commit that schedules it is delivered once (`deliveryCount` 1).
+ *
  * How a backend makes these cheap (deferred statements, guarded commits) is its own business.
  * @module
  */
@@ -49,7 +52,8 @@ export interface FastPathCompletion extends OrchestrationCompletion {
   /**
    * When true, the instance stays leased to the work item's token (same expiry) after the commit, instead of being
    * released: the committing worker means to commit the next step soon without a claim (a short activity's result,
-   * see {@link consumedActivities}), or to release the lease ({@link TaskHub.abandonWorkItem}).
+   * see {@link consumedActivities}), or to release the lease ({@link TaskHub.abandonWorkItem}). The instance's delivery
+   * count restarts at 1 (the lease kept is one delivery going on), not 0.
    */
   readonly keepLease?: boolean | undefined;
   /**

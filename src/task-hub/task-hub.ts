@@ -18,6 +18,13 @@
  * whose lease expired and was taken over cannot commit: every `complete*` / `abandon*` / `renew*` call checks the lock
  * token in the same transaction and reports `WorkItemLockLostError` without writing anything for that item.
  *
+ * **Delivery counts.** The hub counts the deliveries of each work item (`deliveryCount` of the work items), stored with
+ * the instance or the activity message so that the count survives processes and restarts: every lease taken counts one
+ * (in the claim's own statements: no extra round trip), a lease released by `abandonWorkItem` gives its delivery
+ * back, and a committed step restarts an instance's count. What is left counts the deliveries that ended with their
+ * lease expiring (their worker crashed, hung or lost the database): the worker quarantines work whose count passes
+ * its `maxDeliveryCount` (poison work) instead of running it again.
+ *
  * Entities are orchestration instances whose IDs have the form `@name@key` (orchestration IDs never start with `@`);
  * a backend stores them like any instance.
  *
@@ -51,6 +58,16 @@ export interface LockOptions {
   readonly max: number;
   /** Lease length; after it expires, another worker may take the item. */
   readonly leaseMs: number;
+}
+
+/** Options of {@link TaskHub.abandonWorkItem}. */
+export interface AbandonOptions {
+  /**
+   * Keep the delivery counted, as for an expired lease, instead of giving it back (default false): the worker releases
+   * work that hung (an activity attempt whose heartbeats stopped), so that work that keeps hanging is quarantined as
+   * work that keeps crashing is.
+   */
+  readonly countDelivery?: boolean | undefined;
 }
 
 /** Filters for listing and purging instances. */
@@ -182,14 +199,17 @@ export interface TaskHub {
    * for one instance, and never an instance leased by another worker whose lease has not expired. Taking an instance
    * whose previous lease expired without being released counts as a lease takeover (`TaskHubHealth`). A work
    * item carries the instance's earliest visible messages, in arrival order, up to a backend's bound (1,000 for the
-   * SQL and memory hubs); messages it does not carry keep the instance ready, for its next work item.
+   * SQL and memory hubs); messages it does not carry keep the instance ready, for its next work item. Each lease taken
+   * adds one to the instance's delivery count; the work item carries the count with this delivery
+   * (`OrchestrationWorkItem.deliveryCount`: 1 for the first since the instance's last committed step).
    * Returns an empty array when nothing is ready. Throws only storage faults.
    */
   lockOrchestrationWorkItems(options: LockOptions): Promise<OrchestrationWorkItem[]>;
 
   /**
    * Commits orchestration steps, each atomically (history, instance row, consumed inbox rows, outgoing messages,
-   * new instances, activities) and releases their leases. Items may share one transaction (group commit).
+   * new instances, activities) and releases their leases; each committed instance's delivery count restarts at 0.
+   * Items may share one transaction (group commit).
    * Returns one outcome per completion, in order: `undefined`, or a `WorkItemLockLostError` when the item's
    * lease was lost (nothing of that item is written; the others are). Lost leases are outcomes, never thrown.
    */
@@ -197,7 +217,10 @@ export interface TaskHub {
     completions: readonly OrchestrationCompletion[],
   ): Promise<readonly CompletionOutcome[]>;
 
-  /** Leases up to `max` visible activity messages (an expired, unreleased lease taken over counts as a takeover). */
+  /**
+   * Leases up to `max` visible activity messages (an expired, unreleased lease taken over counts as a takeover); each
+   * lease adds one to the message's delivery count (`ActivityWorkItem.deliveryCount`, this delivery included).
+   */
   lockActivityWorkItems(options: LockOptions): Promise<ActivityWorkItem[]>;
 
   /**
@@ -211,10 +234,18 @@ export interface TaskHub {
 
   /**
    * Releases the lease of an orchestration or activity work item without consuming anything; its messages (or the
-   * activity message) become visible again after `delayMs`. An abandoned activity's next delivery counts one more.
+   * activity message) become visible again after `delayMs`. The release gives the delivery back (the instance's or
+   * message's delivery count goes down by one): a worker that lets go of work on purpose (at shutdown, after a
+   * failed commit, to wait for a delayed start) is alive, and only deliveries that ended by lease expiry count
+   * towards quarantine. The next delivery then carries the count this one had. With `options.countDelivery`, the
+   * delivery counts as one that failed (the worker gives up on work that hung), like an expired lease.
    * @throws `WorkItemLockLostError` when the lease was lost (harmless: the item is someone else's now).
    */
-  abandonWorkItem(workItem: OrchestrationWorkItem | ActivityWorkItem, delayMs: number): Promise<void>;
+  abandonWorkItem(
+    workItem: OrchestrationWorkItem | ActivityWorkItem,
+    delayMs: number,
+    options?: AbandonOptions,
+  ): Promise<void>;
 
   /**
    * Extends an activity lease (long-running activities) to `leaseMs` from now. Returns the new expiry. With

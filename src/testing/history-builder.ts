@@ -204,6 +204,14 @@ export class HistoryBuilder {
     });
   }
 
+  /**
+   * `PatchMarkerRecorded`: the code took patch `patchId` (`ctx.patched` returned true on new execution) when its next
+   * task was to be `position` (the marker sits just before that task's event).
+   */
+  patchMarker(patchId: string, position: number): this {
+    return this.add({ type: "PatchMarkerRecorded", patchId, position });
+  }
+
   /** `SubOrchestrationInstanceCompleted` for task `id`. */
   subOrchestrationCompleted(id: number, result?: unknown): this {
     return this.add({ type: "SubOrchestrationInstanceCompleted", taskScheduledId: id, result: json(result) });

@@ -52,6 +52,20 @@ export function instanceTests(env: ConformanceEnv): void {
     assert.equal(item.instance.status, "Pending");
   });
 
+  it("a step's instance version replaces the stored one; a step without one leaves it", async () => {
+    const { hub } = env;
+    await hub.createInstance(newInstance("inst-v", { version: "1.0" }));
+    const first = await lockInstance(hub, "inst-v");
+    assert.deepEqual(await hub.completeOrchestrationWorkItems([completionOf(first)]), [undefined]);
+    assert.equal((await hub.getInstance("inst-v"))?.version, "1.0", "no version in the step: unchanged");
+    await hub.appendInboxMessage({ instanceId: "inst-v", event: raised("next") });
+    const second = await lockInstance(hub, "inst-v");
+    assert.equal(second.instance.version, "1.0");
+    const upgraded = completionOf(second, { instance: { version: "2.0" } }); // a new execution's version
+    assert.deepEqual(await hub.completeOrchestrationWorkItems([upgraded]), [undefined]);
+    assert.equal((await hub.getInstance("inst-v"))?.version, "2.0");
+  });
+
   it("returns undefined and an empty history for unknown instances", async () => {
     assert.equal(await env.hub.getInstance("nobody"), undefined);
     assert.deepEqual(await env.hub.getHistory("nobody"), []);

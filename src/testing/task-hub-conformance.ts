@@ -18,6 +18,7 @@ import { describe } from "node:test";
 import { activityTests } from "./task-hub-conformance-activities.js";
 import { activityLimitTests } from "./task-hub-conformance-activity-limits.js";
 import { createTests } from "./task-hub-conformance-creates.js";
+import { deliveryTests } from "./task-hub-conformance-deliveries.js";
 import { instanceTests } from "./task-hub-conformance-instances.js";
 import { leaseTests } from "./task-hub-conformance-leases.js";
 import { orchestrationTests } from "./task-hub-conformance-orchestrations.js";
@@ -51,6 +52,7 @@ export function describeTaskHubConformance(
     describe("orchestration leases", () => leaseTests(env));
     describe("activity work items", () => activityTests(env));
     describe("activity limits and heartbeat details", () => activityLimitTests(env));
+    describe("delivery counts", () => deliveryTests(env));
     describe("queries, purge, stats and notices", () => queryTests(env));
   });
 }

@@ -111,15 +111,16 @@ export class ActivityAttempt {
   }
 
   /**
-   * Releases the lease at once for redelivery, storing the latest heartbeat details first if the hub does not have
-   * them. Rejects with the release's error (a lost lease: the attempt is someone else's already).
+   * Releases the lease at once for redelivery (the delivery still counted), storing the latest heartbeat details first
+   * if the hub does not have them. Rejects with the release's error (a lost lease: the attempt is someone else's already).
    */
   async release(): Promise<void> {
     const { hub, leaseMs } = this.#parts;
     await this.#renewing;
     if (this.#details !== this.#storedDetails && !this.#leaseLost)
       await hub.renewActivityWorkItem(this.#item, leaseMs, this.#details).catch(() => undefined);
-    await hub.abandonWorkItem(this.#item, 0);
+    // The delivery counts: an attempt that keeps hanging is quarantined as poison work, as one that keeps crashing.
+    await hub.abandonWorkItem(this.#item, 0, { countDelivery: true });
   }
 
   /** Stops the timers and renewals (idempotent). The signal stays as it is. */

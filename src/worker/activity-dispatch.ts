@@ -11,7 +11,8 @@ import { dispatchLoop, workerLoopOptions } from "./dispatch-loop.js";
 import type { LocalDispatch } from "./local-dispatch.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
-import { logTakeover } from "./work-item-log.js";
+import { activityFields, logTakeover } from "./work-item-log.js";
+import { runAs, type WorkInFlight } from "./work-scope.js";
 
 /** One worker's activity work: claimed or dispatched items run, their results committed in groups. */
 export class ActivityDispatch {
@@ -46,27 +47,35 @@ export class ActivityDispatch {
       ...workerLoopOptions(this.ctx, this.signal, inFlight, "activities"),
       limit: settings.maxConcurrentActivities,
       take: (max) =>
-        hub
-          .lockActivityWorkItems({ workerId, max, leaseMs: settings.leaseMs })
-          .then((items) => items.map((item) => () => this.run(item))),
+        this.ctx.solo.take(max, {
+          kind: "activities",
+          claim: (n) => hub.lockActivityWorkItems({ workerId, max: n, leaseMs: settings.leaseMs }),
+          isSuspect: (item) => this.ctx.poison.isSuspectActivity(item),
+          run: (item) => this.run(item),
+          release: (item) => hub.abandonWorkItem(item, 0),
+        }),
     });
   }
 
-  /** Runs `item` (leased to this worker) as an activity in flight. */
-  run(item: ActivityWorkItem): void {
+  /** Runs `item` (leased to this worker) as an activity in flight; resolves once it is over. */
+  run(item: ActivityWorkItem): Promise<void> {
     const done = this.#activity(item).finally(() => {
       const wasFull = this.activities.size >= this.ctx.settings.maxConcurrentActivities;
       this.activities.delete(item);
       if (wasFull) this.signal.notify();
     });
     this.activities.set(item, done);
+    return done;
   }
 
   async #activity(item: ActivityWorkItem): Promise<void> {
     const { hub, workerId } = this.ctx;
     if (item.takenOverFrom !== undefined)
       logTakeover(await this.runner.loggerFor(item), "activity", item, workerId);
-    const completion = await this.runner.run(item);
+    // Past its maxDeliveryCount, the activity is not run: it fails with a PoisonMessageError.
+    const quarantined = this.ctx.poison.activityResult(item, new Date(this.ctx.clock.now()).toISOString());
+    const completion =
+      quarantined ?? (await runAs(activityWork(item, workerId), () => this.runner.run(item)));
     // Released at shutdown, or (undefined) by the runner after a heartbeat timeout: another delivery redoes it.
     if (this.aborted.aborted || completion === undefined) return;
     const held = this.local.held.take(item.lockToken);
@@ -85,6 +94,10 @@ export class ActivityDispatch {
             ...errorFields(outcome),
           }),
         );
+      else if (quarantined)
+        void this.runner
+          .loggerFor(item)
+          .then((log) => this.ctx.poison.logActivity(log, workerId, quarantined));
     } catch (error) {
       // Logged without waiting for the orchestration's name: the hub may be unreachable.
       void this.runner.loggerFor(item).then((log) =>
@@ -96,4 +109,16 @@ export class ActivityDispatch {
       await hub.abandonWorkItem(item, 1000).catch(() => undefined);
     }
   }
+}
+
+/** An activity run, as `exitOnUncaughtErrors` names it. */
+function activityWork(item: ActivityWorkItem, workerId: string): WorkInFlight {
+  return {
+    kind: "activity",
+    description:
+      `activity '${item.name}' (attempt ${item.attempt}, delivery ${item.deliveryCount}) ` +
+      `of instance '${item.instanceId}'`,
+    fields: { ...activityFields(item, undefined), deliveryCount: item.deliveryCount, workerId },
+    redelivery: item.deliveryCount > 1,
+  };
 }

@@ -160,6 +160,7 @@ export function heldWorkItem(completion: OrchestrationCompletion, now: number): 
     instance: instanceAfterStep(completion, workItem.instance.historyLength, now),
     messages: [],
     corruptMessages: [],
+    deliveryCount: 1, // the hub restarted the count with the step (the lease kept is one delivery going on)
   };
 }
 
@@ -173,5 +174,6 @@ export function firstStepWorkItem(request: NewInstance, now: number, leaseMs: nu
     instance: pendingInstance(request, now),
     messages: [{ id: 0, instanceId: event.instanceId, event, visibleAt: now }],
     corruptMessages: [],
+    deliveryCount: 1,
   };
 }

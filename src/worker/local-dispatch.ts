@@ -131,9 +131,11 @@ export class LocalDispatch {
     const slots = due ? this.#reserve("orchestrations", 1) : 0;
     if (slots === 0) return this.dispatchStart(create);
     let started = false;
+    let rejected = false;
     try {
       const item = firstStepWorkItem(request, now, settings.leaseMs);
       const processed = await this.processor.process(item);
+      rejected = processed.kind === "reject"; // a version this worker does not run: for any other worker
       if (processed.kind === "complete") {
         const completion = { ...processed.completion, createsInstance: true };
         if (processed.session) this.cache.put(item.instanceId, processed.session); // see OrchestrationDispatch
@@ -151,7 +153,8 @@ export class LocalDispatch {
     }
     if (started) return;
     this.cache.take(request.event.instanceId);
-    await this.dispatchStart(create);
+    if (rejected) await create();
+    else await this.dispatchStart(create);
   }
 
   /** See `Worker.dispatchStart`. */
@@ -204,19 +207,29 @@ export class LocalDispatch {
     return false;
   }
 
-  /** Runs the work a commit dispatched to this worker; when stopping, releases it for another worker. */
+  /**
+   * Runs the work a commit dispatched to this worker; when stopping, releases it for another worker. A suspect is
+   * released too, and the worker drains: it runs alone, from a solo claim (see `solo-runs.ts`).
+   */
   #take(dispatched: Dispatched | undefined): void {
+    const { hub, poison, solo } = this.ctx;
+    const release = (item: ActivityWorkItem | OrchestrationWorkItem) => releaseWorkItem(hub, item);
     for (const item of dispatched?.activities ?? [])
-      if (this.ctx.running) this.work.runActivity(item);
-      else void releaseWorkItem(this.ctx.hub, item);
+      if (!this.ctx.running) void release(item);
+      else if (poison.isSuspectActivity(item)) void solo.drain([item], release);
+      else this.work.runActivity(item);
     for (const item of dispatched?.orchestrations ?? [])
-      if (this.ctx.running) this.work.runEpisode(item);
-      else void releaseWorkItem(this.ctx.hub, item);
+      if (!this.ctx.running) void release(item);
+      else if (poison.isSuspectInstance(item)) void solo.drain([item], release);
+      else this.work.runEpisode(item);
   }
 
-  /** Reserves the free slots of a kind for a commit's local dispatch; returns how many (0 when stopping). */
+  /**
+   * Reserves the free slots of a kind for a commit's local dispatch; returns how many (0 when stopping, and while
+   * suspect work is drained for or runs alone).
+   */
   #reserve(kind: WorkKind, most = 100): number {
-    if (!this.ctx.running) return 0;
+    if (!this.ctx.running || !this.ctx.solo.normal) return 0;
     const { settings } = this.ctx;
     const limit =
       kind === "activities" ? settings.maxConcurrentActivities : settings.maxConcurrentOrchestrations;

@@ -15,6 +15,8 @@ import type { SessionCache } from "./session-cache.js";
 import { WorkSignal } from "./work-signal.js";
 import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
+import { runAs, type WorkInFlight } from "./work-scope.js";
+import { VersionRejections } from "./version-rejections.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
 export class OrchestrationDispatch {
@@ -22,6 +24,8 @@ export class OrchestrationDispatch {
   readonly signal: WorkSignal;
   /** Group commit of steps. */
   readonly commits: CommitBatcher<FastPathCompletion, CompletionOutcome>;
+  /** Work for versions this worker must not run, left for compatible workers. */
+  readonly #rejections: VersionRejections;
 
   /**
    * @param episodes The episodes in flight (shared with the worker's other parts, which count them).
@@ -37,6 +41,12 @@ export class OrchestrationDispatch {
   ) {
     this.signal = new WorkSignal(ctx.clock);
     this.commits = new CommitBatcher(commit);
+    this.#rejections = new VersionRejections(ctx.hub, ctx.workerId, ctx.clock);
+  }
+
+  /** True when a notice of work visible at `visibleAt` is about work this worker rejected (see VersionRejections). */
+  isOwnRejection(visibleAt: number | undefined): boolean {
+    return this.#rejections.isOwnRejection(visibleAt);
   }
 
   /** Runs the dispatch loop until the worker stops; `inFlight` counts the episodes and the slots reserved. */
@@ -46,14 +56,18 @@ export class OrchestrationDispatch {
       ...workerLoopOptions(this.ctx, this.signal, inFlight, "orchestrations"),
       limit: settings.maxConcurrentOrchestrations,
       take: (max) =>
-        hub
-          .lockOrchestrationWorkItems({ workerId, max, leaseMs: settings.leaseMs })
-          .then((items) => items.map((item) => () => this.run(item))),
+        this.ctx.solo.take(max, {
+          kind: "orchestrations",
+          claim: (n) => hub.lockOrchestrationWorkItems({ workerId, max: n, leaseMs: settings.leaseMs }),
+          isSuspect: (item) => this.ctx.poison.isSuspectInstance(item),
+          run: (item) => this.run(item),
+          release: (item) => hub.abandonWorkItem(item, 0),
+        }),
     });
   }
 
-  /** Runs `item` (leased to this worker) as an episode in flight. */
-  run(item: OrchestrationWorkItem): void {
+  /** Runs `item` (leased to this worker) as an episode in flight; resolves once it is over. */
+  run(item: OrchestrationWorkItem): Promise<void> {
     const done = this.#episode(item).finally(() => {
       // A freed slot matters only to a loop waiting for one; new work is notified by the hub (commits say when
       // messages wait for the instance).
@@ -62,6 +76,7 @@ export class OrchestrationDispatch {
       if (wasFull) this.signal.notify();
     });
     this.episodes.add(done);
+    return done;
   }
 
   async #episode(item: OrchestrationWorkItem): Promise<void> {
@@ -69,19 +84,30 @@ export class OrchestrationDispatch {
     const log = (): Logger => this.ctx.log.child(instanceFields(item)); // only when a line is written
     if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, workerId);
     try {
+      // Past its maxDeliveryCount, no user code runs: the step fails the instance (an entity: the operation).
+      const quarantine = this.ctx.poison.ofInstance(item);
       // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
-      const processed: ProcessResult = item.instanceId.startsWith("@")
-        ? { kind: "complete", completion: await this.entities.process(item) }
-        : await this.processor.process(item);
+      const entity = item.instanceId.startsWith("@");
+      const processed: ProcessResult = await runAs(instanceWork(item, workerId, entity), async () =>
+        entity
+          ? { kind: "complete", completion: await this.entities.process(item, quarantine) }
+          : this.processor.process(item, quarantine),
+      );
       if (processed.kind === "defer") {
         await hub.abandonWorkItem(item, processed.delayMs);
         this.signal.notifyAt(this.ctx.clock.now() + processed.delayMs);
+        return;
+      }
+      if (processed.kind === "reject") {
+        await this.#rejections.reject(item, processed.version, processed.reason, this.ctx.log);
         return;
       }
       // Cached before the commit: an activity it dispatches may finish (and continue the instance) before it returns.
       if (processed.session) this.cache.put(item.instanceId, processed.session);
       const outcome = await this.commits.submit(processed.completion);
       if (outcome) throw outcome;
+      if (quarantine && processed.completion.quarantined)
+        this.ctx.poison.logInstance(log(), workerId, processed.completion, quarantine);
     } catch (error) {
       this.cache.take(item.instanceId);
       if (isWorkItemLockLostError(error)) {
@@ -98,4 +124,17 @@ export class OrchestrationDispatch {
       await hub.abandonWorkItem(item, 1000).catch(() => undefined);
     }
   }
+}
+
+/** An orchestration or entity step, as `exitOnUncaughtErrors` names it. */
+function instanceWork(item: OrchestrationWorkItem, workerId: string, entity: boolean): WorkInFlight {
+  const delivery = `delivery ${item.deliveryCount}`;
+  return {
+    kind: entity ? "entity" : "orchestration",
+    description: entity
+      ? `entity '${item.instanceId}' (${delivery})`
+      : `orchestration '${item.instance.name}' (instance '${item.instanceId}', ${delivery})`,
+    fields: { ...instanceFields(item), deliveryCount: item.deliveryCount, workerId },
+    redelivery: item.deliveryCount > 1,
+  };
 }

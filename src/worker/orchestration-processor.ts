@@ -3,10 +3,11 @@
  * runs the episode and applies it. All I/O here is reading history; the write is the caller's (group commit).
  * @module
  */
-import { TaskHubError } from "../core/errors.js";
+import { TaskHubError, VersionMismatchError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import type { ExecutionStarted, HistoryEvent } from "../core/history-event.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
+import { versionMismatch, type WorkerVersioning } from "../core/versioning.js";
 import { applyEpisode } from "../orchestration/apply-episode.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
 import { planRewind } from "../orchestration/rewind.js";
@@ -14,6 +15,7 @@ import { OrchestrationSession, type SessionOptions } from "../orchestration/orch
 import type { OrchestrationCompletion, OrchestrationWorkItem, TaskHub } from "../task-hub/task-hub.js";
 import type { SessionCache } from "./session-cache.js";
 import { systemClock } from "../task-hub/clock.js";
+import { poisonFailure, type Quarantine } from "../api/delivery-limit.js";
 
 /** The result of processing a work item. */
 export type ProcessResult =
@@ -23,7 +25,12 @@ export type ProcessResult =
       readonly session?: OrchestrationSession;
     }
   /** Nothing can happen yet (events for an instance whose delayed start is not due): retry later. */
-  | { readonly kind: "defer"; readonly delayMs: number };
+  | { readonly kind: "defer"; readonly delayMs: number }
+  /**
+   * The worker must not run this instance's version and its failure strategy is `Reject`: leave the work item for a
+   * compatible worker. `reason` names both versions.
+   */
+  | { readonly kind: "reject"; readonly reason: string; readonly version: string | undefined };
 
 /** Processes orchestration work items. */
 export class OrchestrationProcessor {
@@ -33,10 +40,18 @@ export class OrchestrationProcessor {
     private readonly cache: SessionCache,
     /** Reads the hub's clock: the time of each episode (its `OrchestratorStarted` event). */
     private readonly clock: () => number = systemClock.now,
+    /** The worker's versioning: which instance versions it runs (`undefined`: all). */
+    private readonly versioning?: WorkerVersioning | undefined,
   ) {}
 
-  /** Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance. */
-  async process(item: OrchestrationWorkItem): Promise<ProcessResult> {
+  /**
+   * Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance.
+   * @param quarantine When set, `item` is poison work (past its `maxDeliveryCount`): no orchestrator code runs (no
+   *   replay either), and the step fails the instance with a `PoisonMessageError` (its parent is told, as for any
+   *   failure); the completion is marked `quarantined`. Steps that run no orchestrator code anyway (events for a
+   *   finished instance, a delayed start not due, a rewind) are processed as usual.
+   */
+  async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<ProcessResult> {
     const now = this.clock();
     const consumed = [...item.messages.map((m) => m.id), ...item.corruptMessages.map((m) => m.id)];
     const start = item.messages.find((m) => m.event.type === "ExecutionStarted")?.event as
@@ -49,7 +64,23 @@ export class OrchestrationProcessor {
       return { kind: "defer", delayMs: Math.max(50, Math.min(1000, due - now)) };
     }
     const rewind = item.messages.find((m) => m.event.type === "ExecutionRewound");
-    if (!start && rewind && instance.status === "Failed") {
+    const rewinds = !start && rewind !== undefined && instance.status === "Failed";
+    const version = start ? start.version : instance.version;
+    const mismatch = versionMismatch(version, this.versioning);
+    let refused: VersionMismatchError | undefined;
+    if (mismatch !== undefined && (start || rewinds || !isTerminalStatus(instance.status))) {
+      if (this.versioning!.failureStrategy === "Reject") return { kind: "reject", reason: mismatch, version };
+      refused = new VersionMismatchError(
+        version,
+        this.versioning!.version,
+        `Orchestration '${start?.name ?? instance.name}' (instance '${item.instanceId}') cannot run on this ` +
+          `worker: ${mismatch}`,
+      );
+      // A Failed instance stays Failed: the rewind is refused, and its failure says why.
+      if (rewinds)
+        return { kind: "complete", completion: this.unchanged(item, consumed, toFailureDetails(refused)) };
+    }
+    if (rewinds && rewind) {
       return { kind: "complete", completion: await this.rewind(item, consumed, rewind.event) };
     }
     if (!start && isTerminalStatus(instance.status)) {
@@ -68,6 +99,48 @@ export class OrchestrationProcessor {
       ...events,
     ];
 
+    const { session, startEvent, result } = quarantine
+      ? await this.failWithoutCode(item, start, (name) =>
+          poisonFailure(`Orchestration '${name}' (instance '${item.instanceId}')`, quarantine),
+        )
+      : refused
+        ? await this.failWithoutCode(item, start, () => toFailureDetails(refused))
+        : await this.episode(item, start, executionId, newEvents);
+
+    const changes = applyEpisode(
+      {
+        instanceId: item.instanceId,
+        executionId,
+        name: startEvent?.name ?? instance.name,
+        input: startEvent?.input ?? instance.input,
+        parent: startEvent?.parent,
+        version: startEvent?.version ?? instance.version,
+        now,
+        newEvents,
+        newExecution: start !== undefined,
+      },
+      result,
+    );
+    const completion: OrchestrationCompletion = {
+      workItem: item,
+      consumedMessageIds: consumed,
+      ...changes,
+      ...(quarantine ? { quarantined: true } : {}),
+    };
+    const keep = session && !result.outcome ? session : undefined;
+    if (keep)
+      keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
+    return { kind: "complete", completion, ...(keep ? { session: keep } : {}) };
+  }
+
+  /** Runs the orchestrator on `newEvents` (replaying its history unless the cached session is current). */
+  private async episode(
+    item: OrchestrationWorkItem,
+    start: ExecutionStarted | undefined,
+    executionId: string,
+    newEvents: HistoryEvent[],
+  ): Promise<Episode> {
+    const instance = item.instance;
     let session: OrchestrationSession | undefined;
     let startEvent = start;
     let result: EpisodeResult;
@@ -102,25 +175,27 @@ export class OrchestrationProcessor {
       result = failedResult(toFailureDetails(error), instance.customStatus);
     }
 
-    const changes = applyEpisode(
-      {
-        instanceId: item.instanceId,
-        executionId,
-        name: startEvent?.name ?? instance.name,
-        input: startEvent?.input ?? instance.input,
-        parent: startEvent?.parent,
-        version: startEvent?.version ?? instance.version,
-        now,
-        newEvents,
-        newExecution: start !== undefined,
-      },
-      result,
-    );
-    const completion: OrchestrationCompletion = { workItem: item, consumedMessageIds: consumed, ...changes };
-    const keep = session && !result.outcome ? session : undefined;
-    if (keep)
-      keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
-    return { kind: "complete", completion, ...(keep ? { session: keep } : {}) };
+    return { session, startEvent, result };
+  }
+
+  /**
+   * A step that fails the instance without running (or replaying) orchestrator code: a quarantined one, or one of a
+   * version this worker must not run. `failure` is given the orchestration's name.
+   */
+  private async failWithoutCode(
+    item: OrchestrationWorkItem,
+    start: ExecutionStarted | undefined,
+    failure: (name: string) => FailureDetails,
+  ): Promise<Episode> {
+    this.cache.take(item.instanceId);
+    // The parent to tell comes from the recorded start, read as data.
+    const startEvent =
+      start ??
+      (await this.hub.getHistory(item.instanceId)).find(
+        (e): e is ExecutionStarted => e.type === "ExecutionStarted",
+      );
+    const name = startEvent?.name ?? item.instance.name;
+    return { startEvent, result: failedResult(failure(name), item.instance.customStatus) };
   }
 
   /** Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. */
@@ -161,8 +236,15 @@ export class OrchestrationProcessor {
     };
   }
 
-  /** A completion that consumes the messages and changes nothing else (events for a finished instance). */
-  private unchanged(item: OrchestrationWorkItem, consumed: number[]): OrchestrationCompletion {
+  /**
+   * A completion that consumes the messages and changes nothing else (events for a finished instance), but the
+   * failure when `failure` is given.
+   */
+  private unchanged(
+    item: OrchestrationWorkItem,
+    consumed: number[],
+    failure?: FailureDetails,
+  ): OrchestrationCompletion {
     const i = item.instance;
     return {
       workItem: item,
@@ -175,7 +257,7 @@ export class OrchestrationProcessor {
         name: i.name,
         input: i.input,
         output: i.output,
-        failure: i.failure,
+        failure: failure ?? i.failure,
         customStatus: i.customStatus,
         completedAt: i.completedAt,
       },
@@ -184,6 +266,14 @@ export class OrchestrationProcessor {
       newInstances: [],
     };
   }
+}
+
+/** What an episode ran (or, for a quarantined step, would have). */
+interface Episode {
+  /** The session to cache: absent when it cannot go on (corrupted storage, quarantine). */
+  readonly session?: OrchestrationSession | undefined;
+  readonly startEvent: ExecutionStarted | undefined;
+  readonly result: EpisodeResult;
 }
 
 /** A new execution's start followed by the events carried over from the previous one. */

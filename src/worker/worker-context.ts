@@ -6,6 +6,8 @@ import type { Logger } from "../core/logger.js";
 import type { OrchestrationWorkItem, ActivityWorkItem } from "../core/records.js";
 import type { Clock } from "../task-hub/clock.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
+import type { PoisonWork } from "./poison-work.js";
+import type { SoloRuns } from "./solo-runs.js";
 
 /** A worker's settings, every default filled in (see `WorkerOptions`). */
 export interface WorkerSettings {
@@ -22,6 +24,7 @@ export interface WorkerSettings {
   readonly maxOrchestrationActions: number;
   readonly maxHistoryEvents: number;
   readonly maxPayloadBytes: number;
+  readonly maxDeliveryCount: number;
 }
 
 /** The state one worker's parts share; `running` is set by the worker's `start()` and `stop()`. */
@@ -32,6 +35,10 @@ export interface WorkerContext {
   readonly log: Logger;
   /** The hub's clock. */
   readonly clock: Clock;
+  /** Poison work: which items are quarantined, which are suspects. */
+  readonly poison: PoisonWork;
+  /** Suspect work runs alone: the worker's state towards it. */
+  readonly solo: SoloRuns;
   /** True between `start()` and `stop()`. */
   running: boolean;
 }

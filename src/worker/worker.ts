@@ -16,18 +16,22 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   limitOption,
 } from "../core/limits.js";
+import { workerVersioning, type VersioningOptions } from "../core/versioning.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
 import type { ActivityWorkItem, NewInstance } from "../core/records.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
 import { hasHealth } from "../task-hub/health.js";
 import { hasLocalDispatch, type DispatchRequest, type Dispatched } from "../task-hub/local-dispatch.js";
 import { EntityProcessor } from "../entities/entity-processor.js";
+import { checkMaxDeliveryCount, DEFAULT_MAX_DELIVERY_COUNT } from "../api/delivery-limit.js";
 import { ActivityDispatch } from "./activity-dispatch.js";
 import { ActivityRunner } from "./activity-runner.js";
 import { Heartbeat } from "./heartbeat.js";
 import { LocalDispatch } from "./local-dispatch.js";
 import { OrchestrationDispatch } from "./orchestration-dispatch.js";
 import { OrchestrationProcessor } from "./orchestration-processor.js";
+import { PoisonWork } from "./poison-work.js";
+import { SoloRuns } from "./solo-runs.js";
 import { SessionCache } from "./session-cache.js";
 import { shutDown } from "./shutdown.js";
 import type { WorkerContext, WorkerSettings } from "./worker-context.js";
@@ -91,10 +95,35 @@ export interface WorkerOptions {
    */
   readonly maxPayloadBytes?: number;
   /**
+   * Deliveries of one work item that may end without completing (the worker crashed, hung or lost its lease) before
+   * the item is quarantined as poison work instead of run again (default 10): an activity attempt then fails with a
+   * non-retryable `PoisonMessageError` (the orchestration sees the call fail, so its `try/catch` can compensate), an
+   * orchestration fails with one, an entity operation's caller gets one. An activity's own `maxDeliveryCount`
+   * (`app.activity(name, handler, { maxDeliveryCount })`) takes precedence for it. Logged at `error`, counted in
+   * `taskhub health` (`quarantinedWorkItems`).
+   */
+  readonly maxDeliveryCount?: number;
+  /**
    * Where the worker reads time (episode times, when delayed work comes due, lease renewals). Default: the task
    * hub's clock; when given, it must be the hub's (give a `ManualClock` to the hub, and the worker follows it).
    */
   readonly clock?: Clock;
+  /**
+   * The version stamped on the orchestrations this worker starts without one: sub-orchestrations (unless
+   * `callSubOrchestrator`'s `version` says otherwise; without a default, a child gets its parent's version) and those
+   * entities start. `DurableApp.start` gives the same default to its client, for `startNew`. Also the worker's own
+   * version when `versioning.version` is not set.
+   */
+  readonly defaultVersion?: string;
+  /**
+   * Which orchestration versions this worker runs, as Durable Functions' `versionMatchStrategy` and
+   * `versionFailureStrategy`: `version` (default `defaultVersion`), `matchStrategy` (`None`, `Strict`, or
+   * `CurrentOrOlder`, the default: the worker's version, older ones and unversioned instances) and `failureStrategy`
+   * (`Reject`, the default: leave the work for a compatible worker; `Fail`: fail the instance with a
+   * `VersionMismatchError`). Without a version (neither `version` nor `defaultVersion`) every instance runs. Entities
+   * and activities are not versioned.
+   */
+  readonly versioning?: VersioningOptions;
 }
 
 const DEFAULTS: WorkerSettings = {
@@ -111,6 +140,7 @@ const DEFAULTS: WorkerSettings = {
   maxOrchestrationActions: DEFAULT_MAX_ORCHESTRATION_ACTIONS,
   maxHistoryEvents: DEFAULT_MAX_HISTORY_EVENTS,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  maxDeliveryCount: DEFAULT_MAX_DELIVERY_COUNT,
 };
 
 /**
@@ -140,19 +170,37 @@ export class Worker {
     private readonly registry: Registry,
     options: WorkerOptions = {},
   ) {
-    const { clock, ...rest } = options;
+    const { clock, defaultVersion, versioning, ...rest } = options;
+    const workerVersion = workerVersioning(versioning, defaultVersion);
     this.clock = clockFor(hub, clock);
     const settings: WorkerSettings = { ...DEFAULTS, ...definedOnly(rest) };
     for (const limit of ["maxOrchestrationActions", "maxHistoryEvents", "maxPayloadBytes"] as const)
       limitOption(settings[limit], limit, DEFAULTS[limit]);
+    checkMaxDeliveryCount(settings.maxDeliveryCount, "WorkerOptions");
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const log = toLogger(options.logger ?? console);
+    const poison = new PoisonWork(
+      settings.maxDeliveryCount,
+      (name) => registry.activities.get(name)?.maxDeliveryCount,
+    );
+    // Suspect work runs alone (its parts are called once the worker runs, when every part exists).
+    const solo = new SoloRuns({
+      running: () => this.#ctx.running,
+      inFlight: () => this.#local.inFlight("orchestrations").size + this.#local.inFlight("activities").size,
+      releaseHeld: () => this.#local.held.releaseAll(),
+      wake: () => {
+        this.#orchestrationDispatch.signal.notify();
+        this.#activityDispatch.signal.notify();
+      },
+    });
     const ctx: WorkerContext = {
       hub,
       workerId: this.workerId,
       settings,
       log,
       clock: this.clock,
+      poison,
+      solo,
       running: false,
     };
     this.#ctx = ctx;
@@ -167,14 +215,16 @@ export class Worker {
       maxOrchestrationActions: settings.maxOrchestrationActions,
       maxHistoryEvents: settings.maxHistoryEvents,
       maxPayloadBytes: settings.maxPayloadBytes,
+      defaultVersion: defaultVersion || undefined,
     };
     const now = (): number => this.clock.now();
-    const processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache, now);
+    const processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache, now, workerVersion);
     const entities = new EntityProcessor(registry, {
       maxBatchSize: settings.maxEntityOperationBatchSize,
       logSink: log,
       clock: now,
       maxPayloadBytes: settings.maxPayloadBytes,
+      defaultVersion: defaultVersion || undefined,
     });
     // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
     setMaxListeners(0, this.#abort.signal);
@@ -232,8 +282,11 @@ export class Worker {
     const orchestrations = this.#orchestrationDispatch;
     const activities = this.#activityDispatch;
     this.#unsubscribe = this.hub.subscribe((notice) => {
-      if (notice.kind === "orchestration-work") this.#wake(orchestrations.signal, notice.visibleAt);
-      else if (notice.kind === "activity-work") this.#wake(activities.signal, notice.visibleAt);
+      if (notice.kind === "orchestration-work") {
+        // Work it left for a compatible worker: not woken for it (it finds it on its next poll, if still there).
+        if (!orchestrations.isOwnRejection(notice.visibleAt))
+          this.#wake(orchestrations.signal, notice.visibleAt);
+      } else if (notice.kind === "activity-work") this.#wake(activities.signal, notice.visibleAt);
     });
     this.#loops = [
       orchestrations.loop(this.#local.inFlight("orchestrations")),

@@ -52,6 +52,7 @@ function workItem(
     },
     messages: events.map((event) => ({ id: nextId++, instanceId, event, visibleAt: now })),
     corruptMessages: [],
+    deliveryCount: 1,
   };
 }
 

@@ -206,6 +206,7 @@ describe("applyEpisode", () => {
       name: "Child",
       instanceId: "c1",
       input: "7",
+      version: "1.2.0", // the child's version (its parent's, when the call gave none)
     });
   });
 

@@ -1,8 +1,9 @@
 /**
  * The package as users get it: `npm pack` (which builds dist/ through `prepack`), the tarball installed into a
  * fresh project with its own package.json, a strict TypeScript app type-checked and compiled against the installed
- * types, an orchestration run through the installed package on SQLite, a copied example, and the installed `taskhub`
- * bin serving an app from an ES-module project and from a CommonJS one (what `npm init -y` makes).
+ * types, an orchestration run through the installed package on SQLite and in the test environment of
+ * `taskhub/testing`, a copied example, and the installed `taskhub` bin serving an app from an ES-module project and
+ * from a CommonJS one (what `npm init -y` makes).
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
@@ -164,13 +165,19 @@ describe("the installed package", () => {
     assert.match(result.stdout, /bad\.ts\(5,\d+\): error TS2551/);
   });
 
-  it("runs an orchestration through the installed package on a SQLite file", () => {
+  it("runs an orchestration through the installed package on a SQLite file and in its test environment", () => {
     const result = run(process.execPath, [join("build", "run.js"), "consumer-hub.db"], project);
     const line = result.stdout.trim().split("\n").at(-1)!;
-    const summary = JSON.parse(line) as { status: string; output: unknown; events: number };
+    const summary = JSON.parse(line) as {
+      status: string;
+      output: unknown;
+      events: number;
+      testEnvironment: unknown;
+    };
     assert.equal(summary.status, "Completed");
     assert.deepEqual(summary.output, ["Hello, Ada!", "Hello, Grace!"]);
     assert.ok(summary.events >= 2);
+    assert.deepEqual(summary.testEnvironment, ["Mocked, Ada!"], "taskhub/testing's createTestEnvironment");
     assert.ok(existsSync(join(project, "consumer-hub.db")));
   });
 

@@ -19,7 +19,19 @@ export interface WorkerProcess {
 
 /** Starts a chaos worker on `hubName` (connection `url`); resolves once it prints "ready <worker ID>". */
 export function startWorkerProcess(url: string, hubName: string, leaseMs = 2000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", workerScript, hubName, String(leaseMs)], {
+  return startScriptProcess(workerScript, [hubName, String(leaseMs)], url);
+}
+
+/**
+ * Starts `script` (a worker script of these tests) with `args`, on the PostgreSQL server at `url`; resolves once it
+ * prints "ready <worker ID>".
+ */
+export function startScriptProcess(
+  script: string,
+  args: readonly string[],
+  url: string,
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, TASKHUB_POSTGRES_URL: url },
   });

@@ -1,5 +1,5 @@
 /**
- * PostgreSQL under churn: the hot tables' storage parameters (migration `0005_churn_tables`), the hub's own vacuuming
+ * PostgreSQL under churn: the hot tables' storage parameters (migration `0006_churn_tables`), the hub's own vacuuming
  * when autovacuum does not (the warning naming the setting, the rounds, the lease that lets one process at a time
  * vacuum), and the dead rows it reclaims. Real churn: orchestrations run by a worker. Fails, never skips, when the
  * server is unreachable; the autovacuum settings are tried on a throwaway cluster of the test's own.

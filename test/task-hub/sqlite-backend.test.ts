@@ -181,6 +181,46 @@ describe("SQLite task hub", () => {
     await hub.close();
   });
 
+  it("upgrades a version 4 hub holding leased work, then keeps delivery counts across hub objects", async () => {
+    const path = newPath();
+    const old = sqliteTaskHub(path);
+    await migrate(old.driver, sqliteDialect(), MIGRATIONS.slice(0, 4));
+    // An instance whose worker died holding its lease, written as version 4 of the schema stores it.
+    const event = newInstance("inherited").event;
+    await rawRun(
+      old,
+      `INSERT INTO instances (instance_id, name, execution_id, status, created_at, last_updated_at, lock_token,
+         locked_by, lock_expires_at, ready_at)
+       VALUES (:id, :name, :executionId, 'Pending', 1, 1, 'old-token', 'dead-worker', 2, 2)`,
+      { id: event.instanceId, name: event.name, executionId: event.executionId },
+    );
+    await rawRun(
+      old,
+      "INSERT INTO inbox (instance_id, event, visible_at, created_at) VALUES (:id, :event, 1, 1)",
+      {
+        id: event.instanceId,
+        event: JSON.stringify(event),
+      },
+    );
+    await old.close();
+
+    const upgraded = sqliteTaskHub(path);
+    await upgraded.init();
+    const [first] = await upgraded.lockOrchestrationWorkItems({ workerId: "w1", max: 1, leaseMs: 100 });
+    assert.equal(first?.instanceId, "inherited");
+    assert.equal(first.deliveryCount, 1, "deliveries before the upgrade were not counted");
+    assert.equal(first.takenOverFrom, "dead-worker");
+    await upgraded.close(); // w1's process "crashes": its lease is left to expire
+
+    const restarted = sqliteTaskHub(path);
+    await restarted.init();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const [second] = await restarted.lockOrchestrationWorkItems({ workerId: "w2", max: 1, leaseMs: 30_000 });
+    assert.equal(second?.deliveryCount, 2, "the count is stored with the instance");
+    assert.equal(second.takenOverFrom, "w1");
+    await restarted.close();
+  });
+
   it("lets hub objects on one file share notices and take turns without SQLITE_BUSY", async () => {
     const path = newPath();
     const a = sqliteTaskHub(path);

@@ -23,6 +23,7 @@ function item(instanceId: string): OrchestrationWorkItem {
     instance: pendingInstance({ event }, Date.now()),
     messages: [],
     corruptMessages: [],
+    deliveryCount: 1,
   };
 }
 

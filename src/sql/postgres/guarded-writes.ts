@@ -30,8 +30,9 @@ import {
   type Written,
 } from "../sql-orchestration-commit.js";
 import { readMessages } from "../sql-orchestrations.js";
-import { optStr, toInstanceRecord } from "../sql-rows.js";
+import { num, optStr, toInstanceRecord } from "../sql-rows.js";
 import { withDispatched, dispatchedWork, leaseRow } from "../work-items.js";
+import { countQuarantined } from "../sql-workers.js";
 import { pgClaimStatements } from "./pg-claims.js";
 import { isGuardFailure, pgGuardStatements } from "./pg-guards.js";
 
@@ -221,6 +222,7 @@ async function commitActivitiesGuarded(
   void deferBulk(tx, sql.completeActivities, items.map(leaseRow), { now });
   const messages = completions.map(resultMessage(now));
   await deliverMessages(ctx, tx, now, messages, true);
+  await countQuarantined(ctx, tx, completions.filter((c) => c.quarantined).length, true);
   announceResults(notices, now, dispatch, messages);
   return dispatchInstances(ctx, tx, dispatch, messages);
 }
@@ -246,6 +248,7 @@ function fromClaimedRows(rows: readonly SqlRow[], lockExpiresAt: number): Orches
       instanceId,
       lockToken: String(row.lock_token),
       lockExpiresAt,
+      deliveryCount: num(row.delivery_count) + 1,
       instance: toInstanceRecord(row),
       ...readMessages(
         instanceId,

@@ -64,13 +64,14 @@ export function pgClaimStatements(d: Dialect) {
        lock_expires_at = CASE WHEN m.ids IS NULL THEN i.lock_expires_at ELSE :lockExpiresAt::bigint END,
        ready_at = CASE WHEN m.ids IS NULL
          THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
-         ELSE :lockExpiresAt::bigint END
+         ELSE :lockExpiresAt::bigint END,
+       delivery_count = CASE WHEN m.ids IS NULL THEN i.delivery_count ELSE i.delivery_count + 1 END
      FROM m
      WHERE i.instance_id = m.instance_id AND i.instance_id = ANY(ARRAY(SELECT instance_id FROM c))
      RETURNING ${INSTANCE_COLUMNS.split(", ")
        .map((column) => `i.${column}`)
-       .join(", ")}, i.lock_token, m.prev_locked_by, m.ids IS NOT NULL AS taken, m.ids, m.execution_ids,
-       m.events, m.visible_ats)`),
+       .join(", ")}, i.lock_token, i.delivery_count - 1 AS delivery_count, m.prev_locked_by,
+       m.ids IS NOT NULL AS taken, m.ids, m.execution_ids, m.events, m.visible_ats)`),
     );
 
   return {
@@ -78,7 +79,8 @@ export function pgClaimStatements(d: Dialect) {
      * Claims, leases (for `:workerId` until `:lockExpiresAt`) and reads the visible messages (the first
      * {@link MAX_MESSAGES_PER_WORK_ITEM}) of up to `:max` instances ready at `:now`, counting the takeovers. Candidates without a visible message (their `ready_at` was only a lower bound) are not leased:
      * their `ready_at` is corrected and they come back with `ids` NULL. `prev_locked_by` is set when the previous
-     * lease expired unreleased (a takeover).
+     * lease expired unreleased (a takeover); `delivery_count` is the count before this delivery, as the checked claim
+     * reads it.
      */
     claimAndLeaseInstances: claimInstances(""),
     /** {@link claimAndLeaseInstances} among the instances `:ids` (local dispatch). */

@@ -3,7 +3,7 @@
  * its rows inserted since the last vacuum, pass `threshold + scale_factor × rows`; analyzed once its changes since the
  * last analyze pass theirs), with the table's storage parameters over the server's settings, as autovacuum reads
  * them. The hub's maintenance (`pg-maintenance.ts`) decides with it, so that the tables' settings (migration
- * `0005_churn_tables`, or an operator's `ALTER TABLE ... SET (...)`) steer both.
+ * `0006_churn_tables`, or an operator's `ALTER TABLE ... SET (...)`) steer both.
  * @module
  */
 

@@ -130,4 +130,26 @@ export function heldTests(env: FastPathEnv): void {
     await hub.abandonWorkItem(held, 0);
     assert.equal((await hub.getStats()).leasedInstances, 0);
   });
+
+  it("counts a kept lease as one delivery: released, it is given back; expired, the next delivery is the second", async () => {
+    const { hub } = env;
+    const released = await firstStepKeepingLease(hub, "kept-released");
+    await hub.appendInboxMessage({ instanceId: "kept-released", event: raised("E") });
+    await hub.abandonWorkItem(released, 0);
+    assert.equal((await lockInstance(hub, "kept-released")).deliveryCount, 1);
+
+    await hub.createInstance(newInstance("kept-expired"));
+    const item = await lockInstance(hub, "kept-expired", env.ms(100));
+    assertOutcomes(
+      await hub.completeOrchestrationsAndDispatch([
+        { ...completionOf(item, { newHistory: [item.messages[0]!.event] }), keepLease: true },
+      ]),
+      ["ok"],
+    );
+    await hub.appendInboxMessage({ instanceId: "kept-expired", event: raised("E") });
+    await sleep(env.ms(150)); // the worker holding it "crashed"
+    const taken = await lockInstance(hub, "kept-expired");
+    assert.equal(taken.deliveryCount, 2, "the kept lease was a delivery, and it expired");
+    assert.equal(taken.takenOverFrom, "worker-1");
+  });
 }

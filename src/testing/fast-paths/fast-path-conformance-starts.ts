@@ -33,6 +33,7 @@ function firstStepItem(instanceId: string, options: { executionId?: string } = {
     instance: pendingInstance(request, now),
     messages: [{ id: 0, instanceId, event: request.event, visibleAt: now }],
     corruptMessages: [],
+    deliveryCount: 1,
   };
 }
 
