@@ -1,9 +1,11 @@
 /**
  * PostgreSQL under churn (`--only=pg-churn`): fills a new hub with 100,000 five-activity sequences (the `sequences`
  * workload's orchestration; 500 in flight, a new one started as each finishes) and reports, per 10,000 finished, the
- * rate and what the claims cost at that point: `EXPLAIN (ANALYZE, BUFFERS)` of the worker's two claim statements, as
- * the hub runs them, in a transaction rolled back (`test/support/pg-claim-cost.ts`); the hot tables' dead rows, size
- * and vacuums (by autovacuum or the hub); and the time the hub's own vacuums took. Runs on the configured server (the
+ * rate, the server's buffer reads in the hub's tables and this process's CPU time per orchestration (both steady
+ * whatever else runs on the machine, unlike the rate), and what the claims cost at that point: `EXPLAIN (ANALYZE,
+ * BUFFERS)` of the worker's two claim statements, as the hub runs them, in a transaction rolled back
+ * (`test/support/pg-claim-cost.ts`); the hot tables' dead rows, size and vacuums (by autovacuum or the hub); and the
+ * time the hub's own vacuums took. Runs on the configured server (the
  * local one runs with `autovacuum = off`) and on a throwaway cluster started here with production-like settings
  * (autovacuum on, `fsync` on, the defaults otherwise). One line of JSON per 10,000 goes to stderr as it is measured.
  * @module
@@ -11,7 +13,7 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { postgresTaskHub } from "../src/index.js";
-import { claimCostProbe, hotTableStats } from "../test/support/pg-claim-cost.js";
+import { claimCostProbe, hotTableStats, hubBuffers } from "../test/support/pg-claim-cost.js";
 import { startThrowawayCluster } from "../test/support/pg-cluster.js";
 import { benchApp, round, silent } from "./workloads.js";
 
@@ -72,6 +74,8 @@ export async function runPgChurn(
     let finished = 0;
     const t0 = performance.now();
     let chunkStart = t0;
+    let buffersBefore = await hubBuffers(admin, hubName);
+    let cpuBefore = process.cpuUsage();
     await new Promise<void>((resolve, reject) => {
       const startOne = () => {
         const n = started++;
@@ -86,15 +90,28 @@ export async function runPgChurn(
           const now = performance.now();
           const seconds = (now - chunkStart) / 1000;
           chunkStart = now;
+          const cpu = process.cpuUsage(cpuBefore);
+          cpuBefore = process.cpuUsage();
           const line = {
             run: label,
             finished,
             seconds: round(seconds),
             perSecond: Math.round(sizes.chunk / seconds),
+            // This process's CPU time (client, worker, orchestrations) per orchestration.
+            nodeCpuMsEach: round((cpu.user + cpu.system) / 1000 / sizes.chunk),
           };
           sampling = sampling
             .then(async () => {
-              const measured = { ...line, ...(await sample()), hubVacuumMs: { ...vacuumMs } };
+              // The server's buffer reads in the hub's tables per orchestration (counters lag by about a second).
+              const buffers = await hubBuffers(admin, hubName);
+              const serverBuffersEach = round((buffers - buffersBefore) / sizes.chunk);
+              buffersBefore = buffers;
+              const measured = {
+                ...line,
+                serverBuffersEach,
+                ...(await sample()),
+                hubVacuumMs: { ...vacuumMs },
+              };
               chunks.push(measured);
               console.error(JSON.stringify(measured));
             })
@@ -105,15 +122,20 @@ export async function runPgChurn(
       for (let i = 0; i < Math.min(sizes.window, sizes.total); i++) startOne();
     });
     const seconds = (performance.now() - t0) / 1000;
-    const first = chunks[0]!.perSecond as number;
-    const last = chunks[chunks.length - 1]!.perSecond as number;
+    const first = chunks[0]!;
+    const last = chunks[chunks.length - 1]!;
+    const ratio = (key: string) => round((last[key] as number) / (first[key] as number));
     return {
       server,
       hubWarnings: warnings,
       sizes,
       seconds: round(seconds),
       perSecond: Math.round(sizes.total / seconds),
-      lastToFirst: round(last / first),
+      lastToFirst: {
+        perSecond: ratio("perSecond"),
+        serverBuffersEach: ratio("serverBuffersEach"),
+        nodeCpuMsEach: ratio("nodeCpuMsEach"),
+      },
       hubVacuumSeconds: round(Object.values(vacuumMs).reduce((a, b) => a + b, 0) / 1000),
       chunks,
       // The hub idle after the fill: what a claim that finds nothing costs.

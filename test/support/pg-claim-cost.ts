@@ -135,3 +135,18 @@ export async function hotTableStats(
     ]),
   );
 }
+
+/**
+ * Buffers read (hit or not) in the hub's tables and their indexes since the server started (`pg_statio_user_tables`,
+ * every table of the schema): the server's work on the hub, whatever else runs on the machine.
+ */
+export async function hubBuffers(client: pg.Client | pg.Pool, hubName: string): Promise<number> {
+  const { rows } = await client.query<{ n: string | null }>(
+    `SELECT sum(coalesce(heap_blks_hit, 0) + coalesce(heap_blks_read, 0) + coalesce(idx_blks_hit, 0)
+       + coalesce(idx_blks_read, 0) + coalesce(toast_blks_hit, 0) + coalesce(toast_blks_read, 0)
+       + coalesce(tidx_blks_hit, 0) + coalesce(tidx_blks_read, 0)) AS n
+     FROM pg_statio_user_tables WHERE schemaname = $1`,
+    [hubName],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
