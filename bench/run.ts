@@ -10,7 +10,11 @@
  * And list filters on a 100,000-instance hub, with the 1-activity latency on top of it (`list-filters.ts`), and the
  * replay checker over 10,000 stored instances on SQLite (`replay-check.ts`).
  *
- * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters`
+ * `pg-churn` (`pg-churn.ts`) fills a PostgreSQL hub with 100,000 sequences, on the configured server and on a
+ * throwaway cluster with autovacuum on, and reports the rate and the claims' cost per 10,000 (`--churn-vacuum=off`:
+ * without the hub's own vacuuming).
+ *
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,pg-churn`
  * picks parts (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks
  * the workloads; `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
@@ -22,6 +26,7 @@ import pg from "pg";
 import { postgresTaskHub, sqliteTaskHub, type TaskHub } from "../src/index.js";
 import { resolvePostgresConfig } from "../src/sql/postgres/postgres-task-hub.js";
 import { runMultiProcess } from "./multi-process.js";
+import { FULL_CHURN, QUICK_CHURN, runChurnBenchmarks } from "./pg-churn.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";
 import { runListFilters } from "./list-filters.js";
@@ -131,6 +136,12 @@ try {
       quick,
     );
   }
+  if (selected("pg-churn"))
+    results.pgChurn = await runChurnBenchmarks(
+      pgConfig.connectionString ?? "postgres://postgres@127.0.0.1:5432/test",
+      quick ? QUICK_CHURN : FULL_CHURN,
+      args.includes("--churn-vacuum=off") ? "off" : "auto",
+    );
   if (selected("replay"))
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);
   if (selected("replay-check"))

@@ -92,6 +92,8 @@ export { executeOrchestration } from "./orchestration/executor.js";
 export type { EpisodeResult, ExecutionOutcome } from "./orchestration/episode.js";
 export { sqliteTaskHub, type SqliteTaskHubOptions } from "./sql/sqlite/sqlite-task-hub.js";
 export { postgresTaskHub, type PostgresTaskHubOptions } from "./sql/postgres/postgres-task-hub.js";
+export type { PostgresMaintenanceOptions } from "./sql/postgres/pg-maintenance.js";
+export type { MaintenanceRound } from "./sql/hub-maintenance.js";
 export {
   memoryTaskHub,
   MemoryTaskHub,

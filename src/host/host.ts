@@ -69,7 +69,7 @@ export async function startHost(
     instanceCodes: codes?.codes,
     jwt,
   });
-  const taskHub = options.taskHub ?? openTaskHub(config.hub, config.hubName);
+  const taskHub = options.taskHub ?? openTaskHub(config.hub, config.hubName, log);
   // One client for triggers, the management API and schedules, made by the app so that it has the local worker. Its
   // URLs need the bound port, known once listening: `baseUrl` is set then, before any request is served.
   const http = {

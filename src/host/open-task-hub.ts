@@ -2,6 +2,7 @@
  * Opening the task hub a host was configured with: a SQLite file (or `:memory:`) or a PostgreSQL URL.
  * @module
  */
+import type { LogSink } from "../core/logger.js";
 import { postgresTaskHub } from "../sql/postgres/postgres-task-hub.js";
 import type { SqlTaskHub } from "../sql/sql-task-hub.js";
 import { sqliteTaskHub } from "../sql/sqlite/sqlite-task-hub.js";
@@ -10,10 +11,11 @@ import { isPostgresUrl, resolveHubLocation } from "./hub-location.js";
 
 /**
  * Opens the hub at `location` (`postgres://...` / `postgresql://...`, `:memory:`, a `file://` URL or a SQLite file
- * path; see {@link resolveHubLocation}, whose errors it throws).
+ * path; see {@link resolveHubLocation}, whose errors it throws). A PostgreSQL hub writes its own lines (the autovacuum
+ * warning, its maintenance) to `logger`.
  */
-export function openTaskHub(location: string, hubName: string): TaskHub {
-  if (isPostgresUrl(location)) return postgresTaskHub({ connectionString: location, hubName });
+export function openTaskHub(location: string, hubName: string, logger?: LogSink): TaskHub {
+  if (isPostgresUrl(location)) return postgresTaskHub({ connectionString: location, hubName, logger });
   return sqliteTaskHub(resolveHubLocation(location));
 }
 

@@ -14,8 +14,12 @@
  * | column types | `INTEGER`, `TEXT`, `INTEGER PRIMARY KEY AUTOINCREMENT` | `BIGINT`, `TEXT COLLATE "C"`, identity |
  * | notifications | none in SQL (in-process bus) | `pg_notify` in the committing transaction |
  * | claims | a transaction of a few statements | one statement (`WITH ... FOR UPDATE SKIP LOCKED ... UPDATE`) |
+<<<<<<< HEAD
  * | a key range, sorted | `INDEXED BY` the primary key | the range in a subquery (no index in the order applies) |
  * | ordered `UNION ALL` | merges plain arms | merges arms that carry their own `ORDER BY ... LIMIT` |
+=======
+| storage parameters | none | `ALTER TABLE ... SET (fillfactor = ..., autovacuum_... = ...)` |
+>>>>>>> pgchurn
  *
  * Upserts need no seam: both speak `INSERT ... ON CONFLICT (...) DO UPDATE ... WHERE ...`.
  * @module
@@ -160,6 +164,11 @@ export interface Dialect {
    * guarded write strategy calls, or `[]` when the database has none (see `postgres/pg-guards.ts`).
    */
   leaseGuardFunctions(): string[];
+  /**
+   * DDL setting storage parameters of the hub table `name` (`fillfactor`, the per-table autovacuum settings), or `[]`
+   * when the database has none (SQLite: deleted rows leave no dead versions behind).
+   */
+  storageParameters(name: string, parameters: Readonly<Record<string, number>>): string[];
   /**
    * A statement (SQL text with the payload as a literal, no parameters) that publishes `payload` to other processes
    * when the transaction commits, if the database can. Literal so that it can travel with the `COMMIT` in one round

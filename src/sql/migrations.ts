@@ -173,6 +173,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 7,
+    name: "0007_churn_tables",
+    // Storage for high churn (PostgreSQL; SQLite has no dead row versions). Every step updates its instance row and
+    // inserts and deletes queue rows, each leaving a dead version behind until VACUUM; claims walk the dead entries
+    // of their index until then. So: room on each instances page for an update to stay on it (a HOT update: no new
+    // index entries, and the old version is pruned without VACUUM, when no indexed column changed, as in a step that
+    // keeps its lease); autovacuum on the queues after every 1,000 dead rows however few are live (the default waits
+    // for 20 % of the table), unthrottled (they are small once vacuumed); and on instances after 5 % (the table only
+    // grows). The hub's own vacuuming uses the same thresholds (`postgres/pg-maintenance.ts`).
+    up: (d) => [
+      ...d.storageParameters("instances", {
+        fillfactor: 80,
+        autovacuum_vacuum_threshold: 1000,
+        autovacuum_vacuum_scale_factor: 0.05,
+        autovacuum_vacuum_insert_threshold: 1000,
+        autovacuum_vacuum_insert_scale_factor: 0.05,
+        autovacuum_analyze_threshold: 1000,
+        autovacuum_analyze_scale_factor: 0.05,
+      }),
+      ...["inbox", "activity_queue"].flatMap((queue) =>
+        d.storageParameters(queue, {
+          autovacuum_vacuum_threshold: 1000,
+          autovacuum_vacuum_scale_factor: 0,
+          autovacuum_vacuum_insert_threshold: 1000,
+          autovacuum_vacuum_insert_scale_factor: 0,
+          autovacuum_analyze_threshold: 1000,
+          autovacuum_analyze_scale_factor: 0,
+          autovacuum_vacuum_cost_delay: 0,
+        }),
+      ),
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -42,6 +42,7 @@ import { isTerminalStatus } from "../core/runtime-status.js";
 import type { Dialect } from "./dialect.js";
 import { checkSchema, migrate } from "./migrations.js";
 import type { HubContext, WriteStrategy } from "./hub-context.js";
+import type { HubMaintenance, MaintenanceRound } from "./hub-maintenance.js";
 import { encodeNoticePayloads, NoticeBus, type RemoteNoticeSource } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
 import { GroupedWrites } from "./grouped-writes.js";
@@ -73,6 +74,8 @@ export interface SqlTaskHubOptions {
   readonly clock?: Clock | undefined;
   /** See {@link TaskHub.noticesComplete}: true for PostgreSQL (LISTEN/NOTIFY) and in-memory SQLite. */
   readonly noticesComplete?: boolean | undefined;
+  /** Upkeep of the hub's tables, started by {@link SqlTaskHub.init} (PostgreSQL: vacuuming them if need be). */
+  readonly maintenance?: HubMaintenance | undefined;
 }
 
 /**
@@ -118,7 +121,7 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
 
   init(): Promise<void> {
     this.initializing ??= migrate(this.driver, this.dialect, undefined, this.clock).then(
-      () => undefined,
+      () => this.options.maintenance?.start(),
       (error: unknown) => {
         this.initializing = undefined;
         throw error;
@@ -136,9 +139,20 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
     await checkSchema(this.driver, this.dialect);
   }
 
+  /**
+   * Runs one round of the hub's storage maintenance now and resolves with what it did, or with `undefined` for a hub
+   * that needs none (SQLite). On PostgreSQL a round vacuums (or analyzes) those of the hot tables whose dead rows
+   * passed their autovacuum thresholds, under the hub's maintenance lease (`leased: false`: another process held it),
+   * whatever the `maintenance` option says: with `vacuum: "off"`, a scheduler of your own can call it.
+   */
+  runMaintenance(): Promise<MaintenanceRound | undefined> {
+    return this.options.maintenance?.runOnce() ?? Promise.resolve(undefined);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        await this.options.maintenance?.close();
         await this.options.remoteNotices?.close();
       } finally {
         try {

@@ -44,8 +44,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Creates and starts a cluster in a temporary directory. */
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+/**
+ * Creates and starts a cluster in a temporary directory. `settings` are server settings (`-c name=value`) over the
+ * defaults (`fsync=off`, `max_connections=100`; give `{ fsync: "on" }` for a production-like server).
+ */
+export async function startThrowawayCluster(
+  settings: Readonly<Record<string, string>> = {},
+): Promise<ThrowawayCluster> {
   const bin = postgresBinDir();
   const root = mkdtempSync(join(tmpdir(), "taskhub-pgcluster-"));
   const data = join(root, "data");
@@ -60,7 +65,10 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     asRoot ? run("runuser", ["-u", "postgres", "--", command, ...args]) : run(command, args);
   const port = await freePort();
   await as(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
+  const extra = Object.entries(settings)
+    .map(([name, value]) => ` -c ${name}=${value}`)
+    .join("");
+  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100${extra}`;
   const pgCtl = (args: string[]) =>
     as(join(bin, "pg_ctl"), ["-D", data, "-l", join(root, "server.log"), ...args]);
   let running = false;

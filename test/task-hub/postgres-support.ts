@@ -4,6 +4,8 @@
  * @module
  */
 import pg from "pg";
+import type { LogSink } from "../../src/core/logger.js";
+import type { PostgresMaintenanceOptions } from "../../src/sql/postgres/pg-maintenance.js";
 import { postgresTaskHub, resolvePostgresConfig } from "../../src/sql/postgres/postgres-task-hub.js";
 import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
 import type { Clock } from "../../src/task-hub/clock.js";
@@ -21,14 +23,29 @@ export function uniqueHubName(prefix = "t"): string {
   return name;
 }
 
-/** A hub on a fresh schema (or on `hubName`), remembered for {@link dropCreatedSchemas}. */
-export function testHub(hubName = uniqueHubName(), options: { readonly clock?: Clock } = {}): SqlTaskHub {
+/** A log sink that drops everything (the hubs' autovacuum warning on the test server). */
+export const quietLog: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A hub on a fresh schema (or on `hubName`), remembered for {@link dropCreatedSchemas}; its log lines are dropped
+ * unless `options.logger` is given.
+ */
+export function testHub(
+  hubName = uniqueHubName(),
+  options: {
+    readonly clock?: Clock;
+    readonly logger?: LogSink;
+    readonly maintenance?: PostgresMaintenanceOptions;
+  } = {},
+): SqlTaskHub {
   created.add(hubName);
   return postgresTaskHub({
     connectionString: config.connectionString,
     pool: { ...config, max: 4 },
     hubName,
     clock: options.clock,
+    logger: options.logger ?? quietLog,
+    maintenance: options.maintenance,
   });
 }
 

@@ -31,7 +31,16 @@ export function pgClaimStatements(d: Dialect) {
        ON CONFLICT (worker_id) DO UPDATE SET lease_takeovers = w.lease_takeovers + excluded.lease_takeovers
      ) SELECT * FROM u`;
 
-  /** The claim of instances, with an extra filter on the candidates. */
+  /**
+   * The claim of instances, with an extra filter on the candidates. Each candidate's messages are looked up by its
+   * instance ID (a lateral subquery: a plan joining the candidates to the inbox read every visible message of the
+   * hub, dead rows included, at each claim). `ORDER BY b.id + 0` keeps the inbox's primary key out of the plan: a
+   * generic plan made while the statistics said "many messages per instance" walked the whole inbox in ID order
+   * for each candidate, to stop after its first messages. The update names its rows twice, by the join and by an
+   * array of the candidates' IDs, so that its plan reads them by key whatever join it picks: a generic plan expects
+   * a tenth of the ready instances (`LIMIT :max` unknown), and merging them with every row of `instances` in key order
+   * looked cheaper.
+   */
   const claimInstances = (filter: string) =>
     d.statement(
       countingTakeovers(`c AS (
@@ -39,14 +48,15 @@ export function pgClaimStatements(d: Dialect) {
        WHERE ready_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)${filter}
        ORDER BY ready_at LIMIT :max${d.skipLocked}
      ), m AS (
-       SELECT b.instance_id, array_agg(b.id ORDER BY b.id) AS ids,
-         array_agg(b.execution_id ORDER BY b.id) AS execution_ids, array_agg(b.event ORDER BY b.id) AS events,
-         array_agg(b.visible_at ORDER BY b.id) AS visible_ats
-       FROM (
-         SELECT b.*, row_number() OVER (PARTITION BY b.instance_id ORDER BY b.id) AS n
-         FROM ${inbox} AS b JOIN c ON b.instance_id = c.instance_id WHERE b.visible_at <= :now
-       ) AS b
-       WHERE b.n <= ${MAX_MESSAGES_PER_WORK_ITEM} GROUP BY b.instance_id
+       SELECT c.instance_id, c.prev_locked_by, x.* FROM c CROSS JOIN LATERAL (
+         SELECT array_agg(b.id ORDER BY b.id) AS ids, array_agg(b.execution_id ORDER BY b.id) AS execution_ids,
+           array_agg(b.event ORDER BY b.id) AS events, array_agg(b.visible_at ORDER BY b.id) AS visible_ats
+         FROM (
+           SELECT b.id, b.execution_id, b.event, b.visible_at FROM ${inbox} AS b
+           WHERE b.instance_id = c.instance_id AND b.visible_at <= :now
+           ORDER BY b.id + 0 LIMIT ${MAX_MESSAGES_PER_WORK_ITEM}
+         ) AS b
+       ) AS x
      ), u AS (
      UPDATE ${instances} AS i SET
        lock_token = CASE WHEN m.ids IS NULL THEN i.lock_token ELSE gen_random_uuid()::text END,
@@ -56,11 +66,11 @@ export function pgClaimStatements(d: Dialect) {
          THEN (SELECT MIN(b.visible_at) FROM ${inbox} AS b WHERE b.instance_id = i.instance_id)
          ELSE :lockExpiresAt::bigint END,
        delivery_count = CASE WHEN m.ids IS NULL THEN i.delivery_count ELSE i.delivery_count + 1 END
-     FROM c LEFT JOIN m ON m.instance_id = c.instance_id
-     WHERE i.instance_id = c.instance_id
+     FROM m
+     WHERE i.instance_id = m.instance_id AND i.instance_id = ANY(ARRAY(SELECT instance_id FROM c))
      RETURNING ${INSTANCE_COLUMNS.split(", ")
        .map((column) => `i.${column}`)
-       .join(", ")}, i.lock_token, i.delivery_count - 1 AS delivery_count, c.prev_locked_by,
+       .join(", ")}, i.lock_token, i.delivery_count - 1 AS delivery_count, m.prev_locked_by,
        m.ids IS NOT NULL AS taken, m.ids, m.execution_ids, m.events, m.visible_ats)`),
     );
 
@@ -88,7 +98,7 @@ export function pgClaimStatements(d: Dialect) {
            ), u AS (
            UPDATE ${activities} AS a SET lock_token = gen_random_uuid()::text, locked_by = :workerId,
              lock_expires_at = :lockExpiresAt::bigint, visible_at = :lockExpiresAt::bigint, delivery_count = a.delivery_count + 1
-           FROM c WHERE a.id = c.id
+           FROM c WHERE a.id = c.id AND a.id = ANY(ARRAY(SELECT id FROM c))
            RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.attempt, a.idempotency_key,
              c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by,
              true AS taken, a.timeout_ms, a.heartbeat_timeout_ms, a.heartbeat_details)`),

@@ -117,12 +117,17 @@ export function postgresDialect(schema: string): Dialect {
     migrationPrelude: (): BoundStatement[] => [
       {
         statement: dialect.statement("SELECT pg_advisory_xact_lock(:lockClass::int4, :lockKey::int4)"),
-        params: { lockClass: ADVISORY_LOCK_CLASS, lockKey: hash32(schema) },
+        params: { lockClass: ADVISORY_LOCK_CLASS, lockKey: hubLockKey(schema) },
       },
       { statement: dialect.statement(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`), params: {} },
     ],
     notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
     leaseGuardFunctions: () => pgLeaseGuardFunctions(quotedSchema),
+    storageParameters: (name, parameters) => [
+      `ALTER TABLE ${dialect.table(name)} SET (${Object.entries(parameters)
+        .map(([key, value]) => `${key} = ${value}`)
+        .join(", ")})`,
+    ],
   };
   return dialect;
 }
@@ -157,7 +162,15 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** A signed 32-bit FNV-1a hash (advisory lock keys). */
+/**
+ * The second key of the hub's advisory locks (the first names their purpose: migrating, maintenance): a signed 32-bit
+ * FNV-1a hash of the hub's schema.
+ */
+export function hubLockKey(schema: string): number {
+  return hash32(schema);
+}
+
+/** A signed 32-bit FNV-1a hash. */
 function hash32(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

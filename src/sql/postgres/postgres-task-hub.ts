@@ -7,12 +7,14 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { InvalidArgumentError } from "../../core/errors.js";
+import { toLogger, type LogSink } from "../../core/logger.js";
 import { checkOptions } from "../../core/options.js";
 import type { Clock } from "../../task-hub/clock.js";
 import { notifyChannel, postgresDialect } from "./pg-dialect.js";
 import { guardedWrites } from "./guarded-writes.js";
 import { PgNoticeListener } from "./pg-notice-listener.js";
 import { PgDriver } from "./pg-driver.js";
+import { PgMaintenance, type PostgresMaintenanceOptions } from "./pg-maintenance.js";
 import { SqlTaskHub } from "../sql-task-hub.js";
 
 /** Options of {@link postgresTaskHub}. */
@@ -35,7 +37,26 @@ export interface PostgresTaskHubOptions {
    * the hub on virtual time.
    */
   readonly clock?: Clock | undefined;
+  /**
+   * Where the hub writes what it has to say (default `console`, without debug lines): a warning at `init` when the
+   * server's autovacuum is off, and what its maintenance does (each vacuum at debug level).
+   */
+  readonly logger?: LogSink | undefined;
+  /**
+   * Upkeep of the hub's hot tables (`inbox`, `activity_queue`, `instances`, whose dead rows slow the claims down):
+   * by default the hub vacuums them itself when autovacuum leaves them due, one process at a time (see
+   * {@link PostgresMaintenanceOptions}).
+   */
+  readonly maintenance?: PostgresMaintenanceOptions | undefined;
 }
+
+/** The hub's default log sink. */
+const CONSOLE_WITHOUT_DEBUG: LogSink = {
+  debug: () => undefined,
+  info: (...args) => console.info(...args),
+  warn: (...args) => console.warn(...args),
+  error: (...args) => console.error(...args),
+};
 
 /** The connection used when nothing else is configured. */
 export const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -95,6 +116,12 @@ export function postgresTaskHub(target: PostgresTaskHubOptions | string = {}): S
   const origin = randomUUID();
   const listener = new PgNoticeListener(config, notifyChannel(hubName), (o) => o === origin);
   const dialect = postgresDialect(hubName);
+  const maintenance = new PgMaintenance({
+    config,
+    schema: hubName,
+    logger: toLogger(options.logger ?? CONSOLE_WITHOUT_DEBUG),
+    options: options.maintenance ?? {},
+  });
   return new SqlTaskHub({
     driver: new PgDriver(pool),
     dialect,
@@ -104,6 +131,7 @@ export function postgresTaskHub(target: PostgresTaskHubOptions | string = {}): S
     origin,
     clock: options.clock,
     noticesComplete: true, // finishes are published with NOTIFY
+    maintenance,
   });
 }
 
@@ -115,10 +143,29 @@ function postgresOptions(target: PostgresTaskHubOptions | string): PostgresTaskH
     pool: "object",
     hubName: "string",
     clock: "object",
+    logger: "object",
+    maintenance: "object",
   });
   if (options.connectionString !== undefined && options.connectionString.trim() === "")
     throw new InvalidArgumentError("postgresTaskHub: the connection string is empty.");
+  checkMaintenanceOptions(options.maintenance);
   return options;
+}
+
+const VACUUM_MODES: readonly unknown[] = ["auto", "off"];
+
+function checkMaintenanceOptions(maintenance: PostgresMaintenanceOptions | undefined): void {
+  checkOptions("postgresTaskHub maintenance", maintenance, { vacuum: "string", intervalMs: "integer" });
+  if (maintenance?.vacuum !== undefined && !VACUUM_MODES.includes(maintenance.vacuum))
+    throw new InvalidArgumentError(
+      `postgresTaskHub maintenance: option 'vacuum' must be "auto" or "off", got ${JSON.stringify(
+        maintenance.vacuum,
+      )}.`,
+    );
+  if (maintenance?.intervalMs !== undefined && maintenance.intervalMs < 1)
+    throw new InvalidArgumentError(
+      `postgresTaskHub maintenance: option 'intervalMs' must be a positive number of milliseconds, got ${maintenance.intervalMs}.`,
+    );
 }
 
 /**
@@ -132,9 +179,11 @@ function postgresOptions(target: PostgresTaskHubOptions | string): PostgresTaskH
  *   sequentially, and stay so while the tables grow (a queue table full of dead rows included) until autovacuum
  *   analyzes them, which multiplied a commit's server time on a busy new hub. Every statement the hub runs often is
  *   a lookup by an indexed key; whole-table counts (`getStats`) are written to use an index as well.
+ * - `jit=off`: a generic plan's cost is estimated for parameters it does not know (a claim of up to `:max` rows, each
+ *   with its inbox), which can pass `jit_above_cost`; compiling a claim that runs in a millisecond took 30 ms.
  */
 export function withGenericPlans(config: pg.PoolConfig): pg.PoolConfig {
-  const setting = "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off";
+  const setting = "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off";
   return { ...config, options: config.options ? `${config.options} ${setting}` : setting };
 }
 

@@ -86,6 +86,7 @@ export function sqliteDialect(): Dialect {
     migrationPrelude: () => [],
     notify: () => undefined,
     leaseGuardFunctions: () => [],
+    storageParameters: () => [],
   };
   return dialect;
 }
