@@ -5,27 +5,42 @@
  *
  * Where the hub's notices are complete (`TaskHub.noticesComplete`: every finish reaches the subscription, from any
  * process), there is no polling but a slow safety read (a notice lost while a PostgreSQL listener reconnects).
- * Elsewhere (another process may finish the instance on a SQLite file) one shared loop reads all watched instances,
- * a few hundred per query, instead of one poll per waiter.
+ * Elsewhere (another process may finish the instance on a SQLite file) one shared loop reads the watched instances
+ * that are due, a few hundred per query, instead of one poll per waiter: each instance at its own pace (50 ms after
+ * its wait starts, doubling up to once a second), on a grid so that instances of one pace are read together. (Each
+ * wait's first read is batched too: `BatchedReads`.)
  * @module
  */
 import { isTerminalStatus, TERMINAL_STATUSES } from "../core/runtime-status.js";
 import type { InstanceRecord, TaskHub, TaskHubNotice } from "../task-hub/task-hub.js";
+import { readInstances } from "./batched-reads.js";
 
-/** Longest pause of the shared read when the hub's notices are not complete. */
+/** Longest pause between two reads of a watched instance when the hub's notices are not complete. */
 const POLL_MAX_MS = 1000;
-/** First pause of the shared read after a new waiter arrives (then doubling up to {@link POLL_MAX_MS}). */
+/** First pause before a new wait's instance is read again (then doubling up to {@link POLL_MAX_MS}). */
 const POLL_MIN_MS = 50;
 /** The safety read's pause when notices are complete. */
 const SAFETY_POLL_MS = 10_000;
 /** The longest delay `setTimeout` takes. */
 const MAX_TIMER_MS = 2_147_483_647;
-/** Instances read per query of the shared read. */
-const POLL_BATCH = 500;
 
 /** One `wait` in progress. */
 interface Waiter {
   readonly resolve: (record: InstanceRecord | undefined) => void;
+}
+
+/** The waits on one instance, and when the shared read reads it next. */
+interface Watched {
+  readonly waiters: Set<Waiter>;
+  /** Pause before its next read: doubling from {@link POLL_MIN_MS} to {@link POLL_MAX_MS}, or the safety pause. */
+  pace: number;
+  /** When it is read next (`performance.now()`), on a grid of its pace, so that the reads of one pace go together. */
+  due: number;
+}
+
+/** The next point of the `pace` grid at least `pace` after `now`. */
+function nextDue(now: number, pace: number): number {
+  return Math.ceil((now + pace) / pace) * pace;
 }
 
 /** A registered wait: its outcome, and how to give it up. */
@@ -38,10 +53,11 @@ export interface Watch {
 
 /** Waiters by instance ID, for one hub. */
 export class CompletionWaiters {
-  readonly #byInstance = new Map<string, Set<Waiter>>();
+  readonly #byInstance = new Map<string, Watched>();
   #unsubscribe: (() => void) | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
-  #pollMs = POLL_MIN_MS;
+  /** When {@link #pollTimer} fires (Infinity: not set). */
+  #pollAt = Number.POSITIVE_INFINITY;
   #polling = false;
 
   constructor(private readonly hub: TaskHub) {}
@@ -49,7 +65,7 @@ export class CompletionWaiters {
   /** Number of waits in progress (for tests and health). */
   get size(): number {
     let n = 0;
-    for (const set of this.#byInstance.values()) n += set.size;
+    for (const watched of this.#byInstance.values()) n += watched.waiters.size;
     return n;
   }
 
@@ -80,25 +96,30 @@ export class CompletionWaiters {
     };
     arm();
     if (done) return { finished, cancel: () => undefined };
-    let set = this.#byInstance.get(instanceId);
-    if (!set) this.#byInstance.set(instanceId, (set = new Set()));
-    set.add(waiter);
+    const pace = this.hub.noticesComplete ? SAFETY_POLL_MS : POLL_MIN_MS;
+    let watched = this.#byInstance.get(instanceId);
+    if (!watched) this.#byInstance.set(instanceId, (watched = { waiters: new Set(), pace, due: 0 }));
+    watched.waiters.add(waiter);
+    // A new wait is read again soon (the caller reads it first), the others at their own pace.
+    watched.pace = pace;
+    watched.due = nextDue(performance.now(), pace);
     this.#unsubscribe ??= this.hub.subscribe((notice) => this.#onNotice(notice));
-    this.#pollSoon();
+    this.#pollBy(watched.due);
     return { finished, cancel: () => waiter.resolve(undefined) };
   }
 
   #remove(instanceId: string, waiter: Waiter): void {
-    const set = this.#byInstance.get(instanceId);
-    if (!set) return;
-    set.delete(waiter);
-    if (set.size > 0) return;
+    const watched = this.#byInstance.get(instanceId);
+    if (!watched) return;
+    watched.waiters.delete(waiter);
+    if (watched.waiters.size > 0) return;
     this.#byInstance.delete(instanceId);
     if (this.#byInstance.size > 0) return;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
+    this.#pollAt = Number.POSITIVE_INFINITY;
   }
 
   #onNotice(notice: TaskHubNotice): void {
@@ -115,51 +136,49 @@ export class CompletionWaiters {
   }
 
   #finish(record: InstanceRecord): void {
-    const set = this.#byInstance.get(record.instanceId);
-    if (set) for (const waiter of [...set]) waiter.resolve(record);
+    const watched = this.#byInstance.get(record.instanceId);
+    if (watched) for (const waiter of [...watched.waiters]) waiter.resolve(record);
   }
 
-  /** (Re)schedules the shared read: soon after a new waiter when notices are not complete, else the safety pace. */
-  #pollSoon(): void {
-    if (this.hub.noticesComplete) {
-      if (this.#pollTimer === undefined) this.#schedule(SAFETY_POLL_MS);
-      return;
-    }
-    this.#pollMs = POLL_MIN_MS;
-    if (this.#polling) return; // the running read schedules the next with the reset pace
+  /** Makes the shared read run by `at` (a running read schedules the next itself). */
+  #pollBy(at: number): void {
+    if (this.#polling || at >= this.#pollAt) return;
     clearTimeout(this.#pollTimer);
-    this.#schedule(this.#pollMs);
-  }
-
-  #schedule(ms: number): void {
-    this.#pollTimer = setTimeout(() => void this.#poll(), ms);
+    this.#pollAt = at;
+    this.#pollTimer = setTimeout(() => void this.#poll(), Math.max(0, at - performance.now()));
     this.#pollTimer.unref();
   }
 
-  /** Reads every watched instance that has finished, a batch per query, and ends their waits. */
+  /**
+   * Reads the watched instances that are due, a batch per query, ends the waits of those that finished, and sets the
+   * others' next read: a new wait's instance is read again after 50 ms, 100 ms, ... up to every second (or every
+   * 10 s, as a safety net, when notices are complete), so that 10,000 long waits cost 20 queries a second and waits
+   * that keep arriving do not make every other instance be read again.
+   */
   async #poll(): Promise<void> {
     this.#pollTimer = undefined;
-    if (this.#byInstance.size === 0) return;
+    this.#pollAt = Number.POSITIVE_INFINITY;
+    const due: string[] = [];
+    const now = performance.now();
+    for (const [id, watched] of this.#byInstance) if (watched.due <= now + 1) due.push(id);
     this.#polling = true;
     try {
-      const ids = [...this.#byInstance.keys()];
-      for (let i = 0; i < ids.length; i += POLL_BATCH) {
-        const page = await this.hub.listInstances({
-          instanceIds: ids.slice(i, i + POLL_BATCH),
-          statuses: TERMINAL_STATUSES,
-          pageSize: POLL_BATCH,
-        });
-        for (const record of page.instances) this.#finish(record);
-      }
+      for (const record of await readInstances(this.hub, due, TERMINAL_STATUSES)) this.#finish(record);
     } catch {
       // Storage trouble: the waits keep going, the next read tries again.
     } finally {
       this.#polling = false;
     }
-    if (this.#byInstance.size === 0) return;
+    const after = performance.now();
     const complete = this.hub.noticesComplete === true;
-    const pause = complete ? SAFETY_POLL_MS : this.#pollMs;
-    if (!complete) this.#pollMs = Math.min(this.#pollMs * 2, POLL_MAX_MS);
-    this.#schedule(pause);
+    for (const id of due) {
+      const watched = this.#byInstance.get(id);
+      if (!watched) continue;
+      watched.pace = complete ? SAFETY_POLL_MS : Math.min(watched.pace * 2, POLL_MAX_MS);
+      watched.due = nextDue(after, watched.pace);
+    }
+    let next = Number.POSITIVE_INFINITY;
+    for (const watched of this.#byInstance.values()) next = Math.min(next, watched.due);
+    if (next < Number.POSITIVE_INFINITY) this.#pollBy(next);
   }
 }

@@ -3,6 +3,7 @@
  * instance's inbox; the worker applies it in order with everything else.
  * @module
  */
+import { BatchedReads } from "./batched-reads.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { randomUUID } from "node:crypto";
 import type { OrchestrationDefinition } from "../api/definitions.js";
@@ -152,6 +153,8 @@ export class DurableClient {
   readonly clock: Clock;
   /** Everyone waiting for an instance of the hub to finish, by instance ID (one hub subscription for all). */
   readonly #waiters: CompletionWaiters;
+  /** The first reads of waits that start together, one query per few hundred instances. */
+  readonly #reads: BatchedReads;
   /** The entity operations (also exposed below as methods of the client). */
   readonly entities: EntityClient;
   /** Signals an entity operation, optionally at `signalTime`. See {@link EntityClient.signalEntity}. */
@@ -172,6 +175,7 @@ export class DurableClient {
     if (options.defaultVersion !== undefined) checkVersion(options.defaultVersion, "defaultVersion");
     this.clock = clockFor(taskHub, options.clock);
     this.#waiters = new CompletionWaiters(taskHub);
+    this.#reads = new BatchedReads(taskHub);
     this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
@@ -259,9 +263,10 @@ export class DurableClient {
     // Watched before the first read, so a finish between the two is not missed.
     const watch = this.#waiters.watch(instanceId, timeoutMs);
     try {
-      // An instance leased to the local worker finishes with a notice, so it needs no first read.
+      // An instance leased to the local worker finishes with a notice, so it needs no first read. The first reads of
+      // waits that start together are one query (a client waiting for each of the 10,000 instances it started).
       if (!this.options.localWorker?.holdsLease(instanceId)) {
-        const record = await this.taskHub.getInstance(instanceId);
+        const record = await this.#reads.read(instanceId);
         if (!record) throw new InstanceNotFoundError(instanceId);
         if (isTerminalStatus(record.status)) return toOrchestrationStatus(record, { showInput: true });
       }
