@@ -108,8 +108,10 @@ describe("database outage under running workers (throwaway cluster)", () => {
           assert.equal(status.runtimeStatus, "Completed", `${id}: ${JSON.stringify(status.failureDetails)}`);
           assert.deepEqual(status.output, output, id);
         }
-        for (const id of counts)
-          assert.equal((await waitThroughOutage(client, id, deadline)).runtimeStatus, "Completed", id);
+        for (const id of counts) {
+          const status = await waitThroughOutage(client, id, deadline);
+          assert.equal(status.runtimeStatus, "Completed", `${id}: ${JSON.stringify(status.failureDetails)}`);
+        }
         const counter = await client.readEntityState<number>("ChaosCounter", "total");
         assert.equal(
           counter.entityState,

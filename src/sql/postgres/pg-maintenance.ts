@@ -38,7 +38,7 @@ export interface PostgresMaintenanceOptions {
    * or call `SqlTaskHub.runMaintenance()` on a schedule of yours).
    */
   readonly vacuum?: "auto" | "off" | undefined;
-  /** Milliseconds between two rounds (default {@link DEFAULT_MAINTENANCE_INTERVAL_MS}). */
+  /** Milliseconds between two rounds (default 5,000, `DEFAULT_MAINTENANCE_INTERVAL_MS`). */
   readonly intervalMs?: number | undefined;
 }
 
