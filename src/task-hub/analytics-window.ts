@@ -26,6 +26,17 @@ export const DEFAULT_TOP = 5;
 /** The default window: the last day. */
 export const DEFAULT_WINDOW_MS = DAY;
 
+/** A wrong value of an analytics query, naming the {@link parameter} at fault. */
+export class AnalyticsQueryError extends InvalidArgumentError {
+  constructor(
+    /** The parameter at fault. */
+    readonly parameter: keyof AnalyticsQueryText,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What {@link analyticsQuery} builds a query from: texts as typed (`since`/`until` as {@link parseTimePoint} reads). */
 export interface AnalyticsQueryText {
   readonly since?: string | undefined;
@@ -80,33 +91,43 @@ export function bucketSizeFor(windowMs: number): number {
 /**
  * The query of the texts given, at `now` (the hub's clock): the last day unless told, up to `now` unless told, the
  * bucket length chosen from the window unless told (`bucket` as a duration: `1h`), {@link DEFAULT_TOP} unless told.
- * @throws InvalidArgumentError naming the wrong value (`what(name)` names it as the caller spells it).
+ * @throws AnalyticsQueryError naming the wrong value (`what(name)` names it as the caller spells it).
  */
 export function analyticsQuery(
   text: AnalyticsQueryText,
   now: number,
   what: (name: keyof AnalyticsQueryText) => string = (name) => `'${name}'`,
 ): AnalyticsQuery {
-  const until = text.until === undefined ? now : parseTimePoint(text.until, now, what("until"));
-  const since =
-    text.since === undefined ? until - DEFAULT_WINDOW_MS : parseTimePoint(text.since, now, what("since"));
+  const point = (name: "since" | "until", value: string) => {
+    try {
+      return parseTimePoint(value, now, what(name));
+    } catch (error) {
+      throw error instanceof InvalidArgumentError ? new AnalyticsQueryError(name, error.message) : error;
+    }
+  };
+  const until = text.until === undefined ? now : point("until", text.until);
+  const since = text.since === undefined ? until - DEFAULT_WINDOW_MS : point("since", text.since);
   let top = DEFAULT_TOP;
   if (text.top !== undefined) {
     top = /^\d+$/.test(text.top.trim()) ? Number(text.top.trim()) : NaN;
     if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP)
-      throw new InvalidArgumentError(`${what("top")} needs a whole number from 1 to ${MAX_TOP} (got '${text.top}')`);
+      throw new AnalyticsQueryError(
+        "top",
+        `${what("top")} needs a whole number from 1 to ${MAX_TOP} (got '${text.top}')`,
+      );
   }
   let bucketMs = bucketSizeFor(until - since);
   if (text.bucket !== undefined) {
     const ms = parseDuration(text.bucket);
     if (ms === undefined || ms < 1000)
-      throw new InvalidArgumentError(
+      throw new AnalyticsQueryError(
+        "bucket",
         `${what("bucket")} needs a length of time of 1s or more, such as 5m or 1h (got '${text.bucket}')`,
       );
     bucketMs = ms;
   }
   if (text.name !== undefined && text.name.trim() === "")
-    throw new InvalidArgumentError(`${what("name")} needs an orchestration or activity name`);
+    throw new AnalyticsQueryError("name", `${what("name")} needs an orchestration or activity name`);
   const query = { since, until, top, bucketMs, ...(text.name !== undefined ? { name: text.name } : {}) };
   checkAnalyticsQuery(query, what);
   return query;
@@ -115,7 +136,7 @@ export function analyticsQuery(
 /**
  * Checks a query: whole epoch-ms times with `since` before `until`, `top` from 1 to {@link MAX_TOP}, at most
  * {@link MAX_BUCKETS} buckets of at least 1 s.
- * @throws InvalidArgumentError naming the wrong value.
+ * @throws AnalyticsQueryError naming the wrong value.
  */
 export function checkAnalyticsQuery(
   query: AnalyticsQuery,
@@ -123,18 +144,20 @@ export function checkAnalyticsQuery(
 ): void {
   const { since, until, top, bucketMs } = query;
   if (!Number.isSafeInteger(since) || !Number.isSafeInteger(until))
-    throw new InvalidArgumentError("An analytics window needs whole epoch-millisecond times.");
+    throw new AnalyticsQueryError("since", "An analytics window needs whole epoch-millisecond times.");
   if (since >= until)
-    throw new InvalidArgumentError(
+    throw new AnalyticsQueryError(
+      "since",
       `${what("since")} (${iso(since)}) must be before ${what("until")} (${iso(until)})`,
     );
   if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP)
-    throw new InvalidArgumentError(`${what("top")} needs a whole number from 1 to ${MAX_TOP} (got ${top})`);
+    throw new AnalyticsQueryError("top", `${what("top")} needs a whole number from 1 to ${MAX_TOP} (got ${top})`);
   if (!Number.isSafeInteger(bucketMs) || bucketMs < 1000)
-    throw new InvalidArgumentError(`${what("bucket")} needs a whole number of milliseconds, 1000 or more`);
+    throw new AnalyticsQueryError("bucket", `${what("bucket")} needs a whole number of milliseconds, 1000 or more`);
   const buckets = Math.ceil((until - since) / bucketMs);
   if (buckets > MAX_BUCKETS)
-    throw new InvalidArgumentError(
+    throw new AnalyticsQueryError(
+      "bucket",
       `the window from ${iso(since)} to ${iso(until)} holds ${buckets} buckets of ${bucketMs} ms, more than ` +
         `${MAX_BUCKETS}: choose a longer ${what("bucket")} or a shorter window`,
     );
