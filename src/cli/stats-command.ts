@@ -39,7 +39,8 @@ export async function runStatsCommand(
     // The CLI's hubs (a file, a server) keep time on the system clock.
     query = analyticsQuery(texts, systemClock.now(), (name) => `'--${name}'`);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new UsageError(error.message.replace(/\.$/, ""), COMMAND);
+    if (error instanceof InvalidArgumentError)
+      throw new UsageError(error.message.replace(/\.$/, ""), COMMAND);
     throw error;
   }
   const settings = config();
@@ -48,7 +49,9 @@ export async function runStatsCommand(
     hub = await openHubForReading(settings);
     const analytics = await analyticsOf(hub, query);
     process.stdout.write(
-      flags["json"] === true ? `${JSON.stringify(analyticsReport(analytics), null, 2)}\n` : formatAnalytics(analytics),
+      flags["json"] === true
+        ? `${JSON.stringify(analyticsReport(analytics), null, 2)}\n`
+        : formatAnalytics(analytics),
     );
     return 0;
   } catch (error) {
@@ -89,10 +92,14 @@ export function formatAnalytics(a: HubAnalytics): string {
       if (n.slowest.length > 0)
         lines.push(
           `  ${n.name} slowest: ${n.slowest
-            .map((s) => `${s.instanceId}${s.taskId !== undefined ? `#${s.taskId}` : ""} ${duration(s.durationMs)}`)
+            .map(
+              (s) =>
+                `${s.instanceId}${s.taskId !== undefined ? `#${s.taskId}` : ""} ${duration(s.durationMs)}`,
+            )
             .join(", ")}`,
         );
-      for (const f of n.topFailures) lines.push(`  ${n.name} failed ${f.count}x: ${f.errorType}: ${f.message}`);
+      for (const f of n.topFailures)
+        lines.push(`  ${n.name} failed ${f.count}x: ${f.errorType}: ${f.message}`);
     }
     lines.push("");
   }

@@ -28,7 +28,10 @@ export async function hubStats(m: ManagementRequest): Promise<Response> {
     query = analyticsQuery(text, now, (name) => `Query parameter '${name}'`);
   } catch (error) {
     if (!(error instanceof AnalyticsQueryError)) throw error;
-    throw invalidParameter(error.parameter, `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`);
+    throw invalidParameter(
+      error.parameter,
+      `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`,
+    );
   }
   return jsonResponse(200, analyticsReport(await analyticsOf(hub, query)));
 }

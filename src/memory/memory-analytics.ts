@@ -43,7 +43,8 @@ export function memoryAnalytics(store: MemoryStore, query: AnalyticsQuery): HubA
           failure: record.status === "Failed" ? record.failure : undefined,
         });
     } else if (!isTerminalStatus(record.status) && inWindow(record.createdAt)) {
-      if (name === undefined || record.name === name) builder.count("orchestration", record.name, record.status, 1);
+      if (name === undefined || record.name === name)
+        builder.count("orchestration", record.name, record.status, 1);
     }
     for (const run of activityRuns(record.instanceId, history))
       if (inWindow(run.endedAt)) add("activity", run.name, run);

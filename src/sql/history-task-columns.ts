@@ -28,9 +28,19 @@ const NONE: TaskColumns = { task_event: null, task_id: null, task_name: null, ta
 export function taskColumns(event: HistoryEvent): TaskColumns {
   switch (event.type) {
     case "TaskScheduled":
-      return { task_event: TASK_SCHEDULED, task_id: event.eventId, task_name: event.name, task_at: at(event) };
+      return {
+        task_event: TASK_SCHEDULED,
+        task_id: event.eventId,
+        task_name: event.name,
+        task_at: at(event),
+      };
     case "TaskCompleted":
-      return { task_event: TASK_COMPLETED, task_id: event.taskScheduledId, task_name: null, task_at: at(event) };
+      return {
+        task_event: TASK_COMPLETED,
+        task_id: event.taskScheduledId,
+        task_name: null,
+        task_at: at(event),
+      };
     case "TaskFailed":
       return { task_event: TASK_FAILED, task_id: event.taskScheduledId, task_name: null, task_at: at(event) };
     default:

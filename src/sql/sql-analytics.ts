@@ -95,7 +95,10 @@ export function buildAnalyticsStatements(d: Dialect, byName: boolean): Analytics
     };
   };
   return {
-    orchestration: kind(orchestrations, orchestrations(" AND status = 'Failed'", failureColumns("failure", []))),
+    orchestration: kind(
+      orchestrations,
+      orchestrations(" AND status = 'Failed'", failureColumns("failure", [])),
+    ),
     activity: kind(
       activities,
       activities(` AND e.task_event = ${TASK_FAILED}`, failureColumns("e.event", ["failure"])),

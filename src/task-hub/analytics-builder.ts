@@ -30,7 +30,10 @@ interface Entry {
 
 /** Collects the pieces of one report; {@link build} orders and cuts them. */
 export class AnalyticsBuilder {
-  readonly #entries: Record<AnalyticsKind, Map<string, Entry>> = { orchestration: new Map(), activity: new Map() };
+  readonly #entries: Record<AnalyticsKind, Map<string, Entry>> = {
+    orchestration: new Map(),
+    activity: new Map(),
+  };
   readonly #buckets: number;
 
   constructor(private readonly query: AnalyticsQuery) {
@@ -109,7 +112,8 @@ export class AnalyticsBuilder {
             .slice(0, top),
           topFailures: e.failures
             .sort(
-              (a, b) => b.count - a.count || compare(a.errorType, b.errorType) || compare(a.message, b.message),
+              (a, b) =>
+                b.count - a.count || compare(a.errorType, b.errorType) || compare(a.message, b.message),
             )
             .slice(0, top),
           topFailureTypes: e.failureTypes

@@ -34,7 +34,9 @@ export function analyticsReport(analytics: HubAnalytics): Record<string, unknown
     until: iso(analytics.until),
     buckets: {
       sizeMs: analytics.bucketMs,
-      starts: Array.from({ length: analytics.buckets }, (_, i) => iso(analytics.since + i * analytics.bucketMs)),
+      starts: Array.from({ length: analytics.buckets }, (_, i) =>
+        iso(analytics.since + i * analytics.bucketMs),
+      ),
     },
     orchestrations: analytics.orchestrations.map(name),
     activities: analytics.activities.map(name),

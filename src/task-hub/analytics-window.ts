@@ -58,7 +58,9 @@ export function parseTimePoint(text: string, now: number, what: string): number 
   const relative = parseDuration(trimmed);
   if (relative !== undefined) return now - relative;
   const match =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(trimmed);
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
+      trimmed,
+    );
   const time = match ? Date.parse(isoOf(match)) : NaN;
   if (!Number.isFinite(time))
     throw new InvalidArgumentError(
@@ -151,9 +153,15 @@ export function checkAnalyticsQuery(
       `${what("since")} (${iso(since)}) must be before ${what("until")} (${iso(until)})`,
     );
   if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP)
-    throw new AnalyticsQueryError("top", `${what("top")} needs a whole number from 1 to ${MAX_TOP} (got ${top})`);
+    throw new AnalyticsQueryError(
+      "top",
+      `${what("top")} needs a whole number from 1 to ${MAX_TOP} (got ${top})`,
+    );
   if (!Number.isSafeInteger(bucketMs) || bucketMs < 1000)
-    throw new AnalyticsQueryError("bucket", `${what("bucket")} needs a whole number of milliseconds, 1000 or more`);
+    throw new AnalyticsQueryError(
+      "bucket",
+      `${what("bucket")} needs a whole number of milliseconds, 1000 or more`,
+    );
   const buckets = Math.ceil((until - since) / bucketMs);
   if (buckets > MAX_BUCKETS)
     throw new AnalyticsQueryError(

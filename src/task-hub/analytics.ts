@@ -126,6 +126,7 @@ export function hasAnalytics<H extends TaskHub>(hub: H): hub is H & TaskHubAnaly
  * @throws TaskHubError when the hub does not implement {@link TaskHubAnalytics}.
  */
 export async function analyticsOf(hub: TaskHub, query: AnalyticsQuery): Promise<HubAnalytics> {
-  if (!hasAnalytics(hub)) throw new TaskHubError(`The task hub ${hub.description} does not report analytics.`);
+  if (!hasAnalytics(hub))
+    throw new TaskHubError(`The task hub ${hub.description} does not report analytics.`);
   return hub.getAnalytics(query);
 }

@@ -10,7 +10,13 @@ import { DurableApp, type TaskHub } from "../../src/index.js";
 import { sqliteTaskHub } from "../../src/sql/sqlite/sqlite-task-hub.js";
 import { removeTempDirs, runCli, tempDir } from "../support/cli-process.js";
 import { MemoryLog } from "../support/test-host.js";
-import { config as pgConfig, dropCreatedSchemas, requirePostgres, testHub, uniqueHubName } from "../task-hub/postgres-support.js";
+import {
+  config as pgConfig,
+  dropCreatedSchemas,
+  requirePostgres,
+  testHub,
+  uniqueHubName,
+} from "../task-hub/postgres-support.js";
 
 after(removeTempDirs);
 after(dropCreatedSchemas);
@@ -41,7 +47,12 @@ async function runOrders(hub: TaskHub): Promise<void> {
 interface Report {
   format: string;
   buckets: { sizeMs: number; starts: string[] };
-  orchestrations: { name: string; byStatus: Record<string, number>; failureRate: number; throughput: number[] }[];
+  orchestrations: {
+    name: string;
+    byStatus: Record<string, number>;
+    failureRate: number;
+    throughput: number[];
+  }[];
   activities: {
     name: string;
     byStatus: Record<string, number>;
@@ -59,12 +70,17 @@ function checkReport(stdout: string): void {
     report.orchestrations.map((o) => [o.name, o.byStatus, o.failureRate]),
     [["PlaceOrder", { Completed: 3, Failed: 2 }, 0.4]],
   );
-  assert.equal(report.orchestrations[0]!.throughput.reduce((a, b) => a + b, 0), 5);
+  assert.equal(
+    report.orchestrations[0]!.throughput.reduce((a, b) => a + b, 0),
+    5,
+  );
   const [reserve] = report.activities;
   assert.equal(reserve?.name, "Reserve");
   assert.deepEqual(reserve.byStatus, { Completed: 3, Failed: 2 });
   assert.equal(reserve.durationsMs?.count, 5);
-  assert.deepEqual(reserve.topFailures, [{ errorType: "OutOfStock", message: "item 1 out of stock", count: 2 }]);
+  assert.deepEqual(reserve.topFailures, [
+    { errorType: "OutOfStock", message: "item 1 out of stock", count: 2 },
+  ]);
 }
 
 describe("taskhub stats", () => {
@@ -78,7 +94,10 @@ describe("taskhub stats", () => {
     const text = runCli(["stats", "--hub", path, "--since", "1h", "--top", "2"], dir);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /^Window \S+ to \S+ \(buckets of 5m\)/);
-    assert.match(text.stdout, /Orchestrations:\n {2}NAME +FINISHED +FAILED +FAIL % +P50 +P95 +P99 +MAX +OTHER\n {2}PlaceOrder +5 +2 +40\.0 /);
+    assert.match(
+      text.stdout,
+      /Orchestrations:\n {2}NAME +FINISHED +FAILED +FAIL % +P50 +P95 +P99 +MAX +OTHER\n {2}PlaceOrder +5 +2 +40\.0 /,
+    );
     assert.match(text.stdout, /Activities:\n {2}NAME .*\n {2}Reserve +5 +2 +40\.0 /);
     assert.match(text.stdout, /Reserve failed 2x: OutOfStock: item 1 out of stock/);
     const slowest = /PlaceOrder slowest: (.*)/.exec(text.stdout)?.[1]?.split(", ");
@@ -91,7 +110,10 @@ describe("taskhub stats", () => {
       only.activities.map((a) => a.name),
       ["Reserve"],
     );
-    const before = runCli(["stats", "--hub", path, "--json", "--until", "2020-01-01", "--since", "2019-12-31"], dir);
+    const before = runCli(
+      ["stats", "--hub", path, "--json", "--until", "2020-01-01", "--since", "2019-12-31"],
+      dir,
+    );
     assert.equal(before.status, 0, before.stderr);
     assert.deepEqual((JSON.parse(before.stdout) as Report).orchestrations, []);
   });

@@ -88,6 +88,9 @@ describe("management API: stats", () => {
     }
     const post = await host.fetch(`${MGMT}/stats`, { method: "POST", headers: { "x-functions-key": key } });
     assert.equal(post.status, 405);
-    assert.equal((await host.fetch(`${MGMT}/stats/more`, { headers: { "x-functions-key": key } })).status, 404);
+    assert.equal(
+      (await host.fetch(`${MGMT}/stats/more`, { headers: { "x-functions-key": key } })).status,
+      404,
+    );
   });
 });

@@ -78,7 +78,10 @@ async function runScenario(
   try {
     const finish = async (id: string) => {
       const status = await host.client.waitForCompletion(id, { timeoutMs: 30_000 });
-      assert.ok(status && ["Completed", "Failed"].includes(status.runtimeStatus), `${id}: ${status?.runtimeStatus}`);
+      assert.ok(
+        status && ["Completed", "Failed"].includes(status.runtimeStatus),
+        `${id}: ${status?.runtimeStatus}`,
+      );
     };
     // One order an hour before the window: not counted.
     await finish(await host.client.startNew("ProcessOrder", { input: ORDERS[0], instanceId: "early" }));
@@ -155,7 +158,10 @@ function backend(label: string, makeHub: (clock: Clock) => TaskHub, setup?: () =
         report.activities.map((a) => a.name),
         ["Charge", "Ship"],
       );
-      const [charge, ship] = report.activities as [HubAnalytics["activities"][0], HubAnalytics["activities"][0]];
+      const [charge, ship] = report.activities as [
+        HubAnalytics["activities"][0],
+        HubAnalytics["activities"][0],
+      ];
       assert.deepEqual(charge.byStatus, { Completed: 8, Failed: 2 });
       assert.equal(charge.failureRate, 0.2);
       assert.deepEqual(charge.durations, { count: 10, p50: 500, p95: 1000, p99: 1000, max: 1000 });
@@ -168,7 +174,9 @@ function backend(label: string, makeHub: (clock: Clock) => TaskHub, setup?: () =
         ],
       );
       assert.equal(typeof charge.slowest[0]!.taskId, "number");
-      assert.deepEqual(charge.topFailures, [{ errorType: "CardDeclined", message: "card declined", count: 2 }]);
+      assert.deepEqual(charge.topFailures, [
+        { errorType: "CardDeclined", message: "card declined", count: 2 },
+      ]);
       assert.deepEqual(charge.topFailureTypes, [{ errorType: "CardDeclined", count: 2 }]);
       assert.deepEqual(ship.byStatus, { Completed: 8 });
       assert.equal(ship.failureRate, 0);

@@ -125,9 +125,7 @@ export function postgresDialect(schema: string): Dialect {
     leaseGuardFunctions: () => pgLeaseGuardFunctions(quotedSchema),
     jsonText: (expr, path) => `((${expr})::json #>> '{${path.join(",")}}')`,
     percentilesByName: (source, percentiles) => {
-      const columns = percentiles.map(
-        (p, i) => `percentile_disc(${p}) WITHIN GROUP (ORDER BY ms) AS p${i}`,
-      );
+      const columns = percentiles.map((p, i) => `percentile_disc(${p}) WITHIN GROUP (ORDER BY ms) AS p${i}`);
       return `SELECT name, COUNT(*) AS n, MAX(ms) AS max_ms, ${columns.join(", ")}
         FROM (${source}) AS src GROUP BY name`;
     },
