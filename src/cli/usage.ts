@@ -22,6 +22,10 @@ Commands:
 export const HOST_OPTIONS = `Options (flags > environment variables > config file > defaults):
   --port N                          TASKHUB_PORT                          (default 7071)
   --host H                          TASKHUB_HOST                          (default 0.0.0.0; local-dev: 127.0.0.1)
+  --metrics-port N                  TASKHUB_METRICS_PORT                  (serve /metrics there, without keys;
+                                                                          default: on --port, with the management
+                                                                          API's keys)
+                                    TASKHUB_METRICS=false                 (no metrics, no /metrics)
   --hub PATH|postgres://...         TASKHUB_HUB                           (default ./.taskhub/hub.db)
   --postgres postgres://...         TASKHUB_POSTGRES_URL                  (PostgreSQL hub; else DATABASE_URL if
                                                                           it is a postgres:// URL)
