@@ -310,7 +310,7 @@ export function metricsSuite(title: string, backend: MetricsBackend): void {
           await scrape(host, "/metrics", { headers: { "x-functions-key": adminKey } });
           // The health routes need no key.
           assert.equal((await host.fetch("/healthz")).status, 200);
-          assert.equal((await host.fetch("/readyz")).status, 200);
+          await eventually(async () => (await host.fetch("/readyz")).status === 200);
 
           const dir2 = tempDir();
           const flags2 = backend.flags(dir2);
@@ -330,7 +330,7 @@ export function metricsSuite(title: string, backend: MetricsBackend): void {
             m.sum("taskhub_orchestrations_completed_total", { taskhub_orchestration_name: "Hello" }),
             1,
           );
-          assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+          await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200);
           assert.equal((await fetch(`http://127.0.0.1:${port}/api/anything`)).status, 404);
           // Not on the main port then (even with a key).
           assert.equal((await separate.fetch("/metrics?code=the-system-key")).status, 404);
