@@ -104,8 +104,9 @@ Options:
 `,
   health: `Usage: taskhub health [options]
 
-Prints the task hub's health as JSON: workers seen and whether they are alive, queue depths, leases held, the oldest
-pending work item, lease takeovers. Only reads the hub: fails when there is none, never creates or upgrades one.
+Prints the task hub's health as JSON: hubReachable and ready (some worker alive, as a host's GET /readyz), workers
+seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers. Exits 1
+when the hub cannot be read. Only reads the hub: fails when there is none, never creates or upgrades one.
 
 Options (flags > environment variables > config file > defaults):
   --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)

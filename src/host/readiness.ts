@@ -22,7 +22,7 @@ export interface ReadinessOptions {
 export class ReadinessCheck {
   readonly #cacheMs: number;
   readonly #timeoutMs: number;
-  #last: { readonly at: number; readonly value: Promise<Readiness> } | undefined;
+  #last: { readonly at: number; readonly value: Promise<Readiness>; settled: boolean } | undefined;
 
   /** @param worker The host's worker (`undefined` when the host runs none: then only the hub is checked). */
   constructor(
@@ -34,13 +34,15 @@ export class ReadinessCheck {
     this.#timeoutMs = options.timeoutMs ?? 2000;
   }
 
-  /** The readiness now, or as checked less than `cacheMs` ago (or being checked). Never throws. */
+  /** The readiness now, or as checked less than `cacheMs` ago, or the check in flight. Never throws. */
   check(): Promise<Readiness> {
     const now = performance.now();
-    if (this.#last && now - this.#last.at < this.#cacheMs) return this.#last.value;
-    const value = this.#run();
-    this.#last = { at: now, value };
-    return value;
+    const last = this.#last;
+    if (last && (!last.settled || now - last.at < this.#cacheMs)) return last.value;
+    const entry = { at: now, value: this.#run(), settled: false };
+    void entry.value.finally(() => (entry.settled = true));
+    this.#last = entry;
+    return entry.value;
   }
 
   async #run(): Promise<Readiness> {
