@@ -47,7 +47,13 @@ export interface EntityProcessorOptions {
   readonly maxPayloadBytes?: number | undefined;
   /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
   readonly defaultVersion?: string | undefined;
+  /** Told of each operation run (the entity's name, the operation, how it ended): the worker's metrics. */
+  readonly onOperation?:
+    ((entityName: string, operation: string, outcome: EntityOperationOutcome) => void) | undefined;
 }
+
+/** How an entity operation ended: its result, a failure (rolled back), or a quarantine (not run: poison work). */
+export type EntityOperationOutcome = "completed" | "failed" | "poisoned";
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
 interface Entry {
@@ -66,6 +72,7 @@ export class EntityProcessor {
   private readonly clock: () => number;
   private readonly maxPayloadBytes: number | undefined;
   private readonly defaultVersion: string | undefined;
+  private readonly onOperation: EntityProcessorOptions["onOperation"];
 
   constructor(
     private readonly registry: Registry,
@@ -76,6 +83,7 @@ export class EntityProcessor {
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
     this.maxPayloadBytes = options.maxPayloadBytes;
+    this.onOperation = options.onOperation;
   }
 
   /**
@@ -100,6 +108,7 @@ export class EntityProcessor {
       this.maxPayloadBytes,
       this.defaultVersion,
       quarantine,
+      this.onOperation,
     ).run(careful ? 1 : this.maxBatchSize);
   }
 }
@@ -128,6 +137,7 @@ class EntityStep {
     private readonly maxPayloadBytes: number | undefined,
     private readonly defaultVersion: string | undefined,
     private readonly quarantine?: Quarantine,
+    private readonly onOperation?: EntityProcessorOptions["onOperation"],
   ) {
     this.id = EntityId.parse(item.instanceId);
     this.timestamp = new Date(now).toISOString();
@@ -230,6 +240,7 @@ class EntityStep {
       this.quarantined = true;
       const what = `Operation '${request.operation}' of entity '${this.item.instanceId}'`;
       this.fail(request, poisonFailure(what, this.quarantine));
+      this.onOperation?.(this.id.name, request.operation, "poisoned");
       return;
     }
     try {
@@ -267,8 +278,10 @@ class EntityStep {
           requestId: request.requestId,
           result: resultText,
         });
+      this.onOperation?.(this.id.name, request.operation, "completed");
     } catch (error) {
       this.fail(request, toFailureDetails(error));
+      this.onOperation?.(this.id.name, request.operation, "failed");
     }
   }
 
