@@ -119,7 +119,7 @@ async function listInstances(r: DashboardApiRequest): Promise<Response> {
         ...filter,
         pageSize: text ? Math.min(1000, Math.max(top, 200)) : top,
         continuationToken: token,
-        includePayloads: text !== undefined,
+        includePayloads: true, // the custom status column
       });
       for (const record of page.instances)
         if (!text || (record.customStatus ?? "").toLowerCase().includes(text)) rows.push(summary(record));
