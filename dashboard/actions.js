@@ -88,17 +88,30 @@ export function InstanceActions({ instance, onDone }) {
       setBusy(false);
     }
   };
-  const field = (name) => (e) => setForm({ ...form, [name]: e.currentTarget.value });
+  const field = (name) => (e) => {
+    setError(null);
+    setForm({ ...form, [name]: e.currentTarget.value });
+  };
   const danger = open === "terminate" || open === "purge";
   return html`
     <div class="actions" role="group" aria-label="Actions">
       ${Object.entries(can)
         .filter(([, ok]) => ok)
-        .map(([action]) => html`<button type="button" class=${action === "terminate" || action === "purge" ? "danger" : ""} onClick=${() => start(action)}>${TITLES[action]}</button>`)}
+        .map(
+          ([action]) =>
+            html`<button
+              type="button"
+              class=${action === "terminate" || action === "purge" ? "danger" : ""}
+              onClick=${() => start(action)}
+            >
+              ${TITLES[action]}
+            </button>`,
+        )}
     </div>
-    ${open &&
-    html`<${ConfirmDialog}
-      title=${`${TITLES[open]} ${id}?`}
+    ${
+      open &&
+      html`<${ConfirmDialog}
+      title=${open === "raise" ? `Raise an event on ${id}` : `${TITLES[open]} ${id}?`}
       confirmLabel=${TITLES[open]}
       danger=${danger}
       busy=${busy}
@@ -106,20 +119,39 @@ export function InstanceActions({ instance, onDone }) {
       onConfirm=${run}
       onCancel=${() => setOpen(null)}
     >
-      ${open === "raise" &&
-      html`<label for="event-name">Event name</label>
-        <input id="event-name" value=${form.name} onInput=${field("name")} required autocomplete="off" />
-        <label for="event-data">Data (JSON)</label>
-        <textarea id="event-data" rows="6" value=${form.data} onInput=${field("data")} placeholder='{"approved": true}'></textarea>`}
-      ${(open === "terminate" || open === "suspend" || open === "resume" || open === "rewind") &&
-      html`<label for="action-reason">Reason (optional)</label>
-        <input id="action-reason" value=${form.reason} onInput=${field("reason")} autocomplete="off" />`}
-      ${open === "restart" &&
-      html`<label class="inline"><input type="checkbox" checked=${form.newId} onChange=${(e) => setForm({ ...form, newId: e.currentTarget.checked })} />
-        Start with a new instance ID</label>`}
+      ${
+        open === "raise" &&
+        html`<label for="event-name">Event name</label>
+          <input id="event-name" value=${form.name} onInput=${field("name")} required autocomplete="off" />
+          <label for="event-data">Data (JSON)</label>
+          <textarea
+            id="event-data"
+            rows="6"
+            value=${form.data}
+            onInput=${field("data")}
+            placeholder='{"approved": true}'
+          ></textarea>`
+      }
+      ${
+        (open === "terminate" || open === "suspend" || open === "resume" || open === "rewind") &&
+        html`<label for="action-reason">Reason (optional)</label>
+          <input id="action-reason" value=${form.reason} onInput=${field("reason")} autocomplete="off" />`
+      }
+      ${
+        open === "restart" &&
+        html`<label class="inline"
+          ><input
+            type="checkbox"
+            checked=${form.newId}
+            onChange=${(e) => setForm({ ...form, newId: e.currentTarget.checked })}
+          />
+          Start with a new instance ID</label
+        >`
+      }
       ${open === "purge" && html`<p>The instance and its history are deleted for good.</p>`}
       ${open === "terminate" && html`<p>The instance stops now; its running activities' results are discarded.</p>`}
-    </${ConfirmDialog}>`}
+    </${ConfirmDialog}>`
+    }
   `;
 }
 
@@ -155,18 +187,42 @@ export function BulkActions({ selected, rows, onDone }) {
   const active = selected.filter((id) => ACTIVE.has(statuses.get(id))).length;
   return html`
     <span class="bulk" role="group" aria-label="Selected instances">
-      ${selected.length > 0 &&
-      html`<span>${selected.length} selected</span>
-        <button type="button" class="danger" onClick=${() => { setError(null); setOpen("terminate"); }}>Terminate selected</button>
-        <button type="button" class="danger" onClick=${() => { setError(null); setOpen("purge"); }}>Purge selected</button>`}
-      ${result &&
-      html`<span role="status" class=${result.failures.length ? "error inline" : "ok"}>
-        ${result.text} ${result.failures.length > 0 && html`<span>Failed: ${result.failures.join("; ")}</span>`}
-        <button type="button" class="link" onClick=${() => setResult(null)} aria-label="Dismiss">✕</button>
-      </span>`}
+      ${
+        selected.length > 0 &&
+        html`<span>${selected.length} selected</span>
+          <button
+            type="button"
+            class="danger"
+            onClick=${() => {
+              setError(null);
+              setOpen("terminate");
+            }}
+          >
+            Terminate selected
+          </button>
+          <button
+            type="button"
+            class="danger"
+            onClick=${() => {
+              setError(null);
+              setOpen("purge");
+            }}
+          >
+            Purge selected
+          </button>`
+      }
+      ${
+        result &&
+        html`<span role="status" class=${result.failures.length ? "error inline" : "ok"}>
+          ${result.text}
+          ${result.failures.length > 0 && html`<span>Failed: ${result.failures.join("; ")}</span>`}
+          <button type="button" class="link" onClick=${() => setResult(null)} aria-label="Dismiss">✕</button>
+        </span>`
+      }
     </span>
-    ${open &&
-    html`<${ConfirmDialog}
+    ${
+      open &&
+      html`<${ConfirmDialog}
       title=${`${open === "terminate" ? "Terminate" : "Purge"} ${selected.length} instance${selected.length === 1 ? "" : "s"}?`}
       confirmLabel=${open === "terminate" ? "Terminate all" : "Purge all"}
       danger=${true}
@@ -175,11 +231,17 @@ export function BulkActions({ selected, rows, onDone }) {
       onConfirm=${run}
       onCancel=${() => setOpen(null)}
     >
-      ${open === "terminate"
-        ? html`<p>${active} of them are active; finished ones are refused by the host (shown after).</p>
-            <label for="bulk-reason">Reason (optional)</label>
-            <input id="bulk-reason" value=${reason} onInput=${(e) => setReason(e.currentTarget.value)} />`
-        : html`<p>Finished instances and their histories are deleted for good; active ones are refused by the host.</p>`}
-    </${ConfirmDialog}>`}
+      ${
+        open === "terminate"
+          ? html`<p>${active} of them are active; finished ones are refused by the host (shown after).</p>
+              <label for="bulk-reason">Reason (optional)</label>
+              <input id="bulk-reason" value=${reason} onInput=${(e) => setReason(e.currentTarget.value)} />`
+          : html`<p>
+              Finished instances and their histories are deleted for good; active ones are refused by the
+              host.
+            </p>`
+      }
+    </${ConfirmDialog}>`
+    }
   `;
 }

@@ -50,26 +50,30 @@ function App() {
             html`<a href=${`#/${name}`} aria-current=${page === name ? "page" : undefined}>${label}</a>`,
         )}
       </nav>
-      ${credentials() &&
-      html`<button
-        type="button"
-        class="link"
-        onClick=${() => {
-          clearCredentials();
-          setAuth("login");
-        }}
-      >
-        Sign out
-      </button>`}
+      ${
+        credentials() &&
+        html`<button
+          type="button"
+          class="link"
+          onClick=${() => {
+            clearCredentials();
+            setAuth("login");
+          }}
+        >
+          Sign out
+        </button>`
+      }
     </header>
     <main id="main">
-      ${route.page === "instance" && route.id !== undefined
-        ? html`<${InstancePage} key=${route.id} id=${route.id} />`
-        : route.page === "entities"
-          ? html`<${EntitiesPage} params=${route.params} />`
-          : route.page === "stats"
-            ? html`<${StatsPage} params=${route.params} />`
-            : html`<${InstancesPage} params=${route.params} />`}
+      ${
+        route.page === "instance" && route.id !== undefined
+          ? html`<${InstancePage} key=${route.id} id=${route.id} />`
+          : route.page === "entities"
+            ? html`<${EntitiesPage} params=${route.params} />`
+            : route.page === "stats"
+              ? html`<${StatsPage} params=${route.params} />`
+              : html`<${InstancesPage} params=${route.params} />`
+      }
     </main>
   `;
 }

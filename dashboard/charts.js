@@ -18,7 +18,7 @@ export function TimeBars({ title, starts, series, width = 640, height = 160 }) {
   const summary = `${title}: ${totals.reduce((a, b) => a + b, 0)} in total over ${n} buckets, at most ${max} in one.`;
   return html`<figure class="chart">
     <figcaption>${title}</figcaption>
-    <svg viewBox=${`0 0 ${width} ${height}`} role="img" aria-label=${summary} preserveAspectRatio="none">
+    <svg viewBox=${`0 0 ${width} ${height}`} role="img" aria-label=${summary}>
       <line class="axis-line" x1=${left} x2=${width} y1=${height - bottom} y2=${height - bottom} />
       <text class="tick" x=${left - 4} y="10" text-anchor="end">${max}</text>
       <text class="tick" x=${left - 4} y=${height - bottom} text-anchor="end">0</text>
@@ -29,7 +29,13 @@ export function TimeBars({ title, starts, series, width = 640, height = 160 }) {
             const v = s.values[i] ?? 0;
             if (v === 0) return null;
             const top = y(base + v);
-            const rect = html`<rect class=${`bar ${s.className}`} x=${left + i * w + 1} y=${top} width=${Math.max(1, w - 2)} height=${y(base) - top}>
+            const rect = html`<rect
+              class=${`bar ${s.className}`}
+              x=${left + i * w + 1}
+              y=${top}
+              width=${Math.max(1, w - 2)}
+              height=${y(base) - top}
+            >
               <title>${label(start)}: ${s.label} ${v}</title>
             </rect>`;
             base += v;
@@ -39,7 +45,9 @@ export function TimeBars({ title, starts, series, width = 640, height = 160 }) {
         </g>`;
       })}
     </svg>
-    <p class="legend">${series.map((s) => html`<span><span class=${`swatch ${s.className}`}></span> ${s.label}</span> `)}</p>
+    <p class="legend">
+      ${series.map((s) => html`<span><span class=${`swatch ${s.className}`}></span> ${s.label}</span> `)}
+    </p>
   </figure>`;
 }
 
@@ -48,16 +56,21 @@ export function NameBars({ title, items, className = "ok" }) {
   const max = Math.max(1, ...items.map((i) => i.value));
   return html`<figure class="chart">
     <figcaption>${title}</figcaption>
-    ${items.length === 0
-      ? html`<p class="muted">Nothing in the window.</p>`
-      : html`<ul class="hbars">
-          ${items.map(
-            (i) => html`<li>
-              <span class="hbar-label">${i.label}</span>
-              <span class="hbar-track"><span class=${`hbar ${className}`} style=${`width:${(i.value / max) * 100}%`}></span></span>
-              <span class="hbar-value">${i.text ?? i.value}</span>
-            </li>`,
-          )}
-        </ul>`}
+    ${
+      items.length === 0
+        ? html`<p class="muted">Nothing in the window.</p>`
+        : html`<ul class="hbars">
+            ${items.map(
+              (i) =>
+                html`<li>
+                  <span class="hbar-label">${i.label}</span>
+                  <span class="hbar-track"
+                    ><span class=${`hbar ${className}`} style=${`width:${(i.value / max) * 100}%`}></span
+                  ></span>
+                  <span class="hbar-value">${i.text ?? i.value}</span>
+                </li>`,
+            )}
+          </ul>`
+    }
   </figure>`;
 }

@@ -43,11 +43,23 @@ export function EntitiesPage({ params }) {
     <form class="filters" onSubmit=${apply} aria-label="Filter entities">
       <div class="field">
         <label for="e-name">Entity name</label>
-        <input id="e-name" name="entityName" value=${draft.name ?? ""} onInput=${(e) => setDraft({ ...draft, name: e.currentTarget.value })} placeholder="Counter" />
+        <input
+          id="e-name"
+          name="entityName"
+          value=${draft.name ?? ""}
+          onInput=${(e) => setDraft({ ...draft, name: e.currentTarget.value })}
+          placeholder="Counter"
+        />
       </div>
       <div class="field">
         <label for="e-key">Key prefix</label>
-        <input id="e-key" name="keyPrefix" value=${draft.keyPrefix ?? ""} onInput=${(e) => setDraft({ ...draft, keyPrefix: e.currentTarget.value })} placeholder="user-" />
+        <input
+          id="e-key"
+          name="keyPrefix"
+          value=${draft.keyPrefix ?? ""}
+          onInput=${(e) => setDraft({ ...draft, keyPrefix: e.currentTarget.value })}
+          placeholder="user-"
+        />
       </div>
       <div class="filter-buttons">
         <button type="submit" class="primary">Apply</button>
@@ -58,28 +70,73 @@ export function EntitiesPage({ params }) {
     <${ErrorBox} error=${error} />
     <div class="table-wrap">
       <table>
-        <caption class="sr-only">Entities</caption>
-        <thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Last operation</th><th scope="col">Locked by</th><th scope="col">Queued</th><th scope="col">State</th></tr></thead>
+        <caption class="sr-only">
+          Entities
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Key</th>
+            <th scope="col">Last operation</th>
+            <th scope="col">Locked by</th>
+            <th scope="col">Queued</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
         <tbody>
-          ${rows.length === 0 && html`<tr><td colspan="6" class="muted">No entity matches.</td></tr>`}
+          ${
+            rows.length === 0 &&
+            html`<tr>
+              <td colspan="6" class="muted">No entity matches.</td>
+            </tr>`
+          }
           ${rows.map(
-            (e) => html`<tr key=${`${e.name}@${e.key}`}>
-              <td>${e.name}</td>
-              <td class="id">${e.key}</td>
-              <td title=${e.lastOperationTime}>${time(e.lastOperationTime)}</td>
-              <td>${e.lockedBy ? html`<a href=${href("instance", e.lockedBy)}>${e.lockedBy}</a>` : html`<span class="muted">not locked</span>`}</td>
-              <td>${e.backlogQueueSize}</td>
-              <td>${e.state.text.length > 80
-                ? html`<details><summary>${oneLine(e.state.text, 60)}</summary><pre>${prettyJson(e.state.text)}</pre></details>`
-                : html`<code>${e.state.text}</code>`}</td>
-            </tr>`,
+            (e) =>
+              html`<tr key=${`${e.name}@${e.key}`}>
+                <td>${e.name}</td>
+                <td class="id">${e.key}</td>
+                <td title=${e.lastOperationTime}>${time(e.lastOperationTime)}</td>
+                <td>
+                  ${e.lockedBy ? html`<a href=${href("instance", e.lockedBy)}>${e.lockedBy}</a>` : html`<span class="muted">not locked</span>`}
+                </td>
+                <td>${e.backlogQueueSize}</td>
+                <td>
+                  ${
+                    e.state.text.length > 80
+                      ? html`<details>
+                          <summary>${oneLine(e.state.text, 60)}</summary>
+                          <pre>${prettyJson(e.state.text)}</pre>
+                        </details>`
+                      : html`<code>${e.state.text}</code>`
+                  }
+                </td>
+              </tr>`,
           )}
         </tbody>
       </table>
     </div>
     <nav class="pager" aria-label="Pages">
-      <button type="button" disabled=${tokens.length < 2} onClick=${() => { const rest = tokens.slice(0, -1); setTokens(rest); load(rest[rest.length - 1]); }}>← Previous</button>
-      <button type="button" disabled=${!page?.continuationToken} onClick=${() => { setTokens([...tokens, page.continuationToken]); load(page.continuationToken); }}>Next →</button>
+      <button
+        type="button"
+        disabled=${tokens.length < 2}
+        onClick=${() => {
+          const rest = tokens.slice(0, -1);
+          setTokens(rest);
+          load(rest[rest.length - 1]);
+        }}
+      >
+        ← Previous
+      </button>
+      <button
+        type="button"
+        disabled=${!page?.continuationToken}
+        onClick=${() => {
+          setTokens([...tokens, page.continuationToken]);
+          load(page.continuationToken);
+        }}
+      >
+        Next →
+      </button>
     </nav>
   `;
 }

@@ -28,11 +28,16 @@ function PayloadCell({ e }) {
   const failure = e.failure;
   return html`
     ${failure && html`<span class="fail-text">${failure.errorType}: ${oneLine(JSON.stringify(failure.message), 100)}</span>`}
-    ${text !== undefined &&
-    html`<details>
-      <summary>${oneLine(text, 60)} ${e.resultChars || e.inputChars ? html`<span class="muted">(cut, ${size(e.resultChars ?? e.inputChars)})</span>` : ""}</summary>
-      <pre>${prettyJson(text)}</pre>
-    </details>`}
+    ${
+      text !== undefined &&
+      html`<details>
+        <summary>
+          ${oneLine(text, 60)}
+          ${e.resultChars || e.inputChars ? html`<span class="muted">(cut, ${size(e.resultChars ?? e.inputChars)})</span>` : ""}
+        </summary>
+        <pre>${prettyJson(text)}</pre>
+      </details>`
+    }
   `;
 }
 
@@ -50,31 +55,59 @@ export function HistoryTable({ history }) {
   const shown = rows.slice(current * PAGE, current * PAGE + PAGE);
   return html`
     <div class="toolbar">
-      <label>Event type
-        <select value=${type} onChange=${(e) => { setType(e.currentTarget.value); setPage(0); }}>
+      <label
+        >Event type
+        <select
+          value=${type}
+          onChange=${(e) => {
+            setType(e.currentTarget.value);
+            setPage(0);
+          }}
+        >
           <option value="">All (${history.length})</option>
           ${types.map((t) => html`<option value=${t}>${t}</option>`)}
         </select>
       </label>
       <nav class="pager" aria-label="History pages">
-        <button type="button" onClick=${() => setPage(Math.max(0, current - 1))} disabled=${current === 0}>← Previous</button>
-        <span>Events ${rows.length === 0 ? 0 : current * PAGE + 1}–${Math.min(rows.length, (current + 1) * PAGE)} of ${rows.length}</span>
-        <button type="button" onClick=${() => setPage(Math.min(pages - 1, current + 1))} disabled=${current >= pages - 1}>Next →</button>
+        <button type="button" onClick=${() => setPage(Math.max(0, current - 1))} disabled=${current === 0}>
+          ← Previous
+        </button>
+        <span>${`Events ${rows.length === 0 ? 0 : current * PAGE + 1}–${Math.min(rows.length, (current + 1) * PAGE)} of ${rows.length}`}</span>
+        <button
+          type="button"
+          onClick=${() => setPage(Math.min(pages - 1, current + 1))}
+          disabled=${current >= pages - 1}
+        >
+          Next →
+        </button>
       </nav>
     </div>
     <div class="table-wrap">
       <table class="history">
-        <caption class="sr-only">History events</caption>
-        <thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Details</th><th scope="col">Payload / failure</th></tr></thead>
+        <caption class="sr-only">
+          History events
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Time</th>
+            <th scope="col">Event</th>
+            <th scope="col">Details</th>
+            <th scope="col">Payload / failure</th>
+          </tr>
+        </thead>
         <tbody>
           ${shown.map(
-            ({ e, index }) => html`<tr key=${index} class=${e.type.endsWith("Failed") || e.failure ? "failed-row" : ""}>
-              <td>${index}</td>
-              <td title=${e.timestamp}>+${duration(Date.parse(e.timestamp) - start)}</td>
-              <td>${e.type}</td>
-              <td>${e.type === "SubOrchestrationInstanceCreated" ? html`<a href=${href("instance", e.instanceId)}>${details(e)} ${e.instanceId}</a>` : details(e)}</td>
-              <td><${PayloadCell} e=${e} /></td>
-            </tr>`,
+            ({ e, index }) =>
+              html`<tr key=${index} class=${e.type.endsWith("Failed") || e.failure ? "failed-row" : ""}>
+                <td>${index}</td>
+                <td title=${e.timestamp}>+${duration(Date.parse(e.timestamp) - start)}</td>
+                <td>${e.type}</td>
+                <td>
+                  ${e.type === "SubOrchestrationInstanceCreated" ? html`<a href=${href("instance", e.instanceId)}>${details(e)} ${e.instanceId}</a>` : details(e)}
+                </td>
+                <td><${PayloadCell} e=${e} /></td>
+              </tr>`,
           )}
         </tbody>
       </table>

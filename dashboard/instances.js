@@ -8,7 +8,15 @@ import { href, navigate, useInterval } from "./router.js";
 import { BulkActions } from "./actions.js";
 import { ErrorBox, LiveToggle } from "./widgets.js";
 
-export const STATUSES = ["Running", "Pending", "Suspended", "Completed", "Failed", "Terminated", "ContinuedAsNew"];
+export const STATUSES = [
+  "Running",
+  "Pending",
+  "Suspended",
+  "Completed",
+  "Failed",
+  "Terminated",
+  "ContinuedAsNew",
+];
 const FILTERS = ["status", "name", "prefix", "createdFrom", "createdTo", "customStatus"];
 const PAGE_SIZE = 50;
 
@@ -41,25 +49,53 @@ function Filters({ params }) {
       </div>
       <div class="field">
         <label for="f-name">Name</label>
-        <input id="f-name" name="name" value=${draft.name ?? ""} onInput=${set("name")} placeholder="ProcessOrder" />
+        <input
+          id="f-name"
+          name="name"
+          value=${draft.name ?? ""}
+          onInput=${set("name")}
+          placeholder="ProcessOrder"
+        />
       </div>
       <div class="field">
         <label for="f-prefix">ID prefix</label>
-        <input id="f-prefix" name="prefix" value=${draft.prefix ?? ""} onInput=${set("prefix")} placeholder="order-" />
+        <input
+          id="f-prefix"
+          name="prefix"
+          value=${draft.prefix ?? ""}
+          onInput=${set("prefix")}
+          placeholder="order-"
+        />
       </div>
       <div class="field">
         <label for="f-from">Created from</label>
-        <input id="f-from" type="datetime-local" name="createdFrom" value=${isoToLocal(draft.createdFrom)}
-          onInput=${(e) => setDraft({ ...draft, createdFrom: localToIso(e.currentTarget.value) })} />
+        <input
+          id="f-from"
+          type="datetime-local"
+          name="createdFrom"
+          value=${isoToLocal(draft.createdFrom)}
+          onInput=${(e) => setDraft({ ...draft, createdFrom: localToIso(e.currentTarget.value) })}
+        />
       </div>
       <div class="field">
         <label for="f-to">Created to</label>
-        <input id="f-to" type="datetime-local" name="createdTo" value=${isoToLocal(draft.createdTo)}
-          onInput=${(e) => setDraft({ ...draft, createdTo: localToIso(e.currentTarget.value) })} />
+        <input
+          id="f-to"
+          type="datetime-local"
+          name="createdTo"
+          value=${isoToLocal(draft.createdTo)}
+          onInput=${(e) => setDraft({ ...draft, createdTo: localToIso(e.currentTarget.value) })}
+        />
       </div>
       <div class="field">
         <label for="f-custom">Custom status contains</label>
-        <input id="f-custom" name="customStatus" value=${draft.customStatus ?? ""} onInput=${set("customStatus")} placeholder="waiting" />
+        <input
+          id="f-custom"
+          name="customStatus"
+          value=${draft.customStatus ?? ""}
+          onInput=${set("customStatus")}
+          placeholder="waiting"
+        />
       </div>
       <div class="filter-buttons">
         <button type="submit" class="primary">Apply</button>
@@ -77,8 +113,11 @@ function Counts({ counts, params }) {
         const n = counts.counts[status] ?? 0;
         const label = `${n}${counts.capped.includes(status) ? "+" : ""}`;
         return html`<li>
-          <a class=${statusClass(status)} href=${href("instances", undefined, { ...params, status })}
-            aria-current=${params.status === status ? "true" : undefined}>
+          <a
+            class=${statusClass(status)}
+            href=${href("instances", undefined, { ...params, status })}
+            aria-current=${params.status === status ? "true" : undefined}
+          >
             ${status} <strong>${label}</strong>
           </a>
         </li>`;
@@ -160,17 +199,34 @@ export function InstancesPage({ params }) {
     <div class="toolbar">
       <${LiveToggle} live=${live} onChange=${setLive} />
       <button type="button" onClick=${refresh} disabled=${loading}>Refresh</button>
-      <span class="muted" aria-live="polite">${loading ? "Loading…" : `Page ${tokens.length}, ${rows.length} shown`}</span>
-      <${BulkActions} selected=${[...selected]} rows=${rows} onDone=${() => { setSelected(new Set()); refresh(); }} />
+      <span class="muted" aria-live="polite"
+        >${loading ? "Loading…" : `Page ${tokens.length}, ${rows.length} shown`}</span
+      >
+      <${BulkActions}
+        selected=${[...selected]}
+        rows=${rows}
+        onDone=${() => {
+          setSelected(new Set());
+          refresh();
+        }}
+      />
     </div>
     <${ErrorBox} error=${error} />
     <div class="table-wrap">
       <table class="instances">
-        <caption class="sr-only">Orchestration instances</caption>
+        <caption class="sr-only">
+          Orchestration instances
+        </caption>
         <thead>
           <tr>
-            <th scope="col"><input type="checkbox" aria-label="Select all shown" checked=${allSelected}
-              onChange=${() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.instanceId)))} /></th>
+            <th scope="col">
+              <input
+                type="checkbox"
+                aria-label="Select all shown"
+                checked=${allSelected}
+                onChange=${() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.instanceId)))}
+              />
+            </th>
             <th scope="col">Status</th>
             <th scope="col">Name</th>
             <th scope="col">Instance ID</th>
@@ -182,20 +238,33 @@ export function InstancesPage({ params }) {
           </tr>
         </thead>
         <tbody>
-          ${rows.length === 0 && !loading && html`<tr><td colspan="9" class="muted">No instance matches.</td></tr>`}
+          ${
+            rows.length === 0 &&
+            !loading &&
+            html`<tr>
+              <td colspan="9" class="muted">No instance matches.</td>
+            </tr>`
+          }
           ${rows.map(
-            (r) => html`<tr key=${r.instanceId} class=${selected.has(r.instanceId) ? "selected" : ""}>
-              <td><input type="checkbox" aria-label=${`Select ${r.instanceId}`} checked=${selected.has(r.instanceId)}
-                onChange=${() => toggle(r.instanceId)} /></td>
-              <td><span class=${statusClass(r.status)}>${r.status}</span></td>
-              <td>${r.name}</td>
-              <td class="id"><a href=${href("instance", r.instanceId)}>${r.instanceId}</a></td>
-              <td>${r.version ?? ""}</td>
-              <td title=${r.createdAt}>${time(r.createdAt)}</td>
-              <td title=${r.lastUpdatedAt}>${time(r.lastUpdatedAt)}</td>
-              <td>${duration(r.durationMs)}</td>
-              <td class="custom" title=${r.customStatus ?? ""}>${oneLine(r.customStatus, 60)}</td>
-            </tr>`,
+            (r) =>
+              html`<tr key=${r.instanceId} class=${selected.has(r.instanceId) ? "selected" : ""}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label=${`Select ${r.instanceId}`}
+                    checked=${selected.has(r.instanceId)}
+                    onChange=${() => toggle(r.instanceId)}
+                  />
+                </td>
+                <td><span class=${statusClass(r.status)}>${r.status}</span></td>
+                <td>${r.name}</td>
+                <td class="id"><a href=${href("instance", r.instanceId)}>${r.instanceId}</a></td>
+                <td>${r.version ?? ""}</td>
+                <td title=${r.createdAt}>${time(r.createdAt)}</td>
+                <td title=${r.lastUpdatedAt}>${time(r.lastUpdatedAt)}</td>
+                <td>${duration(r.durationMs)}</td>
+                <td class="custom" title=${r.customStatus ?? ""}>${oneLine(r.customStatus, 60)}</td>
+              </tr>`,
           )}
         </tbody>
       </table>

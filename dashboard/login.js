@@ -18,15 +18,32 @@ export function Login({ message, onDone }) {
     <main class="login">
       <form class="card" onSubmit=${submit} aria-labelledby="login-title">
         <h1 id="login-title">Sign in to the Taskhub dashboard</h1>
-        <p>This host requires credentials: an admin key (<code>taskhub keys create --admin</code>) or a bearer token with the admin role.</p>
+        <p>
+          This host requires credentials: an admin key (<code>taskhub keys create --admin</code>) or a bearer
+          token with the admin role.
+        </p>
         ${message && html`<p class="error" role="alert">${message}</p>`}
         <fieldset>
           <legend>Credential</legend>
-          <label><input type="radio" name="kind" value="key" checked=${kind === "key"} onChange=${() => setKind("key")} /> Admin key</label>
-          <label><input type="radio" name="kind" value="token" checked=${kind === "token"} onChange=${() => setKind("token")} /> Bearer token (JWT)</label>
+          <label class="inline">
+            <input type="radio" name="kind" value="key" checked=${kind === "key"} onChange=${() => setKind("key")} />
+            Admin key
+          </label>
+          <label class="inline">
+            <input type="radio" name="kind" value="token" checked=${kind === "token"} onChange=${() => setKind("token")} />
+            Bearer token (JWT)
+          </label>
         </fieldset>
         <label for="credential">${kind === "key" ? "Admin key" : "Bearer token"}</label>
-        <input id="credential" name="credential" type="password" autocomplete="off" required value=${value} onInput=${(e) => setValue(e.currentTarget.value)} />
+        <input
+          id="credential"
+          name="credential"
+          type="password"
+          autocomplete="off"
+          required
+          value=${value}
+          onInput=${(e) => setValue(e.currentTarget.value)}
+        />
         <p class="hint">Kept in this tab's session storage only, sent as a request header, never in a URL.</p>
         <button type="submit" class="primary">Sign in</button>
       </form>

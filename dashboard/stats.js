@@ -21,7 +21,12 @@ async function failuresOverTime(report) {
   const since = Date.parse(report.since);
   const size = report.buckets.sizeMs;
   const counts = new Array(report.buckets.starts.length).fill(0);
-  const page = await listInstances({ status: "Failed", createdFrom: report.since, createdTo: report.until, top: 1000 });
+  const page = await listInstances({
+    status: "Failed",
+    createdFrom: report.since,
+    createdTo: report.until,
+    top: 1000,
+  });
   for (const r of page.instances) {
     const end = Date.parse(r.completedAt ?? r.lastUpdatedAt);
     const i = Math.floor((end - since) / size);
@@ -35,16 +40,41 @@ function NameTable({ title, names }) {
     <h2>${title}</h2>
     <div class="table-wrap">
       <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Finished</th><th scope="col">Failed</th><th scope="col">Failure rate</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th><th scope="col">Max</th><th scope="col">Slowest</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Finished</th>
+            <th scope="col">Failed</th>
+            <th scope="col">Failure rate</th>
+            <th scope="col">p50</th>
+            <th scope="col">p95</th>
+            <th scope="col">p99</th>
+            <th scope="col">Max</th>
+            <th scope="col">Slowest</th>
+          </tr>
+        </thead>
         <tbody>
-          ${names.length === 0 && html`<tr><td colspan="9" class="muted">Nothing in the window.</td></tr>`}
+          ${
+            names.length === 0 &&
+            html`<tr>
+              <td colspan="9" class="muted">Nothing in the window.</td>
+            </tr>`
+          }
           ${names.map(
-            (n) => html`<tr key=${n.name}>
-              <td>${n.name}</td><td>${n.finished}</td><td>${n.failed}</td>
-              <td>${n.failureRate === null ? "" : `${(n.failureRate * 100).toFixed(1)} %`}</td>
-              <td>${duration(n.durationsMs?.p50)}</td><td>${duration(n.durationsMs?.p95)}</td><td>${duration(n.durationsMs?.p99)}</td><td>${duration(n.durationsMs?.max)}</td>
-              <td>${n.slowest.slice(0, 3).map((s) => html`<a class="chip" href=${href("instance", s.instanceId)}>${s.instanceId}${s.taskId !== undefined ? `#${s.taskId}` : ""} ${duration(s.durationMs)}</a> `)}</td>
-            </tr>`,
+            (n) =>
+              html`<tr key=${n.name}>
+                <td>${n.name}</td>
+                <td>${n.finished}</td>
+                <td>${n.failed}</td>
+                <td>${n.failureRate === null ? "" : `${(n.failureRate * 100).toFixed(1)} %`}</td>
+                <td>${duration(n.durationsMs?.p50)}</td>
+                <td>${duration(n.durationsMs?.p95)}</td>
+                <td>${duration(n.durationsMs?.p99)}</td>
+                <td>${duration(n.durationsMs?.max)}</td>
+                <td>
+                  ${n.slowest.slice(0, 3).map((s) => html`<a class="chip" href=${href("instance", s.instanceId)}>${s.instanceId}${s.taskId !== undefined ? `#${s.taskId}` : ""} ${duration(s.durationMs)}</a> `)}
+                </td>
+              </tr>`,
           )}
         </tbody>
       </table>
@@ -78,43 +108,85 @@ export function StatsPage({ params }) {
         .slice(0, 10)
     : [];
   const failures = report
-    ? [...report.orchestrations, ...report.activities].flatMap((x) => x.topFailures.map((f) => ({ ...f, name: x.name }))).sort((a, b) => b.count - a.count).slice(0, 10)
+    ? [...report.orchestrations, ...report.activities]
+        .flatMap((x) => x.topFailures.map((f) => ({ ...f, name: x.name })))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 10)
     : [];
   return html`
     <h1>Stats</h1>
     <div class="toolbar">
-      <label>Window
-        <select value=${since} onChange=${(e) => navigate(href("stats", undefined, { since: e.currentTarget.value }), true)}>
+      <label
+        >Window
+        <select
+          value=${since}
+          onChange=${(e) => navigate(href("stats", undefined, { since: e.currentTarget.value }), true)}
+        >
           ${WINDOWS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
         </select>
       </label>
       <button type="button" onClick=${load}>Refresh</button>
     </div>
     <${ErrorBox} error=${error} />
-    ${report &&
-    html`
-      <div class="charts">
-        <${TimeBars} title="Orchestrations finished" starts=${report.buckets.starts}
-          series=${[{ label: "finished", className: "ok", values: sum(report.orchestrations.map((o) => o.throughput), n) }]} />
-        <${TimeBars} title="Activity attempts ended" starts=${report.buckets.starts}
-          series=${[{ label: "ended", className: "ok", values: sum(report.activities.map((a) => a.throughput), n) }]} />
-        ${failed && html`<${TimeBars} title="Orchestrations failed (created in the window)" starts=${report.buckets.starts} series=${[{ label: "failed", className: "failed", values: failed }]} />`}
-        <${NameBars} title="Failure rate by name" className="failed"
-          items=${[...report.orchestrations, ...report.activities].filter((x) => x.failed > 0).map((x) => ({ label: x.name, value: x.failureRate ?? 0, text: `${x.failed} of ${x.finished} (${((x.failureRate ?? 0) * 100).toFixed(1)} %)` }))} />
-      </div>
-      <section>
-        <h2>Slowest activities</h2>
-        <${NameBars} title="Slowest activity attempts in the window"
-          items=${slowestActivities.map((s) => ({ label: `${s.name} ${s.instanceId}#${s.taskId ?? ""}`, value: s.durationMs, text: duration(s.durationMs) }))} />
-      </section>
-      <section>
-        <h2>Most frequent failures</h2>
-        ${failures.length === 0
-          ? html`<p class="muted">No failures in the window.</p>`
-          : html`<ul class="plain">${failures.map((f) => html`<li><strong>${f.count}×</strong> ${f.name}: <code>${f.errorType}</code> ${f.message}</li>`)}</ul>`}
-      </section>
-      <${NameTable} title="Orchestrations" names=${report.orchestrations} />
-      <${NameTable} title="Activities" names=${report.activities} />
-    `}
+    ${
+      report &&
+      html`
+        <div class="charts">
+          <${TimeBars}
+            title="Orchestrations finished"
+            starts=${report.buckets.starts}
+            series=${[
+              {
+                label: "finished",
+                className: "ok",
+                values: sum(
+                  report.orchestrations.map((o) => o.throughput),
+                  n,
+                ),
+              },
+            ]}
+          />
+          <${TimeBars}
+            title="Activity attempts ended"
+            starts=${report.buckets.starts}
+            series=${[
+              {
+                label: "ended",
+                className: "ok",
+                values: sum(
+                  report.activities.map((a) => a.throughput),
+                  n,
+                ),
+              },
+            ]}
+          />
+          ${failed && html`<${TimeBars} title="Orchestrations failed (created in the window)" starts=${report.buckets.starts} series=${[{ label: "failed", className: "failed", values: failed }]} />`}
+          <${NameBars}
+            title="Failure rate by name"
+            className="failed"
+            items=${[...report.orchestrations, ...report.activities].filter((x) => x.failed > 0).map((x) => ({ label: x.name, value: x.failureRate ?? 0, text: `${x.failed} of ${x.finished} (${((x.failureRate ?? 0) * 100).toFixed(1)} %)` }))}
+          />
+        </div>
+        <section>
+          <h2>Slowest activities</h2>
+          <${NameBars}
+            title="Slowest activity attempts in the window"
+            items=${slowestActivities.map((s) => ({ label: `${s.name} ${s.instanceId}#${s.taskId ?? ""}`, value: s.durationMs, text: duration(s.durationMs) }))}
+          />
+        </section>
+        <section>
+          <h2>Most frequent failures</h2>
+          ${
+            failures.length === 0
+              ? html`<p class="muted">No failures in the window.</p>`
+              : html`<ul class="plain">
+                  ${failures.map((f) => html`<li><strong>${f.count}×</strong> ${f.name}: <code>${f.errorType}</code> ${f.message}</li>`)}
+                </ul>`
+          }
+        </section>
+        <${NameTable} title="Orchestrations" names=${report.orchestrations} />
+        <${NameTable} title="Activities" names=${report.activities} />
+      `
+    }
   `;
 }

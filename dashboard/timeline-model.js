@@ -47,7 +47,13 @@ export function timelineModel(history, now) {
       case "TaskScheduled": {
         const first = e.firstAttemptId ?? e.eventId;
         const r = row(`task:${first}`, () => ({ kind: "activity", label: `${e.name} #${first}` }));
-        const bar = { start: t, end: undefined, state: "running", attempt: e.attempt ?? 1, title: `${e.name}, attempt ${e.attempt ?? 1}` };
+        const bar = {
+          start: t,
+          end: undefined,
+          state: "running",
+          attempt: e.attempt ?? 1,
+          title: `${e.name}, attempt ${e.attempt ?? 1}`,
+        };
         r.bars.push(bar);
         openBars.set(`task:${e.eventId}`, bar);
         break;
@@ -64,8 +70,18 @@ export function timelineModel(history, now) {
       }
       case "SubOrchestrationInstanceCreated": {
         const base = e.instanceId.replace(/-attempt-\d+$/, "");
-        const r = row(`sub:${e.name}:${base}`, () => ({ kind: "sub-orchestration", label: `${e.name} ${base}`, instanceId: e.instanceId }));
-        const bar = { start: t, end: undefined, state: "running", title: `sub-orchestration ${e.name} (${e.instanceId})`, instanceId: e.instanceId };
+        const r = row(`sub:${e.name}:${base}`, () => ({
+          kind: "sub-orchestration",
+          label: `${e.name} ${base}`,
+          instanceId: e.instanceId,
+        }));
+        const bar = {
+          start: t,
+          end: undefined,
+          state: "running",
+          title: `sub-orchestration ${e.name} (${e.instanceId})`,
+          instanceId: e.instanceId,
+        };
         r.bars.push(bar);
         openBars.set(`sub:${e.eventId}`, bar);
         break;
@@ -83,7 +99,13 @@ export function timelineModel(history, now) {
       case "TimerCreated": {
         const fire = ms(e.fireAt);
         const r = row(`timer:${e.eventId}`, () => ({ kind: "timer", label: `timer #${e.eventId}` }));
-        const bar = { start: t, end: undefined, fireAt: fire, state: "planned", title: `timer #${e.eventId}, due ${e.fireAt}` };
+        const bar = {
+          start: t,
+          end: undefined,
+          fireAt: fire,
+          state: "planned",
+          title: `timer #${e.eventId}, due ${e.fireAt}`,
+        };
         r.bars.push(bar);
         openBars.set(`timer:${e.eventId}`, bar);
         break;
@@ -111,8 +133,16 @@ export function timelineModel(history, now) {
         break;
       }
       case "EntityOperationCalled": {
-        const r = row(`entity:${e.targetInstanceId}:${e.operation}`, () => ({ kind: "entity", label: `${e.targetInstanceId} ${e.operation}` }));
-        const bar = { start: t, end: undefined, state: "running", title: `entity call ${e.operation} on ${e.targetInstanceId}` };
+        const r = row(`entity:${e.targetInstanceId}:${e.operation}`, () => ({
+          kind: "entity",
+          label: `${e.targetInstanceId} ${e.operation}`,
+        }));
+        const bar = {
+          start: t,
+          end: undefined,
+          state: "running",
+          title: `entity call ${e.operation} on ${e.targetInstanceId}`,
+        };
         r.bars.push(bar);
         openBars.set(`entity:${e.requestId}`, bar);
         break;

@@ -41,24 +41,47 @@ export function Timeline({ history, now }) {
         <span class="swatch cancelled"></span> never finished
       </p>
       <svg class="axis" width=${width} height="22" aria-hidden="true">
-        ${ticks.map((t) => html`<g><line x1=${x(t)} x2=${x(t)} y1="16" y2="22" /><text x=${x(t)} y="12" text-anchor="middle">+${duration(t - model.start)}</text></g>`)}
+        ${ticks.map((t) => html`<g><line x1=${x(t)} x2=${x(t)} y1="16" y2="22" /><text x=${x(t)} y="12" text-anchor=${t === ticks[0] ? "start" : t === ticks[ticks.length - 1] ? "end" : "middle"}>+${duration(t - model.start)}</text></g>`)}
       </svg>
-      <div class="timeline-scroll" ref=${scroller} style=${`height:${Math.min(rows.length, VIEW_ROWS) * ROW + 2}px`}
-        onScroll=${(e) => setScrollTop(e.currentTarget.scrollTop)} tabindex="0"
-        role="img" aria-label=${`Timeline: ${rows.length} rows, ${failedBars} failed bars, over ${duration(span)}. The history table lists the same events.`}>
+      <div
+        class="timeline-scroll"
+        ref=${scroller}
+        style=${`height:${Math.min(rows.length, VIEW_ROWS) * ROW + 2}px`}
+        onScroll=${(e) => setScrollTop(e.currentTarget.scrollTop)}
+        tabindex="0"
+        role="img"
+        aria-label=${`Timeline: ${rows.length} rows, ${failedBars} failed bars, over ${duration(span)}. The history table lists the same events.`}
+      >
         <div style=${`height:${rows.length * ROW}px;position:relative`}>
-          <svg width=${width} height=${visible.length * ROW} style=${`position:absolute;top:${first * ROW}px;left:0`}>
+          <svg
+            width=${width}
+            height=${visible.length * ROW}
+            style=${`position:absolute;top:${first * ROW}px;left:0`}
+          >
             ${visible.map((r, i) => {
               const y = i * ROW;
               return html`<g key=${first + i} class=${`row kind-${r.kind}`}>
                 <rect class="row-bg" x="0" y=${y} width=${width} height=${ROW} />
-                ${r.instanceId
-                  ? html`<a href=${href("instance", r.instanceId)}><text class="row-label link" x="4" y=${y + 16}>${clip(r.label, label)}</text></a>`
-                  : html`<text class="row-label" x="4" y=${y + 16}>${clip(r.label, label)}<title>${r.label}</title></text>`}
+                ${
+                  r.instanceId
+                    ? html`<a href=${href("instance", r.instanceId)}
+                        ><text class="row-label link" x="4" y=${y + 16}>${clip(r.label, label)}</text></a
+                      >`
+                    : html`<text class="row-label" x="4" y=${y + 16}
+                        >${clip(r.label, label)}<title>${r.label}</title></text
+                      >`
+                }
                 ${r.bars.map((b) => {
                   const left = x(b.start);
                   const w = Math.max(2, x(b.end) - left);
-                  return html`<rect class=${`bar ${b.state}`} x=${left} y=${y + 5} width=${w} height=${ROW - 10} rx="2">
+                  return html`<rect
+                    class=${`bar ${b.state}`}
+                    x=${left}
+                    y=${y + 5}
+                    width=${w}
+                    height=${ROW - 10}
+                    rx="2"
+                  >
                     <title>${b.title}: ${duration(b.end - b.start)}</title>
                   </rect>`;
                 })}

@@ -26,11 +26,21 @@ const COLLAPSE_LINES = 12;
  */
 export function Payload({ label, payload }) {
   if (!payload || payload.text === null || payload.text === undefined)
-    return html`<div class="payload"><h3>${label}</h3><p class="muted">none</p></div>`;
+    return html`<div class="payload">
+      <h3>${label}</h3>
+      <p class="muted">none</p>
+    </div>`;
   const text = payload.truncated ? payload.text : prettyJson(payload.text);
   const large = text.length > COLLAPSE_CHARS || text.split("\n").length > COLLAPSE_LINES;
-  const note = payload.truncated ? html`<p class="muted">Cut: the first ${size(payload.text.length)} of ${size(payload.chars)}.</p>` : null;
-  if (!large) return html`<div class="payload"><h3>${label}</h3><pre>${text}</pre>${note}</div>`;
+  const note = payload.truncated
+    ? html`<p class="muted">Cut: the first ${size(payload.text.length)} of ${size(payload.chars)}.</p>`
+    : null;
+  if (!large)
+    return html`<div class="payload">
+      <h3>${label}</h3>
+      <pre>${text}</pre>
+      ${note}
+    </div>`;
   return html`<div class="payload">
     <h3>${label}</h3>
     <details>
@@ -52,14 +62,30 @@ export function ConfirmDialog({ title, confirmLabel, danger, busy, error, onConf
     if (dialog && !dialog.open) dialog.showModal();
     return () => dialog?.open && dialog.close();
   }, []);
-  return html`<dialog ref=${ref} class="confirm" aria-labelledby="confirm-title" onCancel=${(e) => { e.preventDefault(); onCancel(); }}>
-    <form method="dialog" onSubmit=${(e) => { e.preventDefault(); onConfirm(); }}>
+  return html`<dialog
+    ref=${ref}
+    class="confirm"
+    aria-labelledby="confirm-title"
+    onCancel=${(e) => {
+      e.preventDefault();
+      onCancel();
+    }}
+  >
+    <form
+      method="dialog"
+      onSubmit=${(e) => {
+        e.preventDefault();
+        onConfirm();
+      }}
+    >
       <h2 id="confirm-title">${title}</h2>
       ${children}
       <${ErrorBox} error=${error} />
       <div class="dialog-buttons">
         <button type="button" onClick=${onCancel}>Cancel</button>
-        <button type="submit" class=${danger ? "danger" : "primary"} disabled=${busy}>${busy ? "Working…" : confirmLabel}</button>
+        <button type="submit" class=${danger ? "danger" : "primary"} disabled=${busy}>
+          ${busy ? "Working…" : confirmLabel}
+        </button>
       </div>
     </form>
   </dialog>`;

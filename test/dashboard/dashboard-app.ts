@@ -43,6 +43,12 @@ export function dashboardApp(): DurableApp {
     ctx.setCustomStatus(winner === approval ? "decided" : "timed out");
     return winner === approval ? await approval : { approved: false };
   });
+  const noop = app.activity("Noop", async (n: number) => n);
+  // A large history: n activities fanned out (2n + a few events).
+  app.orchestration("FanOut", async (ctx, n: number) => {
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => ctx.callActivity(noop, i)));
+    return results.length;
+  });
   app.entity("Counter", {
     initialState: (): number => 0,
     operations: { add: (state, by: number) => state + by },

@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { KeyStore } from "../../src/http/auth/key-store.js";
 import { startTestHost, type TestHost } from "../http/http-test-host.js";
 import { removeTempDirs, tempDir } from "../support/cli-process.js";
+import { eventually } from "../support/test-host.js";
 import { dashboardApp } from "./dashboard-app.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,6 +27,7 @@ async function launch(): Promise<Browser> {
     throw new Error(
       `Cannot start Chromium at ${CHROMIUM} for the dashboard's browser test (install it: apt-get install chromium, ` +
         `or set CHROMIUM_PATH): ${(error as Error).message}`,
+      { cause: error },
     );
   }
 }
@@ -44,7 +46,10 @@ describe("dashboard in a browser", () => {
   before(async () => {
     browser = await launch();
     key = new KeyStore(join(dir, "keys.json")).create("ops", "admin").key;
-    host = await startTestHost(dashboardApp(), { dir, flags: { hub: join(dir, "hub.db"), "local-dev": false } });
+    host = await startTestHost(dashboardApp(), {
+      dir,
+      flags: { hub: join(dir, "hub.db"), "local-dev": false },
+    });
     for (let i = 0; i < 8; i++)
       await host.client.startNew("ProcessOrder", {
         instanceId: `order-${i}`,
@@ -87,8 +92,11 @@ describe("dashboard in a browser", () => {
     await page.getByRole("heading", { name: "Instances" }).waitFor();
     await page.getByRole("link", { name: "order-3", exact: true }).waitFor();
     assert.ok(requested.length > 3);
-    assert.ok(requested.every((url) => !url.includes(key)), "the key is never in a URL");
-    assert.equal(await page.evaluate(() => sessionStorage.length), 1);
+    assert.ok(
+      requested.every((url) => !url.includes(key)),
+      "the key is never in a URL",
+    );
+    assert.equal(await page.evaluate("sessionStorage.length"), 1);
     assert.ok(!host.log.lines.some((line) => JSON.stringify(line).includes(key)), "nor in the host's log");
     await context.close();
   });
@@ -101,28 +109,26 @@ describe("dashboard in a browser", () => {
       (await page.locator("table.instances tbody td.id a").allTextContents()).map((t) => t.trim()).sort();
     await page.getByLabel("Status", { exact: true }).selectOption("Failed");
     await page.getByRole("button", { name: "Apply" }).click();
-    await page.waitForFunction(() => document.querySelectorAll("table.instances tbody td.id a").length === 1);
+    await eventually(async () => (await ids()).length === 1);
     assert.deepEqual(await ids(), ["order-4"]);
     assert.match(page.url(), /#\/instances\?status=Failed/);
     await page.getByRole("button", { name: "Clear" }).click();
     await page.getByLabel("Name").fill("AwaitApproval");
     await page.getByRole("button", { name: "Apply" }).click();
-    await page.waitForFunction(() => document.querySelectorAll("table.instances tbody td.id a").length === 2);
+    await eventually(async () => (await ids()).length === 2);
     assert.deepEqual(await ids(), ["approval-Ada", "approval-Grace"]);
     await page.getByRole("button", { name: "Clear" }).click();
     await page.getByLabel("ID prefix").fill("order-1");
     await page.getByRole("button", { name: "Apply" }).click();
     // order-1 and its PackOrder child order-1:0002.
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll("table.instances tbody td.id a")].every((a) => a.textContent?.startsWith("order-1")),
-    );
+    await eventually(async () => (await ids()).every((id) => id.startsWith("order-1")));
     assert.ok((await ids()).includes("order-1"));
     const counts = page.getByRole("list", { name: "Instances by status" });
     await counts.getByText("Failed").waitFor();
     await page.getByRole("button", { name: "Clear" }).click();
     await page.getByLabel("Custom status contains").fill("from Grace");
     await page.getByRole("button", { name: "Apply" }).click();
-    await page.waitForFunction(() => document.querySelectorAll("table.instances tbody td.id a").length === 1);
+    await eventually(async () => (await ids()).length === 1);
     assert.deepEqual(await ids(), ["approval-Grace"]);
     await page.context().close();
   });
@@ -147,7 +153,10 @@ describe("dashboard in a browser", () => {
     await page.getByRole("tab", { name: "Table" }).click();
     await page.locator("table.history").getByRole("cell", { name: "TaskFailed" }).first().waitFor();
     await shot(page, "history-table");
-    await page.getByRole("link", { name: /PackOrder order-4:/ }).first().click();
+    await page
+      .getByRole("link", { name: /PackOrder order-4:/ })
+      .first()
+      .click();
     await page.getByRole("link", { name: "order-4", exact: true }).waitFor(); // the parent link
     await page.context().close();
   });
@@ -203,6 +212,32 @@ describe("dashboard in a browser", () => {
     await page.getByRole("heading", { name: "Slowest activities" }).waitFor();
     assert.ok((await page.locator(".chart rect.bar").count()) > 0);
     await shot(page, "stats");
+    await page.context().close();
+  });
+
+  it("renders a history of 10,000 events: the timeline draws only the rows in view, the table one page", async () => {
+    const id = await host.client.startNew("FanOut", { instanceId: "fan-out-5000", input: 5000 });
+    await host.client.waitForCompletion(id, { timeoutMs: 120_000 });
+    const events = (await host.client.getStatus(id, { showHistory: true }))?.history?.length ?? 0;
+    assert.ok(events >= 10_000, `${events} events`);
+    const page = await signedIn();
+    await page.goto(`${host.url}/dashboard/#/instance/fan-out-5000`);
+    await page.getByRole("heading", { name: /Completed FanOut/ }).waitFor({ timeout: 60_000 });
+    const timeline = page.locator(".timeline-scroll");
+    await timeline.waitFor();
+    assert.match((await timeline.getAttribute("aria-label")) ?? "", /^Timeline: 5001 rows/);
+    const drawn = await page.locator(".timeline g.row").count();
+    assert.ok(drawn > 0 && drawn <= 40, `${drawn} rows drawn`);
+    // Scrolled to the end, the last rows are drawn (and still only a window of them).
+    await timeline.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.locator(".timeline g.row", { hasText: "Noop #4999" }).waitFor();
+    assert.ok((await page.locator(".timeline g.row").count()) <= 40);
+    // The page answers at once: a click on the table tab renders its first page of 100 events.
+    const started = Date.now();
+    await page.getByRole("tab", { name: "Table" }).click();
+    await page.getByText(/Events 1–100 of \d{5}/).waitFor();
+    assert.equal(await page.locator("table.history tbody tr").count(), 100);
+    assert.ok(Date.now() - started < 10_000, "the table renders without freezing the page");
     await page.context().close();
   });
 
