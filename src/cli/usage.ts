@@ -91,7 +91,7 @@ ${HOST_OPTIONS}`,
 
 Serves the web dashboard at /dashboard/ (instances, history and timeline, entities, stats, actions) and the
 management API it calls, on an existing task hub, without running a worker: the hub's hosts run the work. Sign in
-with an admin key (taskhub keys create --admin) or a bearer token with the admin role, unless --local-dev. Never
+with an admin key (see taskhub keys) or a bearer token with the admin role, unless --local-dev. Never
 creates or upgrades a hub. SIGINT / SIGTERM stop it.
 
 Options (flags > environment variables > config file > defaults):

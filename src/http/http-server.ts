@@ -110,8 +110,8 @@ export function createRequestListener(
     }
     if (options.logRequests ?? true) {
       const ms = performance.now() - started;
-      // Probes and scrapes come every few seconds: their lines are for debugging.
-      log[isOpsTarget(target) ? "debug" : "info"](
+      // Probes, scrapes and the dashboard's polls come every few seconds: their lines are for debugging.
+      log[isQuietTarget(target, response.status) ? "debug" : "info"](
         formatRequestLine(method, target, response.status, ms),
         requestFields(method, target, response.status, ms),
       );
@@ -206,13 +206,14 @@ export function createRequestListener(
   }
 }
 
-/** True when a logged target (path and redacted query) is one of the operator's routes or a dashboard file. */
-function isOpsTarget(target: string): boolean {
+/**
+ * True when the request line of a logged target (path and redacted query) is logged at `debug`: the operator's
+ * routes, and the dashboard's files and reads when they succeed (its open tabs poll every few seconds; a refused
+ * one, a 401 say, stays at `info`, and its actions go through the management API, logged at `info`).
+ */
+function isQuietTarget(target: string, status: number): boolean {
   const segments = splitPath(target.split("?")[0] ?? "");
-  return (
-    opsRouteOf(segments) !== undefined ||
-    (segments[0] === "dashboard" && (segments[1] === "assets" || segments[1] === "vendor"))
-  );
+  return opsRouteOf(segments) !== undefined || (segments[0] === "dashboard" && status < 400);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { SignJWT } from "jose";
+import { DurableApp } from "../../src/index.js";
 import { KeyStore } from "../../src/http/auth/key-store.js";
 import { startTestHost, type TestHost } from "../http/http-test-host.js";
 import { removeTempDirs, spawnCli, tempDir } from "../support/cli-process.js";
@@ -81,6 +83,8 @@ describe("dashboard: served by the host", () => {
       "nothing",
     ])
       assert.equal((await host.fetch(`/dashboard/${path}`)).status, 404, path);
+    const banner = host.log.lines.find((line) => line.includes("Dashboard: "));
+    assert.equal(banner?.match(/Dashboard: (.*)/)?.[1], `${host.url}/dashboard/ (sign in with an admin key)`);
     const root = await host.fetch("/", { redirect: "manual" });
     assert.equal(root.status, 302);
     assert.equal(root.headers.get("location"), "/dashboard/");
@@ -93,6 +97,10 @@ describe("dashboard: served by the host", () => {
     assert.equal(((await none.json()) as { error: string }).error, "unauthorized");
     assert.equal((await api("instances", { headers: { "x-functions-key": "wrong" } }, false)).status, 401);
     assert.equal((await api("instances")).status, 200);
+    // Polls are debug lines; refusals stay at info; the key is in no line.
+    assert.ok(host.log.lines.some((l) => /^debug GET \/dashboard\/api\/instances 200 /.test(l)));
+    assert.ok(host.log.lines.some((l) => /^info GET \/dashboard\/api\/instances 401 /.test(l)));
+    assert.ok(!host.log.lines.some((l) => l.includes(key)));
   });
 
   it("lists instances with filters, counts them by status and pages with the hub's tokens", async () => {
@@ -253,5 +261,55 @@ describe("dashboard: served by the host", () => {
       child.output(),
       /taskhub dashboard: cannot open the task hub at .*missing\.db: the file does not exist/,
     );
+  });
+});
+
+describe("dashboard: bearer tokens", () => {
+  const SECRET = "a-shared-secret-of-at-least-32-bytes!!";
+  let host: TestHost;
+  before(async () => {
+    host = await startTestHost(new DurableApp(), {
+      flags: {
+        "local-dev": false,
+        "jwt-issuer": "https://issuer.example",
+        "jwt-audience": "api://taskhub",
+        "jwt-admin-role": "Taskhub.Admin",
+      },
+      env: { TASKHUB_JWT_SECRET: SECRET },
+    });
+  });
+  after(() => host.close());
+  const token = (roles: string[]) =>
+    new SignJWT({ roles })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("https://issuer.example")
+      .setAudience("api://taskhub")
+      .setSubject("ops@example.com")
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(SECRET));
+
+  it("opens the data routes to a token with the admin role only; the banner says so", async () => {
+    const get = async (bearer: string) =>
+      (await host.fetch("/dashboard/api/instances", { headers: { authorization: `Bearer ${bearer}` } }))
+        .status;
+    assert.equal(await get(await token(["Taskhub.Admin"])), 200);
+    assert.equal(await get(await token(["Reader"])), 403);
+    assert.equal(await get("not.a.token"), 401);
+    assert.ok(
+      host.log.lines.some((line) =>
+        line.includes("/dashboard/ (sign in with an admin key or a bearer token with the admin role)"),
+      ),
+    );
+  });
+
+  it("local-dev mode: open, and the banner has no sign-in note", async () => {
+    const open = await startTestHost(new DurableApp());
+    try {
+      assert.equal((await open.fetch("/dashboard/api/counts")).status, 200);
+      const banner = open.log.lines.find((line) => line.includes("Dashboard: "));
+      assert.equal(banner?.match(/Dashboard: (.*)/)?.[1], `${open.url}/dashboard/`);
+    } finally {
+      await open.close();
+    }
   });
 });
