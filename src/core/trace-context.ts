@@ -34,7 +34,14 @@ export function parseTraceParent(value: string | undefined): TraceParentParts | 
   if (value === undefined || value.length > 512) return undefined;
   const match = TRACE_PARENT.exec(value.trim().toLowerCase());
   if (!match) return undefined;
-  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string?];
+  const [, version, traceId, spanId, flags, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
   if (version === "ff" || (version === "00" && rest !== undefined)) return undefined;
   if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
   return { traceId, spanId, traceFlags: parseInt(flags, 16) };

@@ -46,6 +46,7 @@ export function signalMessage(
   signalTime: Date | undefined,
   timestamp: string,
   sender?: string,
+  traceContext?: TraceContext,
 ): EntityRequestMessage & { readonly visibleAt?: number | undefined } {
   return {
     instanceId: targetInstanceId,
@@ -59,6 +60,7 @@ export function signalMessage(
       targetInstanceId,
       ...(signalTime ? { scheduledTime: signalTime.toISOString() } : {}),
       ...(sender !== undefined ? { parentInstanceId: sender } : {}),
+      ...(traceContext ? { parentTraceContext: traceContext } : {}),
     },
     ...(signalTime ? { visibleAt: signalTime.getTime() } : {}),
   };
