@@ -32,7 +32,7 @@ const TRACE_PARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})
  */
 export function parseTraceParent(value: string | undefined): TraceParentParts | undefined {
   if (value === undefined || value.length > 512) return undefined;
-  const match = TRACE_PARENT.exec(value.trim().toLowerCase());
+  const match = TRACE_PARENT.exec(value.trim());
   if (!match) return undefined;
   const [, version, traceId, spanId, flags, rest] = match as unknown as [
     string,
