@@ -107,8 +107,13 @@ describe("traceparent", () => {
       undefined,
       "tracestate is ignored without a traceparent",
     );
+    assert.equal(
+      traceContextFromHeaders("00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01", undefined),
+      undefined,
+      "IDs are lowercase hex (W3C)",
+    );
     assert.deepEqual(
-      traceContextFromHeaders("00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01", " k=v "),
+      traceContextFromHeaders("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", " k=v "),
       {
         traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         traceState: "k=v",
