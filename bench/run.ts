@@ -14,7 +14,7 @@
  * throwaway cluster with autovacuum on, and reports the rate and the claims' cost per 10,000 (`--churn-vacuum=off`:
  * without the hub's own vacuuming).
  *
- * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,pg-churn`
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,stats,pg-churn`
  * picks parts (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks
  * the workloads; `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
@@ -30,6 +30,7 @@ import { FULL_CHURN, QUICK_CHURN, runChurnBenchmarks } from "./pg-churn.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";
 import { runListFilters } from "./list-filters.js";
+import { runHubStats } from "./hub-stats.js";
 import { measureReplay } from "./replay-cost.js";
 import { runReplayCheckBenchmark } from "./replay-check.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
@@ -126,6 +127,25 @@ try {
         {
           name: "sqlite-full",
           make: (label) => sqliteTaskHub(join(listDir, `${label}.db`), { synchronous: "full" }),
+        },
+        {
+          name: "postgres",
+          make: (label) => postgresTaskHub({ pool: pgConfig, hubName: hubName(label) }),
+          drop: (label) => dropSchema(hubName(label)),
+        },
+      ],
+      quick,
+    );
+  }
+  if (selected("stats")) {
+    const statsDir = join(dir, "stats");
+    mkdirSync(statsDir);
+    const hubName = (label: string) => `${benchHubName}_stats_${label}`;
+    results.stats = await runHubStats(
+      [
+        {
+          name: "sqlite-full",
+          make: (label) => sqliteTaskHub(join(statsDir, `${label}.db`), { synchronous: "full" }),
         },
         {
           name: "postgres",

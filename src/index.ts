@@ -106,6 +106,33 @@ export {
 export type * from "./task-hub/task-hub.js";
 export { hasHealth, statsOf, type TaskHubHealth } from "./task-hub/health.js";
 export {
+  analyticsOf,
+  FAILURE_MESSAGE_CHARS,
+  hasAnalytics,
+  type AnalyticsQuery,
+  type DurationSummary,
+  type FailureCount,
+  type FailureTypeCount,
+  type HubAnalytics,
+  type NameAnalytics,
+  type SlowRun,
+  type TaskHubAnalytics,
+} from "./task-hub/analytics.js";
+export {
+  AnalyticsQueryError,
+  analyticsQuery,
+  bucketSizeFor,
+  checkAnalyticsQuery,
+  DEFAULT_TOP,
+  DEFAULT_WINDOW_MS,
+  MAX_BUCKETS,
+  MAX_TOP,
+  parseDuration,
+  parseTimePoint,
+  type AnalyticsQueryText,
+} from "./task-hub/analytics-window.js";
+export { ANALYTICS_FORMAT, analyticsReport } from "./task-hub/analytics-report.js";
+export {
   hasLocalDispatch,
   type DispatchRequest,
   type DispatchResults,

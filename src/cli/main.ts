@@ -1,5 +1,5 @@
 /**
- * The `taskhub` command line: `start`, `dev`, `keys`, `health`, `replay-check` and `history`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * The `taskhub` command line: `start`, `dev`, `keys`, `health`, `replay-check`, `history` and `stats`. Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { resolve } from "node:path";
@@ -18,6 +18,7 @@ import { runHealthCommand } from "./health-command.js";
 import { runHistoryCommand } from "./history-command.js";
 import { runKeysCommand } from "./keys-command.js";
 import { runReplayCheckCommand } from "./replay-check-command.js";
+import { runStatsCommand } from "./stats-command.js";
 import { UsageError } from "./usage-error.js";
 import { COMMAND_USAGE, USAGE } from "./usage.js";
 import { packageVersion } from "./version.js";
@@ -52,6 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runReplayCheckCommand(positionals, flags, () => config(flags, {}));
       case "history":
         return await runHistoryCommand(positionals, () => config(flags, {}));
+      case "stats":
+        return await runStatsCommand(positionals, flags, () => config(flags, {}));
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

@@ -175,6 +175,18 @@ export interface Dialect {
    * trip (see {@link TransactionOptions.beforeCommit}).
    */
   notify(payload: string): string | undefined;
+  /**
+   * The text at `path` (object keys) inside the JSON text `expr`, or NULL when there is none (SQLite: also when `expr`
+   * is not valid JSON). For the few rows an analytics query reads inside (failures); payloads are otherwise opaque.
+   */
+  jsonText(expr: string, path: readonly string[]): string;
+  /**
+   * A query of the nearest-rank percentiles of the column `ms` of `source` (a subquery with the columns `name` and
+   * `ms`), per `name`: columns `name`, `n` (the count), `max_ms` and `p0`, `p1`... for each of `percentiles` (in
+   * (0, 1]), the duration at rank ⌈p·n⌉ of the ascending order. PostgreSQL: `percentile_disc`; SQLite (which has no
+   * percentile aggregate): ranks by a window function, then the smallest duration at or past each rank.
+   */
+  percentilesByName(source: string, percentiles: readonly number[]): string;
 }
 
 /** Matches a bulk column marker; group 1 is the column index. */

@@ -9,6 +9,7 @@
  *   travel in one round trip; it falls back to the checked way.
  * @module
  */
+import { taskColumns } from "./history-task-columns.js";
 import { WorkItemLockLostError } from "../core/errors.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { randomUUID } from "node:crypto";
@@ -217,7 +218,7 @@ export async function writeSteps(
     const id = completion.workItem.instanceId;
     const base = completion.replaceHistory ? 0 : storedLength;
     completion.newHistory.forEach((event, i) =>
-      historyRows.push({ instance_id: id, seq: base + i, event: eventText(event) }),
+      historyRows.push({ instance_id: id, seq: base + i, event: eventText(event), ...taskColumns(event) }),
     );
     if (!completion.createsInstance)
       for (const messageId of completion.consumedMessageIds)

@@ -216,8 +216,14 @@ export function buildStatements(d: Dialect) {
         ["instance_id", "text"],
         ["seq", "integer"],
         ["event", "text"],
+        // The activity columns (migration 0008, see `history-task-columns.ts`).
+        ["task_event", "integer"],
+        ["task_id", "integer"],
+        ["task_name", "text"],
+        ["task_at", "bigint"],
       ],
-      (r) => `INSERT INTO ${history} (instance_id, seq, event) ${r.values()}`,
+      (r) =>
+        `INSERT INTO ${history} (instance_id, seq, event, task_event, task_id, task_name, task_at) ${r.values()}`,
     ),
 
     // ---- inbox ----

@@ -3,7 +3,7 @@
  * runs the episode and applies it. All I/O here is reading history; the write is the caller's (group commit).
  * @module
  */
-import { TaskHubError, VersionMismatchError } from "../core/errors.js";
+import { isTaskHubUnavailableError, TaskHubError, VersionMismatchError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import type { ExecutionStarted, HistoryEvent } from "../core/history-event.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
@@ -191,7 +191,9 @@ export class OrchestrationProcessor {
       if (tracing) timers = firedTimers(session, newEvents);
       result = await session.execute(newEvents);
     } catch (error) {
-      if (!(error instanceof TaskHubError)) throw error;
+      // A corrupted inbox message or history fails the instance; a storage fault (a cut connection, a server
+      // restarting) is no fault of the orchestration's: it propagates, and the caller abandons the step and retries.
+      if (!(error instanceof TaskHubError) || isTaskHubUnavailableError(error)) throw error;
       session = undefined;
       result = failedResult(toFailureDetails(error), instance.customStatus);
     }

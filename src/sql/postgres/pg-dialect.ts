@@ -123,6 +123,12 @@ export function postgresDialect(schema: string): Dialect {
     ],
     notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
     leaseGuardFunctions: () => pgLeaseGuardFunctions(quotedSchema),
+    jsonText: (expr, path) => `((${expr})::json #>> '{${path.join(",")}}')`,
+    percentilesByName: (source, percentiles) => {
+      const columns = percentiles.map((p, i) => `percentile_disc(${p}) WITHIN GROUP (ORDER BY ms) AS p${i}`);
+      return `SELECT name, COUNT(*) AS n, MAX(ms) AS max_ms, ${columns.join(", ")}
+        FROM (${source}) AS src GROUP BY name`;
+    },
     storageParameters: (name, parameters) => [
       `ALTER TABLE ${dialect.table(name)} SET (${Object.entries(parameters)
         .map(([key, value]) => `${key} = ${value}`)

@@ -87,6 +87,19 @@ export function sqliteDialect(): Dialect {
     notify: () => undefined,
     leaseGuardFunctions: () => [],
     storageParameters: () => [],
+    jsonText: (expr, path) =>
+      `CASE WHEN json_valid(${expr}) THEN json_extract(${expr}, '$${path.map((key) => `.${key}`).join("")}') END`,
+    percentilesByName: (source, percentiles) => {
+      // ⌈p·n⌉ as SQLite computes p·n (in doubles, as PostgreSQL and JavaScript do): its integer part, plus one when
+      // there is a fraction.
+      const rank = (p: number) => `CAST(${p} * cnt AS INTEGER) + (${p} * cnt > CAST(${p} * cnt AS INTEGER))`;
+      const columns = percentiles.map((p, i) => `MIN(CASE WHEN rn >= ${rank(p)} THEN ms END) AS p${i}`);
+      return `SELECT name, MAX(cnt) AS n, MAX(ms) AS max_ms, ${columns.join(", ")}
+        FROM (SELECT name, ms, row_number() OVER (PARTITION BY name ORDER BY ms) AS rn,
+                COUNT(*) OVER (PARTITION BY name) AS cnt
+              FROM (${source}) AS src) AS ranked
+        GROUP BY name`;
+    },
   };
   return dialect;
 }
