@@ -23,6 +23,10 @@ Commands:
 export const HOST_OPTIONS = `Options (flags > environment variables > config file > defaults):
   --port N                          TASKHUB_PORT                          (default 7071)
   --host H                          TASKHUB_HOST                          (default 0.0.0.0; local-dev: 127.0.0.1)
+  --metrics-port N                  TASKHUB_METRICS_PORT                  (serve /metrics there, without keys;
+                                                                          default: on --port, with the management
+                                                                          API's keys)
+                                    TASKHUB_METRICS=false                 (no metrics, no /metrics)
   --hub PATH|postgres://...         TASKHUB_HUB                           (default ./.taskhub/hub.db)
   --postgres postgres://...         TASKHUB_POSTGRES_URL                  (PostgreSQL hub; else DATABASE_URL if
                                                                           it is a postgres:// URL)
@@ -101,8 +105,9 @@ Options:
 `,
   health: `Usage: taskhub health [options]
 
-Prints the task hub's health as JSON: workers seen and whether they are alive, queue depths, leases held, the oldest
-pending work item, lease takeovers. Only reads the hub: fails when there is none, never creates or upgrades one.
+Prints the task hub's health as JSON: hubReachable and ready (some worker alive, as a host's GET /readyz), workers
+seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers. Exits 1
+when the hub cannot be read. Only reads the hub: fails when there is none, never creates or upgrades one.
 
 Options (flags > environment variables > config file > defaults):
   --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)

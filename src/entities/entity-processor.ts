@@ -48,7 +48,13 @@ export interface EntityProcessorOptions {
   readonly maxPayloadBytes?: number | undefined;
   /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
   readonly defaultVersion?: string | undefined;
+  /** Told of each operation run (the entity's name, the operation, how it ended): the worker's metrics. */
+  readonly onOperation?:
+    ((entityName: string, operation: string, outcome: EntityOperationOutcome) => void) | undefined;
 }
+
+/** How an entity operation ended: its result, a failure (rolled back), or a quarantine (not run: poison work). */
+export type EntityOperationOutcome = "completed" | "failed" | "poisoned";
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
 interface Entry {
@@ -67,6 +73,7 @@ export class EntityProcessor {
   private readonly clock: () => number;
   private readonly maxPayloadBytes: number | undefined;
   private readonly defaultVersion: string | undefined;
+  private readonly onOperation: EntityProcessorOptions["onOperation"];
 
   constructor(
     private readonly registry: Registry,
@@ -77,6 +84,7 @@ export class EntityProcessor {
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
     this.maxPayloadBytes = options.maxPayloadBytes;
+    this.onOperation = options.onOperation;
   }
 
   /**
@@ -101,6 +109,7 @@ export class EntityProcessor {
       this.maxPayloadBytes,
       this.defaultVersion,
       quarantine,
+      this.onOperation,
     ).run(careful ? 1 : this.maxBatchSize);
   }
 }
@@ -129,6 +138,7 @@ class EntityStep {
     private readonly maxPayloadBytes: number | undefined,
     private readonly defaultVersion: string | undefined,
     private readonly quarantine?: Quarantine,
+    private readonly onOperation?: EntityProcessorOptions["onOperation"],
   ) {
     this.id = EntityId.parse(item.instanceId);
     this.timestamp = new Date(now).toISOString();
@@ -242,6 +252,7 @@ class EntityStep {
       const what = `Operation '${request.operation}' of entity '${this.item.instanceId}'`;
       const failure = poisonFailure(what, this.quarantine);
       this.fail(request, failure);
+      this.onOperation?.(this.id.name, request.operation, "poisoned");
       return failure;
     }
     try {
@@ -279,10 +290,12 @@ class EntityStep {
           requestId: request.requestId,
           result: resultText,
         });
+      this.onOperation?.(this.id.name, request.operation, "completed");
       return undefined;
     } catch (error) {
       const failure = toFailureDetails(error);
       this.fail(request, failure);
+      this.onOperation?.(this.id.name, request.operation, "failed");
       return failure;
     }
   }

@@ -4,7 +4,8 @@
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, the host starts the OpenTelemetry Node SDK before the worker, which then
  * exports Taskhub's spans (OTLP over `http/protobuf` by default; `OTEL_EXPORTER_OTLP_PROTOCOL=http/json` or `grpc`;
  * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, sampling and batching variables as the SDK reads them), and
- * flushes them when the host stops. Without them nothing is exported and the SDK is not even loaded.
+ * flushes them when the host stops. Without them nothing is exported and the SDK is not even loaded. The SDK is set up
+ * for traces only (`OTEL_METRICS_EXPORTER` and `OTEL_LOGS_EXPORTER` are not read: the host's metrics are its own).
  * @module
  */
 import { DurableIdGenerator } from "../tracing/span-ids.js";
@@ -36,6 +37,10 @@ export async function startTelemetry(env: NodeJS.ProcessEnv = process.env): Prom
     // Orchestration spans get the IDs their children named before they were emitted (see span-ids.ts).
     idGenerator: new DurableIdGenerator(),
     instrumentations: [],
+    // Traces only: the host's metrics have their own provider (metrics-setup.ts, served on /metrics), and Taskhub
+    // writes no OpenTelemetry logs. Left to the environment, the SDK would start OTLP metric and log exporters too.
+    metricReaders: [],
+    logRecordProcessors: [],
     ...(env.OTEL_SERVICE_NAME?.trim() ? {} : { serviceName: "taskhub" }),
   });
   sdk.start();

@@ -21,6 +21,7 @@ import {
   toWebRequest,
   writeWebResponse,
 } from "./node-adapter.js";
+import { handleOpsRequest, opsRouteOf, type OpsEndpoints } from "./ops-routes.js";
 import { QueryParams } from "./query-params.js";
 import { formatRequestLine, redactedTarget, requestFields } from "./request-log.js";
 import { splitPath } from "./route-template.js";
@@ -42,8 +43,13 @@ export interface HttpServerOptions {
   readonly useForwardedHost?: boolean | undefined;
   /** Where request lines and handler errors go. */
   readonly logger: LogSink;
-  /** Log one line per request (default true). */
+  /** Log one line per request (default true; requests to the operator's routes at `debug`). */
   readonly logRequests?: boolean | undefined;
+  /**
+   * The operator's routes (`/healthz`, `/readyz`, and `/metrics` when it has `metricsText`, behind the management
+   * API's credentials); without them those paths are 404s.
+   */
+  readonly ops?: OpsEndpoints | undefined;
 }
 
 /** A node `request` listener serving triggers and the management API. Never throws; never sends a stack trace. */
@@ -98,7 +104,8 @@ export function createRequestListener(
     }
     if (options.logRequests ?? true) {
       const ms = performance.now() - started;
-      log.info(
+      // Probes and scrapes come every few seconds: their lines are for debugging.
+      log[isOpsTarget(target) ? "debug" : "info"](
         formatRequestLine(method, target, response.status, ms),
         requestFields(method, target, response.status, ms),
       );
@@ -107,6 +114,11 @@ export function createRequestListener(
 
   async function dispatch(req: IncomingMessage, method: string, url: URL): Promise<Response> {
     const segments = splitPath(url.pathname);
+    const ops = options.ops ? opsRouteOf(segments) : undefined;
+    if (ops && options.ops)
+      return handleOpsRequest(ops, method, options.ops, () =>
+        options.authorizer.authorize(toWebRequest(req, url, Buffer.alloc(0)), url, "system"),
+      );
     if (isManagementPath(segments)) {
       const probe = toWebRequest(req, url, Buffer.alloc(0));
       await options.authorizer.authorize(probe, url, "system", instanceOfRoute(segments));
@@ -201,4 +213,9 @@ function managementRoute(segments: readonly string[]): string {
     default:
       return `${base}/${kind}`;
   }
+}
+
+/** True when a logged target (path and redacted query) is one of the operator's routes. */
+function isOpsTarget(target: string): boolean {
+  return opsRouteOf(splitPath(target.split("?")[0] ?? "")) !== undefined;
 }

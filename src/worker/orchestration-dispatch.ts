@@ -84,6 +84,7 @@ export class OrchestrationDispatch {
     const { hub, workerId } = this.ctx;
     const log = (): Logger => this.ctx.log.child(instanceFields(item)); // only when a line is written
     if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, workerId);
+    this.ctx.metrics.takeover(item.instanceId.startsWith("@") ? "entity" : "orchestration", item);
     try {
       // Past its maxDeliveryCount, no user code runs: the step fails the instance (an entity: the operation).
       const quarantine = this.ctx.poison.ofInstance(item);

@@ -19,6 +19,7 @@ import { poisonFailure, type Quarantine } from "../api/delivery-limit.js";
 import { orchestrationTraceContext } from "../tracing/span-ids.js";
 import type { StepTrace } from "../tracing/orchestration-spans.js";
 import { tracingEnabled } from "../tracing/tracer.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
 
 /** The result of processing a work item. */
 export type ProcessResult =
@@ -47,6 +48,8 @@ export class OrchestrationProcessor {
     private readonly clock: () => number = systemClock.now,
     /** The worker's versioning: which instance versions it runs (`undefined`: all). */
     private readonly versioning?: WorkerVersioning | undefined,
+    /** Where episodes, replays and session-cache lookups are recorded. */
+    private readonly metrics?: WorkerMetrics | undefined,
   ) {}
 
   /**
@@ -57,6 +60,14 @@ export class OrchestrationProcessor {
    *   finished instance, a delayed start not due, a rewind) are processed as usual.
    */
   async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<ProcessResult> {
+    const began = performance.now(); // a duration, on the monotonic clock
+    const result = await this.processItem(item, quarantine);
+    if (result.kind === "complete")
+      this.metrics?.episodeRan(result.completion.instance.name, (performance.now() - began) / 1000);
+    return result;
+  }
+
+  private async processItem(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<ProcessResult> {
     const now = this.clock();
     const consumed = [...item.messages.map((m) => m.id), ...item.corruptMessages.map((m) => m.id)];
     const start = item.messages.find((m) => m.event.type === "ExecutionStarted")?.event as
@@ -176,11 +187,12 @@ export class OrchestrationProcessor {
         session = new OrchestrationSession(this.sessionOptions);
       } else {
         session = this.cache.take(item.instanceId);
-        if (
-          !session ||
-          session.historyLength !== instance.historyLength ||
-          session.executionId !== executionId
-        ) {
+        const current =
+          session !== undefined &&
+          session.historyLength === instance.historyLength &&
+          session.executionId === executionId;
+        this.metrics?.sessionLookup(instance.name, current);
+        if (!session || !current) {
           // Storage errors other than corruption propagate: the caller abandons the item and retries later.
           const history = await this.hub.getHistory(item.instanceId);
           session = new OrchestrationSession(this.sessionOptions);
