@@ -59,6 +59,11 @@ function traceApp() {
     const retry = new RetryPolicy({ firstRetryIntervalMs: 10, maxNumberOfAttempts: 2 });
     await ctx.callActivity("Flaky", undefined, { retry });
   });
+  app.orchestration("Eternal", async (ctx, generation: number) => {
+    await ctx.callActivity("Step", generation);
+    if (generation < 2) ctx.continueAsNew(generation + 1);
+    return generation;
+  });
   app.entity("Counter", {
     initialState: () => 0,
     operations: { add: (state, by: number) => state + by, get: (state) => state },
@@ -216,6 +221,38 @@ describe("traces", () => {
       const sent = one("orchestration_event:Ping");
       assert.equal(parentOf(sent), parent.spanContext().spanId);
       assert.equal(sent.attributes["durabletask.event.target_instance_id"], "nobody-listens");
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it("gives each execution of a continue-as-new chain its own span, under the same create span", async () => {
+    exporter.reset();
+    const host = await traceApp().start({ taskHub: sqliteTaskHub(hubFile()), logger: new MemoryLog() });
+    try {
+      const id = await host.client.startNew("Eternal", { input: 0 });
+      assert.equal(
+        (await host.client.waitForCompletion(id, { timeoutMs: 20_000 })).runtimeStatus,
+        "Completed",
+      );
+      await eventually(async () => named("orchestration:Eternal").length === 3, 10_000);
+      const executions = named("orchestration:Eternal");
+      const create = one("create_orchestration:Eternal");
+      assert.equal(new Set(executions.map((e) => e.spanContext().spanId)).size, 3);
+      assert.equal(new Set(executions.map((e) => e.attributes["durabletask.task.execution_id"])).size, 3);
+      for (const execution of executions) assert.equal(parentOf(execution), create.spanContext().spanId);
+      assert.deepEqual(executions.map((e) => e.attributes["durabletask.task.status"]).sort(), [
+        "Completed",
+        "ContinuedAsNew",
+        "ContinuedAsNew",
+      ]);
+      const steps = named("activity:Step");
+      assert.equal(steps.length, 3);
+      for (const step of steps)
+        assert.ok(
+          executions.some((e) => e.spanContext().spanId === parentOf(step)),
+          "each step under its execution",
+        );
     } finally {
       await host.stop();
     }
