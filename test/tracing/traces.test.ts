@@ -20,6 +20,7 @@ import {
 import { DurableApp, RetryPolicy, sqliteTaskHub, type HistoryEvent } from "../../src/index.js";
 import { tracingEnabled } from "../../src/tracing/tracer.js";
 import { MemoryLog, eventually } from "../support/test-host.js";
+import { MGMT, startTestHost } from "../http/http-test-host.js";
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-traces-"));
 let n = 0;
@@ -255,6 +256,47 @@ describe("traces", () => {
         );
     } finally {
       await host.stop();
+    }
+  });
+
+  it("honours a traceparent on the management API's start route", async () => {
+    exporter.reset();
+    const host = await startTestHost(traceApp());
+    try {
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const response = await host.fetch(`${MGMT}/orchestrators/Parent`, {
+        method: "POST",
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, tracestate: "vendor=1" },
+      });
+      assert.equal(response.status, 202);
+      const { id } = (await response.json()) as { id: string };
+      assert.equal(
+        (await host.client.waitForCompletion(id, { timeoutMs: 20_000 })).runtimeStatus,
+        "Completed",
+      );
+      const orchestration = await emitted("orchestration:Parent");
+      const request = one(`POST ${MGMT}/orchestrators/Parent`);
+      assert.equal(request.kind, SpanKind.SERVER);
+      assert.equal(parentOf(request), "00f067aa0ba902b7");
+      assert.equal(request.spanContext().traceId, traceId);
+      assert.equal(request.attributes["http.response.status_code"], 202);
+      const create = one("create_orchestration:Parent");
+      assert.equal(parentOf(create), request.spanContext().spanId);
+      assert.equal(parentOf(orchestration), create.spanContext().spanId);
+      assert.equal(orchestration.spanContext().traceId, traceId);
+      assert.equal(orchestration.spanContext().traceState?.get("vendor"), "1");
+      // A malformed traceparent is ignored: a trace of its own.
+      exporter.reset();
+      const other = await host.fetch(`${MGMT}/orchestrators/Child`, {
+        method: "POST",
+        headers: { traceparent: "00-not-a-trace-01", "content-type": "application/json" },
+        body: "3",
+      });
+      assert.equal(other.status, 202);
+      await emitted("orchestration:Child");
+      assert.equal(parentOf(one(`POST ${MGMT}/orchestrators/Child`)), undefined);
+    } finally {
+      await host.close();
     }
   });
 
