@@ -98,6 +98,25 @@ async function fillActivities(hub: SqlTaskHub, count: number, endAt: number): Pr
   return attempts;
 }
 
+/**
+ * Fills the initialized, empty `hub` as the stats workload does (see the module documentation), the newest instance
+ * created a minute before `now`, and returns how many activity attempts it wrote.
+ */
+export async function fillStatsHub(hub: SqlTaskHub, instances: number, now: number): Promise<number> {
+  const endAt = now - 60_000;
+  await fillInstances(hub, instances, { endAt });
+  const table = hub.dialect.table("instances");
+  await hub.driver.query(
+    `UPDATE ${table} SET completed_at = created_at + (created_at % 9973) * 6, last_updated_at = created_at + (created_at % 9973) * 6
+     WHERE completed_at IS NOT NULL`,
+  );
+  const attempts = await fillActivities(hub, instances, endAt);
+  if (hub.dialect.name === "postgres")
+    for (const name of ["instances", "history"])
+      await hub.driver.query(`VACUUM (ANALYZE) ${hub.dialect.table(name)}`);
+  return attempts;
+}
+
 async function timeQuery(hub: SqlTaskHub, query: AnalyticsQuery) {
   const samples: number[] = [];
   let found = { orchestrations: 0, attempts: 0 };
@@ -118,19 +137,9 @@ async function runOne(config: ListBenchConfig, instances: number) {
   await hub.init();
   try {
     const now = hub.clock.now();
-    const endAt = now - 60_000;
     const t0 = performance.now();
-    await fillInstances(hub, instances, { endAt });
-    const table = hub.dialect.table("instances");
-    await hub.driver.query(
-      `UPDATE ${table} SET completed_at = created_at + (created_at % 9973) * 6, last_updated_at = created_at + (created_at % 9973) * 6
-       WHERE completed_at IS NOT NULL`,
-    );
-    const attempts = await fillActivities(hub, instances, endAt);
+    const attempts = await fillStatsHub(hub, instances, now);
     const fillSeconds = (performance.now() - t0) / 1000;
-    if (hub.dialect.name === "postgres")
-      for (const name of ["instances", "history"])
-        await hub.driver.query(`VACUUM (ANALYZE) ${hub.dialect.table(name)}`);
     const day = { since: now - 86_400_000, until: now, top: 5, bucketMs: bucketSizeFor(86_400_000) };
     return {
       instances,

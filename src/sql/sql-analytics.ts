@@ -9,9 +9,12 @@
  *   through `history_tasks_scheduled` (the activity columns of history rows, see `history-task-columns.ts`); the
  *   failures read from the events of the failed attempts only.
  *
- * Per kind, four queries over the same source: counts by name, status and bucket; percentiles (the dialect's
- * {@link Dialect.percentilesByName}); the slowest per name (`row_number()`); the most frequent failures and failure
- * types per name. PostgreSQL runs them side by side on its pool.
+ * Per kind, one statement reads the window's rows once (a materialized CTE) and returns, tagged by `row`: counts by
+ * name, status and bucket (`c`); per name the count, the maximum and the percentiles (`d`, the dialect's
+ * {@link Dialect.percentile}, with the duration at rank n − top + 1 as a threshold); and the slowest (`s`): the rows at
+ * or above their name's threshold, ranked by `row_number()` (a few rows, where ranking the whole window would sort it
+ * all). Two more read the failures (most frequent messages, types) from the failed rows only. PostgreSQL runs them side
+ * by side on its pool.
  * @module
  */
 import { FAILURE_MESSAGE_CHARS, type AnalyticsQuery, type HubAnalytics } from "../task-hub/analytics.js";
@@ -27,9 +30,8 @@ const PERCENTILES = [0.5, 0.95, 0.99] as const;
 
 /** The statements of one kind. */
 interface KindStatements {
-  readonly counts: Statement;
-  readonly percentiles: Statement;
-  readonly slowest: Statement;
+  /** Counts, durations and the slowest, tagged `c`, `d` and `s` in the column `row`. */
+  readonly summary: Statement;
   readonly failures: Statement;
   readonly failureTypes: Statement;
 }
@@ -46,10 +48,10 @@ export interface AnalyticsStatements {
 export function buildAnalyticsStatements(d: Dialect, byName: boolean): AnalyticsStatements {
   const instances = d.table("instances");
   const history = d.table("history");
-  const orchestrations = (extra: string, columns: string) =>
+  const orchestrations = (extra: string, columns: string, index = "") =>
     `SELECT name, instance_id, CAST(NULL AS INTEGER) AS task_id, status, completed_at AS ended_at,
        completed_at - created_at AS ms${columns}
-     FROM ${instances}
+     FROM ${instances}${index}
      WHERE completed_at >= :since AND completed_at < :until AND status IN ${TERMINAL_SQL}
        AND substr(instance_id, 1, 1) <> '@'${byName ? " AND name = :name" : ""}${extra}`;
   const failureColumns = (json: string, path: readonly string[]) =>
@@ -63,19 +65,34 @@ export function buildAnalyticsStatements(d: Dialect, byName: boolean): Analytics
      JOIN ${history} AS s
        ON s.instance_id = e.instance_id AND s.task_id = e.task_id AND s.task_event = ${TASK_SCHEDULED}
      WHERE e.task_event >= 2 AND e.task_at >= :since AND e.task_at < :until${byName ? " AND s.task_name = :name" : ""}${extra}`;
-  const kind = (source: (extra: string, columns: string) => string, failures: string): KindStatements => {
-    const all = source("", "");
+  // Typed NULLs in the first arm of the union (PostgreSQL would take an untyped NULL for text).
+  const none = (type: "bigint" | "integer" | "text") => `CAST(NULL AS ${d.types[type]})`;
+  const kind = (all: string, failures: string): KindStatements => {
+    const percentiles = PERCENTILES.map((p, i) => `${d.percentile(p, "n")} AS p${i}`).join(", ");
+    const threshold = d.valueAtRank("CASE WHEN n > :top THEN n - :top + 1 ELSE 1 END", "n");
     return {
-      counts: d.statement(
-        `SELECT name, status, CAST((ended_at - :since) / :bucketMs AS INTEGER) AS bucket, COUNT(*) AS n
-         FROM (${all}) AS src GROUP BY name, status, bucket`,
-      ),
-      percentiles: d.statement(d.percentilesByName(`SELECT name, ms FROM (${all}) AS src`, PERCENTILES)),
-      slowest: d.statement(
-        `SELECT name, instance_id, task_id, ms, ended_at FROM (
-           SELECT name, instance_id, task_id, ms, ended_at,
-             row_number() OVER (PARTITION BY name ORDER BY ms DESC, instance_id, task_id) AS r
-           FROM (${all}) AS src) AS ranked
+      summary: d.statement(
+        `WITH src AS MATERIALIZED (${all}),
+           counts AS MATERIALIZED (
+             SELECT name, status, CAST((ended_at - :since) / :bucketMs AS INTEGER) AS bucket, COUNT(*) AS n,
+               MAX(ms) AS max_ms
+             FROM src GROUP BY name, status, bucket),
+           counted AS (
+             SELECT name, CAST(SUM(n) AS ${d.types.bigint}) AS n, MAX(max_ms) AS max_ms FROM counts GROUP BY name),
+           dist AS MATERIALIZED (
+             SELECT src.name AS name, n, max_ms, ${percentiles}, ${threshold} AS threshold
+             FROM src CROSS JOIN counted WHERE counted.name = src.name GROUP BY src.name, n, max_ms)
+         SELECT 'c' AS row, name, status, bucket, n, ${none("bigint")} AS ms, ${none("bigint")} AS p0,
+           ${none("bigint")} AS p1, ${none("bigint")} AS p2, ${none("text")} AS instance_id,
+           ${none("integer")} AS task_id, ${none("bigint")} AS ended_at
+         FROM counts
+         UNION ALL
+         SELECT 'd', name, NULL, NULL, n, max_ms, p0, p1, p2, NULL, NULL, NULL FROM dist
+         UNION ALL
+         SELECT 's', name, NULL, NULL, NULL, ms, NULL, NULL, NULL, instance_id, task_id, ended_at FROM (
+           SELECT src.name AS name, instance_id, task_id, ms, ended_at,
+             row_number() OVER (PARTITION BY src.name ORDER BY ms DESC, instance_id, task_id) AS r
+           FROM src CROSS JOIN dist WHERE dist.name = src.name AND ms >= dist.threshold) AS ranked
          WHERE r <= :top`,
       ),
       failures: d.statement(
@@ -96,11 +113,11 @@ export function buildAnalyticsStatements(d: Dialect, byName: boolean): Analytics
   };
   return {
     orchestration: kind(
-      orchestrations,
+      orchestrations("", "", d.indexedBy("orchestrations_by_completed")),
       orchestrations(" AND status = 'Failed'", failureColumns("failure", [])),
     ),
     activity: kind(
-      activities,
+      activities("", ""),
       activities(` AND e.task_event = ${TASK_FAILED}`, failureColumns("e.event", ["failure"])),
     ),
     open: d.statement(
@@ -129,31 +146,31 @@ export async function getAnalytics(
   const run = (statement: Statement) => statement.query(db, pick(params, statement.names));
   const builder = new AnalyticsBuilder(query);
   const readKind = async (kind: AnalyticsKind, s: KindStatements) => {
-    const [counts, percentiles, slowest, failures, types] = await Promise.all([
-      run(s.counts),
-      run(s.percentiles),
-      run(s.slowest),
+    const [summary, failures, types] = await Promise.all([
+      run(s.summary),
       run(s.failures),
       run(s.failureTypes),
     ]);
-    for (const row of counts)
-      builder.finish(kind, String(row.name), String(row.status), num(row.bucket), num(row.n));
-    for (const row of percentiles)
-      builder.durations(kind, String(row.name), {
-        count: num(row.n),
-        p50: num(row.p0),
-        p95: num(row.p1),
-        p99: num(row.p2),
-        max: num(row.max_ms),
-      });
-    for (const row of slowest) {
-      const taskId = optNum(row.task_id);
-      builder.slow(kind, String(row.name), {
-        instanceId: String(row.instance_id),
-        ...(taskId !== undefined ? { taskId } : {}),
-        durationMs: num(row.ms),
-        endedAt: num(row.ended_at),
-      });
+    for (const row of summary) {
+      const name = String(row.name);
+      if (row.row === "c") builder.finish(kind, name, String(row.status), num(row.bucket), num(row.n));
+      else if (row.row === "d")
+        builder.durations(kind, name, {
+          count: num(row.n),
+          p50: num(row.p0),
+          p95: num(row.p1),
+          p99: num(row.p2),
+          max: num(row.ms),
+        });
+      else {
+        const taskId = optNum(row.task_id);
+        builder.slow(kind, name, {
+          instanceId: String(row.instance_id),
+          ...(taskId !== undefined ? { taskId } : {}),
+          durationMs: num(row.ms),
+          endedAt: num(row.ended_at),
+        });
+      }
     }
     for (const row of failures)
       builder.failure(kind, String(row.name), {

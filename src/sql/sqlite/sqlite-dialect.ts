@@ -89,17 +89,16 @@ export function sqliteDialect(): Dialect {
     storageParameters: () => [],
     jsonText: (expr, path) =>
       `CASE WHEN json_valid(${expr}) THEN json_extract(${expr}, '$${path.map((key) => `.${key}`).join("")}') END`,
-    percentilesByName: (source, percentiles) => {
-      // ⌈p·n⌉ as SQLite computes p·n (in doubles, as PostgreSQL and JavaScript do): its integer part, plus one when
-      // there is a fraction.
-      const rank = (p: number) => `CAST(${p} * cnt AS INTEGER) + (${p} * cnt > CAST(${p} * cnt AS INTEGER))`;
-      const columns = percentiles.map((p, i) => `MIN(CASE WHEN rn >= ${rank(p)} THEN ms END) AS p${i}`);
-      return `SELECT name, MAX(cnt) AS n, MAX(ms) AS max_ms, ${columns.join(", ")}
-        FROM (SELECT name, ms, row_number() OVER (PARTITION BY name ORDER BY ms) AS rn,
-                COUNT(*) OVER (PARTITION BY name) AS cnt
-              FROM (${source}) AS src) AS ranked
-        GROUP BY name`;
-    },
+    // percentile_disc(ms, f) is the value at rank ⌊f·(n − 1)⌋ + 1: f = (rank − ½) / (n − 1) lands half a rank past
+    // the one wanted, immune to rounding (capped at 1 for the last rank; any f for a single row).
+    valueAtRank: (rank, count) => `percentile_disc(ms, MIN(1.0, ((${rank}) - 0.5) / MAX((${count}) - 1, 1)))`,
+    // ⌈p·n⌉ as SQLite computes p·n (in doubles): its integer part, plus one when there is a fraction.
+    percentile: (p, count) =>
+      dialect.valueAtRank(
+        `CAST(${p} * (${count}) AS INTEGER) + (${p} * (${count}) > CAST(${p} * (${count}) AS INTEGER))`,
+        count,
+      ),
+    indexedBy: (index) => ` INDEXED BY ${index}`,
   };
   return dialect;
 }
