@@ -16,7 +16,8 @@
  *
  * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,stats,pg-churn`
  * picks parts (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks
- * the workloads; `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
+ * the workloads; `--workers=1,2,4` sets the process counts. `--telemetry` turns traces and metrics on, exported over
+ * OTLP to a local receiver (`telemetry.ts`), for their cost (issue #13: at most 15% of W1). PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
  * local default.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -33,6 +34,7 @@ import { runListFilters } from "./list-filters.js";
 import { runHubStats } from "./hub-stats.js";
 import { measureReplay } from "./replay-cost.js";
 import { runReplayCheckBenchmark } from "./replay-check.js";
+import { startBenchTelemetry, type BenchTelemetry } from "./telemetry.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
 
 const args = process.argv.slice(2);
@@ -84,6 +86,10 @@ async function dropSchema(name: string): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-bench-"));
 const results: Record<string, unknown> = {};
+// Traces and metrics on, exported to a local OTLP receiver (see telemetry.ts); off (no SDK at all) by default.
+const telemetry: BenchTelemetry | undefined = args.includes("--telemetry")
+  ? await startBenchTelemetry()
+  : undefined;
 try {
   for (const config of configs) {
     if (!selected(config.name)) continue;
@@ -166,6 +172,7 @@ try {
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);
   if (selected("replay-check"))
     results.replayCheck = await runReplayCheckBenchmark(dir, quick ? 1000 : 10_000);
+  if (telemetry) results.telemetryReceived = await telemetry.stop();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -32,6 +32,9 @@ export {
 } from "./core/limits.js";
 export { toFailureDetails, describeFailure, type FailureDetails } from "./core/failure.js";
 export type * from "./core/history-event.js";
+export { parseTraceParent, type TraceContext, type TraceParentParts } from "./core/trace-context.js";
+export { DurableIdGenerator } from "./tracing/span-ids.js";
+export { TRACER_NAME } from "./tracing/tracer.js";
 export { validateInstanceId, newInstanceId } from "./core/instance-id.js";
 export { RetryPolicy, type RetryPolicyOptions } from "./core/retry-policy.js";
 export { compareVersions, type VersionOrder } from "./core/version-compare.js";

@@ -31,6 +31,7 @@ import {
 } from "../orchestration/entity-messages.js";
 import { OperationContextImpl } from "./entity-operation-context.js";
 import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
+import { traceEntityOperation } from "../tracing/entity-spans.js";
 
 /** Settings of the entity processor. */
 export interface EntityProcessorOptions {
@@ -189,7 +190,16 @@ class EntityStep {
         if (!this.runnable(operation)) this.deferred.push(entry);
         else {
           executed++;
-          await this.runOperation(operation);
+          await traceEntityOperation(
+            {
+              entityName: this.id.name,
+              instanceId: this.item.instanceId,
+              operation: operation.operation,
+              kind: operation.type === "EntityOperationCalled" ? "call" : "signal",
+              parentTraceContext: operation.parentTraceContext,
+            },
+            () => this.runOperation(operation),
+          );
         }
       } else if (event.type === "EntityLockRequested") {
         if (this.lock) this.deferred.push(entry);
@@ -225,7 +235,8 @@ class EntityStep {
     return !this.lock || operation.parentInstanceId === this.lock.ownerInstanceId;
   }
 
-  private async runOperation(request: Operation): Promise<void> {
+  /** Runs one operation; resolves with its failure (already handled: sent to its caller, logged), if it failed. */
+  private async runOperation(request: Operation): Promise<FailureDetails | undefined> {
     const ctx = new OperationContextImpl(
       this.id,
       request.operation,
@@ -239,9 +250,10 @@ class EntityStep {
     if (this.quarantine) {
       this.quarantined = true;
       const what = `Operation '${request.operation}' of entity '${this.item.instanceId}'`;
-      this.fail(request, poisonFailure(what, this.quarantine));
+      const failure = poisonFailure(what, this.quarantine);
+      this.fail(request, failure);
       this.onOperation?.(this.id.name, request.operation, "poisoned");
-      return;
+      return failure;
     }
     try {
       const definition = entityDefinitionOf(this.registry, this.id);
@@ -279,9 +291,12 @@ class EntityStep {
           result: resultText,
         });
       this.onOperation?.(this.id.name, request.operation, "completed");
+      return undefined;
     } catch (error) {
-      this.fail(request, toFailureDetails(error));
+      const failure = toFailureDetails(error);
+      this.fail(request, failure);
       this.onOperation?.(this.id.name, request.operation, "failed");
+      return failure;
     }
   }
 

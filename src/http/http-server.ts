@@ -8,9 +8,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorFields, toLogger, toSink, type LogSink } from "../core/logger.js";
 import type { Authorizer } from "./auth/authorizer.js";
+import type { Principal } from "./auth/jwt.js";
 import { errorResponse, HttpError, toHttpError } from "./http-error.js";
 import type { HttpDurableClient } from "./http-management.js";
-import { toHandlerResponse, type HttpTriggerDefinition } from "./http-trigger.js";
+import { HTTP_ROUTE_PREFIX, toHandlerResponse, type HttpTriggerDefinition } from "./http-trigger.js";
 import { handleManagementRequest, instanceOfRoute, isManagementPath } from "./management-api.js";
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -26,7 +27,8 @@ import { handleDashboardApi } from "./dashboard/dashboard-api.js";
 import { QueryParams } from "./query-params.js";
 import { formatRequestLine, redactedTarget, requestFields } from "./request-log.js";
 import { splitPath } from "./route-template.js";
-import { TriggerRouter } from "./trigger-router.js";
+import { TriggerRouter, type TriggerMatch } from "./trigger-router.js";
+import { withServerSpan, type ServedRequest } from "../tracing/server-spans.js";
 
 /** Settings of {@link createRequestListener}. */
 export interface HttpServerOptions {
@@ -162,11 +164,13 @@ export function createRequestListener(
       const body = await readBody(req, maxBodyBytes);
       const request = toWebRequest(req, url, body);
       const query = new QueryParams(url.searchParams);
-      return handleManagementRequest(
-        { client: options.client, request, url, query, body },
-        method,
-        segments,
-        options.hubName,
+      return withServerSpan(served(req, method, managementRoute(segments)), () =>
+        handleManagementRequest(
+          { client: options.client, request, url, query, body },
+          method,
+          segments,
+          options.hubName,
+        ),
       );
     }
     const match = router.match(method, segments);
@@ -175,12 +179,25 @@ export function createRequestListener(
     const caller = await options.authorizer.authorize(probe, url, match.trigger.authLevel);
     const body = await readBody(req, maxBodyBytes);
     const request = toWebRequest(req, url, body);
+    const route = `/${HTTP_ROUTE_PREFIX}/${match.trigger.route.template}`;
+    return withServerSpan(served(req, method, route), () =>
+      runTrigger(match, request, caller.principal, method, url),
+    );
+  }
+
+  async function runTrigger(
+    match: TriggerMatch,
+    request: Request,
+    principal: Principal | undefined,
+    method: string,
+    url: URL,
+  ): Promise<Response> {
     try {
       const result: unknown = await match.trigger.handler(request, {
         name: match.trigger.name,
         params: match.params,
         client: options.client,
-        principal: caller.principal,
+        principal,
         log: toSink(log.child({ trigger: match.trigger.name })),
       });
       return toHandlerResponse(result);
@@ -203,6 +220,37 @@ export function createRequestListener(
         `Function '${match.trigger.name}' failed; see the host log.`,
       );
     }
+  }
+}
+
+/** A request as its span names it; the trace headers are read as they came. */
+function served(req: IncomingMessage, method: string, route: string): ServedRequest {
+  return {
+    method,
+    route,
+    traceParent: singleHeader(req.headers.traceparent),
+    traceState: singleHeader(req.headers.tracestate),
+  };
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
+}
+
+/** A management route for span names: IDs and keys left out, so that names stay few. */
+function managementRoute(segments: readonly string[]): string {
+  const base = `/${segments.slice(0, 3).join("/")}`;
+  const [kind, ...rest] = segments.slice(3);
+  if (kind === undefined) return base;
+  switch (kind.toLowerCase()) {
+    case "orchestrators":
+      return `${base}/orchestrators/${rest[0] ?? ""}${rest.length > 1 ? "/{instanceId}" : ""}`;
+    case "instances":
+      return `${base}/instances${rest.length > 0 ? "/{instanceId}" : ""}${rest[1] ? `/${rest[1]}` : ""}`;
+    case "entities":
+      return `${base}/entities${rest.length > 0 ? "/{name}" : ""}${rest.length > 1 ? "/{key}" : ""}`;
+    default:
+      return `${base}/${kind}`;
   }
 }
 

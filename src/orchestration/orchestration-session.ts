@@ -224,8 +224,21 @@ export class OrchestrationSession implements ContextSession {
     const action = build(id);
     this.unmatched.set(id, action);
     if (kind && task)
-      this.open.set(id, { kind, name: label ?? ("name" in action ? action.name : "timer"), task });
+      this.open.set(id, {
+        kind,
+        name: label ?? ("name" in action ? action.name : "timer"),
+        task,
+        scheduledAt: this.now,
+      });
     return id;
+  }
+
+  /**
+   * When the open task `id` was scheduled (the timestamp of its `TimerCreated`, `TaskScheduled`...), or `undefined`
+   * when no such task is open. Read by the worker before an episode, to time what the episode's events complete.
+   */
+  scheduledAt(id: number): Date | undefined {
+    return this.open.get(id)?.scheduledAt;
   }
 
   /** @internal */

@@ -231,6 +231,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 9,
+    name: "0009_activity_trace_context",
+    // The trace context of the orchestration span that scheduled an activity (JSON `{ traceParent, traceState }`,
+    // NULL: not traced), so that the activity's span joins the orchestration's trace in whichever worker runs it.
+    up: (d) => [`ALTER TABLE ${d.table("activity_queue")} ADD COLUMN parent_trace_context ${d.types.json}`],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -26,7 +26,7 @@ import type { Statements } from "./sql-statements.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import { leaseRow, withDispatched } from "./work-items.js";
-import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
+import { eventText, failureText, num, optNum, orNull, traceContextColumn } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
 import { countQuarantined } from "./sql-workers.js";
@@ -265,6 +265,7 @@ export async function writeSteps(
         delivery_count: lease ? 1 : 0,
         timeout_ms: a.timeoutMs ?? null,
         heartbeat_timeout_ms: a.heartbeatTimeoutMs ?? null,
+        parent_trace_context: traceContextColumn(a.parentTraceContext),
       });
     }
   }

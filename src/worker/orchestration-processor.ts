@@ -16,6 +16,9 @@ import type { OrchestrationCompletion, OrchestrationWorkItem, TaskHub } from "..
 import type { SessionCache } from "./session-cache.js";
 import { systemClock } from "../task-hub/clock.js";
 import { poisonFailure, type Quarantine } from "../api/delivery-limit.js";
+import { orchestrationTraceContext } from "../tracing/span-ids.js";
+import type { StepTrace } from "../tracing/orchestration-spans.js";
+import { tracingEnabled } from "../tracing/tracer.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 /** The result of processing a work item. */
@@ -24,6 +27,8 @@ export type ProcessResult =
       readonly kind: "complete";
       readonly completion: OrchestrationCompletion;
       readonly session?: OrchestrationSession;
+      /** The spans to emit once the completion is committed (absent: not traced). */
+      readonly trace?: StepTrace;
     }
   /** Nothing can happen yet (events for an instance whose delayed start is not due): retry later. */
   | { readonly kind: "defer"; readonly delayMs: number }
@@ -110,13 +115,20 @@ export class OrchestrationProcessor {
       ...events,
     ];
 
-    const { session, startEvent, result } = quarantine
+    // Spans only with a tracer provider registered; stored trace contexts are passed on in any case.
+    const tracing = tracingEnabled();
+    const { session, startEvent, result, timers } = quarantine
       ? await this.failWithoutCode(item, start, (name) =>
           poisonFailure(`Orchestration '${name}' (instance '${item.instanceId}')`, quarantine),
         )
       : refused
         ? await this.failWithoutCode(item, start, () => toFailureDetails(refused))
-        : await this.episode(item, start, executionId, newEvents);
+        : await this.episode(item, start, executionId, newEvents, tracing);
+    const parentTraceContext = startEvent?.parentTraceContext;
+    const traceContext =
+      startEvent && (tracing || parentTraceContext)
+        ? orchestrationTraceContext(item.instanceId, executionId, parentTraceContext)
+        : undefined;
 
     const changes = applyEpisode(
       {
@@ -129,6 +141,8 @@ export class OrchestrationProcessor {
         now,
         newEvents,
         newExecution: start !== undefined,
+        parentTraceContext,
+        traceContext,
       },
       result,
     );
@@ -141,7 +155,11 @@ export class OrchestrationProcessor {
     const keep = session && !result.outcome ? session : undefined;
     if (keep)
       keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
-    return { kind: "complete", completion, ...(keep ? { session: keep } : {}) };
+    const trace =
+      tracing && traceContext && startEvent
+        ? stepTrace(startEvent, executionId, traceContext, now, result, timers)
+        : undefined;
+    return { kind: "complete", completion, ...(keep ? { session: keep } : {}), ...(trace ? { trace } : {}) };
   }
 
   /** Runs the orchestrator on `newEvents` (replaying its history unless the cached session is current). */
@@ -150,11 +168,13 @@ export class OrchestrationProcessor {
     start: ExecutionStarted | undefined,
     executionId: string,
     newEvents: HistoryEvent[],
+    tracing: boolean,
   ): Promise<Episode> {
     const instance = item.instance;
     let session: OrchestrationSession | undefined;
     let startEvent = start;
     let result: EpisodeResult;
+    let timers: Episode["timers"];
     try {
       if (item.corruptMessages.length > 0) {
         const first = item.corruptMessages[0]!;
@@ -180,6 +200,7 @@ export class OrchestrationProcessor {
         }
         startEvent = session.startEvent;
       }
+      if (tracing) timers = firedTimers(session, newEvents);
       result = await session.execute(newEvents);
     } catch (error) {
       // A corrupted inbox message or history fails the instance; a storage fault (a cut connection, a server
@@ -189,7 +210,7 @@ export class OrchestrationProcessor {
       result = failedResult(toFailureDetails(error), instance.customStatus);
     }
 
-    return { session, startEvent, result };
+    return { session, startEvent, result, ...(timers ? { timers } : {}) };
   }
 
   /**
@@ -288,6 +309,50 @@ interface Episode {
   readonly session?: OrchestrationSession | undefined;
   readonly startEvent: ExecutionStarted | undefined;
   readonly result: EpisodeResult;
+  /** With tracing: the timers the episode's events fire, with their creation times. */
+  readonly timers?: StepTrace["timers"] | undefined;
+}
+
+/** The open timers `events` fire, read from the session before it applies them. */
+function firedTimers(session: OrchestrationSession, events: readonly HistoryEvent[]): StepTrace["timers"] {
+  const timers: { id: number; createdAt: number; fireAt: string }[] = [];
+  for (const event of events) {
+    if (event.type !== "TimerFired") continue;
+    const createdAt = session.scheduledAt(event.timerId);
+    if (createdAt) timers.push({ id: event.timerId, createdAt: createdAt.getTime(), fireAt: event.fireAt });
+  }
+  return timers;
+}
+
+/** What a traced step shows (see `emitStepSpans`). */
+function stepTrace(
+  start: ExecutionStarted,
+  executionId: string,
+  orchestration: StepTrace["orchestration"],
+  now: number,
+  result: EpisodeResult,
+  timers: StepTrace["timers"] | undefined,
+): StepTrace {
+  const outcome = result.outcome;
+  const eventsSent: { id: number; name: string; instanceId: string }[] = [];
+  for (const action of result.actions)
+    if (action.type === "SendEvent")
+      eventsSent.push({ id: action.id, name: action.name, instanceId: action.instanceId });
+  return {
+    instanceId: start.instanceId,
+    executionId,
+    name: start.name,
+    version: start.version,
+    orchestration,
+    parent: start.parentTraceContext,
+    startedAt: Date.parse(start.timestamp),
+    now,
+    ended: outcome
+      ? { status: outcome.status, ...(outcome.status === "Failed" ? { failure: outcome.failure } : {}) }
+      : undefined,
+    timers: timers ?? [],
+    eventsSent,
+  };
 }
 
 /** A new execution's start followed by the events carried over from the previous one. */
