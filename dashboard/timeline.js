@@ -31,7 +31,8 @@ export function Timeline({ history, now }) {
   const first = Math.max(0, Math.floor(scrollTop / ROW) - 4);
   const last = Math.min(rows.length, first + VIEW_ROWS + 10);
   const visible = rows.slice(first, last);
-  const ticks = Array.from({ length: 6 }, (_, i) => model.start + (span * i) / 5);
+  const tickCount = width < 560 ? 3 : 6;
+  const ticks = Array.from({ length: tickCount }, (_, i) => model.start + (span * i) / (tickCount - 1));
   const failedBars = rows.reduce((n, r) => n + r.bars.filter((b) => b.state === "failed").length, 0);
   return html`
     <div class="timeline">

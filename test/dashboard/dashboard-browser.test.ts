@@ -184,6 +184,7 @@ describe("dashboard in a browser", () => {
     const page = await signedIn(390); // a phone's width
     await page.goto(`${host.url}/dashboard/#/instance/approval-Grace`);
     await page.getByRole("heading", { name: /Running AwaitApproval/ }).waitFor();
+    await shot(page, "phone");
     await page.getByRole("button", { name: "Terminate" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("Reason (optional)").fill("customer cancelled");
