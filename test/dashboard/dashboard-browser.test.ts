@@ -202,6 +202,45 @@ describe("dashboard in a browser", () => {
     await page.context().close();
   });
 
+  it("suspends and resumes one instance; terminates, then purges, a selection", async () => {
+    for (const n of [1, 2, 3])
+      await host.client.startNew("AwaitApproval", { instanceId: `bulk-${n}`, input: { who: `Bulk ${n}` } });
+    const page = await signedIn();
+    await page.goto(`${host.url}/dashboard/#/instance/bulk-3`);
+    await page.getByRole("heading", { name: /Running AwaitApproval/ }).waitFor();
+    await page.getByRole("button", { name: "Suspend" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Suspend" }).click();
+    await page.getByRole("heading", { name: /Suspended AwaitApproval/ }).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("heading", { name: /Running AwaitApproval/ }).waitFor({ timeout: 30_000 });
+    await page.goto(`${host.url}/dashboard/#/instances?prefix=bulk-`);
+    const select = (id: string) => page.getByRole("checkbox", { name: `Select ${id}` });
+    await select("bulk-1").check();
+    await select("bulk-2").check();
+    await page.getByRole("button", { name: "Terminate selected" }).click();
+    await page.getByRole("dialog").getByLabel("Reason (optional)").fill("cleanup");
+    await page.getByRole("dialog").getByRole("button", { name: "Terminate all" }).click();
+    await page.getByRole("status").filter({ hasText: "2 of 2 terminated." }).waitFor({ timeout: 30_000 });
+    await eventually(async () => {
+      const statuses = await Promise.all(["bulk-1", "bulk-2"].map((id) => host.client.getStatus(id)));
+      return statuses.every((s) => s?.runtimeStatus === "Terminated");
+    }, 30_000);
+    assert.equal((await host.client.getStatus("bulk-3"))?.runtimeStatus, "Running");
+    // A purge of all three: the two finished ones go, the running one is refused and the refusal shown.
+    await page.getByRole("button", { name: "Refresh", exact: true }).click();
+    await eventually(async () => (await page.locator("span.status-terminated").count()) === 2);
+    await page.getByRole("checkbox", { name: "Select all shown" }).check();
+    await page.getByRole("button", { name: "Purge selected" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Purge all" }).click();
+    const result = page.getByRole("status").filter({ hasText: "2 of 3 purged." });
+    await result.waitFor({ timeout: 30_000 });
+    assert.match(await result.innerText(), /bulk-3: 412 /);
+    assert.equal(await host.client.getStatus("bulk-1"), undefined);
+    assert.equal((await host.client.getStatus("bulk-3"))?.runtimeStatus, "Running");
+    await page.context().close();
+  });
+
   it("shows entities and stats", async () => {
     const page = await signedIn();
     await page.getByRole("link", { name: "Entities" }).click();
