@@ -21,9 +21,10 @@
  * also runs on the throwaway cluster).
  *
  * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,pg-churn`
- * (and `scale`, or its parts `scale-waiters,scale-idle,scale-history,scale-active`) picks parts (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks
- * the workloads; `--workers=1,2,4` sets the process counts. PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
- * local default.
+ * (and `scale`, or its parts `scale-waiters,scale-idle,scale-history,scale-active`) picks parts (fresh-latency: the
+ * latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads; `--workers=1,2,4`
+ * sets the process counts; `--scale-pairs=2` the W1 pairs at 10,000 of `scale-waiters`. PostgreSQL comes from
+ * `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the local default.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -130,7 +131,9 @@ try {
   if (selected("pgbench")) results.pgbench = await runPgbench(pgConfig, quick ? 5 : 10);
   const scaleParts = SCALE_PARTS.filter(selected);
   if (scaleParts.length > 0 || selected("list-filters")) scale = await openScaleTargets(dir, localUrl);
-  if (scaleParts.length > 0) results.scale = await runScale(scale!.targets, scaleParts, quick);
+  const pairs = args.find((a) => a.startsWith("--scale-pairs="))?.slice("--scale-pairs=".length);
+  if (scaleParts.length > 0)
+    results.scale = await runScale(scale!.targets, scaleParts, quick, pairs ? Number(pairs) : undefined);
   if (selected("list-filters")) {
     const listDir = join(dir, "list-filters");
     mkdirSync(listDir);

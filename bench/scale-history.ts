@@ -19,7 +19,9 @@ export interface HistorySizes {
   readonly steps: number;
   /** Steps of the run without the session cache. */
   readonly noCacheSteps: number;
+  /** Steps per reported chunk, with the cache and without. */
   readonly chunk: number;
+  readonly noCacheChunk: number;
   readonly active: number;
   readonly activeSteps: number;
   /** The count bound of the contrast run (the former default, 2,000 sessions): fewer than the active instances. */
@@ -30,6 +32,7 @@ export const FULL_HISTORY: HistorySizes = {
   steps: 10_000,
   noCacheSteps: 2000,
   chunk: 1000,
+  noCacheChunk: 250,
   active: 10_000,
   activeSteps: 10,
   countBound: 2000,
@@ -38,6 +41,7 @@ export const QUICK_HISTORY: HistorySizes = {
   steps: 500,
   noCacheSteps: 200,
   chunk: 50,
+  noCacheChunk: 50,
   active: 500,
   activeSteps: 4,
   countBound: 100,
@@ -57,11 +61,13 @@ function stepApp(marks: number[]) {
   return { app, long };
 }
 
-/** Mean ms per step over consecutive chunks of `chunk` steps (from sorted step start times). */
+/** Mean ms per step over consecutive chunks of `chunk` steps (from sorted step start times; the last may be shorter). */
 function perChunk(marks: readonly number[], chunk: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i + chunk < marks.length; i += chunk)
-    out.push(round((marks[i + chunk]! - marks[i]!) / chunk));
+  for (let i = 0; i < marks.length - 1; i += chunk) {
+    const end = Math.min(i + chunk, marks.length - 1);
+    out.push(round((marks[end]! - marks[i]!) / (end - i)));
+  }
   return out;
 }
 
@@ -84,6 +90,7 @@ async function longHistory(
     const chunks = perChunk(marks, chunk);
     return {
       steps,
+      stepsPerChunk: chunk,
       seconds: round(seconds),
       msPerStepByChunk: chunks,
       lastToFirstChunk: round(chunks[chunks.length - 1]! / chunks[0]!),
@@ -102,7 +109,7 @@ export async function runLongHistory(
   return {
     chunk: sizes.chunk,
     cacheOn: await longHistory(target, "long_on", sizes.steps, sizes.chunk, {}),
-    cacheOff: await longHistory(target, "long_off", sizes.noCacheSteps, sizes.chunk, {
+    cacheOff: await longHistory(target, "long_off", sizes.noCacheSteps, sizes.noCacheChunk, {
       maxCachedOrchestrations: 0,
     }),
   };

@@ -8,7 +8,7 @@
  *   `waitForCompletion` each: this process's CPU (% of a core) and on PostgreSQL the database's transactions/s over a
  *   window (`measureWindow`), and the raised-event latency (raise → completion, seen by a wait on the instance) of
  *   probe instances without and with the waiters. At the end every idle instance gets its event and every wait must
- *   resolve with the instance Completed.
+ *   resolve with the instance Completed; then the latency again, without waiters.
  * @module
  */
 import { performance } from "node:perf_hooks";
@@ -20,6 +20,8 @@ import { benchApp, round, silent, summary } from "./workloads.js";
 export interface WaiterSizes {
   /** W1 sizes, in order; the largest gets a second pair. */
   readonly w1: readonly number[];
+  /** Pairs (subscription, waiters) at the largest size. */
+  readonly pairsAtLargest: number;
   /** The unmeasured W1 round first (JIT, statements, connections). */
   readonly warmUp: number;
   readonly idle: number;
@@ -32,6 +34,7 @@ export interface WaiterSizes {
 export const FULL_WAITERS: WaiterSizes = {
   w1: [500, 2000, 10_000],
   warmUp: 500,
+  pairsAtLargest: 2,
   idle: 10_000,
   probes: 100,
   windowSeconds: 30,
@@ -40,6 +43,7 @@ export const FULL_WAITERS: WaiterSizes = {
 export const QUICK_WAITERS: WaiterSizes = {
   w1: [100, 500],
   warmUp: 100,
+  pairsAtLargest: 2,
   idle: 500,
   probes: 10,
   windowSeconds: 2,
@@ -127,13 +131,16 @@ export async function runW1Waiters(
     let round_ = 0;
     for (const n of sizes.w1) {
       const pairs: [W1Run, W1Run][] = [];
-      const sub = await w1(host.client, host.taskHub, n, `s${round_}`, "subscription");
-      const wait = await w1(host.client, host.taskHub, n, `w${round_++}`, "waiters");
-      pairs.push([sub, wait]);
-      if (n === largest) {
-        const wait2 = await w1(host.client, host.taskHub, n, `w${round_}`, "waiters");
-        const sub2 = await w1(host.client, host.taskHub, n, `s${round_++}`, "subscription");
-        pairs.push([sub2, wait2]);
+      // Pairs in alternate order (subscription first, then waiters first).
+      for (let k = 0; k < (n === largest ? sizes.pairsAtLargest : 1); k++) {
+        const r = round_++;
+        if (k % 2 === 0) {
+          const sub = await w1(host.client, host.taskHub, n, `s${r}`, "subscription");
+          pairs.push([sub, await w1(host.client, host.taskHub, n, `w${r}`, "waiters")]);
+        } else {
+          const wait = await w1(host.client, host.taskHub, n, `w${r}`, "waiters");
+          pairs.push([await w1(host.client, host.taskHub, n, `s${r}`, "subscription"), wait]);
+        }
       }
       const mean = (runs: W1Run[], key: "orchestrationsPerSecond" | "cpuMsEach") =>
         round(runs.reduce((a, r) => a + r[key], 0) / runs.length);
@@ -147,6 +154,10 @@ export async function runW1Waiters(
         waitersToSubscription: round(
           mean(waits, "orchestrationsPerSecond") / mean(subs, "orchestrationsPerSecond"),
         ),
+        // The median of the pairs' own ratios: less moved by the shared machine's drift.
+        medianPairRatio: median(
+          pairs.map(([sub, wait]) => wait.orchestrationsPerSecond / sub.orchestrationsPerSecond),
+        ),
         cpuMsEach: { subscription: mean(subs, "cpuMsEach"), waiters: mean(waits, "cpuMsEach") },
       };
     }
@@ -155,6 +166,12 @@ export async function runW1Waiters(
     await host.stop();
     await target.drop?.("w1");
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return round(sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
 }
 
 function idleApp() {
@@ -206,7 +223,7 @@ export async function runIdleWaiters(
   const { client, taskHub } = host;
   try {
     const idleIds = Array.from({ length: sizes.idle }, (_, i) => `idle-${i}`);
-    const probes = Array.from({ length: sizes.probes * 2 }, (_, i) => `probe-${i}`);
+    const probes = Array.from({ length: sizes.probes * 3 }, (_, i) => `probe-${i}`);
     const running = allRunning(taskHub, [...idleIds, ...probes]);
     for (let i = 0; i < idleIds.length; i += 1000)
       await Promise.all(idleIds.slice(i, i + 1000).map((id) => client.startNew(idle, { instanceId: id })));
@@ -221,7 +238,7 @@ export async function runIdleWaiters(
     const waits = idleIds.map((id) => client.waitForCompletion(id, { timeoutMs: LONG_WAIT_MS }));
     await sleep(sizes.settleSeconds);
     const withWaiters = await measureWindow(sizes.windowSeconds, target.url);
-    const latencyWith = await raisedLatency(client, probes.slice(sizes.probes));
+    const latencyWith = await raisedLatency(client, probes.slice(sizes.probes, sizes.probes * 2));
 
     // Release: every idle instance gets its event; every wait must end Completed.
     const t1 = performance.now();
@@ -232,6 +249,8 @@ export async function runIdleWaiters(
     const notCompleted = statuses.filter((s) => s.runtimeStatus !== "Completed" || s.output !== 2).length;
     if (notCompleted > 0)
       throw new Error(`${notCompleted} idle waits did not end with their instance Completed`);
+    // Again without waiters (the idle instances now finished), to bracket the shared machine's drift.
+    const latencyAfter = await raisedLatency(client, probes.slice(sizes.probes * 2));
     return {
       idleInstances: sizes.idle,
       windowSeconds: sizes.windowSeconds,
@@ -248,7 +267,11 @@ export async function runIdleWaiters(
             }
           : {}),
       },
-      raisedEventLatency: { withoutWaiters: latencyWithout, withWaiters: latencyWith },
+      raisedEventLatency: {
+        withoutWaiters: latencyWithout,
+        withWaiters: latencyWith,
+        afterRelease: latencyAfter,
+      },
       waitsStartedToReleasedSeconds: round((t1 - t0) / 1000),
       releaseAllSeconds: round(releaseSeconds),
     };

@@ -95,8 +95,12 @@ export async function runScale(
   targets: readonly ScaleTarget[],
   parts: readonly string[],
   quick: boolean,
+  pairsAtLargest?: number,
 ): Promise<Record<string, unknown>> {
-  const waiters = quick ? QUICK_WAITERS : FULL_WAITERS;
+  const waiters = {
+    ...(quick ? QUICK_WAITERS : FULL_WAITERS),
+    ...(pairsAtLargest ? { pairsAtLargest } : {}),
+  };
   const history = quick ? QUICK_HISTORY : FULL_HISTORY;
   const runs: Record<string, (target: ScaleTarget) => Promise<Record<string, unknown>>> = {
     "scale-waiters": (target) => runW1Waiters(target, waiters),
