@@ -107,7 +107,6 @@ export async function runLongHistory(
   sizes: HistorySizes,
 ): Promise<Record<string, unknown>> {
   return {
-    chunk: sizes.chunk,
     cacheOn: await longHistory(target, "long_on", sizes.steps, sizes.chunk, {}),
     cacheOff: await longHistory(target, "long_off", sizes.noCacheSteps, sizes.noCacheChunk, {
       maxCachedOrchestrations: 0,
