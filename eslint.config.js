@@ -12,6 +12,7 @@ const LAYERS = [
   ["api"],
   ["orchestration"],
   ["task-hub"],
+  ["tracing"],
   ["memory", "sql"],
   ["entities"],
   ["client"],
@@ -21,6 +22,12 @@ const LAYERS = [
   ["testing", "host"],
   ["cli"],
 ];
+
+/**
+ * Folders that never call a tracer: the records, the app-facing API, the pure executor and the hub contract. Spans
+ * come from the I/O edges (src/tracing and the layers above it).
+ */
+const NO_TRACER = new Set(["core", "api", "orchestration", "task-hub"]);
 
 /** Deepest sub-folder level (`src/<layer>/a/b/c.ts`) that gets its own exact pattern; deeper files share the last. */
 const MAX_DEPTH = 4;
@@ -37,6 +44,11 @@ function layerBlocks() {
           regex: `^${up}${other}(?:/|$)`,
           message: `Layers run one way: src/${folder} may not import src/${other} (see "Layers" in docs/glossary.md).`,
         }));
+        if (NO_TRACER.has(folder))
+          patterns.push({
+            regex: "^@opentelemetry/",
+            message: `src/${folder} calls no tracer: spans come from src/tracing and the I/O edges above it.`,
+          });
         patterns.push({
           regex: `^${up}index\\.js$`,
           message: `Layers run one way: src/${folder} may not import the public entry point src/index.ts.`,

@@ -20,11 +20,12 @@
  * on and off (`scale-history`), 10,000 concurrently active instances (`scale-active`), and `list-filters` (which then
  * also runs on the throwaway cluster).
  *
- * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,pg-churn`
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,stats,pg-churn`
  * (and `scale`, or its parts `scale-waiters,scale-idle,scale-history,scale-active`) picks parts (fresh-latency: the
  * latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads; `--workers=1,2,4`
- * sets the process counts; `--scale-pairs=2` the W1 pairs at 10,000 of `scale-waiters`. PostgreSQL comes from
- * `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the local default.
+ * sets the process counts; `--scale-pairs=2` the W1 pairs at 10,000 of `scale-waiters`. `--telemetry` turns traces
+ * and metrics on, exported over OTLP to a local receiver (`telemetry.ts`), for their cost (issue #13: at most 15% of
+ * W1). PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the local default.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -37,9 +38,11 @@ import { FULL_CHURN, QUICK_CHURN, runChurnBenchmarks } from "./pg-churn.js";
 import { runPgbench } from "./pgbench.js";
 import { runEntityBenchmarks } from "./entities.js";
 import { runListFilters } from "./list-filters.js";
+import { runHubStats } from "./hub-stats.js";
 import { measureReplay } from "./replay-cost.js";
 import { runReplayCheckBenchmark } from "./replay-check.js";
 import { openScaleTargets, runScale, SCALE_PARTS, type ScaleTargets } from "./scale.js";
+import { startBenchTelemetry, type BenchTelemetry } from "./telemetry.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
 
 const args = process.argv.slice(2);
@@ -95,6 +98,10 @@ async function dropSchema(name: string, url?: string): Promise<void> {
 const dir = mkdtempSync(join(tmpdir(), "taskhub-bench-"));
 const results: Record<string, unknown> = {};
 let scale: ScaleTargets | undefined;
+// Traces and metrics on, exported to a local OTLP receiver (see telemetry.ts); off (no SDK at all) by default.
+const telemetry: BenchTelemetry | undefined = args.includes("--telemetry")
+  ? await startBenchTelemetry()
+  : undefined;
 try {
   for (const config of configs) {
     if (!selected(config.name)) continue;
@@ -158,6 +165,25 @@ try {
       quick,
     );
   }
+  if (selected("stats")) {
+    const statsDir = join(dir, "stats");
+    mkdirSync(statsDir);
+    const hubName = (label: string) => `${benchHubName}_stats_${label}`;
+    results.stats = await runHubStats(
+      [
+        {
+          name: "sqlite-full",
+          make: (label) => sqliteTaskHub(join(statsDir, `${label}.db`), { synchronous: "full" }),
+        },
+        {
+          name: "postgres",
+          make: (label) => postgresTaskHub({ pool: pgConfig, hubName: hubName(label) }),
+          drop: (label) => dropSchema(hubName(label)),
+        },
+      ],
+      quick,
+    );
+  }
   if (selected("pg-churn"))
     results.pgChurn = await runChurnBenchmarks(
       pgConfig.connectionString ?? "postgres://postgres@127.0.0.1:5432/test",
@@ -168,6 +194,7 @@ try {
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);
   if (selected("replay-check"))
     results.replayCheck = await runReplayCheckBenchmark(dir, quick ? 1000 : 10_000);
+  if (telemetry) results.telemetryReceived = await telemetry.stop();
 } finally {
   await scale?.close();
   rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,9 @@ export {
 } from "./core/limits.js";
 export { toFailureDetails, describeFailure, type FailureDetails } from "./core/failure.js";
 export type * from "./core/history-event.js";
+export { parseTraceParent, type TraceContext, type TraceParentParts } from "./core/trace-context.js";
+export { DurableIdGenerator } from "./tracing/span-ids.js";
+export { TRACER_NAME } from "./tracing/tracer.js";
 export { validateInstanceId, newInstanceId } from "./core/instance-id.js";
 export { RetryPolicy, type RetryPolicyOptions } from "./core/retry-policy.js";
 export { compareVersions, type VersionOrder } from "./core/version-compare.js";
@@ -102,6 +105,33 @@ export {
 } from "./memory/memory-task-hub.js";
 export type * from "./task-hub/task-hub.js";
 export { hasHealth, statsOf, type TaskHubHealth } from "./task-hub/health.js";
+export {
+  analyticsOf,
+  FAILURE_MESSAGE_CHARS,
+  hasAnalytics,
+  type AnalyticsQuery,
+  type DurationSummary,
+  type FailureCount,
+  type FailureTypeCount,
+  type HubAnalytics,
+  type NameAnalytics,
+  type SlowRun,
+  type TaskHubAnalytics,
+} from "./task-hub/analytics.js";
+export {
+  AnalyticsQueryError,
+  analyticsQuery,
+  bucketSizeFor,
+  checkAnalyticsQuery,
+  DEFAULT_TOP,
+  DEFAULT_WINDOW_MS,
+  MAX_BUCKETS,
+  MAX_TOP,
+  parseDuration,
+  parseTimePoint,
+  type AnalyticsQueryText,
+} from "./task-hub/analytics-window.js";
+export { ANALYTICS_FORMAT, analyticsReport } from "./task-hub/analytics-report.js";
 export {
   hasLocalDispatch,
   type DispatchRequest,

@@ -147,7 +147,7 @@ export interface OrchestrationContext {
   newGuid(): string;
 
   /**
-   * Compares this instance's {@link version} with `version`, by Durable Functions' rules: -1 when the instance's is
+   * Compares this instance's {@link OrchestrationContext.version | version} with `version`, by Durable Functions' rules: -1 when the instance's is
    * older, 0 when equal, 1 when newer. No version equals no version and is older than any; numeric dotted versions
    * compare as numbers (`"1.10"` is newer than `"1.9"`); others as text, ignoring case.
    * @example

@@ -8,7 +8,7 @@ import { SETTINGS } from "../host/config.js";
 import { UsageError } from "./usage-error.js";
 
 /** The commands. */
-export const COMMANDS = ["start", "dev", "keys", "health", "replay-check", "history"] as const;
+export const COMMANDS = ["start", "dev", "keys", "health", "replay-check", "history", "stats"] as const;
 
 /** A command's name. */
 export type CommandName = (typeof COMMANDS)[number];
@@ -34,6 +34,9 @@ const FLAGS = new Map<string, FlagType>([
   ["admin", "boolean"],
   ["status", "string"],
   ["since", "string"],
+  ["until", "string"],
+  ["top", "string"],
+  ["bucket", "string"],
   ["limit", "string"],
   ["json", "boolean"],
   ["help", "boolean"],
@@ -63,6 +66,7 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, ReadonlySet<string>>> = {
     "max-payload-bytes",
   ]),
   history: new Set(READ_HUB_FLAGS),
+  stats: new Set([...READ_HUB_FLAGS, "since", "until", "name", "top", "bucket", "json"]),
 };
 
 /** The flags `command` accepts, besides `--help` and `--version` (`--no-request-log` rather than `--log-requests`). */

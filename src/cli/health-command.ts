@@ -1,7 +1,8 @@
 /**
  * `taskhub health`: prints the health of a task hub as JSON (SQLite or PostgreSQL, chosen as for `taskhub start`):
- * workers seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers,
- * work quarantined as poison.
+ * whether the hub is reachable and ready (some worker alive: the outside view of a host's `GET /readyz`), workers seen
+ * and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers, work
+ * quarantined as poison. A hub that cannot be read exits 1 with the reason on stderr.
  * @module
  */
 import type { HostConfig } from "../host/config.js";
@@ -34,11 +35,16 @@ export async function healthReport(
     leaseTakeovers: worker.leaseTakeovers,
   }));
   const total = Object.values(stats.instancesByStatus).reduce((sum, n) => sum + (n ?? 0), 0);
+  const workersAlive = workers.filter((w) => w.alive).length;
   return {
     hub: describeHubLocation(config.hub),
     hubName: config.hubName,
     checkedAt: iso(now),
-    workersAlive: workers.filter((w) => w.alive).length,
+    // What a host's GET /readyz checks, as seen from outside: the hub answered (this report could be read) and some
+    // worker polls it (heartbeat within ALIVE_WITHIN_MS).
+    hubReachable: true,
+    ready: workersAlive > 0,
+    workersAlive,
     workers,
     instances: { total, byStatus: stats.instancesByStatus },
     entities: stats.entities,

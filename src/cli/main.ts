@@ -1,5 +1,5 @@
 /**
- * The `taskhub` command line: `start`, `dev`, `keys`, `health`, `replay-check` and `history`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * The `taskhub` command line: `start`, `dev`, `keys`, `health`, `replay-check`, `history` and `stats`. Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { resolve } from "node:path";
@@ -10,6 +10,7 @@ import { startHost } from "../host/host.js";
 import { AppLoadError, loadApp } from "../host/load-app.js";
 import { createHostLogger } from "../host/logging.js";
 import { ListenError } from "../host/server-lifecycle.js";
+import { startTelemetry } from "../host/telemetry.js";
 import { stopOnSignals } from "../host/shutdown.js";
 import { exitOnUncaughtErrors } from "../worker/uncaught-errors.js";
 import { isCommand, parseCommandLine } from "./command-line.js";
@@ -17,6 +18,7 @@ import { runHealthCommand } from "./health-command.js";
 import { runHistoryCommand } from "./history-command.js";
 import { runKeysCommand } from "./keys-command.js";
 import { runReplayCheckCommand } from "./replay-check-command.js";
+import { runStatsCommand } from "./stats-command.js";
 import { UsageError } from "./usage-error.js";
 import { COMMAND_USAGE, USAGE } from "./usage.js";
 import { packageVersion } from "./version.js";
@@ -51,6 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runReplayCheckCommand(positionals, flags, () => config(flags, {}));
       case "history":
         return await runHistoryCommand(positionals, () => config(flags, {}));
+      case "stats":
+        return await runStatsCommand(positionals, flags, () => config(flags, {}));
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -99,17 +103,25 @@ async function startCommand(
   const log = createHostLogger({ level: hostConfig.logLevel, format: hostConfig.logFormat });
   // An error no code awaits (a timer callback in an activity...) is logged with the work it came from, then exits.
   exitOnUncaughtErrors({ logger: log });
-  const app = await loadApp(modulePath);
+  // The OpenTelemetry SDK (when OTEL_* asks for it) is registered before the app and its worker start.
+  const telemetry = await startTelemetry();
+  if (telemetry) log.info(`OpenTelemetry: exporting ${telemetry.description}`);
+  const app = await loadApp(modulePath).catch(async (error: unknown) => {
+    await telemetry?.shutdown();
+    throw error;
+  });
   // Signals are handled from before the host starts (and prints its banner): one that arrives while it starts stops
   // it gracefully once started, instead of killing the process.
   const starting = startHost(app, hostConfig, log);
   return new Promise<number>((resolveExit, reject) => {
     const remove = stopOnSignals(async () => {
       await (await starting).stop();
+      await telemetry?.shutdown(); // the spans of the last steps are flushed
       resolveExit(0);
     }, log);
-    starting.catch((error: unknown) => {
+    starting.catch(async (error: unknown) => {
       remove();
+      await telemetry?.shutdown();
       reject(error);
     });
   });

@@ -14,6 +14,7 @@ Commands:
   health               Print the task hub's health as JSON
   replay-check <app>   Replay stored histories against the app's current code (before deploying it)
   history export <id>  Write an instance's history as a JSON file (for replayHistories in a test)
+  stats                Analytics over history: counts, failures, durations, throughput per name
 
 'taskhub <command> --help' shows a command's options; 'taskhub --version' prints the version.
 `;
@@ -22,6 +23,10 @@ Commands:
 export const HOST_OPTIONS = `Options (flags > environment variables > config file > defaults):
   --port N                          TASKHUB_PORT                          (default 7071)
   --host H                          TASKHUB_HOST                          (default 0.0.0.0; local-dev: 127.0.0.1)
+  --metrics-port N                  TASKHUB_METRICS_PORT                  (serve /metrics there, without keys;
+                                                                          default: on --port, with the management
+                                                                          API's keys)
+                                    TASKHUB_METRICS=false                 (no metrics, no /metrics)
   --hub PATH|postgres://...         TASKHUB_HUB                           (default ./.taskhub/hub.db)
   --postgres postgres://...         TASKHUB_POSTGRES_URL                  (PostgreSQL hub; else DATABASE_URL if
                                                                           it is a postgres:// URL)
@@ -100,8 +105,9 @@ Options:
 `,
   health: `Usage: taskhub health [options]
 
-Prints the task hub's health as JSON: workers seen and whether they are alive, queue depths, leases held, the oldest
-pending work item, lease takeovers. Only reads the hub: fails when there is none, never creates or upgrades one.
+Prints the task hub's health as JSON: hubReachable and ready (some worker alive, as a host's GET /readyz), workers
+seen and whether they are alive, queue depths, leases held, the oldest pending work item, lease takeovers. Exits 1
+when the hub cannot be read. Only reads the hub: fails when there is none, never creates or upgrades one.
 
 Options (flags > environment variables > config file > defaults):
   --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
@@ -134,6 +140,27 @@ Options:
   --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
   --max-orchestration-actions N, --max-history-events N, --max-payload-bytes N
                               The workers' limits, if they are not the defaults (TASKHUB_MAX_*)
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+  stats: `Usage: taskhub stats [options]
+
+For each orchestration name and each activity name over a window of time: counts by status, the failure rate,
+p50 / p95 / p99 and max durations, the slowest instances, the most frequent failures and the throughput per time
+bucket. Orchestrations count when they finished in the window (from creation to completion), or were created in it
+and have not finished; activity attempts when they ended in it (from TaskScheduled to TaskCompleted / TaskFailed).
+Only reads the hub.
+
+Options:
+  --since WHEN                Start of the window (default 24h): a time ago (30m, 24h, 7d, 2w), 'now', or an ISO
+                              date or date-time (2026-01-01, 2026-01-01T08:00:00Z; UTC unless an offset is given)
+  --until WHEN                End of the window (default now), as --since
+  --name NAME                 One orchestration or activity name only
+  --top N                     Slowest instances and failures listed per name (default 5, at most 100)
+  --bucket LENGTH             Throughput bucket length (default from the window: 1h for a day, 5m for an hour)
+  --json                      Print the JSON report (format "taskhub-stats/1", as GET .../durabletask/stats)
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
   --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
 `,
   history: `Usage: taskhub history export <instance ID> [options] > history.json

@@ -34,6 +34,8 @@ import {
   type SignalEntityMethod,
 } from "../entities/entity-client.js";
 import { toOrchestrationStatus, type OrchestrationStatus } from "./orchestration-status.js";
+import { ATTR } from "../tracing/attributes.js";
+import { withProducerSpan } from "../tracing/producer-spans.js";
 
 /** Options of `startNew`. */
 export interface StartOptions<I> {
@@ -229,8 +231,30 @@ export class DurableClient {
       },
       visibleAt: startAt,
     };
-    await this.create(request);
+    await this.createTraced(request);
     return instanceId;
+  }
+
+  /**
+   * Creates the instance under a `create_orchestration:<name>` span, whose trace context the `ExecutionStarted`
+   * records: the parent of the orchestration's span.
+   */
+  private createTraced(request: NewInstance): Promise<void> {
+    const { name, instanceId, executionId, version } = request.event;
+    return withProducerSpan(
+      `create_orchestration:${name}`,
+      () => ({
+        [ATTR.type]: "create_orchestration",
+        [ATTR.taskName]: name,
+        [ATTR.instanceId]: instanceId,
+        [ATTR.executionId]: executionId,
+        ...(version !== undefined ? { [ATTR.version]: version } : {}),
+      }),
+      (parentTraceContext) =>
+        this.create(
+          parentTraceContext ? { ...request, event: { ...request.event, parentTraceContext } } : request,
+        ),
+    );
   }
 
   /** Creates the instance, starting it in the local worker when there is one. */
@@ -292,12 +316,17 @@ export class DurableClient {
     if (typeof eventName !== "string" || eventName.length === 0)
       throw new InvalidArgumentError("raiseEvent needs a non-empty event name.");
     const input = serialize(eventData, `Data of event '${eventName}'`, this.options.maxPayloadBytes);
-    await this.sendControl(instanceId, "raise an event on", {
-      type: "EventRaised",
-      timestamp: this.timestamp(),
-      name: eventName,
-      input,
-    });
+    await withProducerSpan(
+      `orchestration_event:${eventName}`,
+      () => ({ [ATTR.type]: "event", [ATTR.taskName]: eventName, [ATTR.instanceId]: instanceId }),
+      () =>
+        this.sendControl(instanceId, "raise an event on", {
+          type: "EventRaised",
+          timestamp: this.timestamp(),
+          name: eventName,
+          input,
+        }),
+    );
   }
 
   /** Terminates a running instance (its status becomes Terminated, with `reason` as output). */
@@ -432,7 +461,7 @@ export class DurableClient {
         version: record.version,
       },
     };
-    await this.create(request);
+    await this.createTraced(request);
     return newId;
   }
 

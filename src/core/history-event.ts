@@ -12,6 +12,7 @@
  */
 import type { FailureDetails } from "./failure.js";
 import type { RuntimeStatus } from "./runtime-status.js";
+import type { TraceContext } from "./trace-context.js";
 
 /** Parent information recorded on a sub-orchestration's {@link ExecutionStarted}. */
 export interface ParentInstanceInfo {
@@ -49,6 +50,11 @@ export interface ExecutionStarted extends EventBase {
    * records them as `EventRaised` events (the recorded `ExecutionStarted` does not keep this field).
    */
   readonly carryoverEvents?: readonly EventRaised[] | undefined;
+  /**
+   * The trace context the execution runs under: the client's `create_orchestration` span, or the parent's
+   * orchestration span for a sub-orchestration (absent: the instance was started without tracing).
+   */
+  readonly parentTraceContext?: TraceContext | undefined;
 }
 
 /** Last event of an execution. */
@@ -107,6 +113,8 @@ export interface TaskScheduled extends EventBase {
   readonly timeoutMs?: number | undefined;
   /** The call's `heartbeatTimeoutMs`, when it set one. */
   readonly heartbeatTimeoutMs?: number | undefined;
+  /** The orchestration span's trace context, the parent of the activity's span (absent: not traced). */
+  readonly parentTraceContext?: TraceContext | undefined;
 }
 
 /** An activity returned. */
@@ -132,6 +140,8 @@ export interface SubOrchestrationInstanceCreated extends EventBase {
   readonly input?: string | undefined;
   /** The version stamped on the child (absent: none). */
   readonly version?: string | undefined;
+  /** The parent's orchestration span's trace context, the parent of the child's span (absent: not traced). */
+  readonly parentTraceContext?: TraceContext | undefined;
 }
 
 /** A sub-orchestration completed. */
@@ -197,6 +207,8 @@ export interface EntityOperationSignaled extends EventBase {
   readonly scheduledTime?: string | undefined;
   /** The sender (an orchestration or entity instance ID); absent for clients. */
   readonly parentInstanceId?: string | undefined;
+  /** The sender's span (an orchestration span, a client's signal span), parent of the operation's span. */
+  readonly parentTraceContext?: TraceContext | undefined;
 }
 
 /** An entity operation called by an orchestration, which awaits the response. Recorded and delivered like a signal. */
@@ -212,6 +224,8 @@ export interface EntityOperationCalled extends EventBase {
   readonly parentInstanceId: string;
   /** The calling execution: the response is delivered to it only. */
   readonly parentExecutionId: string;
+  /** The calling orchestration's span, parent of the operation's span (absent: not traced). */
+  readonly parentTraceContext?: TraceContext | undefined;
 }
 
 /** The response to {@link EntityOperationCalled}: the operation returned. */

@@ -10,6 +10,7 @@ import type { WorkItemLockLostError } from "./errors.js";
 import type { FailureDetails } from "./failure.js";
 import type { ExecutionStarted, HistoryEvent, TaskCompleted, TaskFailed } from "./history-event.js";
 import type { RuntimeStatus } from "./runtime-status.js";
+import type { TraceContext } from "./trace-context.js";
 
 /** The stored state of one orchestration instance. */
 export interface InstanceRecord {
@@ -160,6 +161,8 @@ export interface NewActivityMessage {
    * default.
    */
   readonly heartbeatTimeoutMs?: number | undefined;
+  /** The trace context of the orchestration span that scheduled it (its `TaskScheduled`'s); absent: not traced. */
+  readonly parentTraceContext?: TraceContext | undefined;
 }
 
 /** An activity work item: one leased activity message. */

@@ -25,6 +25,8 @@ import {
   type EntityRequestEvent,
 } from "../orchestration/entity-messages.js";
 import { readEntityRecord, type EntityRecord } from "./entity-record.js";
+import { ATTR } from "../tracing/attributes.js";
+import { withProducerSpan } from "../tracing/producer-spans.js";
 
 /** What `readEntityState` returns: the last committed state. */
 export interface EntityStateResponse<S = unknown> {
@@ -145,8 +147,27 @@ export class EntityClient {
       options,
       this.maxPayloadBytes,
     );
-    const message = signalMessage(id.toString(), operation, text, time, this.timestamp());
-    await this.deliver(message.instanceId, message.event, message.visibleAt);
+    await withProducerSpan(
+      `signal_entity:${id.name}:${operation}`,
+      () => ({
+        [ATTR.type]: "signal_entity",
+        [ATTR.taskName]: id.name,
+        [ATTR.instanceId]: id.toString(),
+        [ATTR.entityOperation]: operation,
+      }),
+      (traceContext) => {
+        const message = signalMessage(
+          id.toString(),
+          operation,
+          text,
+          time,
+          this.timestamp(),
+          undefined,
+          traceContext,
+        );
+        return this.deliver(message.instanceId, message.event, message.visibleAt);
+      },
+    );
   }) as SignalEntityMethod;
 
   /** The entity's last committed state (`entityExists: false` when it has none). */

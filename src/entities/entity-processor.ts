@@ -31,6 +31,7 @@ import {
 } from "../orchestration/entity-messages.js";
 import { OperationContextImpl } from "./entity-operation-context.js";
 import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
+import { traceEntityOperation } from "../tracing/entity-spans.js";
 
 /** Settings of the entity processor. */
 export interface EntityProcessorOptions {
@@ -47,7 +48,13 @@ export interface EntityProcessorOptions {
   readonly maxPayloadBytes?: number | undefined;
   /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
   readonly defaultVersion?: string | undefined;
+  /** Told of each operation run (the entity's name, the operation, how it ended): the worker's metrics. */
+  readonly onOperation?:
+    ((entityName: string, operation: string, outcome: EntityOperationOutcome) => void) | undefined;
 }
+
+/** How an entity operation ended: its result, a failure (rolled back), or a quarantine (not run: poison work). */
+export type EntityOperationOutcome = "completed" | "failed" | "poisoned";
 
 /** A request on the work list: from the stored queue, or from the inbox (`messageId`). */
 interface Entry {
@@ -66,6 +73,7 @@ export class EntityProcessor {
   private readonly clock: () => number;
   private readonly maxPayloadBytes: number | undefined;
   private readonly defaultVersion: string | undefined;
+  private readonly onOperation: EntityProcessorOptions["onOperation"];
 
   constructor(
     private readonly registry: Registry,
@@ -76,6 +84,7 @@ export class EntityProcessor {
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
     this.maxPayloadBytes = options.maxPayloadBytes;
+    this.onOperation = options.onOperation;
   }
 
   /**
@@ -100,6 +109,7 @@ export class EntityProcessor {
       this.maxPayloadBytes,
       this.defaultVersion,
       quarantine,
+      this.onOperation,
     ).run(careful ? 1 : this.maxBatchSize);
   }
 }
@@ -128,6 +138,7 @@ class EntityStep {
     private readonly maxPayloadBytes: number | undefined,
     private readonly defaultVersion: string | undefined,
     private readonly quarantine?: Quarantine,
+    private readonly onOperation?: EntityProcessorOptions["onOperation"],
   ) {
     this.id = EntityId.parse(item.instanceId);
     this.timestamp = new Date(now).toISOString();
@@ -179,7 +190,16 @@ class EntityStep {
         if (!this.runnable(operation)) this.deferred.push(entry);
         else {
           executed++;
-          await this.runOperation(operation);
+          await traceEntityOperation(
+            {
+              entityName: this.id.name,
+              instanceId: this.item.instanceId,
+              operation: operation.operation,
+              kind: operation.type === "EntityOperationCalled" ? "call" : "signal",
+              parentTraceContext: operation.parentTraceContext,
+            },
+            () => this.runOperation(operation),
+          );
         }
       } else if (event.type === "EntityLockRequested") {
         if (this.lock) this.deferred.push(entry);
@@ -215,7 +235,8 @@ class EntityStep {
     return !this.lock || operation.parentInstanceId === this.lock.ownerInstanceId;
   }
 
-  private async runOperation(request: Operation): Promise<void> {
+  /** Runs one operation; resolves with its failure (already handled: sent to its caller, logged), if it failed. */
+  private async runOperation(request: Operation): Promise<FailureDetails | undefined> {
     const ctx = new OperationContextImpl(
       this.id,
       request.operation,
@@ -229,8 +250,10 @@ class EntityStep {
     if (this.quarantine) {
       this.quarantined = true;
       const what = `Operation '${request.operation}' of entity '${this.item.instanceId}'`;
-      this.fail(request, poisonFailure(what, this.quarantine));
-      return;
+      const failure = poisonFailure(what, this.quarantine);
+      this.fail(request, failure);
+      this.onOperation?.(this.id.name, request.operation, "poisoned");
+      return failure;
     }
     try {
       const definition = entityDefinitionOf(this.registry, this.id);
@@ -267,8 +290,13 @@ class EntityStep {
           requestId: request.requestId,
           result: resultText,
         });
+      this.onOperation?.(this.id.name, request.operation, "completed");
+      return undefined;
     } catch (error) {
-      this.fail(request, toFailureDetails(error));
+      const failure = toFailureDetails(error);
+      this.fail(request, failure);
+      this.onOperation?.(this.id.name, request.operation, "failed");
+      return failure;
     }
   }
 

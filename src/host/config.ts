@@ -84,6 +84,17 @@ export interface HostConfig {
    * `versioning.*` in the config file), when any of it is set.
    */
   readonly versioning?: VersioningOptions | undefined;
+  /**
+   * Serve metrics (`TASKHUB_METRICS` or `metrics` in the config file; default true): the host then registers an
+   * OpenTelemetry `MeterProvider` and serves its data as Prometheus text at `GET /metrics`.
+   */
+  readonly metrics: boolean;
+  /**
+   * A separate port for `GET /metrics` (and `/healthz`, `/readyz`), without credentials, on the host's address
+   * (`--metrics-port` / `TASKHUB_METRICS_PORT`; 0 picks a free one). Unset: `/metrics` is on the main port, behind the
+   * management API's credentials.
+   */
+  readonly metricsPort?: number | undefined;
 }
 
 /** A configuration error: the message names the flag, variable or file entry at fault. */
@@ -110,6 +121,8 @@ interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { key: "port", flag: "port", env: "TASKHUB_PORT", kind: "int", min: 0, max: 65535 },
   { key: "host", flag: "host", env: "TASKHUB_HOST", kind: "string" },
+  { key: "metrics", flag: "", env: "TASKHUB_METRICS", kind: "bool" },
+  { key: "metricsPort", flag: "metrics-port", env: "TASKHUB_METRICS_PORT", kind: "int", min: 0, max: 65535 },
   { key: "hub", flag: "hub", env: "TASKHUB_HUB", kind: "string" },
   { key: "postgres", flag: "postgres", env: "TASKHUB_POSTGRES_URL", kind: "string" },
   { key: "hubName", flag: "hub-name", env: "TASKHUB_HUB_NAME", kind: "string" },
@@ -293,6 +306,8 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     logFormat: get<LogFormat>("logFormat"),
     defaultVersion: get<string>("defaultVersion"),
     versioning: versioningOptions(values),
+    metrics: get<boolean>("metrics") ?? true,
+    metricsPort: get<number>("metricsPort"),
   };
 }
 

@@ -21,6 +21,9 @@ import type { HostConfig } from "./config.js";
 import { createHostLogger } from "./logging.js";
 import { describeHubLocation, openTaskHub } from "./open-task-hub.js";
 import { closeServer, listen } from "./server-lifecycle.js";
+import { createOpsListener, type OpsEndpoints } from "../http/ops-routes.js";
+import { createHostMetrics, PROMETHEUS_CONTENT_TYPE, type HostMetrics } from "./metrics-setup.js";
+import { ReadinessCheck } from "./readiness.js";
 
 /** A running host. */
 export interface RunningHost {
@@ -35,6 +38,8 @@ export interface RunningHost {
    * their first step in the host's worker.
    */
   readonly client: HttpDurableClient;
+  /** The port of the separate metrics server (`--metrics-port`), when there is one. */
+  readonly metricsPort?: number | undefined;
   /** Stops the host gracefully (idempotent). */
   stop(): Promise<void>;
 }
@@ -78,29 +83,46 @@ export async function startHost(
     connectionName: config.connectionName,
     codeFor: codes ? (instanceId: string) => codes.codes.codeFor(instanceId) : undefined,
   };
-  const durable = await app.start({
-    taskHub,
-    clientFactory: (hub, registry, options) => new HttpDurableClient(hub, registry, http, options),
-    logger: log,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    ...(config.maxConcurrentOrchestrations
-      ? { maxConcurrentOrchestrations: config.maxConcurrentOrchestrations }
-      : {}),
-    ...(config.maxConcurrentActivities ? { maxConcurrentActivities: config.maxConcurrentActivities } : {}),
-    maxOrchestrationActions: config.maxOrchestrationActions,
-    maxHistoryEvents: config.maxHistoryEvents,
-    maxPayloadBytes: config.maxPayloadBytes,
-    ...(config.defaultVersion !== undefined ? { defaultVersion: config.defaultVersion } : {}),
-    ...(config.versioning ? { versioning: config.versioning } : {}),
-    ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
-  });
+  const metrics = config.metrics ? createHostMetrics() : undefined;
+  const durable = await app
+    .start({
+      taskHub,
+      ...(metrics ? { meterProvider: metrics.meterProvider } : {}),
+      clientFactory: (hub, registry, options) => new HttpDurableClient(hub, registry, http, options),
+      logger: log,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      ...(config.maxConcurrentOrchestrations
+        ? { maxConcurrentOrchestrations: config.maxConcurrentOrchestrations }
+        : {}),
+      ...(config.maxConcurrentActivities ? { maxConcurrentActivities: config.maxConcurrentActivities } : {}),
+      maxOrchestrationActions: config.maxOrchestrationActions,
+      maxHistoryEvents: config.maxHistoryEvents,
+      maxPayloadBytes: config.maxPayloadBytes,
+      ...(config.defaultVersion !== undefined ? { defaultVersion: config.defaultVersion } : {}),
+      ...(config.versioning ? { versioning: config.versioning } : {}),
+      ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
+    })
+    .catch(async (error: unknown) => {
+      await metrics?.shutdown();
+      throw error;
+    });
+  const readiness = new ReadinessCheck(taskHub, durable.worker);
+  const ops: OpsEndpoints = {
+    readiness: () => readiness.check(),
+    metricsContentType: PROMETHEUS_CONTENT_TYPE,
+    ...(metrics && config.metricsPort === undefined ? { metricsText: () => metrics.prometheusText() } : {}),
+  };
   let server: Server;
   let port: number;
   let address: string;
+  let metricsServer: { readonly server: Server; readonly port: number } | undefined;
   try {
     ({ server, port, address } = await listen(config.host, config.port));
+    if (metrics && config.metricsPort !== undefined)
+      metricsServer = await listenForMetrics(config, server, ops, metrics);
   } catch (error) {
     await durable.stop();
+    await metrics?.shutdown();
     throw error;
   }
   const url = config.publicUrl ?? `http://${displayHost(address)}:${port}`;
@@ -115,6 +137,7 @@ export async function startHost(
     useForwardedHost: config.useForwardedHost,
     logger: log,
     logRequests: config.logRequests,
+    ops,
   });
   server.on("request", (req, res) => void listener(req, res));
   printBanner(
@@ -124,14 +147,47 @@ export async function startHost(
     log,
     codes?.unstored,
     options.taskHub ? taskHub.description : describeHubLocation(config.hub),
+    metrics ? metricsLocation(url, address, metricsServer?.port) : undefined,
   );
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await closeServer(server, config.shutdownTimeoutMs);
+      await Promise.all([
+        closeServer(server, config.shutdownTimeoutMs),
+        metricsServer && closeServer(metricsServer.server, config.shutdownTimeoutMs),
+      ]);
       await durable.stop();
+      await metrics?.shutdown();
     })());
-  return { url, port, server, durable, client, stop };
+  return { url, port, server, durable, client, metricsPort: metricsServer?.port, stop };
+}
+
+/**
+ * The separate metrics server (`--metrics-port`) on the host's address: the operator's routes without credentials.
+ * On failure the main server is closed.
+ */
+async function listenForMetrics(
+  config: HostConfig,
+  main: Server,
+  ops: OpsEndpoints,
+  metrics: HostMetrics,
+): Promise<{ server: Server; port: number }> {
+  try {
+    const bound = await listen(config.host, config.metricsPort ?? 0);
+    const listener = createOpsListener({ ...ops, metricsText: () => metrics.prometheusText() });
+    bound.server.on("request", (req, res) => void listener(req, res));
+    return bound;
+  } catch (error) {
+    await closeServer(main, 0);
+    throw error;
+  }
+}
+
+/** Where the banner says metrics are served. */
+function metricsLocation(url: string, address: string, metricsPort: number | undefined): string {
+  return metricsPort === undefined
+    ? `${url}/metrics (with the management API's keys)`
+    : `http://${displayHost(address)}:${metricsPort}/metrics (no keys; also /healthz and /readyz)`;
 }
 
 /**
@@ -173,6 +229,7 @@ function printBanner(
   log: LogSink,
   unstoredSecret: string | undefined,
   hubLocation: string,
+  metricsAt: string | undefined,
 ): void {
   const { url, address, port } = bound;
   const where =
@@ -201,6 +258,8 @@ function printBanner(
     }
   }
   lines.push(`  Management API: ${url}${MANAGEMENT_BASE_PATH}`);
+  lines.push(`  Health: ${url}/healthz, ${url}/readyz`);
+  if (metricsAt !== undefined) lines.push(`  Metrics: ${metricsAt}`);
   lines.push(
     config.localDev
       ? "  Local development mode: no keys are required." +

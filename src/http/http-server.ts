@@ -8,9 +8,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorFields, toLogger, toSink, type LogSink } from "../core/logger.js";
 import type { Authorizer } from "./auth/authorizer.js";
+import type { Principal } from "./auth/jwt.js";
 import { errorResponse, HttpError, toHttpError } from "./http-error.js";
 import type { HttpDurableClient } from "./http-management.js";
-import { toHandlerResponse, type HttpTriggerDefinition } from "./http-trigger.js";
+import { HTTP_ROUTE_PREFIX, toHandlerResponse, type HttpTriggerDefinition } from "./http-trigger.js";
 import { handleManagementRequest, instanceOfRoute, isManagementPath } from "./management-api.js";
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -20,10 +21,12 @@ import {
   toWebRequest,
   writeWebResponse,
 } from "./node-adapter.js";
+import { handleOpsRequest, opsRouteOf, type OpsEndpoints } from "./ops-routes.js";
 import { QueryParams } from "./query-params.js";
 import { formatRequestLine, redactedTarget, requestFields } from "./request-log.js";
 import { splitPath } from "./route-template.js";
-import { TriggerRouter } from "./trigger-router.js";
+import { TriggerRouter, type TriggerMatch } from "./trigger-router.js";
+import { withServerSpan, type ServedRequest } from "../tracing/server-spans.js";
 
 /** Settings of {@link createRequestListener}. */
 export interface HttpServerOptions {
@@ -40,8 +43,13 @@ export interface HttpServerOptions {
   readonly useForwardedHost?: boolean | undefined;
   /** Where request lines and handler errors go. */
   readonly logger: LogSink;
-  /** Log one line per request (default true). */
+  /** Log one line per request (default true; requests to the operator's routes at `debug`). */
   readonly logRequests?: boolean | undefined;
+  /**
+   * The operator's routes (`/healthz`, `/readyz`, and `/metrics` when it has `metricsText`, behind the management
+   * API's credentials); without them those paths are 404s.
+   */
+  readonly ops?: OpsEndpoints | undefined;
 }
 
 /** A node `request` listener serving triggers and the management API. Never throws; never sends a stack trace. */
@@ -96,7 +104,8 @@ export function createRequestListener(
     }
     if (options.logRequests ?? true) {
       const ms = performance.now() - started;
-      log.info(
+      // Probes and scrapes come every few seconds: their lines are for debugging.
+      log[isOpsTarget(target) ? "debug" : "info"](
         formatRequestLine(method, target, response.status, ms),
         requestFields(method, target, response.status, ms),
       );
@@ -105,17 +114,24 @@ export function createRequestListener(
 
   async function dispatch(req: IncomingMessage, method: string, url: URL): Promise<Response> {
     const segments = splitPath(url.pathname);
+    const ops = options.ops ? opsRouteOf(segments) : undefined;
+    if (ops && options.ops)
+      return handleOpsRequest(ops, method, options.ops, () =>
+        options.authorizer.authorize(toWebRequest(req, url, Buffer.alloc(0)), url, "system"),
+      );
     if (isManagementPath(segments)) {
       const probe = toWebRequest(req, url, Buffer.alloc(0));
       await options.authorizer.authorize(probe, url, "system", instanceOfRoute(segments));
       const body = await readBody(req, maxBodyBytes);
       const request = toWebRequest(req, url, body);
       const query = new QueryParams(url.searchParams);
-      return handleManagementRequest(
-        { client: options.client, request, url, query, body },
-        method,
-        segments,
-        options.hubName,
+      return withServerSpan(served(req, method, managementRoute(segments)), () =>
+        handleManagementRequest(
+          { client: options.client, request, url, query, body },
+          method,
+          segments,
+          options.hubName,
+        ),
       );
     }
     const match = router.match(method, segments);
@@ -124,12 +140,25 @@ export function createRequestListener(
     const caller = await options.authorizer.authorize(probe, url, match.trigger.authLevel);
     const body = await readBody(req, maxBodyBytes);
     const request = toWebRequest(req, url, body);
+    const route = `/${HTTP_ROUTE_PREFIX}/${match.trigger.route.template}`;
+    return withServerSpan(served(req, method, route), () =>
+      runTrigger(match, request, caller.principal, method, url),
+    );
+  }
+
+  async function runTrigger(
+    match: TriggerMatch,
+    request: Request,
+    principal: Principal | undefined,
+    method: string,
+    url: URL,
+  ): Promise<Response> {
     try {
       const result: unknown = await match.trigger.handler(request, {
         name: match.trigger.name,
         params: match.params,
         client: options.client,
-        principal: caller.principal,
+        principal,
         log: toSink(log.child({ trigger: match.trigger.name })),
       });
       return toHandlerResponse(result);
@@ -153,4 +182,40 @@ export function createRequestListener(
       );
     }
   }
+}
+
+/** A request as its span names it; the trace headers are read as they came. */
+function served(req: IncomingMessage, method: string, route: string): ServedRequest {
+  return {
+    method,
+    route,
+    traceParent: singleHeader(req.headers.traceparent),
+    traceState: singleHeader(req.headers.tracestate),
+  };
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
+}
+
+/** A management route for span names: IDs and keys left out, so that names stay few. */
+function managementRoute(segments: readonly string[]): string {
+  const base = `/${segments.slice(0, 3).join("/")}`;
+  const [kind, ...rest] = segments.slice(3);
+  if (kind === undefined) return base;
+  switch (kind.toLowerCase()) {
+    case "orchestrators":
+      return `${base}/orchestrators/${rest[0] ?? ""}${rest.length > 1 ? "/{instanceId}" : ""}`;
+    case "instances":
+      return `${base}/instances${rest.length > 0 ? "/{instanceId}" : ""}${rest[1] ? `/${rest[1]}` : ""}`;
+    case "entities":
+      return `${base}/entities${rest.length > 0 ? "/{name}" : ""}${rest.length > 1 ? "/{key}" : ""}`;
+    default:
+      return `${base}/${kind}`;
+  }
+}
+
+/** True when a logged target (path and redacted query) is one of the operator's routes. */
+function isOpsTarget(target: string): boolean {
+  return opsRouteOf(splitPath(target.split("?")[0] ?? "")) !== undefined;
 }

@@ -19,6 +19,7 @@ import {
   type ManagementRequest,
 } from "./management-handlers.js";
 import { webUtilityUrlDecode } from "./management-urls.js";
+import { hubStats } from "./stats-route.js";
 
 /** The path segments of the management API's base. */
 const BASE = ["runtime", "webhooks", "durabletask"];
@@ -116,6 +117,8 @@ function route(m: ManagementRequest, parts: readonly string[]): Record<string, H
     }
     case "entities":
       return entityRoutes(m, first, second, third);
+    case "stats":
+      return first === undefined ? { GET: () => hubStats(m) } : undefined;
     default:
       return undefined;
   }

@@ -1,6 +1,6 @@
 /**
  * {@link memoryTaskHub}: a task hub in this process's memory, written against the plain {@link TaskHub} contract
- * alone (plus {@link TaskHubHealth}). It is the reference a new backend is read against, and a hub for tests and
+ * alone (plus {@link TaskHubHealth} and {@link TaskHubAnalytics}). It is the reference a new backend is read against, and a hub for tests and
  * demos: nothing survives the process. No fast paths: its workers run the plain path (claim, run, complete).
  *
  * Every method validates its arguments, then changes the store synchronously (no `await` in between), so each write
@@ -30,6 +30,7 @@ import {
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
 import type { TaskHubHealth, TaskHubStats, WorkerHeartbeat } from "../task-hub/health.js";
+import type { AnalyticsQuery, HubAnalytics, TaskHubAnalytics } from "../task-hub/analytics.js";
 import { instanceAfterStep, pendingInstance, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import type {
   AbandonOptions,
@@ -39,6 +40,7 @@ import type {
   TaskHub,
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
+import { memoryAnalytics } from "./memory-analytics.js";
 import { byCreation, matcher, page, type PurgeFilter } from "./memory-queries.js";
 import { emptyStore, isHeld, type MemoryStore, type StoredInstance } from "./memory-store.js";
 
@@ -79,7 +81,7 @@ export function memoryTaskHub(options: MemoryTaskHubOptions = {}): MemoryTaskHub
 }
 
 /** The in-memory task hub (see the module). */
-export class MemoryTaskHub implements TaskHub, TaskHubHealth {
+export class MemoryTaskHub implements TaskHub, TaskHubHealth, TaskHubAnalytics {
   readonly description: string;
   readonly clock: Clock;
   /** Always true: no other process can reach this hub, so every finish is notified here. */
@@ -307,6 +309,11 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth {
       leaseTakeovers: seen?.leaseTakeovers ?? 0,
     });
     for (const [id, worker] of workers) if (worker.lastSeenAt < now - WORKER_RETENTION_MS) workers.delete(id);
+  }
+
+  /** {@inheritDoc TaskHubAnalytics.getAnalytics} */
+  async getAnalytics(query: AnalyticsQuery): Promise<HubAnalytics> {
+    return memoryAnalytics(this.#store, query);
   }
 
   async getStats(): Promise<TaskHubStats> {

@@ -9,6 +9,7 @@ import { assertNever, type HistoryEvent, type ParentInstanceInfo } from "../core
 import { serialize } from "../core/json.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
 import type { InstanceUpdate, NewActivityMessage, NewInboxMessage, NewInstance } from "../core/records.js";
+import type { TraceContext } from "../core/trace-context.js";
 import { entityCreation, entityMessage, releaseMessages } from "./entity-messages.js";
 import type { EpisodeResult } from "./episode.js";
 import { uuidV5 } from "./new-guid.js";
@@ -27,6 +28,13 @@ export interface EpisodeInput {
   readonly newEvents: readonly HistoryEvent[];
   /** True when this episode starts a new execution (history is replaced). */
   readonly newExecution: boolean;
+  /** The execution's own `parentTraceContext` (from its `ExecutionStarted`): the next execution keeps it. */
+  readonly parentTraceContext?: TraceContext | undefined;
+  /**
+   * The trace context of the execution's orchestration span, given by the worker when it traces: recorded as the
+   * `parentTraceContext` of each task the episode schedules and sent with it (absent: nothing is recorded).
+   */
+  readonly traceContext?: TraceContext | undefined;
 }
 
 /** Everything the episode changes, ready for `TaskHub.completeOrchestrationWorkItems`. */
@@ -48,6 +56,8 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
   const messages: NewInboxMessage[] = [];
   const newInstances: NewInstance[] = [];
   const entities = new Set<string>();
+  const traceContext = episode.traceContext;
+  const traced = traceContext ? { parentTraceContext: traceContext } : {};
   const patches = [...(result.patches ?? [])];
   /** Records the patch markers taken before task `position` (all of them with `Infinity`). */
   const marksBefore = (position: number): void => {
@@ -69,6 +79,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           input: action.input,
           ...(action.attempt > 1 ? { attempt: action.attempt, firstAttemptId: action.firstAttemptId } : {}),
           ...timeoutsOf(action),
+          ...traced,
         });
         activities.push({
           instanceId,
@@ -79,6 +90,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           attempt: action.attempt,
           idempotencyKey: `${instanceId}:${executionId}:${action.firstAttemptId}`,
           ...timeoutsOf(action),
+          ...traced,
         });
         break;
       case "CreateTimer":
@@ -100,6 +112,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
           instanceId: action.instanceId,
           input: action.input,
           ...(version !== undefined ? { version } : {}),
+          ...traced,
         });
         newInstances.push({
           event: {
@@ -111,6 +124,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
             input: action.input,
             parent: { instanceId, executionId, name: episode.name, taskScheduledId: action.id },
             version,
+            ...traced,
           },
         });
         break;
@@ -133,7 +147,7 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
       case "SignalEntity":
       case "LockEntities":
       case "UnlockEntity": {
-        const sent = entityMessage(action, instanceId, executionId, timestamp);
+        const sent = entityMessage(action, instanceId, executionId, timestamp, traceContext);
         history.push(sent.event);
         messages.push(sent);
         if (action.type !== "UnlockEntity" && !entities.has(sent.instanceId)) {
@@ -183,6 +197,8 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
         version: outcome.version ?? episode.version,
         // Carried inside the start message so that they stay ahead of events that arrive meanwhile.
         ...(outcome.carryoverEvents.length > 0 ? { carryoverEvents: [...outcome.carryoverEvents] } : {}),
+        // The next execution is another span under the same parent (the request that started the first one).
+        ...(episode.parentTraceContext ? { parentTraceContext: episode.parentTraceContext } : {}),
       },
     });
     instance = { ...base, input: outcome.input, status: "ContinuedAsNew" };

@@ -20,6 +20,7 @@ import type { EntityAction } from "./actions.js";
 import type { LocksToRelease } from "./episode.js";
 import { uuidV5 } from "./new-guid.js";
 import type { NewInboxMessage, NewInstance } from "../core/records.js";
+import type { TraceContext } from "../core/trace-context.js";
 import { EntityId } from "../core/entity-id.js";
 
 /** Name of the event an entity sends itself to continue a backlog in its next step. */
@@ -45,6 +46,7 @@ export function signalMessage(
   signalTime: Date | undefined,
   timestamp: string,
   sender?: string,
+  traceContext?: TraceContext,
 ): EntityRequestMessage & { readonly visibleAt?: number | undefined } {
   return {
     instanceId: targetInstanceId,
@@ -58,6 +60,7 @@ export function signalMessage(
       targetInstanceId,
       ...(signalTime ? { scheduledTime: signalTime.toISOString() } : {}),
       ...(sender !== undefined ? { parentInstanceId: sender } : {}),
+      ...(traceContext ? { parentTraceContext: traceContext } : {}),
     },
     ...(signalTime ? { visibleAt: signalTime.getTime() } : {}),
   };
@@ -69,8 +72,10 @@ export function entityMessage(
   instanceId: string,
   executionId: string,
   timestamp: string,
+  traceContext?: TraceContext,
 ): EntityRequestMessage {
   const parent = { parentInstanceId: instanceId };
+  const traced = traceContext ? { parentTraceContext: traceContext } : {};
   switch (action.type) {
     case "CallEntity":
       return {
@@ -85,6 +90,7 @@ export function entityMessage(
           targetInstanceId: action.targetInstanceId,
           ...parent,
           parentExecutionId: executionId,
+          ...traced,
         },
       };
     case "SignalEntity":
@@ -100,6 +106,7 @@ export function entityMessage(
           targetInstanceId: action.targetInstanceId,
           ...(action.scheduledTime !== undefined ? { scheduledTime: action.scheduledTime } : {}),
           ...parent,
+          ...traced,
         },
         ...(action.scheduledTime !== undefined ? { visibleAt: Date.parse(action.scheduledTime) } : {}),
       };

@@ -44,6 +44,7 @@ import type { OpenTask, TaskKind } from "./session-port.js";
 import {
   describeRecorded,
   divergenceMessage,
+  isRecordedAction,
   matchesRecorded,
   type RecordedActionEvent,
 } from "./recorded-actions.js";
@@ -163,6 +164,7 @@ export class OrchestrationSession implements ContextSession {
     for (let i = 0; i < events.length; i++) {
       if (this.outcome !== undefined) {
         applied = i; // later events change nothing (feed ignores them)
+        this.endedBeforeHistory(events.slice(i));
         break;
       }
       this.#patches.replayingAt(events, i);
@@ -222,8 +224,21 @@ export class OrchestrationSession implements ContextSession {
     const action = build(id);
     this.unmatched.set(id, action);
     if (kind && task)
-      this.open.set(id, { kind, name: label ?? ("name" in action ? action.name : "timer"), task });
+      this.open.set(id, {
+        kind,
+        name: label ?? ("name" in action ? action.name : "timer"),
+        task,
+        scheduledAt: this.now,
+      });
     return id;
+  }
+
+  /**
+   * When the open task `id` was scheduled (the timestamp of its `TimerCreated`, `TaskScheduled`...), or `undefined`
+   * when no such task is open. Read by the worker before an episode, to time what the episode's events complete.
+   */
+  scheduledAt(id: number): Date | undefined {
+    return this.open.get(id)?.scheduledAt;
   }
 
   /** @internal */
@@ -411,6 +426,33 @@ export class OrchestrationSession implements ContextSession {
       (error: unknown) => this.fail(error),
     );
     this.needsDrain = true;
+  }
+
+  /**
+   * The code ended its execution on replay before history did (`rest`: the events after that point). The actions
+   * history recorded there must be ones the code issued before it ended (a task scheduled and not awaited): they are
+   * matched, so they are not issued twice. Any other recorded action means the code no longer does what it did when
+   * it ran (it now returns or continues as new earlier): that is a divergence, not a completion.
+   */
+  private endedBeforeHistory(rest: readonly HistoryEvent[]): void {
+    // A failure is the code's own result (it now throws earlier, or a limit stopped it): reported as it is.
+    const status = this.outcome?.status;
+    if (status !== "Completed" && status !== "ContinuedAsNew") return;
+    for (const event of rest) {
+      if (!isRecordedAction(event)) continue;
+      const action = this.unmatched.get(event.eventId);
+      if (action && matchesRecorded(action, event)) {
+        this.unmatched.delete(event.eventId);
+        continue;
+      }
+      this.outcome = undefined;
+      this.fail(
+        new NonDeterminismError(
+          divergenceMessage(event.type, describeRecorded(event), event.eventId, this.name, action),
+        ),
+      );
+      return;
+    }
   }
 
   /** Matches a recorded action against the action the code issued under its sequence number. */

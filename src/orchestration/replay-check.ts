@@ -192,14 +192,17 @@ function judge(
       message: `History recorded no failure, but on replay the orchestrator '${name}' failed with ${describeFailure(failure)}`,
     };
   // The code's execution ended before history did: what history recorded after that must be what the code issued.
-  for (const event of after) {
-    if (!isRecordedAction(event)) continue;
-    const action = actions.find((a) => a.id === event.eventId);
-    if (!action || !matchesRecorded(action, event))
-      return nonDeterminism(
-        divergenceMessage(event.type, describeRecorded(event), event.eventId, name, action),
-      );
-  }
+  // When it completed or continued as new, the session matched that as a worker's does (`actions` holds only what no
+  // recorded action matched); when it failed, it is checked here.
+  if (failure)
+    for (const event of after) {
+      if (!isRecordedAction(event)) continue;
+      const action = actions.find((a) => a.id === event.eventId);
+      if (!action || !matchesRecorded(action, event))
+        return nonDeterminism(
+          divergenceMessage(event.type, describeRecorded(event), event.eventId, name, action),
+        );
+    }
   if (sameCode) {
     const recorded = new Set(after.filter(isRecordedAction).map((e) => e.eventId));
     const extra = actions.find((a) => !recorded.has(a.id));

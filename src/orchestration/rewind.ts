@@ -125,5 +125,6 @@ function activityFor(e: TaskScheduled, instanceId: string, executionId: string):
     attempt: e.attempt ?? 1,
     idempotencyKey: `${instanceId}:${executionId}:${e.firstAttemptId ?? e.eventId}`,
     ...timeoutsOf(e),
+    ...(e.parentTraceContext ? { parentTraceContext: e.parentTraceContext } : {}),
   };
 }

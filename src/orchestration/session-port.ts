@@ -15,6 +15,8 @@ export interface OpenTask {
   readonly kind: TaskKind;
   readonly name: string;
   readonly task: DurableTask<unknown>;
+  /** The episode time at which the code scheduled it (its scheduling event's timestamp). */
+  readonly scheduledAt: Date;
   cancelled?: boolean;
 }
 

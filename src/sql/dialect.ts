@@ -175,6 +175,29 @@ export interface Dialect {
    * trip (see {@link TransactionOptions.beforeCommit}).
    */
   notify(payload: string): string | undefined;
+  /**
+   * The text at `path` (object keys) inside the JSON text `expr`, or NULL when there is none (SQLite: also when `expr`
+   * is not valid JSON). For the few rows an analytics query reads inside (failures); payloads are otherwise opaque.
+   */
+  jsonText(expr: string, path: readonly string[]): string;
+  /**
+   * An aggregate of the column `ms` of a group: its value at the 1-based rank `rank` of the ascending order, where
+   * `rank` (in [1, `count`]) and `count` (the group's row count) are expressions constant within the group (grouped
+   * columns). PostgreSQL: `percentile_disc` at a fraction between the ranks; SQLite: its `percentile_disc` (whose rank
+   * is ⌊p·(n − 1)⌋ + 1, not PostgreSQL's nearest rank ⌈p·n⌉) at a fraction between the ranks likewise.
+   */
+  valueAtRank(rank: string, count: string): string;
+  /**
+   * An aggregate of the column `ms` of a group: its nearest-rank `p`-th percentile (`p` in (0, 1]), the value at rank
+   * ⌈p·n⌉ with p·n computed in doubles (as PostgreSQL's `percentile_disc` and JavaScript do); `count` as in
+   * {@link Dialect.valueAtRank}.
+   */
+  percentile(p: number, count: string): string;
+  /**
+   * The clause that makes SQLite read the table named just before it through the index `index` (`INDEXED BY`: the
+   * planner, without statistics, may prefer a worse one); nothing on PostgreSQL, which plans from statistics.
+   */
+  indexedBy(index: string): string;
 }
 
 /** Matches a bulk column marker; group 1 is the column index. */

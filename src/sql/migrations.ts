@@ -206,6 +206,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 8,
+    name: "0008_analytics",
+    // Analytics over history (`taskhub stats`, see `sql-analytics.ts`). Activity attempts: the history rows of
+    // `TaskScheduled`, `TaskCompleted` and `TaskFailed` events carry the attempt's task ID, time, kind and (scheduled)
+    // name in columns (`history-task-columns.ts`), written with the row: ended attempts are read by the time they
+    // ended, each joined to its scheduled row by key, from two partial indexes and without parsing an event (rows
+    // written before this migration have NULL columns: attempts that ended before it are not counted). Orchestrations:
+    // finished instances by the time they finished.
+    up: (d) => {
+      const history = d.table("history");
+      return [
+        `ALTER TABLE ${history} ADD COLUMN task_event ${d.types.integer}`,
+        `ALTER TABLE ${history} ADD COLUMN task_id ${d.types.integer}`,
+        `ALTER TABLE ${history} ADD COLUMN task_name ${d.types.text}`,
+        `ALTER TABLE ${history} ADD COLUMN task_at ${d.types.bigint}`,
+        `CREATE INDEX history_task_ends ON ${history} (task_at, instance_id, task_id, task_event)
+          WHERE task_event >= 2`,
+        `CREATE INDEX history_tasks_scheduled ON ${history} (instance_id, task_id, task_name, task_at)
+          WHERE task_event = 1`,
+        `CREATE INDEX orchestrations_by_completed ON ${d.table("instances")}
+          (completed_at, name, status, created_at, instance_id) WHERE completed_at IS NOT NULL`,
+      ];
+    },
+  },
+  {
+    version: 9,
+    name: "0009_activity_trace_context",
+    // The trace context of the orchestration span that scheduled an activity (JSON `{ traceParent, traceState }`,
+    // NULL: not traced), so that the activity's span joins the orchestration's trace in whichever worker runs it.
+    up: (d) => [`ALTER TABLE ${d.table("activity_queue")} ADD COLUMN parent_trace_context ${d.types.json}`],
+  },
 ];
 
 /** The newest schema version this code knows. */

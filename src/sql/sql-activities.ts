@@ -24,7 +24,7 @@ import type { Statements } from "./sql-statements.js";
 import { deliverMessages, readStatuses } from "./sql-instances.js";
 import { claimAmong } from "./sql-orchestrations.js";
 import { checkDelay, checkLockOptions, LEASE_ONLY, leaseRow, withDispatched } from "./work-items.js";
-import { num, optNum, optStr } from "./sql-rows.js";
+import { num, optNum, optStr, parseTraceContext } from "./sql-rows.js";
 import { queryBulk, runBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
 import { countQuarantined, countTakeovers } from "./sql-workers.js";
@@ -75,6 +75,7 @@ export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number
   const timeoutMs = optNum(row.timeout_ms);
   const heartbeatTimeoutMs = optNum(row.heartbeat_timeout_ms);
   const heartbeatDetails = optStr(row.heartbeat_details);
+  const parentTraceContext = parseTraceContext(row.parent_trace_context);
   return {
     id: num(row.id),
     instanceId: String(row.instance_id),
@@ -92,6 +93,7 @@ export function toWorkItem(row: SqlRow, lockToken: string, lockExpiresAt: number
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs } : {}),
     ...(heartbeatDetails !== undefined ? { heartbeatDetails } : {}),
+    ...(parentTraceContext !== undefined ? { parentTraceContext } : {}),
   };
 }
 

@@ -9,6 +9,7 @@
  *   travel in one round trip; it falls back to the checked way.
  * @module
  */
+import { taskColumns } from "./history-task-columns.js";
 import { WorkItemLockLostError } from "../core/errors.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { randomUUID } from "node:crypto";
@@ -25,7 +26,7 @@ import type { Statements } from "./sql-statements.js";
 import { createInstances, deliverMessages, newInstanceRow, type StatusMap } from "./sql-instances.js";
 import { instanceAfterStep, refusedSubOrchestration } from "../task-hub/instance-records.js";
 import { leaseRow, withDispatched } from "./work-items.js";
-import { eventText, failureText, num, optNum, orNull } from "./sql-rows.js";
+import { eventText, failureText, num, optNum, orNull, traceContextColumn } from "./sql-rows.js";
 import { deferBulk, queryBulk } from "./sql-bulk.js";
 import type { HubContext } from "./hub-context.js";
 import { countQuarantined } from "./sql-workers.js";
@@ -217,7 +218,7 @@ export async function writeSteps(
     const id = completion.workItem.instanceId;
     const base = completion.replaceHistory ? 0 : storedLength;
     completion.newHistory.forEach((event, i) =>
-      historyRows.push({ instance_id: id, seq: base + i, event: eventText(event) }),
+      historyRows.push({ instance_id: id, seq: base + i, event: eventText(event), ...taskColumns(event) }),
     );
     if (!completion.createsInstance)
       for (const messageId of completion.consumedMessageIds)
@@ -264,6 +265,7 @@ export async function writeSteps(
         delivery_count: lease ? 1 : 0,
         timeout_ms: a.timeoutMs ?? null,
         heartbeat_timeout_ms: a.heartbeatTimeoutMs ?? null,
+        parent_trace_context: traceContextColumn(a.parentTraceContext),
       });
     }
   }

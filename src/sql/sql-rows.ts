@@ -7,6 +7,7 @@ import { InvalidArgumentError, TaskHubError } from "../core/errors.js";
 import type { FailureDetails } from "../core/failure.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import type { RuntimeStatus } from "../core/runtime-status.js";
+import type { TraceContext } from "../core/trace-context.js";
 import type { InstanceRecord } from "../task-hub/task-hub.js";
 import type { SqlRow } from "./sql-driver.js";
 
@@ -114,6 +115,25 @@ export function parseEvent(text: unknown): HistoryEvent {
 /** Serializes an event for storage. */
 export function eventText(event: HistoryEvent): string {
   return JSON.stringify(event);
+}
+
+/** Serializes a trace context for its column (`NULL`: none). */
+export function traceContextColumn(context: TraceContext | undefined): string | null {
+  return context === undefined ? null : JSON.stringify(context);
+}
+
+/** A stored trace context; `undefined` for `NULL` and for a value that is not one (tracing is best effort). */
+export function parseTraceContext(value: unknown): TraceContext | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    const parsed = JSON.parse(value) as { traceParent?: unknown; traceState?: unknown };
+    if (typeof parsed?.traceParent !== "string") return undefined;
+    return typeof parsed.traceState === "string"
+      ? { traceParent: parsed.traceParent, traceState: parsed.traceState }
+      : { traceParent: parsed.traceParent };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Serializes failure details for storage. */

@@ -216,8 +216,14 @@ export function buildStatements(d: Dialect) {
         ["instance_id", "text"],
         ["seq", "integer"],
         ["event", "text"],
+        // The activity columns (migration 0008, see `history-task-columns.ts`).
+        ["task_event", "integer"],
+        ["task_id", "integer"],
+        ["task_name", "text"],
+        ["task_at", "bigint"],
       ],
-      (r) => `INSERT INTO ${history} (instance_id, seq, event) ${r.values()}`,
+      (r) =>
+        `INSERT INTO ${history} (instance_id, seq, event, task_event, task_id, task_name, task_at) ${r.values()}`,
     ),
 
     // ---- inbox ----
@@ -310,11 +316,12 @@ export function buildStatements(d: Dialect) {
         ["delivery_count", "integer"],
         ["timeout_ms", "bigint"],
         ["heartbeat_timeout_ms", "bigint"],
+        ["parent_trace_context", "text"],
       ],
       (r) =>
         `INSERT INTO ${activities} (instance_id, execution_id, task_id, name, input, attempt, idempotency_key,
            visible_at, created_at, lock_token, locked_by, lock_expires_at, delivery_count, timeout_ms,
-           heartbeat_timeout_ms)
+           heartbeat_timeout_ms, parent_trace_context)
          ${r.values()}`,
     ),
     /** The IDs of activity messages inserted already leased (local dispatch), by instance IDs and lock tokens. */
@@ -324,7 +331,8 @@ export function buildStatements(d: Dialect) {
     anyReadyActivity: sql(`SELECT id FROM ${activities} WHERE visible_at <= :now LIMIT 1`),
     claimActivities: sql(
       `SELECT id, instance_id, execution_id, task_id, name, input, attempt, idempotency_key, visible_at,
-         delivery_count, locked_by, timeout_ms, heartbeat_timeout_ms, heartbeat_details FROM ${activities}
+         delivery_count, locked_by, timeout_ms, heartbeat_timeout_ms, heartbeat_details, parent_trace_context
+       FROM ${activities}
        WHERE visible_at <= :now AND (lock_expires_at IS NULL OR lock_expires_at < :now)
        ORDER BY visible_at, id LIMIT :max${d.skipLocked}`,
     ),

@@ -28,6 +28,7 @@ import type {
   TaskHubNotice,
 } from "../task-hub/task-hub.js";
 import type { TaskHubHealth, TaskHubStats, WorkerHeartbeat } from "../task-hub/health.js";
+import type { AnalyticsQuery, HubAnalytics, TaskHubAnalytics } from "../task-hub/analytics.js";
 import type {
   DispatchRequest,
   DispatchResults,
@@ -45,6 +46,7 @@ import type { HubContext, WriteStrategy } from "./hub-context.js";
 import type { HubMaintenance, MaintenanceRound } from "./hub-maintenance.js";
 import { encodeNoticePayloads, NoticeBus, type RemoteNoticeSource } from "./notice-bus.js";
 import * as activities from "./sql-activities.js";
+import { buildAnalyticsStatements, getAnalytics, type AnalyticsStatements } from "./sql-analytics.js";
 import { GroupedWrites } from "./grouped-writes.js";
 import type { SqlDriver, SqlExecutor, TransactionOptions } from "./sql-driver.js";
 import * as instances from "./sql-instances.js";
@@ -79,10 +81,10 @@ export interface SqlTaskHubOptions {
 }
 
 /**
- * The SQL implementation of {@link TaskHub}, with health output ({@link TaskHubHealth}) and the fast paths
- * ({@link LocalDispatchCapability}).
+ * The SQL implementation of {@link TaskHub}, with health output ({@link TaskHubHealth}), analytics
+ * ({@link TaskHubAnalytics}) and the fast paths ({@link LocalDispatchCapability}).
  */
-export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapability {
+export class SqlTaskHub implements TaskHub, TaskHubHealth, TaskHubAnalytics, LocalDispatchCapability {
   readonly description: string;
   /** {@inheritDoc TaskHub.noticesComplete} */
   readonly noticesComplete: boolean;
@@ -96,6 +98,8 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
   private readonly bus: NoticeBus;
   private readonly origin: string;
   private readonly grouped = new GroupedWrites((fn) => this.write(fn));
+  /** The analytics statements, without and with a name filter, built when first used. */
+  private analytics: [AnalyticsStatements?, AnalyticsStatements?] = [];
   private initializing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -265,6 +269,13 @@ export class SqlTaskHub implements TaskHub, TaskHubHealth, LocalDispatchCapabili
 
   getStats(): Promise<TaskHubStats> {
     return queries.getStats(this.context);
+  }
+
+  /** {@inheritDoc TaskHubAnalytics.getAnalytics} */
+  getAnalytics(query: AnalyticsQuery): Promise<HubAnalytics> {
+    const byName = query.name !== undefined ? 1 : 0;
+    const statements = (this.analytics[byName] ??= buildAnalyticsStatements(this.dialect, byName === 1));
+    return getAnalytics(this.driver, statements, query);
   }
 
   private commitSteps(

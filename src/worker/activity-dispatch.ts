@@ -72,10 +72,14 @@ export class ActivityDispatch {
     const { hub, workerId } = this.ctx;
     if (item.takenOverFrom !== undefined)
       logTakeover(await this.runner.loggerFor(item), "activity", item, workerId);
+    this.ctx.metrics.takeover("activity", item);
     // Past its maxDeliveryCount, the activity is not run: it fails with a PoisonMessageError.
     const quarantined = this.ctx.poison.activityResult(item, new Date(this.ctx.clock.now()).toISOString());
+    const began = performance.now(); // a duration, on the monotonic clock
     const completion =
       quarantined ?? (await runAs(activityWork(item, workerId), () => this.runner.run(item)));
+    if (!this.aborted.aborted)
+      this.ctx.metrics.activityEnded(item, completion, (performance.now() - began) / 1000);
     // Released at shutdown, or (undefined) by the runner after a heartbeat timeout: another delivery redoes it.
     if (this.aborted.aborted || completion === undefined) return;
     const held = this.local.held.take(item.lockToken);

@@ -15,6 +15,8 @@ import type { ActivityCompletion, ActivityWorkItem, TaskHub } from "../task-hub/
 import { systemClock, type Clock } from "../task-hub/clock.js";
 import { ActivityAttempt, type AttemptEnd } from "./activity-attempt.js";
 import { activityFields, orchestrationNameOf } from "./work-item-log.js";
+import { traceActivity } from "../tracing/activity-spans.js";
+import { tracingEnabled } from "../tracing/tracer.js";
 
 /** Runs activities for a worker. */
 export class ActivityRunner {
@@ -41,6 +43,11 @@ export class ActivityRunner {
    * released for redelivery, and there is nothing to commit.
    */
   async run(item: ActivityWorkItem): Promise<ActivityCompletion | undefined> {
+    // Without a tracer provider, no span work at all (not even the API's no-op spans).
+    return tracingEnabled() ? traceActivity(item, () => this.#run(item)) : this.#run(item);
+  }
+
+  async #run(item: ActivityWorkItem): Promise<ActivityCompletion | undefined> {
     const timestamp = (): string => new Date(this.clock.now()).toISOString();
     const definition = this.registry.activities.get(item.name);
     if (!definition) {

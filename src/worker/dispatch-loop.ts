@@ -22,6 +22,8 @@ export interface DispatchLoopOptions {
   readonly running: () => boolean;
   readonly maxPollIntervalMs: number;
   readonly onTakeFailed: (error: unknown, retryMs: number) => void;
+  /** Called on each healthy turn of the loop: a take that answered, or a wait for a free slot (readiness). */
+  readonly onTurn?: (() => void) | undefined;
 }
 
 /** Runs the loop until `running()` turns false. */
@@ -31,6 +33,7 @@ export async function dispatchLoop(options: DispatchLoopOptions): Promise<void> 
   while (options.running()) {
     const free = limit - inFlight.size;
     if (free <= 0) {
+      options.onTurn?.();
       await signal.wait(50);
       continue;
     }
@@ -45,6 +48,7 @@ export async function dispatchLoop(options: DispatchLoopOptions): Promise<void> 
       idleDelay = Math.min(idleDelay * 2, maxPollIntervalMs);
       continue;
     }
+    options.onTurn?.();
     for (const begin of starts) begin();
     if (starts.length > 0) idleDelay = 10;
     if (starts.length === max) continue; // there may be more
@@ -65,6 +69,7 @@ export function workerLoopOptions(
     inFlight,
     running: () => ctx.running,
     maxPollIntervalMs: ctx.settings.maxPollIntervalMs,
+    onTurn: () => (ctx.lastTurnAt[kind] = performance.now()),
     onTakeFailed: (error: unknown, retryMs: number) =>
       ctx.log.error(
         `Worker ${ctx.workerId}: taking work failed, retrying in ${retryMs} ms: ${String(error)}`,

@@ -5,6 +5,7 @@
  * without the capability, starts are plain creations and nothing is reserved.
  * @module
  */
+import { emitStepSpans } from "../tracing/orchestration-spans.js";
 import { errorFields } from "../core/logger.js";
 import type {
   ActivityCompletion,
@@ -140,6 +141,7 @@ export class LocalDispatch {
         const completion = { ...processed.completion, createsInstance: true };
         if (processed.session) this.cache.put(item.instanceId, processed.session); // see OrchestrationDispatch
         started = (await this.work.submitStep(completion)) === undefined; // else the ID is in use
+        if (started && processed.trace) emitStepSpans(processed.trace);
       }
     } catch (error) {
       const { instanceId, executionId, name } = request.event;
@@ -192,7 +194,10 @@ export class LocalDispatch {
       if (processed.kind === "complete") {
         const step = { ...processed.completion, consumedMessageIds: [], consumedActivities: [activity] };
         if (processed.session) this.cache.put(held.instanceId, processed.session); // see OrchestrationDispatch
-        if ((await this.work.submitStep(step)) === undefined) return true;
+        if ((await this.work.submitStep(step)) === undefined) {
+          if (processed.trace) emitStepSpans(processed.trace);
+          return true;
+        }
       }
     } catch (error) {
       const { workerId } = this.ctx;

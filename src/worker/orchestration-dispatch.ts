@@ -17,6 +17,7 @@ import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
 import { runAs, type WorkInFlight } from "./work-scope.js";
 import { VersionRejections } from "./version-rejections.js";
+import { emitStepSpans } from "../tracing/orchestration-spans.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
 export class OrchestrationDispatch {
@@ -83,6 +84,7 @@ export class OrchestrationDispatch {
     const { hub, workerId } = this.ctx;
     const log = (): Logger => this.ctx.log.child(instanceFields(item)); // only when a line is written
     if (item.takenOverFrom !== undefined) logTakeover(log(), "instance", item, workerId);
+    this.ctx.metrics.takeover(item.instanceId.startsWith("@") ? "entity" : "orchestration", item);
     try {
       // Past its maxDeliveryCount, no user code runs: the step fails the instance (an entity: the operation).
       const quarantine = this.ctx.poison.ofInstance(item);
@@ -106,6 +108,7 @@ export class OrchestrationDispatch {
       if (processed.session) this.cache.put(item.instanceId, processed.session);
       const outcome = await this.commits.submit(processed.completion);
       if (outcome) throw outcome;
+      if (processed.trace) emitStepSpans(processed.trace);
       if (quarantine && processed.completion.quarantined)
         this.ctx.poison.logInstance(log(), workerId, processed.completion, quarantine);
     } catch (error) {

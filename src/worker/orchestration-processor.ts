@@ -3,7 +3,7 @@
  * runs the episode and applies it. All I/O here is reading history; the write is the caller's (group commit).
  * @module
  */
-import { TaskHubError, VersionMismatchError } from "../core/errors.js";
+import { isTaskHubUnavailableError, TaskHubError, VersionMismatchError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import type { ExecutionStarted, HistoryEvent } from "../core/history-event.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
@@ -16,6 +16,10 @@ import type { OrchestrationCompletion, OrchestrationWorkItem, TaskHub } from "..
 import type { SessionCache } from "./session-cache.js";
 import { systemClock } from "../task-hub/clock.js";
 import { poisonFailure, type Quarantine } from "../api/delivery-limit.js";
+import { orchestrationTraceContext } from "../tracing/span-ids.js";
+import type { StepTrace } from "../tracing/orchestration-spans.js";
+import { tracingEnabled } from "../tracing/tracer.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
 
 /** The result of processing a work item. */
 export type ProcessResult =
@@ -23,6 +27,8 @@ export type ProcessResult =
       readonly kind: "complete";
       readonly completion: OrchestrationCompletion;
       readonly session?: OrchestrationSession;
+      /** The spans to emit once the completion is committed (absent: not traced). */
+      readonly trace?: StepTrace;
     }
   /** Nothing can happen yet (events for an instance whose delayed start is not due): retry later. */
   | { readonly kind: "defer"; readonly delayMs: number }
@@ -42,6 +48,8 @@ export class OrchestrationProcessor {
     private readonly clock: () => number = systemClock.now,
     /** The worker's versioning: which instance versions it runs (`undefined`: all). */
     private readonly versioning?: WorkerVersioning | undefined,
+    /** Where episodes, replays and session-cache lookups are recorded. */
+    private readonly metrics?: WorkerMetrics | undefined,
   ) {}
 
   /**
@@ -52,6 +60,14 @@ export class OrchestrationProcessor {
    *   finished instance, a delayed start not due, a rewind) are processed as usual.
    */
   async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<ProcessResult> {
+    const began = performance.now(); // a duration, on the monotonic clock
+    const result = await this.processItem(item, quarantine);
+    if (result.kind === "complete")
+      this.metrics?.episodeRan(result.completion.instance.name, (performance.now() - began) / 1000);
+    return result;
+  }
+
+  private async processItem(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<ProcessResult> {
     const now = this.clock();
     const consumed = [...item.messages.map((m) => m.id), ...item.corruptMessages.map((m) => m.id)];
     const start = item.messages.find((m) => m.event.type === "ExecutionStarted")?.event as
@@ -99,13 +115,20 @@ export class OrchestrationProcessor {
       ...events,
     ];
 
-    const { session, startEvent, result } = quarantine
+    // Spans only with a tracer provider registered; stored trace contexts are passed on in any case.
+    const tracing = tracingEnabled();
+    const { session, startEvent, result, timers } = quarantine
       ? await this.failWithoutCode(item, start, (name) =>
           poisonFailure(`Orchestration '${name}' (instance '${item.instanceId}')`, quarantine),
         )
       : refused
         ? await this.failWithoutCode(item, start, () => toFailureDetails(refused))
-        : await this.episode(item, start, executionId, newEvents);
+        : await this.episode(item, start, executionId, newEvents, tracing);
+    const parentTraceContext = startEvent?.parentTraceContext;
+    const traceContext =
+      startEvent && (tracing || parentTraceContext)
+        ? orchestrationTraceContext(item.instanceId, executionId, parentTraceContext)
+        : undefined;
 
     const changes = applyEpisode(
       {
@@ -118,6 +141,8 @@ export class OrchestrationProcessor {
         now,
         newEvents,
         newExecution: start !== undefined,
+        parentTraceContext,
+        traceContext,
       },
       result,
     );
@@ -130,7 +155,11 @@ export class OrchestrationProcessor {
     const keep = session && !result.outcome ? session : undefined;
     if (keep)
       keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
-    return { kind: "complete", completion, ...(keep ? { session: keep } : {}) };
+    const trace =
+      tracing && traceContext && startEvent
+        ? stepTrace(startEvent, executionId, traceContext, now, result, timers)
+        : undefined;
+    return { kind: "complete", completion, ...(keep ? { session: keep } : {}), ...(trace ? { trace } : {}) };
   }
 
   /** Runs the orchestrator on `newEvents` (replaying its history unless the cached session is current). */
@@ -139,11 +168,13 @@ export class OrchestrationProcessor {
     start: ExecutionStarted | undefined,
     executionId: string,
     newEvents: HistoryEvent[],
+    tracing: boolean,
   ): Promise<Episode> {
     const instance = item.instance;
     let session: OrchestrationSession | undefined;
     let startEvent = start;
     let result: EpisodeResult;
+    let timers: Episode["timers"];
     try {
       if (item.corruptMessages.length > 0) {
         const first = item.corruptMessages[0]!;
@@ -156,11 +187,12 @@ export class OrchestrationProcessor {
         session = new OrchestrationSession(this.sessionOptions);
       } else {
         session = this.cache.take(item.instanceId);
-        if (
-          !session ||
-          session.historyLength !== instance.historyLength ||
-          session.executionId !== executionId
-        ) {
+        const current =
+          session !== undefined &&
+          session.historyLength === instance.historyLength &&
+          session.executionId === executionId;
+        this.metrics?.sessionLookup(instance.name, current);
+        if (!session || !current) {
           // Storage errors other than corruption propagate: the caller abandons the item and retries later.
           const history = await this.hub.getHistory(item.instanceId);
           session = new OrchestrationSession(this.sessionOptions);
@@ -168,14 +200,17 @@ export class OrchestrationProcessor {
         }
         startEvent = session.startEvent;
       }
+      if (tracing) timers = firedTimers(session, newEvents);
       result = await session.execute(newEvents);
     } catch (error) {
-      if (!(error instanceof TaskHubError)) throw error;
+      // A corrupted inbox message or history fails the instance; a storage fault (a cut connection, a server
+      // restarting) is no fault of the orchestration's: it propagates, and the caller abandons the step and retries.
+      if (!(error instanceof TaskHubError) || isTaskHubUnavailableError(error)) throw error;
       session = undefined;
       result = failedResult(toFailureDetails(error), instance.customStatus);
     }
 
-    return { session, startEvent, result };
+    return { session, startEvent, result, ...(timers ? { timers } : {}) };
   }
 
   /**
@@ -274,6 +309,50 @@ interface Episode {
   readonly session?: OrchestrationSession | undefined;
   readonly startEvent: ExecutionStarted | undefined;
   readonly result: EpisodeResult;
+  /** With tracing: the timers the episode's events fire, with their creation times. */
+  readonly timers?: StepTrace["timers"] | undefined;
+}
+
+/** The open timers `events` fire, read from the session before it applies them. */
+function firedTimers(session: OrchestrationSession, events: readonly HistoryEvent[]): StepTrace["timers"] {
+  const timers: { id: number; createdAt: number; fireAt: string }[] = [];
+  for (const event of events) {
+    if (event.type !== "TimerFired") continue;
+    const createdAt = session.scheduledAt(event.timerId);
+    if (createdAt) timers.push({ id: event.timerId, createdAt: createdAt.getTime(), fireAt: event.fireAt });
+  }
+  return timers;
+}
+
+/** What a traced step shows (see `emitStepSpans`). */
+function stepTrace(
+  start: ExecutionStarted,
+  executionId: string,
+  orchestration: StepTrace["orchestration"],
+  now: number,
+  result: EpisodeResult,
+  timers: StepTrace["timers"] | undefined,
+): StepTrace {
+  const outcome = result.outcome;
+  const eventsSent: { id: number; name: string; instanceId: string }[] = [];
+  for (const action of result.actions)
+    if (action.type === "SendEvent")
+      eventsSent.push({ id: action.id, name: action.name, instanceId: action.instanceId });
+  return {
+    instanceId: start.instanceId,
+    executionId,
+    name: start.name,
+    version: start.version,
+    orchestration,
+    parent: start.parentTraceContext,
+    startedAt: Date.parse(start.timestamp),
+    now,
+    ended: outcome
+      ? { status: outcome.status, ...(outcome.status === "Failed" ? { failure: outcome.failure } : {}) }
+      : undefined,
+    timers: timers ?? [],
+    eventsSent,
+  };
 }
 
 /** A new execution's start followed by the events carried over from the previous one. */

@@ -8,6 +8,7 @@ import type { Clock } from "../task-hub/clock.js";
 import type { TaskHub } from "../task-hub/task-hub.js";
 import type { PoisonWork } from "./poison-work.js";
 import type { SoloRuns } from "./solo-runs.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
 
 /** A worker's settings, every default filled in (see `WorkerOptions`). */
 export interface WorkerSettings {
@@ -39,8 +40,15 @@ export interface WorkerContext {
   readonly poison: PoisonWork;
   /** Suspect work runs alone: the worker's state towards it. */
   readonly solo: SoloRuns;
+  /** The worker's metrics (no-op instruments when no OpenTelemetry `MeterProvider` is registered). */
+  readonly metrics: WorkerMetrics;
   /** True between `start()` and `stop()`. */
   running: boolean;
+  /**
+   * When each dispatch loop last turned healthily (`performance.now()`): a take that answered, or a wait for a free
+   * slot. `-Infinity` before the first. Read by `Worker.isPolling`.
+   */
+  readonly lastTurnAt: Record<"orchestrations" | "activities", number>;
 }
 
 /** Releases a work item's lease at once (its work becomes visible to every worker). Never throws. */

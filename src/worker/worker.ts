@@ -6,6 +6,7 @@
  * @module
  */
 import { setMaxListeners } from "node:events";
+import type { MeterProvider } from "@opentelemetry/api";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Registry } from "../api/registry.js";
@@ -33,6 +34,8 @@ import { OrchestrationProcessor } from "./orchestration-processor.js";
 import { PoisonWork } from "./poison-work.js";
 import { SoloRuns } from "./solo-runs.js";
 import { SessionCache } from "./session-cache.js";
+import { HubGauges } from "./hub-gauges.js";
+import { recordingCommits, WorkerMetrics } from "./worker-metrics.js";
 import { shutDown } from "./shutdown.js";
 import type { WorkerContext, WorkerSettings } from "./worker-context.js";
 import type { WorkSignal } from "./work-signal.js";
@@ -124,6 +127,12 @@ export interface WorkerOptions {
    * and activities are not versioned.
    */
   readonly versioning?: VersioningOptions;
+  /**
+   * Where the worker's OpenTelemetry metrics go (see `docs/observability.md`): default the global `MeterProvider`
+   * of `@opentelemetry/api` as registered when the worker is made (none registered: no-op instruments, no cost).
+   * The Taskhub host gives its own (the one its `/metrics` endpoint reads).
+   */
+  readonly meterProvider?: MeterProvider | undefined;
 }
 
 const DEFAULTS: WorkerSettings = {
@@ -162,6 +171,7 @@ export class Worker {
   readonly #activityDispatch: ActivityDispatch;
   readonly #local: LocalDispatch;
   readonly #heartbeat: Heartbeat;
+  readonly #gauges: HubGauges | undefined;
   #loops: Promise<void>[] = [];
   #unsubscribe: (() => void) | undefined;
 
@@ -170,7 +180,7 @@ export class Worker {
     private readonly registry: Registry,
     options: WorkerOptions = {},
   ) {
-    const { clock, defaultVersion, versioning, ...rest } = options;
+    const { clock, defaultVersion, versioning, meterProvider, ...rest } = options;
     const workerVersion = workerVersioning(versioning, defaultVersion);
     this.clock = clockFor(hub, clock);
     const settings: WorkerSettings = { ...DEFAULTS, ...definedOnly(rest) };
@@ -193,6 +203,8 @@ export class Worker {
         this.#activityDispatch.signal.notify();
       },
     });
+    const metrics = new WorkerMetrics(meterProvider);
+    this.#gauges = hasHealth(hub) ? new HubGauges(metrics.provider, hub, this.clock) : undefined;
     const ctx: WorkerContext = {
       hub,
       workerId: this.workerId,
@@ -201,7 +213,9 @@ export class Worker {
       clock: this.clock,
       poison,
       solo,
+      metrics,
       running: false,
+      lastTurnAt: { orchestrations: Number.NEGATIVE_INFINITY, activities: Number.NEGATIVE_INFINITY },
     };
     this.#ctx = ctx;
     this.#cache = new SessionCache({
@@ -218,13 +232,21 @@ export class Worker {
       defaultVersion: defaultVersion || undefined,
     };
     const now = (): number => this.clock.now();
-    const processor = new OrchestrationProcessor(hub, sessionOptions, this.#cache, now, workerVersion);
+    const processor = new OrchestrationProcessor(
+      hub,
+      sessionOptions,
+      this.#cache,
+      now,
+      workerVersion,
+      metrics,
+    );
     const entities = new EntityProcessor(registry, {
       maxBatchSize: settings.maxEntityOperationBatchSize,
       logSink: log,
       clock: now,
       maxPayloadBytes: settings.maxPayloadBytes,
       defaultVersion: defaultVersion || undefined,
+      onOperation: (entity, operation, outcome) => metrics.entityOperation(entity, operation, outcome),
     });
     // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
     setMaxListeners(0, this.#abort.signal);
@@ -246,7 +268,12 @@ export class Worker {
       entities,
       this.#cache,
       this.#episodes,
-      fast ? (batch) => local.commitSteps(fast, batch) : (batch) => hub.completeOrchestrationWorkItems(batch),
+      recordingCommits(
+        metrics,
+        fast
+          ? (batch) => local.commitSteps(fast, batch)
+          : (batch) => hub.completeOrchestrationWorkItems(batch),
+      ),
     );
     this.#activityDispatch = new ActivityDispatch(
       ctx,
@@ -268,6 +295,18 @@ export class Worker {
   /** True between `start()` and `stop()`. */
   get isRunning(): boolean {
     return this.#ctx.running;
+  }
+
+  /**
+   * True when the worker runs and both its dispatch loops turned healthily (a take from the hub answered, or the loop
+   * waited for a free slot) within `withinMs` (default: 10 s, or 5 poll intervals when that is longer): the
+   * worker's part of a host's readiness (`GET /readyz`).
+   */
+  isPolling(withinMs = Math.max(10_000, 5 * this.#ctx.settings.maxPollIntervalMs)): boolean {
+    if (!this.#ctx.running) return false;
+    const now = performance.now();
+    const { orchestrations, activities } = this.#ctx.lastTurnAt;
+    return now - orchestrations <= withinMs && now - activities <= withinMs;
   }
 
   /** Number of orchestrator sessions held in memory. */
@@ -293,6 +332,7 @@ export class Worker {
       activities.loop(this.#local.inFlight("activities")),
     ];
     this.#heartbeat.start();
+    this.#gauges?.start();
   }
 
   /**
@@ -302,6 +342,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (!this.#ctx.running) return;
     this.#ctx.running = false;
+    this.#gauges?.stop();
     this.#unsubscribe?.();
     const orchestrations = this.#orchestrationDispatch;
     const activities = this.#activityDispatch;

@@ -94,9 +94,19 @@ describe("taskhub health", () => {
     const child = spawnCli(["start", APP, "--port", "0", "--host", "127.0.0.1", "--local-dev"], dir);
     try {
       await eventually(async () => listeningUrls(child.output()).length > 0, 30_000);
-      const live = runCli(["health"], dir);
-      assert.equal(live.status, 0, live.stderr);
-      assert.equal((JSON.parse(live.stdout) as { hubName: string }).hubName, "taskhub");
+      // Ready once the host's worker has sent its first heartbeat.
+      const live = await eventually(async () => {
+        const result = runCli(["health"], dir);
+        assert.equal(result.status, 0, result.stderr);
+        const report = JSON.parse(result.stdout) as {
+          hubName: string;
+          hubReachable: boolean;
+          ready: boolean;
+        };
+        return report.ready ? report : undefined;
+      }, 30_000);
+      assert.equal(live.hubName, "taskhub");
+      assert.equal(live.hubReachable, true);
       child.process.kill("SIGTERM");
       assert.equal(await child.exited, 0, child.output());
     } finally {
@@ -104,9 +114,8 @@ describe("taskhub health", () => {
     }
     const stopped = runCli(["health"], dir);
     assert.equal(stopped.status, 0, stopped.stderr);
-    assert.deepEqual((JSON.parse(stopped.stdout) as { instances: unknown }).instances, {
-      total: 0,
-      byStatus: {},
-    });
+    const after = JSON.parse(stopped.stdout) as { instances: unknown; hubReachable: boolean; ready: boolean };
+    assert.deepEqual(after.instances, { total: 0, byStatus: {} });
+    assert.deepEqual([after.hubReachable, after.ready], [true, false], "no worker polls the hub any more");
   });
 });

@@ -66,6 +66,78 @@ describe("non-determinism", () => {
     expectNonDeterminism(result, "'Extra'", "did not schedule task #1");
   });
 
+  it("code that now returns before history's later calls diverges instead of completing", async () => {
+    // Recorded by code that called A, then B; the code now returns A's result. Without the check, a worker
+    // would complete the running instance with A's result and B's pending work would be dropped silently.
+    const builder = history()
+      .started("ReturnsEarly")
+      .taskScheduled(0, "A")
+      .episodeEnd()
+      .episodeStart()
+      .taskCompleted(0, 1)
+      .taskScheduled(1, "B")
+      .episodeEnd()
+      .newEvents()
+      .episodeStart()
+      .taskCompleted(1, 2);
+    const { past, newEvents } = builder.split();
+    const result = await run({ ReturnsEarly: async (ctx) => ctx.callActivity("A") }, past, newEvents);
+    expectNonDeterminism(result, "TaskScheduled 'B'", "did not schedule task #1");
+  });
+
+  it("code that now continues as new before history's later calls diverges too", async () => {
+    const builder = history()
+      .started("Loops")
+      .taskScheduled(0, "A")
+      .episodeEnd()
+      .episodeStart()
+      .taskCompleted(0, 1)
+      .timerCreated(1, T0 + 60_000)
+      .episodeEnd()
+      .newEvents()
+      .episodeStart();
+    const { past, newEvents } = builder.split();
+    const result = await run(
+      {
+        Loops: async (ctx) => {
+          await ctx.callActivity("A");
+          ctx.continueAsNew(undefined);
+        },
+      },
+      past,
+      newEvents,
+    );
+    expectNonDeterminism(result, "TimerCreated", "did not schedule task #1");
+  });
+
+  it("calls made as the code returned are matched by history, not issued again", async () => {
+    // Sound code whose last episode recorded a fire-and-forget call and the completion, replayed (a rewind does).
+    const builder = history()
+      .started("Notifies")
+      .taskScheduled(0, "A")
+      .episodeEnd()
+      .episodeStart()
+      .taskCompleted(0, 1)
+      .eventSent(1, "other", "Done", 1)
+      .episodeEnd()
+      .newEvents()
+      .episodeStart();
+    const { past, newEvents } = builder.split();
+    const result = await run(
+      {
+        Notifies: async (ctx) => {
+          const a = await ctx.callActivity<number>("A");
+          ctx.sendEvent("other", "Done", a);
+          return a;
+        },
+      },
+      past,
+      newEvents,
+    );
+    assert.equal(result.outcome?.status, "Completed", JSON.stringify(result.outcome));
+    assert.deepEqual(result.actions, [], "the recorded sendEvent is not sent twice");
+  });
+
   it("a completion for a task that was never scheduled", async () => {
     const result = await replay(
       "CallsA",

@@ -101,7 +101,7 @@ export function pgClaimStatements(d: Dialect) {
            FROM c WHERE a.id = c.id AND a.id = ANY(ARRAY(SELECT id FROM c))
            RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.attempt, a.idempotency_key,
              c.prev_visible_at AS visible_at, a.delivery_count - 1 AS delivery_count, a.lock_token, c.prev_locked_by,
-             true AS taken, a.timeout_ms, a.heartbeat_timeout_ms, a.heartbeat_details)`),
+             true AS taken, a.timeout_ms, a.heartbeat_timeout_ms, a.heartbeat_details, a.parent_trace_context)`),
     ),
   };
 }

@@ -123,6 +123,12 @@ export function postgresDialect(schema: string): Dialect {
     ],
     notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
     leaseGuardFunctions: () => pgLeaseGuardFunctions(quotedSchema),
+    jsonText: (expr, path) => `((${expr})::json #>> '{${path.join(",")}}')`,
+    // Nearest rank ⌈f·n⌉ at f = (rank − ½) / n: half a rank below the one wanted, immune to rounding.
+    valueAtRank: (rank, count) =>
+      `percentile_disc(CAST(((${rank}) - 0.5) / (${count}) AS DOUBLE PRECISION)) WITHIN GROUP (ORDER BY ms)`,
+    percentile: (p) => `percentile_disc(${p}) WITHIN GROUP (ORDER BY ms)`,
+    indexedBy: () => "",
     storageParameters: (name, parameters) => [
       `ALTER TABLE ${dialect.table(name)} SET (${Object.entries(parameters)
         .map(([key, value]) => `${key} = ${value}`)

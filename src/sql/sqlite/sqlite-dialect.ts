@@ -87,6 +87,18 @@ export function sqliteDialect(): Dialect {
     notify: () => undefined,
     leaseGuardFunctions: () => [],
     storageParameters: () => [],
+    jsonText: (expr, path) =>
+      `CASE WHEN json_valid(${expr}) THEN json_extract(${expr}, '$${path.map((key) => `.${key}`).join("")}') END`,
+    // percentile_disc(ms, f) is the value at rank ⌊f·(n − 1)⌋ + 1: f = (rank − ½) / (n − 1) lands half a rank past
+    // the one wanted, immune to rounding (capped at 1 for the last rank; any f for a single row).
+    valueAtRank: (rank, count) => `percentile_disc(ms, MIN(1.0, ((${rank}) - 0.5) / MAX((${count}) - 1, 1)))`,
+    // ⌈p·n⌉ as SQLite computes p·n (in doubles): its integer part, plus one when there is a fraction.
+    percentile: (p, count) =>
+      dialect.valueAtRank(
+        `CAST(${p} * (${count}) AS INTEGER) + (${p} * (${count}) > CAST(${p} * (${count}) AS INTEGER))`,
+        count,
+      ),
+    indexedBy: (index) => ` INDEXED BY ${index}`,
   };
   return dialect;
 }

@@ -1,0 +1,61 @@
+/**
+ * The benchmark's telemetry mode (`--telemetry`): traces and metrics on, exported over OTLP (`http/protobuf`) to a
+ * local receiver in a child process (`otlp-sink.ts`), as `taskhub start` exports them with `OTEL_*` set. The
+ * OpenTelemetry Node SDK is configured by those same variables (traces batched as the SDK defaults; metrics every
+ * second, so their export cost shows within a workload), with Taskhub's `DurableIdGenerator`. Every worker made after
+ * {@link startBenchTelemetry} records spans and metrics through the global providers.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { DurableIdGenerator } from "../src/index.js";
+
+/** What the receiver got, per path (`/v1/traces`, `/v1/metrics`). */
+export type ReceivedTelemetry = Record<string, { requests: number; bytes: number }>;
+
+/** A running telemetry mode. */
+export interface BenchTelemetry {
+  /** Flushes the SDK, stops it and the receiver; resolves with what the receiver got. */
+  stop(): Promise<ReceivedTelemetry>;
+}
+
+const sinkScript = fileURLToPath(new URL("./otlp-sink.ts", import.meta.url));
+
+async function startSink(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ["--import", "tsx", sinkScript], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = (await once(child.stdout!, "data")) as [Buffer];
+  const port = Number(line.toString().trim());
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`The OTLP sink did not start: ${line.toString()}`);
+  return { child, port };
+}
+
+/** Starts the receiver and the SDK (traces and metrics exported to it). */
+export async function startBenchTelemetry(): Promise<BenchTelemetry> {
+  const { child, port } = await startSink();
+  const endpoint = `http://127.0.0.1:${port}`;
+  Object.assign(process.env, {
+    OTEL_TRACES_EXPORTER: "otlp",
+    OTEL_METRICS_EXPORTER: "otlp",
+    OTEL_LOGS_EXPORTER: "none",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_METRIC_EXPORT_INTERVAL: "1000",
+    OTEL_SERVICE_NAME: "taskhub-bench",
+  });
+  const { NodeSDK } = await import("@opentelemetry/sdk-node");
+  const sdk = new NodeSDK({ idGenerator: new DurableIdGenerator(), instrumentations: [] });
+  sdk.start();
+  return {
+    async stop() {
+      await sdk.shutdown();
+      const response = await fetch(`${endpoint}/counts`);
+      const received = (await response.json()) as ReceivedTelemetry;
+      child.kill("SIGTERM");
+      await once(child, "exit");
+      return received;
+    },
+  };
+}
