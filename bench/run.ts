@@ -14,11 +14,18 @@
  * throwaway cluster with autovacuum on, and reports the rate and the claims' cost per 10,000 (`--churn-vacuum=off`:
  * without the hub's own vacuuming).
  *
+ * `scale` (`scale.ts`, issue #17 requirement 6) measures costs as the work grows, on SQLite, the configured server
+ * and a throwaway cluster with production settings: W1 at 500 / 2,000 / 10,000 with one waiter per instance against
+ * one subscription (`scale-waiters`), 10,000 idle waiters (`scale-idle`), a 10,000-step history with the session cache
+ * on and off (`scale-history`), 10,000 concurrently active instances (`scale-active`), and `list-filters` (which then
+ * also runs on the throwaway cluster).
+ *
  * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,stats,pg-churn`
- * picks parts (fresh-latency: the latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks
- * the workloads; `--workers=1,2,4` sets the process counts. `--telemetry` turns traces and metrics on, exported over
- * OTLP to a local receiver (`telemetry.ts`), for their cost (issue #13: at most 15% of W1). PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the
- * local default.
+ * (and `scale`, or its parts `scale-waiters,scale-idle,scale-history,scale-active`) picks parts (fresh-latency: the
+ * latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads; `--workers=1,2,4`
+ * sets the process counts; `--scale-pairs=2` the W1 pairs at 10,000 of `scale-waiters`. `--telemetry` turns traces
+ * and metrics on, exported over OTLP to a local receiver (`telemetry.ts`), for their cost (issue #13: at most 15% of
+ * W1). PostgreSQL comes from `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / the local default.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -34,6 +41,7 @@ import { runListFilters } from "./list-filters.js";
 import { runHubStats } from "./hub-stats.js";
 import { measureReplay } from "./replay-cost.js";
 import { runReplayCheckBenchmark } from "./replay-check.js";
+import { openScaleTargets, runScale, SCALE_PARTS, type ScaleTargets } from "./scale.js";
 import { startBenchTelemetry, type BenchTelemetry } from "./telemetry.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
 
@@ -62,7 +70,10 @@ const configs: HubConfig[] = [
   { name: "postgres", make: () => postgresTaskHub({ pool: pgConfig, hubName: benchHubName }) },
 ];
 
-const selected = (name: string) => !only || only.includes(name);
+const inScale = (name: string) =>
+  (SCALE_PARTS as readonly string[]).includes(name) || name === "list-filters";
+const selected = (name: string) => !only || only.includes(name) || (only.includes("scale") && inScale(name));
+const localUrl = pgConfig.connectionString ?? "postgres://postgres@127.0.0.1:5432/test";
 
 async function runConfig(config: HubConfig, dir: string): Promise<Record<string, unknown>> {
   const { app } = benchApp();
@@ -74,8 +85,8 @@ async function runConfig(config: HubConfig, dir: string): Promise<Record<string,
   }
 }
 
-async function dropSchema(name: string): Promise<void> {
-  const client = new pg.Client(pgConfig);
+async function dropSchema(name: string, url?: string): Promise<void> {
+  const client = new pg.Client(url ? { connectionString: url } : pgConfig);
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
@@ -86,6 +97,7 @@ async function dropSchema(name: string): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-bench-"));
 const results: Record<string, unknown> = {};
+let scale: ScaleTargets | undefined;
 // Traces and metrics on, exported to a local OTLP receiver (see telemetry.ts); off (no SDK at all) by default.
 const telemetry: BenchTelemetry | undefined = args.includes("--telemetry")
   ? await startBenchTelemetry()
@@ -124,6 +136,11 @@ try {
   if (selected("workers"))
     results.postgresWorkerProcesses = await runMultiProcess(pgConfig, workerCounts, sizes);
   if (selected("pgbench")) results.pgbench = await runPgbench(pgConfig, quick ? 5 : 10);
+  const scaleParts = SCALE_PARTS.filter(selected);
+  if (scaleParts.length > 0 || selected("list-filters")) scale = await openScaleTargets(dir, localUrl);
+  const pairs = args.find((a) => a.startsWith("--scale-pairs="))?.slice("--scale-pairs=".length);
+  if (scaleParts.length > 0)
+    results.scale = await runScale(scale!.targets, scaleParts, quick, pairs ? Number(pairs) : undefined);
   if (selected("list-filters")) {
     const listDir = join(dir, "list-filters");
     mkdirSync(listDir);
@@ -138,6 +155,11 @@ try {
           name: "postgres",
           make: (label) => postgresTaskHub({ pool: pgConfig, hubName: hubName(label) }),
           drop: (label) => dropSchema(hubName(label)),
+        },
+        {
+          name: "postgres-cluster",
+          make: (label) => postgresTaskHub({ connectionString: scale!.clusterUrl, hubName: hubName(label) }),
+          drop: (label) => dropSchema(hubName(label), scale!.clusterUrl),
         },
       ],
       quick,
@@ -174,6 +196,7 @@ try {
     results.replayCheck = await runReplayCheckBenchmark(dir, quick ? 1000 : 10_000);
   if (telemetry) results.telemetryReceived = await telemetry.stop();
 } finally {
+  await scale?.close();
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(

@@ -19,6 +19,7 @@ import { describeHubLocation, openTaskHub } from "./open-task-hub.js";
 import { closeServer, listen } from "./server-lifecycle.js";
 import { createOpsListener, type OpsEndpoints } from "../http/ops-routes.js";
 import { createHostMetrics, PROMETHEUS_CONTENT_TYPE, type HostMetrics } from "./metrics-setup.js";
+import { otlpMetricReaders } from "./otlp-metrics.js";
 import { ReadinessCheck } from "./readiness.js";
 import { createHostAuth } from "./host-auth.js";
 import { DASHBOARD_PATH } from "../http/dashboard/dashboard-assets.js";
@@ -71,7 +72,7 @@ export async function startHost(
     connectionName: config.connectionName,
     codeFor: codes ? (instanceId: string) => codes.codeFor(instanceId) : undefined,
   };
-  const metrics = config.metrics ? createHostMetrics() : undefined;
+  const metrics = config.metrics ? createHostMetrics(await otlpMetricReaders()) : undefined;
   const durable = await app
     .start({
       taskHub,

@@ -15,7 +15,7 @@ import {
   envDetector,
   resourceFromAttributes,
 } from "@opentelemetry/resources";
-import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { MeterProvider, type MetricReader } from "@opentelemetry/sdk-metrics";
 
 /** The media type of the Prometheus text exposition format served. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -33,13 +33,14 @@ export interface HostMetrics {
 /**
  * Makes the host's metrics. The resource has the standard `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` over
  * the SDK's defaults (`service.name` defaults to `taskhub`).
+ * @param exporting Readers beside the Prometheus one (the OTLP export of `otlp-metrics.ts`).
  */
-export function createHostMetrics(): HostMetrics {
+export function createHostMetrics(exporting: readonly MetricReader[] = []): HostMetrics {
   const reader = new PrometheusExporter({ preventServerStart: true });
   const resource = defaultResource()
     .merge(resourceFromAttributes({ "service.name": "taskhub" }))
     .merge(detectResources({ detectors: [envDetector] }));
-  const meterProvider = new MeterProvider({ resource, readers: [reader] });
+  const meterProvider = new MeterProvider({ resource, readers: [reader, ...exporting] });
   const registered = metrics.setGlobalMeterProvider(meterProvider);
   const serializer = new PrometheusSerializer();
   let stopped: Promise<void> | undefined;

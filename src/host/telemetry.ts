@@ -5,7 +5,8 @@
  * exports Taskhub's spans (OTLP over `http/protobuf` by default; `OTEL_EXPORTER_OTLP_PROTOCOL=http/json` or `grpc`;
  * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, sampling and batching variables as the SDK reads them), and
  * flushes them when the host stops. Without them nothing is exported and the SDK is not even loaded. The SDK is set up
- * for traces only (`OTEL_METRICS_EXPORTER` and `OTEL_LOGS_EXPORTER` are not read: the host's metrics are its own).
+ * for traces only: the host's metrics have their own provider (`metrics-setup.ts`), exported over OTLP by
+ * `otlp-metrics.ts` when `OTEL_METRICS_EXPORTER=otlp`; `OTEL_LOGS_EXPORTER` is not read.
  * @module
  */
 import { DurableIdGenerator } from "../tracing/span-ids.js";

@@ -1,5 +1,5 @@
 /**
- * A small OTLP/HTTP trace receiver on 127.0.0.1 for tests: accepts `POST /v1/traces`, keeps every request (content
+ * A small OTLP/HTTP receiver on 127.0.0.1 for tests: accepts `POST /v1/traces` (and `/v1/metrics`), keeps every request (content
  * type and body), and decodes the `http/json` ones into spans.
  */
 import { createServer, type Server } from "node:http";
@@ -22,6 +22,8 @@ export interface ReceivedSpan {
 
 /** One request received. */
 export interface ReceivedRequest {
+  /** `/v1/traces` or `/v1/metrics`. */
+  readonly path: string;
   readonly contentType: string;
   readonly body: Buffer;
 }
@@ -43,11 +45,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      if (req.method !== "POST" || req.url !== "/v1/traces") {
+      if (req.method !== "POST" || (req.url !== "/v1/traces" && req.url !== "/v1/metrics")) {
         res.writeHead(404).end();
         return;
       }
-      requests.push({ contentType: String(req.headers["content-type"] ?? ""), body: Buffer.concat(chunks) });
+      requests.push({
+        path: req.url,
+        contentType: String(req.headers["content-type"] ?? ""),
+        body: Buffer.concat(chunks),
+      });
       const json = String(req.headers["content-type"] ?? "").includes("json");
       res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
       res.end(json ? "{}" : undefined);
@@ -58,8 +64,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
-    spans: () => requests.filter((r) => r.contentType.includes("json")).flatMap((r) => decode(r.body)),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    spans: () =>
+      requests
+        .filter((r) => r.path === "/v1/traces" && r.contentType.includes("json"))
+        .flatMap((r) => decode(r.body)),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // exporters keep their connections alive
+      }),
   };
 }
 
