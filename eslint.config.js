@@ -99,4 +99,27 @@ export default tseslint.config(
     },
   },
   ...layerBlocks(),
+  {
+    // The dashboard's own modules: plain ES modules run by the browser (no build step).
+    files: ["dashboard/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        [
+          "window",
+          "document",
+          "location",
+          "history",
+          "sessionStorage",
+          "fetch",
+          "URLSearchParams",
+          "HashChangeEvent",
+          "ResizeObserver",
+          "setInterval",
+          "clearInterval",
+          "console",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
 );

@@ -173,4 +173,5 @@ export type {
   TimerTriggerOptions,
 } from "./schedules/timer-trigger.js";
 export { startHost, type RunningHost } from "./host/host.js";
+export { DashboardHubError, startDashboardServer, type RunningDashboard } from "./host/dashboard-server.js";
 export { resolveConfig, type HostConfig } from "./host/config.js";

@@ -8,7 +8,16 @@ import { SETTINGS } from "../host/config.js";
 import { UsageError } from "./usage-error.js";
 
 /** The commands. */
-export const COMMANDS = ["start", "dev", "keys", "health", "replay-check", "history", "stats"] as const;
+export const COMMANDS = [
+  "start",
+  "dev",
+  "dashboard",
+  "keys",
+  "health",
+  "replay-check",
+  "history",
+  "stats",
+] as const;
 
 /** A command's name. */
 export type CommandName = (typeof COMMANDS)[number];
@@ -52,6 +61,29 @@ const HOST_FLAGS = [...SETTING_FLAGS.map(([flag]) => flag), "no-request-log", "c
 const COMMAND_FLAGS: Readonly<Record<CommandName, ReadonlySet<string>>> = {
   start: new Set(HOST_FLAGS),
   dev: new Set(HOST_FLAGS),
+  dashboard: new Set([
+    ...READ_HUB_FLAGS,
+    "port",
+    "host",
+    "local-dev",
+    "keys-file",
+    "public-url",
+    "use-forwarded-host",
+    "no-request-log",
+    "log-level",
+    "log-format",
+    "max-body-bytes",
+    "max-payload-bytes",
+    "default-version",
+    "shutdown-timeout-ms",
+    "connection-name",
+    "jwt-jwks-url",
+    "jwt-issuer",
+    "jwt-audience",
+    "jwt-algorithms",
+    "jwt-admin-role",
+    "jwt-any-issuer",
+  ]),
   keys: new Set(["name", "admin", "keys-file", "hub", "config"]),
   health: new Set(READ_HUB_FLAGS),
   "replay-check": new Set([

@@ -1,5 +1,5 @@
 /**
- * The `taskhub` command line: `start`, `dev`, `keys`, `health`, `replay-check`, `history` and `stats`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * The `taskhub` command line: `start`, `dev`, `dashboard`, `keys`, `health`, `replay-check`, `history` and `stats`. Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { resolve } from "node:path";
@@ -14,6 +14,7 @@ import { startTelemetry } from "../host/telemetry.js";
 import { stopOnSignals } from "../host/shutdown.js";
 import { exitOnUncaughtErrors } from "../worker/uncaught-errors.js";
 import { isCommand, parseCommandLine } from "./command-line.js";
+import { runDashboardCommand } from "./dashboard-command.js";
 import { runHealthCommand } from "./health-command.js";
 import { runHistoryCommand } from "./history-command.js";
 import { runKeysCommand } from "./keys-command.js";
@@ -45,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           ...argv.slice(0, commandIndex),
           ...argv.slice(commandIndex + 1),
         ]);
+      case "dashboard":
+        return await runDashboardCommand(positionals, () => config(flags, {}));
       case "keys":
         return runKeysCommand(positionals, flags, config(flags, {}));
       case "health":

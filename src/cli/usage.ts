@@ -10,6 +10,7 @@ export const USAGE = `Usage: taskhub <command> [options]
 Commands:
   start <app module>   Run the app's worker and HTTP server
   dev <app module>     Same, in local-dev mode (no keys, 127.0.0.1), reloading on file changes
+  dashboard            Serve the web dashboard (and the management API) on a hub, without a worker
   keys <action>        Create, list or revoke function and admin keys
   health               Print the task hub's health as JSON
   replay-check <app>   Replay stored histories against the app's current code (before deploying it)
@@ -86,6 +87,28 @@ it when a source file under the current directory changes (node_modules, .git, .
 watched).
 
 ${HOST_OPTIONS}`,
+  dashboard: `Usage: taskhub dashboard [options]
+
+Serves the web dashboard at /dashboard/ (instances, history and timeline, entities, stats, actions) and the
+management API it calls, on an existing task hub, without running a worker: the hub's hosts run the work. Sign in
+with an admin key (see taskhub keys) or a bearer token with the admin role, unless --local-dev. Never
+creates or upgrades a hub. SIGINT / SIGTERM stop it.
+
+Options (flags > environment variables > config file > defaults):
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
+  --port N                    TASKHUB_PORT           (default 7071)
+  --host H                    TASKHUB_HOST           (default 0.0.0.0; with --local-dev 127.0.0.1)
+  --local-dev                 TASKHUB_LOCAL_DEV      (no keys required)
+  --keys-file F               TASKHUB_KEYS_FILE      (default keys.json next to the hub)
+  --jwt-jwks-url, --jwt-issuer, --jwt-audience, --jwt-algorithms, --jwt-admin-role, --jwt-any-issuer
+                              Bearer tokens, as for taskhub start
+  --public-url URL, --use-forwarded-host, --no-request-log, --log-level L, --log-format F, --max-body-bytes N,
+  --max-payload-bytes N, --default-version V, --shutdown-timeout-ms N, --connection-name NAME
+                              As for taskhub start
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
   keys: `Usage:
   taskhub keys create [<name>] [--admin]   Create a function key (an admin key with --admin); prints it once
   taskhub keys list                        List the keys (names and scopes, never secrets)

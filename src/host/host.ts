@@ -4,13 +4,9 @@
  * in-flight requests finish, then the worker finishes or releases its work and the hub is closed.
  * @module
  */
-import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { DurableApp, DurableHost } from "../app/durable-app.js";
-import { Authorizer } from "../http/auth/authorizer.js";
-import { InstanceCodes, keyStoreInstanceCodes } from "../http/auth/instance-codes.js";
-import { JwtVerifier, uncheckedClaims } from "../http/auth/jwt.js";
-import { KeyStore } from "../http/auth/key-store.js";
+import { uncheckedClaims } from "../http/auth/jwt.js";
 import { HttpDurableClient } from "../http/http-management.js";
 import { createRequestListener } from "../http/http-server.js";
 import { MANAGEMENT_BASE_PATH } from "../http/management-urls.js";
@@ -25,6 +21,8 @@ import { createOpsListener, type OpsEndpoints } from "../http/ops-routes.js";
 import { createHostMetrics, PROMETHEUS_CONTENT_TYPE, type HostMetrics } from "./metrics-setup.js";
 import { otlpMetricReaders } from "./otlp-metrics.js";
 import { ReadinessCheck } from "./readiness.js";
+import { createHostAuth } from "./host-auth.js";
+import { DASHBOARD_PATH } from "../http/dashboard/dashboard-assets.js";
 
 /** A running host. */
 export interface RunningHost {
@@ -64,17 +62,7 @@ export async function startHost(
   log: LogSink = createHostLogger({ level: config.logLevel, format: config.logFormat }),
   options: StartHostOptions = {},
 ): Promise<RunningHost> {
-  const jwt = config.jwt ? new JwtVerifier(config.jwt) : undefined;
-  const keys = new KeyStore(config.keysFile);
-  const systemKey = config.localDev ? undefined : config.systemKey;
-  const codes = config.localDev ? undefined : instanceCodes(keys, config.hubName);
-  const authorizer = new Authorizer({
-    localDev: config.localDev,
-    keys,
-    systemKey,
-    instanceCodes: codes?.codes,
-    jwt,
-  });
+  const { authorizer, codes, unstoredSecret } = createHostAuth(config);
   const taskHub = options.taskHub ?? openTaskHub(config.hub, config.hubName, log);
   // One client for triggers, the management API and schedules, made by the app so that it has the local worker. Its
   // URLs need the bound port, known once listening: `baseUrl` is set then, before any request is served.
@@ -82,7 +70,7 @@ export async function startHost(
     baseUrl: config.publicUrl ?? "",
     hubName: config.hubName,
     connectionName: config.connectionName,
-    codeFor: codes ? (instanceId: string) => codes.codes.codeFor(instanceId) : undefined,
+    codeFor: codes ? (instanceId: string) => codes.codeFor(instanceId) : undefined,
   };
   const metrics = config.metrics ? createHostMetrics(await otlpMetricReaders()) : undefined;
   const durable = await app
@@ -146,7 +134,7 @@ export async function startHost(
     config,
     { url, address, port },
     log,
-    codes?.unstored,
+    unstoredSecret,
     options.taskHub ? taskHub.description : describeHubLocation(config.hub),
     metrics ? metricsLocation(url, address, metricsServer?.port) : undefined,
   );
@@ -184,6 +172,16 @@ async function listenForMetrics(
   }
 }
 
+/** Where the banner says the dashboard is, and what opens it. */
+export function dashboardLine(url: string, config: Pick<HostConfig, "localDev" | "jwt">): string {
+  return (
+    `${url}${DASHBOARD_PATH}/` +
+    (config.localDev
+      ? ""
+      : ` (sign in with an admin key${config.jwt ? " or a bearer token with the admin role" : ""})`)
+  );
+}
+
 /** Where the banner says metrics are served. */
 function metricsLocation(url: string, address: string, metricsPort: number | undefined): string {
   return metricsPort === undefined
@@ -191,22 +189,8 @@ function metricsLocation(url: string, address: string, metricsPort: number | und
     : `http://${displayHost(address)}:${metricsPort}/metrics (no keys; also /healthz and /readyz)`;
 }
 
-/**
- * The instance codes of the host's status links, signed with the key store's secret; with a secret for this process
- * only when the keys file cannot be written (`unstored`: why, for the banner), so that links still carry a code
- * scoped to their instance.
- */
-function instanceCodes(keys: KeyStore, hubName: string): { codes: InstanceCodes; unstored?: string } {
-  try {
-    return { codes: keyStoreInstanceCodes(keys, hubName) };
-  } catch (error) {
-    const secret = randomBytes(32);
-    return { codes: new InstanceCodes(hubName, () => secret), unstored: (error as Error).message };
-  }
-}
-
 /** The host of URLs for a server bound to `address`: `localhost` when it is bound to every interface. */
-function displayHost(address: string): string {
+export function displayHost(address: string): string {
   return isAnyAddress(address) ? "localhost" : urlHost(address);
 }
 
@@ -260,6 +244,7 @@ function printBanner(
   }
   lines.push(`  Management API: ${url}${MANAGEMENT_BASE_PATH}`);
   lines.push(`  Health: ${url}/healthz, ${url}/readyz`);
+  lines.push(`  Dashboard: ${dashboardLine(url, config)}`);
   if (metricsAt !== undefined) lines.push(`  Metrics: ${metricsAt}`);
   lines.push(
     config.localDev

@@ -22,6 +22,8 @@ import {
   writeWebResponse,
 } from "./node-adapter.js";
 import { handleOpsRequest, opsRouteOf, type OpsEndpoints } from "./ops-routes.js";
+import { DashboardAssets } from "./dashboard/dashboard-assets.js";
+import { handleDashboardApi } from "./dashboard/dashboard-api.js";
 import { QueryParams } from "./query-params.js";
 import { formatRequestLine, redactedTarget, requestFields } from "./request-log.js";
 import { splitPath } from "./route-template.js";
@@ -50,6 +52,11 @@ export interface HttpServerOptions {
    * API's credentials); without them those paths are 404s.
    */
   readonly ops?: OpsEndpoints | undefined;
+  /**
+   * Serve the web dashboard at `/dashboard` (default true): its page and files without credentials (they hold no
+   * data), its data routes (`/dashboard/api/...`) behind the management API's; `/` redirects there.
+   */
+  readonly dashboard?: boolean | undefined;
 }
 
 /** A node `request` listener serving triggers and the management API. Never throws; never sends a stack trace. */
@@ -59,6 +66,7 @@ export function createRequestListener(
   const router = new TriggerRouter(options.triggers);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = toLogger(options.logger);
+  const dashboard = options.dashboard === false ? undefined : new DashboardAssets();
   return async (req, res) => {
     const started = performance.now();
     const method = (req.method ?? "GET").toUpperCase();
@@ -104,13 +112,42 @@ export function createRequestListener(
     }
     if (options.logRequests ?? true) {
       const ms = performance.now() - started;
-      // Probes and scrapes come every few seconds: their lines are for debugging.
-      log[isOpsTarget(target) ? "debug" : "info"](
+      // Probes, scrapes and the dashboard's polls come every few seconds: their lines are for debugging.
+      log[isQuietTarget(target, response.status) ? "debug" : "info"](
         formatRequestLine(method, target, response.status, ms),
         requestFields(method, target, response.status, ms),
       );
     }
   };
+
+  async function dashboardRequest(
+    assets: DashboardAssets,
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    segments: readonly string[],
+  ): Promise<Response> {
+    if (segments.length === 0)
+      return new Response(null, { status: 302, headers: { location: "/dashboard/" } });
+    const rest = segments.slice(1);
+    if (rest[0] === "api") {
+      await options.authorizer.authorize(toWebRequest(req, url, Buffer.alloc(0)), url, "system");
+      return handleDashboardApi(
+        {
+          client: options.client,
+          query: new QueryParams(url.searchParams),
+          continuationToken: headerValue(req.headers["x-ms-continuation-token"]),
+        },
+        method,
+        rest.slice(1),
+      );
+    }
+    if (method !== "GET" && method !== "HEAD")
+      throw new HttpError(405, "method_not_allowed", `Method ${method} is not allowed here; use GET.`, {
+        headers: { allow: "GET, HEAD" },
+      });
+    return assets.serve(rest);
+  }
 
   async function dispatch(req: IncomingMessage, method: string, url: URL): Promise<Response> {
     const segments = splitPath(url.pathname);
@@ -119,6 +156,8 @@ export function createRequestListener(
       return handleOpsRequest(ops, method, options.ops, () =>
         options.authorizer.authorize(toWebRequest(req, url, Buffer.alloc(0)), url, "system"),
       );
+    if (dashboard && (segments[0] === "dashboard" || segments.length === 0))
+      return dashboardRequest(dashboard, req, method, url, segments);
     if (isManagementPath(segments)) {
       const probe = toWebRequest(req, url, Buffer.alloc(0));
       await options.authorizer.authorize(probe, url, "system", instanceOfRoute(segments));
@@ -215,7 +254,17 @@ function managementRoute(segments: readonly string[]): string {
   }
 }
 
-/** True when a logged target (path and redacted query) is one of the operator's routes. */
-function isOpsTarget(target: string): boolean {
-  return opsRouteOf(splitPath(target.split("?")[0] ?? "")) !== undefined;
+/**
+ * True when the request line of a logged target (path and redacted query) is logged at `debug`: the operator's
+ * routes, and the dashboard's files and reads when they succeed (its open tabs poll every few seconds; a refused
+ * one, a 401 say, stays at `info`, and its actions go through the management API, logged at `info`).
+ */
+function isQuietTarget(target: string, status: number): boolean {
+  const segments = splitPath(target.split("?")[0] ?? "");
+  return opsRouteOf(segments) !== undefined || (segments[0] === "dashboard" && status < 400);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text === undefined || text === "" ? undefined : text;
 }

@@ -103,6 +103,17 @@ before(() => {
 });
 
 describe("the packed tarball", () => {
+  it("ships the dashboard's page, modules and style sheet", () => {
+    for (const file of [
+      "dashboard/index.html",
+      "dashboard/app.js",
+      "dashboard/style.css",
+      "dashboard/timeline.js",
+    ])
+      assert.ok(entries.includes(file), `${file} is in the tarball`);
+    assert.ok(entries.includes("dist/http/dashboard/dashboard-assets.js"));
+  });
+
   it("ships dist/ (JS, types, source maps), bin/, README, LICENSE and CHANGELOG", () => {
     for (const file of [
       "package.json",
@@ -122,7 +133,15 @@ describe("the packed tarball", () => {
 
   it("ships nothing a user does not need", () => {
     const topLevel = [...new Set(entries.map((e) => e.split("/")[0]))].sort();
-    assert.deepEqual(topLevel, ["CHANGELOG.md", "LICENSE", "README.md", "bin", "dist", "package.json"]);
+    assert.deepEqual(topLevel, [
+      "CHANGELOG.md",
+      "LICENSE",
+      "README.md",
+      "bin",
+      "dashboard",
+      "dist",
+      "package.json",
+    ]);
     assert.deepEqual(
       entries.filter((e) => /\.test\.|tsbuildinfo/.test(e)),
       [],
@@ -239,6 +258,22 @@ async function serveAndRunHello(cwd: string): Promise<void> {
       return body.runtimeStatus === "Completed" ? body : undefined;
     }, 60_000);
     assert.deepEqual(status.output, ["Hello, package!"]);
+    // The dashboard, served from the installed package: its page, its own modules and Preact's (no CDN).
+    const page = await fetch(`${url}/dashboard/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script type="importmap">/);
+    for (const asset of [
+      "assets/app.js",
+      "assets/style.css",
+      "vendor/preact.mjs",
+      "vendor/preact-hooks.mjs",
+      "vendor/htm.mjs",
+    ]) {
+      const response = await fetch(`${url}/dashboard/${asset}`);
+      assert.equal(response.status, 200, `${asset}: ${output}`);
+      assert.ok((await response.text()).length > 100, asset);
+    }
+    assert.match(output, /Dashboard: http:\/\/[\w.:[\]-]+\/dashboard\//);
   } finally {
     child.kill("SIGTERM");
   }
