@@ -42,7 +42,7 @@ import { runHubStats } from "./hub-stats.js";
 import { measureReplay } from "./replay-cost.js";
 import { runReplayCheckBenchmark } from "./replay-check.js";
 import { openScaleTargets, runScale, SCALE_PARTS, type ScaleTargets } from "./scale.js";
-import { startBenchTelemetry, type BenchTelemetry } from "./telemetry.js";
+import { startBenchTelemetry, type BenchTelemetry, type TelemetrySignals } from "./telemetry.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
 
 const args = process.argv.slice(2);
@@ -99,8 +99,9 @@ const dir = mkdtempSync(join(tmpdir(), "taskhub-bench-"));
 const results: Record<string, unknown> = {};
 let scale: ScaleTargets | undefined;
 // Traces and metrics on, exported to a local OTLP receiver (see telemetry.ts); off (no SDK at all) by default.
-const telemetry: BenchTelemetry | undefined = args.includes("--telemetry")
-  ? await startBenchTelemetry()
+const telemetryArg = args.find((a) => a === "--telemetry" || a.startsWith("--telemetry="));
+const telemetry: BenchTelemetry | undefined = telemetryArg
+  ? await startBenchTelemetry((telemetryArg.split("=")[1] as TelemetrySignals | undefined) ?? "both")
   : undefined;
 try {
   for (const config of configs) {

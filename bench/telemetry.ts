@@ -32,13 +32,16 @@ async function startSink(): Promise<{ child: ChildProcess; port: number }> {
   return { child, port };
 }
 
-/** Starts the receiver and the SDK (traces and metrics exported to it). */
-export async function startBenchTelemetry(): Promise<BenchTelemetry> {
+/** Which signals the telemetry mode turns on (`--telemetry` is both). */
+export type TelemetrySignals = "both" | "traces" | "metrics";
+
+/** Starts the receiver and the SDK (traces and/or metrics exported to it). */
+export async function startBenchTelemetry(signals: TelemetrySignals = "both"): Promise<BenchTelemetry> {
   const { child, port } = await startSink();
   const endpoint = `http://127.0.0.1:${port}`;
   Object.assign(process.env, {
-    OTEL_TRACES_EXPORTER: "otlp",
-    OTEL_METRICS_EXPORTER: "otlp",
+    OTEL_TRACES_EXPORTER: signals === "metrics" ? "none" : "otlp",
+    OTEL_METRICS_EXPORTER: signals === "traces" ? "none" : "otlp",
     OTEL_LOGS_EXPORTER: "none",
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,

@@ -10,7 +10,7 @@
  * rewritten in its span context (the JavaScript SDK returns its own, mutable object), and checked.
  * @module
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 import type { Context, Span, SpanOptions } from "@opentelemetry/api";
 import { formatTraceParent, parseTraceParent, type TraceContext } from "../core/trace-context.js";
 import { tracer } from "./tracer.js";
@@ -59,10 +59,20 @@ export class DurableIdGenerator {
   }
 }
 
+/** Random bytes drawn a page at a time: one `randomBytes` call per span was the largest cost of tracing. */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
 function randomHex(bytes: number): string {
-  let hex = randomBytes(bytes).toString("hex");
-  while (/^0+$/.test(hex)) hex = randomBytes(bytes).toString("hex");
-  return hex;
+  for (;;) {
+    if (poolOffset + bytes > pool.length) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const hex = pool.toString("hex", poolOffset, poolOffset + bytes);
+    poolOffset += bytes;
+    if (!/^0+$/.test(hex)) return hex;
+  }
 }
 
 /**

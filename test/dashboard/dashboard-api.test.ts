@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SignJWT } from "jose";
-import { DurableApp } from "../../src/index.js";
+import Database from "better-sqlite3";
+import { DurableApp, sqliteTaskHub } from "../../src/index.js";
+import { fillInstances } from "../../src/testing/sql-instance-fill.js";
 import { KeyStore } from "../../src/http/auth/key-store.js";
 import { startTestHost, type TestHost } from "../http/http-test-host.js";
 import { removeTempDirs, spawnCli, tempDir } from "../support/cli-process.js";
@@ -310,6 +312,40 @@ describe("dashboard: bearer tokens", () => {
       assert.equal(banner?.match(/Dashboard: (.*)/)?.[1], `${open.url}/dashboard/`);
     } finally {
       await open.close();
+    }
+  });
+});
+
+describe("dashboard: counts on a hub of more instances than the list cap", () => {
+  it("counts every status exactly without a filter, and caps filtered counts", async () => {
+    const dir = tempDir("taskhub-dashboard-counts-");
+    const hubFile = join(dir, "hub.db");
+    const hub = sqliteTaskHub(hubFile);
+    await hub.init();
+    await fillInstances(hub, 24_000);
+    // The truth, read from the file on a connection of this test's own.
+    const db = new Database(hubFile, { readonly: true });
+    const rows = db
+      .prepare(
+        `SELECT status, count(*) AS n FROM ${hub.dialect.table("instances")}
+         WHERE substr(instance_id, 1, 1) <> '@' GROUP BY status`,
+      )
+      .all() as { status: string; n: number }[];
+    db.close();
+    await hub.close();
+    const truth = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    assert.ok(truth.Completed! > 10_000, JSON.stringify(truth));
+    const host = await startTestHost(dashboardApp(), { dir, flags: { hub: hubFile } });
+    try {
+      type Counts = { counts: Record<string, number>; capped: string[]; cap: number };
+      const all = (await (await host.fetch("/dashboard/api/counts")).json()) as Counts;
+      for (const [status, n] of Object.entries(all.counts)) assert.equal(n, truth[status] ?? 0, status);
+      assert.deepEqual(all.capped, []);
+      const filtered = (await (await host.fetch("/dashboard/api/counts?prefix=order-")).json()) as Counts;
+      assert.ok(filtered.counts.Completed! <= filtered.cap);
+      assert.equal(typeof filtered.counts.Pending, "number", "every status is present");
+    } finally {
+      await host.close();
     }
   });
 });

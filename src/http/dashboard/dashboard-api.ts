@@ -9,6 +9,7 @@
 import { RUNTIME_STATUSES, type RuntimeStatus } from "../../core/runtime-status.js";
 import type { HistoryEvent } from "../../core/history-event.js";
 import type { InstanceRecord } from "../../core/records.js";
+import { hasHealth } from "../../task-hub/health.js";
 import type { InstanceFilter } from "../../task-hub/task-hub.js";
 import { HttpError, invalidParameter, jsonResponse, toHttpError } from "../http-error.js";
 import type { HttpDurableClient } from "../http-management.js";
@@ -30,7 +31,7 @@ export const HISTORY_PREVIEW_CHARS = 2000;
 /** Largest input, output or custom status text sent whole for one instance. */
 export const PAYLOAD_PREVIEW_CHARS = 256 * 1024;
 
-/** Counts by status stop at this many per status (then shown as "10000+"). */
+/** Filtered counts by status stop at this many per status (then shown as "10000+"); unfiltered ones are exact. */
 export const COUNT_CAP = 10_000;
 
 /** Instances read at most to fill one page filtered by custom status text. */
@@ -155,6 +156,17 @@ async function countInstances(r: DashboardApiRequest): Promise<Response> {
   const counts: Record<string, number> = {};
   const capped: string[] = [];
   for (const status of RUNTIME_STATUSES) counts[status] = 0;
+  // Without a filter beyond status, a hub that reports health counts every status exactly, from its indexes.
+  const unfiltered =
+    filter.name === undefined &&
+    filter.instanceIdPrefix === undefined &&
+    filter.createdFrom === undefined &&
+    filter.createdTo === undefined;
+  if (unfiltered && hasHealth(r.client.taskHub)) {
+    const { instancesByStatus } = await r.client.taskHub.getStats();
+    for (const status of wanted) counts[status] = instancesByStatus[status] ?? 0;
+    return jsonResponse(200, { counts, capped, cap: COUNT_CAP });
+  }
   for (const status of wanted) {
     let token: string | undefined;
     let n = 0;
