@@ -25,6 +25,7 @@ df.app.activity("Fails", {
 });
 df.app.activity("Echo", { handler: (input: unknown) => input });
 
+// eslint-disable-next-line require-yield -- a DF orchestrator that schedules nothing
 df.app.orchestration("Child", function* (context) {
   const n = context.df.getInput<number>();
   return { n, parent: context.df.parentInstanceId, self: context.df.instanceId };
