@@ -53,6 +53,7 @@ export type {
   ContinueAsNewOptions,
   OrchestrationContext,
   ParentInfo,
+  WaitForEventOptions,
 } from "./api/orchestration-context.js";
 export type { LockHandle } from "./api/orchestration-context.js";
 export { EntityId, entityId, type EntityRef } from "./core/entity-id.js";

@@ -258,6 +258,12 @@ export class OrchestrationSession implements ContextSession {
     this.waiters.push({ name, task });
   }
 
+  /** @internal Drops a waiter whose wait timed out, so that a later event is buffered for the next wait. */
+  cancelWait(task: DurableTask<unknown>): void {
+    const index = this.waiters.findIndex((w) => w.task === task);
+    if (index >= 0) this.waiters.splice(index, 1);
+  }
+
   /** @internal */
   setCustomStatus(value: unknown): void {
     this.customStatus = serialize(value, "Custom status", this.maxPayloadBytes);
