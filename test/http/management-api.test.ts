@@ -282,6 +282,21 @@ describe("management API", () => {
     assert.deepEqual((await waitDone("tree-2-child")).output, { approved: true });
   });
 
+  it("GET /instances/{id} shows scheduledStartTime for a delayed start, and not otherwise", async () => {
+    const startAt = new Date(Date.now() + 3_600_000);
+    await host.client.startNew("Hello", { instanceId: "scheduled-1", startAt });
+    const body = (await (await host.fetch(`${MGMT}/instances/scheduled-1`)).json()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(body.runtimeStatus, "Pending");
+    assert.equal(body.scheduledStartTime, `${startAt.toISOString().slice(0, 19)}Z`);
+    await post("/orchestrators/Hello/scheduled-2");
+    await waitDone("scheduled-2");
+    const now = (await (await host.fetch(`${MGMT}/instances/scheduled-2`)).json()) as Record<string, unknown>;
+    assert.equal("scheduledStartTime" in now, false);
+  });
+
   it("rewind: 202 for Failed (re-runs only the failed activity), 404 unknown, 410 Completed, 412 running", async () => {
     healing.broken = true;
     await post("/orchestrators/FailOnce/rewind-1");
