@@ -106,7 +106,7 @@ export class OrchestrationProcessor {
       }
     }
     if (rewinds && rewind) {
-      return { kind: "complete", completion: await this.rewind(item, consumed, rewind.event) };
+      return { kind: "complete", completion: await this.rewind(item, consumed, rewind) };
     }
     if (!start && isTerminalStatus(instance.status)) {
       // Events for a finished instance: consumed and dropped.
@@ -242,12 +242,17 @@ export class OrchestrationProcessor {
     return { startEvent, result: failedResult(failure(name), item.instance.customStatus) };
   }
 
-  /** Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. */
+  /**
+   * Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. The other
+   * messages of the step (events raised while the rewind waited: the instance is Pending from the rewind's append on)
+   * are sent to it again, after that wake-up, so the rewound run gets them.
+   */
   private async rewind(
     item: OrchestrationWorkItem,
     consumed: number[],
-    event: HistoryEvent,
+    rewind: OrchestrationWorkItem["messages"][number],
   ): Promise<OrchestrationCompletion> {
+    const event = rewind.event;
     const { instanceId, instance } = item;
     const executionId = instance.executionId;
     this.cache.take(instanceId);
@@ -268,6 +273,13 @@ export class OrchestrationProcessor {
       messages: [
         { instanceId, executionId, event },
         ...plan.redeliver.map((e) => ({ instanceId, executionId, event: e })),
+        ...item.messages
+          .filter((m) => m !== rewind && m.event.type !== "ExecutionRewound")
+          .map((m) => ({
+            instanceId,
+            ...(m.executionId !== undefined ? { executionId: m.executionId } : {}),
+            event: m.event,
+          })),
         ...plan.children.map((child) => ({
           instanceId: child,
           event: {

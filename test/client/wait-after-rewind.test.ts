@@ -47,4 +47,44 @@ describe("waitForCompletion after rewind and restart", () => {
       await host.stop();
     }
   });
+
+  it("keeps an event raised between the rewind and the rewound run's first step", async () => {
+    const path = join(dir, "events.db");
+    const app = new DurableApp();
+    let broken = true;
+    const step = app.activity("Step", () => {
+      if (broken) throw new Error("broken");
+      return "stepped";
+    });
+    const orch = app.orchestration("StepThenWait", async (ctx) => {
+      const stepped = await ctx.callActivity(step, undefined);
+      const go = await ctx.waitForExternalEvent<string>("Go");
+      return `${stepped}, ${go}`;
+    });
+    const first = await startHost(app, async () => sqliteTaskHub(path));
+    try {
+      await first.client.startNew(orch, { instanceId: "waits" });
+      assert.equal((await first.client.waitForCompletion("waits")).runtimeStatus, "Failed");
+    } finally {
+      await first.stop();
+    }
+    // No worker runs while the rewind and the event arrive: both wait in the inbox for the same step.
+    const offline = sqliteTaskHub(path);
+    await offline.init();
+    const client = new DurableClient(offline);
+    try {
+      await client.rewind("waits");
+      await client.raiseEvent("waits", "Go", "went");
+    } finally {
+      await offline.close();
+    }
+    broken = false;
+    const second = await startHost(app, async () => sqliteTaskHub(path));
+    try {
+      const done = await second.client.waitForCompletion("waits", { timeoutMs: 30_000 });
+      assert.deepEqual([done.runtimeStatus, done.output], ["Completed", "stepped, went"]);
+    } finally {
+      await second.stop();
+    }
+  });
 });
