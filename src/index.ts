@@ -20,10 +20,12 @@ export {
   DurableClient,
   type DurableClientOptions,
   type GetStatusOptions,
+  type InstanceIdsPage,
   type StartOptions,
   type WaitOptions,
 } from "./client/durable-client.js";
 export type { OrchestrationStatus } from "./client/orchestration-status.js";
+export { MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, type InstanceTags } from "./core/tags.js";
 export * from "./core/errors.js";
 export {
   DEFAULT_MAX_HISTORY_EVENTS,

@@ -26,6 +26,8 @@ export interface OrchestrationStatus<O = unknown> {
   readonly lastUpdatedTime: Date;
   /** The version stamped on the instance (its current execution's); absent when it has none. */
   readonly version?: string | undefined;
+  /** The tags the instance was started with; absent when it has none. */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Present with `showHistory: true`. */
   readonly history?: readonly HistoryEvent[] | undefined;
 }
@@ -46,6 +48,7 @@ export function toOrchestrationStatus(
     createdTime: new Date(record.createdAt),
     lastUpdatedTime: new Date(record.lastUpdatedAt),
     ...(record.version !== undefined && record.version !== "" ? { version: record.version } : {}),
+    ...(record.tags !== undefined ? { tags: record.tags } : {}),
     history: options.history,
   };
 }
