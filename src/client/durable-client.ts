@@ -388,9 +388,7 @@ export class DurableClient {
    * Lists the IDs of the instances matching the filters (as `listInstances` does, without reading their payloads),
    * one page at a time.
    */
-  async listInstanceIds(
-    options: Omit<ListInstancesOptions, "showInput"> = {},
-  ): Promise<InstanceIdsPage> {
+  async listInstanceIds(options: Omit<ListInstancesOptions, "showInput"> = {}): Promise<InstanceIdsPage> {
     const page = await this.taskHub.listInstances(this.instanceQuery(options, false));
     return {
       instanceIds: page.instances.map((record) => record.instanceId),

@@ -137,7 +137,10 @@ export class QueryParams {
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw invalidParameter(name, `Query parameter '${name}' must be a JSON object, e.g. {"tenant":"acme"}.`);
+      throw invalidParameter(
+        name,
+        `Query parameter '${name}' must be a JSON object, e.g. {"tenant":"acme"}.`,
+      );
     }
     try {
       return checkTags(parsed, `Query parameter '${name}'`);

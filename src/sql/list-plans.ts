@@ -243,7 +243,10 @@ function clauses(
     // The partial index of tagged instances holds every match.
     add("tags IS NOT NULL");
     Object.entries(filter.tags).forEach(([key, value], i) =>
-      add(d.jsonHasEntry("tags", `tagKey${i}`, `tagValue${i}`), { [`tagKey${i}`]: key, [`tagValue${i}`]: value }),
+      add(d.jsonHasEntry("tags", `tagKey${i}`, `tagValue${i}`), {
+        [`tagKey${i}`]: key,
+        [`tagValue${i}`]: value,
+      }),
     );
   }
   if (filter.instanceId !== undefined) add("instance_id = :instanceId", { instanceId: filter.instanceId });

@@ -190,7 +190,9 @@ export function queryTests(env: ConformanceEnv): void {
     assert.deepEqual(await sorted({ tags: { region: "eu" } }), ["tg-1"]);
     assert.deepEqual(await sorted({ tags: { tenant: "acm" } }), [], "values match exactly");
     assert.deepEqual(await sorted({ tags: { "odd key \"'.$[]": "välue ✓" } }), ["tg-6"], "any key text");
-    assert.deepEqual(await sorted({ tags: acme, statuses: ["Completed", "Pending"], name: "Order" }), ["tg-1"]);
+    assert.deepEqual(await sorted({ tags: acme, statuses: ["Completed", "Pending"], name: "Order" }), [
+      "tg-1",
+    ]);
     assert.deepEqual(await sorted({ tags: acme, instanceIdPrefix: "tg-many-" }), many);
     assert.deepEqual(await sorted({ tags: {} }), await sorted({ instanceIdPrefix: "tg-" }), "{}: no filter");
     const first = await hub.listInstances({ tags: acme, pageSize: 3, includePayloads: false });
@@ -208,9 +210,17 @@ export function queryTests(env: ConformanceEnv): void {
       ]),
       ["ok"],
     );
-    assert.deepEqual((await hub.getInstance("tg-3"))?.tags, { tenant: "acme", region: "us" }, "kept by a step");
+    assert.deepEqual(
+      (await hub.getInstance("tg-3"))?.tags,
+      { tenant: "acme", region: "us" },
+      "kept by a step",
+    );
     await hub.createInstance(newInstance("tg-1", { tags: { tenant: "initech" } }));
-    assert.deepEqual((await hub.getInstance("tg-1"))?.tags, { tenant: "initech" }, "replaced with the instance");
+    assert.deepEqual(
+      (await hub.getInstance("tg-1"))?.tags,
+      { tenant: "initech" },
+      "replaced with the instance",
+    );
     assert.deepEqual(await sorted({ tags: { region: "eu" } }), [], "the old tags no longer match");
     await createWithStatus(hub, "tg-7", "Completed", { tags: { tenant: "initech" } });
     await hub.createInstance(newInstance("tg-7"));
