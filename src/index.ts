@@ -20,11 +20,13 @@ export {
   DurableClient,
   type DurableClientOptions,
   type GetStatusOptions,
+  type InstanceIdsPage,
   type StartOptions,
   type TerminateOptions,
   type WaitOptions,
 } from "./client/durable-client.js";
 export type { OrchestrationStatus } from "./client/orchestration-status.js";
+export { MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, type InstanceTags } from "./core/tags.js";
 export * from "./core/errors.js";
 export {
   DEFAULT_MAX_HISTORY_EVENTS,

@@ -28,6 +28,8 @@ export interface OrchestrationStatus<O = unknown> {
   readonly scheduledStartTime?: Date | undefined;
   /** The version stamped on the instance (its current execution's); absent when it has none. */
   readonly version?: string | undefined;
+  /** The tags the instance was started with; absent when it has none. */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Present with `showHistory: true`. */
   readonly history?: readonly HistoryEvent[] | undefined;
 }
@@ -51,6 +53,7 @@ export function toOrchestrationStatus(
       ? { scheduledStartTime: new Date(record.scheduledStartAt) }
       : {}),
     ...(record.version !== undefined && record.version !== "" ? { version: record.version } : {}),
+    ...(record.tags !== undefined ? { tags: record.tags } : {}),
     history: options.history,
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The status object of the management API, in Durable Functions' exact shape (`StatusResponsePayload`):
  * `{ name, instanceId, runtimeStatus, input, customStatus, output, createdTime, lastUpdatedTime, historyEvents? }`,
- * plus `version` (Taskhub's; camelCase like the rest) for an instance that has one, and `scheduledStartTime` for one
- * started with a delayed start.
+ * plus `version` (Taskhub's; camelCase like the rest) for an instance that has one, `scheduledStartTime` for one
+ * started with a delayed start, and `tags` (as in the Durable Task Scheduler's status) for one started with tags.
  * @module
  */
 import type { OrchestrationStatus } from "../client/orchestration-status.js";
@@ -25,6 +25,8 @@ export interface StatusPayload {
   readonly scheduledStartTime?: string;
   /** The instance's version; absent when it has none (as in Durable Functions' payload, which has no such field). */
   readonly version?: string;
+  /** The instance's tags; absent when it has none. */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly historyEvents?: readonly Record<string, unknown>[];
 }
 
@@ -69,6 +71,7 @@ export function toStatusPayload(
       ? { scheduledStartTime: formatStatusTime(status.scheduledStartTime) }
       : {}),
     ...(status.version !== undefined ? { version: status.version } : {}),
+    ...(status.tags !== undefined ? { tags: status.tags } : {}),
   };
   if (!options.history || status.runtimeStatus === "Pending") return payload;
   return {

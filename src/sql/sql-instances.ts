@@ -240,6 +240,7 @@ export function newInstanceRow(
     scheduled_start_at: orNull(record.scheduledStartAt),
     parent_instance_id: orNull(record.parentInstanceId),
     version: orNull(record.version),
+    tags: record.tags === undefined ? null : JSON.stringify(record.tags),
   };
 }
 

@@ -86,6 +86,8 @@ export interface InstanceFilter {
   readonly name?: string | undefined;
   /** Only instances stamped with this version: exact, case-sensitive; instances without a version never match. */
   readonly version?: string | undefined;
+  /** Only instances carrying every one of these tags (key and value exact, case-sensitive). */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A query: filters plus paging. */
