@@ -95,7 +95,9 @@ export function parseRetentionPolicies(value: unknown): RetentionPolicy[] {
   } else if (Array.isArray(value)) {
     policies = value.map((entry: unknown, index) => {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry))
-        throw new InvalidArgumentError(`retention policy ${index + 1} must be an object { status, olderThan }.`);
+        throw new InvalidArgumentError(
+          `retention policy ${index + 1} must be an object { status, olderThan }.`,
+        );
       const record = entry as Record<string, unknown>;
       for (const key of Object.keys(record))
         if (key !== "status" && key !== "olderThan")

@@ -118,7 +118,8 @@ export async function runRetention(
       const ids = page.instances.map((record) => record.instanceId);
       if (ids.length === 0) break;
       const byStatus = new Map<RuntimeStatus, number>();
-      for (const record of page.instances) byStatus.set(record.status, (byStatus.get(record.status) ?? 0) + 1);
+      for (const record of page.instances)
+        byStatus.set(record.status, (byStatus.get(record.status) ?? 0) + 1);
       // The statuses again: an instance rewound or restarted since the listing is not purged.
       const deleted = await client.taskHub.purgeInstances({
         instanceIds: ids,
@@ -138,7 +139,13 @@ export async function runRetention(
     `Retention: purged ${total} instance(s): ` +
       results.map((r) => `${r.statuses.join(",")} older than ${r.olderThan}: ${r.purged}`).join("; ") +
       ".",
-    { retention: results.map((r) => ({ statuses: r.statuses.join(","), olderThan: r.olderThan, purged: r.purged })) },
+    {
+      retention: results.map((r) => ({
+        statuses: r.statuses.join(","),
+        olderThan: r.olderThan,
+        purged: r.purged,
+      })),
+    },
   );
   return { policies: results, purged: total };
 }
