@@ -148,7 +148,7 @@ describe("ctx.callHttp", () => {
     assert.equal(status.runtimeStatus, "Failed");
     assert.match(
       status.failureDetails?.message ?? "",
-      /^HTTP GET http:\/\/127\.0\.0\.1:\d+\/ failed: ECONNREFUSED/,
+      /Error: HTTP GET http:\/\/127\.0\.0\.1:\d+\/ failed: ECONNREFUSED/,
     );
     const history = await host.taskHub.getHistory(id);
     assert.equal(history.filter((e) => e.type === "TaskFailed").length, 3);
