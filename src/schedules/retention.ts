@@ -5,7 +5,7 @@
  *
  * Each run purges, per policy, in bounded batches (default 500 instances, a pause between batches so that the hub's
  * other work goes on), logs one `info` line with the count per policy, and adds the counts to the
- * `taskhub.retention.purged` counter (attribute `taskhub.instance.status`). Age is creation time: the hub filters
+ * `taskhub.retention.purged` counter (attribute `taskhub.orchestration.status`). Age is creation time: the hub filters
  * purges by creation time, not by completion time, so an instance that ran for a long time is purged that much
  * sooner after it finished. Entities are never purged by retention.
  * @module
@@ -128,8 +128,10 @@ export async function runRetention(
       });
       purged += deleted;
       if (deleted === ids.length)
-        for (const [status, count] of byStatus) counter.add(count, { "taskhub.instance.status": status });
-      else if (deleted > 0) counter.add(deleted, { "taskhub.instance.status": policy.statuses.join(",") });
+        for (const [status, count] of byStatus)
+          counter.add(count, { "taskhub.orchestration.status": status });
+      else if (deleted > 0)
+        counter.add(deleted, { "taskhub.orchestration.status": policy.statuses.join(",") });
       if (deleted === 0 || ids.length < batchSize) break;
     }
     results.push({ statuses: policy.statuses, olderThan: policy.olderThan, purged });
