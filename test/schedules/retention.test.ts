@@ -15,6 +15,7 @@ import { createHostMetrics } from "../../src/host/metrics-setup.js";
 import { parseRetentionPolicies } from "../../src/schedules/retention-policy.js";
 import { enableRetention, runRetention, RETENTION_PURGED_METRIC } from "../../src/schedules/retention.js";
 import { eventually, MemoryLog } from "../support/test-host.js";
+import { INDEX_URL, runCli, spawnCli } from "../support/cli-process.js";
 
 const DAY = 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), "taskhub-retention-"));
@@ -195,6 +196,39 @@ describe("retention policies", () => {
       assert.deepEqual(await idsOf(a!.client), ["old-fail-0", "old-fail-1"]);
     } finally {
       for (const host of hosts) await host.stop();
+    }
+  });
+
+  it("taskhub start refuses a bad policy at startup, and shows the policies it runs", async () => {
+    const project = mkdtempSync(join(dir, "cli-"));
+    const app = join(project, "app.ts");
+    writeFileSync(
+      app,
+      `import { DurableApp } from ${JSON.stringify(INDEX_URL)};\nexport const app = new DurableApp();\n`,
+    );
+    const bad = runCli(
+      ["start", app, "--local-dev", "--port", "0", "--retention", "Failed:30 days"],
+      project,
+    );
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--retention: retention policy 1: olderThan must be a positive whole number/);
+    writeFileSync(
+      join(project, "taskhub.config.json"),
+      JSON.stringify({ retention: [{ status: ["Completed", "Terminated"], olderThan: "7d" }] }),
+    );
+    const child = spawnCli(
+      ["start", app, "--local-dev", "--port", "0", "--hub", join(project, "hub.db")],
+      project,
+    );
+    try {
+      await eventually(
+        async () => child.output().includes("Retention: Completed,Terminated after 7d"),
+        30_000,
+      );
+      assert.match(child.output(), /Timer 'taskhub:retention': schedule .*0 0 \* \* \* \*.* started/);
+    } finally {
+      child.process.kill("SIGTERM");
+      await child.exited;
     }
   });
 });
