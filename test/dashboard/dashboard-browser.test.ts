@@ -281,6 +281,38 @@ describe("dashboard in a browser", () => {
     await page.context().close();
   });
 
+  it("rewinds a failed instance and restarts a finished one, each after a confirmation", async () => {
+    const page = await signedIn();
+    // order-4 fails for good (its amount is over Ship's limit): rewound, it runs again from its failure and fails again.
+    await page.goto(`${host.url}/dashboard/#/instance/order-4`);
+    await page.getByRole("heading", { name: /Failed ProcessOrder/ }).waitFor();
+    await page.getByRole("button", { name: "Rewind" }).click();
+    const rewind = page.getByRole("dialog");
+    await rewind.getByLabel("Reason (optional)").fill("shipping limit raised");
+    await rewind.getByRole("button", { name: "Rewind" }).click();
+    await eventually(async () => {
+      const status = await host.client.getStatus("order-4", { showHistory: true });
+      return (
+        status?.runtimeStatus === "Failed" &&
+        (status.history ?? []).some((e) => e.type === "ExecutionRewound")
+      );
+    }, 30_000);
+    // order-0 completed: restarted under the same ID, it is created again and completes.
+    const before = await host.client.getStatus("order-0");
+    await page.goto(`${host.url}/dashboard/#/instance/order-0`);
+    await page.getByRole("heading", { name: /Completed ProcessOrder/ }).waitFor();
+    await page.getByRole("button", { name: "Restart" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Restart" }).click();
+    await eventually(async () => {
+      const status = await host.client.getStatus("order-0");
+      return (
+        status?.runtimeStatus === "Completed" &&
+        status.createdTime.getTime() > (before?.createdTime.getTime() ?? Infinity)
+      );
+    }, 30_000);
+    await page.context().close();
+  });
+
   it("needs no sign-in in local-dev mode", async () => {
     const local = await startTestHost(dashboardApp(), { flags: { hub: join(dir, "hub.db") } });
     try {

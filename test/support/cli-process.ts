@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { eventually } from "./test-host.js";
 
 /** The `taskhub` executable. */
 export const BIN = fileURLToPath(new URL("../../bin/taskhub.js", import.meta.url));
@@ -54,6 +55,25 @@ export function runCli(
 /** The URLs of every `Taskhub host listening on ...` banner in `output`, in order. */
 export function listeningUrls(output: string): string[] {
   return [...output.matchAll(/Taskhub host listening on (http:\/\/\S+)/g)].map((m) => m[1] ?? "");
+}
+
+/**
+ * Spawns `taskhub start ...args` (pretty logs, so that its banner can be read) and resolves, with the URL it listens
+ * on, once it serves; rejects with its output when it exits first.
+ */
+export async function startServing(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliChild & { url: string }> {
+  const child = spawnCli(["start", ...args, "--log-format", "pretty"], cwd, env);
+  const url = await Promise.race([
+    eventually(async () => listeningUrls(child.output())[0], 30_000),
+    child.exited.then((code) => {
+      throw new Error(`taskhub start exited with ${code}:\n${child.output()}`);
+    }),
+  ]);
+  return Object.assign(child, { url });
 }
 
 /** Temporary directories, removed by {@link removeTempDirs}. */

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import { tracesRequested } from "../../src/host/telemetry.js";
-import { listeningUrls, removeTempDirs, spawnCli, tempDir, type CliChild } from "../support/cli-process.js";
+import { removeTempDirs, startServing, tempDir, type CliChild } from "../support/cli-process.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
 import { eventually } from "../support/test-host.js";
 
@@ -32,23 +32,8 @@ function otelEnv(receiver: OtlpReceiver, protocol: string, service: string): Nod
   };
 }
 
-async function startCli(
-  args: string[],
-  dir: string,
-  env: NodeJS.ProcessEnv,
-): Promise<CliChild & { url: string }> {
-  const child = spawnCli(
-    ["start", APP, "--port", "0", "--host", "127.0.0.1", "--local-dev", "--log-format", "pretty", ...args],
-    dir,
-    env,
-  );
-  const url = await Promise.race([
-    eventually(async () => listeningUrls(child.output())[0], 30_000),
-    child.exited.then((code) => {
-      throw new Error(`taskhub start exited with ${code}:\n${child.output()}`);
-    }),
-  ]);
-  return Object.assign(child, { url });
+function startCli(args: string[], dir: string, env: NodeJS.ProcessEnv): Promise<CliChild & { url: string }> {
+  return startServing([APP, "--port", "0", "--host", "127.0.0.1", "--local-dev", ...args], dir, env);
 }
 
 async function stop(child: CliChild): Promise<void> {

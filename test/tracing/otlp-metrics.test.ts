@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import { otlpMetricReaders, otlpMetricsRequested } from "../../src/host/otlp-metrics.js";
-import { listeningUrls, removeTempDirs, spawnCli, tempDir, type CliChild } from "../support/cli-process.js";
+import { removeTempDirs, startServing, tempDir, type CliChild } from "../support/cli-process.js";
 import { startOtlpReceiver, type OtlpReceiver } from "../support/otlp-receiver.js";
 import { eventually } from "../support/test-host.js";
 
@@ -48,31 +48,9 @@ function latestCount(receiver: OtlpReceiver, name: string, orchestration: string
   return value;
 }
 
-async function startHost(dir: string, env: NodeJS.ProcessEnv): Promise<CliChild & { url: string }> {
-  const child = spawnCli(
-    [
-      "start",
-      APP,
-      "--hub",
-      join(dir, "hub.db"),
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--local-dev",
-      "--log-format",
-      "pretty",
-    ],
-    dir,
-    env,
-  );
-  const url = await Promise.race([
-    eventually(async () => listeningUrls(child.output())[0], 30_000),
-    child.exited.then((code) => {
-      throw new Error(`taskhub start exited with ${code}:\n${child.output()}`);
-    }),
-  ]);
-  return Object.assign(child, { url });
+function startHost(dir: string, env: NodeJS.ProcessEnv): Promise<CliChild & { url: string }> {
+  const flags = ["--hub", join(dir, "hub.db"), "--port", "0", "--host", "127.0.0.1", "--local-dev"];
+  return startServing([APP, ...flags], dir, env);
 }
 
 async function completeOrders(url: string, count: number): Promise<void> {
