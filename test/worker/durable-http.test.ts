@@ -21,6 +21,7 @@ import {
   type DurableHttpResponse,
 } from "../../src/index.js";
 import { MemoryLog } from "../support/test-host.js";
+import { createTestEnvironment } from "../../src/testing/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-http-"));
 let server: Server;
@@ -28,6 +29,7 @@ let base: string;
 let host: DurableHost;
 const requests: { method: string; url: string; body: string; auth: string | undefined }[] = [];
 let polls = 0;
+const slow = new Map<string, number>();
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
   let text = "";
@@ -47,6 +49,13 @@ before(async () => {
         // The first poll: still running, no Retry-After (the default 1 s); the second: done.
         if (polls === 1) res.writeHead(202, { Location: `${base}/jobs/7/status` }).end();
         else res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ done: true }));
+      } else if (req.url?.startsWith("/slow/")) {
+        // Answers 202 twice per job, an hour apart, then 200.
+        const job = req.url.slice("/slow/".length);
+        const seen = (slow.get(job) ?? 0) + 1;
+        slow.set(job, seen);
+        if (seen <= 2) res.writeHead(202, { Location: req.url, "Retry-After": "3600" }).end();
+        else res.writeHead(200).end(`job ${job} done`);
       } else if (req.url === "/missing") res.writeHead(404, { "X-Why": "gone" }).end("no such thing");
       else res.writeHead(500).end();
     });
@@ -163,5 +172,20 @@ describe("ctx.callHttp", () => {
     );
     const ftp = await run("Http", { url: "ftp://example.com/x" });
     assert.match(ftp.status.failureDetails?.message ?? "", /supports http: and https: URLs/);
+  });
+
+  it("polls an hour apart in the time-skipping test environment without waiting an hour", async () => {
+    const app = new DurableApp();
+    const call = app.orchestration("Slow", async (ctx, url: string) => ctx.callHttp({ url }));
+    await using env = await createTestEnvironment(app);
+    const started = env.now();
+    const id = await env.client.startNew(call, { input: `${base}/slow/a` });
+    const status = await env.client.waitForCompletion(id);
+    assert.equal(status.runtimeStatus, "Completed", JSON.stringify(status.failureDetails));
+    assert.deepEqual(
+      [(status.output as DurableHttpResponse).statusCode, (status.output as DurableHttpResponse).content],
+      [200, "job a done"],
+    );
+    assert.equal(env.now() - started, 2 * 3_600_000);
   });
 });
