@@ -181,6 +181,7 @@ export type {
 export { parseRetentionPolicies, parseAge, type RetentionPolicy } from "./schedules/retention-policy.js";
 export {
   enableRetention,
+  disableRetention,
   runRetention,
   RETENTION_TIMER,
   RETENTION_PURGED_METRIC,

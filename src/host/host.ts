@@ -23,7 +23,7 @@ import { otlpMetricReaders } from "./otlp-metrics.js";
 import { ReadinessCheck } from "./readiness.js";
 import { createHostAuth } from "./host-auth.js";
 import { DASHBOARD_PATH } from "../http/dashboard/dashboard-assets.js";
-import { enableRetention } from "../schedules/retention.js";
+import { disableRetention, enableRetention } from "../schedules/retention.js";
 
 /** A running host. */
 export interface RunningHost {
@@ -102,6 +102,15 @@ export async function startHost(
       await metrics?.shutdown();
       throw error;
     });
+  if (config.retention.length === 0)
+    await disableRetention(durable.client).then(
+      (stopped) => stopped && toLogger(log).info("Retention is off: its schedule was stopped."),
+      async (error: unknown) => {
+        await durable.stop();
+        await metrics?.shutdown();
+        throw error;
+      },
+    );
   const readiness = new ReadinessCheck(taskHub, durable.worker);
   const ops: OpsEndpoints = {
     readiness: () => readiness.check(),

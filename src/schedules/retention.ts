@@ -14,9 +14,9 @@ import { metrics, type Counter, type MeterProvider } from "@opentelemetry/api";
 import type { DurableClient } from "../client/durable-client.js";
 import { InvalidArgumentError } from "../core/errors.js";
 import { toLogger, type LogSink } from "../core/logger.js";
-import type { RuntimeStatus } from "../core/runtime-status.js";
 import type { RetentionPolicy } from "./retention-policy.js";
-import { registerScheduleFunctions } from "./schedule-orchestration.js";
+import { registerScheduleFunctions, scheduleInstanceId } from "./schedule-orchestration.js";
+import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { createTimerTrigger, type TimerRegistry } from "./timer-trigger.js";
 
 /** The name of the retention timer (its schedule's instance ID is `schedule:taskhub:retention`). */
@@ -187,4 +187,16 @@ export function enableRetention(registry: TimerRegistry, options: RetentionOptio
   settings.set(registry, { ...options, counter: retentionCounter(options.meterProvider) });
   if (!registry.timers.get(RETENTION_TIMER)) registry.timers.add(timer);
   registerScheduleFunctions(registry);
+}
+
+/**
+ * Stops the hub's retention schedule when one runs (a host started without retention policies calls it, so that
+ * turning retention off stops the runs instead of leaving a schedule that finds no timer). Returns whether it did.
+ */
+export async function disableRetention(client: DurableClient): Promise<boolean> {
+  const instanceId = scheduleInstanceId(RETENTION_TIMER);
+  const status = await client.getStatus(instanceId);
+  if (!status || isTerminalStatus(status.runtimeStatus)) return false;
+  await client.terminate(instanceId, "Retention is off: no retention policies are configured.");
+  return true;
 }

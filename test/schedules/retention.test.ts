@@ -13,7 +13,14 @@ import { ManualClock } from "../../src/testing/index.js";
 import { ConfigError, resolveConfig } from "../../src/host/config.js";
 import { createHostMetrics } from "../../src/host/metrics-setup.js";
 import { parseRetentionPolicies } from "../../src/schedules/retention-policy.js";
-import { enableRetention, runRetention, RETENTION_PURGED_METRIC } from "../../src/schedules/retention.js";
+import {
+  disableRetention,
+  enableRetention,
+  runRetention,
+  RETENTION_PURGED_METRIC,
+  RETENTION_TIMER,
+} from "../../src/schedules/retention.js";
+import { scheduleInstanceId } from "../../src/schedules/schedule-orchestration.js";
 import { eventually, MemoryLog } from "../support/test-host.js";
 import { INDEX_URL, runCli, spawnCli } from "../support/cli-process.js";
 
@@ -194,6 +201,13 @@ describe("retention policies", () => {
         /purged 4 instance\(s\): Completed,Terminated older than 7d: 4; Failed older than 30d: 0/,
       );
       assert.deepEqual(await idsOf(a!.client), ["old-fail-0", "old-fail-1"]);
+      // Retention turned off: the schedule stops.
+      assert.equal(await disableRetention(a!.client), true);
+      const schedule = await a!.client.waitForCompletion(scheduleInstanceId(RETENTION_TIMER), {
+        timeoutMs: 30_000,
+      });
+      assert.equal(schedule.runtimeStatus, "Terminated");
+      assert.equal(await disableRetention(a!.client), false);
     } finally {
       for (const host of hosts) await host.stop();
     }
@@ -229,6 +243,19 @@ describe("retention policies", () => {
     } finally {
       child.process.kill("SIGTERM");
       await child.exited;
+    }
+    // Started again without policies: the schedule is stopped.
+    rmSync(join(project, "taskhub.config.json"));
+    const off = spawnCli(
+      ["start", app, "--local-dev", "--port", "0", "--hub", join(project, "hub.db")],
+      project,
+    );
+    try {
+      await eventually(async () => off.output().includes("Taskhub host listening"), 30_000);
+      assert.match(off.output(), /Retention is off: its schedule was stopped/);
+    } finally {
+      off.process.kill("SIGTERM");
+      await off.exited;
     }
   });
 });
