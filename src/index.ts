@@ -21,6 +21,7 @@ export {
   type DurableClientOptions,
   type GetStatusOptions,
   type StartOptions,
+  type TerminateOptions,
   type WaitOptions,
 } from "./client/durable-client.js";
 export type { OrchestrationStatus } from "./client/orchestration-status.js";
@@ -53,6 +54,7 @@ export type {
   ContinueAsNewOptions,
   OrchestrationContext,
   ParentInfo,
+  WaitForEventOptions,
 } from "./api/orchestration-context.js";
 export type { LockHandle } from "./api/orchestration-context.js";
 export {

@@ -18,6 +18,18 @@ import type { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
 import type { ReplaySafeLogger } from "./replay-safe-logger.js";
 import type { DurableHttpRequest, DurableHttpResponse } from "./durable-http.js";
 
+/**
+ * Options of `waitForExternalEvent`: a durable timer of `timeoutMs` races the event. When the timer wins, the wait
+ * resolves with `defaultValue` when one was given (even `undefined`, as long as the property is present), else it
+ * fails with a `TimeoutError`. An event that arrives after the timeout stays buffered for a later wait.
+ */
+export interface WaitForEventOptions<T = unknown> {
+  /** How long to wait, in milliseconds (a finite number >= 0), on a durable timer. */
+  readonly timeoutMs: number;
+  /** The value the wait resolves with when the timeout elapses first (leave it out to fail with `TimeoutError`). */
+  readonly defaultValue?: T;
+}
+
 /** Options for `callActivity`. */
 export interface CallActivityOptions {
   /** Retry on failure, waiting on durable timers between attempts. */
@@ -135,9 +147,10 @@ export interface OrchestrationContext {
 
   /**
    * Waits for an external event raised with `client.raiseEvent` (names are case-insensitive). Events that arrive
-   * before anyone waits are buffered, in order.
+   * before anyone waits are buffered, in order. With `options.timeoutMs`, a durable timer races the event (see
+   * {@link WaitForEventOptions}); the timer is cancelled when the event comes first.
    */
-  waitForExternalEvent<T = unknown>(name: string): DurableTask<T>;
+  waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions<T>): DurableTask<T>;
 
   /** Sends an event to another instance (fire and forget). */
   sendEvent(instanceId: string, name: string, data?: unknown): void;

@@ -52,6 +52,17 @@ export interface StartOptions<I> {
   readonly version?: string;
 }
 
+/** Options of `terminate`. */
+export interface TerminateOptions {
+  /** Why (it becomes the instance's output). */
+  readonly reason?: string | undefined;
+  /**
+   * Terminate the instance's running sub-orchestrations too, at every depth (default true, as in the Durable Task
+   * Scheduler). Children that have already finished are left as they are.
+   */
+  readonly recursive?: boolean | undefined;
+}
+
 /** Options of `getStatus`. */
 export interface GetStatusOptions {
   /** Include the history events (default false). */
@@ -329,13 +340,23 @@ export class DurableClient {
     );
   }
 
-  /** Terminates a running instance (its status becomes Terminated, with `reason` as output). */
-  async terminate(instanceId: string, reason?: string): Promise<void> {
+  /**
+   * Terminates a running instance (its status becomes Terminated, with the reason as output), and with it its running
+   * sub-orchestrations at every depth unless `recursive: false`. A string argument is the reason (recursive).
+   */
+  async terminate(instanceId: string, options?: string | TerminateOptions): Promise<void> {
+    const { reason, recursive } =
+      typeof options === "string" ? { reason: options, recursive: undefined } : (options ?? {});
+    if (reason !== undefined && typeof reason !== "string")
+      throw new InvalidArgumentError("terminate's reason must be a string.");
+    if (recursive !== undefined && typeof recursive !== "boolean")
+      throw new InvalidArgumentError("terminate's recursive must be a boolean.");
     serialize(reason, "Termination reason", this.options.maxPayloadBytes); // it becomes the output
     await this.sendControl(instanceId, "terminate", {
       type: "ExecutionTerminated",
       timestamp: this.timestamp(),
       reason,
+      ...(recursive === false ? { recursive: false } : {}),
     });
   }
 

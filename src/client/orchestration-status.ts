@@ -24,6 +24,8 @@ export interface OrchestrationStatus<O = unknown> {
   readonly customStatus?: unknown;
   readonly createdTime: Date;
   readonly lastUpdatedTime: Date;
+  /** When a delayed start (`startNew`'s `startAt`) was due; absent for an instance started at once. */
+  readonly scheduledStartTime?: Date | undefined;
   /** The version stamped on the instance (its current execution's); absent when it has none. */
   readonly version?: string | undefined;
   /** Present with `showHistory: true`. */
@@ -45,6 +47,9 @@ export function toOrchestrationStatus(
     customStatus: deserialize(record.customStatus, "Custom status"),
     createdTime: new Date(record.createdAt),
     lastUpdatedTime: new Date(record.lastUpdatedAt),
+    ...(record.scheduledStartAt !== undefined
+      ? { scheduledStartTime: new Date(record.scheduledStartAt) }
+      : {}),
     ...(record.version !== undefined && record.version !== "" ? { version: record.version } : {}),
     history: options.history,
   };

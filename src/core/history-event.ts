@@ -69,6 +69,11 @@ export interface ExecutionCompleted extends EventBase {
 export interface ExecutionTerminated extends EventBase {
   readonly type: "ExecutionTerminated";
   readonly reason?: string | undefined;
+  /**
+   * Whether the instance's running sub-orchestrations are terminated too, at every depth (absent: true, as in the
+   * Durable Task Scheduler; `false` only from `terminate(id, { recursive: false })`).
+   */
+  readonly recursive?: boolean | undefined;
 }
 
 /** A suspend request, delivered through the inbox. */

@@ -203,7 +203,10 @@ export async function raiseEvent(
   return new Response(null, { status: 202 });
 }
 
-/** `POST /instances/{id}/terminate|suspend|resume?reason=`: 202, 404 unknown, 410 finished. */
+/**
+ * `POST /instances/{id}/terminate|suspend|resume?reason=` (terminate also `&recursive=false`, default true): 202, 404
+ * unknown, 410 finished.
+ */
 export async function controlInstance(
   m: ManagementRequest,
   instanceId: string,
@@ -211,7 +214,9 @@ export async function controlInstance(
 ): Promise<Response> {
   await requireActive(m, instanceId);
   const reason = m.query.string("reason");
-  await m.client[operation](instanceId, reason);
+  if (operation === "terminate")
+    await m.client.terminate(instanceId, { reason, recursive: m.query.boolean("recursive", true) });
+  else await m.client[operation](instanceId, reason);
   return new Response(null, { status: 202 });
 }
 

@@ -1,7 +1,8 @@
 /**
  * The status object of the management API, in Durable Functions' exact shape (`StatusResponsePayload`):
  * `{ name, instanceId, runtimeStatus, input, customStatus, output, createdTime, lastUpdatedTime, historyEvents? }`,
- * plus `version` (Taskhub's; camelCase like the rest) for an instance that has one.
+ * plus `version` (Taskhub's; camelCase like the rest) for an instance that has one, and `scheduledStartTime` for one
+ * started with a delayed start.
  * @module
  */
 import type { OrchestrationStatus } from "../client/orchestration-status.js";
@@ -20,6 +21,8 @@ export interface StatusPayload {
   /** `yyyy-MM-ddTHH:mm:ssZ` (second precision, as Durable Functions formats it). */
   readonly createdTime: string;
   readonly lastUpdatedTime: string;
+  /** When a delayed start was due (same format); absent for an instance started at once. */
+  readonly scheduledStartTime?: string;
   /** The instance's version; absent when it has none (as in Durable Functions' payload, which has no such field). */
   readonly version?: string;
   readonly historyEvents?: readonly Record<string, unknown>[];
@@ -62,6 +65,9 @@ export function toStatusPayload(
     output: statusOutput(status),
     createdTime: formatStatusTime(status.createdTime),
     lastUpdatedTime: formatStatusTime(status.lastUpdatedTime),
+    ...(status.scheduledStartTime !== undefined
+      ? { scheduledStartTime: formatStatusTime(status.scheduledStartTime) }
+      : {}),
     ...(status.version !== undefined ? { version: status.version } : {}),
   };
   if (!options.history || status.runtimeStatus === "Pending") return payload;

@@ -92,6 +92,11 @@ export function buildStatements(d: Dialect) {
 
     // ---- instances ----
     getInstance: sql(`SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = :instanceId`),
+    /** A Failed instance a rewind was sent to becomes Pending at once (see `TaskHub.appendInboxMessage`). */
+    markRewound: sql(
+      `UPDATE ${instances} SET status = 'Pending', failure = NULL, last_updated_at = :now
+       WHERE instance_id = :instanceId AND status = 'Failed'`,
+    ),
     /** Reads (and on PostgreSQL locks, in ID order to avoid deadlocks) the instance rows a write touches. */
     lockInstances: sql(
       `SELECT instance_id, status, lock_token, lock_expires_at, history_length FROM ${instances}

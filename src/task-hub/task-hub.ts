@@ -171,7 +171,8 @@ export interface TaskHub {
 
   /**
    * Appends an event to an existing instance's inbox (raise event, terminate, suspend, resume, rewind), visible at
-   * `visibleAt` (default now).
+   * `visibleAt` (default now). An `ExecutionRewound` appended to a Failed instance also makes it Pending (failure
+   * cleared) in the same write, so that a `waitForCompletion` from any process waits for the rewound run.
    * @throws `InstanceNotFoundError` when no instance has that ID.
    */
   appendInboxMessage(message: NewInboxMessage): Promise<void>;

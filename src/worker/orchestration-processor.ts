@@ -80,7 +80,11 @@ export class OrchestrationProcessor {
       return { kind: "defer", delayMs: Math.max(50, Math.min(1000, due - now)) };
     }
     const rewind = item.messages.find((m) => m.event.type === "ExecutionRewound");
-    const rewinds = !start && rewind !== undefined && instance.status === "Failed";
+    // A rewound instance is Pending from the client's append on (Failed when the rewind came from its parent).
+    const rewinds =
+      !start &&
+      rewind !== undefined &&
+      (instance.status === "Failed" || (instance.status === "Pending" && instance.historyLength > 0));
     const version = start ? start.version : instance.version;
     const mismatch = versionMismatch(version, this.versioning);
     let refused: VersionMismatchError | undefined;
@@ -93,8 +97,13 @@ export class OrchestrationProcessor {
           `worker: ${mismatch}`,
       );
       // A Failed instance stays Failed: the rewind is refused, and its failure says why.
-      if (rewinds)
-        return { kind: "complete", completion: this.unchanged(item, consumed, toFailureDetails(refused)) };
+      if (rewinds) {
+        const unchanged = this.unchanged(item, consumed, toFailureDetails(refused));
+        return {
+          kind: "complete",
+          completion: { ...unchanged, instance: { ...unchanged.instance, status: "Failed" } },
+        };
+      }
     }
     if (rewinds && rewind) {
       return { kind: "complete", completion: await this.rewind(item, consumed, rewind.event) };
