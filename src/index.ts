@@ -59,6 +59,12 @@ export type {
   WaitForEventOptions,
 } from "./api/orchestration-context.js";
 export type { LockHandle } from "./api/orchestration-context.js";
+export {
+  HTTP_ACTIVITY,
+  DEFAULT_HTTP_POLL_MS,
+  type DurableHttpRequest,
+  type DurableHttpResponse,
+} from "./api/durable-http.js";
 export { EntityId, entityId, type EntityRef } from "./core/entity-id.js";
 export type {
   ClassEntityOperations,
@@ -176,6 +182,20 @@ export type {
   TimerInfo,
   TimerTriggerOptions,
 } from "./schedules/timer-trigger.js";
+export { parseRetentionPolicies, parseAge, type RetentionPolicy } from "./schedules/retention-policy.js";
+export {
+  enableRetention,
+  disableRetention,
+  runRetention,
+  RETENTION_TIMER,
+  RETENTION_PURGED_METRIC,
+  DEFAULT_RETENTION_SCHEDULE,
+  DEFAULT_RETENTION_BATCH,
+  DEFAULT_RETENTION_PAUSE_MS,
+  type RetentionOptions,
+  type RetentionRunOptions,
+  type RetentionRunResult,
+} from "./schedules/retention.js";
 export { startHost, type RunningHost } from "./host/host.js";
 export { DashboardHubError, startDashboardServer, type RunningDashboard } from "./host/dashboard-server.js";
 export { resolveConfig, type HostConfig } from "./host/config.js";

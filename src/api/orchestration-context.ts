@@ -16,6 +16,7 @@ import type {
 import type { EntityId } from "../core/entity-id.js";
 import type { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
 import type { ReplaySafeLogger } from "./replay-safe-logger.js";
+import type { DurableHttpRequest, DurableHttpResponse } from "./durable-http.js";
 
 /**
  * Options of `waitForExternalEvent`: a durable timer of `timeoutMs` races the event. When the timer wins, the wait
@@ -127,6 +128,19 @@ export interface OrchestrationContext {
     input?: unknown,
     options?: CallSubOrchestratorOptions,
   ): DurableTask<O>;
+
+  /**
+   * Sends an HTTP request as a durable task: it runs in the built-in activity `BuiltIn::HttpActivity`, so the
+   * response is recorded in history and replays read it back. With `asynchronousPatternEnabled` (default true), a
+   * `202 Accepted` with a `Location` header is polled (GET, the same headers) on durable timers, `Retry-After` apart
+   * (default 1 s), until another status. The result is the final response, whatever its status: a `404` or a `500`
+   * is a result, not a failure. A network error (or `timeoutMs`) fails the task, retried under `retry` when given.
+   * @example
+   * const res = await ctx.callHttp({ method: "POST", url: "https://example.com/jobs", body: { size: 3 } });
+   * if (res.statusCode !== 200) throw new Error(`job failed: ${res.content}`);
+   * @throws InvalidArgumentError for a malformed request (not an absolute http(s) URL, a bad method or header).
+   */
+  callHttp(request: DurableHttpRequest): DurableTask<DurableHttpResponse>;
 
   /** A durable timer due at `fireAt` (a `Date`, or epoch ms). No compute while it waits; survives restarts. */
   createTimer(fireAt: Date | number): TimerTask;

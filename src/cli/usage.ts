@@ -37,6 +37,11 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)
   --max-delivery-count N            TASKHUB_MAX_DELIVERY_COUNT            (default 10; then work that keeps
                                                                           crashing workers is quarantined)
+  --retention POLICIES              TASKHUB_RETENTION                     (purge finished instances, e.g.
+                                                                          "Completed,Terminated:7d;Failed:30d";
+                                                                          default none)
+  --retention-schedule CRON         TASKHUB_RETENTION_SCHEDULE            (six-field cron of retention runs;
+                                                                          default "0 0 * * * *", hourly)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
   --max-payload-bytes N             TASKHUB_MAX_PAYLOAD_BYTES             (default 16777216: inputs, outputs,
                                                                           event data, custom status, entity state)

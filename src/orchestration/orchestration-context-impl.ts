@@ -29,6 +29,8 @@ import { checkActivityTimeouts } from "../api/activity-timeouts.js";
 import { compareVersions } from "../core/version-compare.js";
 import { checkVersion } from "../core/versioning.js";
 import { uuidV5 } from "./new-guid.js";
+import { callHttp } from "./durable-http-call.js";
+import type { DurableHttpRequest, DurableHttpResponse } from "../api/durable-http.js";
 import type {
   CallActivityOptions,
   CallSubOrchestratorOptions,
@@ -228,6 +230,10 @@ export class OrchestrationContextImpl implements OrchestrationContext {
       options?.retry,
       attempt,
     ) as DurableTask<O>;
+  }
+
+  callHttp(request: DurableHttpRequest): DurableTask<DurableHttpResponse> {
+    return callHttp(this, request);
   }
 
   createTimer(fireAt: Date | number): TimerTask {
