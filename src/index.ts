@@ -21,10 +21,13 @@ export {
   DurableClient,
   type DurableClientOptions,
   type GetStatusOptions,
+  type InstanceIdsPage,
   type StartOptions,
+  type TerminateOptions,
   type WaitOptions,
 } from "./client/durable-client.js";
 export type { OrchestrationStatus } from "./client/orchestration-status.js";
+export { MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, type InstanceTags } from "./core/tags.js";
 export * from "./core/errors.js";
 export {
   DEFAULT_MAX_HISTORY_EVENTS,
@@ -55,8 +58,15 @@ export type {
   ContinueAsNewOptions,
   OrchestrationContext,
   ParentInfo,
+  WaitForEventOptions,
 } from "./api/orchestration-context.js";
 export type { LockHandle } from "./api/orchestration-context.js";
+export {
+  HTTP_ACTIVITY,
+  DEFAULT_HTTP_POLL_MS,
+  type DurableHttpRequest,
+  type DurableHttpResponse,
+} from "./api/durable-http.js";
 export { EntityId, entityId, type EntityRef } from "./core/entity-id.js";
 export type {
   ClassEntityOperations,
@@ -174,6 +184,20 @@ export type {
   TimerInfo,
   TimerTriggerOptions,
 } from "./schedules/timer-trigger.js";
+export { parseRetentionPolicies, parseAge, type RetentionPolicy } from "./schedules/retention-policy.js";
+export {
+  enableRetention,
+  disableRetention,
+  runRetention,
+  RETENTION_TIMER,
+  RETENTION_PURGED_METRIC,
+  DEFAULT_RETENTION_SCHEDULE,
+  DEFAULT_RETENTION_BATCH,
+  DEFAULT_RETENTION_PAUSE_MS,
+  type RetentionOptions,
+  type RetentionRunOptions,
+  type RetentionRunResult,
+} from "./schedules/retention.js";
 export { startHost, type RunningHost } from "./host/host.js";
 export { DashboardHubError, startDashboardServer, type RunningDashboard } from "./host/dashboard-server.js";
 export { resolveConfig, type HostConfig } from "./host/config.js";

@@ -16,6 +16,19 @@ import type {
 import type { EntityId } from "../core/entity-id.js";
 import type { DurableTask, TimerTask, WhenAnyTask } from "./durable-task.js";
 import type { ReplaySafeLogger } from "./replay-safe-logger.js";
+import type { DurableHttpRequest, DurableHttpResponse } from "./durable-http.js";
+
+/**
+ * Options of `waitForExternalEvent`: a durable timer of `timeoutMs` races the event. When the timer wins, the wait
+ * resolves with `defaultValue` when one was given (even `undefined`, as long as the property is present), else it
+ * fails with a `TimeoutError`. An event that arrives after the timeout stays buffered for a later wait.
+ */
+export interface WaitForEventOptions<T = unknown> {
+  /** How long to wait, in milliseconds (a finite number >= 0), on a durable timer. */
+  readonly timeoutMs: number;
+  /** The value the wait resolves with when the timeout elapses first (leave it out to fail with `TimeoutError`). */
+  readonly defaultValue?: T;
+}
 
 /** Options for `callActivity`. */
 export interface CallActivityOptions {
@@ -116,14 +129,28 @@ export interface OrchestrationContext {
     options?: CallSubOrchestratorOptions,
   ): DurableTask<O>;
 
+  /**
+   * Sends an HTTP request as a durable task: it runs in the built-in activity `BuiltIn::HttpActivity`, so the
+   * response is recorded in history and replays read it back. With `asynchronousPatternEnabled` (default true), a
+   * `202 Accepted` with a `Location` header is polled (GET, the same headers) on durable timers, `Retry-After` apart
+   * (default 1 s), until another status. The result is the final response, whatever its status: a `404` or a `500`
+   * is a result, not a failure. A network error (or `timeoutMs`) fails the task, retried under `retry` when given.
+   * @example
+   * const res = await ctx.callHttp({ method: "POST", url: "https://example.com/jobs", body: { size: 3 } });
+   * if (res.statusCode !== 200) throw new Error(`job failed: ${res.content}`);
+   * @throws InvalidArgumentError for a malformed request (not an absolute http(s) URL, a bad method or header).
+   */
+  callHttp(request: DurableHttpRequest): DurableTask<DurableHttpResponse>;
+
   /** A durable timer due at `fireAt` (a `Date`, or epoch ms). No compute while it waits; survives restarts. */
   createTimer(fireAt: Date | number): TimerTask;
 
   /**
    * Waits for an external event raised with `client.raiseEvent` (names are case-insensitive). Events that arrive
-   * before anyone waits are buffered, in order.
+   * before anyone waits are buffered, in order. With `options.timeoutMs`, a durable timer races the event (see
+   * {@link WaitForEventOptions}); the timer is cancelled when the event comes first.
    */
-  waitForExternalEvent<T = unknown>(name: string): DurableTask<T>;
+  waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions<T>): DurableTask<T>;
 
   /** Sends an event to another instance (fire and forget). */
   sendEvent(instanceId: string, name: string, data?: unknown): void;

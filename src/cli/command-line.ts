@@ -17,6 +17,7 @@ export const COMMANDS = [
   "replay-check",
   "history",
   "stats",
+  "instances",
 ] as const;
 
 /** A command's name. */
@@ -48,6 +49,17 @@ const FLAGS = new Map<string, FlagType>([
   ["bucket", "string"],
   ["limit", "string"],
   ["json", "boolean"],
+  ["prefix", "string"],
+  ["created-from", "string"],
+  ["created-to", "string"],
+  ["created-before", "string"],
+  ["tag", "string"],
+  ["all", "boolean"],
+  ["page-size", "string"],
+  ["continuation-token", "string"],
+  ["history", "boolean"],
+  ["reason", "string"],
+  ["same-id", "boolean"],
   ["help", "boolean"],
   ["version", "boolean"],
 ]);
@@ -99,7 +111,34 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, ReadonlySet<string>>> = {
   ]),
   history: new Set(READ_HUB_FLAGS),
   stats: new Set([...READ_HUB_FLAGS, "since", "until", "name", "top", "bucket", "json"]),
+  instances: new Set([
+    ...READ_HUB_FLAGS,
+    "status",
+    "name",
+    "prefix",
+    "created-from",
+    "created-to",
+    "created-before",
+    "version",
+    "tag",
+    "all",
+    "page-size",
+    "continuation-token",
+    "json",
+    "history",
+    "reason",
+    "same-id",
+  ]),
 };
+
+/** Flags that may be given more than once (each value kept, in order, in {@link CommandLine.lists}). */
+const LIST_FLAGS: ReadonlySet<string> = new Set(["tag"]);
+
+/**
+ * Commands for which `--version` is a filter taking a value (`taskhub instances list --version 1.2`), not the request
+ * to print Taskhub's version.
+ */
+const VERSION_FILTER_COMMANDS: ReadonlySet<string> = new Set(["instances"]);
 
 /** The flags `command` accepts, besides `--help` and `--version` (`--no-request-log` rather than `--log-requests`). */
 export function acceptedFlags(command: CommandName): ReadonlySet<string> {
@@ -114,8 +153,10 @@ export interface CommandLine {
   readonly commandIndex: number;
   /** The positional arguments after the command. */
   readonly positionals: string[];
-  /** The flags, by name (`--no-request-log` as `log-requests: false`). */
+  /** The flags, by name (`--no-request-log` as `log-requests: false`); a repeated flag: its last value. */
   readonly flags: Record<string, string | boolean | undefined>;
+  /** Every value of the flags that may be repeated (`--tag`), by name, in order. */
+  readonly lists: Record<string, string[]>;
   /** `--help` / `-h` was given. */
   readonly help: boolean;
   /** `--version` was given. */
@@ -127,33 +168,44 @@ export interface CommandLine {
  * @throws UsageError for an unknown command or option, an option the command does not take, or a missing value.
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
-  const { tokens } = parseArgs({
-    args: [...argv],
-    options: Object.fromEntries(
-      [...FLAGS].map(([name, type]) => [name, name === "help" ? { type, short: "h" } : { type }]),
-    ),
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
-  });
+  const tokenize = (versionFilter: boolean) =>
+    parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(
+        [...FLAGS].map(([name, type]) => [
+          name,
+          name === "help"
+            ? { type, short: "h" }
+            : { type: name === "version" && versionFilter ? "string" : type },
+        ]),
+      ),
+      allowPositionals: true,
+      strict: false,
+      tokens: true,
+    }).tokens;
+  let tokens = tokenize(false);
+  const commandOf = () => tokens.find((t) => t.kind === "positional")?.value;
+  const versionFilter = VERSION_FILTER_COMMANDS.has(commandOf() ?? "");
+  if (versionFilter) tokens = tokenize(true);
   const positionalTokens = tokens.filter((t) => t.kind === "positional");
   const first = positionalTokens[0];
   const command = first?.value;
   const options = tokens.filter((t) => t.kind === "option");
   const help = options.some((t) => t.name === "help");
-  const version = options.some((t) => t.name === "version");
+  const version = !versionFilter && options.some((t) => t.name === "version");
   const line = {
     command,
     commandIndex: first?.index ?? -1,
     positionals: positionalTokens.slice(1).map((t) => t.value),
     flags: {} as Record<string, string | boolean | undefined>,
+    lists: {} as Record<string, string[]>,
     help,
     version,
   };
   if (help || version) return line;
   if (command !== undefined && !isCommand(command)) throw new UsageError(`unknown command '${command}'`);
   for (const token of options) {
-    const type = FLAGS.get(token.name);
+    const type = token.name === "version" && versionFilter ? "string" : FLAGS.get(token.name);
     const accepted = command === undefined || COMMAND_FLAGS[command].has(token.name);
     if (type === undefined) throw new UsageError(`unknown option '${token.rawName}'`, command);
     if (!accepted) throw new UsageError(`'taskhub ${command}' has no option '${token.rawName}'`, command);
@@ -165,6 +217,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       if (token.value === undefined || (!token.inlineValue && token.value.startsWith("-")))
         throw new UsageError(`option '${token.rawName}' needs a value`, command);
       line.flags[token.name] = token.value;
+      if (LIST_FLAGS.has(token.name)) (line.lists[token.name] ??= []).push(token.value);
     }
   }
   if (line.flags["no-request-log"]) line.flags["log-requests"] = false;

@@ -1,5 +1,6 @@
 /**
- * The `taskhub` command line: `start`, `dev`, `dashboard`, `keys`, `health`, `replay-check`, `history` and `stats`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * The `taskhub` command line: `start`, `dev`, `dashboard`, `keys`, `health`, `replay-check`, `history`, `stats` and
+ * `instances`. Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { resolve } from "node:path";
@@ -17,6 +18,7 @@ import { isCommand, parseCommandLine } from "./command-line.js";
 import { runDashboardCommand } from "./dashboard-command.js";
 import { runHealthCommand } from "./health-command.js";
 import { runHistoryCommand } from "./history-command.js";
+import { runInstancesCommand } from "./instances-command.js";
 import { runKeysCommand } from "./keys-command.js";
 import { runReplayCheckCommand } from "./replay-check-command.js";
 import { runStatsCommand } from "./stats-command.js";
@@ -32,7 +34,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (argv[0] === "help") return help(argv[1]);
-    const { command, commandIndex, positionals, flags, help: wantsHelp, version } = parseCommandLine(argv);
+    const {
+      command,
+      commandIndex,
+      positionals,
+      flags,
+      lists,
+      help: wantsHelp,
+      version,
+    } = parseCommandLine(argv);
     if (version) {
       process.stdout.write(`${packageVersion()}\n`);
       return 0;
@@ -58,6 +68,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runHistoryCommand(positionals, () => config(flags, {}));
       case "stats":
         return await runStatsCommand(positionals, flags, () => config(flags, {}));
+      case "instances":
+        return await runInstancesCommand(positionals, flags, lists, () => config(flags, {}));
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

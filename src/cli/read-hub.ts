@@ -6,7 +6,11 @@
 import { existsSync } from "node:fs";
 import type { HostConfig } from "../host/config.js";
 import { isUrlOrMemory } from "../host/hub-location.js";
-import { describeHubLocation, openTaskHubForReading } from "../host/open-task-hub.js";
+import {
+  describeHubLocation,
+  openTaskHubForOperations,
+  openTaskHubForReading,
+} from "../host/open-task-hub.js";
 import type { SqlTaskHub } from "../sql/sql-task-hub.js";
 
 /** The hub cannot be read: the message says where and why (`cannot read the task hub at ...: ...`). */
@@ -21,10 +25,14 @@ export function hubReadError(config: Pick<HostConfig, "hub">, problem: unknown):
 }
 
 /**
- * Opens the hub of `config` for reading and checks that its schema is the one this version knows.
+ * Opens the hub of `config` for reading (with `options.write`, for writing too, as `taskhub instances` does; never
+ * created or migrated) and checks that its schema is the one this version knows.
  * @throws HubReadError when it is in memory, a file that does not exist, unreachable, or has no or another schema.
  */
-export async function openHubForReading(config: Pick<HostConfig, "hub" | "hubName">): Promise<SqlTaskHub> {
+export async function openHubForReading(
+  config: Pick<HostConfig, "hub" | "hubName">,
+  options: { readonly write?: boolean } = {},
+): Promise<SqlTaskHub> {
   if (config.hub === ":memory:")
     throw hubReadError(
       config,
@@ -37,7 +45,10 @@ export async function openHubForReading(config: Pick<HostConfig, "hub" | "hubNam
     );
   let hub: SqlTaskHub | undefined;
   try {
-    hub = openTaskHubForReading(config.hub, config.hubName);
+    hub = (options.write === true ? openTaskHubForOperations : openTaskHubForReading)(
+      config.hub,
+      config.hubName,
+    );
     await hub.checkSchema();
     return hub;
   } catch (error) {

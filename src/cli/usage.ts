@@ -16,6 +16,7 @@ Commands:
   replay-check <app>   Replay stored histories against the app's current code (before deploying it)
   history export <id>  Write an instance's history as a JSON file (for replayHistories in a test)
   stats                Analytics over history: counts, failures, durations, throughput per name
+  instances <action>   List, show, raise events to, terminate, suspend, resume, rewind, restart or purge instances
 
 'taskhub <command> --help' shows a command's options; 'taskhub --version' prints the version.
 `;
@@ -36,6 +37,11 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
   --max-concurrent-activities N     TASKHUB_MAX_CONCURRENT_ACTIVITIES     (default 200)
   --max-delivery-count N            TASKHUB_MAX_DELIVERY_COUNT            (default 10; then work that keeps
                                                                           crashing workers is quarantined)
+  --retention POLICIES              TASKHUB_RETENTION                     (purge finished instances, e.g.
+                                                                          "Completed,Terminated:7d;Failed:30d";
+                                                                          default none)
+  --retention-schedule CRON         TASKHUB_RETENTION_SCHEDULE            (six-field cron of retention runs;
+                                                                          default "0 0 * * * *", hourly)
   --max-body-bytes N                TASKHUB_MAX_BODY_BYTES                (default 1048576)
   --max-payload-bytes N             TASKHUB_MAX_PAYLOAD_BYTES             (default 16777216: inputs, outputs,
                                                                           event data, custom status, entity state)
@@ -198,5 +204,41 @@ Options:
   --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
   --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
   --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+  instances: `Usage: taskhub instances <action> [arguments] [options]
+
+Actions:
+  list                        List orchestration instances, oldest first (one page, or every page with --all)
+  show <id>                   An instance's status, tags, input, output and failure (--history: its history)
+  raise <id> <event> [json]   Raise an event with JSON data (default null)
+  terminate <id>              Terminate a running instance (--reason TEXT)
+  suspend <id>, resume <id>   Suspend or resume a running instance (--reason TEXT)
+  rewind <id>                 Run a Failed instance again from where it failed (--reason TEXT)
+  restart <id>                Start the instance again with its input, under a new ID (--same-id: the same one)
+  purge <id>                  Delete a finished instance and its history
+  purge [filters]             Delete finished instances matching --status and --created-before (or --created-to),
+                              --created-from, --name, --prefix, --version, --tag, printing progress and the count
+
+Filters of list and purge:
+  --status S,S                Runtime statuses (Pending, Running, Suspended, Completed, Failed, Terminated)
+  --name NAME                 Orchestration name (exact)
+  --prefix P                  Instance ID prefix
+  --created-from WHEN         Created at or after (ISO date or date-time; UTC unless an offset is given)
+  --created-to WHEN           Created at or before (--created-before is the same)
+  --version V                 Instance version (exact)
+  --tag KEY=VALUE             A tag the instances carry (repeat for several: all must match)
+
+Options:
+  --json                      Print JSON (list: {"instances": [...], "continuationToken"}, show: the status)
+  --all                       list: every page (else one page, and the command to get the next one)
+  --page-size N               list: instances per page (default 100, at most 1000)
+  --continuation-token T      list: the page after the one that printed this token
+  --hub PATH|postgres://...   TASKHUB_HUB            (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
+  --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+
+Exit codes: 0 done; 1 the operation failed (no such instance, the instance in the wrong state, the hub unreadable),
+with one line on stderr; 2 a wrong command line.
 `,
 };

@@ -19,10 +19,11 @@ import type { HistoryEvent } from "../core/history-event.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { serialize } from "../core/json.js";
 import { checkVersion } from "../core/versioning.js";
+import { checkTags } from "../core/tags.js";
 import { isTerminalStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import { clockFor, type Clock } from "../task-hub/clock.js";
 import type { InstanceRecord, NewInstance } from "../core/records.js";
-import type { TaskHub } from "../task-hub/task-hub.js";
+import type { InstanceQuery, TaskHub } from "../task-hub/task-hub.js";
 import { createInstanceOn, type DispatchRequest, type Dispatched } from "../task-hub/local-dispatch.js";
 import {
   EntityClient,
@@ -50,6 +51,22 @@ export interface StartOptions<I> {
    * it as `ctx.version`; versioned workers run only the versions they accept.
    */
   readonly version?: string;
+  /**
+   * Tags stored with the instance (string keys and values, at most 50; keys up to 256 characters, values up to 1,024),
+   * shown in its status and matched by the `tags` filter of `listInstances`. Kept by continue-as-new and restart.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Options of `terminate`. */
+export interface TerminateOptions {
+  /** Why (it becomes the instance's output). */
+  readonly reason?: string | undefined;
+  /**
+   * Terminate the instance's running sub-orchestrations too, at every depth (default true, as in the Durable Task
+   * Scheduler). Children that have already finished are left as they are.
+   */
+  readonly recursive?: boolean | undefined;
 }
 
 /** Options of `getStatus`. */
@@ -81,12 +98,21 @@ export interface ListInstancesOptions {
    * Durable Functions filter.
    */
   readonly version?: string;
+  /** Only instances carrying every one of these tags (key and value exact, case-sensitive). */
+  readonly tags?: Readonly<Record<string, string>>;
   /** Page size (default 100). */
   readonly pageSize?: number;
   /** Token from the previous page. */
   readonly continuationToken?: string;
   /** Include inputs (default true). */
   readonly showInput?: boolean;
+}
+
+/** One page of `listInstanceIds`. */
+export interface InstanceIdsPage {
+  readonly instanceIds: string[];
+  /** Present when another page may follow. */
+  readonly continuationToken?: string | undefined;
 }
 
 /** One page of `listInstances`. */
@@ -216,6 +242,7 @@ export class DurableClient {
     if (startAt !== undefined && !Number.isFinite(startAt))
       throw new InvalidArgumentError("startAt must be a valid Date.");
     if (options.version !== undefined) checkVersion(options.version, "startNew's version");
+    const tags = checkTags(options.tags, "startNew's tags");
     const version = options.version ?? this.options.defaultVersion;
     const timestamp = this.timestamp();
     const request: NewInstance = {
@@ -228,6 +255,7 @@ export class DurableClient {
         input,
         scheduledStartTime: startAt !== undefined ? new Date(startAt).toISOString() : undefined,
         version: version === "" ? undefined : version,
+        ...(tags !== undefined ? { tags } : {}),
       },
       visibleAt: startAt,
     };
@@ -329,13 +357,23 @@ export class DurableClient {
     );
   }
 
-  /** Terminates a running instance (its status becomes Terminated, with `reason` as output). */
-  async terminate(instanceId: string, reason?: string): Promise<void> {
+  /**
+   * Terminates a running instance (its status becomes Terminated, with the reason as output), and with it its running
+   * sub-orchestrations at every depth unless `recursive: false`. A string argument is the reason (recursive).
+   */
+  async terminate(instanceId: string, options?: string | TerminateOptions): Promise<void> {
+    const { reason, recursive } =
+      typeof options === "string" ? { reason: options, recursive: undefined } : (options ?? {});
+    if (reason !== undefined && typeof reason !== "string")
+      throw new InvalidArgumentError("terminate's reason must be a string.");
+    if (recursive !== undefined && typeof recursive !== "boolean")
+      throw new InvalidArgumentError("terminate's recursive must be a boolean.");
     serialize(reason, "Termination reason", this.options.maxPayloadBytes); // it becomes the output
     await this.sendControl(instanceId, "terminate", {
       type: "ExecutionTerminated",
       timestamp: this.timestamp(),
       reason,
+      ...(recursive === false ? { recursive: false } : {}),
     });
   }
 
@@ -359,10 +397,32 @@ export class DurableClient {
 
   /** Lists instances matching the filters, one page at a time. */
   async listInstances(options: ListInstancesOptions = {}): Promise<InstancesPage> {
+    const page = await this.taskHub.listInstances(this.instanceQuery(options, true));
+    const showInput = options.showInput ?? true;
+    return {
+      instances: page.instances.map((record) => toOrchestrationStatus(record, { showInput })),
+      continuationToken: page.continuationToken,
+    };
+  }
+
+  /**
+   * Lists the IDs of the instances matching the filters (as `listInstances` does, without reading their payloads),
+   * one page at a time.
+   */
+  async listInstanceIds(options: Omit<ListInstancesOptions, "showInput"> = {}): Promise<InstanceIdsPage> {
+    const page = await this.taskHub.listInstances(this.instanceQuery(options, false));
+    return {
+      instanceIds: page.instances.map((record) => record.instanceId),
+      continuationToken: page.continuationToken,
+    };
+  }
+
+  /** The task hub query of `listInstances` / `listInstanceIds`. */
+  private instanceQuery(options: ListInstancesOptions, includePayloads: boolean): InstanceQuery {
     const pageSize = options.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
       throw new InvalidArgumentError(`pageSize must be an integer from 1 to 1000, got ${pageSize}.`);
-    const page = await this.taskHub.listInstances({
+    return {
       statuses: options.runtimeStatus,
       createdFrom: options.createdTimeFrom?.getTime(),
       createdTo: options.createdTimeTo?.getTime(),
@@ -370,14 +430,10 @@ export class DurableClient {
       excludeEntities: !options.instanceIdPrefix?.startsWith("@"),
       name: options.name,
       version: options.version,
+      tags: checkTags(options.tags, "the tags filter"),
       pageSize,
       continuationToken: options.continuationToken,
-      includePayloads: true,
-    });
-    const showInput = options.showInput ?? true;
-    return {
-      instances: page.instances.map((record) => toOrchestrationStatus(record, { showInput })),
-      continuationToken: page.continuationToken,
+      includePayloads,
     };
   }
 
@@ -459,6 +515,7 @@ export class DurableClient {
         executionId: randomUUID(),
         input: started?.type === "ExecutionStarted" ? started.input : record.input,
         version: record.version,
+        ...(record.tags !== undefined ? { tags: record.tags } : {}),
       },
     };
     await this.createTraced(request);

@@ -24,8 +24,12 @@ export interface OrchestrationStatus<O = unknown> {
   readonly customStatus?: unknown;
   readonly createdTime: Date;
   readonly lastUpdatedTime: Date;
+  /** When a delayed start (`startNew`'s `startAt`) was due; absent for an instance started at once. */
+  readonly scheduledStartTime?: Date | undefined;
   /** The version stamped on the instance (its current execution's); absent when it has none. */
   readonly version?: string | undefined;
+  /** The tags the instance was started with; absent when it has none. */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Present with `showHistory: true`. */
   readonly history?: readonly HistoryEvent[] | undefined;
 }
@@ -45,7 +49,11 @@ export function toOrchestrationStatus(
     customStatus: deserialize(record.customStatus, "Custom status"),
     createdTime: new Date(record.createdAt),
     lastUpdatedTime: new Date(record.lastUpdatedAt),
+    ...(record.scheduledStartAt !== undefined
+      ? { scheduledStartTime: new Date(record.scheduledStartAt) }
+      : {}),
     ...(record.version !== undefined && record.version !== "" ? { version: record.version } : {}),
+    ...(record.tags !== undefined ? { tags: record.tags } : {}),
     history: options.history,
   };
 }

@@ -44,6 +44,8 @@ export interface ExecutionStarted extends EventBase {
   readonly scheduledStartTime?: string | undefined;
   /** App version stamped on the instance when it was created. */
   readonly version?: string | undefined;
+  /** The instance's tags (string keys and values), given at start and kept by continue-as-new. */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /**
    * Only on the inbox message that starts a new execution after `continueAsNew`: the external events carried
    * over, in order. The engine applies them right after the start, ahead of events that arrived meanwhile, and
@@ -69,6 +71,11 @@ export interface ExecutionCompleted extends EventBase {
 export interface ExecutionTerminated extends EventBase {
   readonly type: "ExecutionTerminated";
   readonly reason?: string | undefined;
+  /**
+   * Whether the instance's running sub-orchestrations are terminated too, at every depth (absent: true, as in the
+   * Durable Task Scheduler; `false` only from `terminate(id, { recursive: false })`).
+   */
+  readonly recursive?: boolean | undefined;
 }
 
 /** A suspend request, delivered through the inbox. */

@@ -34,6 +34,8 @@ export interface InstanceRecord {
   readonly scheduledStartAt?: number | undefined;
   readonly parentInstanceId?: string | undefined;
   readonly version?: string | undefined;
+  /** Tags given when the instance was started (string keys and values); absent when none. */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Number of events in the current execution's history; lets a worker's cache know whether it is current. */
   readonly historyLength: number;
 }

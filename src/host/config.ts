@@ -17,6 +17,8 @@ import {
   type VersionMatchStrategy,
   type VersioningOptions,
 } from "../core/versioning.js";
+import { parseRetentionPolicies, type RetentionPolicy } from "../schedules/retention-policy.js";
+import { CronSchedule } from "../schedules/cron-schedule.js";
 
 /** Everything a host needs to know. */
 export interface HostConfig {
@@ -95,6 +97,14 @@ export interface HostConfig {
    * management API's credentials.
    */
   readonly metricsPort?: number | undefined;
+  /**
+   * Retention policies (`retention` in the config file as `[{ "status": ["Completed"], "olderThan": "7d" }]`, or
+   * `--retention` / `TASKHUB_RETENTION` as `Completed,Terminated:7d;Failed:30d`; default none): finished instances
+   * older than a policy's age (by creation time) are purged automatically, on one host of the fleet per run.
+   */
+  readonly retention: readonly RetentionPolicy[];
+  /** Six-field cron schedule of retention runs (`--retention-schedule` / `TASKHUB_RETENTION_SCHEDULE`; hourly). */
+  readonly retentionSchedule?: string | undefined;
 }
 
 /** A configuration error: the message names the flag, variable or file entry at fault. */
@@ -102,7 +112,7 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-type Kind = "string" | "int" | "bool";
+type Kind = "string" | "int" | "bool" | "policies";
 
 interface Setting {
   readonly key: string;
@@ -215,6 +225,8 @@ export const SETTINGS: readonly Setting[] = [
     kind: "string",
     values: VERSION_FAILURE_STRATEGIES,
   },
+  { key: "retention", flag: "retention", env: "TASKHUB_RETENTION", kind: "policies" },
+  { key: "retentionSchedule", flag: "retention-schedule", env: "TASKHUB_RETENTION_SCHEDULE", kind: "string" },
   { key: "jwt.jwksUrl", flag: "jwt-jwks-url", env: "TASKHUB_JWT_JWKS_URL", kind: "string" },
   { key: "jwt.publicKey", flag: "", env: "TASKHUB_JWT_PUBLIC_KEY", kind: "string" },
   { key: "jwt.secret", flag: "", env: "TASKHUB_JWT_SECRET", kind: "string", envOnly: true },
@@ -308,7 +320,28 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     versioning: versioningOptions(values),
     metrics: get<boolean>("metrics") ?? true,
     metricsPort: get<number>("metricsPort"),
+    retention: retentionPolicies(get<string>("retention"), origins.get("retention")),
+    retentionSchedule: checkedSchedule(get<string>("retentionSchedule"), origins.get("retentionSchedule")),
   };
+}
+
+/** The retention policies of the `retention` setting (a JSON text or the one-line form), checked. */
+function retentionPolicies(raw: string | undefined, origin = "retention"): RetentionPolicy[] {
+  if (raw === undefined) return [];
+  try {
+    return parseRetentionPolicies(raw);
+  } catch (error) {
+    throw new ConfigError(`${origin}: ${(error as Error).message}`);
+  }
+}
+
+function checkedSchedule(raw: string | undefined, origin = "retentionSchedule"): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return CronSchedule.parse(raw).expression;
+  } catch (error) {
+    throw new ConfigError(`${origin}: ${(error as Error).message}`);
+  }
 }
 
 /** The worker's versioning settings (`versioning.*`), when any is set. */
@@ -451,6 +484,13 @@ function convert(setting: Setting, raw: unknown, origin: string): string | numbe
       if (setting.values && !setting.values.includes(raw))
         throw new ConfigError(`${origin} must be one of ${setting.values.join(", ")} (got '${raw}').`);
       return raw;
+    case "policies":
+      // Checked as a whole once resolved; kept as text (the one-line form, or the file's array as JSON).
+      if (typeof raw === "string" && raw.trim() !== "") return raw;
+      if (Array.isArray(raw)) return JSON.stringify(raw);
+      throw new ConfigError(
+        `${origin} must be an array of { status, olderThan } policies, or text such as "Completed,Terminated:7d;Failed:30d".`,
+      );
     case "bool":
       if (typeof raw === "boolean") return raw;
       if (typeof raw === "string" && /^(true|1|yes)$/i.test(raw)) return true;

@@ -23,6 +23,7 @@ import { otlpMetricReaders } from "./otlp-metrics.js";
 import { ReadinessCheck } from "./readiness.js";
 import { createHostAuth } from "./host-auth.js";
 import { DASHBOARD_PATH } from "../http/dashboard/dashboard-assets.js";
+import { disableRetention, enableRetention } from "../schedules/retention.js";
 
 /** A running host. */
 export interface RunningHost {
@@ -73,6 +74,12 @@ export async function startHost(
     codeFor: codes ? (instanceId: string) => codes.codeFor(instanceId) : undefined,
   };
   const metrics = config.metrics ? createHostMetrics(await otlpMetricReaders()) : undefined;
+  // Retention is a durable schedule: every host registers it, one runs each occurrence.
+  enableRetention(app.registry, {
+    policies: config.retention,
+    schedule: config.retentionSchedule,
+    meterProvider: metrics?.meterProvider,
+  });
   const durable = await app
     .start({
       taskHub,
@@ -95,6 +102,15 @@ export async function startHost(
       await metrics?.shutdown();
       throw error;
     });
+  if (config.retention.length === 0)
+    await disableRetention(durable.client).then(
+      (stopped) => stopped && toLogger(log).info("Retention is off: its schedule was stopped."),
+      async (error: unknown) => {
+        await durable.stop();
+        await metrics?.shutdown();
+        throw error;
+      },
+    );
   const readiness = new ReadinessCheck(taskHub, durable.worker);
   const ops: OpsEndpoints = {
     readiness: () => readiness.check(),
@@ -242,6 +258,10 @@ function printBanner(
         );
     }
   }
+  if (config.retention.length > 0)
+    lines.push(
+      `  Retention: ${config.retention.map((p) => `${p.statuses.join(",")} after ${p.olderThan}`).join("; ")}`,
+    );
   lines.push(`  Management API: ${url}${MANAGEMENT_BASE_PATH}`);
   lines.push(`  Health: ${url}/healthz, ${url}/readyz`);
   lines.push(`  Dashboard: ${dashboardLine(url, config)}`);

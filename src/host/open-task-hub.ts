@@ -35,6 +35,16 @@ export function openTaskHubForReading(location: string, hubName: string): SqlTas
   return sqliteTaskHub(resolveHubLocation(location), { readOnly: true });
 }
 
+/**
+ * Opens the existing hub at `location` for operating on its instances (`taskhub instances`): writable, but never
+ * created or migrated (a SQLite file is not created here when the caller checked it exists; a PostgreSQL schema is
+ * created only by `init()`). Call `checkSchema()` on it, never `init()`.
+ */
+export function openTaskHubForOperations(location: string, hubName: string): SqlTaskHub {
+  if (isPostgresUrl(location)) return postgresTaskHub({ connectionString: location, hubName });
+  return sqliteTaskHub(resolveHubLocation(location));
+}
+
 /** The hub location for logs, without a PostgreSQL password. */
 export function describeHubLocation(location: string): string {
   return location.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@]*@/i, "$1:***@");

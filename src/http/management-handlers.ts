@@ -89,7 +89,8 @@ export async function getInstanceStatus(m: ManagementRequest, instanceId: string
 
 /**
  * `GET /instances/?runtimeStatus&createdTimeFrom&createdTimeTo&instanceIdPrefix&top&showInput`, plus Taskhub's
- * `name` and `version` (exact orchestration name and version; empty: no filter, as `instanceIdPrefix`).
+ * `name` and `version` (exact orchestration name and version; empty: no filter, as `instanceIdPrefix`) and `tags`
+ * (a JSON object: instances carrying every one of its tags).
  */
 export async function listInstances(m: ManagementRequest): Promise<Response> {
   const runtimeStatus = m.query.statuses("runtimeStatus");
@@ -98,6 +99,7 @@ export async function listInstances(m: ManagementRequest): Promise<Response> {
   const instanceIdPrefix = m.query.string("instanceIdPrefix");
   const name = m.query.string("name");
   const version = m.query.string("version");
+  const tags = m.query.tags("tags");
   const pageSize = m.query.integer("top", 1, 1000);
   const showInput = m.query.boolean("showInput", true);
   if (runtimeStatus?.length === 0) return jsonResponse(200, []);
@@ -111,6 +113,7 @@ export async function listInstances(m: ManagementRequest): Promise<Response> {
         ...(instanceIdPrefix ? { instanceIdPrefix } : {}),
         ...(name ? { name } : {}),
         ...(version ? { version } : {}),
+        ...(tags ? { tags } : {}),
         ...(pageSize !== undefined ? { pageSize } : {}),
         ...(continuationToken !== undefined ? { continuationToken } : {}),
         showInput,
@@ -203,7 +206,10 @@ export async function raiseEvent(
   return new Response(null, { status: 202 });
 }
 
-/** `POST /instances/{id}/terminate|suspend|resume?reason=`: 202, 404 unknown, 410 finished. */
+/**
+ * `POST /instances/{id}/terminate|suspend|resume?reason=` (terminate also `&recursive=false`, default true): 202, 404
+ * unknown, 410 finished.
+ */
 export async function controlInstance(
   m: ManagementRequest,
   instanceId: string,
@@ -211,7 +217,9 @@ export async function controlInstance(
 ): Promise<Response> {
   await requireActive(m, instanceId);
   const reason = m.query.string("reason");
-  await m.client[operation](instanceId, reason);
+  if (operation === "terminate")
+    await m.client.terminate(instanceId, { reason, recursive: m.query.boolean("recursive", true) });
+  else await m.client[operation](instanceId, reason);
   return new Response(null, { status: 202 });
 }
 

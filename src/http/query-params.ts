@@ -4,6 +4,8 @@
  * @module
  */
 import { RUNTIME_STATUSES, type RuntimeStatus } from "../core/runtime-status.js";
+import { InvalidArgumentError } from "../core/errors.js";
+import { checkTags, type InstanceTags } from "../core/tags.js";
 import { invalidParameter } from "./http-error.js";
 
 /** Durable Functions' numeric `OrchestrationRuntimeStatus` values, also accepted in `runtimeStatus`. */
@@ -122,5 +124,29 @@ export class QueryParams {
     }
     if (!any) return undefined;
     return [...result];
+  }
+
+  /**
+   * Tags from the first occurrence of `name`: a JSON object of string keys and values (`tags={"tenant":"acme"}`,
+   * URL-encoded). `undefined` when absent, empty or `{}`.
+   */
+  tags(name: string): InstanceTags | undefined {
+    const value = this.string(name);
+    if (value === undefined || value.trim() === "") return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw invalidParameter(
+        name,
+        `Query parameter '${name}' must be a JSON object, e.g. {"tenant":"acme"}.`,
+      );
+    }
+    try {
+      return checkTags(parsed, `Query parameter '${name}'`);
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw invalidParameter(name, error.message);
+      throw error;
+    }
   }
 }

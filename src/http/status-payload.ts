@@ -1,7 +1,8 @@
 /**
  * The status object of the management API, in Durable Functions' exact shape (`StatusResponsePayload`):
  * `{ name, instanceId, runtimeStatus, input, customStatus, output, createdTime, lastUpdatedTime, historyEvents? }`,
- * plus `version` (Taskhub's; camelCase like the rest) for an instance that has one.
+ * plus `version` (Taskhub's; camelCase like the rest) for an instance that has one, `scheduledStartTime` for one
+ * started with a delayed start, and `tags` (as in the Durable Task Scheduler's status) for one started with tags.
  * @module
  */
 import type { OrchestrationStatus } from "../client/orchestration-status.js";
@@ -20,8 +21,12 @@ export interface StatusPayload {
   /** `yyyy-MM-ddTHH:mm:ssZ` (second precision, as Durable Functions formats it). */
   readonly createdTime: string;
   readonly lastUpdatedTime: string;
+  /** When a delayed start was due (same format); absent for an instance started at once. */
+  readonly scheduledStartTime?: string;
   /** The instance's version; absent when it has none (as in Durable Functions' payload, which has no such field). */
   readonly version?: string;
+  /** The instance's tags; absent when it has none. */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly historyEvents?: readonly Record<string, unknown>[];
 }
 
@@ -62,7 +67,11 @@ export function toStatusPayload(
     output: statusOutput(status),
     createdTime: formatStatusTime(status.createdTime),
     lastUpdatedTime: formatStatusTime(status.lastUpdatedTime),
+    ...(status.scheduledStartTime !== undefined
+      ? { scheduledStartTime: formatStatusTime(status.scheduledStartTime) }
+      : {}),
     ...(status.version !== undefined ? { version: status.version } : {}),
+    ...(status.tags !== undefined ? { tags: status.tags } : {}),
   };
   if (!options.history || status.runtimeStatus === "Pending") return payload;
   return {

@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../core/errors.js";
+import { hasTags } from "../core/tags.js";
 import type { InstanceRecord } from "../core/records.js";
 import { checkInstanceFilter, type PurgeFilter } from "../task-hub/instance-filter.js";
 import type { InstancePage, InstanceQuery } from "../task-hub/task-hub.js";
@@ -25,7 +26,7 @@ export function matcher(filter: PurgeFilter): (record: InstanceRecord) => boolea
   const checked = checkInstanceFilter(filter);
   const statuses = checked.statuses.length > 0 ? new Set(checked.statuses) : undefined;
   const ids = checked.instanceIds === undefined ? undefined : new Set(checked.instanceIds);
-  const { createdFrom, createdTo, name, version, instanceId } = checked;
+  const { createdFrom, createdTo, name, version, tags, instanceId } = checked;
   const prefix = checked.prefix ?? "";
   return (r) =>
     (ids === undefined || ids.has(r.instanceId)) &&
@@ -35,6 +36,7 @@ export function matcher(filter: PurgeFilter): (record: InstanceRecord) => boolea
     r.instanceId.startsWith(prefix) &&
     (name === undefined || r.name === name) &&
     (version === undefined || r.version === version) &&
+    (tags === undefined || hasTags(r.tags, tags)) &&
     !(checked.excludeEntities && r.instanceId.startsWith("@")) &&
     (instanceId === undefined || r.instanceId === instanceId);
 }

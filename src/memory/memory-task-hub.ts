@@ -114,6 +114,9 @@ export class MemoryTaskHub implements TaskHub, TaskHubHealth, TaskHubAnalytics {
       throw new InvalidArgumentError("An inbox message needs an instanceId and an event with a type.");
     const now = this.clock.now();
     if (!this.#deliver(message, now)) throw new InstanceNotFoundError(message.instanceId);
+    const stored = this.#store.instances.get(message.instanceId);
+    if (message.event.type === "ExecutionRewound" && stored?.record.status === "Failed")
+      stored.record = { ...stored.record, status: "Pending", failure: undefined, lastUpdatedAt: now };
     this.#emit([{ kind: "orchestration-work", visibleAt: message.visibleAt ?? now }]);
   }
 

@@ -212,6 +212,13 @@ export function applyEpisode(episode: EpisodeInput, result: EpisodeResult): Epis
     instance = { ...base, status: outcome.status, output, failure, completedAt: episode.now };
     if (episode.parent)
       messages.push(resultForParent(episode.parent, timestamp, outcome.status, output, failure));
+    // A recursive termination goes on to the running children (and from each, to its own): the whole tree.
+    if (outcome.status === "Terminated")
+      for (const child of outcome.children ?? [])
+        messages.push({
+          instanceId: child,
+          event: { type: "ExecutionTerminated", timestamp, reason: outcome.reason, recursive: true },
+        });
   }
   if (!(outcome?.status === "ContinuedAsNew")) history.push({ type: "OrchestratorCompleted", timestamp });
   return { replaceHistory, newHistory: history, instance, activities, messages, newInstances };

@@ -10,7 +10,12 @@ import type { OrchestratorAction } from "./actions.js";
 export type ExecutionOutcome =
   | { readonly status: "Completed"; readonly result?: string | undefined }
   | { readonly status: "Failed"; readonly failure: FailureDetails }
-  | { readonly status: "Terminated"; readonly reason?: string | undefined }
+  | {
+      readonly status: "Terminated";
+      readonly reason?: string | undefined;
+      /** The sub-orchestrations still running when a recursive termination arrived (absent: none). */
+      readonly children?: readonly string[] | undefined;
+    }
   | {
       readonly status: "ContinuedAsNew";
       readonly input?: string | undefined;

@@ -3,7 +3,12 @@
  * @module
  */
 import type { ActivityDefinition, OrchestrationDefinition } from "../api/definitions.js";
-import { InvalidArgumentError, OrchestratorMisuseError, isTaskFailedError } from "../core/errors.js";
+import {
+  InvalidArgumentError,
+  OrchestratorMisuseError,
+  TimeoutError,
+  isTaskFailedError,
+} from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
 import {
   failureFields,
@@ -24,6 +29,8 @@ import { checkActivityTimeouts } from "../api/activity-timeouts.js";
 import { compareVersions } from "../core/version-compare.js";
 import { checkVersion } from "../core/versioning.js";
 import { uuidV5 } from "./new-guid.js";
+import { callHttp } from "./durable-http-call.js";
+import type { DurableHttpRequest, DurableHttpResponse } from "../api/durable-http.js";
 import type {
   CallActivityOptions,
   CallSubOrchestratorOptions,
@@ -31,6 +38,7 @@ import type {
   LockHandle,
   OrchestrationContext,
   ParentInfo,
+  WaitForEventOptions,
 } from "../api/orchestration-context.js";
 import { replaySafe, type ReplaySafeLogger } from "../api/replay-safe-logger.js";
 import type { ParentInstanceInfo } from "../core/history-event.js";
@@ -53,6 +61,8 @@ export interface ContextSession extends SessionActions {
   cancelTimer(id: number): void;
   /** Registers a waiter for an external event, or completes it at once from a buffered event. */
   waitForEvent(name: string, task: DurableTask<unknown>): void;
+  /** Drops a waiter that timed out (a later event is buffered). */
+  cancelWait(task: DurableTask<unknown>): void;
   /** Sets the instance's custom status. */
   setCustomStatus(value: unknown): void;
   /** Ends the execution to continue as new (with `version`, when given). */
@@ -222,6 +232,10 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     ) as DurableTask<O>;
   }
 
+  callHttp(request: DurableHttpRequest): DurableTask<DurableHttpResponse> {
+    return callHttp(this, request);
+  }
+
   createTimer(fireAt: Date | number): TimerTask {
     const time = typeof fireAt === "number" ? fireAt : fireAt instanceof Date ? fireAt.getTime() : Number.NaN;
     if (!Number.isFinite(time))
@@ -239,12 +253,56 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     return task;
   }
 
-  waitForExternalEvent<T>(name: string): DurableTask<T> {
+  waitForExternalEvent<T>(name: string, options?: WaitForEventOptions<T>): DurableTask<T> {
     if (typeof name !== "string" || name.length === 0)
       throw new InvalidArgumentError("waitForExternalEvent needs a non-empty event name.");
-    const task = new DurableTask<unknown>(`external event '${name}'`);
-    this.session.waitForEvent(name, task);
-    return task as DurableTask<T>;
+    if (options !== undefined && (options === null || typeof options !== "object"))
+      throw new InvalidArgumentError(
+        "waitForExternalEvent's options must be an object ({ timeoutMs, defaultValue }).",
+      );
+    const timeoutMs = options?.timeoutMs;
+    if (
+      options !== undefined &&
+      (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 0)
+    )
+      throw new InvalidArgumentError(
+        `waitForExternalEvent('${name}') needs a finite timeoutMs >= 0, got ${String(timeoutMs)}.`,
+      );
+    const event = new DurableTask<unknown>(`external event '${name}'`);
+    this.session.waitForEvent(name, event);
+    if (options === undefined || timeoutMs === undefined || event.isDone) return event as DurableTask<T>;
+    return this.raceTimeout(name, event, timeoutMs, options) as DurableTask<T>;
+  }
+
+  /**
+   * The wait of `event` raced by a durable timer of `timeoutMs`: the event cancels the timer; the timer drops the
+   * waiter (a later event stays buffered) and gives the default value or a `TimeoutError`.
+   */
+  private raceTimeout(
+    name: string,
+    event: DurableTask<unknown>,
+    timeoutMs: number,
+    options: WaitForEventOptions<unknown>,
+  ): DurableTask<unknown> {
+    const task = new DurableTask<unknown>(`external event '${name}' (timeout ${timeoutMs} ms)`);
+    const timer = this.createTimer(this.session.now.getTime() + timeoutMs);
+    event.then(
+      (value) => {
+        timer.cancel();
+        task.complete(value);
+      },
+      (error: unknown) => {
+        timer.cancel();
+        task.fail(error);
+      },
+    );
+    void timer.then(() => {
+      if (event.isDone) return;
+      this.session.cancelWait(event);
+      if ("defaultValue" in options) task.complete(options.defaultValue);
+      else task.fail(new TimeoutError(`External event '${name}' did not arrive within ${timeoutMs} ms.`));
+    });
+    return task;
   }
 
   sendEvent(instanceId: string, name: string, data?: unknown): void {

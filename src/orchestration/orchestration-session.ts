@@ -232,6 +232,7 @@ export class OrchestrationSession implements ContextSession {
         name: label ?? ("name" in action ? action.name : "timer"),
         task,
         scheduledAt: this.now,
+        ...(action.type === "CreateSubOrchestration" ? { childInstanceId: action.instanceId } : {}),
       });
     return id;
   }
@@ -259,6 +260,20 @@ export class OrchestrationSession implements ContextSession {
       return;
     }
     this.waiters.push({ name, task });
+  }
+
+  /** The instance IDs of the sub-orchestrations this execution started that have not finished, in start order. */
+  private runningChildren(): string[] {
+    const ids: string[] = [];
+    for (const open of this.open.values())
+      if (open.childInstanceId !== undefined) ids.push(open.childInstanceId);
+    return ids;
+  }
+
+  /** @internal Drops a waiter whose wait timed out, so that a later event is buffered for the next wait. */
+  cancelWait(task: DurableTask<unknown>): void {
+    const index = this.waiters.findIndex((w) => w.task === task);
+    if (index >= 0) this.waiters.splice(index, 1);
   }
 
   /** @internal */
@@ -339,9 +354,15 @@ export class OrchestrationSession implements ContextSession {
       case "OrchestratorStarted":
         this.now = new Date(event.timestamp);
         return;
-      case "ExecutionTerminated":
-        this.outcome = { status: "Terminated", reason: event.reason };
+      case "ExecutionTerminated": {
+        const children = event.recursive === false ? [] : this.runningChildren();
+        this.outcome = {
+          status: "Terminated",
+          reason: event.reason,
+          ...(children.length > 0 ? { children } : {}),
+        };
         return;
+      }
       case "ExecutionSuspended":
         this.suspended = true;
         return;

@@ -17,6 +17,8 @@ export interface OpenTask {
   readonly task: DurableTask<unknown>;
   /** The episode time at which the code scheduled it (its scheduling event's timestamp). */
   readonly scheduledAt: Date;
+  /** For a sub-orchestration: the child's instance ID. */
+  readonly childInstanceId?: string | undefined;
   cancelled?: boolean;
 }
 

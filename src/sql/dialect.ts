@@ -181,6 +181,11 @@ export interface Dialect {
    */
   jsonText(expr: string, path: readonly string[]): string;
   /**
+   * A predicate: the JSON object text `expr` has the key bound to the parameter `:key` with the string value bound to
+   * `:value` (parameter names without the colon). False for NULL or text that is not a JSON object.
+   */
+  jsonHasEntry(expr: string, key: string, value: string): string;
+  /**
    * An aggregate of the column `ms` of a group: its value at the 1-based rank `rank` of the ascending order, where
    * `rank` (in [1, `count`]) and `count` (the group's row count) are expressions constant within the group (grouped
    * columns). PostgreSQL: `percentile_disc` at a fraction between the ranks; SQLite: its `percentile_disc` (whose rank

@@ -9,6 +9,7 @@
  * | statuses | `orchestrations_by_status` / `entities_by_status` (status, created_at, instance_id) |
  * | `name` | `instances_by_name` (name, created_at, instance_id) |
  * | `version` | `instances_by_version` (version, created_at, instance_id), versioned instances only |
+ * | `tags` | `instances_tagged` (created_at, instance_id), tagged instances only, the tags checked on each entry |
  * | `instanceIdPrefix` | the primary key's range `prefix <= instance_id < upper`, then a sort of its matches; or, when it has many, the walk of the other filters, checking the prefix on each entry |
  * | `instanceIds` | primary key lookups (at most 1,000), then a sort of them |
  *
@@ -151,7 +152,11 @@ async function planListing(
     `SELECT ${columns} FROM ${instances}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`;
   // The creation and status indexes hold one kind each: a walk of them is one arm per status and kind, merged. Other
   // walks (name, version, instance IDs) check the statuses and the kind on their entries.
-  const armed = filter.name === undefined && filter.version === undefined && filter.instanceIds === undefined;
+  const armed =
+    filter.name === undefined &&
+    filter.version === undefined &&
+    filter.instanceIds === undefined &&
+    filter.tags === undefined;
   if (!armed) {
     const where = clauses(d, filter, request.after, prefixForm);
     return {
@@ -234,6 +239,16 @@ function clauses(
     add(d.inList("instance_id", "text", "instanceIds"), { instanceIds: d.listParam(filter.instanceIds) });
   if (filter.name !== undefined) add("name = :name", { name: filter.name });
   if (filter.version !== undefined) add("version = :version", { version: filter.version });
+  if (filter.tags !== undefined) {
+    // The partial index of tagged instances holds every match.
+    add("tags IS NOT NULL");
+    Object.entries(filter.tags).forEach(([key, value], i) =>
+      add(d.jsonHasEntry("tags", `tagKey${i}`, `tagValue${i}`), {
+        [`tagKey${i}`]: key,
+        [`tagValue${i}`]: value,
+      }),
+    );
+  }
   if (filter.instanceId !== undefined) add("instance_id = :instanceId", { instanceId: filter.instanceId });
   return where;
 }

@@ -238,6 +238,19 @@ export const MIGRATIONS: readonly Migration[] = [
     // NULL: not traced), so that the activity's span joins the orchestration's trace in whichever worker runs it.
     up: (d) => [`ALTER TABLE ${d.table("activity_queue")} ADD COLUMN parent_trace_context ${d.types.json}`],
   },
+  {
+    version: 10,
+    name: "0010_instance_tags",
+    // Instance tags (JSON object text of string keys and values, NULL: no tags), written when the instance is created.
+    // A tag filter walks the partial index of tagged instances in listing order, checking the tags on each entry.
+    up: (d) => {
+      const instances = d.table("instances");
+      return [
+        `ALTER TABLE ${instances} ADD COLUMN tags ${d.types.json}`,
+        `CREATE INDEX instances_tagged ON ${instances} (created_at, instance_id) WHERE tags IS NOT NULL`,
+      ];
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

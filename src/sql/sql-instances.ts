@@ -97,6 +97,8 @@ export async function appendInboxMessage(ctx: HubContext, message: NewInboxMessa
     // The ready_at bump locks the row; 0 rows means the instance vanished (e.g. purged concurrently).
     if (inserted === 0 || (await runBulk(tx, ctx.sql.bumpReady, bumpRows(now, [message]))) === 0)
       throw new InstanceNotFoundError(message.instanceId);
+    if (message.event.type === "ExecutionRewound")
+      await ctx.sql.markRewound.run(tx, { instanceId: message.instanceId, now });
     notices.push({ kind: "orchestration-work", visibleAt: message.visibleAt ?? now });
   });
 }
@@ -238,6 +240,7 @@ export function newInstanceRow(
     scheduled_start_at: orNull(record.scheduledStartAt),
     parent_instance_id: orNull(record.parentInstanceId),
     version: orNull(record.version),
+    tags: record.tags === undefined ? null : JSON.stringify(record.tags),
   };
 }
 

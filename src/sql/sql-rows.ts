@@ -21,7 +21,7 @@ export const MAX_MESSAGES_PER_WORK_ITEM = 1000;
 /** Columns of `instances` read into an {@link InstanceRecord}, in `SELECT` order. */
 export const INSTANCE_COLUMNS =
   "instance_id, name, execution_id, status, input, output, failure, custom_status, created_at, last_updated_at, " +
-  "completed_at, scheduled_start_at, parent_instance_id, version, history_length";
+  "completed_at, scheduled_start_at, parent_instance_id, version, tags, history_length";
 
 /** Same as {@link INSTANCE_COLUMNS} with the payload columns replaced by `NULL`. */
 export const INSTANCE_COLUMNS_WITHOUT_PAYLOADS = INSTANCE_COLUMNS.replace(
@@ -71,6 +71,7 @@ export function toInstanceRecord(row: SqlRow): InstanceRecord {
     scheduledStartAt: optNum(row.scheduled_start_at),
     parentInstanceId: optStr(row.parent_instance_id),
     version: optStr(row.version),
+    tags: parseTags(optStr(row.tags)),
     historyLength: num(row.history_length),
   };
   for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
@@ -81,6 +82,20 @@ export function toInstanceRecord(row: SqlRow): InstanceRecord {
  * Parses stored failure details. A corrupted value does not make the instance unreadable: it is reported as a
  * failure of type `TaskHubError` saying so.
  */
+/** Stored tags (JSON object text), or `undefined` for none or text that is not a JSON object of strings. */
+function parseTags(text: string | undefined): Readonly<Record<string, string>> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+    const tags: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parsed)) if (typeof value === "string") tags[key] = value;
+    return Object.keys(tags).length > 0 ? tags : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseFailure(text: string | undefined, instanceId: string): FailureDetails | undefined {
   if (text === undefined) return undefined;
   try {

@@ -37,6 +37,7 @@ export function newInstanceInserts(d: Dialect) {
     ["scheduled_start_at", "bigint"],
     ["parent_instance_id", "text"],
     ["version", "text"],
+    ["tags", "text"],
   ] as const satisfies readonly BulkColumn[];
   /** ... of a new instance created already leased (see `insertLeasedInstances`). */
   const leasedInstanceColumns = [
@@ -62,10 +63,10 @@ export function newInstanceInserts(d: Dialect) {
         ]
       : ["", ""];
     return `INSERT INTO ${instances} AS i (instance_id, name, execution_id, status, input, created_at, last_updated_at,
-       scheduled_start_at, parent_instance_id, version, history_length, ready_at${lease[0]})
+       scheduled_start_at, parent_instance_id, version, tags, history_length, ready_at${lease[0]})
      SELECT ${r.col("instance_id")}, ${r.col("name")}, ${r.col("execution_id")}, 'Pending', ${r.col("input")},
        ${r.col("created_at")}, ${r.col("created_at")}, ${r.col("scheduled_start_at")}, ${r.col("parent_instance_id")},
-       ${r.col("version")}, 0, ${r.col(leased ? "lock_expires_at" : "ready_at")}${lease[1]}${r.from} WHERE true`;
+       ${r.col("version")}, ${r.col("tags")}, 0, ${r.col(leased ? "lock_expires_at" : "ready_at")}${lease[1]}${r.from} WHERE true`;
   };
   return { leasedInstanceColumns, dueInstanceColumns, insertNewInstances };
 }
@@ -92,6 +93,11 @@ export function buildStatements(d: Dialect) {
 
     // ---- instances ----
     getInstance: sql(`SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = :instanceId`),
+    /** A Failed instance a rewind was sent to becomes Pending at once (see `TaskHub.appendInboxMessage`). */
+    markRewound: sql(
+      `UPDATE ${instances} SET status = 'Pending', failure = NULL, last_updated_at = :now
+       WHERE instance_id = :instanceId AND status = 'Failed'`,
+    ),
     /** Reads (and on PostgreSQL locks, in ID order to avoid deadlocks) the instance rows a write touches. */
     lockInstances: sql(
       `SELECT instance_id, status, lock_token, lock_expires_at, history_length FROM ${instances}
@@ -106,7 +112,7 @@ export function buildStatements(d: Dialect) {
            status = excluded.status, input = excluded.input, output = NULL, failure = NULL, custom_status = NULL,
            created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = NULL,
            scheduled_start_at = excluded.scheduled_start_at, parent_instance_id = excluded.parent_instance_id,
-           version = excluded.version, history_length = 0, lock_token = NULL, locked_by = NULL,
+           version = excluded.version, tags = excluded.tags, history_length = 0, lock_token = NULL, locked_by = NULL,
            lock_expires_at = NULL, delivery_count = 0, ready_at = excluded.ready_at
          WHERE i.status IN ${TERMINAL_SQL}
          RETURNING instance_id`,

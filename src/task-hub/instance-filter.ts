@@ -3,6 +3,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../core/errors.js";
+import { checkTags, type InstanceTags } from "../core/tags.js";
 import { isRuntimeStatus, type RuntimeStatus } from "../core/runtime-status.js";
 import type { InstanceFilter } from "./task-hub.js";
 
@@ -75,6 +76,8 @@ export interface CheckedFilter {
   readonly excludeEntities: boolean;
   readonly name: string | undefined;
   readonly version: string | undefined;
+  /** Tags every match carries (`undefined`: no tag filter). */
+  readonly tags: InstanceTags | undefined;
   readonly instanceId: string | undefined;
 }
 
@@ -88,13 +91,14 @@ export const NO_FILTER: CheckedFilter = {
   excludeEntities: false,
   name: undefined,
   version: undefined,
+  tags: undefined,
   instanceId: undefined,
 };
 
 /**
  * Checks an instance filter, the same way in every backend.
- * @throws InvalidArgumentError for an unknown status, a non-finite time bound, or a malformed prefix, ID list, name
- *   or version.
+ * @throws InvalidArgumentError for an unknown status, a non-finite time bound, or a malformed prefix, ID list, name,
+ *   version or tags.
  */
 export function checkInstanceFilter(filter: PurgeFilter): CheckedFilter {
   for (const status of filter.statuses ?? [])
@@ -114,6 +118,7 @@ export function checkInstanceFilter(filter: PurgeFilter): CheckedFilter {
     excludeEntities: filter.excludeEntities === true,
     name: checkTextFilter("name", filter.name),
     version: checkTextFilter("version", filter.version),
+    tags: checkTags(filter.tags, "tags filter"),
     instanceId: filter.instanceId,
   };
 }

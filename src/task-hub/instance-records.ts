@@ -25,6 +25,7 @@ export function pendingInstance(request: NewInstance, now: number): InstanceReco
     scheduledStartAt: visibleAt !== undefined && visibleAt > now ? visibleAt : undefined,
     parentInstanceId: event.parent?.instanceId,
     version: event.version,
+    ...(event.tags !== undefined && Object.keys(event.tags).length > 0 ? { tags: event.tags } : {}),
     historyLength: 0,
   };
 }

@@ -86,6 +86,8 @@ export interface InstanceFilter {
   readonly name?: string | undefined;
   /** Only instances stamped with this version: exact, case-sensitive; instances without a version never match. */
   readonly version?: string | undefined;
+  /** Only instances carrying every one of these tags (key and value exact, case-sensitive). */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A query: filters plus paging. */
@@ -171,7 +173,8 @@ export interface TaskHub {
 
   /**
    * Appends an event to an existing instance's inbox (raise event, terminate, suspend, resume, rewind), visible at
-   * `visibleAt` (default now).
+   * `visibleAt` (default now). An `ExecutionRewound` appended to a Failed instance also makes it Pending (failure
+   * cleared) in the same write, so that a `waitForCompletion` from any process waits for the rewound run.
    * @throws `InstanceNotFoundError` when no instance has that ID.
    */
   appendInboxMessage(message: NewInboxMessage): Promise<void>;

@@ -169,6 +169,68 @@ export function queryTests(env: ConformanceEnv): void {
     assert.deepEqual(await sorted({ name: "Order" }), ["nv-1", "nv-3"], "purges by name and version");
   });
 
+  it("stores tags with the instance and filters by them, alone, together and with other filters", async () => {
+    const { hub } = env;
+    const acme = { tenant: "acme" };
+    await createWithStatus(hub, "tg-1", "Completed", { name: "Order", tags: { ...acme, region: "eu" } });
+    await createWithStatus(hub, "tg-2", "Failed", { name: "Order", tags: { tenant: "globex" } });
+    await hub.createInstance(newInstance("tg-3", { name: "Invoice", tags: { ...acme, region: "us" } }));
+    await hub.createInstance(newInstance("tg-4", { name: "Order", tags: { tenant: "ACME" } }));
+    await hub.createInstance(newInstance("tg-5", { name: "Order" }));
+    await hub.createInstance(newInstance("tg-6", { name: "Order", tags: { "odd key \"'.$[]": "välue ✓" } }));
+    for (let i = 0; i < 7; i++) await hub.createInstance(newInstance(`tg-many-${i}`, { tags: acme }));
+    const sorted = async (query: Parameters<TaskHub["listInstances"]>[0]) =>
+      ids(await listAll(hub, { ...query, pageSize: 2 })).sort();
+
+    assert.deepEqual((await hub.getInstance("tg-1"))?.tags, { tenant: "acme", region: "eu" });
+    assert.equal((await hub.getInstance("tg-5"))?.tags, undefined, "no tags: none shown");
+    const many = [0, 1, 2, 3, 4, 5, 6].map((i) => `tg-many-${i}`);
+    assert.deepEqual(await sorted({ tags: acme }), ["tg-1", "tg-3", ...many], "values are case-sensitive");
+    assert.deepEqual(await sorted({ tags: { ...acme, region: "us" } }), ["tg-3"], "every tag must match");
+    assert.deepEqual(await sorted({ tags: { region: "eu" } }), ["tg-1"]);
+    assert.deepEqual(await sorted({ tags: { tenant: "acm" } }), [], "values match exactly");
+    assert.deepEqual(await sorted({ tags: { "odd key \"'.$[]": "välue ✓" } }), ["tg-6"], "any key text");
+    assert.deepEqual(await sorted({ tags: acme, statuses: ["Completed", "Pending"], name: "Order" }), [
+      "tg-1",
+    ]);
+    assert.deepEqual(await sorted({ tags: acme, instanceIdPrefix: "tg-many-" }), many);
+    assert.deepEqual(await sorted({ tags: {} }), await sorted({ instanceIdPrefix: "tg-" }), "{}: no filter");
+    const first = await hub.listInstances({ tags: acme, pageSize: 3, includePayloads: false });
+    assert.deepEqual(ids([...first.instances]), ["tg-1", "tg-3", "tg-many-0"], "listing order");
+    assert.ok(first.continuationToken !== undefined);
+    await rejectsWith(hub.listInstances({ tags: { tenant: 7 } as never }), "InvalidArgumentError");
+    await rejectsWith(hub.listInstances({ tags: ["acme"] as never }), "InvalidArgumentError");
+    await rejectsWith(hub.listInstances({ tags: { "": "x" } }), "InvalidArgumentError");
+
+    // A step (a new execution, as continue-as-new commits it) keeps the tags; a new instance with the ID replaces them.
+    const item = await lockInstance(hub, "tg-3");
+    assertOutcomes(
+      await hub.completeOrchestrationWorkItems([
+        completionOf(item, { replaceHistory: true, instance: { executionId: "tg-3-exec-2" } }),
+      ]),
+      ["ok"],
+    );
+    assert.deepEqual(
+      (await hub.getInstance("tg-3"))?.tags,
+      { tenant: "acme", region: "us" },
+      "kept by a step",
+    );
+    await hub.createInstance(newInstance("tg-1", { tags: { tenant: "initech" } }));
+    assert.deepEqual(
+      (await hub.getInstance("tg-1"))?.tags,
+      { tenant: "initech" },
+      "replaced with the instance",
+    );
+    assert.deepEqual(await sorted({ tags: { region: "eu" } }), [], "the old tags no longer match");
+    await createWithStatus(hub, "tg-7", "Completed", { tags: { tenant: "initech" } });
+    await hub.createInstance(newInstance("tg-7"));
+    assert.equal((await hub.getInstance("tg-7"))?.tags, undefined, "a new instance without tags has none");
+
+    await createWithStatus(hub, "tg-8", "Completed", { tags: { tenant: "globex" } });
+    assert.equal(await hub.purgeInstances({ tags: { tenant: "globex" } }), 2, "purges by tags");
+    assert.deepEqual(await sorted({ tags: { tenant: "globex" } }), []);
+  });
+
   it("pages through several statuses, and after a later createdFrom, in order without duplicates or gaps", async () => {
     const { hub } = env;
     const statuses = ["Completed", "Failed", "Pending"] as const;

@@ -113,6 +113,7 @@ export function started(
     executionId?: string;
     parent?: ParentInstanceInfo;
     version?: string;
+    tags?: Readonly<Record<string, string>>;
   } = {},
 ): ExecutionStarted {
   return {
@@ -124,6 +125,7 @@ export function started(
     ...(options.input !== undefined ? { input: options.input } : {}),
     ...(options.parent ? { parent: options.parent } : {}),
     ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.tags !== undefined ? { tags: options.tags } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * releases a silent attempt for redelivery. Every failed or released attempt is logged at `warn`.
  * @module
  */
+import { builtInActivity } from "./http-activity.js";
 import type { ActivityContext } from "../api/definitions.js";
 import type { Registry } from "../api/registry.js";
 import { resolveActivityTimeouts } from "../api/activity-timeouts.js";
@@ -49,7 +50,7 @@ export class ActivityRunner {
 
   async #run(item: ActivityWorkItem): Promise<ActivityCompletion | undefined> {
     const timestamp = (): string => new Date(this.clock.now()).toISOString();
-    const definition = this.registry.activities.get(item.name);
+    const definition = this.registry.activities.get(item.name) ?? builtInActivity(item.name);
     if (!definition) {
       const error = new UnknownFunctionError("activity", item.name, this.registry.activities.names());
       return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp);

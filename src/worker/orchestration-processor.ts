@@ -80,7 +80,11 @@ export class OrchestrationProcessor {
       return { kind: "defer", delayMs: Math.max(50, Math.min(1000, due - now)) };
     }
     const rewind = item.messages.find((m) => m.event.type === "ExecutionRewound");
-    const rewinds = !start && rewind !== undefined && instance.status === "Failed";
+    // A rewound instance is Pending from the client's append on (Failed when the rewind came from its parent).
+    const rewinds =
+      !start &&
+      rewind !== undefined &&
+      (instance.status === "Failed" || (instance.status === "Pending" && instance.historyLength > 0));
     const version = start ? start.version : instance.version;
     const mismatch = versionMismatch(version, this.versioning);
     let refused: VersionMismatchError | undefined;
@@ -93,11 +97,16 @@ export class OrchestrationProcessor {
           `worker: ${mismatch}`,
       );
       // A Failed instance stays Failed: the rewind is refused, and its failure says why.
-      if (rewinds)
-        return { kind: "complete", completion: this.unchanged(item, consumed, toFailureDetails(refused)) };
+      if (rewinds) {
+        const unchanged = this.unchanged(item, consumed, toFailureDetails(refused));
+        return {
+          kind: "complete",
+          completion: { ...unchanged, instance: { ...unchanged.instance, status: "Failed" } },
+        };
+      }
     }
     if (rewinds && rewind) {
-      return { kind: "complete", completion: await this.rewind(item, consumed, rewind.event) };
+      return { kind: "complete", completion: await this.rewind(item, consumed, rewind) };
     }
     if (!start && isTerminalStatus(instance.status)) {
       // Events for a finished instance: consumed and dropped.
@@ -233,12 +242,17 @@ export class OrchestrationProcessor {
     return { startEvent, result: failedResult(failure(name), item.instance.customStatus) };
   }
 
-  /** Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. */
+  /**
+   * Rewinds a Failed instance (see `planRewind`); a self-addressed `ExecutionRewound` wakes the new episode. The other
+   * messages of the step (events raised while the rewind waited: the instance is Pending from the rewind's append on)
+   * are sent to it again, after that wake-up, so the rewound run gets them.
+   */
   private async rewind(
     item: OrchestrationWorkItem,
     consumed: number[],
-    event: HistoryEvent,
+    rewind: OrchestrationWorkItem["messages"][number],
   ): Promise<OrchestrationCompletion> {
+    const event = rewind.event;
     const { instanceId, instance } = item;
     const executionId = instance.executionId;
     this.cache.take(instanceId);
@@ -259,6 +273,13 @@ export class OrchestrationProcessor {
       messages: [
         { instanceId, executionId, event },
         ...plan.redeliver.map((e) => ({ instanceId, executionId, event: e })),
+        ...item.messages
+          .filter((m) => m !== rewind && m.event.type !== "ExecutionRewound")
+          .map((m) => ({
+            instanceId,
+            ...(m.executionId !== undefined ? { executionId: m.executionId } : {}),
+            event: m.event,
+          })),
         ...plan.children.map((child) => ({
           instanceId: child,
           event: {

@@ -107,6 +107,9 @@ export function makeTestApp(): { app: DurableApp; healing: { broken: boolean } }
     const approval = await ctx.waitForExternalEvent<{ approved: boolean }>("Approval");
     return approval;
   });
+  app.orchestration("ParentOfApproval", async (ctx) =>
+    ctx.callSubOrchestrator("WaitForApproval", undefined, { instanceId: `${ctx.instanceId}-child` }),
+  );
   app.orchestration("FailOnce", async (ctx) => {
     const first = await ctx.callActivity(hello, "before");
     const value = await ctx.callActivity(flaky, 21);

@@ -256,6 +256,47 @@ describe("management API", () => {
     }
   });
 
+  it("terminate is recursive by default; ?recursive=false leaves the children running; a bad value is a 400", async () => {
+    const running = (id: string) =>
+      eventually(async () => (await host.client.getStatus(id))?.runtimeStatus === "Running");
+    await post("/orchestrators/ParentOfApproval/tree-1");
+    await post("/orchestrators/ParentOfApproval/tree-2");
+    await running("tree-1-child");
+    await running("tree-2-child");
+    const bad = await post("/instances/tree-1/terminate?recursive=maybe");
+    assert.equal(bad.status, 400);
+    assert.match(
+      ((await bad.json()) as { message: string }).message,
+      /'recursive' must be 'true' or 'false'/,
+    );
+    assert.equal((await post("/instances/tree-1/terminate?reason=cut")).status, 202);
+    for (const id of ["tree-1", "tree-1-child"]) {
+      const status = await waitDone(id);
+      assert.equal(status.runtimeStatus, "Terminated", id);
+      assert.equal(status.output, "cut", id);
+    }
+    assert.equal((await post("/instances/tree-2/terminate?reason=cut&recursive=false")).status, 202);
+    assert.equal((await waitDone("tree-2")).runtimeStatus, "Terminated");
+    assert.equal((await host.client.getStatus("tree-2-child"))?.runtimeStatus, "Running");
+    await host.client.raiseEvent("tree-2-child", "Approval", { approved: true });
+    assert.deepEqual((await waitDone("tree-2-child")).output, { approved: true });
+  });
+
+  it("GET /instances/{id} shows scheduledStartTime for a delayed start, and not otherwise", async () => {
+    const startAt = new Date(Date.now() + 3_600_000);
+    await host.client.startNew("Hello", { instanceId: "scheduled-1", startAt });
+    const body = (await (await host.fetch(`${MGMT}/instances/scheduled-1`)).json()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(body.runtimeStatus, "Pending");
+    assert.equal(body.scheduledStartTime, `${startAt.toISOString().slice(0, 19)}Z`);
+    await post("/orchestrators/Hello/scheduled-2");
+    await waitDone("scheduled-2");
+    const now = (await (await host.fetch(`${MGMT}/instances/scheduled-2`)).json()) as Record<string, unknown>;
+    assert.equal("scheduledStartTime" in now, false);
+  });
+
   it("rewind: 202 for Failed (re-runs only the failed activity), 404 unknown, 410 Completed, 412 running", async () => {
     healing.broken = true;
     await post("/orchestrators/FailOnce/rewind-1");

@@ -3,14 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  DurableApp,
-  InstanceStateError,
-  RetryPolicy,
-  type DurableClient,
-  type OrchestrationStatus,
-  type WorkerOptions,
-} from "../../src/index.js";
+import { DurableApp, InstanceStateError, RetryPolicy, type WorkerOptions } from "../../src/index.js";
 import { eventually, startHost, type HubFactory } from "./test-host.js";
 
 /** Registers the management scenarios for one hub factory. */
@@ -116,7 +109,12 @@ export function describeManagement(
         await assert.rejects(host.client.rewind("nope"), /No orchestration instance/);
         broken = false;
         await host.client.rewind(id, "fixed b");
-        const status = await waitAfterRewind(host.client, id);
+        assert.equal(
+          (await host.client.getStatus(id))?.runtimeStatus,
+          "Pending",
+          "rewound: not Failed any more",
+        );
+        const status = await host.client.waitForCompletion(id);
         assert.equal(status.runtimeStatus, "Completed", JSON.stringify(status.failureDetails));
         assert.equal(status.output, "FIRSTABCLAST");
         assert.deepEqual(
@@ -155,9 +153,108 @@ export function describeManagement(
         assert.equal(runs, 2);
         broken = false;
         await host.client.rewind(id);
-        const status = await waitAfterRewind(host.client, id);
+        assert.equal(
+          (await host.client.getStatus(id))?.runtimeStatus,
+          "Pending",
+          "rewound: not Failed any more",
+        );
+        const status = await host.client.waitForCompletion(id);
         assert.equal(status.output, "parent got ok", JSON.stringify(status.failureDetails));
         assert.equal(runs, 3);
+      } finally {
+        await host.stop();
+      }
+    });
+
+    it("terminates a parent with its running sub-orchestrations at every depth (recursive by default)", async () => {
+      const app = new DurableApp();
+      const quick = app.orchestration("TreeQuick", async () => "quick");
+      const leaf = app.orchestration("TreeLeaf", async (ctx) => ctx.waitForExternalEvent("Never"));
+      const mid = app.orchestration("TreeMid", async (ctx) =>
+        ctx.callSubOrchestrator(leaf, undefined, { instanceId: "tree-leaf" }),
+      );
+      const root = app.orchestration("TreeRoot", async (ctx) => {
+        await ctx.callSubOrchestrator(quick, undefined, { instanceId: "tree-quick" });
+        return ctx.callSubOrchestrator(mid, undefined, { instanceId: "tree-mid" });
+      });
+      const host = await startHost(app, makeHub, workerOptions);
+      try {
+        await host.client.startNew(root, { instanceId: "tree-root" });
+        await eventually(async () => (await host.client.getStatus("tree-leaf"))?.runtimeStatus === "Running");
+        await host.client.terminate("tree-root", "tree cut");
+        for (const id of ["tree-root", "tree-mid", "tree-leaf"]) {
+          const status = await host.client.waitForCompletion(id);
+          assert.equal(status.runtimeStatus, "Terminated", id);
+          assert.equal(status.output, "tree cut", id);
+        }
+        assert.equal(
+          (await host.client.getStatus("tree-quick"))?.runtimeStatus,
+          "Completed",
+          "finished: kept",
+        );
+        assert.deepEqual(await host.client.purgeInstanceHistory("tree-root"), { instancesDeleted: 4 });
+      } finally {
+        await host.stop();
+      }
+    });
+
+    it("terminate with recursive: false leaves the sub-orchestrations running", async () => {
+      const app = new DurableApp();
+      const child = app.orchestration("FlatChild", async (ctx) => ctx.waitForExternalEvent<string>("Go"));
+      const parent = app.orchestration("FlatParent", async (ctx) =>
+        ctx.callSubOrchestrator(child, undefined, { instanceId: "flat-child" }),
+      );
+      const host = await startHost(app, makeHub, workerOptions);
+      try {
+        await host.client.startNew(parent, { instanceId: "flat-parent" });
+        await eventually(
+          async () => (await host.client.getStatus("flat-child"))?.runtimeStatus === "Running",
+        );
+        await host.client.terminate("flat-parent", { reason: "only the parent", recursive: false });
+        assert.equal((await host.client.waitForCompletion("flat-parent")).runtimeStatus, "Terminated");
+        assert.equal((await host.client.getStatus("flat-child"))?.runtimeStatus, "Running");
+        await host.client.raiseEvent("flat-child", "Go", "still alive");
+        const status = await host.client.waitForCompletion("flat-child");
+        assert.equal(status.runtimeStatus, "Completed");
+        assert.equal(status.output, "still alive");
+      } finally {
+        await host.stop();
+      }
+    });
+
+    it("waitForExternalEvent with a timeout: the event first, the default, and a late event kept", async () => {
+      const app = new DurableApp();
+      const first = app.orchestration("EventFirst", async (ctx) =>
+        ctx.waitForExternalEvent<string>("Go", { timeoutMs: 600_000 }),
+      );
+      const late = app.orchestration("EventLate", async (ctx) => {
+        const a = await ctx.waitForExternalEvent<string>("Go", { timeoutMs: 50, defaultValue: "default" });
+        ctx.setCustomStatus("timed out");
+        const b = await ctx.waitForExternalEvent<string>("Go");
+        return [a, b];
+      });
+      const failing = app.orchestration("EventNone", async (ctx) =>
+        ctx.waitForExternalEvent<string>("Go", { timeoutMs: 50 }),
+      );
+      const host = await startHost(app, makeHub, workerOptions);
+      try {
+        await host.client.startNew(first, { instanceId: "event-first" });
+        await host.client.startNew(failing, { instanceId: "event-none" });
+        await eventually(
+          async () => (await host.client.getStatus("event-first"))?.runtimeStatus === "Running",
+        );
+        await host.client.raiseEvent("event-first", "go", "early");
+        const won = await host.client.waitForCompletion("event-first");
+        assert.equal(won.output, "early");
+        const failed = await host.client.waitForCompletion("event-none");
+        assert.equal(failed.runtimeStatus, "Failed");
+        assert.equal(failed.failureDetails?.errorType, "TimeoutError");
+        await host.client.startNew(late, { instanceId: "event-late" });
+        await eventually(
+          async () => (await host.client.getStatus("event-late"))?.customStatus === "timed out",
+        );
+        await host.client.raiseEvent("event-late", "Go", "late");
+        assert.deepEqual((await host.client.waitForCompletion("event-late")).output, ["default", "late"]);
       } finally {
         await host.stop();
       }
@@ -180,16 +277,11 @@ export function describeManagement(
         assert.equal((await host.client.waitForCompletion(newId)).output, "x#2");
         const sameId = await host.client.restart(id, { restartWithNewInstanceId: false });
         assert.equal(sameId, id);
+        assert.notEqual((await host.client.getStatus(id))?.output, "x#2", "the old run is gone at once");
         assert.equal((await host.client.waitForCompletion(id)).output, "x#3");
       } finally {
         await host.stop();
       }
     });
   });
-}
-
-/** Waits for the rewound instance to leave Failed, then for it to finish. */
-async function waitAfterRewind(client: DurableClient, id: string): Promise<OrchestrationStatus> {
-  await eventually(async () => (await client.getStatus(id))?.runtimeStatus !== "Failed");
-  return client.waitForCompletion(id);
 }

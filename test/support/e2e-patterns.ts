@@ -371,9 +371,14 @@ export function describePatterns(
       try {
         const startAt = new Date(Date.now() + 300);
         const id = await host.client.startNew(orch, { startAt });
-        assert.equal((await host.client.getStatus(id))?.runtimeStatus, "Pending");
+        const pending = await host.client.getStatus(id);
+        assert.equal(pending?.runtimeStatus, "Pending");
+        assert.deepEqual(pending?.scheduledStartTime, startAt, "the scheduled start is in the status");
         const status = await host.client.waitForCompletion(id, { timeoutMs: 10_000 });
         assert.ok((status.output as number) >= startAt.getTime() - 5, "did not start before startAt");
+        assert.deepEqual(status.scheduledStartTime, startAt, "kept once started");
+        const now = await host.client.startNew(orch);
+        assert.equal((await host.client.waitForCompletion(now)).scheduledStartTime, undefined);
       } finally {
         await host.stop();
       }

@@ -117,6 +117,35 @@ describe("createTestEnvironment: virtual time", () => {
     assert.equal(env.now(), MANUAL_CLOCK_START);
   });
 
+  it("an event wait with a 72-hour timeout: the default on virtual time, a late event kept for the next wait", async () => {
+    const app = new DurableApp();
+    const approval = app.orchestration("TimedApproval", async (ctx) => {
+      const first = await ctx.waitForExternalEvent<string>("Approval", {
+        timeoutMs: 72 * HOUR,
+        defaultValue: "escalated",
+      });
+      ctx.setCustomStatus({ first, at: ctx.currentUtcDateTime.getTime() });
+      const second = await ctx.waitForExternalEvent<string>("Approval", { timeoutMs: 72 * HOUR });
+      return [first, second];
+    });
+    await using env = await createTestEnvironment(app);
+    const id = await env.client.startNew(approval);
+    await env.skipTime(72 * HOUR);
+    assert.deepEqual((await env.client.getStatus(id))?.customStatus, {
+      first: "escalated",
+      at: MANUAL_CLOCK_START + 72 * HOUR,
+    });
+    await env.client.raiseEvent(id, "Approval", "late yes");
+    assert.deepEqual((await env.client.waitForCompletion(id)).output, ["escalated", "late yes"]);
+
+    const none = await env.client.startNew(approval);
+    await env.skipTime(72 * HOUR);
+    const failed = await env.client.waitForCompletion(none); // skips the second 72 hours
+    assert.equal(failed.runtimeStatus, "Failed");
+    assert.equal(failed.failureDetails?.errorType, "TimeoutError");
+    assert.equal(env.now(), MANUAL_CLOCK_START + 3 * 72 * HOUR);
+  });
+
   it("refuses to skip a negative or non-finite time", async () => {
     await using env = await createTestEnvironment(new DurableApp());
     await assert.rejects(env.skipTime(-1), InvalidArgumentError);

@@ -123,6 +123,8 @@ export function postgresDialect(schema: string): Dialect {
     ],
     notify: (payload) => `SELECT pg_notify(${dollarQuote(notifyChannel(schema))}, ${dollarQuote(payload)})`,
     leaseGuardFunctions: () => pgLeaseGuardFunctions(quotedSchema),
+    jsonHasEntry: (expr, key, value) =>
+      `((${expr})::jsonb ->> CAST(:${key} AS TEXT)) = CAST(:${value} AS TEXT)`,
     jsonText: (expr, path) => `((${expr})::json #>> '{${path.join(",")}}')`,
     // Nearest rank ⌈f·n⌉ at f = (rank − ½) / n: half a rank below the one wanted, immune to rounding.
     valueAtRank: (rank, count) =>

@@ -87,6 +87,9 @@ export function sqliteDialect(): Dialect {
     notify: () => undefined,
     leaseGuardFunctions: () => [],
     storageParameters: () => [],
+    jsonHasEntry: (expr, key, value) =>
+      `(json_valid(${expr}) AND EXISTS (SELECT 1 FROM json_each(${expr}) AS tag
+        WHERE tag.key = :${key} AND tag.type = 'text' AND tag.value = :${value}))`,
     jsonText: (expr, path) =>
       `CASE WHEN json_valid(${expr}) THEN json_extract(${expr}, '$${path.map((key) => `.${key}`).join("")}') END`,
     // percentile_disc(ms, f) is the value at rank ⌊f·(n − 1)⌋ + 1: f = (rank − ½) / (n − 1) lands half a rank past
