@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -81,7 +83,13 @@ df.app.orchestration("Eternal", function* (context) {
 });
 
 df.app.orchestration("UsesCallHttp", function* (context) {
-  yield context.df.callHttp();
+  const url = context.df.getInput<string>();
+  const response: { statusCode: number; content: string } = yield context.df.callHttp({ method: "GET", url });
+  return { statusCode: response.statusCode, content: response.content };
+});
+
+df.app.orchestration("UsesTokenSource", function* (context) {
+  yield context.df.callHttp({ method: "GET", url: "http://127.0.0.1:1/", tokenSource: { resource: "x" } });
 });
 
 df.app.orchestration("YieldsPromise", function* () {
@@ -181,10 +189,32 @@ for (const cache of [true, false]) {
         const eternal = await wait(await client.startNew("Eternal", { input: 0 }));
         assert.equal(eternal.output, 3);
 
+        // Durable HTTP, against a local server.
+        const server = createServer((_req, res) =>
+          res.writeHead(200, { "content-type": "text/plain" }).end("pong"),
+        );
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+          const { port } = server.address() as AddressInfo;
+          const called = await wait(
+            await client.startNew("UsesCallHttp", { input: `http://127.0.0.1:${port}/ping` }),
+          );
+          assert.deepEqual(
+            called.output,
+            { statusCode: 200, content: "pong" },
+            JSON.stringify(called.failureDetails),
+          );
+        } finally {
+          server.close();
+        }
+
         // Unsupported APIs fail loudly at their first call.
-        const http = await wait(await client.startNew("UsesCallHttp"));
+        const http = await wait(await client.startNew("UsesTokenSource"));
         assert.equal(http.runtimeStatus, "Failed");
-        assert.match(http.failureDetails?.message ?? "", /context\.df\.callHttp is not supported/);
+        assert.match(
+          http.failureDetails?.message ?? "",
+          /context\.df\.callHttp with a tokenSource is not supported/,
+        );
         const promise = await wait(await client.startNew("YieldsPromise"));
         assert.equal(promise.runtimeStatus, "Failed");
         assert.match(promise.failureDetails?.message ?? "", /not a task of context\.df/);

@@ -28,6 +28,7 @@ export { type DurableEntityContext, type EntityContext, type EntityHandler } fro
 export { NotSupportedError } from "./not-supported.js";
 export {
   DurableOrchestrationContext,
+  type CallHttpOptions,
   type InvocationContextLike,
   type OrchestrationContext,
   type OrchestrationHandler,

@@ -155,9 +155,27 @@ export class DurableOrchestrationContext {
     return this.ctx.newGuid();
   }
 
-  /** Not supported: throws {@link NotSupportedError}. */
-  callHttp(): never {
-    throw new NotSupportedError("context.df.callHttp", "Call the HTTP endpoint from an activity.");
+  /**
+   * A durable HTTP request (Taskhub's `ctx.callHttp`): `{ method, url, headers, body, asynchronousPatternEnabled }`
+   * (`enablePolling`, DF's older name, too); the task's result is `{ statusCode, headers, content }`.
+   * @throws NotSupportedError for `tokenSource` (managed identities).
+   */
+  callHttp(options: CallHttpOptions): Task {
+    if (options?.tokenSource !== undefined)
+      throw new NotSupportedError(
+        "context.df.callHttp with a tokenSource",
+        "Fetch the token in an activity and pass it as a header.",
+      );
+    const polling = options.asynchronousPatternEnabled ?? options.enablePolling;
+    return new Task(
+      this.ctx.callHttp({
+        method: options.method,
+        url: options.url,
+        ...(options.headers !== undefined ? { headers: options.headers } : {}),
+        ...(options.body !== undefined ? { body: options.body } : {}),
+        ...(polling !== undefined ? { asynchronousPatternEnabled: polling } : {}),
+      }),
+    );
   }
 
   /** Not supported: throws {@link NotSupportedError}. */
@@ -172,6 +190,24 @@ export class DurableOrchestrationContext {
   isLocked(): never {
     throw new NotSupportedError("context.df.isLocked", "Use Taskhub's ctx.isInCriticalSection.");
   }
+}
+
+/** The options of `context.df.callHttp`, as in DF v3. */
+export interface CallHttpOptions {
+  /** The HTTP method (`GET`, `POST`, ...). */
+  readonly method: string;
+  /** The absolute http(s) URL. */
+  readonly url: string;
+  /** The request body (a string, or a value sent as JSON). */
+  readonly body?: unknown;
+  /** Request headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Poll a `202` with a `Location` header until a final response (default true). */
+  readonly asynchronousPatternEnabled?: boolean;
+  /** DF's older name of {@link asynchronousPatternEnabled}. */
+  readonly enablePolling?: boolean;
+  /** Not supported (managed identities): throws. */
+  readonly tokenSource?: unknown;
 }
 
 /** The context a DF v3 function gets: the invocation's fields and a replay-safe log. */
