@@ -19,7 +19,7 @@ const LAYERS = [
   ["worker"],
   ["http", "schedules"],
   ["app"],
-  ["testing", "host"],
+  ["testing", "host", "compat"],
   ["cli"],
 ];
 

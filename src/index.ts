@@ -12,6 +12,7 @@ export type {
   ActivityHandler,
   ActivityOptions,
   InputOf,
+  GeneratorOrchestratorHandler,
   OrchestrationDefinition,
   OrchestratorHandler,
   OutputOf,
@@ -49,6 +50,7 @@ export {
   isRuntimeStatus,
   type RuntimeStatus,
 } from "./core/runtime-status.js";
+export { resultOf, type OrchestratorGenerator } from "./api/generator-orchestrator.js";
 export { DurableTask, TimerTask, WhenAnyTask, type TaskState, type Winner } from "./api/durable-task.js";
 export type {
   CallActivityOptions,

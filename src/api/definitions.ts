@@ -5,6 +5,7 @@
  * @module
  */
 import type { OrchestrationContext } from "./orchestration-context.js";
+import type { OrchestratorGenerator } from "./generator-orchestrator.js";
 
 /** What an activity receives besides its input. */
 export interface ActivityContext {
@@ -81,14 +82,26 @@ export interface ActivityDefinition<I = unknown, O = unknown> extends ActivityOp
   readonly handler: ActivityHandler<I, O>;
 }
 
-/** An orchestrator function: ordinary `async` code, rebuilt by replaying its history. Must be deterministic. */
+/**
+ * An orchestrator function: ordinary `async` code (or a plain function), rebuilt by replaying its history. Must be
+ * deterministic. A `function*` generator that yields tasks is the other form ({@link GeneratorOrchestratorHandler}).
+ */
 export type OrchestratorHandler<I, O> = (context: OrchestrationContext, input: I) => O | Promise<O>;
+
+/**
+ * A generator orchestrator function, the Durable Functions JavaScript v3 shape: `yield task` gives the task's result
+ * (typed `any`; `yield* resultOf(task)` types it), a failed task is thrown at the `yield`.
+ */
+export type GeneratorOrchestratorHandler<I, O> = (
+  context: OrchestrationContext,
+  input: I,
+) => OrchestratorGenerator<O>;
 
 /** A registered orchestration. */
 export interface OrchestrationDefinition<I = unknown, O = unknown> {
   readonly kind: "orchestration";
   readonly name: string;
-  readonly handler: OrchestratorHandler<I, O>;
+  readonly handler: OrchestratorHandler<I, O> | GeneratorOrchestratorHandler<I, O>;
 }
 
 /** Input type of an activity or orchestration definition. */

@@ -37,8 +37,10 @@ import type {
   ActivityHandler,
   ActivityOptions,
   OrchestrationDefinition,
+  GeneratorOrchestratorHandler,
   OrchestratorHandler,
 } from "../api/definitions.js";
+import { checkOrchestratorFunction } from "../api/generator-orchestrator.js";
 import { AppRegistry } from "./app-registry.js";
 import type { Registry } from "../api/registry.js";
 
@@ -126,8 +128,22 @@ export class DurableApp {
     return definition;
   }
 
-  /** Registers an orchestration. The returned definition types `client.startNew` and `ctx.callSubOrchestrator`. */
-  orchestration<I, O>(name: string, handler: OrchestratorHandler<I, O>): OrchestrationDefinition<I, O> {
+  /**
+   * Registers an orchestration. The returned definition types `client.startNew` and `ctx.callSubOrchestrator`.
+   * The orchestrator is an `async` function (`await` tasks), a plain function, or a `function*` generator (`yield`
+   * tasks, the Durable Functions JavaScript v3 shape; `yield` results are `any`, `yield* resultOf(task)` types them).
+   * @throws InvalidArgumentError when `handler` is none of those (not a function, an `async function*`, a class).
+   */
+  orchestration<I, O>(
+    name: string,
+    handler: GeneratorOrchestratorHandler<I, O>,
+  ): OrchestrationDefinition<I, O>;
+  orchestration<I, O>(name: string, handler: OrchestratorHandler<I, O>): OrchestrationDefinition<I, O>;
+  orchestration<I, O>(
+    name: string,
+    handler: OrchestratorHandler<I, O> | GeneratorOrchestratorHandler<I, O>,
+  ): OrchestrationDefinition<I, O> {
+    checkOrchestratorFunction(handler, name);
     const definition: OrchestrationDefinition<I, O> = { kind: "orchestration", name, handler };
     this.registry.orchestrations.add(definition as unknown as OrchestrationDefinition);
     return definition;

@@ -25,6 +25,9 @@ export function isDurableApp(value: unknown): value is DurableApp {
   return typeof registry?.orchestrations?.get === "function" && registry.httpTriggers !== undefined;
 }
 
+/** Where `taskhub/durable-functions` keeps the process-wide app its `df.app` registers on. */
+const DF_V3_APP = Symbol.for("taskhub.durable-functions.app");
+
 /** Imports `modulePath` (relative to `cwd`) and returns its app. */
 export async function loadApp(modulePath: string, cwd = process.cwd()): Promise<DurableApp> {
   const path = resolve(cwd, modulePath);
@@ -35,10 +38,14 @@ export async function loadApp(modulePath: string, cwd = process.cwd()): Promise<
   } catch (error) {
     throw new AppLoadError(describeLoadError(error, path), { cause: error });
   }
-  const candidate = isDurableApp(module.default) ? module.default : module.app;
+  const exported = isDurableApp(module.default) ? module.default : module.app;
+  // A Durable Functions v3 app (taskhub/durable-functions) exports nothing: its functions are on the process-wide
+  // app that `df.app` registers on, found under this global symbol.
+  const candidate = isDurableApp(exported) ? exported : (globalThis as Record<symbol, unknown>)[DF_V3_APP];
   if (!isDurableApp(candidate))
     throw new AppLoadError(
-      `App module ${path} must export its DurableApp as the default export (export default app) or as 'app'.`,
+      `App module ${path} must export its DurableApp as the default export (export default app) or as 'app' ` +
+        "(or register Durable Functions v3 functions with df.app from taskhub/durable-functions).",
     );
   return candidate;
 }

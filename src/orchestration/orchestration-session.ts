@@ -6,7 +6,8 @@
  * feeding it only the new events gives the same result as replaying the whole history into a fresh session.
  * @module
  */
-import type { OrchestratorHandler } from "../api/definitions.js";
+import type { GeneratorOrchestratorHandler, OrchestratorHandler } from "../api/definitions.js";
+import { runOrchestratorFunction } from "../api/generator-orchestrator.js";
 import {
   NonDeterminismError,
   OrchestrationLimitError,
@@ -51,7 +52,9 @@ import {
 import type { LogSink } from "../core/logger.js";
 
 /** Resolves an orchestrator name to its handler (`undefined` when not registered). */
-export type OrchestratorResolver = (name: string) => OrchestratorHandler<unknown, unknown> | undefined;
+export type OrchestratorResolver = (
+  name: string,
+) => OrchestratorHandler<unknown, unknown> | GeneratorOrchestratorHandler<unknown, unknown> | undefined;
 
 /** Options of a session. */
 export interface SessionOptions {
@@ -428,7 +431,7 @@ export class OrchestrationSession implements ContextSession {
     const value = deserialize(input, "Orchestration input");
     let promise: Promise<unknown>;
     try {
-      promise = Promise.resolve(handler(this.context, value));
+      promise = Promise.resolve(runOrchestratorFunction(handler, this.context, value, name));
     } catch (error) {
       promise = Promise.reject(error);
     }

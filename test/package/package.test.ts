@@ -127,6 +127,8 @@ describe("the packed tarball", () => {
       "dist/cli/main.js",
       "dist/testing/index.js",
       "dist/testing/index.d.ts",
+      "dist/compat/df-v3/index.js",
+      "dist/compat/df-v3/index.d.ts",
     ])
       assert.ok(entries.includes(file), `${file} is in the tarball`);
   });
@@ -182,6 +184,28 @@ describe("the installed package", () => {
     assert.notEqual(result.status, 0);
     assert.match(result.stdout, /bad\.ts\(4,\d+\): error TS2769: No overload matches this call/);
     assert.match(result.stdout, /bad\.ts\(5,\d+\): error TS2551/);
+  });
+
+  it("runs a Durable Functions v3 app through taskhub/durable-functions", () => {
+    writeFileSync(
+      join(project, "df-app.mjs"),
+      [
+        `import * as df from "taskhub/durable-functions";`,
+        `import { sqliteTaskHub } from "taskhub";`,
+        `df.app.orchestration("Hello", function* (context) {`,
+        `  return [yield context.df.callActivity("Say", "Ada"), context.df.getInput()];`,
+        `});`,
+        `df.app.activity("Say", { handler: (name) => "Hi " + name });`,
+        `const host = await df.app.start({ taskHub: sqliteTaskHub("df-hub.db") });`,
+        `const client = df.getClient(host);`,
+        `const id = await client.startNew("Hello", { input: 7 });`,
+        `const status = await client.taskhub.waitForCompletion(id, { timeoutMs: 30000 });`,
+        `await host.stop();`,
+        `console.log(JSON.stringify(status.output));`,
+      ].join("\n"),
+    );
+    const result = run(process.execPath, ["df-app.mjs"], project);
+    assert.equal(result.stdout.trim().split("\n").at(-1), JSON.stringify(["Hi Ada", 7]));
   });
 
   it("runs an orchestration through the installed package on a SQLite file and in its test environment", () => {
