@@ -60,6 +60,8 @@ const FLAGS = new Map<string, FlagType>([
   ["history", "boolean"],
   ["reason", "string"],
   ["same-id", "boolean"],
+  ["recursive", "boolean"],
+  ["no-recursive", "boolean"],
   ["help", "boolean"],
   ["version", "boolean"],
 ]);
@@ -128,6 +130,8 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, ReadonlySet<string>>> = {
     "history",
     "reason",
     "same-id",
+    "recursive",
+    "no-recursive",
   ]),
 };
 

@@ -40,7 +40,7 @@ const ACTION_FLAGS: Readonly<Record<Action, readonly string[]>> = {
   list: [...filterFlags(), "json", "all", "page-size", "continuation-token"],
   show: ["json", "history"],
   raise: [],
-  terminate: ["reason"],
+  terminate: ["reason", "recursive", "no-recursive"],
   suspend: ["reason"],
   resume: ["reason"],
   rewind: ["reason"],
@@ -178,14 +178,23 @@ function plan(
         return 0;
       };
     }
-    case "terminate":
+    case "terminate": {
+      const id = idArgument();
+      if (flags["recursive"] === true && flags["no-recursive"] === true)
+        throw new UsageError("--recursive and --no-recursive cannot both be given", COMMAND);
+      // Recursive by default, as the client's terminate: its running sub-orchestrations are terminated too.
+      const recursive = flags["no-recursive"] !== true;
+      return async (client, _hub, io) => {
+        await client.terminate(id, { reason, recursive });
+        io.out(`Asked for ${id} to be terminated${recursive ? " with its sub-orchestrations" : ""}.\n`);
+        return 0;
+      };
+    }
     case "suspend":
     case "resume":
     case "rewind": {
       const id = idArgument();
-      const past = { terminate: "terminated", suspend: "suspended", resume: "resumed", rewind: "rewound" }[
-        action
-      ];
+      const past = { suspend: "suspended", resume: "resumed", rewind: "rewound" }[action];
       return async (client, _hub, io) => {
         await client[action](id, reason);
         io.out(`Asked for ${id} to be ${past}.\n`);

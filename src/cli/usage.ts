@@ -211,7 +211,8 @@ Actions:
   list                        List orchestration instances, oldest first (one page, or every page with --all)
   show <id>                   An instance's status, tags, input, output and failure (--history: its history)
   raise <id> <event> [json]   Raise an event with JSON data (default null)
-  terminate <id>              Terminate a running instance (--reason TEXT)
+  terminate <id>              Terminate a running instance and its sub-orchestrations (--reason TEXT;
+                              --recursive, the default; --no-recursive: the instance alone)
   suspend <id>, resume <id>   Suspend or resume a running instance (--reason TEXT)
   rewind <id>                 Run a Failed instance again from where it failed (--reason TEXT)
   restart <id>                Start the instance again with its input, under a new ID (--same-id: the same one)
