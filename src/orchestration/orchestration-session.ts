@@ -45,7 +45,7 @@ import type { OpenTask, TaskKind } from "./session-port.js";
 import {
   describeRecorded,
   divergenceMessage,
-  isRecordedAction,
+  firstDivergence,
   matchesRecorded,
   type RecordedActionEvent,
 } from "./recorded-actions.js";
@@ -462,21 +462,15 @@ export class OrchestrationSession implements ContextSession {
     // A failure is the code's own result (it now throws earlier, or a limit stopped it): reported as it is.
     const status = this.outcome?.status;
     if (status !== "Completed" && status !== "ContinuedAsNew") return;
-    for (const event of rest) {
-      if (!isRecordedAction(event)) continue;
-      const action = this.unmatched.get(event.eventId);
-      if (action && matchesRecorded(action, event)) {
-        this.unmatched.delete(event.eventId);
-        continue;
-      }
-      this.outcome = undefined;
-      this.fail(
-        new NonDeterminismError(
-          divergenceMessage(event.type, describeRecorded(event), event.eventId, this.name, action),
-        ),
-      );
-      return;
-    }
+    const divergence = firstDivergence(
+      rest,
+      this.name,
+      (id) => this.unmatched.get(id),
+      (id) => this.unmatched.delete(id),
+    );
+    if (divergence === undefined) return;
+    this.outcome = undefined;
+    this.fail(new NonDeterminismError(divergence));
   }
 
   /** Matches a recorded action against the action the code issued under its sequence number. */

@@ -86,6 +86,27 @@ export function divergenceMessage(
     : `${recorded} did not schedule task #${id}. The code no longer does what it did when the instance ran.`;
 }
 
+/**
+ * Checks the actions recorded in `events` (history after the point where the replayed code ended its execution)
+ * against the actions the code issued (`issued`, by task ID): `matched` is told each one that matches; the message
+ * of the first that does not (see {@link divergenceMessage}), or `undefined` when all do.
+ */
+export function firstDivergence(
+  events: readonly HistoryEvent[],
+  orchestrator: string,
+  issued: (id: number) => OrchestratorAction | undefined,
+  matched: (id: number) => void = () => {},
+): string | undefined {
+  for (const event of events) {
+    if (!isRecordedAction(event)) continue;
+    const action = issued(event.eventId);
+    if (!action || !matchesRecorded(action, event))
+      return divergenceMessage(event.type, describeRecorded(event), event.eventId, orchestrator, action);
+    matched(event.eventId);
+  }
+  return undefined;
+}
+
 function sameName(a: string, b: string): boolean {
   return a === b || a.toLowerCase() === b.toLowerCase();
 }

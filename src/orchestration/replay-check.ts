@@ -23,12 +23,7 @@ import type { LogSink } from "../core/logger.js";
 import { describeAction, type OrchestratorAction } from "./actions.js";
 import type { ExecutionOutcome } from "./episode.js";
 import { OrchestrationSession, type SessionOptions } from "./orchestration-session.js";
-import {
-  describeRecorded,
-  divergenceMessage,
-  isRecordedAction,
-  matchesRecorded,
-} from "./recorded-actions.js";
+import { firstDivergence, isRecordedAction } from "./recorded-actions.js";
 
 /** Why a history was not replayed. */
 export type ReplaySkipReason =
@@ -194,15 +189,10 @@ function judge(
   // The code's execution ended before history did: what history recorded after that must be what the code issued.
   // When it completed or continued as new, the session matched that as a worker's does (`actions` holds only what no
   // recorded action matched); when it failed, it is checked here.
-  if (failure)
-    for (const event of after) {
-      if (!isRecordedAction(event)) continue;
-      const action = actions.find((a) => a.id === event.eventId);
-      if (!action || !matchesRecorded(action, event))
-        return nonDeterminism(
-          divergenceMessage(event.type, describeRecorded(event), event.eventId, name, action),
-        );
-    }
+  const divergence = failure
+    ? firstDivergence(after, name, (id) => actions.find((a) => a.id === id))
+    : undefined;
+  if (divergence !== undefined) return nonDeterminism(divergence);
   if (sameCode) {
     const recorded = new Set(after.filter(isRecordedAction).map((e) => e.eventId));
     const extra = actions.find((a) => !recorded.has(a.id));
