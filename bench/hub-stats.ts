@@ -11,6 +11,9 @@
  * @module
  */
 import { performance } from "node:perf_hooks";
+import type { HistoryEvent } from "../src/core/history-event.js";
+import { taskColumns } from "../src/sql/history-task-columns.js";
+import { buildStatements } from "../src/sql/sql-statements.js";
 import type { SqlTaskHub } from "../src/sql/sql-task-hub.js";
 import { fillInstances, fillRows } from "../src/testing/sql-instance-fill.js";
 import { bucketSizeFor } from "../src/task-hub/analytics-window.js";
@@ -29,20 +32,8 @@ const spread = (i: number, n: number) => Math.abs(Math.imul(i + 1, 2654435761) |
 
 async function fillActivities(hub: SqlTaskHub, count: number, endAt: number): Promise<number> {
   const d = hub.dialect;
-  const insert = d.bulk(
-    [
-      ["instance_id", "key"],
-      ["seq", "integer"],
-      ["event", "text"],
-      ["task_event", "integer"],
-      ["task_id", "integer"],
-      ["task_name", "text"],
-      ["task_at", "bigint"],
-    ],
-    (r) =>
-      `INSERT INTO ${d.table("history")} (instance_id, seq, event, task_event, task_id, task_name, task_at)
-       ${r.values()}`,
-  );
+  // The hub's own history insert, and its activity columns as a commit writes them.
+  const insert = buildStatements(d).insertHistory;
   let attempts = 0;
   await hub.driver.transaction(async (tx) => {
     let batch: Parameters<typeof insert.bind>[0][number][] = [];
@@ -59,13 +50,18 @@ async function fillActivities(hub: SqlTaskHub, count: number, endAt: number): Pr
         const name = ACTIVITIES[a]!;
         const ms = 5 + spread(i * 31 + a, 20_000);
         const failed = spread(i * 13 + a, 100) < 5;
-        const scheduled = { type: "TaskScheduled", timestamp: new Date(at).toISOString(), eventId: a, name };
-        const end = failed
+        const scheduled: HistoryEvent = {
+          type: "TaskScheduled",
+          timestamp: new Date(at).toISOString(),
+          eventId: a,
+          name,
+        };
+        const end: HistoryEvent = failed
           ? {
               type: "TaskFailed",
               timestamp: new Date(at + ms).toISOString(),
               taskScheduledId: a,
-              failure: { errorType: TYPES[spread(i, 3)], message: `failure ${spread(i * 3, 5)}` },
+              failure: { errorType: TYPES[spread(i, 3)]!, message: `failure ${spread(i * 3, 5)}` },
             }
           : { type: "TaskCompleted", timestamp: new Date(at + ms).toISOString(), taskScheduledId: a };
         batch.push(
@@ -73,20 +69,9 @@ async function fillActivities(hub: SqlTaskHub, count: number, endAt: number): Pr
             instance_id: row.instance_id,
             seq: 2 * a,
             event: JSON.stringify(scheduled),
-            task_event: 1,
-            task_id: a,
-            task_name: name,
-            task_at: at,
+            ...taskColumns(scheduled),
           },
-          {
-            instance_id: row.instance_id,
-            seq: 2 * a + 1,
-            event: JSON.stringify(end),
-            task_event: failed ? 3 : 2,
-            task_id: a,
-            task_name: null,
-            task_at: at + ms,
-          },
+          { instance_id: row.instance_id, seq: 2 * a + 1, event: JSON.stringify(end), ...taskColumns(end) },
         );
         attempts++;
         at += ms;
