@@ -1,0 +1,94 @@
+/**
+ * The worker's remote work (`RemoteWork`) carried out by the SDK workers connected to the sidecar: an episode or an
+ * activity attempt becomes a `WorkItem` on a stream, its completion the episode's result or the activity's outcome.
+ * @module
+ */
+import type { TaskCompleted, TaskFailed } from "../core/history-event.js";
+import type { ActivityWorkItem } from "../core/records.js";
+import type { EpisodeResult } from "../orchestration/episode.js";
+import type { Clock } from "../task-hub/clock.js";
+import type { RemoteEpisodeRequest, RemoteWork, RemoteWorkKind } from "../worker/remote-work.js";
+import { fromWireFailure, toWireEvent, toWireTraceContext } from "./history-events.js";
+import type { WireActivityResponse, WireOrchestratorResponse } from "./messages.js";
+import { episodeOfResponse } from "./orchestrator-response.js";
+import { WorkItemStreams } from "./work-item-streams.js";
+
+/** The key a completion without a token is matched by: the instance (orchestrations) or the instance's task. */
+export const orchestrationKey = (instanceId: string): string => `o:${instanceId}`;
+/** See {@link orchestrationKey}. */
+export const activityKey = (instanceId: string, taskId: number): string => `a:${instanceId}:${taskId}`;
+
+/** Remote work on the sidecar's streams. */
+export class SidecarRemoteWork implements RemoteWork {
+  /** The connected SDK workers' streams. */
+  readonly streams: WorkItemStreams;
+
+  constructor(private readonly clock: Clock) {
+    this.streams = new WorkItemStreams(clock);
+  }
+
+  accepts(kind: RemoteWorkKind, name: string): boolean {
+    return this.streams.accepts(kind, name);
+  }
+
+  onExecutorConnected(listener: () => void): () => void {
+    return this.streams.onConnected(listener);
+  }
+
+  async executeOrchestration(request: RemoteEpisodeRequest): Promise<EpisodeResult> {
+    const response = await this.streams.dispatch<WireOrchestratorResponse>(
+      "orchestration",
+      request.name,
+      (completionToken) => ({
+        completionToken,
+        orchestratorRequest: {
+          instanceId: request.instanceId,
+          executionId: { value: request.executionId },
+          pastEvents: request.pastEvents.map(toWireEvent),
+          newEvents: request.newEvents.map(toWireEvent),
+        },
+      }),
+      { fallbackKey: orchestrationKey(request.instanceId), expiresAt: request.lockExpiresAt },
+    );
+    return episodeOfResponse(request, response);
+  }
+
+  async executeActivity(item: ActivityWorkItem, signal: AbortSignal): Promise<TaskCompleted | TaskFailed> {
+    const response = await this.streams.dispatch<WireActivityResponse>(
+      "activity",
+      item.name,
+      (completionToken) => ({
+        completionToken,
+        activityRequest: {
+          name: item.name,
+          input: item.input === undefined ? null : { value: item.input },
+          orchestrationInstance: { instanceId: item.instanceId, executionId: { value: item.executionId } },
+          taskId: item.taskId,
+          ...(item.parentTraceContext
+            ? { parentTraceContext: toWireTraceContext(item.parentTraceContext) }
+            : {}),
+        },
+      }),
+      { fallbackKey: activityKey(item.instanceId, item.taskId), signal },
+    );
+    const timestamp = new Date(this.clock.now()).toISOString();
+    return response.failureDetails
+      ? {
+          type: "TaskFailed",
+          timestamp,
+          taskScheduledId: item.taskId,
+          failure: fromWireFailure(response.failureDetails),
+        }
+      : {
+          type: "TaskCompleted",
+          timestamp,
+          taskScheduledId: item.taskId,
+          ...(response.result && response.result.value !== "" ? { result: response.result.value } : {}),
+        };
+  }
+
+  /** Ends the streams and gives every pending dispatch up (the worker releases their work items). */
+  close(): void {
+    this.streams.close();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The worker half of `TaskHubSidecarService`: `Hello`, the `GetWorkItems` stream, the completions and abandons.
+ * Completions settle the dispatch their completion token names (see `work-item-streams.ts`); a token that is not
+ * pending is refused with `NOT_FOUND` (the SDKs log it and move on).
+ * @module
+ */
+import { status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from "@grpc/grpc-js";
+import type { Logger } from "../core/logger.js";
+import { activityKey, orchestrationKey, type SidecarRemoteWork } from "./remote-executor.js";
+import type { StreamFilters } from "./work-item-streams.js";
+import type {
+  WireAbandonRequest,
+  WireActivityResponse,
+  WireGetWorkItemsRequest,
+  WireOrchestratorResponse,
+} from "./messages.js";
+import type { RemoteWorkKind } from "../worker/remote-work.js";
+
+type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+/** The worker RPCs' handlers, for `grpc.Server.addService`. */
+export interface WorkerHandlers {
+  Hello: Unary<object, object>;
+  GetWorkItems: (call: ServerWritableStream<WireGetWorkItemsRequest, object>) => void;
+  CompleteOrchestratorTask: Unary<WireOrchestratorResponse, object>;
+  CompleteActivityTask: Unary<WireActivityResponse, object>;
+  AbandonTaskOrchestratorWorkItem: Unary<WireAbandonRequest, object>;
+  AbandonTaskActivityWorkItem: Unary<WireAbandonRequest, object>;
+  AbandonTaskEntityWorkItem: Unary<WireAbandonRequest, object>;
+}
+
+/** The worker RPCs on `remote`'s streams. */
+export function workerHandlers(remote: SidecarRemoteWork, log: Logger): WorkerHandlers {
+  const streams = remote.streams;
+  const stale = (what: string): { code: status; details: string } => ({
+    code: status.NOT_FOUND,
+    details: `No ${what} work item is pending under that completion token (it was completed, given up or never sent).`,
+  });
+  return {
+    Hello: (_call, callback) => callback(null, {}),
+
+    GetWorkItems: (call) => {
+      const disconnect = streams.connect(
+        { write: (item) => call.write(item), end: () => call.end() },
+        filtersOf(call.request),
+      );
+      log.info(`An SDK worker connected (${streams.size} connected).`, { peer: call.getPeer() });
+      let closed = false;
+      const close = (why: string): void => {
+        if (closed) return;
+        closed = true;
+        disconnect();
+        log.info(`An SDK worker's stream ${why} (${streams.size} connected).`, { peer: call.getPeer() });
+      };
+      call.on("cancelled", () => close("was cancelled"));
+      call.on("close", () => close("closed"));
+      call.on("error", (error) => close(`failed: ${String(error)}`));
+      call.on("finish", () => close("ended"));
+    },
+
+    CompleteOrchestratorTask: (call, callback) => {
+      const response = call.request;
+      if (
+        streams.complete(
+          "orchestration",
+          response.completionToken ?? "",
+          orchestrationKey(response.instanceId),
+          response,
+        )
+      )
+        callback(null, {});
+      else callback(stale("orchestration"));
+    },
+
+    CompleteActivityTask: (call, callback) => {
+      const response = call.request;
+      const key = activityKey(response.instanceId, response.taskId);
+      if (streams.complete("activity", response.completionToken ?? "", key, response)) callback(null, {});
+      else callback(stale("activity"));
+    },
+
+    AbandonTaskOrchestratorWorkItem: (call, callback) => abandon("orchestration", call, callback),
+    AbandonTaskActivityWorkItem: (call, callback) => abandon("activity", call, callback),
+    AbandonTaskEntityWorkItem: (call, callback) => abandon("entity", call, callback),
+  };
+
+  function abandon(
+    kind: RemoteWorkKind,
+    call: ServerUnaryCall<WireAbandonRequest, object>,
+    callback: sendUnaryData<object>,
+  ): void {
+    if (streams.abandon(kind, call.request.completionToken ?? "", "")) callback(null, {});
+    else callback(stale(kind));
+  }
+}
+
+/** The names a stream asked for (`workItemFilters`); none given: every name of every kind. */
+function filtersOf(request: WireGetWorkItemsRequest): StreamFilters {
+  const filters = request.workItemFilters;
+  if (!filters) return {};
+  const names = (list: readonly { readonly name: string }[] | null | undefined): ReadonlySet<string> =>
+    new Set((list ?? []).map((f) => f.name));
+  return {
+    orchestration: names(filters.orchestrations),
+    activity: names(filters.activities),
+    entity: names(filters.entities),
+  };
+}
