@@ -6,6 +6,7 @@ import type { InstanceBatch, OrchestrationState, TraceContext } from "./common.j
 import type {
   BoolValue,
   Duration,
+  Empty,
   OneOf,
   OrchestrationStatus,
   StringValue,
@@ -54,8 +55,8 @@ export interface RewindInstanceRequest {
   readonly reason: StringValue | null;
 }
 
-/** The `RewindInstanceResponse` message: the `RewindInstance` response. */
-export interface RewindInstanceResponse {}
+/** The `RewindInstanceResponse` message: the `RewindInstance` response. (no fields) */
+export type RewindInstanceResponse = Empty;
 
 /** The `RaiseEventRequest` message: the `RaiseEvent` request. */
 export interface RaiseEventRequest {
@@ -64,8 +65,8 @@ export interface RaiseEventRequest {
   readonly input: StringValue | null;
 }
 
-/** The `RaiseEventResponse` message: the `RaiseEvent` response. */
-export interface RaiseEventResponse {}
+/** The `RaiseEventResponse` message: the `RaiseEvent` response. (no fields) */
+export type RaiseEventResponse = Empty;
 
 /** The `TerminateRequest` message: the `TerminateInstance` request. */
 export interface TerminateRequest {
@@ -74,8 +75,8 @@ export interface TerminateRequest {
   readonly recursive: boolean;
 }
 
-/** The `TerminateResponse` message: the `TerminateInstance` response. */
-export interface TerminateResponse {}
+/** The `TerminateResponse` message: the `TerminateInstance` response. (no fields) */
+export type TerminateResponse = Empty;
 
 /** The `SuspendRequest` message: the `SuspendInstance` request. */
 export interface SuspendRequest {
@@ -83,8 +84,8 @@ export interface SuspendRequest {
   readonly reason: StringValue | null;
 }
 
-/** The `SuspendResponse` message: the `SuspendInstance` response. */
-export interface SuspendResponse {}
+/** The `SuspendResponse` message: the `SuspendInstance` response. (no fields) */
+export type SuspendResponse = Empty;
 
 /** The `ResumeRequest` message: the `ResumeInstance` request. */
 export interface ResumeRequest {
@@ -92,8 +93,8 @@ export interface ResumeRequest {
   readonly reason: StringValue | null;
 }
 
-/** The `ResumeResponse` message: the `ResumeInstance` response. */
-export interface ResumeResponse {}
+/** The `ResumeResponse` message: the `ResumeInstance` response. (no fields) */
+export type ResumeResponse = Empty;
 
 /** The `QueryInstancesRequest` message: the `QueryInstances` request. */
 export interface QueryInstancesRequest {
@@ -176,14 +177,14 @@ export interface CreateTaskHubRequest {
   readonly recreateIfExists: boolean;
 }
 
-/** The `CreateTaskHubResponse` message: the `CreateTaskHub` response. */
-export interface CreateTaskHubResponse {}
+/** The `CreateTaskHubResponse` message: the `CreateTaskHub` response. (no fields) */
+export type CreateTaskHubResponse = Empty;
 
-/** The `DeleteTaskHubRequest` message: the `DeleteTaskHub` request. */
-export interface DeleteTaskHubRequest {}
+/** The `DeleteTaskHubRequest` message: the `DeleteTaskHub` request. (no fields) */
+export type DeleteTaskHubRequest = Empty;
 
-/** The `DeleteTaskHubResponse` message: the `DeleteTaskHub` response. */
-export interface DeleteTaskHubResponse {}
+/** The `DeleteTaskHubResponse` message: the `DeleteTaskHub` response. (no fields) */
+export type DeleteTaskHubResponse = Empty;
 
 /** The `SkipGracefulOrchestrationTerminationsRequest` message: the `SkipGracefulOrchestrationTerminations` request. */
 export interface SkipGracefulOrchestrationTerminationsRequest {

@@ -4,7 +4,7 @@
  */
 import type { OrchestrationInstance, TaskFailureDetails, TraceContext } from "./common.js";
 import type { HistoryEvent } from "./history.js";
-import type { Int32Value, OneOf, StringValue, Timestamp, Value } from "./wire-types.js";
+import type { Empty, Int32Value, OneOf, StringValue, Timestamp, Value } from "./wire-types.js";
 
 /** The `SignalEntityRequest` message: the `SignalEntity` request. */
 export interface SignalEntityRequest {
@@ -17,8 +17,8 @@ export interface SignalEntityRequest {
   readonly requestTime: Timestamp | null;
 }
 
-/** The `SignalEntityResponse` message: the `SignalEntity` response. */
-export interface SignalEntityResponse {}
+/** The `SignalEntityResponse` message: the `SignalEntity` response. (no fields) */
+export type SignalEntityResponse = Empty;
 
 /** The `GetEntityRequest` message: the `GetEntity` request. */
 export interface GetEntityRequest {

@@ -9,7 +9,7 @@ import type {
   TaskFailureDetails,
   TraceContext,
 } from "./common.js";
-import type { OneOf, OrchestrationStatus, StringValue, Timestamp } from "./wire-types.js";
+import type { Empty, OneOf, OrchestrationStatus, StringValue, Timestamp } from "./wire-types.js";
 
 /** The payload of a {@link HistoryEvent} whose `eventType` is `executionStarted`. */
 export interface ExecutionStartedEvent {
@@ -91,11 +91,11 @@ export interface TimerFiredEvent {
   readonly timerId: number;
 }
 
-/** The payload of a {@link HistoryEvent} whose `eventType` is `orchestratorStarted`. */
-export interface OrchestratorStartedEvent {}
+/** The payload of a {@link HistoryEvent} whose `eventType` is `orchestratorStarted`. (no fields) */
+export type OrchestratorStartedEvent = Empty;
 
-/** The payload of a {@link HistoryEvent} whose `eventType` is `orchestratorCompleted`. */
-export interface OrchestratorCompletedEvent {}
+/** The payload of a {@link HistoryEvent} whose `eventType` is `orchestratorCompleted`. (no fields) */
+export type OrchestratorCompletedEvent = Empty;
 
 /** The payload of a {@link HistoryEvent} whose `eventType` is `eventSent`. */
 export interface EventSentEvent {

@@ -11,7 +11,15 @@ import type {
 } from "./common.js";
 import type { EntityBatchRequest, EntityRequest } from "./entities.js";
 import type { HistoryEvent } from "./history.js";
-import type { Duration, Int32Value, OneOf, StringValue, Value, WorkerCapability } from "./wire-types.js";
+import type {
+  Duration,
+  Empty,
+  Int32Value,
+  OneOf,
+  StringValue,
+  Value,
+  WorkerCapability,
+} from "./wire-types.js";
 
 /** An activity work item: the task's name, input and `taskId` (the `TaskScheduled` event's `eventId`). */
 export interface ActivityRequest {
@@ -68,24 +76,24 @@ export interface AbandonActivityTaskRequest {
   readonly completionToken: string;
 }
 
-/** The `AbandonActivityTaskResponse` message: the `AbandonTaskActivityWorkItem` response. */
-export interface AbandonActivityTaskResponse {}
+/** The `AbandonActivityTaskResponse` message: the `AbandonTaskActivityWorkItem` response. (no fields) */
+export type AbandonActivityTaskResponse = Empty;
 
 /** The `AbandonOrchestrationTaskRequest` message: the `AbandonTaskOrchestratorWorkItem` request. */
 export interface AbandonOrchestrationTaskRequest {
   readonly completionToken: string;
 }
 
-/** The `AbandonOrchestrationTaskResponse` message: the `AbandonTaskOrchestratorWorkItem` response. */
-export interface AbandonOrchestrationTaskResponse {}
+/** The `AbandonOrchestrationTaskResponse` message: the `AbandonTaskOrchestratorWorkItem` response. (no fields) */
+export type AbandonOrchestrationTaskResponse = Empty;
 
 /** The `AbandonEntityTaskRequest` message: the `AbandonTaskEntityWorkItem` request. */
 export interface AbandonEntityTaskRequest {
   readonly completionToken: string;
 }
 
-/** The `AbandonEntityTaskResponse` message: the `AbandonTaskEntityWorkItem` response. */
-export interface AbandonEntityTaskResponse {}
+/** The `AbandonEntityTaskResponse` message: the `AbandonTaskEntityWorkItem` response. (no fields) */
+export type AbandonEntityTaskResponse = Empty;
 
 /** The `GetWorkItemsRequest` message: the `GetWorkItems` request. */
 export interface GetWorkItemsRequest {
@@ -134,11 +142,11 @@ export type WorkItem = {
   readonly completionToken: string;
 } & OneOf<"request", WorkItemOneof>;
 
-/** The `CompleteTaskResponse` message: the `CompleteActivityTask` response, the `CompleteOrchestratorTask` response, the `CompleteEntityTask` response. */
-export interface CompleteTaskResponse {}
+/** The `CompleteTaskResponse` message: the `CompleteActivityTask` response, the `CompleteOrchestratorTask` response, the `CompleteEntityTask` response. (no fields) */
+export type CompleteTaskResponse = Empty;
 
-/** The payload of a {@link WorkItem} whose `request` is `healthPing`. */
-export interface HealthPing {}
+/** The payload of a {@link WorkItem} whose `request` is `healthPing`. (no fields) */
+export type HealthPing = Empty;
 
 /** The `StreamInstanceHistoryRequest` message: the `StreamInstanceHistory` request. */
 export interface StreamInstanceHistoryRequest {
