@@ -8,8 +8,10 @@ import type { ActivityWorkItem } from "../core/records.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
 import type { Clock } from "../task-hub/clock.js";
 import type { RemoteEpisodeRequest, RemoteWork, RemoteWorkKind } from "../worker/remote-work.js";
-import { fromWireFailure, toWireEvent, toWireTraceContext } from "./history-events.js";
-import type { WireActivityResponse, WireOrchestratorResponse } from "./messages.js";
+import { fromTaskFailureDetails } from "./failure-details.js";
+import { toWireHistoryEvent } from "./history-events.js";
+import type { ActivityResponse, OrchestratorResponse } from "./messages.js";
+import { toWireTraceContext } from "./wire-values.js";
 import { episodeOfResponse } from "./orchestrator-response.js";
 import { WorkItemStreams } from "./work-item-streams.js";
 
@@ -36,7 +38,7 @@ export class SidecarRemoteWork implements RemoteWork {
   }
 
   async executeOrchestration(request: RemoteEpisodeRequest): Promise<EpisodeResult> {
-    const response = await this.streams.dispatch<WireOrchestratorResponse>(
+    const response = await this.streams.dispatch<OrchestratorResponse>(
       "orchestration",
       request.name,
       (completionToken) => ({
@@ -44,8 +46,8 @@ export class SidecarRemoteWork implements RemoteWork {
         orchestratorRequest: {
           instanceId: request.instanceId,
           executionId: { value: request.executionId },
-          pastEvents: request.pastEvents.map(toWireEvent),
-          newEvents: request.newEvents.map(toWireEvent),
+          pastEvents: request.pastEvents.map(toWireHistoryEvent),
+          newEvents: request.newEvents.map(toWireHistoryEvent),
         },
       }),
       { fallbackKey: orchestrationKey(request.instanceId), expiresAt: request.lockExpiresAt },
@@ -54,7 +56,7 @@ export class SidecarRemoteWork implements RemoteWork {
   }
 
   async executeActivity(item: ActivityWorkItem, signal: AbortSignal): Promise<TaskCompleted | TaskFailed> {
-    const response = await this.streams.dispatch<WireActivityResponse>(
+    const response = await this.streams.dispatch<ActivityResponse>(
       "activity",
       item.name,
       (completionToken) => ({
@@ -77,7 +79,7 @@ export class SidecarRemoteWork implements RemoteWork {
           type: "TaskFailed",
           timestamp,
           taskScheduledId: item.taskId,
-          failure: fromWireFailure(response.failureDetails),
+          failure: fromTaskFailureDetails(response.failureDetails),
         }
       : {
           type: "TaskCompleted",
