@@ -11,6 +11,7 @@ import type { StreamFilters } from "./work-item-streams.js";
 import type {
   AbandonActivityTaskRequest,
   ActivityResponse,
+  EntityBatchResult,
   GetWorkItemsRequest,
   OrchestratorResponse,
 } from "./messages.js";
@@ -27,6 +28,7 @@ export interface WorkerHandlers {
   GetWorkItems: (call: ServerWritableStream<GetWorkItemsRequest, object>) => void;
   CompleteOrchestratorTask: Unary<OrchestratorResponse, object>;
   CompleteActivityTask: Unary<ActivityResponse, object>;
+  CompleteEntityTask: Unary<EntityBatchResult, object>;
   AbandonTaskOrchestratorWorkItem: Unary<AbandonRequest, object>;
   AbandonTaskActivityWorkItem: Unary<AbandonRequest, object>;
   AbandonTaskEntityWorkItem: Unary<AbandonRequest, object>;
@@ -80,6 +82,12 @@ export function workerHandlers(remote: SidecarRemoteWork, log: Logger): WorkerHa
       const key = activityKey(response.instanceId, response.taskId);
       if (streams.complete("activity", response.completionToken ?? "", key, response)) callback(null, {});
       else callback(stale("activity"));
+    },
+
+    CompleteEntityTask: (call, callback) => {
+      // EntityBatchResult names no instance: only its completion token finds the dispatch.
+      if (streams.complete("entity", call.request.completionToken ?? "", "", call.request)) callback(null, {});
+      else callback(stale("entity"));
     },
 
     AbandonTaskOrchestratorWorkItem: (call, callback) => abandon("orchestration", call, callback),
