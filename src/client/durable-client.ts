@@ -210,7 +210,13 @@ export class DurableClient {
     this.clock = clockFor(taskHub, options.clock);
     this.#waiters = new CompletionWaiters(taskHub);
     this.#reads = new BatchedReads(taskHub);
-    this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);
+    this.entities = new EntityClient(
+      taskHub,
+      registry,
+      this.clock,
+      options.maxPayloadBytes,
+      options.anyName === true,
+    );
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
   }

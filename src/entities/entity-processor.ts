@@ -109,7 +109,7 @@ export class EntityProcessor {
    */
   awaitsExecutor(item: OrchestrationWorkItem): boolean {
     const name = this.remoteName(item);
-    return name !== undefined && !this.remote!.accepts(name);
+    return name !== undefined && !this.remote!.accepts(name) && hasOperations(item);
   }
 
   /** The entity's name when its operations run remotely. */
@@ -448,6 +448,19 @@ class EntityStep {
       ...(idle ? { deleteIfIdle: true } : {}),
       ...(this.quarantined ? { quarantined: true } : {}),
     };
+  }
+}
+
+/** True when the item may run an operation (a lock or release alone, or a continue event, needs no executor). */
+function hasOperations(item: OrchestrationWorkItem): boolean {
+  const operation = (event: HistoryEvent | undefined): boolean =>
+    event !== undefined &&
+    (isOperationEvent(event) || (event.type === "ExecutionStarted" && event.input !== undefined));
+  if (item.messages.some((m) => operation(m.event))) return true;
+  try {
+    return (parseScheduler(item.instance.input, item.instanceId).queue ?? []).some(operation);
+  } catch {
+    return true;
   }
 }
 
