@@ -223,8 +223,6 @@ export class DurableApp {
       clock: worker.clock,
       maxPayloadBytes: workerOptions.maxPayloadBytes,
       defaultVersion: workerOptions.defaultVersion,
-      // What the registry does not have runs on the remote executors: the client starts it by name.
-      acceptUnregisteredNames: workerOptions.remote !== undefined,
     });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(

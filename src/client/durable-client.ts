@@ -173,12 +173,6 @@ export interface DurableClientOptions {
    * `DurableApp.start` sets the app's `defaultVersion`.
    */
   readonly defaultVersion?: string | undefined;
-  /**
-   * Start orchestrations by names the registry does not have too, instead of refusing them with an
-   * `UnknownFunctionError`: they run on remote executors (SDK workers connected over the Durable Task gRPC sidecar).
-   * `DurableApp.start` sets it when the worker has remote work.
-   */
-  readonly acceptUnregisteredNames?: boolean | undefined;
 }
 
 /** Starts and manages orchestration instances and entities in a task hub. */
@@ -558,7 +552,6 @@ export class DurableClient {
       throw new InvalidArgumentError("startNew needs an orchestration definition or a non-empty name.");
     if (!this.registry) return name;
     const definition = this.registry.orchestrations.get(name);
-    if (!definition && this.options.acceptUnregisteredNames) return name;
     if (!definition)
       throw new UnknownFunctionError("orchestrator", name, this.registry.orchestrations.names());
     return definition.name;
