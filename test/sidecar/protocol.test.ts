@@ -6,11 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
-import { SIDECAR_SERVICE_NAME, sidecarProtocol } from "../../src/sidecar/protocol.js";
+import type { OrchestratorResponse } from "../../src/sidecar/messages.js";
+import {
+  SIDECAR_SERVICE_NAME,
+  sidecarImplementation,
+  sidecarProtocol,
+  type SidecarHandlers,
+} from "../../src/sidecar/protocol.js";
 import {
   accessor,
   fromSdk,
+  googleClass,
   ourMessages,
   ourRoot,
   sample,
@@ -18,18 +26,21 @@ import {
   sdkEnumNames,
   sdkMessageNames,
   sdkPb,
+  sdkGrpc,
   sdkService,
   toSdk,
   type SdkClass,
+  type SdkMessage,
 } from "../support/sdk-protocol.js";
-
 
 /** `N writer type` per field, as the SDK's `serializeBinaryToWriter` writes them. */
 function sdkFieldSignatures(cls: SdkClass): string[] {
   const src = cls.serializeBinaryToWriter.toString();
   const last = (name: string | undefined) => name?.split(".").pop() ?? "";
   const out: string[] = [];
-  for (const m of src.matchAll(/writer\.(write\w+)\(\s*(\d+),\s*f(?:,\s*([\w.]+?)\.serializeBinaryToWriter)?\s*\)/g))
+  for (const m of src.matchAll(
+    /writer\.(write\w+)\(\s*(\d+),\s*f(?:,\s*([\w.]+?)\.serializeBinaryToWriter)?\s*\)/g,
+  ))
     out.push(`${m[2]} ${m[1]} ${last(m[3])}`);
   const map =
     /f\.serializeBinary\((\d+), writer, jspb\.BinaryWriter\.prototype\.(write\w+), jspb\.BinaryWriter\.prototype\.(write\w+)(?:, ([\w.]+?)\.serializeBinaryToWriter)?\)/g;
@@ -131,7 +142,11 @@ describe("sidecar protocol: values across the wire, both ways", () => {
         const sdkBytes = toSdk(type, value)["serializeBinary"]!() as Uint8Array;
         assert.deepEqual(codec.deserialize(Buffer.from(sdkBytes)), value, `${type.name} SDK → ours`);
         const ours = codec.serialize(value);
-        assert.deepEqual(fromSdk(type, sdkClass(type).deserializeBinary(ours)), value, `${type.name} ours → SDK`);
+        assert.deepEqual(
+          fromSdk(type, sdkClass(type).deserializeBinary(ours)),
+          value,
+          `${type.name} ours → SDK`,
+        );
         checked++;
       }
     }
@@ -145,7 +160,12 @@ describe("sidecar protocol: values across the wire, both ways", () => {
       const rpc = ourService.methods[name]!;
       const sides = [
         ["request", ourRoot.lookupType(rpc.requestType), method.requestSerialize, method.requestDeserialize],
-        ["response", ourRoot.lookupType(rpc.responseType), method.responseSerialize, method.responseDeserialize],
+        [
+          "response",
+          ourRoot.lookupType(rpc.responseType),
+          method.responseSerialize,
+          method.responseDeserialize,
+        ],
       ] as const;
       for (const [side, type, serialize, deserialize] of sides) {
         const sdkSerialize = side === "request" ? sdk.requestSerialize : sdk.responseSerialize;
@@ -177,5 +197,78 @@ describe("sidecar protocol: values across the wire, both ways", () => {
         tags: {},
       },
     });
+  });
+});
+
+describe("sidecar protocol: over a real gRPC connection", () => {
+  it("serves the SDK's generated client: Hello, a GetWorkItems stream and CompleteOrchestratorTask", async () => {
+    const { service } = sidecarProtocol();
+    const completions: OrchestratorResponse[] = [];
+    const handlers: SidecarHandlers = {
+      Hello: (_call, callback) => callback(null, {}),
+      GetWorkItems: (call) => {
+        call.write({
+          orchestratorRequest: {
+            instanceId: "i-1",
+            newEvents: [{ eventId: -1, timestamp: { seconds: 10, nanos: 0 }, orchestratorStarted: {} }],
+          },
+          completionToken: "token-1",
+        });
+        call.end();
+      },
+      CompleteOrchestratorTask: (call, callback) => {
+        completions.push(call.request);
+        callback(null, {});
+      },
+    };
+    const server = new grpc.Server();
+    server.addService(service, sidecarImplementation(handlers));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    const Client = sdkGrpc["TaskHubSidecarServiceClient"] as new (
+      address: string,
+      credentials: grpc.ChannelCredentials,
+    ) => grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const empty = new (googleClass("Empty"))();
+      await new Promise<void>((resolve, reject) =>
+        client["hello"]!(empty, (e: unknown) => (e ? reject(e) : resolve())),
+      );
+      const items: SdkMessage[] = [];
+      const stream = client["getWorkItems"]!(
+        new (sdkClassOf("GetWorkItemsRequest"))(),
+      ) as NodeJS.EventEmitter;
+      await new Promise<void>((resolve, reject) => {
+        stream.on("data", (item: SdkMessage) => items.push(item));
+        stream.on("end", resolve);
+        stream.on("error", reject);
+      });
+      assert.equal(items.length, 1);
+      assert.equal(items[0]!["getCompletiontoken"]!(), "token-1");
+      const request = items[0]!["getOrchestratorrequest"]!() as SdkMessage;
+      assert.equal(request["getInstanceid"]!(), "i-1");
+      const response = toSdk(ourRoot.lookupType("OrchestratorResponse"), {
+        instanceId: "i-1",
+        completionToken: "token-1",
+        actions: [
+          { id: 1, completeOrchestration: { orchestrationStatus: "ORCHESTRATION_STATUS_COMPLETED" } },
+        ],
+      });
+      await new Promise<void>((resolve, reject) =>
+        client["completeOrchestratorTask"]!(response, (e: unknown) => (e ? reject(e) : resolve())),
+      );
+      assert.equal(completions.length, 1);
+      assert.equal(completions[0]!.completionToken, "token-1");
+      const action = completions[0]!.actions[0]!;
+      assert.equal(action.orchestratorActionType, "completeOrchestration");
+      assert.equal(action.completeOrchestration?.orchestrationStatus, "ORCHESTRATION_STATUS_COMPLETED");
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    }
   });
 });

@@ -24,10 +24,8 @@ export interface SdkClass {
 /** The SDK's `orchestrator_service_pb` exports: message classes and enums by name. */
 export const sdkPb = require(SDK_PB) as Record<string, unknown>;
 /** The SDK's `orchestrator_service_grpc_pb` exports (the `TaskHubSidecarServiceService` definition). */
-export const sdkGrpc = require("@microsoft/durabletask-js/dist/proto/orchestrator_service_grpc_pb.js") as Record<
-  string,
-  unknown
->;
+export const sdkGrpc =
+  require("@microsoft/durabletask-js/dist/proto/orchestrator_service_grpc_pb.js") as Record<string, unknown>;
 
 const googlePb: Record<string, unknown> = Object.assign(
   {},
@@ -35,6 +33,13 @@ const googlePb: Record<string, unknown> = Object.assign(
     sdkRequire(`google-protobuf/google/protobuf/${f}_pb.js`),
   ),
 );
+
+/** A google.protobuf well-known class as the SDK uses it (`Empty`, `StringValue`, `Timestamp`, ...). */
+export function googleClass(name: string): SdkClass {
+  const cls = googlePb[name] as SdkClass | undefined;
+  if (!cls) throw new Error(`No google.protobuf class ${name}`);
+  return cls;
+}
 
 /** Our proto, read by protobufjs (the same definitions `@grpc/proto-loader` builds its codecs from). */
 export const ourRoot: protobuf.Root = protobuf.loadSync(SIDECAR_PROTO_PATH);
@@ -48,7 +53,8 @@ export const ourMessages: readonly protobuf.Type[] = ourRoot.nestedArray.filter(
 /** The SDK class of a message type (ours or a google.protobuf well-known type). */
 export function sdkClass(type: protobuf.Type): SdkClass {
   const full = type.fullName.slice(1);
-  const cls = (full.startsWith("google.protobuf.") ? googlePb[type.name] : sdkPb[full]) as SdkClass | undefined;
+  const cls = (full.startsWith("google.protobuf.") ? googlePb[type.name] : sdkPb[full]) as
+    SdkClass | undefined;
   if (!cls) throw new Error(`The SDK has no class for ${full}`);
   return cls;
 }
@@ -141,9 +147,11 @@ export function fromSdk(type: protobuf.Type, message: SdkMessage): Record<string
     const name = accessor(field);
     if (field.map) {
       const entries: Record<string, unknown> = {};
-      (message[`get${name}Map`]!() as { forEach(f: (v: unknown, k: string) => void): void }).forEach((v, k) => {
-        entries[k] = fromSdkValue(field, v);
-      });
+      (message[`get${name}Map`]!() as { forEach(f: (v: unknown, k: string) => void): void }).forEach(
+        (v, k) => {
+          entries[k] = fromSdkValue(field, v);
+        },
+      );
       out[field.name] = entries;
     } else if (field.repeated) {
       out[field.name] = (message[`get${name}List`]!() as unknown[]).map((v) => fromSdkValue(field, v));
@@ -188,7 +196,8 @@ function sampleValue(field: protobuf.Field, depth: number, seed: number): unknow
  * depth `null`, repeated ones empty there); in each oneof, member `branch` (modulo the member count) is set.
  */
 export function sample(type: protobuf.Type, depth = 0, branch = 0): Record<string, unknown> {
-  if (type.fullName === ".google.protobuf.Value") return { kind: "stringValue", stringValue: `value-${branch}` };
+  if (type.fullName === ".google.protobuf.Value")
+    return { kind: "stringValue", stringValue: `value-${branch}` };
   const out: Record<string, unknown> = {};
   for (const oneof of type.oneofsArray) {
     const member = oneof.fieldsArray[branch % oneof.fieldsArray.length]!;
