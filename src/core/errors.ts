@@ -59,6 +59,13 @@ export class WorkItemLockLostError extends DurableError {
   }
 }
 
+/**
+ * The remote executor that took a work item (an SDK worker connected to the sidecar over the Durable Task gRPC
+ * protocol) went away before completing it: its stream closed, or the sidecar is stopping. The worker releases the
+ * item at once, without counting the delivery, so that another executor gets it.
+ */
+export class RemoteWorkerLostError extends DurableError {}
+
 /** An argument is invalid: a bad instance ID, an unknown name, a value that cannot be serialized. */
 export class InvalidArgumentError extends DurableError {}
 
@@ -301,3 +308,6 @@ export const isOrchestrationLimitError = (error: unknown): error is Orchestratio
 /** True when `error` is a {@link TaskHubUnavailableError}. */
 export const isTaskHubUnavailableError = (error: unknown): error is TaskHubUnavailableError =>
   hasName(error, "TaskHubUnavailableError");
+/** True when `error` is a {@link RemoteWorkerLostError}. */
+export const isRemoteWorkerLostError = (error: unknown): error is RemoteWorkerLostError =>
+  hasName(error, "RemoteWorkerLostError");

@@ -3,7 +3,7 @@
  * them (entities with their own processor), and the group commit of their steps.
  * @module
  */
-import { isWorkItemLockLostError } from "../core/errors.js";
+import { isRemoteWorkerLostError, isWorkItemLockLostError } from "../core/errors.js";
 import { errorFields, type Logger } from "../core/logger.js";
 import type { CompletionOutcome, OrchestrationWorkItem } from "../core/records.js";
 import type { EntityProcessor } from "../entities/entity-processor.js";
@@ -118,6 +118,14 @@ export class OrchestrationDispatch {
           workerId,
           ...errorFields(error),
         });
+        return;
+      }
+      if (isRemoteWorkerLostError(error)) {
+        // The SDK worker that had the episode went away: released at once for another one (its delivery given back).
+        log().info(`Worker ${workerId}: ${error.message} Instance '${item.instanceId}' released.`, {
+          workerId,
+        });
+        await hub.abandonWorkItem(item, 0).catch(() => undefined);
         return;
       }
       log().error(
