@@ -4,7 +4,9 @@
  * activity's outcome or the batch's outcome.
  * @module
  */
+import { trace } from "@opentelemetry/api";
 import type { TaskCompleted, TaskFailed } from "../core/history-event.js";
+import { traceContextOf } from "../tracing/span-context.js";
 import type { ActivityWorkItem } from "../core/records.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
 import type { EntityBatchOutcome, EntityBatchRequest } from "../entities/entity-batch.js";
@@ -59,6 +61,10 @@ export class SidecarRemoteWork implements RemoteWork {
   }
 
   async executeActivity(item: ActivityWorkItem, signal: AbortSignal): Promise<TaskCompleted | TaskFailed> {
+    // The SDK's spans for the attempt are children of the attempt's span (active here when traced), else of the
+    // orchestration span that scheduled it.
+    const active = trace.getActiveSpan();
+    const parent = (active && traceContextOf(active)) ?? item.parentTraceContext;
     const response = await this.streams.dispatch<ActivityResponse>(
       "activity",
       item.name,
@@ -69,9 +75,7 @@ export class SidecarRemoteWork implements RemoteWork {
           input: item.input === undefined ? null : { value: item.input },
           orchestrationInstance: { instanceId: item.instanceId, executionId: { value: item.executionId } },
           taskId: item.taskId,
-          ...(item.parentTraceContext
-            ? { parentTraceContext: toWireTraceContext(item.parentTraceContext) }
-            : {}),
+          ...(parent ? { parentTraceContext: toWireTraceContext(parent) } : {}),
         },
       }),
       { fallbackKey: activityKey(item.instanceId, item.taskId), signal },
