@@ -174,8 +174,8 @@ export interface DurableClientOptions {
    */
   readonly defaultVersion?: string | undefined;
   /**
-   * Start orchestrations by names the registry does not have (default false: an unknown name is an
-   * `UnknownFunctionError`): their code runs elsewhere, on the SDK workers connected to the sidecar.
+   * Start orchestrations and signal entities by names the registry does not have (default false: an unknown name is
+   * an `UnknownFunctionError`): their code runs elsewhere, on the SDK workers connected to the sidecar.
    * `DurableApp.start` sets it when its worker has remote work.
    */
   readonly anyName?: boolean | undefined;

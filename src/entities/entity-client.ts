@@ -202,7 +202,9 @@ export class EntityClient {
   ): Promise<EntityMetadata | undefined> {
     const instance = await this.taskHub.getInstance(entityId(entity, key).toString());
     const record = instance && entityRecordOf(instance);
-    return record && record.stateText !== undefined ? metadataOf(record, options.includeState === true) : undefined;
+    return record && record.stateText !== undefined
+      ? metadataOf(record, options.includeState === true)
+      : undefined;
   }
 
   /** Lists the entities that exist (have state), one page at a time. */

@@ -139,14 +139,9 @@ export class EntityProcessor {
   async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<FastPathCompletion> {
     const careful = quarantine !== undefined || item.deliveryCount > 1;
     const executor: EntityBatchExecutor = this.remoteName(item) !== undefined ? this.remote! : this.local;
-    return new EntityStep(
-      executor,
-      item,
-      this.clock(),
-      this.log,
-      quarantine,
-      this.onOperation,
-    ).run(careful ? 1 : this.maxBatchSize);
+    return new EntityStep(executor, item, this.clock(), this.log, quarantine, this.onOperation).run(
+      careful ? 1 : this.maxBatchSize,
+    );
   }
 }
 

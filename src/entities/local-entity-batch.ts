@@ -86,7 +86,12 @@ export class LocalEntityBatchExecutor implements EntityBatchExecutor {
         next = undefined; // the built-in delete
       } else {
         const implementation = definition.implementation;
-        const outcome = await implementation.execute(operation, stateBox(id.toString(), stateText), input, ctx);
+        const outcome = await implementation.execute(
+          operation,
+          stateBox(id.toString(), stateText),
+          input,
+          ctx,
+        );
         result = outcome.result;
         next = implementation.isQuery(operation)
           ? stateText
@@ -112,6 +117,8 @@ function stateBox(entity: string, stateText: string | undefined): { value: unkno
   try {
     return { value: JSON.parse(stateText) as unknown };
   } catch (error) {
-    throw new TaskHubError(`The stored state of entity '${entity}' is corrupted: ${(error as Error).message}`);
+    throw new TaskHubError(
+      `The stored state of entity '${entity}' is corrupted: ${(error as Error).message}`,
+    );
   }
 }

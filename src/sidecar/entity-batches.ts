@@ -92,7 +92,9 @@ function operationResult(result: OperationResult): EntityOperationResult {
     };
   }
   if (result.resultType !== "success")
-    throw new EntityBatchFailedError("The SDK worker returned an operation result that is neither success nor failure.");
+    throw new EntityBatchFailedError(
+      "The SDK worker returned an operation result that is neither success nor failure.",
+    );
   const text = fromStringValue(result.success?.result);
   return { ok: true, ...(text !== undefined && text !== "" ? { result: text } : {}) };
 }
@@ -109,10 +111,18 @@ function applyAction(
       const signal = action.sendSignal!;
       // The SDKs lower-case entity names; parsing normalizes and checks the target.
       const target = EntityId.parse(signal.instanceId).toString();
-      if (!signal.name) throw new InvalidArgumentError(`signal ${action.id} to '${target}' has no operation name`);
+      if (!signal.name)
+        throw new InvalidArgumentError(`signal ${action.id} to '${target}' has no operation name`);
       const at = fromOptionalTimestamp(signal.scheduledTime);
       messages.push(
-        signalMessage(target, signal.name, text(signal.input), at ? new Date(at) : undefined, batch.timestamp, sender),
+        signalMessage(
+          target,
+          signal.name,
+          text(signal.input),
+          at ? new Date(at) : undefined,
+          batch.timestamp,
+          sender,
+        ),
       );
       newInstances.push(entityCreation(target, batch.timestamp));
       return;

@@ -86,7 +86,8 @@ export function workerHandlers(remote: SidecarRemoteWork, log: Logger): WorkerHa
 
     CompleteEntityTask: (call, callback) => {
       // EntityBatchResult names no instance: only its completion token finds the dispatch.
-      if (streams.complete("entity", call.request.completionToken ?? "", "", call.request)) callback(null, {});
+      if (streams.complete("entity", call.request.completionToken ?? "", "", call.request))
+        callback(null, {});
       else callback(stale("entity"));
     },
 

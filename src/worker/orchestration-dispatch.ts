@@ -3,7 +3,11 @@
  * them (entities with their own processor), and the group commit of their steps.
  * @module
  */
-import { isEntityBatchFailedError, isRemoteWorkerLostError, isWorkItemLockLostError } from "../core/errors.js";
+import {
+  isEntityBatchFailedError,
+  isRemoteWorkerLostError,
+  isWorkItemLockLostError,
+} from "../core/errors.js";
 import { errorFields, type Logger } from "../core/logger.js";
 import type { CompletionOutcome, OrchestrationWorkItem } from "../core/records.js";
 import type { EntityProcessor } from "../entities/entity-processor.js";
