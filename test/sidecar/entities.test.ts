@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { credentials, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
 import {
   EntityInstanceId,
   TaskHubGrpcClient,
@@ -24,6 +25,7 @@ import { SidecarRemoteWork } from "../../src/sidecar/remote-executor.js";
 import { startSidecar, type RunningSidecar } from "../../src/sidecar/sidecar-server.js";
 import { sidecarClientHandlers } from "../../src/sidecar/client-service.js";
 import { sidecarEntityHandlers } from "../../src/sidecar/entity-service.js";
+import { sidecarProtocol } from "../../src/sidecar/protocol.js";
 import { clockFor } from "../../src/task-hub/clock.js";
 import { dropCreatedSchemas, requirePostgres, testHub } from "../task-hub/postgres-support.js";
 
@@ -107,6 +109,12 @@ async function* lockedIncrements(
   return "done";
 }
 
+/** Locks the counter, changes it and ends without releasing: the engine releases the lock. */
+async function* lockAndForget(ctx: OrchestrationContext, key: string): AsyncGenerator<unknown, unknown> {
+  yield ctx.entities.lockEntities(id(key));
+  return yield ctx.entities.callEntity(id(key), "add", 1);
+}
+
 interface Rig {
   durable: DurableHost;
   sidecar: RunningSidecar;
@@ -132,6 +140,7 @@ async function startRig(taskHub: TaskHub): Promise<Rig> {
   worker.addNamedEntity("Counter", counter);
   worker.addOrchestrator(callCounter);
   worker.addOrchestrator(lockedIncrements);
+  worker.addOrchestrator(lockAndForget);
   await worker.start();
   await until("the SDK worker's stream", async () => (remote.streams.size > 0 ? true : undefined));
   const client = new TaskHubGrpcClient({ hostAddress: address, logger: quiet });
@@ -210,6 +219,20 @@ describe("entities over the sidecar (SQLite file hub, durabletask-js worker and 
 
   it("serializes two orchestrations' critical sections (lockEntities)", async () => {
     await locksSerialize(rig, "locked");
+  });
+
+  it("releases the locks of an orchestration that ends inside its critical section", async () => {
+    const { client } = rig.durable;
+    for (let run = 1; run <= 2; run++) {
+      const instanceId = await client.startNew("lockAndForget", { input: "forgot" });
+      const status = await client.waitForCompletion(instanceId, { timeoutMs: TIMEOUT });
+      assert.equal(status.runtimeStatus, "Completed", JSON.stringify(status.failureDetails));
+      assert.equal(status.output, run); // the second run got the lock: the first one's was released
+    }
+    await until("the release", async () => {
+      const e = await rig.client.getEntity<number>(id("forgot"));
+      return e && e.lockedBy === undefined ? e : undefined;
+    });
   });
 
   it("delivers signals an entity sends to another entity", async () => {
@@ -294,5 +317,111 @@ describe("entities over the sidecar (PostgreSQL)", () => {
 
   it("serializes two orchestrations' critical sections (lockEntities)", async () => {
     await locksSerialize(rig, "pg-locked");
+  });
+});
+
+describe("entity work items on the wire (SQLite file hub, a raw protocol client as the SDK worker)", () => {
+  let dir: string;
+  let durable: DurableHost;
+  let sidecar: RunningSidecar;
+  let raw: InstanceType<ReturnType<typeof sidecarProtocol>["Client"]>;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "taskhub-raw-entities-"));
+    const taskHub = sqliteTaskHub(join(dir, "hub.db"));
+    const remote = new SidecarRemoteWork(clockFor(taskHub));
+    durable = await new DurableApp().start({ taskHub, remote, logger: quiet });
+    sidecar = await startSidecar({ remote, port: 0, logger: quiet });
+    raw = new (sidecarProtocol().Client)(`127.0.0.1:${sidecar.port}`, credentials.createInsecure());
+  });
+  after(async () => {
+    raw.close();
+    await sidecar.stop();
+    await durable.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = (method: string, request: object): Promise<ServiceError | undefined> =>
+    new Promise((resolve) =>
+      (raw as unknown as Record<string, (r: object, cb: (e: ServiceError | null) => void) => void>)[method]!(
+        request,
+        (error) => resolve(error ?? undefined),
+      ),
+    );
+
+  it("sends v1 batches, retries a batch the worker failed as a whole, and applies the results and actions", async () => {
+    const items: Record<string, unknown>[] = [];
+    const stream = (raw as unknown as { GetWorkItems(r: object): NodeJS.ReadableStream }).GetWorkItems({});
+    stream.on("data", (item: Record<string, unknown>) => {
+      if (item.entityRequest) items.push(item);
+    });
+    stream.on("error", () => undefined);
+    const next = (): Promise<Record<string, unknown>> =>
+      until("an entity work item", async () => items.shift());
+    try {
+      await durable.client.signalEntity("Counter", "x", "add", 1);
+      const first = await next();
+      const request = first.entityRequest as {
+        instanceId: string;
+        entityState: unknown;
+        operations: { operation: string; input: { value: string } | null; requestId: string }[];
+      };
+      assert.equal(request.instanceId, "@counter@x");
+      assert.equal(request.entityState, null);
+      assert.deepEqual(
+        request.operations.map((o) => [o.operation, o.input?.value]),
+        [["add", "1"]],
+      );
+      // The worker's framework failed: nothing is kept, the batch comes again.
+      assert.equal(
+        await call("CompleteEntityTask", {
+          completionToken: first.completionToken,
+          failureDetails: { errorType: "Error", errorMessage: "framework failure" },
+        }),
+        undefined,
+      );
+      const again = await next();
+      const retried = again.entityRequest as typeof request;
+      assert.deepEqual(
+        retried.operations.map((o) => o.requestId),
+        request.operations.map((o) => o.requestId),
+      );
+      assert.equal((await durable.client.readEntityState("Counter", "x")).entityExists, false);
+      // Now it succeeds, and its signal to another entity is sent.
+      assert.equal(
+        await call("CompleteEntityTask", {
+          completionToken: again.completionToken,
+          results: [{ success: { result: { value: "1" } } }],
+          entityState: { value: "1" },
+          actions: [{ id: 0, sendSignal: { instanceId: "@Counter@y", name: "add", input: { value: "5" } } }],
+        }),
+        undefined,
+      );
+      const toY = await next();
+      const forY = toY.entityRequest as typeof request;
+      assert.equal(forY.instanceId, "@counter@y");
+      assert.deepEqual(
+        forY.operations.map((o) => [o.operation, o.input?.value]),
+        [["add", "5"]],
+      );
+      await call("CompleteEntityTask", {
+        completionToken: toY.completionToken,
+        results: [{ success: {} }],
+        entityState: { value: "5" },
+      });
+      assert.deepEqual(await durable.client.readEntityState("Counter", "x"), {
+        entityExists: true,
+        entityState: 1,
+      });
+      const y = await until("y's state", async () => {
+        const state = await durable.client.readEntityState("Counter", "y");
+        return state.entityExists ? state : undefined;
+      });
+      assert.equal(y.entityState, 5);
+      // A completion whose token is not pending is refused.
+      const stale = await call("CompleteEntityTask", { completionToken: again.completionToken, results: [] });
+      assert.equal(stale?.code, grpcStatus.NOT_FOUND);
+    } finally {
+      (stream as unknown as { cancel(): void }).cancel();
+    }
   });
 });
