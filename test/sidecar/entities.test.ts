@@ -351,6 +351,7 @@ describe("entity work items on the wire (SQLite file hub, a raw protocol client 
   it("sends v1 batches, retries a batch the worker failed as a whole, and applies the results and actions", async () => {
     const items: Record<string, unknown>[] = [];
     const stream = (raw as unknown as { GetWorkItems(r: object): NodeJS.ReadableStream }).GetWorkItems({});
+    // Only entity work items are answered (the started orchestration's waits for its lease).
     stream.on("data", (item: Record<string, unknown>) => {
       if (item.entityRequest) items.push(item);
     });
@@ -392,7 +393,17 @@ describe("entity work items on the wire (SQLite file hub, a raw protocol client 
           completionToken: again.completionToken,
           results: [{ success: { result: { value: "1" } } }],
           entityState: { value: "1" },
-          actions: [{ id: 0, sendSignal: { instanceId: "@Counter@y", name: "add", input: { value: "5" } } }],
+          actions: [
+            { id: 0, sendSignal: { instanceId: "@Counter@y", name: "add", input: { value: "5" } } },
+            {
+              id: 1,
+              startNewOrchestration: {
+                instanceId: "started-by-x",
+                name: "fromEntity",
+                input: { value: '"hi"' },
+              },
+            },
+          ],
         }),
         undefined,
       );
@@ -417,6 +428,9 @@ describe("entity work items on the wire (SQLite file hub, a raw protocol client 
         return state.entityExists ? state : undefined;
       });
       assert.equal(y.entityState, 5);
+      const started = await durable.taskHub.getInstance("started-by-x");
+      assert.equal(started?.name, "fromEntity");
+      assert.equal(started?.input, '"hi"');
       // A completion whose token is not pending is refused.
       const stale = await call("CompleteEntityTask", { completionToken: again.completionToken, results: [] });
       assert.equal(stale?.code, grpcStatus.NOT_FOUND);
