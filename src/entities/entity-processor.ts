@@ -9,6 +9,10 @@
  * Each operation runs on its own copy of the state: an operation that throws leaves the state as it was and sends
  * nothing (its caller gets the error). Locks: while an orchestration's critical section holds the entity, requests
  * from anyone else are deferred (kept, in order, in the stored scheduler state) and run once the lock is released.
+ *
+ * The step keeps the scheduling; the code runs on an entity batch executor (`./entity-batch.ts`): the runnable
+ * operations between two lock events go as one batch to the local executor (the registry's entities) or, for an
+ * entity the registry does not have, to the remote one (the SDK workers connected to the gRPC sidecar).
  * @module
  */
 import type { Registry } from "../api/registry.js";
@@ -34,23 +38,16 @@ import type {
   RemoteEntityExecutor,
 } from "./entity-batch.js";
 import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
-import { LocalEntityBatchExecutor } from "./local-entity-batch.js";
+import { LocalEntityBatchExecutor, type LocalEntityBatchOptions } from "./local-entity-batch.js";
 
-/** Settings of the entity processor. */
-export interface EntityProcessorOptions {
+/** Settings of the entity processor (with those of the local executor it runs registered entities on). */
+export interface EntityProcessorOptions extends LocalEntityBatchOptions {
   /** Most operations run in one step (default 50). */
   readonly maxBatchSize?: number | undefined;
   /** Where failed signalled operations are reported (default: console). */
   readonly logSink?: LogSink | undefined;
   /** Reads the hub's clock: the time of each step (default: the system clock). */
   readonly clock?: (() => number) | undefined;
-  /**
-   * Largest payload (an operation's input to what it sends or starts, its result, the entity's new state) as UTF-8
-   * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
-   */
-  readonly maxPayloadBytes?: number | undefined;
-  /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
-  readonly defaultVersion?: string | undefined;
   /** Told of each operation run (the entity's name, the operation, how it ended): the worker's metrics. */
   readonly onOperation?:
     ((entityName: string, operation: string, outcome: EntityOperationOutcome) => void) | undefined;
@@ -79,8 +76,6 @@ export class EntityProcessor {
   private readonly maxBatchSize: number;
   private readonly log: Logger;
   private readonly clock: () => number;
-  private readonly maxPayloadBytes: number | undefined;
-  private readonly defaultVersion: string | undefined;
   private readonly onOperation: EntityProcessorOptions["onOperation"];
   private readonly local: LocalEntityBatchExecutor;
   private readonly remote: RemoteEntityExecutor | undefined;
@@ -89,16 +84,14 @@ export class EntityProcessor {
     private readonly registry: Registry,
     options: EntityProcessorOptions = {},
   ) {
-    this.defaultVersion = options.defaultVersion;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
-    this.maxPayloadBytes = options.maxPayloadBytes;
     this.onOperation = options.onOperation;
     this.remote = options.remote;
     this.local = new LocalEntityBatchExecutor(registry, {
-      maxPayloadBytes: this.maxPayloadBytes,
-      defaultVersion: this.defaultVersion,
+      maxPayloadBytes: options.maxPayloadBytes,
+      defaultVersion: options.defaultVersion,
     });
   }
 

@@ -20,9 +20,12 @@ import { OperationContextImpl } from "./entity-operation-context.js";
 
 /** Settings of the local executor. */
 export interface LocalEntityBatchOptions {
-  /** Largest payload (input of what an operation sends or starts, its result, the new state), bytes. */
+  /**
+   * Largest payload (an operation's input to what it sends or starts, its result, the entity's new state) as UTF-8
+   * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
+   */
   readonly maxPayloadBytes?: number | undefined;
-  /** The version stamped on orchestrations operations start. */
+  /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
   readonly defaultVersion?: string | undefined;
 }
 
