@@ -15,7 +15,11 @@ import { InstanceAlreadyExistsError } from "../core/errors.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
 import { GrpcStatusError } from "./grpc-errors.js";
-import type { CreateInstanceRequest, CreateInstanceResponse, OrchestrationIdReusePolicy } from "./messages.js";
+import type {
+  CreateInstanceRequest,
+  CreateInstanceResponse,
+  OrchestrationIdReusePolicy,
+} from "./messages.js";
 import { jsonPayload, optionalString, optionalTime, statusFilter } from "./request-values.js";
 
 /** Starts the instance the request describes and returns its ID. */
@@ -49,7 +53,8 @@ async function checkReusePolicy(
 ): Promise<void> {
   const existing = await client.taskHub.getInstance(instanceId);
   if (!existing) return;
-  const replaceable = statusFilter(policy.replaceableStatus, "orchestrationIdReusePolicy.replaceableStatus") ?? [];
+  const replaceable =
+    statusFilter(policy.replaceableStatus, "orchestrationIdReusePolicy.replaceableStatus") ?? [];
   if (!replaceable.includes(existing.status))
     throw isTerminalStatus(existing.status)
       ? new GrpcStatusError(
