@@ -4,25 +4,11 @@
  * the server is unreachable.
  */
 import { after } from "node:test";
-import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres/postgres-task-hub.js";
 import { useTestHubBackend } from "../http/http-test-host.js";
 import { clientRpcSuite } from "../sidecar/client-rpcs-suite.js";
-import {
-  config,
-  dropCreatedSchemas,
-  dropSchema,
-  requirePostgres,
-  uniqueHubName,
-} from "../task-hub/postgres-support.js";
+import { dropCreatedSchemas, postgresTestHubs } from "../task-hub/postgres-support.js";
 
-useTestHubBackend({
-  prepare: requirePostgres,
-  flags: () => ({
-    hub: config.connectionString ?? DEFAULT_POSTGRES_URL,
-    "hub-name": uniqueHubName("sidecar_client"),
-  }),
-  dispose: dropSchema,
-});
+useTestHubBackend(postgresTestHubs("sidecar_client"));
 after(dropCreatedSchemas);
 
 clientRpcSuite("PostgreSQL");

@@ -7,34 +7,20 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { credentials, type ServiceError } from "@grpc/grpc-js";
-import { context, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { DurableApp } from "../../src/index.js";
 import { sidecarProtocol } from "../../src/sidecar/protocol.js";
 import { startTestHost } from "../http/http-test-host.js";
+import { useInMemoryTracing } from "../support/in-memory-tracing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "taskhub-sidecar-traces-"));
 const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 
 describe("sidecar StartInstance trace context", () => {
-  before(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(provider);
-  });
-  after(async () => {
-    await provider.shutdown();
-    trace.disable();
-    context.disable();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useInMemoryTracing(exporter);
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("parents the start's span to the SDK's span", async () => {
     const app = new DurableApp();
