@@ -1,7 +1,7 @@
 /**
  * The client half of `TaskHubSidecarService`, on a durable client of the sidecar's hub: starting, reading, waiting
- * for, controlling, querying and purging instances, and streaming their history (the entity RPCs are
- * `./entity-service.ts`'s). Request fields are checked (`INVALID_ARGUMENT` naming the field); Taskhub's errors become
+ * for, controlling, querying and purging instances, and streaming their history (the entity RPCs are served
+ * elsewhere). Request fields are checked (`INVALID_ARGUMENT` naming the field); Taskhub's errors become
  * the statuses the Durable Task SDKs expect (`./grpc-errors.ts`); a call never crashes the server, and no stack
  * trace reaches a caller.
  * @module
