@@ -1,7 +1,7 @@
 /**
  * The client half of `TaskHubSidecarService`, on a durable client of the sidecar's hub: starting, reading, waiting
- * for, controlling, querying and purging instances, and streaming their history (the entity RPCs are
- * `./entity-service.ts`'s). Request fields are checked (`INVALID_ARGUMENT` naming the field); Taskhub's errors become
+ * for, controlling, querying and purging instances, and streaming their history (the entity RPCs are served
+ * elsewhere). Request fields are checked (`INVALID_ARGUMENT` naming the field); Taskhub's errors become
  * the statuses the Durable Task SDKs expect (`./grpc-errors.ts`); a call never crashes the server, and no stack
  * trace reaches a caller.
  * @module
@@ -39,6 +39,7 @@ import type {
   TerminateRequest,
 } from "./messages.js";
 import { optionalString } from "./request-values.js";
+import { systemClock } from "../task-hub/clock.js";
 
 /** The client RPCs served by {@link sidecarClientHandlers}. */
 export const CLIENT_METHODS = [
@@ -74,7 +75,10 @@ export function sidecarClientHandlers(client: DurableClient, log: LogSink): Unty
     StartInstance: unary("StartInstance", (request: CreateInstanceRequest) => startInstance(client, request)),
     GetInstance: unary("GetInstance", async (request: GetInstanceRequest) => {
       validateInstanceId(request.instanceId);
-      return instanceResponse(await client.taskHub.getInstance(request.instanceId), request.getInputsAndOutputs);
+      return instanceResponse(
+        await client.taskHub.getInstance(request.instanceId),
+        request.getInputsAndOutputs,
+      );
     }),
     WaitForInstanceStart: unary("WaitForInstanceStart", (request: GetInstanceRequest, call) =>
       waitFor("start", request, call),
@@ -98,7 +102,9 @@ export function sidecarClientHandlers(client: DurableClient, log: LogSink): Unty
       await client.resume(request.instanceId, optionalString(request.reason));
       return done;
     }),
-    PurgeInstances: unary("PurgeInstances", (request: PurgeInstancesRequest) => purgeInstances(client, request)),
+    PurgeInstances: unary("PurgeInstances", (request: PurgeInstancesRequest) =>
+      purgeInstances(client, request),
+    ),
     QueryInstances: unary("QueryInstances", (request: QueryInstancesRequest) =>
       queryInstances(client.taskHub, request.query),
     ),
@@ -153,10 +159,13 @@ export function sidecarClientHandlers(client: DurableClient, log: LogSink): Unty
   }
 }
 
-/** How long a wait may last: until the call's gRPC deadline, or without limit when it has none. */
-export function waitLimitMs(deadline: Date | number): number {
+/**
+ * How long a wait may last: until the call's gRPC deadline, or without limit when it has none. Deadlines are real
+ * time (`now`: the system clock's, whatever clock the hub keeps).
+ */
+export function waitLimitMs(deadline: Date | number, now: number = systemClock.now()): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : Number.POSITIVE_INFINITY;
+  return Number.isFinite(at) ? Math.max(0, at - now) : Number.POSITIVE_INFINITY;
 }
 
 /** Writes the history chunks, then ends the stream; a failure ends it with its status instead. */

@@ -104,7 +104,9 @@ export async function purgeInstances(
       if (statuses?.length === 0) break;
       const to = optionalTime(filter.createdTimeTo, "purgeInstanceFilter.createdTimeTo");
       const result = await client.purgeInstanceHistoryBy({
-        createdTimeFrom: new Date(optionalTime(filter.createdTimeFrom, "purgeInstanceFilter.createdTimeFrom") ?? 0),
+        createdTimeFrom: new Date(
+          optionalTime(filter.createdTimeFrom, "purgeInstanceFilter.createdTimeFrom") ?? 0,
+        ),
         ...(to !== undefined ? { createdTimeTo: new Date(to) } : {}),
         ...(statuses ? { runtimeStatus: statuses } : {}),
       });
@@ -112,7 +114,9 @@ export async function purgeInstances(
       break;
     }
     default:
-      throw new InvalidArgumentError("PurgeInstances needs an instanceId, an instanceBatch or a purgeInstanceFilter.");
+      throw new InvalidArgumentError(
+        "PurgeInstances needs an instanceId, an instanceBatch or a purgeInstanceFilter.",
+      );
   }
   return { deletedInstanceCount: deleted, isComplete: { value: true } };
 }

@@ -6,17 +6,25 @@
  * by a Pending, Running or Suspended instance is refused with `ALREADY_EXISTS`. With a policy (its
  * `replaceableStatus`), an existing instance is replaced only when its status is listed, and only once it has
  * finished: a listed active status is still `ALREADY_EXISTS` (Taskhub replaces no running instance; terminate it
- * first). Every other existing instance is `ALREADY_EXISTS`.
+ * first). Every other existing instance is `ALREADY_EXISTS`. The request's `parentTraceContext` (the SDK's span) is
+ * the parent of the start's span.
  * @module
  */
 import { status } from "@grpc/grpc-js";
+import { context } from "@opentelemetry/api";
 import type { DurableClient } from "../client/durable-client.js";
 import { InstanceAlreadyExistsError } from "../core/errors.js";
 import { newInstanceId, validateInstanceId } from "../core/instance-id.js";
 import { isTerminalStatus } from "../core/runtime-status.js";
+import { contextOf } from "../tracing/span-context.js";
 import { GrpcStatusError } from "./grpc-errors.js";
-import type { CreateInstanceRequest, CreateInstanceResponse, OrchestrationIdReusePolicy } from "./messages.js";
+import type {
+  CreateInstanceRequest,
+  CreateInstanceResponse,
+  OrchestrationIdReusePolicy,
+} from "./messages.js";
 import { jsonPayload, optionalString, optionalTime, statusFilter } from "./request-values.js";
+import { fromWireTraceContext } from "./wire-values.js";
 
 /** Starts the instance the request describes and returns its ID. */
 export async function startInstance(
@@ -31,13 +39,17 @@ export async function startInstance(
   const tags = Object.keys(request.tags ?? {}).length > 0 ? request.tags : undefined;
   if (request.orchestrationIdReusePolicy)
     await checkReusePolicy(client, instanceId, request.orchestrationIdReusePolicy);
-  await client.startNew(request.name, {
-    instanceId,
-    input,
-    ...(startAt ? { startAt } : {}),
-    ...(request.version ? { version: optionalString(request.version) ?? "" } : {}),
-    ...(tags ? { tags } : {}),
-  });
+  // The SDK's span of the start (when it traces) is the parent of the hub's `create_orchestration` span.
+  const parent = contextOf(fromWireTraceContext(request.parentTraceContext));
+  await context.with(parent, () =>
+    client.startNew(request.name, {
+      instanceId,
+      input,
+      ...(startAt ? { startAt } : {}),
+      ...(request.version ? { version: optionalString(request.version) ?? "" } : {}),
+      ...(tags ? { tags } : {}),
+    }),
+  );
   return { instanceId };
 }
 
@@ -49,7 +61,8 @@ async function checkReusePolicy(
 ): Promise<void> {
   const existing = await client.taskHub.getInstance(instanceId);
   if (!existing) return;
-  const replaceable = statusFilter(policy.replaceableStatus, "orchestrationIdReusePolicy.replaceableStatus") ?? [];
+  const replaceable =
+    statusFilter(policy.replaceableStatus, "orchestrationIdReusePolicy.replaceableStatus") ?? [];
   if (!replaceable.includes(existing.status))
     throw isTerminalStatus(existing.status)
       ? new GrpcStatusError(

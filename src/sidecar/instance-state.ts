@@ -38,7 +38,8 @@ export function toOrchestrationState(
     input: withPayloads ? toStringValue(record.input) : null,
     output: withPayloads ? toStringValue(record.output) : null,
     customStatus: withPayloads ? toStringValue(record.customStatus) : null,
-    failureDetails: record.failure && record.status === "Failed" ? toTaskFailureDetails(record.failure) : null,
+    failureDetails:
+      record.failure && record.status === "Failed" ? toTaskFailureDetails(record.failure) : null,
     executionId: { value: record.executionId },
     parentInstanceId: toStringValue(record.parentInstanceId),
     tags: { ...record.tags },
