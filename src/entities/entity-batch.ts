@@ -14,6 +14,7 @@ import type { EntityId } from "../core/entity-id.js";
 import type { FailureDetails } from "../core/failure.js";
 import type { EntityOperationCalled, EntityOperationSignaled } from "../core/history-event.js";
 import type { NewInboxMessage, NewInstance } from "../core/records.js";
+import type { TracedOperation } from "../tracing/entity-spans.js";
 
 /** One operation request of a batch: a signal, or a call an orchestration awaits. */
 export type EntityOperationRequest = EntityOperationSignaled | EntityOperationCalled;
@@ -71,4 +72,18 @@ export interface EntityBatchExecutor {
 export interface RemoteEntityExecutor extends EntityBatchExecutor {
   /** True when an executor that takes entity `name` (lower-case) is connected now. */
   accepts(name: string): boolean;
+}
+
+/** How an operation's span names it (`entity:<name>:<operation>`, under the sender's span). */
+export function tracedOperationOf(
+  request: EntityBatchRequest,
+  operation: EntityOperationRequest,
+): TracedOperation {
+  return {
+    entityName: request.entityId.name,
+    instanceId: request.entityId.toString(),
+    operation: operation.operation,
+    kind: operation.type === "EntityOperationCalled" ? "call" : "signal",
+    parentTraceContext: operation.parentTraceContext,
+  };
 }

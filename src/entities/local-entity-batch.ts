@@ -9,12 +9,13 @@ import { TaskHubError } from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
 import { deserialize, serialize } from "../core/json.js";
 import { traceEntityOperation } from "../tracing/entity-spans.js";
-import type {
-  EntityBatchExecutor,
-  EntityBatchOutcome,
-  EntityBatchRequest,
-  EntityOperationRequest,
-  EntityOperationResult,
+import {
+  tracedOperationOf,
+  type EntityBatchExecutor,
+  type EntityBatchOutcome,
+  type EntityBatchRequest,
+  type EntityOperationRequest,
+  type EntityOperationResult,
 } from "./entity-batch.js";
 import { OperationContextImpl } from "./entity-operation-context.js";
 
@@ -41,21 +42,12 @@ export class LocalEntityBatchExecutor implements EntityBatchExecutor {
     const results: EntityOperationResult[] = [];
     for (const operation of request.operations) {
       let result: EntityOperationResult | undefined;
-      await traceEntityOperation(
-        {
-          entityName: request.entityId.name,
-          instanceId: request.entityId.toString(),
-          operation: operation.operation,
-          kind: operation.type === "EntityOperationCalled" ? "call" : "signal",
-          parentTraceContext: operation.parentTraceContext,
-        },
-        async () => {
-          const run = await this.#run(request, operation, state);
-          result = run.result;
-          state = run.state;
-          return run.result.ok ? undefined : run.result.failure;
-        },
-      );
+      await traceEntityOperation(tracedOperationOf(request, operation), async () => {
+        const run = await this.#run(request, operation, state);
+        result = run.result;
+        state = run.state;
+        return run.result.ok ? undefined : run.result.failure;
+      });
       results.push(result!);
     }
     return { results, state };

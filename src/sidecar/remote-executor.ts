@@ -9,7 +9,12 @@ import type { TaskCompleted, TaskFailed } from "../core/history-event.js";
 import { traceContextOf } from "../tracing/span-context.js";
 import type { ActivityWorkItem } from "../core/records.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
-import type { EntityBatchOutcome, EntityBatchRequest } from "../entities/entity-batch.js";
+import {
+  tracedOperationOf,
+  type EntityBatchOutcome,
+  type EntityBatchRequest,
+} from "../entities/entity-batch.js";
+import { traceEntityOperation } from "../tracing/entity-spans.js";
 import type { Clock } from "../task-hub/clock.js";
 import type { RemoteEpisodeRequest, RemoteWork, RemoteWorkKind } from "../worker/remote-work.js";
 import { fromTaskFailureDetails } from "./failure-details.js";
@@ -97,13 +102,24 @@ export class SidecarRemoteWork implements RemoteWork {
   }
 
   async executeEntityBatch(request: EntityBatchRequest): Promise<EntityBatchOutcome> {
-    const result = await this.streams.dispatch<EntityBatchResult>(
-      "entity",
-      request.entityId.name,
-      (completionToken) => ({ completionToken, entityRequest: toEntityBatchRequest(request) }),
-      { fallbackKey: entityKey(request.entityId.toString()), expiresAt: request.lockExpiresAt },
+    const outcome = this.streams
+      .dispatch<EntityBatchResult>(
+        "entity",
+        request.entityId.name,
+        (completionToken) => ({ completionToken, entityRequest: toEntityBatchRequest(request) }),
+        { fallbackKey: entityKey(request.entityId.toString()), expiresAt: request.lockExpiresAt },
+      )
+      .then((result) => entityOutcomeOf(request, result));
+    // A span per operation, over the batch's run on the SDK worker (the SDK reports the batch, not each operation).
+    await Promise.allSettled(
+      request.operations.map((operation, i) =>
+        traceEntityOperation(tracedOperationOf(request, operation), async () => {
+          const result = (await outcome).results[i];
+          return result && !result.ok ? result.failure : undefined;
+        }),
+      ),
     );
-    return entityOutcomeOf(request, result);
+    return outcome;
   }
 
   /** Ends the streams and gives every pending dispatch up (the worker releases their work items). */

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { credentials, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import {
   EntityInstanceId,
   TaskHubGrpcClient,
@@ -28,6 +29,7 @@ import { sidecarEntityHandlers } from "../../src/sidecar/entity-service.js";
 import { sidecarProtocol } from "../../src/sidecar/protocol.js";
 import { clockFor } from "../../src/task-hub/clock.js";
 import { dropCreatedSchemas, requirePostgres, testHub } from "../task-hub/postgres-support.js";
+import { useInMemoryTracing } from "../support/in-memory-tracing.js";
 
 const quiet = { info() {}, debug() {}, warn() {}, error() {} };
 const TIMEOUT = 60_000;
@@ -437,5 +439,39 @@ describe("entity work items on the wire (SQLite file hub, a raw protocol client 
     } finally {
       (stream as unknown as { cancel(): void }).cancel();
     }
+  });
+});
+
+describe("entity operation spans over the sidecar (SQLite file hub)", () => {
+  const exporter = new InMemorySpanExporter();
+  useInMemoryTracing(exporter);
+  let dir: string;
+  let rig: Rig;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "taskhub-sdk-entity-spans-"));
+    rig = await startRig(sqliteTaskHub(join(dir, "hub.db")));
+  });
+  after(async () => {
+    await rig.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("gives each operation an SDK worker runs its span, under the signal's span", async () => {
+    await rig.client.signalEntity(id("traced"), "add", 4);
+    await rig.client.signalEntity(id("traced"), "addThenFail");
+    const spans = await until("the operations' spans", async () => {
+      const finished = exporter.getFinishedSpans();
+      const add = finished.find((s) => s.name === "entity:counter:add");
+      const failed = finished.find((s) => s.name === "entity:counter:addThenFail");
+      return add && failed ? { add, failed, finished } : undefined;
+    });
+    const signal = spans.finished.find(
+      (s) =>
+        s.name === "signal_entity:counter:add" && s.spanContext().traceId === spans.add.spanContext().traceId,
+    );
+    assert.ok(signal, "the client's signal span");
+    assert.equal(spans.add.parentSpanContext?.spanId, signal.spanContext().spanId);
+    assert.equal(spans.add.status.code, 0);
+    assert.equal(spans.failed.status.code, 2); // ERROR: the operation failed
   });
 });
