@@ -39,6 +39,7 @@ import type {
 } from "./entity-batch.js";
 import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
 import { LocalEntityBatchExecutor, type LocalEntityBatchOptions } from "./local-entity-batch.js";
+import { payloadChecked } from "./payload-checked-batch.js";
 
 /** Settings of the entity processor (with those of the local executor it runs registered entities on). */
 export interface EntityProcessorOptions extends LocalEntityBatchOptions {
@@ -88,7 +89,7 @@ export class EntityProcessor {
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
     this.onOperation = options.onOperation;
-    this.remote = options.remote;
+    this.remote = options.remote && payloadChecked(options.remote, options.maxPayloadBytes);
     this.local = new LocalEntityBatchExecutor(registry, {
       maxPayloadBytes: options.maxPayloadBytes,
       defaultVersion: options.defaultVersion,

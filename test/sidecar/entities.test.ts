@@ -61,6 +61,9 @@ function counter(): ITaskEntity {
           return undefined;
         case "get":
           return value;
+        case "grow":
+          op.state.setState("x".repeat(op.getInput<number>() ?? 0));
+          return undefined;
         case "addThenFail":
           op.state.setState(value + 1000);
           op.context.signalEntity(new EntityInstanceId("counter", "never"), "add", 1);
@@ -125,9 +128,9 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-async function startRig(taskHub: TaskHub): Promise<Rig> {
+async function startRig(taskHub: TaskHub, options: { maxPayloadBytes?: number } = {}): Promise<Rig> {
   const remote = new SidecarRemoteWork(clockFor(taskHub));
-  const durable = await new DurableApp().start({ taskHub, remote, logger: quiet });
+  const durable = await new DurableApp().start({ taskHub, remote, logger: quiet, ...options });
   const sidecar = await startSidecar({
     remote,
     port: 0,
@@ -473,5 +476,30 @@ describe("entity operation spans over the sidecar (SQLite file hub)", () => {
     assert.equal(spans.add.parentSpanContext?.spanId, signal.spanContext().spanId);
     assert.equal(spans.add.status.code, 0);
     assert.equal(spans.failed.status.code, 2); // ERROR: the operation failed
+  });
+});
+
+describe("the payload limit on entity operations an SDK worker runs (SQLite file hub)", () => {
+  let dir: string;
+  let rig: Rig;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "taskhub-sdk-entity-limit-"));
+    rig = await startRig(sqliteTaskHub(join(dir, "hub.db")), { maxPayloadBytes: 1000 });
+  });
+  after(async () => {
+    await rig.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails the operation whose state is over the limit, and only it", async () => {
+    await rig.client.signalEntity(id("big"), "add", 1);
+    await rig.client.signalEntity(id("big"), "grow", 2000);
+    await rig.client.signalEntity(id("big"), "add", 2);
+    await rig.client.signalEntity(id("big"), "add", 10);
+    const entity = await until("the last signal", async () => {
+      const e = await rig.client.getEntity<number>(id("big"));
+      return e?.state === 13 ? e : undefined;
+    });
+    assert.equal(entity.state, 13);
   });
 });
