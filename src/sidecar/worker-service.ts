@@ -115,6 +115,7 @@ function filtersOf(request: GetWorkItemsRequest): StreamFilters {
   return {
     orchestration: names(filters.orchestrations),
     activity: names(filters.activities),
-    entity: names(filters.entities),
+    // Entity names are case-insensitive (Taskhub's EntityId lower-cases them; the JS SDK sends them so).
+    entity: new Set([...names(filters.entities)].map((name) => name.toLowerCase())),
   };
 }
