@@ -141,7 +141,8 @@ async function startRig(taskHub: TaskHub, options: { maxPayloadBytes?: number } 
     },
   });
   const address = `127.0.0.1:${sidecar.port}`;
-  const worker = new TaskHubGrpcWorker({ hostAddress: address, logger: quiet });
+  // With the filters the SDK derives from its registry: the stream takes only these names.
+  const worker = new TaskHubGrpcWorker({ hostAddress: address, logger: quiet, workItemFilters: "auto" });
   worker.addNamedEntity("Counter", counter);
   worker.addOrchestrator(callCounter);
   worker.addOrchestrator(lockedIncrements);
