@@ -164,6 +164,39 @@ async function startRig(taskHub: TaskHub, options: { maxPayloadBytes?: number } 
   };
 }
 
+/** A rig on a fresh SQLite file for the suite it is called in (started before its tests, stopped after them). */
+function useSqliteRig(prefix: string, options: { maxPayloadBytes?: number } = {}): Rig {
+  let dir: string;
+  let rig: Rig | undefined;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    rig = await startRig(sqliteTaskHub(join(dir, "hub.db")), options);
+  });
+  after(async () => {
+    await rig?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const started = (): Rig => {
+    if (!rig) throw new Error("The rig is not started.");
+    return rig;
+  };
+  return {
+    get durable() {
+      return started().durable;
+    },
+    get sidecar() {
+      return started().sidecar;
+    },
+    get worker() {
+      return started().worker;
+    },
+    get client() {
+      return started().client;
+    },
+    stop: () => started().stop(),
+  };
+}
+
 /** The two orchestrations' critical sections serialize: the read-modify-write counter ends exact. */
 async function locksSerialize(rig: Rig, key: string): Promise<void> {
   const { client } = rig.durable;
@@ -185,16 +218,7 @@ async function locksSerialize(rig: Rig, key: string): Promise<void> {
 }
 
 describe("entities over the sidecar (SQLite file hub, durabletask-js worker and client)", () => {
-  let dir: string;
-  let rig: Rig;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "taskhub-sdk-entities-"));
-    rig = await startRig(sqliteTaskHub(join(dir, "hub.db")));
-  });
-  after(async () => {
-    await rig.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useSqliteRig("taskhub-sdk-entities-");
 
   it("keeps state across batches; a failing operation is rolled back alone and its caller sees the failure", async () => {
     const { client } = rig.durable;
@@ -449,16 +473,7 @@ describe("entity work items on the wire (SQLite file hub, a raw protocol client 
 describe("entity operation spans over the sidecar (SQLite file hub)", () => {
   const exporter = new InMemorySpanExporter();
   useInMemoryTracing(exporter);
-  let dir: string;
-  let rig: Rig;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "taskhub-sdk-entity-spans-"));
-    rig = await startRig(sqliteTaskHub(join(dir, "hub.db")));
-  });
-  after(async () => {
-    await rig.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useSqliteRig("taskhub-sdk-entity-spans-");
 
   it("gives each operation an SDK worker runs its span, under the signal's span", async () => {
     await rig.client.signalEntity(id("traced"), "add", 4);
@@ -481,16 +496,7 @@ describe("entity operation spans over the sidecar (SQLite file hub)", () => {
 });
 
 describe("the payload limit on entity operations an SDK worker runs (SQLite file hub)", () => {
-  let dir: string;
-  let rig: Rig;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "taskhub-sdk-entity-limit-"));
-    rig = await startRig(sqliteTaskHub(join(dir, "hub.db")), { maxPayloadBytes: 1000 });
-  });
-  after(async () => {
-    await rig.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useSqliteRig("taskhub-sdk-entity-limit-", { maxPayloadBytes: 1000 });
 
   it("fails the operation whose state is over the limit, and only it", async () => {
     await rig.client.signalEntity(id("big"), "add", 1);
