@@ -55,6 +55,11 @@ export class OrchestrationProcessor {
     private readonly remote?: RemoteWork | undefined,
   ) {}
 
+  /** True when orchestrations named `name` run on a remote executor (the registry does not have them). */
+  runsRemotely(name: string): boolean {
+    return this.remote !== undefined && this.sessionOptions.resolve(name) === undefined;
+  }
+
   /**
    * Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance.
    * @param quarantine When set, `item` is poison work (past its `maxDeliveryCount`): no orchestrator code runs (no
@@ -129,10 +134,7 @@ export class OrchestrationProcessor {
 
     // An orchestrator the registry does not have runs on a remote executor, once one that takes it is connected.
     const name = start?.name ?? instance.name;
-    const remote =
-      this.remote !== undefined && !quarantine && !refused && this.sessionOptions.resolve(name) === undefined
-        ? this.remote
-        : undefined;
+    const remote = !quarantine && !refused && this.runsRemotely(name) ? this.remote : undefined;
     if (remote && !remote.accepts("orchestration", name)) return { kind: "defer", delayMs: REMOTE_WAIT_MS };
     // Nothing new for the execution (only messages for an earlier one): consumed, no code runs.
     if (remote && !start && events.length === 0)
