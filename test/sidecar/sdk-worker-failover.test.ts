@@ -1,0 +1,124 @@
+/**
+ * SDK workers in their own processes (`test/support/sdk-worker-process.ts`, the real `TaskHubGrpcWorker`) against
+ * `taskhub sidecar` child processes:
+ * - a worker's stream cut mid-activity: the worker process is SIGKILLed while its activity runs; the sidecar releases
+ *   the activity at once and a second worker gets it, and the orchestration completes once (SQLite and PostgreSQL);
+ * - two worker processes on two sidecar processes sharing one PostgreSQL hub: both run part of the work, every
+ *   instance completes.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { OrchestrationStatus } from "@microsoft/durabletask-js";
+import { dropCreatedSchemas, requirePostgres, uniqueHubName } from "../task-hub/postgres-support.js";
+import {
+  completion,
+  historyOf,
+  httpStatus,
+  parsed,
+  postgresBackend,
+  removeBackendDirs,
+  sdkClient,
+  sqliteBackend,
+  startSdkWorkerProcess,
+  startSidecarProcess,
+  stopAllSidecars,
+  waitFor,
+  type SdkWorkerProcess,
+  type SidecarBackend,
+} from "../support/sidecar-process.js";
+
+const workers: SdkWorkerProcess[] = [];
+after(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.kill()));
+  await stopAllSidecars();
+  removeBackendDirs();
+  await dropCreatedSchemas();
+});
+
+const TEST = { timeout: 180_000 };
+
+async function streamCutMidActivity(backend: SidecarBackend): Promise<void> {
+  const sidecar = await startSidecarProcess(backend);
+  const client = sdkClient(sidecar.address);
+  try {
+    const first = await startSdkWorkerProcess(sidecar, "block");
+    workers.push(first);
+    const id = `cut-${process.pid}-${backend.name}`;
+    await client.scheduleNewOrchestration("HoldOnce", undefined, { instanceId: id });
+    const started = (w: SdkWorkerProcess) => w.lines().filter((l) => l.startsWith(`started Hold ${id} `));
+    await waitFor(async () => started(first).length > 0, {
+      what: () => `the activity to start in the first worker; it printed:\n${first.lines().join("\n")}`,
+    });
+    const second = await startSdkWorkerProcess(sidecar, "work");
+    workers.push(second);
+    await first.kill(); // the stream is cut while the activity runs
+    const state = await completion(client, id);
+    assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED, state.failureDetails?.message);
+    assert.equal(parsed(state.serializedOutput), `done by ${second.child.pid}`);
+    // The activity ran twice (once in each worker, same task), the orchestration completed once.
+    assert.equal(started(first).length, 1);
+    assert.equal(started(second).length, 1);
+    assert.equal(started(first)[0], started(second)[0]);
+    const status = await httpStatus(sidecar, id);
+    assert.equal(status?.runtimeStatus, "Completed");
+    assert.equal(historyOf(status, "TaskCompleted").length, 1);
+    assert.equal(historyOf(status, "ExecutionCompleted").length, 1);
+    await second.stop();
+  } finally {
+    await client.stop();
+    await sidecar.stop();
+  }
+}
+
+describe("an SDK worker's stream cut mid-activity", () => {
+  it("redelivers the activity to another worker at once (SQLite hub file)", TEST, () =>
+    streamCutMidActivity(sqliteBackend()),
+  );
+  it("redelivers the activity to another worker at once (PostgreSQL schema)", TEST, async () => {
+    await requirePostgres();
+    await streamCutMidActivity(postgresBackend());
+  });
+});
+
+describe("two SDK worker processes on two sidecars sharing one PostgreSQL hub", () => {
+  before(requirePostgres);
+
+  it("spreads the work over both; every instance completes", TEST, async () => {
+    const hubName = uniqueHubName("sdkshare");
+    // One after the other: the first creates the schema.
+    const sidecars = [
+      await startSidecarProcess(postgresBackend(hubName)),
+      await startSidecarProcess(postgresBackend(hubName)),
+    ];
+    const clients = sidecars.map((s) => sdkClient(s.address));
+    try {
+      const [one, two] = [
+        await startSdkWorkerProcess(sidecars[0]!, "work"),
+        await startSdkWorkerProcess(sidecars[1]!, "work"),
+      ];
+      workers.push(one!, two!);
+      const ids = Array.from({ length: 30 }, (_, i) => `share-${process.pid}-${i}`);
+      await Promise.all(
+        ids.map((id, i) => clients[i % 2]!.scheduleNewOrchestration("Steps", 0, { instanceId: id })),
+      );
+      for (const [i, id] of ids.entries()) {
+        const state = await completion(clients[(i + 1) % 2]!, id);
+        assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED, `${id}: ${state.failureDetails?.message}`);
+        assert.equal(parsed(state.serializedOutput), 5);
+      }
+      const ran = (w: SdkWorkerProcess) => w.lines().filter((l) => l.startsWith("ran Step "));
+      const steps = [...ran(one!), ...ran(two!)];
+      assert.ok(ran(one!).length > 0 && ran(two!).length > 0, `steps: ${ran(one!).length} / ${ran(two!).length}`);
+      assert.equal(new Set(steps).size, ids.length * 5, "every step ran");
+      for (const id of ids.slice(0, 3)) {
+        const status = await httpStatus(sidecars[0]!, id);
+        assert.equal(status?.runtimeStatus, "Completed");
+        assert.equal(historyOf(status, "TaskCompleted").length, 5);
+      }
+      await Promise.all([one!.stop(), two!.stop()]);
+    } finally {
+      await Promise.all(clients.map((c) => c.stop()));
+      await Promise.all(sidecars.map((s) => s.stop()));
+    }
+  });
+});
