@@ -11,8 +11,10 @@ import type { EventRaised, HistoryEvent } from "../core/history-event.js";
 import type { OrchestratorAction } from "../orchestration/actions.js";
 import type { EpisodeResult, ExecutionOutcome } from "../orchestration/episode.js";
 import type { RemoteEpisodeRequest } from "../worker/remote-work.js";
-import { fromWireEvent, fromWireFailure, fromWireTimestamp } from "./history-events.js";
-import type { WireOrchestratorAction, WireOrchestratorResponse } from "./messages.js";
+import { fromTaskFailureDetails } from "./failure-details.js";
+import { fromWireHistoryEvent } from "./history-events-from-wire.js";
+import type { OrchestratorAction as WireOrchestratorAction, OrchestratorResponse } from "./messages.js";
+import type { CompleteOrchestrationAction, SendEntityMessageAction, Timestamp } from "./messages.js";
 
 /**
  * The episode result of `response` to `request`. Never throws: a response the engine cannot apply (an action of a
@@ -20,7 +22,7 @@ import type { WireOrchestratorAction, WireOrchestratorResponse } from "./message
  */
 export function episodeOfResponse(
   request: RemoteEpisodeRequest,
-  response: WireOrchestratorResponse,
+  response: OrchestratorResponse,
 ): EpisodeResult {
   const customStatus = response.customStatus ? response.customStatus.value : request.instance.customStatus;
   try {
@@ -54,7 +56,7 @@ function convertAction(
   const id = action.id;
   switch (action.orchestratorActionType) {
     case "scheduleTask": {
-      const task = action.scheduleTask!;
+      const task = action.scheduleTask;
       return {
         type: "ScheduleTask",
         id,
@@ -65,7 +67,7 @@ function convertAction(
       };
     }
     case "createSubOrchestration": {
-      const sub = action.createSubOrchestration!;
+      const sub = action.createSubOrchestration;
       return {
         type: "CreateSubOrchestration",
         id,
@@ -80,10 +82,10 @@ function convertAction(
       return {
         type: "CreateTimer",
         id,
-        fireAt: new Date(fromWireTimestamp(action.createTimer!.fireAt, "createTimer.fireAt")).toISOString(),
+        fireAt: isoTime(action.createTimer.fireAt, "createTimer.fireAt"),
       };
     case "sendEvent": {
-      const send = action.sendEvent!;
+      const send = action.sendEvent;
       return {
         type: "SendEvent",
         id,
@@ -93,13 +95,11 @@ function convertAction(
       };
     }
     case "completeOrchestration":
-      return outcomeOf(request, action.completeOrchestration!);
+      return outcomeOf(request, action.completeOrchestration);
     case "sendEntityMessage":
-      return entityAction(id, action.sendEntityMessage!);
+      return entityAction(id, action.sendEntityMessage);
     case "terminateOrchestration":
     case "rewindOrchestration":
-    case undefined:
-    case null:
     default:
       throw new InvalidArgumentError(
         `The SDK worker returned a '${String(action.orchestratorActionType)}' action (id ${id}), which Taskhub ` +
@@ -108,10 +108,7 @@ function convertAction(
   }
 }
 
-function outcomeOf(
-  request: RemoteEpisodeRequest,
-  complete: NonNullable<WireOrchestratorAction["completeOrchestration"]>,
-): ExecutionOutcome {
+function outcomeOf(request: RemoteEpisodeRequest, complete: CompleteOrchestrationAction): ExecutionOutcome {
   const result = text(complete.result);
   switch (complete.orchestrationStatus) {
     case "ORCHESTRATION_STATUS_COMPLETED":
@@ -120,7 +117,7 @@ function outcomeOf(
       return {
         status: "Failed",
         failure: complete.failureDetails
-          ? fromWireFailure(complete.failureDetails)
+          ? fromTaskFailureDetails(complete.failureDetails)
           : { errorType: "Error", message: "The orchestration failed (the SDK worker gave no details)." },
       };
     case "ORCHESTRATION_STATUS_TERMINATED": {
@@ -133,7 +130,7 @@ function outcomeOf(
     case "ORCHESTRATION_STATUS_CONTINUED_AS_NEW": {
       const carryoverEvents: EventRaised[] = [];
       for (const wire of complete.carryoverEvents ?? []) {
-        const event = fromWireEvent(wire);
+        const event = fromWireHistoryEvent(wire);
         if (event.type === "EventRaised") carryoverEvents.push(event);
       }
       return {
@@ -151,13 +148,10 @@ function outcomeOf(
   }
 }
 
-function entityAction(
-  id: number,
-  message: NonNullable<WireOrchestratorAction["sendEntityMessage"]>,
-): OrchestratorAction {
+function entityAction(id: number, message: SendEntityMessageAction): OrchestratorAction {
   switch (message.EntityMessageType) {
     case "entityOperationSignaled": {
-      const e = message.entityOperationSignaled!;
+      const e = message.entityOperationSignaled;
       return {
         type: "SignalEntity",
         id,
@@ -166,12 +160,12 @@ function entityAction(
         operation: required(e.operation, "entityOperationSignaled.operation"),
         input: text(e.input),
         ...(e.scheduledTime
-          ? { scheduledTime: new Date(fromWireTimestamp(e.scheduledTime, "scheduledTime")).toISOString() }
+          ? { scheduledTime: isoTime(e.scheduledTime, "entityOperationSignaled.scheduledTime") }
           : {}),
       };
     }
     case "entityOperationCalled": {
-      const e = message.entityOperationCalled!;
+      const e = message.entityOperationCalled;
       return {
         type: "CallEntity",
         id,
@@ -182,7 +176,7 @@ function entityAction(
       };
     }
     case "entityLockRequested": {
-      const e = message.entityLockRequested!;
+      const e = message.entityLockRequested;
       return {
         type: "LockEntities",
         id,
@@ -191,7 +185,7 @@ function entityAction(
       };
     }
     case "entityUnlockSent": {
-      const e = message.entityUnlockSent!;
+      const e = message.entityUnlockSent;
       return {
         type: "UnlockEntity",
         id,
@@ -231,6 +225,12 @@ function runningChildren(history: readonly HistoryEvent[]): string[] {
 /** A `StringValue` payload as JSON text; absent or empty (the SDKs' `undefined`): none. */
 function text(value: { readonly value: string } | null | undefined): string | undefined {
   return value && value.value !== "" ? value.value : undefined;
+}
+
+/** A timestamp as ISO-8601 text. */
+function isoTime(timestamp: Timestamp | null, field: string): string {
+  if (!timestamp) throw new InvalidArgumentError(`The SDK worker's response lacks ${field}.`);
+  return new Date(timestamp.seconds * 1000 + Math.floor(timestamp.nanos / 1e6)).toISOString();
 }
 
 function required(value: string | null | undefined, field: string): string {

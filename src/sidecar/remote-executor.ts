@@ -3,13 +3,17 @@
  * activity attempt becomes a `WorkItem` on a stream, its completion the episode's result or the activity's outcome.
  * @module
  */
+import { trace } from "@opentelemetry/api";
 import type { TaskCompleted, TaskFailed } from "../core/history-event.js";
+import { traceContextOf } from "../tracing/span-context.js";
 import type { ActivityWorkItem } from "../core/records.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
 import type { Clock } from "../task-hub/clock.js";
 import type { RemoteEpisodeRequest, RemoteWork, RemoteWorkKind } from "../worker/remote-work.js";
-import { fromWireFailure, toWireEvent, toWireTraceContext } from "./history-events.js";
-import type { WireActivityResponse, WireOrchestratorResponse } from "./messages.js";
+import { fromTaskFailureDetails } from "./failure-details.js";
+import { toWireHistoryEvent } from "./history-events.js";
+import type { ActivityResponse, OrchestratorResponse } from "./messages.js";
+import { toWireTraceContext } from "./wire-values.js";
 import { episodeOfResponse } from "./orchestrator-response.js";
 import { WorkItemStreams } from "./work-item-streams.js";
 
@@ -36,7 +40,7 @@ export class SidecarRemoteWork implements RemoteWork {
   }
 
   async executeOrchestration(request: RemoteEpisodeRequest): Promise<EpisodeResult> {
-    const response = await this.streams.dispatch<WireOrchestratorResponse>(
+    const response = await this.streams.dispatch<OrchestratorResponse>(
       "orchestration",
       request.name,
       (completionToken) => ({
@@ -44,8 +48,8 @@ export class SidecarRemoteWork implements RemoteWork {
         orchestratorRequest: {
           instanceId: request.instanceId,
           executionId: { value: request.executionId },
-          pastEvents: request.pastEvents.map(toWireEvent),
-          newEvents: request.newEvents.map(toWireEvent),
+          pastEvents: request.pastEvents.map(toWireHistoryEvent),
+          newEvents: request.newEvents.map(toWireHistoryEvent),
         },
       }),
       { fallbackKey: orchestrationKey(request.instanceId), expiresAt: request.lockExpiresAt },
@@ -54,7 +58,11 @@ export class SidecarRemoteWork implements RemoteWork {
   }
 
   async executeActivity(item: ActivityWorkItem, signal: AbortSignal): Promise<TaskCompleted | TaskFailed> {
-    const response = await this.streams.dispatch<WireActivityResponse>(
+    // The SDK's spans for the attempt are children of the attempt's span (active here when traced), else of the
+    // orchestration span that scheduled it.
+    const active = trace.getActiveSpan();
+    const parent = (active && traceContextOf(active)) ?? item.parentTraceContext;
+    const response = await this.streams.dispatch<ActivityResponse>(
       "activity",
       item.name,
       (completionToken) => ({
@@ -64,9 +72,7 @@ export class SidecarRemoteWork implements RemoteWork {
           input: item.input === undefined ? null : { value: item.input },
           orchestrationInstance: { instanceId: item.instanceId, executionId: { value: item.executionId } },
           taskId: item.taskId,
-          ...(item.parentTraceContext
-            ? { parentTraceContext: toWireTraceContext(item.parentTraceContext) }
-            : {}),
+          ...(parent ? { parentTraceContext: toWireTraceContext(parent) } : {}),
         },
       }),
       { fallbackKey: activityKey(item.instanceId, item.taskId), signal },
@@ -77,7 +83,7 @@ export class SidecarRemoteWork implements RemoteWork {
           type: "TaskFailed",
           timestamp,
           taskScheduledId: item.taskId,
-          failure: fromWireFailure(response.failureDetails),
+          failure: fromTaskFailureDetails(response.failureDetails),
         }
       : {
           type: "TaskCompleted",

@@ -5,7 +5,7 @@
  */
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { toLogger, type LogSink } from "../core/logger.js";
-import { sidecarServiceDefinition } from "./protocol.js";
+import { sidecarProtocol } from "./protocol.js";
 import type { SidecarRemoteWork } from "./remote-executor.js";
 import { workerHandlers } from "./worker-service.js";
 
@@ -47,7 +47,7 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
     "grpc.max_receive_message_length": -1,
     "grpc.max_send_message_length": -1,
   });
-  server.addService(sidecarServiceDefinition(), {
+  server.addService(sidecarProtocol().service, {
     ...(options.handlers ?? {}),
     ...workerHandlers(options.remote, log),
   } as UntypedServiceImplementation);

@@ -9,11 +9,14 @@ import type { Logger } from "../core/logger.js";
 import { activityKey, orchestrationKey, type SidecarRemoteWork } from "./remote-executor.js";
 import type { StreamFilters } from "./work-item-streams.js";
 import type {
-  WireAbandonRequest,
-  WireActivityResponse,
-  WireGetWorkItemsRequest,
-  WireOrchestratorResponse,
+  AbandonActivityTaskRequest,
+  ActivityResponse,
+  GetWorkItemsRequest,
+  OrchestratorResponse,
 } from "./messages.js";
+
+/** The abandon requests carry the completion token only. */
+type AbandonRequest = AbandonActivityTaskRequest;
 import type { RemoteWorkKind } from "../worker/remote-work.js";
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
@@ -21,12 +24,12 @@ type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData
 /** The worker RPCs' handlers, for `grpc.Server.addService`. */
 export interface WorkerHandlers {
   Hello: Unary<object, object>;
-  GetWorkItems: (call: ServerWritableStream<WireGetWorkItemsRequest, object>) => void;
-  CompleteOrchestratorTask: Unary<WireOrchestratorResponse, object>;
-  CompleteActivityTask: Unary<WireActivityResponse, object>;
-  AbandonTaskOrchestratorWorkItem: Unary<WireAbandonRequest, object>;
-  AbandonTaskActivityWorkItem: Unary<WireAbandonRequest, object>;
-  AbandonTaskEntityWorkItem: Unary<WireAbandonRequest, object>;
+  GetWorkItems: (call: ServerWritableStream<GetWorkItemsRequest, object>) => void;
+  CompleteOrchestratorTask: Unary<OrchestratorResponse, object>;
+  CompleteActivityTask: Unary<ActivityResponse, object>;
+  AbandonTaskOrchestratorWorkItem: Unary<AbandonRequest, object>;
+  AbandonTaskActivityWorkItem: Unary<AbandonRequest, object>;
+  AbandonTaskEntityWorkItem: Unary<AbandonRequest, object>;
 }
 
 /** The worker RPCs on `remote`'s streams. */
@@ -86,7 +89,7 @@ export function workerHandlers(remote: SidecarRemoteWork, log: Logger): WorkerHa
 
   function abandon(
     kind: RemoteWorkKind,
-    call: ServerUnaryCall<WireAbandonRequest, object>,
+    call: ServerUnaryCall<AbandonRequest, object>,
     callback: sendUnaryData<object>,
   ): void {
     if (streams.abandon(kind, call.request.completionToken ?? "", "")) callback(null, {});
@@ -95,7 +98,7 @@ export function workerHandlers(remote: SidecarRemoteWork, log: Logger): WorkerHa
 }
 
 /** The names a stream asked for (`workItemFilters`); none given: every name of every kind. */
-function filtersOf(request: WireGetWorkItemsRequest): StreamFilters {
+function filtersOf(request: GetWorkItemsRequest): StreamFilters {
   const filters = request.workItemFilters;
   if (!filters) return {};
   const names = (list: readonly { readonly name: string }[] | null | undefined): ReadonlySet<string> =>
