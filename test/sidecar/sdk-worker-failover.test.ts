@@ -7,7 +7,7 @@
  *   instance completes.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { OrchestrationStatus } from "@microsoft/durabletask-js";
 import { dropCreatedSchemas, requirePostgres, uniqueHubName } from "../task-hub/postgres-support.js";
 import {
@@ -37,7 +37,10 @@ after(async () => {
 
 const TEST = { timeout: 180_000 };
 
-async function streamCutMidActivity(backend: SidecarBackend): Promise<void> {
+/** The hub worker's lease on a work item (the worker's default): a release that waited for it would take this long. */
+const LEASE_MS = 30_000;
+
+async function streamCutMidActivity(backend: SidecarBackend, t: TestContext): Promise<void> {
   const sidecar = await startSidecarProcess(backend);
   const client = sdkClient(sidecar.address);
   try {
@@ -52,6 +55,14 @@ async function streamCutMidActivity(backend: SidecarBackend): Promise<void> {
     const second = await startSdkWorkerProcess(sidecar, "work");
     workers.push(second);
     await first.kill(); // the stream is cut while the activity runs
+    const killedAt = Date.now();
+    await waitFor(async () => started(second).length > 0, {
+      what: () => `the activity to start again in the second worker; it printed:\n${second.lines().join("\n")}`,
+    });
+    const redeliveryMs = Date.now() - killedAt;
+    t.diagnostic(`activity redelivered ${redeliveryMs} ms after the kill`);
+    // Released when the stream closed, not when the hub lease ran out.
+    assert.ok(redeliveryMs < LEASE_MS - 5000, `redelivered after ${redeliveryMs} ms`);
     const state = await completion(client, id);
     assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED, state.failureDetails?.message);
     assert.equal(parsed(state.serializedOutput), `done by ${second.child.pid}`);
@@ -71,19 +82,19 @@ async function streamCutMidActivity(backend: SidecarBackend): Promise<void> {
 }
 
 describe("an SDK worker's stream cut mid-activity", () => {
-  it("redelivers the activity to another worker at once (SQLite hub file)", TEST, () =>
-    streamCutMidActivity(sqliteBackend()),
+  it("redelivers the activity to another worker at once (SQLite hub file)", TEST, (t) =>
+    streamCutMidActivity(sqliteBackend(), t),
   );
-  it("redelivers the activity to another worker at once (PostgreSQL schema)", TEST, async () => {
+  it("redelivers the activity to another worker at once (PostgreSQL schema)", TEST, async (t) => {
     await requirePostgres();
-    await streamCutMidActivity(postgresBackend());
+    await streamCutMidActivity(postgresBackend(), t);
   });
 });
 
 describe("two SDK worker processes on two sidecars sharing one PostgreSQL hub", () => {
   before(requirePostgres);
 
-  it("spreads the work over both; every instance completes", TEST, async () => {
+  it("spreads the work over both; every instance completes", TEST, async (t) => {
     const hubName = uniqueHubName("sdkshare");
     // One after the other: the first creates the schema.
     const sidecars = [
@@ -108,6 +119,7 @@ describe("two SDK worker processes on two sidecars sharing one PostgreSQL hub", 
       }
       const ran = (w: SdkWorkerProcess) => w.lines().filter((l) => l.startsWith("ran Step "));
       const steps = [...ran(one!), ...ran(two!)];
+      t.diagnostic(`steps run by each worker process: ${ran(one!).length} / ${ran(two!).length}`);
       assert.ok(ran(one!).length > 0 && ran(two!).length > 0, `steps: ${ran(one!).length} / ${ran(two!).length}`);
       assert.equal(new Set(steps).size, ids.length * 5, "every step ran");
       for (const id of ids.slice(0, 3)) {
