@@ -13,7 +13,11 @@ import { InvalidArgumentError } from "../core/errors.js";
 import type { HistoryEvent } from "../core/history-event.js";
 import { fromTaskFailureDetails } from "./failure-details.js";
 import type { TaskFailureDetails } from "./messages/common.js";
-import type { HistoryEvent as WireHistoryEvent } from "./messages/history.js";
+import type {
+  EntityOperationCalledEvent,
+  EntityOperationSignaledEvent,
+  HistoryEvent as WireHistoryEvent,
+} from "./messages/history.js";
 import type { StringValue } from "./messages/wire-types.js";
 import { patchMarkerFromGenericEvent } from "./patch-markers.js";
 import { fromOrchestrationStatus } from "./runtime-statuses.js";
@@ -39,6 +43,16 @@ function required(wrapper: StringValue | null, what: string, field: string): str
 
 function failure(details: TaskFailureDetails | null, what: string) {
   return fromTaskFailureDetails(details ?? refuse(what, "has no failureDetails"));
+}
+
+/** The fields an entity operation request (signal or call) has on both sides. */
+function entityOperation(e: EntityOperationSignaledEvent | EntityOperationCalledEvent, what: string) {
+  return {
+    requestId: e.requestId,
+    operation: e.operation,
+    input: fromStringValue(e.input),
+    targetInstanceId: required(e.targetInstanceId, what, "targetInstanceId"),
+  };
 }
 
 /** The text of a terminate event's JSON `input`: the string it encodes, else the raw text. */
@@ -224,10 +238,7 @@ export function fromWireHistoryEvent(event: WireHistoryEvent): HistoryEvent {
         type: "EntityOperationSignaled",
         timestamp,
         eventId,
-        requestId: e.requestId,
-        operation: e.operation,
-        input: fromStringValue(e.input),
-        targetInstanceId: required(e.targetInstanceId, what, "targetInstanceId"),
+        ...entityOperation(e, what),
         scheduledTime: fromOptionalTimestamp(e.scheduledTime),
       });
     }
@@ -238,10 +249,7 @@ export function fromWireHistoryEvent(event: WireHistoryEvent): HistoryEvent {
         type: "EntityOperationCalled",
         timestamp,
         eventId,
-        requestId: e.requestId,
-        operation: e.operation,
-        input: fromStringValue(e.input),
-        targetInstanceId: required(e.targetInstanceId, what, "targetInstanceId"),
+        ...entityOperation(e, what),
         parentInstanceId: required(e.parentInstanceId, what, "parentInstanceId"),
         parentExecutionId: required(e.parentExecutionId, what, "parentExecutionId"),
       });

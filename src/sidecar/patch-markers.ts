@@ -16,7 +16,9 @@ export function patchMarkerToGenericEvent(event: PatchMarkerRecorded): GenericEv
   };
 }
 
-/** The patch marker a `GenericEvent` carries, or `undefined` when it is not one of {@link patchMarkerToGenericEvent}'s. */
+/**
+ * The patch marker a `GenericEvent` carries, or `undefined` when it is not one of {@link patchMarkerToGenericEvent}'s.
+ */
 export function patchMarkerFromGenericEvent(
   event: GenericEvent,
 ): Pick<PatchMarkerRecorded, "patchId" | "position"> | undefined {

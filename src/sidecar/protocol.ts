@@ -11,6 +11,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import type { MessageInput, SidecarMethod, SidecarRpcs } from "./messages.js";
 
 /** Absolute path of the protocol's `.proto` file (shipped in the package's `proto/` folder). */
 export const SIDECAR_PROTO_PATH: string = fileURLToPath(
@@ -39,6 +40,25 @@ export interface SidecarProtocol {
   readonly service: grpc.ServiceDefinition;
   /** A generic `TaskHubSidecarService` client (`new Client(address, credentials)`), for tests. */
   readonly Client: grpc.ServiceClientConstructor;
+}
+
+/**
+ * Typed handlers of `TaskHubSidecarService` for `grpc.Server.addService(service, handlers)`: each gets its decoded
+ * request and answers (or, for the streaming RPCs, writes) input shapes of its response. Methods left out answer
+ * `UNIMPLEMENTED`.
+ */
+export type SidecarHandlers = {
+  readonly [M in SidecarMethod]?: SidecarRpcs[M]["responseStream"] extends true
+    ? grpc.handleServerStreamingCall<SidecarRpcs[M]["request"], MessageInput<SidecarRpcs[M]["response"]>>
+    : grpc.handleUnaryCall<SidecarRpcs[M]["request"], MessageInput<SidecarRpcs[M]["response"]>>;
+};
+
+/** {@link SidecarHandlers} in the untyped form `grpc.Server.addService` takes. */
+export function sidecarImplementation(handlers: SidecarHandlers): grpc.UntypedServiceImplementation {
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const [method, handler] of Object.entries(handlers))
+    if (handler) implementation[method] = handler as grpc.UntypedHandleCall;
+  return implementation;
 }
 
 let loaded: SidecarProtocol | undefined;

@@ -21,7 +21,10 @@ export function toOrchestrationStatus(status: RuntimeStatus): OrchestrationStatu
   return TO_WIRE[status];
 }
 
-/** Taskhub's status of a protocol status; `ORCHESTRATION_STATUS_CANCELED` (no Taskhub status) is an `InvalidArgumentError`. */
+/**
+ * Taskhub's status of a protocol status; `ORCHESTRATION_STATUS_CANCELED` (no Taskhub status) is an
+ * `InvalidArgumentError`.
+ */
 export function fromOrchestrationStatus(status: OrchestrationStatus): RuntimeStatus {
   for (const [taskhub, wire] of Object.entries(TO_WIRE)) if (wire === status) return taskhub as RuntimeStatus;
   throw new InvalidArgumentError(`Orchestration status ${status} has no Taskhub runtime status.`);

@@ -89,7 +89,10 @@ export interface OrchestratorActionOneof {
   readonly rewindOrchestration: RewindOrchestrationAction;
 }
 
-/** One action an orchestrator returns: its `id` (the sequence number its history event takes as `eventId`) and the action in the `orchestratorActionType` oneof. */
+/**
+ * One action an orchestrator returns: its `id` (the sequence number its history event takes as `eventId`) and the
+ * action in the `orchestratorActionType` oneof.
+ */
 export type OrchestratorAction = {
   readonly id: number;
 } & OneOf<"orchestratorActionType", OrchestratorActionOneof>;

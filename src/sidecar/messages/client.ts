@@ -1,5 +1,6 @@
 /**
- * The client RPCs' requests and responses of the Durable Task protocol, decoded (see `./wire-types.ts` for the conventions).
+ * The client RPCs' requests and responses of the Durable Task protocol, decoded (see `./wire-types.ts` for the
+ * conventions).
  * @module
  */
 import type { InstanceBatch, OrchestrationState, TraceContext } from "./common.js";
@@ -37,13 +38,19 @@ export interface CreateInstanceResponse {
   readonly instanceId: string;
 }
 
-/** The `GetInstanceRequest` message: the `GetInstance` request, the `WaitForInstanceStart` request, the `WaitForInstanceCompletion` request. */
+/**
+ * The `GetInstanceRequest` message: the `GetInstance` request, the `WaitForInstanceStart` request, the
+ * `WaitForInstanceCompletion` request.
+ */
 export interface GetInstanceRequest {
   readonly instanceId: string;
   readonly getInputsAndOutputs: boolean;
 }
 
-/** The `GetInstanceResponse` message: the `GetInstance` response, the `WaitForInstanceStart` response, the `WaitForInstanceCompletion` response. */
+/**
+ * The `GetInstanceResponse` message: the `GetInstance` response, the `WaitForInstanceStart` response, the
+ * `WaitForInstanceCompletion` response.
+ */
 export interface GetInstanceResponse {
   readonly exists: boolean;
   readonly orchestrationState: OrchestrationState | null;
@@ -192,7 +199,9 @@ export interface SkipGracefulOrchestrationTerminationsRequest {
   readonly reason: StringValue | null;
 }
 
-/** The `SkipGracefulOrchestrationTerminationsResponse` message: the `SkipGracefulOrchestrationTerminations` response. */
+/**
+ * The `SkipGracefulOrchestrationTerminationsResponse` message: the `SkipGracefulOrchestrationTerminations` response.
+ */
 export interface SkipGracefulOrchestrationTerminationsResponse {
   readonly unterminatedInstanceIds: readonly string[];
 }

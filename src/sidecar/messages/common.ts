@@ -1,5 +1,6 @@
 /**
- * Messages shared by the work items and the client RPCs of the Durable Task protocol, decoded (see `./wire-types.ts` for the conventions).
+ * Messages shared by the work items and the client RPCs of the Durable Task protocol, decoded (see `./wire-types.ts`
+ * for the conventions).
  * @module
  */
 import type { OrchestrationStatus, StringValue, Timestamp, Value } from "./wire-types.js";

@@ -1,5 +1,6 @@
 /**
- * Entity work items, their results and the entity RPCs of the Durable Task protocol, decoded (see `./wire-types.ts` for the conventions).
+ * Entity work items, their results and the entity RPCs of the Durable Task protocol, decoded (see `./wire-types.ts` for
+ * the conventions).
  * @module
  */
 import type { OrchestrationInstance, TaskFailureDetails, TraceContext } from "./common.js";

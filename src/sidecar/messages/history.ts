@@ -232,7 +232,10 @@ export interface HistoryEventOneof {
   readonly executionRewound: ExecutionRewoundEvent;
 }
 
-/** One history event: `eventId` (the task's sequence number on scheduling events, else -1), `timestamp`, and the event in the `eventType` oneof. */
+/**
+ * One history event: `eventId` (the task's sequence number on scheduling events, else -1), `timestamp`, and the event
+ * in the `eventType` oneof.
+ */
 export type HistoryEvent = {
   readonly eventId: number;
   readonly timestamp: Timestamp | null;

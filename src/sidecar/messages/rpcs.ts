@@ -226,7 +226,10 @@ export interface SidecarRpcs {
     readonly response: AbandonEntityTaskResponse;
     readonly responseStream: false;
   };
-  /** `SkipGracefulOrchestrationTerminations`: `SkipGracefulOrchestrationTerminationsRequest` → `SkipGracefulOrchestrationTerminationsResponse`. */
+  /**
+   * `SkipGracefulOrchestrationTerminations`: `SkipGracefulOrchestrationTerminationsRequest` →
+   * `SkipGracefulOrchestrationTerminationsResponse`.
+   */
   readonly SkipGracefulOrchestrationTerminations: {
     readonly request: SkipGracefulOrchestrationTerminationsRequest;
     readonly response: SkipGracefulOrchestrationTerminationsResponse;

@@ -1,5 +1,6 @@
 /**
- * Work items, their completions and the worker RPCs of the Durable Task protocol, decoded (see `./wire-types.ts` for the conventions).
+ * Work items, their completions and the worker RPCs of the Durable Task protocol, decoded (see `./wire-types.ts` for
+ * the conventions).
  * @module
  */
 import type { OrchestratorAction } from "./actions.js";
@@ -41,7 +42,10 @@ export interface ActivityResponse {
   readonly completionToken: string;
 }
 
-/** An orchestration work item: the execution's `pastEvents` (replayed) and `newEvents` (the first an `OrchestratorStarted`). */
+/**
+ * An orchestration work item: the execution's `pastEvents` (replayed) and `newEvents` (the first an
+ * `OrchestratorStarted`).
+ */
 export interface OrchestratorRequest {
   readonly instanceId: string;
   readonly executionId: StringValue | null;
@@ -142,7 +146,10 @@ export type WorkItem = {
   readonly completionToken: string;
 } & OneOf<"request", WorkItemOneof>;
 
-/** The `CompleteTaskResponse` message: the `CompleteActivityTask` response, the `CompleteOrchestratorTask` response, the `CompleteEntityTask` response. (no fields) */
+/**
+ * The `CompleteTaskResponse` message: the `CompleteActivityTask` response, the `CompleteOrchestratorTask` response, the
+ * `CompleteEntityTask` response. (no fields)
+ */
 export type CompleteTaskResponse = Empty;
 
 /** The payload of a {@link WorkItem} whose `request` is `healthPing`. (no fields) */
