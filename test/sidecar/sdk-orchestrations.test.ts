@@ -89,7 +89,9 @@ function register(worker: TaskHubGrpcWorker): void {
     return { id: ctx.instanceId, parent: ctx.parent?.instanceId, plus };
   });
   worker.addNamedOrchestrator("Parent", async function* (ctx: OrchestrationContext) {
-    const explicit: unknown = yield ctx.callSubOrchestrator("Child", 10, { instanceId: `${ctx.instanceId}-child` });
+    const explicit: unknown = yield ctx.callSubOrchestrator("Child", 10, {
+      instanceId: `${ctx.instanceId}-child`,
+    });
     const generated: unknown = yield ctx.callSubOrchestrator("Child", 20);
     return { explicit, generated };
   });
@@ -173,33 +175,37 @@ function suite(title: string, makeBackend: () => SidecarBackend, prepare?: () =>
     const start = (name: string, input?: unknown, label = name) =>
       client.scheduleNewOrchestration(name, input, { instanceId: newId(label) });
 
-    it("runs an activity chain; the management HTTP API shows the instance and its history", TEST, async () => {
-      const id = await start("Chain", 0);
-      const state = await completion(client, id);
-      assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
-      assert.equal(state.name, "Chain");
-      assert.equal(parsed(state.serializedInput), 0);
-      assert.equal(parsed(state.serializedOutput), 5);
-      assert.ok(state.createdAt.getTime() <= state.lastUpdatedAt.getTime());
+    it(
+      "runs an activity chain; the management HTTP API shows the instance and its history",
+      TEST,
+      async () => {
+        const id = await start("Chain", 0);
+        const state = await completion(client, id);
+        assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
+        assert.equal(state.name, "Chain");
+        assert.equal(parsed(state.serializedInput), 0);
+        assert.equal(parsed(state.serializedOutput), 5);
+        assert.ok(state.createdAt.getTime() <= state.lastUpdatedAt.getTime());
 
-      const status = await httpStatus(sidecar, id);
-      assert.equal(status?.runtimeStatus, "Completed");
-      assert.equal(status?.name, "Chain");
-      assert.equal(status?.output, 5);
-      assert.deepEqual(
-        historyOf(status, "ExecutionStarted").map((e) => e.FunctionName),
-        ["Chain"],
-      );
-      const tasks = historyOf(status, "TaskCompleted");
-      assert.deepEqual(
-        tasks.map((e) => [e.FunctionName, e.Result]),
-        [1, 2, 3, 4, 5].map((n) => ["Inc", n]),
-      );
-      assert.deepEqual(
-        historyOf(status, "ExecutionCompleted").map((e) => [e.OrchestrationStatus, e.Result]),
-        [["Completed", 5]],
-      );
-    });
+        const status = await httpStatus(sidecar, id);
+        assert.equal(status?.runtimeStatus, "Completed");
+        assert.equal(status?.name, "Chain");
+        assert.equal(status?.output, 5);
+        assert.deepEqual(
+          historyOf(status, "ExecutionStarted").map((e) => e.FunctionName),
+          ["Chain"],
+        );
+        const tasks = historyOf(status, "TaskCompleted");
+        assert.deepEqual(
+          tasks.map((e) => [e.FunctionName, e.Result]),
+          [1, 2, 3, 4, 5].map((n) => ["Inc", n]),
+        );
+        assert.deepEqual(
+          historyOf(status, "ExecutionCompleted").map((e) => [e.OrchestrationStatus, e.Result]),
+          [["Completed", 5]],
+        );
+      },
+    );
 
     it("fans out to 20 activities and in", TEST, async () => {
       const id = await start("FanOut", 20);
@@ -299,7 +305,10 @@ function suite(title: string, makeBackend: () => SidecarBackend, prepare?: () =>
       assert.equal(generated!.plus, 21);
       // The SDK derives it from the execution ID the sidecar sends: `<execution ID>:<4 hex digits>`.
       assert.match(generated!.id, /^.+:[0-9a-f]{4}$/);
-      assert.ok(!generated!.id.startsWith(`${id}:`), `generated ID ${generated!.id} is not from an execution ID`);
+      assert.ok(
+        !generated!.id.startsWith(`${id}:`),
+        `generated ID ${generated!.id} is not from an execution ID`,
+      );
       for (const child of [explicit!.id, generated!.id]) {
         const childState = await client.getOrchestrationState(child);
         assert.equal(childState?.runtimeStatus, OrchestrationStatus.COMPLETED, child);
@@ -334,7 +343,10 @@ function suite(title: string, makeBackend: () => SidecarBackend, prepare?: () =>
       const id = await start("CatchFailure");
       const state = await completion(client, id);
       assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED, state.failureDetails?.message);
-      assert.deepEqual(parsed(state.serializedOutput), { errorType: "InventoryError", message: "out of stock" });
+      assert.deepEqual(parsed(state.serializedOutput), {
+        errorType: "InventoryError",
+        message: "out of stock",
+      });
       const failed = historyOf(await httpStatus(sidecar, id), "TaskFailed");
       assert.equal(failed.length, 1);
       assert.deepEqual(
@@ -407,16 +419,20 @@ function suite(title: string, makeBackend: () => SidecarBackend, prepare?: () =>
       );
     });
 
-    it("purges a finished instance (then gone, also over HTTP); an unknown ID purges nothing", TEST, async () => {
-      const id = await start("Quick", "x");
-      assert.equal((await completion(client, id)).runtimeStatus, OrchestrationStatus.COMPLETED);
-      const purged = await client.purgeOrchestration(id);
-      assert.equal(purged?.deletedInstanceCount, 1);
-      assert.equal(await client.getOrchestrationState(id), undefined);
-      assert.equal(await httpStatus(sidecar, id), undefined);
-      const none = await client.purgeOrchestration(newId("unknown"));
-      assert.equal(none?.deletedInstanceCount ?? 0, 0);
-    });
+    it(
+      "purges a finished instance (then gone, also over HTTP); an unknown ID purges nothing",
+      TEST,
+      async () => {
+        const id = await start("Quick", "x");
+        assert.equal((await completion(client, id)).runtimeStatus, OrchestrationStatus.COMPLETED);
+        const purged = await client.purgeOrchestration(id);
+        assert.equal(purged?.deletedInstanceCount, 1);
+        assert.equal(await client.getOrchestrationState(id), undefined);
+        assert.equal(await httpStatus(sidecar, id), undefined);
+        const none = await client.purgeOrchestration(newId("unknown"));
+        assert.equal(none?.deletedInstanceCount ?? 0, 0);
+      },
+    );
 
     it("queries instances page by page (getAllInstances, listInstanceIds)", TEST, async () => {
       const prefix = newId("query");

@@ -57,7 +57,8 @@ async function streamCutMidActivity(backend: SidecarBackend, t: TestContext): Pr
     await first.kill(); // the stream is cut while the activity runs
     const killedAt = Date.now();
     await waitFor(async () => started(second).length > 0, {
-      what: () => `the activity to start again in the second worker; it printed:\n${second.lines().join("\n")}`,
+      what: () =>
+        `the activity to start again in the second worker; it printed:\n${second.lines().join("\n")}`,
     });
     const redeliveryMs = Date.now() - killedAt;
     t.diagnostic(`activity redelivered ${redeliveryMs} ms after the kill`);
@@ -114,13 +115,20 @@ describe("two SDK worker processes on two sidecars sharing one PostgreSQL hub", 
       );
       for (const [i, id] of ids.entries()) {
         const state = await completion(clients[(i + 1) % 2]!, id);
-        assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED, `${id}: ${state.failureDetails?.message}`);
+        assert.equal(
+          state.runtimeStatus,
+          OrchestrationStatus.COMPLETED,
+          `${id}: ${state.failureDetails?.message}`,
+        );
         assert.equal(parsed(state.serializedOutput), 5);
       }
       const ran = (w: SdkWorkerProcess) => w.lines().filter((l) => l.startsWith("ran Step "));
       const steps = [...ran(one!), ...ran(two!)];
       t.diagnostic(`steps run by each worker process: ${ran(one!).length} / ${ran(two!).length}`);
-      assert.ok(ran(one!).length > 0 && ran(two!).length > 0, `steps: ${ran(one!).length} / ${ran(two!).length}`);
+      assert.ok(
+        ran(one!).length > 0 && ran(two!).length > 0,
+        `steps: ${ran(one!).length} / ${ran(two!).length}`,
+      );
       assert.equal(new Set(steps).size, ids.length * 5, "every step ran");
       for (const id of ids.slice(0, 3)) {
         const status = await httpStatus(sidecars[0]!, id);

@@ -8,7 +8,11 @@
  * Prints `ready <pid>` once started and `connected` once the SDK reports its work-item stream open.
  * @module
  */
-import { TaskHubGrpcWorker, type ActivityContext, type OrchestrationContext } from "@microsoft/durabletask-js";
+import {
+  TaskHubGrpcWorker,
+  type ActivityContext,
+  type OrchestrationContext,
+} from "@microsoft/durabletask-js";
 
 const [address, mode] = process.argv.slice(2);
 if (!address || (mode !== "block" && mode !== "work"))

@@ -126,7 +126,10 @@ export async function startSidecarProcess(
         const url = /Taskhub host listening on (http:\/\/[\w.:[\]-]+)/.exec(output)?.[1];
         return grpc && url ? { grpc, url } : undefined;
       },
-      { timeoutMs: options.timeoutMs ?? 60_000, what: () => `taskhub sidecar to serve; it printed:\n${output}` },
+      {
+        timeoutMs: options.timeoutMs ?? 60_000,
+        what: () => `taskhub sidecar to serve; it printed:\n${output}`,
+      },
     ),
     exited.then((code) => {
       throw new Error(`taskhub sidecar exited with ${code} before serving:\n${output}`);
@@ -200,7 +203,11 @@ export async function startSdkWorker(
   log: Logger = new NoOpLogger(),
 ): Promise<TaskHubGrpcWorker> {
   const before = sidecar.connectedWorkers();
-  const worker = new TaskHubGrpcWorker({ hostAddress: sidecar.address, logger: log, shutdownTimeoutMs: 5000 });
+  const worker = new TaskHubGrpcWorker({
+    hostAddress: sidecar.address,
+    logger: log,
+    shutdownTimeoutMs: 5000,
+  });
   register(worker);
   await worker.start();
   await waitFor(async () => sidecar.connectedWorkers() > before, {
@@ -281,7 +288,8 @@ export async function httpStatus(
       "?showHistory=true&showHistoryOutput=true",
   );
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new Error(`GET status of ${instanceId}: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`GET status of ${instanceId}: HTTP ${response.status} ${await response.text()}`);
   return (await response.json()) as never;
 }
 
