@@ -250,6 +250,7 @@ function suite(title: string, makeBackend: () => SidecarBackend, prepare?: () =>
       const id = await start("WaitFor", "Never");
       const started = await client.waitForOrchestrationStart(id, false, 60);
       assert.equal(started?.runtimeStatus, OrchestrationStatus.RUNNING);
+      assert.equal((await httpStatus(sidecar, id))?.runtimeStatus, "Running");
       await client.terminateOrchestration(id, "stopped by the test");
       const state = await completion(client, id);
       assert.equal(state.runtimeStatus, OrchestrationStatus.TERMINATED);
@@ -257,6 +258,24 @@ function suite(title: string, makeBackend: () => SidecarBackend, prepare?: () =>
       const status = await httpStatus(sidecar, id);
       assert.equal(status?.runtimeStatus, "Terminated");
       assert.equal(status?.output, "stopped by the test");
+    });
+
+    it("keeps an instance with a scheduled start Pending until it is due, then runs it", TEST, async () => {
+      const startAt = new Date(Date.now() + 4000); // far enough for the two reads below on a busy machine
+      const id = await client.scheduleNewOrchestration("Quick", "later", {
+        instanceId: newId("later"),
+        startAt,
+      });
+      assert.equal((await client.getOrchestrationState(id))?.runtimeStatus, OrchestrationStatus.PENDING);
+      assert.equal((await httpStatus(sidecar, id))?.runtimeStatus, "Pending");
+      const state = await completion(client, id);
+      assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
+      assert.equal(parsed(state.serializedOutput), "later");
+      // It ran (and completed) once due, not before.
+      assert.ok(
+        state.lastUpdatedAt.getTime() >= startAt.getTime() - 100,
+        `completed ${state.lastUpdatedAt.toISOString()}`,
+      );
     });
 
     it("suspends and resumes; an event raised while suspended is held until the resume", TEST, async () => {
