@@ -31,7 +31,7 @@ import {
   type SidecarProcess,
 } from "../test/support/sidecar-process.js";
 import { dropCreatedSchemas } from "../test/task-hub/postgres-support.js";
-import { round, summary, type WorkloadSizes } from "./workloads.js";
+import { round, sequenceRate, summary, type WorkloadSizes } from "./workloads.js";
 
 /** The SDK worker's functions: the same workloads as the native `benchApp`. */
 function sdkWorker(address: string): TaskHubGrpcWorker {
@@ -79,10 +79,7 @@ async function sequences(client: TaskHubGrpcClient, sidecar: SidecarProcess, n: 
   if (outputs.some((o) => o !== "5"))
     throw new Error(`a sequence returned ${outputs.find((o) => o !== "5")}`);
   return {
-    orchestrations: n,
-    activitiesEach: 5,
-    seconds: round(seconds),
-    orchestrationsPerSecond: round(n / seconds),
+    ...sequenceRate(n, seconds),
     sdkCpuMsPerOrchestration: round((sdkCpu.user + sdkCpu.system) / 1000 / n),
     sidecarCpuMsPerOrchestration: round(sidecarCpuMs / n),
   };

@@ -173,21 +173,6 @@ export async function stopAllSidecars(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop()));
 }
 
-/** A logger for the SDK that keeps its lines (and prints nothing). */
-export class SdkLog implements Logger {
-  readonly lines: string[] = [];
-  error(message: string): void {
-    this.lines.push(`error ${message}`);
-  }
-  warn(message: string): void {
-    this.lines.push(`warn ${message}`);
-  }
-  info(message: string): void {
-    this.lines.push(`info ${message}`);
-  }
-  debug(): void {}
-}
-
 /** The SDK's client on `address`. Stop it with `client.stop()`. */
 export function sdkClient(address: string): TaskHubGrpcClient {
   return new TaskHubGrpcClient({ hostAddress: address, logger: new NoOpLogger() });
