@@ -3,12 +3,18 @@
  * `taskhub sidecar` child processes:
  * - a worker's stream cut mid-activity: the worker process is SIGKILLed while its activity runs; the sidecar releases
  *   the activity at once and a second worker gets it, and the orchestration completes once (SQLite and PostgreSQL);
+ * - the sidecar process SIGKILLed mid-activity: a new one on the same hub and port, the SDK worker reconnects and
+ *   gets the activity again once the dead host's lease ends (SQLite and PostgreSQL);
  * - two worker processes on two sidecar processes sharing one PostgreSQL hub: both run part of the work, every
  *   instance completes.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { OrchestrationStatus } from "@microsoft/durabletask-js";
+import {
+  OrchestrationStatus,
+  type ActivityContext,
+  type OrchestrationContext,
+} from "@microsoft/durabletask-js";
 import { dropCreatedSchemas, requirePostgres, uniqueHubName } from "../task-hub/postgres-support.js";
 import {
   completion,
@@ -19,12 +25,14 @@ import {
   removeBackendDirs,
   sdkClient,
   sqliteBackend,
+  startSdkWorker,
   startSdkWorkerProcess,
   startSidecarProcess,
   stopAllSidecars,
   waitFor,
   type SdkWorkerProcess,
   type SidecarBackend,
+  type SidecarProcess,
 } from "../support/sidecar-process.js";
 
 const workers: SdkWorkerProcess[] = [];
@@ -90,6 +98,72 @@ describe("an SDK worker's stream cut mid-activity", () => {
     await requirePostgres();
     await streamCutMidActivity(postgresBackend(), t);
   });
+});
+
+/**
+ * The sidecar process itself SIGKILLed while an SDK activity runs; a new sidecar on the same hub and port. The SDK
+ * worker reconnects by itself (its stream had been established), the activity's completion to the dead sidecar is
+ * lost, and once the dead host's lease on the activity ends (the worker's default, 30 s) the new sidecar redelivers it.
+ */
+async function sidecarKilledMidActivity(makeBackend: () => SidecarBackend): Promise<void> {
+  const backend = makeBackend();
+  const first = await startSidecarProcess(backend);
+  const port = Number(first.address.slice(first.address.lastIndexOf(":") + 1));
+  const calls: string[] = [];
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const worker = await startSdkWorker(first, (w) => {
+    w.addNamedActivity("Gate", async (ctx: ActivityContext) => {
+      calls.push(`${ctx.orchestrationId} ${ctx.taskId}`);
+      if (calls.length === 1) await released; // the first attempt outlives its sidecar
+      return calls.length;
+    });
+    w.addNamedOrchestrator("GateOnce", async function* (ctx: OrchestrationContext) {
+      const n: unknown = yield ctx.callActivity("Gate");
+      return n;
+    });
+  });
+  let second: SidecarProcess | undefined;
+  const id = `crash-${process.pid}-${backend.name}`;
+  try {
+    const client = sdkClient(first.address);
+    await client.scheduleNewOrchestration("GateOnce", undefined, { instanceId: id });
+    await waitFor(async () => calls.length === 1, { what: "the activity to start" });
+    await client.stop();
+    await first.kill();
+    release(); // its completion goes nowhere (the SDK logs the failed call and does not retry)
+    second = await startSidecarProcess(backend, { port });
+    const again = sdkClient(second.address);
+    try {
+      const state = await completion(again, id);
+      assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED, state.failureDetails?.message);
+      assert.equal(parsed(state.serializedOutput), 2, "the second attempt's result");
+      assert.equal(calls.length, 2);
+      assert.equal(calls[0], calls[1], "the same task, redelivered");
+      const status = await httpStatus(second, id);
+      assert.equal(historyOf(status, "TaskCompleted").length, 1);
+      assert.equal(historyOf(status, "ExecutionCompleted").length, 1);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await worker.stop();
+    await second?.stop();
+  }
+}
+
+describe("the sidecar process killed mid-activity", () => {
+  it("a new sidecar on the hub redelivers it to the reconnected SDK worker (SQLite hub file)", TEST, () =>
+    sidecarKilledMidActivity(sqliteBackend),
+  );
+  it(
+    "a new sidecar on the hub redelivers it to the reconnected SDK worker (PostgreSQL schema)",
+    TEST,
+    async () => {
+      await requirePostgres();
+      await sidecarKilledMidActivity(postgresBackend);
+    },
+  );
 });
 
 describe("two SDK worker processes on two sidecars sharing one PostgreSQL hub", () => {

@@ -84,7 +84,8 @@ export interface SidecarProcess {
 const running = new Set<SidecarProcess>();
 
 /**
- * Starts `taskhub sidecar --port 0 --http-port 0 --local-dev` on `backend` (plus `extraArgs`) and resolves once its
+ * Starts `taskhub sidecar --port 0 --http-port 0 --local-dev` on `backend` (plus `extraArgs`; `port` instead of 0 to
+ * take a given gRPC port, e.g. the one of a sidecar that was killed) and resolves once its
  * banner names both addresses; rejects with its output when it exits first or does not serve within `timeoutMs`.
  * `nodeArgs` go before the CLI (e.g. `--cpu-prof`).
  */
@@ -93,6 +94,8 @@ export async function startSidecarProcess(
   options: {
     readonly extraArgs?: readonly string[];
     readonly nodeArgs?: readonly string[];
+    /** The gRPC port (default 0: a free one). */
+    readonly port?: number;
     readonly timeoutMs?: number;
   } = {},
 ): Promise<SidecarProcess> {
@@ -101,7 +104,7 @@ export async function startSidecarProcess(
     BIN,
     "sidecar",
     "--port",
-    "0",
+    String(options.port ?? 0),
     "--http-port",
     "0",
     "--host",
