@@ -174,8 +174,8 @@ export interface DurableClientOptions {
    */
   readonly defaultVersion?: string | undefined;
   /**
-   * Start orchestrations by names the registry does not have (default false: an unknown name is an
-   * `UnknownFunctionError`): their code runs elsewhere, on the SDK workers connected to the sidecar.
+   * Start orchestrations and signal entities by names the registry does not have (default false: an unknown name is
+   * an `UnknownFunctionError`): their code runs elsewhere, on the SDK workers connected to the sidecar.
    * `DurableApp.start` sets it when its worker has remote work.
    */
   readonly anyName?: boolean | undefined;
@@ -210,7 +210,13 @@ export class DurableClient {
     this.clock = clockFor(taskHub, options.clock);
     this.#waiters = new CompletionWaiters(taskHub);
     this.#reads = new BatchedReads(taskHub);
-    this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);
+    this.entities = new EntityClient(
+      taskHub,
+      registry,
+      this.clock,
+      options.maxPayloadBytes,
+      options.anyName === true,
+    );
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
   }

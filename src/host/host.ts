@@ -26,6 +26,7 @@ import { clockFor } from "../task-hub/clock.js";
 import { SidecarRemoteWork } from "../sidecar/remote-executor.js";
 import { startSidecar, type RunningSidecar } from "../sidecar/sidecar-server.js";
 import { sidecarClientHandlers } from "../sidecar/client-service.js";
+import { sidecarEntityHandlers } from "../sidecar/entity-service.js";
 import { DASHBOARD_PATH } from "../http/dashboard/dashboard-assets.js";
 import { disableRetention, enableRetention } from "../schedules/retention.js";
 
@@ -141,7 +142,10 @@ export async function startHost(
         host: config.host,
         port: config.grpcPort ?? 0,
         logger: log,
-        handlers: sidecarClientHandlers(durable.client, log),
+        handlers: {
+          ...sidecarClientHandlers(durable.client, log),
+          ...sidecarEntityHandlers(durable.client, log),
+        },
       }).catch(async (error: unknown) => {
         await closeServer(server, 0);
         if (metricsServer) await closeServer(metricsServer.server, 0);

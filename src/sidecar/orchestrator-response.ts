@@ -5,6 +5,7 @@
  * children of a recursive termination are read from the history, as the local executor keeps them.
  * @module
  */
+import { EntityId } from "../core/entity-id.js";
 import { InvalidArgumentError } from "../core/errors.js";
 import { toFailureDetails } from "../core/failure.js";
 import type { EventRaised, HistoryEvent } from "../core/history-event.js";
@@ -13,6 +14,7 @@ import type { EpisodeResult, ExecutionOutcome } from "../orchestration/episode.j
 import type { RemoteEpisodeRequest } from "../worker/remote-work.js";
 import { fromTaskFailureDetails } from "./failure-details.js";
 import { fromWireHistoryEvent } from "./history-events-from-wire.js";
+import { openCriticalSection } from "./open-locks.js";
 import type { OrchestratorAction as WireOrchestratorAction, OrchestratorResponse } from "./messages.js";
 import type { CompleteOrchestrationAction, SendEntityMessageAction, Timestamp } from "./messages.js";
 
@@ -38,6 +40,7 @@ export function episodeOfResponse(
       customStatus,
       suspended: outcome === undefined && isSuspended(request),
       outcome,
+      ...(outcome ? locksLeftOpen(request, actions) : {}),
     };
   } catch (error) {
     return {
@@ -45,6 +48,7 @@ export function episodeOfResponse(
       customStatus,
       suspended: false,
       outcome: { status: "Failed", failure: toFailureDetails(error) },
+      ...locksLeftOpen(request, []),
     };
   }
 }
@@ -156,7 +160,7 @@ function entityAction(id: number, message: SendEntityMessageAction): Orchestrato
         type: "SignalEntity",
         id,
         requestId: required(e.requestId, "entityOperationSignaled.requestId"),
-        targetInstanceId: required(e.targetInstanceId?.value, "entityOperationSignaled.targetInstanceId"),
+        targetInstanceId: entityTarget(e.targetInstanceId?.value, "entityOperationSignaled.targetInstanceId"),
         operation: required(e.operation, "entityOperationSignaled.operation"),
         input: text(e.input),
         ...(e.scheduledTime
@@ -170,7 +174,7 @@ function entityAction(id: number, message: SendEntityMessageAction): Orchestrato
         type: "CallEntity",
         id,
         requestId: required(e.requestId, "entityOperationCalled.requestId"),
-        targetInstanceId: required(e.targetInstanceId?.value, "entityOperationCalled.targetInstanceId"),
+        targetInstanceId: entityTarget(e.targetInstanceId?.value, "entityOperationCalled.targetInstanceId"),
         operation: required(e.operation, "entityOperationCalled.operation"),
         input: text(e.input),
       };
@@ -181,7 +185,9 @@ function entityAction(id: number, message: SendEntityMessageAction): Orchestrato
         type: "LockEntities",
         id,
         criticalSectionId: required(e.criticalSectionId, "entityLockRequested.criticalSectionId"),
-        lockSet: [...(e.lockSet ?? [])].sort(),
+        lockSet: [
+          ...new Set((e.lockSet ?? []).map((id) => entityTarget(id, "entityLockRequested.lockSet"))),
+        ].sort(),
       };
     }
     case "entityUnlockSent": {
@@ -190,7 +196,7 @@ function entityAction(id: number, message: SendEntityMessageAction): Orchestrato
         type: "UnlockEntity",
         id,
         criticalSectionId: required(e.criticalSectionId, "entityUnlockSent.criticalSectionId"),
-        targetInstanceId: required(e.targetInstanceId?.value, "entityUnlockSent.targetInstanceId"),
+        targetInstanceId: entityTarget(e.targetInstanceId?.value, "entityUnlockSent.targetInstanceId"),
       };
     }
     default:
@@ -198,6 +204,15 @@ function entityAction(id: number, message: SendEntityMessageAction): Orchestrato
         `The SDK worker sent an entity message without a kind (action id ${id}).`,
       );
   }
+}
+
+/** The locks to release because the execution ends inside a critical section (the SDKs leave them held). */
+function locksLeftOpen(
+  request: RemoteEpisodeRequest,
+  actions: readonly OrchestratorAction[],
+): Pick<EpisodeResult, "locksToRelease"> {
+  const locksToRelease = openCriticalSection([...request.pastEvents, ...request.newEvents], actions);
+  return locksToRelease ? { locksToRelease } : {};
 }
 
 /** True when the last suspend or resume the execution saw was a suspend. */
@@ -231,6 +246,21 @@ function text(value: { readonly value: string } | null | undefined): string | un
 function isoTime(timestamp: Timestamp | null, field: string): string {
   if (!timestamp) throw new InvalidArgumentError(`The SDK worker's response lacks ${field}.`);
   return new Date(timestamp.seconds * 1000 + Math.floor(timestamp.nanos / 1e6)).toISOString();
+}
+
+/**
+ * An entity instance ID of the response, as Taskhub spells it (`@name@key`, the name lower-case, as the SDKs make it).
+ * @throws InvalidArgumentError when it is missing or not a valid entity ID (a key with `/`, `\\`, `?`, `#` or
+ *   control characters is not one on Taskhub).
+ */
+function entityTarget(value: string | null | undefined, field: string): string {
+  try {
+    return EntityId.parse(required(value, field)).toString();
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `The SDK worker's ${field} is not a valid entity ID: ${(error as Error).message}`,
+    );
+  }
 }
 
 function required(value: string | null | undefined, field: string): string {

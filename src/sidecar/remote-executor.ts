@@ -1,6 +1,7 @@
 /**
- * The worker's remote work (`RemoteWork`) carried out by the SDK workers connected to the sidecar: an episode or an
- * activity attempt becomes a `WorkItem` on a stream, its completion the episode's result or the activity's outcome.
+ * The worker's remote work (`RemoteWork`) carried out by the SDK workers connected to the sidecar: an episode, an
+ * activity attempt or an entity batch becomes a `WorkItem` on a stream, its completion the episode's result, the
+ * activity's outcome or the batch's outcome.
  * @module
  */
 import { trace } from "@opentelemetry/api";
@@ -8,11 +9,18 @@ import type { TaskCompleted, TaskFailed } from "../core/history-event.js";
 import { traceContextOf } from "../tracing/span-context.js";
 import type { ActivityWorkItem } from "../core/records.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
+import {
+  tracedOperationOf,
+  type EntityBatchOutcome,
+  type EntityBatchRequest,
+} from "../entities/entity-batch.js";
+import { traceEntityOperation } from "../tracing/entity-spans.js";
 import type { Clock } from "../task-hub/clock.js";
 import type { RemoteEpisodeRequest, RemoteWork, RemoteWorkKind } from "../worker/remote-work.js";
 import { fromTaskFailureDetails } from "./failure-details.js";
 import { toWireHistoryEvent } from "./history-events.js";
-import type { ActivityResponse, OrchestratorResponse } from "./messages.js";
+import type { ActivityResponse, EntityBatchResult, OrchestratorResponse } from "./messages.js";
+import { entityKey, entityOutcomeOf, toEntityBatchRequest } from "./entity-batches.js";
 import { toWireTraceContext } from "./wire-values.js";
 import { episodeOfResponse } from "./orchestrator-response.js";
 import { WorkItemStreams } from "./work-item-streams.js";
@@ -91,6 +99,27 @@ export class SidecarRemoteWork implements RemoteWork {
           taskScheduledId: item.taskId,
           ...(response.result && response.result.value !== "" ? { result: response.result.value } : {}),
         };
+  }
+
+  async executeEntityBatch(request: EntityBatchRequest): Promise<EntityBatchOutcome> {
+    const outcome = this.streams
+      .dispatch<EntityBatchResult>(
+        "entity",
+        request.entityId.name,
+        (completionToken) => ({ completionToken, entityRequest: toEntityBatchRequest(request) }),
+        { fallbackKey: entityKey(request.entityId.toString()), expiresAt: request.lockExpiresAt },
+      )
+      .then((result) => entityOutcomeOf(request, result));
+    // A span per operation, over the batch's run on the SDK worker (the SDK reports the batch, not each operation).
+    await Promise.allSettled(
+      request.operations.map((operation, i) =>
+        traceEntityOperation(tracedOperationOf(request, operation), async () => {
+          const result = (await outcome).results[i];
+          return result && !result.ok ? result.failure : undefined;
+        }),
+      ),
+    );
+    return outcome;
   }
 
   /** Ends the streams and gives every pending dispatch up (the worker releases their work items). */

@@ -11,6 +11,7 @@ import type { StreamFilters } from "./work-item-streams.js";
 import type {
   AbandonActivityTaskRequest,
   ActivityResponse,
+  EntityBatchResult,
   GetWorkItemsRequest,
   OrchestratorResponse,
 } from "./messages.js";
@@ -27,6 +28,7 @@ export interface WorkerHandlers {
   GetWorkItems: (call: ServerWritableStream<GetWorkItemsRequest, object>) => void;
   CompleteOrchestratorTask: Unary<OrchestratorResponse, object>;
   CompleteActivityTask: Unary<ActivityResponse, object>;
+  CompleteEntityTask: Unary<EntityBatchResult, object>;
   AbandonTaskOrchestratorWorkItem: Unary<AbandonRequest, object>;
   AbandonTaskActivityWorkItem: Unary<AbandonRequest, object>;
   AbandonTaskEntityWorkItem: Unary<AbandonRequest, object>;
@@ -82,6 +84,13 @@ export function workerHandlers(remote: SidecarRemoteWork, log: Logger): WorkerHa
       else callback(stale("activity"));
     },
 
+    CompleteEntityTask: (call, callback) => {
+      // EntityBatchResult names no instance: only its completion token finds the dispatch.
+      if (streams.complete("entity", call.request.completionToken ?? "", "", call.request))
+        callback(null, {});
+      else callback(stale("entity"));
+    },
+
     AbandonTaskOrchestratorWorkItem: (call, callback) => abandon("orchestration", call, callback),
     AbandonTaskActivityWorkItem: (call, callback) => abandon("activity", call, callback),
     AbandonTaskEntityWorkItem: (call, callback) => abandon("entity", call, callback),
@@ -106,6 +115,7 @@ function filtersOf(request: GetWorkItemsRequest): StreamFilters {
   return {
     orchestration: names(filters.orchestrations),
     activity: names(filters.activities),
-    entity: names(filters.entities),
+    // Entity names are case-insensitive (Taskhub's EntityId lower-cases them; the JS SDK sends them so).
+    entity: new Set([...names(filters.entities)].map((name) => name.toLowerCase())),
   };
 }

@@ -1,17 +1,19 @@
 /**
- * Remote work: orchestrations and activities a worker hands to executors in other processes instead of running them
- * itself. The sidecar (`src/sidecar`) implements it for the Durable Task SDKs connected over gRPC; the worker only
+ * Remote work: orchestrations, activities and entity operations a worker hands to executors in other processes
+ * instead of running them itself. The sidecar (`src/sidecar`) implements it for the Durable Task SDKs connected over gRPC; the worker only
  * sees this port. A worker with remote work runs what its registry has and hands every other name to the remote side:
  * when an executor that takes the name is connected, the work goes to it; when none is, the work waits (released with
  * a delay, its delivery given back) until one connects, as on the Durable Task Scheduler.
  *
  * The worker keeps everything else it does for local work: leases and their renewal, delivery counts and
- * quarantine, versioning, metrics, traces and the group commit. The remote side only runs code.
+ * quarantine, versioning, metrics, traces and the group commit; for entities also the scheduling (queue, locks,
+ * responses to callers, the state's commit). The remote side only runs code.
  * @module
  */
 import type { HistoryEvent, TaskCompleted, TaskFailed } from "../core/history-event.js";
 import type { ActivityWorkItem, InstanceRecord } from "../core/records.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
+import type { EntityBatchOutcome, EntityBatchRequest } from "../entities/entity-batch.js";
 
 /** What kind of work a name is for. */
 export type RemoteWorkKind = "orchestration" | "activity" | "entity";
@@ -58,6 +60,12 @@ export interface RemoteWork {
    * waiting and rejects.
    */
   executeActivity(item: ActivityWorkItem, signal: AbortSignal): Promise<TaskCompleted | TaskFailed>;
+  /**
+   * Runs one batch of an entity's operations (the entity processor keeps the scheduling: queue, locks, responses,
+   * the commit); resolves with per-operation results, the state after them and what they sent. A batch the
+   * executor could not run as a whole (its `failureDetails`) is a rejection: the worker retries the item later.
+   */
+  executeEntityBatch(request: EntityBatchRequest): Promise<EntityBatchOutcome>;
 }
 
 /** How long work for a name no connected executor takes waits before it is looked at again, in ms. */

@@ -258,6 +258,10 @@ export class Worker {
       maxPayloadBytes: settings.maxPayloadBytes,
       defaultVersion: defaultVersion || undefined,
       onOperation: (entity, operation, outcome) => metrics.entityOperation(entity, operation, outcome),
+      remote: remote && {
+        accepts: (name) => remote.accepts("entity", name),
+        execute: (request) => remote.executeEntityBatch(request),
+      },
     });
     // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
     setMaxListeners(0, this.#abort.signal);
