@@ -5,8 +5,11 @@
  * @module
  */
 import { trace } from "@opentelemetry/api";
-import type { TaskCompleted, TaskFailed } from "../core/history-event.js";
+import type { ExecutionStarted, TaskCompleted, TaskFailed } from "../core/history-event.js";
 import { traceContextOf } from "../tracing/span-context.js";
+import { orchestrationTraceContext } from "../tracing/span-ids.js";
+import { tracingEnabled } from "../tracing/tracer.js";
+import { parseTraceParent } from "../core/trace-context.js";
 import type { ActivityWorkItem } from "../core/records.js";
 import type { EpisodeResult } from "../orchestration/episode.js";
 import {
@@ -19,9 +22,14 @@ import type { Clock } from "../task-hub/clock.js";
 import type { RemoteEpisodeRequest, RemoteWork, RemoteWorkKind } from "../worker/remote-work.js";
 import { fromTaskFailureDetails } from "./failure-details.js";
 import { toWireHistoryEvent } from "./history-events.js";
-import type { ActivityResponse, EntityBatchResult, OrchestratorResponse } from "./messages.js";
+import type {
+  ActivityResponse,
+  EntityBatchResult,
+  OrchestrationTraceContext,
+  OrchestratorResponse,
+} from "./messages.js";
 import { entityKey, entityOutcomeOf, toEntityBatchRequest } from "./entity-batches.js";
-import { toWireTraceContext } from "./wire-values.js";
+import { toTimestamp, toWireTraceContext } from "./wire-values.js";
 import { episodeOfResponse } from "./orchestrator-response.js";
 import { WorkItemStreams } from "./work-item-streams.js";
 
@@ -58,6 +66,7 @@ export class SidecarRemoteWork implements RemoteWork {
           executionId: { value: request.executionId },
           pastEvents: request.pastEvents.map(toWireHistoryEvent),
           newEvents: request.newEvents.map(toWireHistoryEvent),
+          orchestrationTraceContext: orchestrationSpanOf(request),
         },
       }),
       { fallbackKey: orchestrationKey(request.instanceId), expiresAt: request.lockExpiresAt },
@@ -126,4 +135,20 @@ export class SidecarRemoteWork implements RemoteWork {
   close(): void {
     this.streams.close();
   }
+}
+
+/**
+ * The execution's orchestration span as the protocol's `OrchestrationTraceContext` (its span ID, derived from the
+ * instance and execution as Taskhub's own spans are, and the execution's start): the SDK records it on the span of
+ * each episode it runs, so that its spans name the one orchestration span of the execution. `null` when not traced.
+ */
+function orchestrationSpanOf(request: RemoteEpisodeRequest): OrchestrationTraceContext | null {
+  const start = [...request.newEvents, ...request.pastEvents].find(
+    (e): e is ExecutionStarted => e.type === "ExecutionStarted",
+  );
+  if (!start || (!start.parentTraceContext && !tracingEnabled())) return null;
+  const span = parseTraceParent(
+    orchestrationTraceContext(request.instanceId, request.executionId, start.parentTraceContext).traceParent,
+  );
+  return span ? { spanID: { value: span.spanId }, spanStartTime: toTimestamp(start.timestamp) } : null;
 }
