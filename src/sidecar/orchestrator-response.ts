@@ -152,6 +152,24 @@ function outcomeOf(request: RemoteEpisodeRequest, complete: CompleteOrchestratio
   }
 }
 
+/** The request fields a signal and a call share, checked (`field` names the message in errors). */
+function operationOf(
+  e: {
+    readonly requestId: string;
+    readonly operation: string;
+    readonly input: { readonly value: string } | null;
+    readonly targetInstanceId: { readonly value: string } | null;
+  },
+  field: string,
+): { requestId: string; targetInstanceId: string; operation: string; input: string | undefined } {
+  return {
+    requestId: required(e.requestId, `${field}.requestId`),
+    targetInstanceId: entityTarget(e.targetInstanceId?.value, `${field}.targetInstanceId`),
+    operation: required(e.operation, `${field}.operation`),
+    input: text(e.input),
+  };
+}
+
 function entityAction(id: number, message: SendEntityMessageAction): OrchestratorAction {
   switch (message.EntityMessageType) {
     case "entityOperationSignaled": {
@@ -159,24 +177,17 @@ function entityAction(id: number, message: SendEntityMessageAction): Orchestrato
       return {
         type: "SignalEntity",
         id,
-        requestId: required(e.requestId, "entityOperationSignaled.requestId"),
-        targetInstanceId: entityTarget(e.targetInstanceId?.value, "entityOperationSignaled.targetInstanceId"),
-        operation: required(e.operation, "entityOperationSignaled.operation"),
-        input: text(e.input),
+        ...operationOf(e, "entityOperationSignaled"),
         ...(e.scheduledTime
           ? { scheduledTime: isoTime(e.scheduledTime, "entityOperationSignaled.scheduledTime") }
           : {}),
       };
     }
     case "entityOperationCalled": {
-      const e = message.entityOperationCalled;
       return {
         type: "CallEntity",
         id,
-        requestId: required(e.requestId, "entityOperationCalled.requestId"),
-        targetInstanceId: entityTarget(e.targetInstanceId?.value, "entityOperationCalled.targetInstanceId"),
-        operation: required(e.operation, "entityOperationCalled.operation"),
-        input: text(e.input),
+        ...operationOf(message.entityOperationCalled, "entityOperationCalled"),
       };
     }
     case "entityLockRequested": {
