@@ -43,8 +43,15 @@ export class SidecarRemoteWork implements RemoteWork {
   /** The connected SDK workers' streams. */
   readonly streams: WorkItemStreams;
 
-  constructor(private readonly clock: Clock) {
-    this.streams = new WorkItemStreams(clock);
+  /**
+   * @param clock The hub's clock.
+   * @param options.healthPingMs How often each stream gets a keep-alive `healthPing` (default 30 s).
+   */
+  constructor(
+    private readonly clock: Clock,
+    options: { readonly healthPingMs?: number | undefined } = {},
+  ) {
+    this.streams = new WorkItemStreams(clock, options.healthPingMs);
   }
 
   accepts(kind: RemoteWorkKind, name: string): boolean {

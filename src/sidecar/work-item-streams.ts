@@ -67,8 +67,14 @@ export class WorkItemStreams {
   #nextId = 1;
   #closed = false;
 
-  /** @param clock The hub's clock: dispatches expire with the hub leases, which it decides. */
-  constructor(private readonly clock: Clock = systemClock) {}
+  /**
+   * @param clock The hub's clock: dispatches expire with the hub leases, which it decides.
+   * @param healthPingMs How often each stream gets a `healthPing` (default {@link HEALTH_PING_MS}).
+   */
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly healthPingMs: number = HEALTH_PING_MS,
+  ) {}
 
   /** Number of connected streams. */
   get size(): number {
@@ -96,7 +102,7 @@ export class WorkItemStreams {
       } catch {
         // a broken stream reports its close
       }
-    }, HEALTH_PING_MS);
+    }, this.healthPingMs);
     ping.unref();
     this.#streams.set(stream.id, { stream, sink, ping });
     for (const listener of this.#listeners) listener();
