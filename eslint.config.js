@@ -17,7 +17,7 @@ const LAYERS = [
   ["entities"],
   ["client"],
   ["worker"],
-  ["http", "schedules"],
+  ["http", "schedules", "sidecar"],
   ["app"],
   ["testing", "host", "compat"],
   ["cli"],

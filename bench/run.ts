@@ -8,7 +8,9 @@
  * (`pgbench.ts`). Plus the executor's replay cost per event for histories of 100 / 1,000 / 10,000 events, and, per
  * configuration, entity operations/s for signals over 1 and 100 entities and `callEntity` latency (`entities.ts`).
  * And list filters on a 100,000-instance hub, with the 1-activity latency on top of it (`list-filters.ts`), and the
- * replay checker over 10,000 stored instances on SQLite (`replay-check.ts`).
+ * replay checker over 10,000 stored instances on SQLite (`replay-check.ts`). And W1 and W3 through the Durable Task SDK
+ * against `taskhub sidecar` in a child process, on SQLite `full` and PostgreSQL (`sidecar.ts`; `--sidecar-cpu-prof=DIR`
+ * profiles the sidecar process).
  *
  * `pg-churn` (`pg-churn.ts`) fills a PostgreSQL hub with 100,000 sequences, on the configured server and on a
  * throwaway cluster with autovacuum on, and reports the rate and the claims' cost per 10,000 (`--churn-vacuum=off`:
@@ -20,7 +22,7 @@
  * on and off (`scale-history`), 10,000 concurrently active instances (`scale-active`), and `list-filters` (which then
  * also runs on the throwaway cluster).
  *
- * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,stats,pg-churn`
+ * Options: `--only=sqlite-normal,postgres,fresh-latency,entities,workers,pgbench,replay,replay-check,list-filters,stats,pg-churn,sidecar`
  * (and `scale`, or its parts `scale-waiters,scale-idle,scale-history,scale-active`) picks parts (fresh-latency: the
  * latency workload alone on a new hub, for the hubs named, or all); `--quick` shrinks the workloads; `--workers=1,2,4`
  * sets the process counts; `--scale-pairs=2` the W1 pairs at 10,000 of `scale-waiters`. `--telemetry` turns traces
@@ -41,6 +43,7 @@ import { runListFilters } from "./list-filters.js";
 import { runHubStats } from "./hub-stats.js";
 import { measureReplay } from "./replay-cost.js";
 import { runReplayCheckBenchmark } from "./replay-check.js";
+import { runSidecarBenchmarks } from "./sidecar.js";
 import { openScaleTargets, runScale, SCALE_PARTS, type ScaleTargets } from "./scale.js";
 import { startBenchTelemetry, type BenchTelemetry, type TelemetrySignals } from "./telemetry.js";
 import { benchApp, FULL_SIZES, QUICK_SIZES, runFreshLatency, runWorkloads, silent } from "./workloads.js";
@@ -195,6 +198,10 @@ try {
     results.replayCostPerEvent = await measureReplay(quick ? [100, 1000] : [100, 1000, 10_000]);
   if (selected("replay-check"))
     results.replayCheck = await runReplayCheckBenchmark(dir, quick ? 1000 : 10_000);
+  if (selected("sidecar"))
+    results.sidecar = await runSidecarBenchmarks(sizes, {
+      cpuProfDir: args.find((a) => a.startsWith("--sidecar-cpu-prof="))?.slice("--sidecar-cpu-prof=".length),
+    });
   if (telemetry) results.telemetryReceived = await telemetry.stop();
 } finally {
   await scale?.close();

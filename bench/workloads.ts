@@ -91,12 +91,22 @@ export async function runSequences(
     if (status?.output !== 5) throw new Error(`sequence ${id} returned ${JSON.stringify(status?.output)}`);
   }
   return {
+    ...sequenceRate(n, seconds),
+    // This process's CPU (user + system) per orchestration: steadier than the rate on a shared machine.
+    cpuMsPerOrchestration: round((cpu.user + cpu.system) / 1000 / n),
+  };
+}
+
+/** The figures of `n` five-activity sequences that took `seconds` (of the sequences workload, also the SDK's). */
+export function sequenceRate(
+  n: number,
+  seconds: number,
+): { orchestrations: number; activitiesEach: number; seconds: number; orchestrationsPerSecond: number } {
+  return {
     orchestrations: n,
     activitiesEach: 5,
     seconds: round(seconds),
     orchestrationsPerSecond: round(n / seconds),
-    // This process's CPU (user + system) per orchestration: steadier than the rate on a shared machine.
-    cpuMsPerOrchestration: round((cpu.user + cpu.system) / 1000 / n),
   };
 }
 

@@ -223,6 +223,8 @@ export class DurableApp {
       clock: worker.clock,
       maxPayloadBytes: workerOptions.maxPayloadBytes,
       defaultVersion: workerOptions.defaultVersion,
+      // With remote work, names the app does not register are the SDK workers'.
+      ...(workerOptions.remote ? { anyName: true } : {}),
     });
     if (runWorker)
       await startSchedules(this.registry, client, workerOptions.logger ?? console).catch(

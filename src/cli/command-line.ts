@@ -18,6 +18,7 @@ export const COMMANDS = [
   "history",
   "stats",
   "instances",
+  "sidecar",
 ] as const;
 
 /** A command's name. */
@@ -62,6 +63,7 @@ const FLAGS = new Map<string, FlagType>([
   ["same-id", "boolean"],
   ["recursive", "boolean"],
   ["no-recursive", "boolean"],
+  ["http-port", "string"],
   ["help", "boolean"],
   ["version", "boolean"],
 ]);
@@ -74,6 +76,7 @@ const HOST_FLAGS = [...SETTING_FLAGS.map(([flag]) => flag), "no-request-log", "c
 /** The flags each command accepts (`--help` and `--version` go everywhere). */
 const COMMAND_FLAGS: Readonly<Record<CommandName, ReadonlySet<string>>> = {
   start: new Set(HOST_FLAGS),
+  sidecar: new Set([...HOST_FLAGS.filter((flag) => flag !== "grpc-port"), "http-port"]),
   dev: new Set(HOST_FLAGS),
   dashboard: new Set([
     ...READ_HUB_FLAGS,

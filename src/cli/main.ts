@@ -7,7 +7,9 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, resolveConfig, type HostConfig } from "../host/config.js";
 import { runDevLoop } from "../host/dev-reload.js";
-import { startHost } from "../host/host.js";
+import { startHost, type RunningHost } from "../host/host.js";
+import { DurableApp } from "../app/durable-app.js";
+import type { LogSink } from "../core/logger.js";
 import { AppLoadError, loadApp } from "../host/load-app.js";
 import { createHostLogger } from "../host/logging.js";
 import { ListenError } from "../host/server-lifecycle.js";
@@ -70,6 +72,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runStatsCommand(positionals, flags, () => config(flags, {}));
       case "instances":
         return await runInstancesCommand(positionals, flags, lists, () => config(flags, {}));
+      case "sidecar":
+        return await sidecarCommand(positionals, flags);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -125,9 +129,19 @@ async function startCommand(
     await telemetry?.shutdown();
     throw error;
   });
-  // Signals are handled from before the host starts (and prints its banner): one that arrives while it starts stops
-  // it gracefully once started, instead of killing the process.
-  const starting = startHost(app, hostConfig, log);
+  return runUntilSignalled(startHost(app, hostConfig, log), log, telemetry);
+}
+
+/**
+ * Runs the host `starting` until SIGINT / SIGTERM, then stops it (and flushes telemetry); resolves with the exit code.
+ * Signals are handled from before the host starts (and prints its banner): one that arrives while it starts stops
+ * it gracefully once started, instead of killing the process.
+ */
+function runUntilSignalled(
+  starting: Promise<RunningHost>,
+  log: LogSink,
+  telemetry: { shutdown(): Promise<void> } | undefined,
+): Promise<number> {
   return new Promise<number>((resolveExit, reject) => {
     const remove = stopOnSignals(async () => {
       await (await starting).stop();
@@ -140,6 +154,27 @@ async function startCommand(
       reject(error);
     });
   });
+}
+
+/**
+ * `taskhub sidecar`: a host without app code, serving the Durable Task gRPC protocol on `--port` (default 4001) and
+ * its HTTP routes (management API, dashboard, health) on `--http-port` (default: a free port).
+ */
+async function sidecarCommand(
+  positionals: string[],
+  flags: Record<string, string | boolean | undefined>,
+): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`sidecar takes no arguments (got '${positionals[0]}')`);
+  const { port, "http-port": httpPort, ...rest } = flags;
+  const hostConfig = config(
+    { ...rest, "grpc-port": port ?? "4001", port: httpPort ?? "0" },
+    { host: "127.0.0.1" },
+  );
+  const log = createHostLogger({ level: hostConfig.logLevel, format: hostConfig.logFormat });
+  exitOnUncaughtErrors({ logger: log });
+  const telemetry = await startTelemetry();
+  if (telemetry) log.info(`OpenTelemetry: exporting ${telemetry.description}`);
+  return runUntilSignalled(startHost(new DurableApp(), hostConfig, log), log, telemetry);
 }
 
 /** A host started by `taskhub dev` (through an IPC channel) stops gracefully when the dev loop is gone, even killed. */

@@ -17,6 +17,7 @@ Commands:
   history export <id>  Write an instance's history as a JSON file (for replayHistories in a test)
   stats                Analytics over history: counts, failures, durations, throughput per name
   instances <action>   List, show, raise events to, terminate, suspend, resume, rewind, restart or purge instances
+  sidecar              Serve the Durable Task gRPC protocol on a hub, for the Durable Task SDKs' workers and clients
 
 'taskhub <command> --help' shows a command's options; 'taskhub --version' prints the version.
 `;
@@ -29,6 +30,9 @@ export const HOST_OPTIONS = `Options (flags > environment variables > config fil
                                                                           default: on --port, with the management
                                                                           API's keys)
                                     TASKHUB_METRICS=false                 (no metrics, no /metrics)
+  --grpc-port N                     TASKHUB_GRPC_PORT                     (also serve the Durable Task gRPC protocol
+                                                                          there: SDK workers run what the app does
+                                                                          not register; default: no gRPC)
   --hub PATH|postgres://...         TASKHUB_HUB                           (default ./.taskhub/hub.db)
   --postgres postgres://...         TASKHUB_POSTGRES_URL                  (PostgreSQL hub; else DATABASE_URL if
                                                                           it is a postgres:// URL)
@@ -204,6 +208,22 @@ Options:
   --postgres postgres://...   TASKHUB_POSTGRES_URL   (else DATABASE_URL if it is a postgres:// URL)
   --hub-name NAME             TASKHUB_HUB_NAME       (default taskhub)
   --config FILE               TASKHUB_CONFIG         (default ./taskhub.config.json)
+`,
+  sidecar: `Usage: taskhub sidecar [options]
+
+Serves the Durable Task gRPC protocol (TaskHubSidecarService) on a task hub, so that the Durable Task SDKs
+(durabletask-js, .NET, Python, Java, Go) run their orchestrations, activities and entities on it and their clients
+manage its instances. The management HTTP API, the dashboard and the health routes are served on --http-port.
+SIGINT / SIGTERM stop it gracefully (work in progress on the SDK workers is released for redelivery).
+
+Options:
+  --port N                    the gRPC port               (default 4001; 0: a free one)
+  --http-port N               the HTTP port               (default 0: a free one, printed at start)
+  --host H                    TASKHUB_HOST                (default 127.0.0.1)
+  --hub PATH|postgres://...   TASKHUB_HUB                 (default ./.taskhub/hub.db)
+  --postgres postgres://...   TASKHUB_POSTGRES_URL        (else DATABASE_URL if it is a postgres:// URL)
+  --hub-name NAME             TASKHUB_HUB_NAME            (default taskhub)
+  Every option of 'taskhub start' but --port and --grpc-port applies too (see 'taskhub start --help').
 `,
   instances: `Usage: taskhub instances <action> [arguments] [options]
 

@@ -173,6 +173,12 @@ export interface DurableClientOptions {
    * `DurableApp.start` sets the app's `defaultVersion`.
    */
   readonly defaultVersion?: string | undefined;
+  /**
+   * Start orchestrations and signal entities by names the registry does not have (default false: an unknown name is
+   * an `UnknownFunctionError`): their code runs elsewhere, on the SDK workers connected to the sidecar.
+   * `DurableApp.start` sets it when its worker has remote work.
+   */
+  readonly anyName?: boolean | undefined;
 }
 
 /** Starts and manages orchestration instances and entities in a task hub. */
@@ -204,7 +210,13 @@ export class DurableClient {
     this.clock = clockFor(taskHub, options.clock);
     this.#waiters = new CompletionWaiters(taskHub);
     this.#reads = new BatchedReads(taskHub);
-    this.entities = new EntityClient(taskHub, registry, this.clock, options.maxPayloadBytes);
+    this.entities = new EntityClient(
+      taskHub,
+      registry,
+      this.clock,
+      options.maxPayloadBytes,
+      options.anyName === true,
+    );
     this.signalEntity = this.entities.signalEntity;
     this.readEntityState = this.entities.readEntityState;
   }
@@ -552,6 +564,7 @@ export class DurableClient {
       throw new InvalidArgumentError("startNew needs an orchestration definition or a non-empty name.");
     if (!this.registry) return name;
     const definition = this.registry.orchestrations.get(name);
+    if (!definition && this.options.anyName) return name;
     if (!definition)
       throw new UnknownFunctionError("orchestrator", name, this.registry.orchestrations.names());
     return definition.name;

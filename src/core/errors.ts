@@ -59,6 +59,21 @@ export class WorkItemLockLostError extends DurableError {
   }
 }
 
+/**
+ * The remote executor that took a work item (an SDK worker connected to the sidecar over the Durable Task gRPC
+ * protocol) went away before completing it: its stream closed, or the sidecar is stopping. The worker releases the
+ * item at once, without counting the delivery, so that another executor gets it.
+ */
+export class RemoteWorkerLostError extends DurableError {}
+
+/**
+ * A remote executor could not run an entity batch as a whole (the SDK's `EntityBatchResult.failureDetails`: its
+ * framework failed, not an operation). Nothing of the batch is kept; the worker retries the work item later with
+ * the delivery counted, so that a batch that keeps failing runs one operation per step and is quarantined past the
+ * `maxDeliveryCount`.
+ */
+export class EntityBatchFailedError extends DurableError {}
+
 /** An argument is invalid: a bad instance ID, an unknown name, a value that cannot be serialized. */
 export class InvalidArgumentError extends DurableError {}
 
@@ -301,3 +316,9 @@ export const isOrchestrationLimitError = (error: unknown): error is Orchestratio
 /** True when `error` is a {@link TaskHubUnavailableError}. */
 export const isTaskHubUnavailableError = (error: unknown): error is TaskHubUnavailableError =>
   hasName(error, "TaskHubUnavailableError");
+/** True when `error` is a {@link RemoteWorkerLostError}. */
+export const isRemoteWorkerLostError = (error: unknown): error is RemoteWorkerLostError =>
+  hasName(error, "RemoteWorkerLostError");
+/** True for an {@link EntityBatchFailedError} (by name: works across copies of the module). */
+export const isEntityBatchFailedError = (error: unknown): error is EntityBatchFailedError =>
+  hasName(error, "EntityBatchFailedError");

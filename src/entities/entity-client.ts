@@ -42,6 +42,13 @@ export interface EntityQuery {
   readonly name?: EntityRef | undefined;
   /** Only keys starting with this (case-sensitive). */
   readonly keyPrefix?: string | undefined;
+  /**
+   * Only entities whose instance ID (`@name@key`, the name lower-case) starts with this; replaces `name` and
+   * `keyPrefix` (the Durable Task protocol's `instanceIdStartsWith`: `@coun` matches every name starting so).
+   */
+  readonly instanceIdPrefix?: string | undefined;
+  /** Also list entities without state that hold a lock or have requests queued (default false). */
+  readonly includeTransient?: boolean | undefined;
   /** Inclusive bounds on the time of the entity's last operation. */
   readonly lastOperationTimeFrom?: Date | undefined;
   readonly lastOperationTimeTo?: Date | undefined;
@@ -116,12 +123,15 @@ export class EntityClient {
   /**
    * @param clock Where the client reads time (request timestamps). Default: the task hub's clock.
    * @param maxPayloadBytes Largest operation input, as UTF-8 JSON (default 16 MiB).
+   * @param anyName Signal entities the registry does not have, with any operation (their code runs elsewhere: on
+   *   the SDK workers connected to the sidecar); entities it has are still checked.
    */
   constructor(
     private readonly taskHub: TaskHub,
     private readonly registry?: Registry,
     private readonly clock: Clock = clockFor(taskHub),
     private readonly maxPayloadBytes?: number,
+    private readonly anyName = false,
   ) {}
 
   /**
@@ -139,8 +149,9 @@ export class EntityClient {
     options?: SignalEntityOptions,
   ): Promise<void> => {
     const id = entityId(entity, key);
+    const registry = this.anyName && !this.registry?.entities.get(id.name) ? undefined : this.registry;
     const { input: text, signalTime: time } = prepareSignal(
-      this.registry,
+      registry,
       id,
       operation,
       input,
@@ -180,6 +191,22 @@ export class EntityClient {
     return { entityExists: text !== undefined, entityState: deserialize(text, "Entity state") };
   };
 
+  /**
+   * The entity's metadata (as a `listEntities` page lists it), or `undefined` when it does not exist (has no state).
+   * With `includeState`, the state too.
+   */
+  async getEntity(
+    entity: EntityRef,
+    key: string,
+    options: { readonly includeState?: boolean | undefined } = {},
+  ): Promise<EntityMetadata | undefined> {
+    const instance = await this.taskHub.getInstance(entityId(entity, key).toString());
+    const record = instance && entityRecordOf(instance);
+    return record && record.stateText !== undefined
+      ? metadataOf(record, options.includeState === true)
+      : undefined;
+  }
+
   /** Lists the entities that exist (have state), one page at a time. */
   async listEntities(query: EntityQuery = {}): Promise<EntityPage> {
     const pageSize = query.pageSize ?? 100;
@@ -193,26 +220,22 @@ export class EntityClient {
     let token = query.continuationToken;
     do {
       const page = await this.taskHub.listInstances({
-        instanceIdPrefix: name === undefined ? "@" : `@${name}@${keyPrefix}`,
+        instanceIdPrefix: query.instanceIdPrefix ?? (name === undefined ? "@" : `@${name}@${keyPrefix}`),
         pageSize: pageSize - entities.length,
         continuationToken: token,
         includePayloads: true,
       });
       for (const instance of page.instances) {
         const record = entityRecordOf(instance);
-        if (!record || record.stateText === undefined || !record.id.key.startsWith(keyPrefix)) continue;
+        if (!record || !record.id.key.startsWith(keyPrefix)) continue;
+        const transient = !!record.scheduler.lock || (record.scheduler.queue?.length ?? 0) > 0;
+        if (record.stateText === undefined && !(query.includeTransient && transient)) continue;
         if (
           (from !== undefined && record.lastOperationTime < from) ||
           (to !== undefined && record.lastOperationTime > to)
         )
           continue;
-        entities.push({
-          entityId: record.id,
-          lastOperationTime: new Date(record.lastOperationTime),
-          ...(query.includeState ? { state: deserialize(record.stateText, "Entity state") } : {}),
-          lockedBy: record.scheduler.lock?.ownerInstanceId,
-          backlogQueueSize: record.scheduler.queue?.length ?? 0,
-        });
+        entities.push(metadataOf(record, query.includeState === true));
       }
       token = page.continuationToken;
     } while (token !== undefined && entities.length < pageSize);
@@ -335,6 +358,18 @@ function entityRecordOf(instance: InstanceRecord): EntityRecord | undefined {
       lastOperationTime: instance.lastUpdatedAt,
     };
   }
+}
+
+function metadataOf(record: EntityRecord, includeState: boolean): EntityMetadata {
+  return {
+    entityId: record.id,
+    lastOperationTime: new Date(record.lastOperationTime),
+    ...(includeState && record.stateText !== undefined
+      ? { state: deserialize(record.stateText, "Entity state") }
+      : {}),
+    lockedBy: record.scheduler.lock?.ownerInstanceId,
+    backlogQueueSize: record.scheduler.queue?.length ?? 0,
+  };
 }
 
 function checkTime(value: Date | undefined, what: string): number | undefined {

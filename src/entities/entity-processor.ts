@@ -9,19 +9,21 @@
  * Each operation runs on its own copy of the state: an operation that throws leaves the state as it was and sends
  * nothing (its caller gets the error). Locks: while an orchestration's critical section holds the entity, requests
  * from anyone else are deferred (kept, in order, in the stored scheduler state) and run once the lock is released.
+ *
+ * The step keeps the scheduling; the code runs on an entity batch executor (`./entity-batch.ts`): the runnable
+ * operations between two lock events go as one batch to the local executor (the registry's entities) or, for an
+ * entity the registry does not have, to the remote one (the SDK workers connected to the gRPC sidecar).
  * @module
  */
 import type { Registry } from "../api/registry.js";
 import { TaskHubError } from "../core/errors.js";
-import { toFailureDetails, type FailureDetails } from "../core/failure.js";
-import type { EntityOperationCalled, EntityOperationSignaled, HistoryEvent } from "../core/history-event.js";
-import { deserialize, serialize } from "../core/json.js";
+import type { FailureDetails } from "../core/failure.js";
+import type { EntityOperationCalled, HistoryEvent } from "../core/history-event.js";
 import { errorFields, failureFields, toLogger, type Logger, type LogSink } from "../core/logger.js";
 import { systemClock } from "../task-hub/clock.js";
 import type { NewInboxMessage, NewInstance, OrchestrationWorkItem } from "../core/records.js";
 import type { FastPathCompletion } from "../task-hub/local-dispatch.js";
 import { EntityId } from "../core/entity-id.js";
-import { entityDefinitionOf, resolveOperation } from "../api/entity-lookup.js";
 import { poisonFailure, type Quarantine } from "../api/delivery-limit.js";
 import {
   ENTITY_CONTINUE_EVENT,
@@ -29,28 +31,32 @@ import {
   requestOfCreation,
   type EntityRequestEvent,
 } from "../orchestration/entity-messages.js";
-import { OperationContextImpl } from "./entity-operation-context.js";
+import type {
+  EntityBatchExecutor,
+  EntityOperationRequest,
+  EntitySends,
+  RemoteEntityExecutor,
+} from "./entity-batch.js";
 import { parseScheduler, serializeScheduler, type EntityLock } from "./entity-record.js";
-import { traceEntityOperation } from "../tracing/entity-spans.js";
+import { LocalEntityBatchExecutor, type LocalEntityBatchOptions } from "./local-entity-batch.js";
+import { payloadChecked } from "./payload-checked-batch.js";
 
-/** Settings of the entity processor. */
-export interface EntityProcessorOptions {
+/** Settings of the entity processor (with those of the local executor it runs registered entities on). */
+export interface EntityProcessorOptions extends LocalEntityBatchOptions {
   /** Most operations run in one step (default 50). */
   readonly maxBatchSize?: number | undefined;
   /** Where failed signalled operations are reported (default: console). */
   readonly logSink?: LogSink | undefined;
   /** Reads the hub's clock: the time of each step (default: the system clock). */
   readonly clock?: (() => number) | undefined;
-  /**
-   * Largest payload (an operation's input to what it sends or starts, its result, the entity's new state) as UTF-8
-   * JSON, in bytes (default 16 MiB). An operation over it fails and is rolled back.
-   */
-  readonly maxPayloadBytes?: number | undefined;
-  /** The version stamped on orchestrations operations start (`ctx.startNewOrchestration`): the worker's default. */
-  readonly defaultVersion?: string | undefined;
   /** Told of each operation run (the entity's name, the operation, how it ended): the worker's metrics. */
   readonly onOperation?:
     ((entityName: string, operation: string, outcome: EntityOperationOutcome) => void) | undefined;
+  /**
+   * Where the operations of entities the registry does not have run (the gRPC sidecar's SDK workers). Absent: such
+   * operations fail with an `UnknownFunctionError`, as ever.
+   */
+  readonly remote?: RemoteEntityExecutor | undefined;
 }
 
 /** How an entity operation ended: its result, a failure (rolled back), or a quarantine (not run: poison work). */
@@ -64,27 +70,52 @@ interface Entry {
   examined: boolean;
 }
 
-type Operation = EntityOperationSignaled | EntityOperationCalled;
+type Operation = EntityOperationRequest;
 
 /** Runs entity work items. Stateless between work items: an idle entity costs nothing. */
 export class EntityProcessor {
   private readonly maxBatchSize: number;
   private readonly log: Logger;
   private readonly clock: () => number;
-  private readonly maxPayloadBytes: number | undefined;
-  private readonly defaultVersion: string | undefined;
   private readonly onOperation: EntityProcessorOptions["onOperation"];
+  private readonly local: LocalEntityBatchExecutor;
+  private readonly remote: RemoteEntityExecutor | undefined;
 
   constructor(
     private readonly registry: Registry,
     options: EntityProcessorOptions = {},
   ) {
-    this.defaultVersion = options.defaultVersion;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 50);
     this.log = toLogger(options.logSink ?? console);
     this.clock = options.clock ?? systemClock.now;
-    this.maxPayloadBytes = options.maxPayloadBytes;
     this.onOperation = options.onOperation;
+    this.remote = options.remote && payloadChecked(options.remote, options.maxPayloadBytes);
+    this.local = new LocalEntityBatchExecutor(registry, {
+      maxPayloadBytes: options.maxPayloadBytes,
+      defaultVersion: options.defaultVersion,
+    });
+  }
+
+  /**
+   * True when the entity's operations run remotely (the registry does not have it) and no executor that takes it is
+   * connected now: the worker then leaves the work item for later instead of processing it (a quarantined item
+   * never needs to wait: no code runs for it).
+   */
+  awaitsExecutor(item: OrchestrationWorkItem): boolean {
+    const name = this.remoteName(item);
+    return name !== undefined && !this.remote!.accepts(name) && hasOperations(item);
+  }
+
+  /** The entity's name when its operations run remotely. */
+  private remoteName(item: OrchestrationWorkItem): string | undefined {
+    if (!this.remote) return undefined;
+    let name: string;
+    try {
+      name = EntityId.parse(item.instanceId).name;
+    } catch {
+      return undefined;
+    }
+    return this.registry.entities.get(name) ? undefined : name;
   }
 
   /**
@@ -101,16 +132,10 @@ export class EntityProcessor {
    */
   async process(item: OrchestrationWorkItem, quarantine?: Quarantine): Promise<FastPathCompletion> {
     const careful = quarantine !== undefined || item.deliveryCount > 1;
-    return new EntityStep(
-      this.registry,
-      item,
-      this.clock(),
-      this.log,
-      this.maxPayloadBytes,
-      this.defaultVersion,
-      quarantine,
-      this.onOperation,
-    ).run(careful ? 1 : this.maxBatchSize);
+    const executor: EntityBatchExecutor = this.remoteName(item) !== undefined ? this.remote! : this.local;
+    return new EntityStep(executor, item, this.clock(), this.log, quarantine, this.onOperation).run(
+      careful ? 1 : this.maxBatchSize,
+    );
   }
 }
 
@@ -127,16 +152,16 @@ class EntityStep {
   private readonly newInstances: NewInstance[] = [];
   private readonly created = new Set<string>();
   private readonly consumed = new Set<number>();
+  /** Runnable operations not run yet: they run as one batch before the next lock event, and at the end. */
+  private batch: Operation[] = [];
   /** True once an operation was quarantined instead of run. */
   private quarantined = false;
 
   constructor(
-    private readonly registry: Registry,
+    private readonly executor: EntityBatchExecutor,
     private readonly item: OrchestrationWorkItem,
     private readonly now: number,
     private readonly baseLog: Logger,
-    private readonly maxPayloadBytes: number | undefined,
-    private readonly defaultVersion: string | undefined,
     private readonly quarantine?: Quarantine,
     private readonly onOperation?: EntityProcessorOptions["onOperation"],
   ) {
@@ -190,21 +215,14 @@ class EntityStep {
         if (!this.runnable(operation)) this.deferred.push(entry);
         else {
           executed++;
-          await traceEntityOperation(
-            {
-              entityName: this.id.name,
-              instanceId: this.item.instanceId,
-              operation: operation.operation,
-              kind: operation.type === "EntityOperationCalled" ? "call" : "signal",
-              parentTraceContext: operation.parentTraceContext,
-            },
-            () => this.runOperation(operation),
-          );
+          this.batch.push(operation);
         }
       } else if (event.type === "EntityLockRequested") {
+        await this.flush();
         if (this.lock) this.deferred.push(entry);
         else this.acquire(event);
       } else if (event.type === "EntityUnlockSent") {
+        await this.flush();
         if (this.release(event)) {
           // Released: what waited for the lock runs now, before anything that arrived after it.
           this.work = [...this.deferred, ...this.work.slice(head)];
@@ -214,6 +232,7 @@ class EntityStep {
       }
       // Anything else (the creation's ExecutionStarted, a continue event) needs no action.
     }
+    await this.flush();
     return this.completion(this.work.slice(head), stopped);
   }
 
@@ -235,69 +254,59 @@ class EntityStep {
     return !this.lock || operation.parentInstanceId === this.lock.ownerInstanceId;
   }
 
-  /** Runs one operation; resolves with its failure (already handled: sent to its caller, logged), if it failed. */
-  private async runOperation(request: Operation): Promise<FailureDetails | undefined> {
-    const ctx = new OperationContextImpl(
-      this.id,
-      request.operation,
-      this.stateText !== undefined,
-      this.registry,
-      this.timestamp,
-      this.maxPayloadBytes,
-      this.defaultVersion,
-    );
+  /** Runs the operations gathered since the last flush as one batch (quarantined ones fail without running). */
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
     this.lastOperationTime = this.now;
     if (this.quarantine) {
-      this.quarantined = true;
-      const what = `Operation '${request.operation}' of entity '${this.item.instanceId}'`;
-      const failure = poisonFailure(what, this.quarantine);
-      this.fail(request, failure);
-      this.onOperation?.(this.id.name, request.operation, "poisoned");
-      return failure;
-    }
-    try {
-      const definition = entityDefinitionOf(this.registry, this.id);
-      const operation = resolveOperation(definition, request.operation);
-      const input = deserialize(request.input, `Input of entity operation '${request.operation}'`);
-      let stateText: string | undefined;
-      let result: unknown;
-      if (operation === undefined) {
-        stateText = undefined; // the built-in delete
-      } else {
-        const implementation = definition.implementation;
-        const outcome = await implementation.execute(operation, this.stateBox(), input, ctx);
-        result = outcome.result;
-        stateText = implementation.isQuery(operation)
-          ? this.stateText
-          : serialize(
-              outcome.state?.value,
-              `The state of entity '${this.id}' after operation '${operation}'`,
-              this.maxPayloadBytes,
-            );
+      for (const request of batch) {
+        this.quarantined = true;
+        const what = `Operation '${request.operation}' of entity '${this.item.instanceId}'`;
+        this.fail(request, poisonFailure(what, this.quarantine));
+        this.onOperation?.(this.id.name, request.operation, "poisoned");
       }
-      const resultText = serialize(
-        result,
-        `The result of operation '${request.operation}' of '${this.id}'`,
-        this.maxPayloadBytes,
-      );
-      this.stateText = stateText;
-      this.messages.push(...ctx.messages);
-      for (const instance of ctx.newInstances) this.create(instance);
-      if (request.type === "EntityOperationCalled")
-        this.respond(request, {
-          type: "EntityOperationCompleted",
-          timestamp: this.timestamp,
-          requestId: request.requestId,
-          result: resultText,
-        });
-      this.onOperation?.(this.id.name, request.operation, "completed");
-      return undefined;
-    } catch (error) {
-      const failure = toFailureDetails(error);
-      this.fail(request, failure);
-      this.onOperation?.(this.id.name, request.operation, "failed");
-      return failure;
+      return;
     }
+    const outcome = await this.executor.execute({
+      entityId: this.id,
+      executionId: this.item.instance.executionId,
+      state: this.stateText,
+      operations: batch,
+      timestamp: this.timestamp,
+      lockExpiresAt: this.item.lockExpiresAt,
+    });
+    if (outcome.results.length !== batch.length)
+      throw new TaskHubError(
+        `Entity '${this.id}': the executor returned ${outcome.results.length} results for ${batch.length} ` +
+          `operations.`,
+      );
+    outcome.results.forEach((result, i) => {
+      const request = batch[i]!;
+      if (result.ok) {
+        this.send(result);
+        if (request.type === "EntityOperationCalled")
+          this.respond(request, {
+            type: "EntityOperationCompleted",
+            timestamp: this.timestamp,
+            requestId: request.requestId,
+            result: result.result,
+          });
+        this.onOperation?.(this.id.name, request.operation, "completed");
+      } else {
+        this.fail(request, result.failure);
+        this.onOperation?.(this.id.name, request.operation, "failed");
+      }
+    });
+    if (outcome.sends) this.send(outcome.sends);
+    this.stateText = outcome.state;
+  }
+
+  /** Keeps what successful operations sent and started. */
+  private send(sends: Partial<EntitySends>): void {
+    this.messages.push(...(sends.messages ?? []));
+    for (const instance of sends.newInstances ?? []) this.create(instance);
   }
 
   /** An operation failed: its caller gets the failure; a failed signal is logged. */
@@ -315,17 +324,6 @@ class EntityStep {
           `${failure.errorType}: ${failure.message}`,
         { operation: request.operation, ...failureFields(failure) },
       );
-  }
-
-  private stateBox(): { value: unknown } | undefined {
-    if (this.stateText === undefined) return undefined;
-    try {
-      return { value: JSON.parse(this.stateText) as unknown };
-    } catch (error) {
-      throw new TaskHubError(
-        `The stored state of entity '${this.id}' is corrupted: ${(error as Error).message}`,
-      );
-    }
   }
 
   private respond(request: EntityOperationCalled, event: HistoryEvent): void {
@@ -439,6 +437,19 @@ class EntityStep {
       ...(idle ? { deleteIfIdle: true } : {}),
       ...(this.quarantined ? { quarantined: true } : {}),
     };
+  }
+}
+
+/** True when the item may run an operation (a lock or release alone, or a continue event, needs no executor). */
+function hasOperations(item: OrchestrationWorkItem): boolean {
+  const operation = (event: HistoryEvent | undefined): boolean =>
+    event !== undefined &&
+    (isOperationEvent(event) || (event.type === "ExecutionStarted" && event.input !== undefined));
+  if (item.messages.some((m) => operation(m.event))) return true;
+  try {
+    return (parseScheduler(item.instance.input, item.instanceId).queue ?? []).some(operation);
+  } catch {
+    return true;
   }
 }
 

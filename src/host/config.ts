@@ -98,6 +98,12 @@ export interface HostConfig {
    */
   readonly metricsPort?: number | undefined;
   /**
+   * Also serve the Durable Task gRPC protocol (`TaskHubSidecarService`) on this port, on the host's address
+   * (`--grpc-port` / `TASKHUB_GRPC_PORT`; 0 picks a free one), so that SDK workers in other languages share the hub
+   * with the app: orchestrations and activities the app does not register go to them. Unset: no gRPC.
+   */
+  readonly grpcPort?: number | undefined;
+  /**
    * Retention policies (`retention` in the config file as `[{ "status": ["Completed"], "olderThan": "7d" }]`, or
    * `--retention` / `TASKHUB_RETENTION` as `Completed,Terminated:7d;Failed:30d`; default none): finished instances
    * older than a policy's age (by creation time) are purged automatically, on one host of the fleet per run.
@@ -133,6 +139,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "host", flag: "host", env: "TASKHUB_HOST", kind: "string" },
   { key: "metrics", flag: "", env: "TASKHUB_METRICS", kind: "bool" },
   { key: "metricsPort", flag: "metrics-port", env: "TASKHUB_METRICS_PORT", kind: "int", min: 0, max: 65535 },
+  { key: "grpcPort", flag: "grpc-port", env: "TASKHUB_GRPC_PORT", kind: "int", min: 0, max: 65535 },
   { key: "hub", flag: "hub", env: "TASKHUB_HUB", kind: "string" },
   { key: "postgres", flag: "postgres", env: "TASKHUB_POSTGRES_URL", kind: "string" },
   { key: "hubName", flag: "hub-name", env: "TASKHUB_HUB_NAME", kind: "string" },
@@ -320,6 +327,7 @@ export function resolveConfig(sources: ConfigSources): HostConfig {
     versioning: versioningOptions(values),
     metrics: get<boolean>("metrics") ?? true,
     metricsPort: get<number>("metricsPort"),
+    grpcPort: get<number>("grpcPort"),
     retention: retentionPolicies(get<string>("retention"), origins.get("retention")),
     retentionSchedule: checkedSchedule(get<string>("retentionSchedule"), origins.get("retentionSchedule")),
   };

@@ -22,6 +22,11 @@ import { createHostMetrics, PROMETHEUS_CONTENT_TYPE, type HostMetrics } from "./
 import { otlpMetricReaders } from "./otlp-metrics.js";
 import { ReadinessCheck } from "./readiness.js";
 import { createHostAuth } from "./host-auth.js";
+import { clockFor } from "../task-hub/clock.js";
+import { SidecarRemoteWork } from "../sidecar/remote-executor.js";
+import { startSidecar, type RunningSidecar } from "../sidecar/sidecar-server.js";
+import { sidecarClientHandlers } from "../sidecar/client-service.js";
+import { sidecarEntityHandlers } from "../sidecar/entity-service.js";
 import { DASHBOARD_PATH } from "../http/dashboard/dashboard-assets.js";
 import { disableRetention, enableRetention } from "../schedules/retention.js";
 
@@ -40,6 +45,8 @@ export interface RunningHost {
   readonly client: HttpDurableClient;
   /** The port of the separate metrics server (`--metrics-port`), when there is one. */
   readonly metricsPort?: number | undefined;
+  /** The port of the Durable Task gRPC endpoint (`--grpc-port`), when there is one. */
+  readonly grpcPort?: number | undefined;
   /** Stops the host gracefully (idempotent). */
   stop(): Promise<void>;
 }
@@ -74,6 +81,8 @@ export async function startHost(
     codeFor: codes ? (instanceId: string) => codes.codeFor(instanceId) : undefined,
   };
   const metrics = config.metrics ? createHostMetrics(await otlpMetricReaders()) : undefined;
+  // With --grpc-port, what the app does not register runs on the SDK workers connected over gRPC.
+  const remote = config.grpcPort !== undefined ? new SidecarRemoteWork(clockFor(taskHub)) : undefined;
   // Retention is a durable schedule: every host registers it, one runs each occurrence.
   enableRetention(app.registry, {
     policies: config.retention,
@@ -97,6 +106,7 @@ export async function startHost(
       ...(config.defaultVersion !== undefined ? { defaultVersion: config.defaultVersion } : {}),
       ...(config.versioning ? { versioning: config.versioning } : {}),
       ...(config.maxDeliveryCount ? { maxDeliveryCount: config.maxDeliveryCount } : {}),
+      ...(remote ? { remote } : {}),
     })
     .catch(async (error: unknown) => {
       await metrics?.shutdown();
@@ -121,10 +131,26 @@ export async function startHost(
   let port: number;
   let address: string;
   let metricsServer: { readonly server: Server; readonly port: number } | undefined;
+  let sidecar: RunningSidecar | undefined;
   try {
     ({ server, port, address } = await listen(config.host, config.port));
     if (metrics && config.metricsPort !== undefined)
       metricsServer = await listenForMetrics(config, server, ops, metrics);
+    if (remote)
+      sidecar = await startSidecar({
+        remote,
+        host: config.host,
+        port: config.grpcPort ?? 0,
+        logger: log,
+        handlers: {
+          ...sidecarClientHandlers(durable.client, log),
+          ...sidecarEntityHandlers(durable.client, log),
+        },
+      }).catch(async (error: unknown) => {
+        await closeServer(server, 0);
+        if (metricsServer) await closeServer(metricsServer.server, 0);
+        throw error;
+      });
   } catch (error) {
     await durable.stop();
     await metrics?.shutdown();
@@ -153,18 +179,29 @@ export async function startHost(
     unstoredSecret,
     options.taskHub ? taskHub.description : describeHubLocation(config.hub),
     metrics ? metricsLocation(url, address, metricsServer?.port) : undefined,
+    sidecar ? `${urlHost(sidecar.host)}:${sidecar.port}` : undefined,
   );
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await Promise.all([
+        sidecar?.stop(),
         closeServer(server, config.shutdownTimeoutMs),
         metricsServer && closeServer(metricsServer.server, config.shutdownTimeoutMs),
       ]);
       await durable.stop();
       await metrics?.shutdown();
     })());
-  return { url, port, server, durable, client, metricsPort: metricsServer?.port, stop };
+  return {
+    url,
+    port,
+    server,
+    durable,
+    client,
+    metricsPort: metricsServer?.port,
+    grpcPort: sidecar?.port,
+    stop,
+  };
 }
 
 /**
@@ -231,6 +268,7 @@ function printBanner(
   unstoredSecret: string | undefined,
   hubLocation: string,
   metricsAt: string | undefined,
+  grpcAt: string | undefined,
 ): void {
   const { url, address, port } = bound;
   const where =
@@ -264,6 +302,7 @@ function printBanner(
     );
   lines.push(`  Management API: ${url}${MANAGEMENT_BASE_PATH}`);
   lines.push(`  Health: ${url}/healthz, ${url}/readyz`);
+  if (grpcAt !== undefined) lines.push(`  Durable Task gRPC (SDK workers and clients): ${grpcAt}`);
   lines.push(`  Dashboard: ${dashboardLine(url, config)}`);
   if (metricsAt !== undefined) lines.push(`  Metrics: ${metricsAt}`);
   lines.push(

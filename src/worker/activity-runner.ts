@@ -8,16 +8,18 @@ import { builtInActivity } from "./http-activity.js";
 import type { ActivityContext } from "../api/definitions.js";
 import type { Registry } from "../api/registry.js";
 import { resolveActivityTimeouts } from "../api/activity-timeouts.js";
-import { UnknownFunctionError, type TimeoutError } from "../core/errors.js";
+import { isRemoteWorkerLostError, UnknownFunctionError, type TimeoutError } from "../core/errors.js";
 import { toFailureDetails, type FailureDetails } from "../core/failure.js";
 import { deserialize, serialize } from "../core/json.js";
 import { errorFields, failureFields, type Logger } from "../core/logger.js";
+import type { TaskCompleted, TaskFailed } from "../core/history-event.js";
 import type { ActivityCompletion, ActivityWorkItem, TaskHub } from "../task-hub/task-hub.js";
 import { systemClock, type Clock } from "../task-hub/clock.js";
 import { ActivityAttempt, type AttemptEnd } from "./activity-attempt.js";
 import { activityFields, orchestrationNameOf } from "./work-item-log.js";
 import { traceActivity } from "../tracing/activity-spans.js";
 import { tracingEnabled } from "../tracing/tracer.js";
+import { REMOTE_WAIT_MS, type RemoteWork } from "./remote-work.js";
 
 /** Runs activities for a worker. */
 export class ActivityRunner {
@@ -31,6 +33,8 @@ export class ActivityRunner {
     private readonly clock: Clock = systemClock,
     /** `maxPayloadBytes`: the largest output accepted (default 16 MiB); a larger one fails the attempt for good. */
     private readonly limits: { readonly maxPayloadBytes?: number } = {},
+    /** Where activities the registry does not have run (SDK workers connected to a sidecar); absent: none. */
+    private readonly remote?: RemoteWork | undefined,
   ) {}
 
   /** A logger for lines about `item`, with its fields (the orchestration's name read from the hub). */
@@ -51,6 +55,7 @@ export class ActivityRunner {
   async #run(item: ActivityWorkItem): Promise<ActivityCompletion | undefined> {
     const timestamp = (): string => new Date(this.clock.now()).toISOString();
     const definition = this.registry.activities.get(item.name) ?? builtInActivity(item.name);
+    if (!definition && this.remote) return this.#runRemote(this.remote, item, timestamp);
     if (!definition) {
       const error = new UnknownFunctionError("activity", item.name, this.registry.activities.names());
       return this.failed(item, { ...toFailureDetails(error), nonRetryable: true }, timestamp);
@@ -108,6 +113,47 @@ export class ActivityRunner {
     } catch (error) {
       return this.failed(item, toFailureDetails(error), timestamp);
     }
+  }
+
+  /**
+   * Runs `item` on a remote executor, under the same lease renewals and `timeoutMs` as a local attempt (the SDKs
+   * have no heartbeats). Waits (released with a delay, the delivery given back) while no connected executor takes the
+   * name; released at once when the executor went away; abandoned for a later retry on any other fault.
+   */
+  async #runRemote(
+    remote: RemoteWork,
+    item: ActivityWorkItem,
+    timestamp: () => string,
+  ): Promise<ActivityCompletion | undefined> {
+    if (!remote.accepts("activity", item.name)) {
+      await this.hub.abandonWorkItem(item, REMOTE_WAIT_MS).catch(() => undefined);
+      return undefined;
+    }
+    const attempt = new ActivityAttempt({
+      hub: this.hub,
+      item,
+      limits: { timeoutMs: item.timeoutMs, heartbeatTimeoutMs: undefined },
+      leaseMs: this.leaseMs,
+      clock: this.clock,
+      shutdown: this.signal,
+      onRenewError: (error) => void this.logRenewError(item, error),
+      maxPayloadBytes: this.limits.maxPayloadBytes,
+    });
+    const end = await attempt.run(() => remote.executeActivity(item, attempt.signal));
+    if (end.kind === "timedOut") return this.failed(item, toFailureDetails(end.error), timestamp);
+    if (end.kind === "settled" && end.outcome.status === "fulfilled")
+      return { workItem: item, result: end.outcome.value as TaskCompleted | TaskFailed };
+    const reason = end.kind === "settled" ? (end.outcome as PromiseRejectedResult).reason : end.error;
+    const lost = isRemoteWorkerLostError(reason);
+    await this.hub
+      .abandonWorkItem(item, lost || this.signal.aborted ? 0 : REMOTE_WAIT_MS)
+      .catch(() => undefined);
+    (await this.loggerFor(item))[lost || this.signal.aborted ? "debug" : "warn"](
+      `Activity '${item.name}' attempt ${item.attempt} on a remote worker ended without an outcome: ` +
+        `${String(reason)}; released for redelivery.`,
+      { ...errorFields(reason), deliveryCount: item.deliveryCount },
+    );
+    return undefined;
   }
 
   /** Releases a silent attempt for redelivery, logged at `warn` (at `debug` when the worker is shutting down). */

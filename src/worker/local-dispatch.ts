@@ -126,6 +126,9 @@ export class LocalDispatch {
       await create(); // the plain path: a worker claims the start
       return;
     }
+    // A remote executor's first step is not run before the start returns: the instance is created leased to this
+    // worker, which hands the step to the executor (the start then waits for no SDK round trip).
+    if (this.processor.runsRemotely(request.event.name)) return this.dispatchStart(create);
     const { clock, settings, workerId } = this.ctx;
     const now = clock.now();
     const due = request.visibleAt === undefined || request.visibleAt <= now;

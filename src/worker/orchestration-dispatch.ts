@@ -3,7 +3,11 @@
  * them (entities with their own processor), and the group commit of their steps.
  * @module
  */
-import { isWorkItemLockLostError } from "../core/errors.js";
+import {
+  isEntityBatchFailedError,
+  isRemoteWorkerLostError,
+  isWorkItemLockLostError,
+} from "../core/errors.js";
 import { errorFields, type Logger } from "../core/logger.js";
 import type { CompletionOutcome, OrchestrationWorkItem } from "../core/records.js";
 import type { EntityProcessor } from "../entities/entity-processor.js";
@@ -17,6 +21,7 @@ import type { WorkerContext } from "./worker-context.js";
 import { instanceFields, logTakeover } from "./work-item-log.js";
 import { runAs, type WorkInFlight } from "./work-scope.js";
 import { VersionRejections } from "./version-rejections.js";
+import { REMOTE_WAIT_MS } from "./remote-work.js";
 import { emitStepSpans } from "../tracing/orchestration-spans.js";
 
 /** One worker's orchestration work: claimed or dispatched items run as episodes, their steps committed in groups. */
@@ -90,6 +95,12 @@ export class OrchestrationDispatch {
       const quarantine = this.ctx.poison.ofInstance(item);
       // Entities (instance IDs `@name@key`; orchestration IDs never start with '@') have their own processor.
       const entity = item.instanceId.startsWith("@");
+      // An entity run by remote executors waits while none that takes it is connected.
+      if (entity && !quarantine && this.entities.awaitsExecutor(item)) {
+        await hub.abandonWorkItem(item, REMOTE_WAIT_MS);
+        this.signal.notifyAt(this.ctx.clock.now() + REMOTE_WAIT_MS);
+        return;
+      }
       const processed: ProcessResult = await runAs(instanceWork(item, workerId, entity), async () =>
         entity
           ? { kind: "complete", completion: await this.entities.process(item, quarantine) }
@@ -118,6 +129,24 @@ export class OrchestrationDispatch {
           workerId,
           ...errorFields(error),
         });
+        return;
+      }
+      if (isRemoteWorkerLostError(error)) {
+        // The SDK worker that had the episode went away: released at once for another one (its delivery given back).
+        log().info(`Worker ${workerId}: ${error.message} Instance '${item.instanceId}' released.`, {
+          workerId,
+        });
+        await hub.abandonWorkItem(item, 0).catch(() => undefined);
+        return;
+      }
+      if (isEntityBatchFailedError(error)) {
+        // The remote executor failed the batch as a whole: retried with the delivery counted (one operation per
+        // step from the next delivery on, quarantined past maxDeliveryCount).
+        log().warn(`Worker ${workerId}: ${error.message} Entity '${item.instanceId}' will be retried.`, {
+          workerId,
+          ...errorFields(error),
+        });
+        await hub.abandonWorkItem(item, 1000, { countDelivery: true }).catch(() => undefined);
         return;
       }
       log().error(

@@ -20,6 +20,7 @@ import { orchestrationTraceContext } from "../tracing/span-ids.js";
 import type { StepTrace } from "../tracing/orchestration-spans.js";
 import { tracingEnabled } from "../tracing/tracer.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
+import { REMOTE_WAIT_MS, type RemoteWork } from "./remote-work.js";
 
 /** The result of processing a work item. */
 export type ProcessResult =
@@ -50,7 +51,14 @@ export class OrchestrationProcessor {
     private readonly versioning?: WorkerVersioning | undefined,
     /** Where episodes, replays and session-cache lookups are recorded. */
     private readonly metrics?: WorkerMetrics | undefined,
+    /** Where orchestrators the registry does not have run (SDK workers connected to a sidecar); absent: none. */
+    private readonly remote?: RemoteWork | undefined,
   ) {}
+
+  /** True when orchestrations named `name` run on a remote executor (the registry does not have them). */
+  runsRemotely(name: string): boolean {
+    return this.remote !== undefined && this.sessionOptions.resolve(name) === undefined;
+  }
 
   /**
    * Runs the episode for `item`. Never throws for user-code problems: those become a Failed instance.
@@ -124,6 +132,14 @@ export class OrchestrationProcessor {
       ...events,
     ];
 
+    // An orchestrator the registry does not have runs on a remote executor, once one that takes it is connected.
+    const name = start?.name ?? instance.name;
+    const remote = !quarantine && !refused && this.runsRemotely(name) ? this.remote : undefined;
+    if (remote && !remote.accepts("orchestration", name)) return { kind: "defer", delayMs: REMOTE_WAIT_MS };
+    // Nothing new for the execution (only messages for an earlier one): consumed, no code runs.
+    if (remote && !start && events.length === 0)
+      return { kind: "complete", completion: this.unchanged(item, consumed) };
+
     // Spans only with a tracer provider registered; stored trace contexts are passed on in any case.
     const tracing = tracingEnabled();
     const { session, startEvent, result, timers } = quarantine
@@ -132,7 +148,9 @@ export class OrchestrationProcessor {
         )
       : refused
         ? await this.failWithoutCode(item, start, () => toFailureDetails(refused))
-        : await this.episode(item, start, executionId, newEvents, tracing);
+        : remote
+          ? await this.remoteEpisode(remote, item, start, executionId, name, newEvents)
+          : await this.episode(item, start, executionId, newEvents, tracing);
     const parentTraceContext = startEvent?.parentTraceContext;
     const traceContext =
       startEvent && (tracing || parentTraceContext)
@@ -223,6 +241,46 @@ export class OrchestrationProcessor {
     }
 
     return { session, startEvent, result, ...(timers ? { timers } : {}) };
+  }
+
+  /**
+   * Runs the episode on a remote executor, which gets the execution's history with the new events (no session is
+   * kept here: the executor replays every episode). A corrupted inbox message or history fails the instance, as on
+   * the local path; the executor going away or a storage fault propagates (the caller releases or retries the item).
+   */
+  private async remoteEpisode(
+    remote: RemoteWork,
+    item: OrchestrationWorkItem,
+    start: ExecutionStarted | undefined,
+    executionId: string,
+    name: string,
+    newEvents: HistoryEvent[],
+  ): Promise<Episode> {
+    this.cache.take(item.instanceId);
+    let pastEvents: HistoryEvent[] = [];
+    try {
+      if (item.corruptMessages.length > 0) {
+        const first = item.corruptMessages[0]!;
+        throw new TaskHubError(
+          `Inbox message #${first.id} of instance '${item.instanceId}' is corrupted: ${first.error}`,
+        );
+      }
+      if (!start) pastEvents = await this.hub.getHistory(item.instanceId);
+    } catch (error) {
+      if (!(error instanceof TaskHubError) || isTaskHubUnavailableError(error)) throw error;
+      return { startEvent: start, result: failedResult(toFailureDetails(error), item.instance.customStatus) };
+    }
+    const startEvent = start ?? pastEvents.find((e): e is ExecutionStarted => e.type === "ExecutionStarted");
+    const result = await remote.executeOrchestration({
+      instanceId: item.instanceId,
+      executionId,
+      name,
+      instance: item.instance,
+      pastEvents,
+      newEvents,
+      lockExpiresAt: item.lockExpiresAt,
+    });
+    return { startEvent, result, timers: timersOfHistory(pastEvents, newEvents) };
   }
 
   /**
@@ -355,6 +413,21 @@ function hasSpans(result: EpisodeResult, timers: StepTrace["timers"] | undefined
     (timers !== undefined && timers.length > 0) ||
     result.actions.some((action) => action.type === "SendEvent")
   );
+}
+
+/** The timers `events` fire, with their creation times read from the recorded `TimerCreated` events. */
+function timersOfHistory(
+  history: readonly HistoryEvent[],
+  events: readonly HistoryEvent[],
+): StepTrace["timers"] {
+  const timers: { id: number; createdAt: number; fireAt: string }[] = [];
+  for (const event of events) {
+    if (event.type !== "TimerFired") continue;
+    const created = history.find((e) => e.type === "TimerCreated" && e.eventId === event.timerId);
+    if (created)
+      timers.push({ id: event.timerId, createdAt: Date.parse(created.timestamp), fireAt: event.fireAt });
+  }
+  return timers;
 }
 
 /** What a traced step shows (see `emitStepSpans`). */

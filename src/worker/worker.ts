@@ -39,6 +39,7 @@ import { recordingCommits, WorkerMetrics } from "./worker-metrics.js";
 import { shutDown } from "./shutdown.js";
 import type { WorkerContext, WorkerSettings } from "./worker-context.js";
 import type { WorkSignal } from "./work-signal.js";
+import type { RemoteWork } from "./remote-work.js";
 
 /** Worker settings. */
 export interface WorkerOptions {
@@ -133,6 +134,12 @@ export interface WorkerOptions {
    * The Taskhub host gives its own (the one its `/metrics` endpoint reads).
    */
   readonly meterProvider?: MeterProvider | undefined;
+  /**
+   * Where the orchestrations and activities the registry does not have run: executors in other processes (the
+   * sidecar's SDK workers, `src/sidecar`). Such work waits until an executor that takes its name is connected.
+   * Absent: an unregistered name fails its instance or attempt, as always.
+   */
+  readonly remote?: RemoteWork | undefined;
 }
 
 const DEFAULTS: WorkerSettings = {
@@ -174,13 +181,16 @@ export class Worker {
   readonly #gauges: HubGauges | undefined;
   #loops: Promise<void>[] = [];
   #unsubscribe: (() => void) | undefined;
+  readonly #remote: RemoteWork | undefined;
+  #unsubscribeRemote: (() => void) | undefined;
 
   constructor(
     private readonly hub: TaskHub,
     private readonly registry: Registry,
     options: WorkerOptions = {},
   ) {
-    const { clock, defaultVersion, versioning, meterProvider, ...rest } = options;
+    const { clock, defaultVersion, versioning, meterProvider, remote, ...rest } = options;
+    this.#remote = remote;
     const workerVersion = workerVersioning(versioning, defaultVersion);
     this.clock = clockFor(hub, clock);
     const settings: WorkerSettings = { ...DEFAULTS, ...definedOnly(rest) };
@@ -239,6 +249,7 @@ export class Worker {
       now,
       workerVersion,
       metrics,
+      remote,
     );
     const entities = new EntityProcessor(registry, {
       maxBatchSize: settings.maxEntityOperationBatchSize,
@@ -247,12 +258,23 @@ export class Worker {
       maxPayloadBytes: settings.maxPayloadBytes,
       defaultVersion: defaultVersion || undefined,
       onOperation: (entity, operation, outcome) => metrics.entityOperation(entity, operation, outcome),
+      remote: remote && {
+        accepts: (name) => remote.accepts("entity", name),
+        execute: (request) => remote.executeEntityBatch(request),
+      },
     });
     // Every activity in flight listens to the shutdown signal (up to maxConcurrentActivities): not a leak.
     setMaxListeners(0, this.#abort.signal);
-    const runner = new ActivityRunner(hub, registry, settings.leaseMs, this.#abort.signal, log, this.clock, {
-      maxPayloadBytes: settings.maxPayloadBytes,
-    });
+    const runner = new ActivityRunner(
+      hub,
+      registry,
+      settings.leaseMs,
+      this.#abort.signal,
+      log,
+      this.clock,
+      { maxPayloadBytes: settings.maxPayloadBytes },
+      remote,
+    );
     const fast = hasLocalDispatch(hub) ? hub : undefined;
     this.#local = new LocalDispatch(ctx, fast, processor, this.#cache, {
       episodes: this.#episodes,
@@ -327,6 +349,11 @@ export class Worker {
           this.#wake(orchestrations.signal, notice.visibleAt);
       } else if (notice.kind === "activity-work") this.#wake(activities.signal, notice.visibleAt);
     });
+    // A remote executor connecting: work that waited for one is looked at again.
+    this.#unsubscribeRemote = this.#remote?.onExecutorConnected(() => {
+      orchestrations.signal.notify();
+      activities.signal.notify();
+    });
     this.#loops = [
       orchestrations.loop(this.#local.inFlight("orchestrations")),
       activities.loop(this.#local.inFlight("activities")),
@@ -344,6 +371,7 @@ export class Worker {
     this.#ctx.running = false;
     this.#gauges?.stop();
     this.#unsubscribe?.();
+    this.#unsubscribeRemote?.();
     const orchestrations = this.#orchestrationDispatch;
     const activities = this.#activityDispatch;
     await shutDown({

@@ -21,6 +21,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { eventually } from "../support/test-host.js";
+import {
+  TaskHubGrpcClient,
+  TaskHubGrpcWorker,
+  type ActivityContext,
+  type OrchestrationContext,
+} from "@microsoft/durabletask-js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CONSUMER = fileURLToPath(new URL("./consumer/", import.meta.url));
@@ -129,6 +135,8 @@ describe("the packed tarball", () => {
       "dist/testing/index.d.ts",
       "dist/compat/df-v3/index.js",
       "dist/compat/df-v3/index.d.ts",
+      "dist/sidecar/protocol.js",
+      "proto/orchestrator_service.proto",
     ])
       assert.ok(entries.includes(file), `${file} is in the tarball`);
   });
@@ -143,6 +151,7 @@ describe("the packed tarball", () => {
       "dashboard",
       "dist",
       "package.json",
+      "proto",
     ]);
     assert.deepEqual(
       entries.filter((e) => /\.test\.|tsbuildinfo/.test(e)),
@@ -251,6 +260,49 @@ describe("the installed taskhub bin", () => {
     );
     copyFileSync(join(CONSUMER, "app.ts"), join(cjs, "app.ts"));
     await serveAndRunHello(cjs);
+  });
+});
+
+describe("the installed taskhub sidecar", () => {
+  it("serves the Durable Task gRPC protocol from the packed proto: an SDK worker runs an SDK client's orchestration", async () => {
+    const bin = join(project, "node_modules", ".bin", "taskhub");
+    const child = spawn(bin, ["sidecar", "--port", "0", "--http-port", "0", "--hub", "sidecar-hub.db"], {
+      cwd: project,
+      env: { ...process.env, TASKHUB_LOCAL_DEV: "true" },
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const quiet = { info() {}, debug() {}, warn() {}, error() {} };
+    let worker: TaskHubGrpcWorker | undefined;
+    let client: TaskHubGrpcClient | undefined;
+    try {
+      const address = await eventually(async () => {
+        if (child.exitCode !== null) throw new Error(`taskhub sidecar exited early:\n${output}`);
+        return /Durable Task gRPC[^:]*: ([\w.[\]-]+:\d+)/.exec(output)?.[1];
+      }, 60_000);
+      const greet = async (_ctx: ActivityContext, name: string): Promise<string> => `Hello, ${name}!`;
+      const greeting = async function* (
+        ctx: OrchestrationContext,
+        name: string,
+      ): AsyncGenerator<unknown, string> {
+        return (yield ctx.callActivity(greet, name)) as string;
+      };
+      worker = new TaskHubGrpcWorker({ hostAddress: address, logger: quiet });
+      worker.addOrchestrator(greeting);
+      worker.addActivity(greet);
+      await worker.start();
+      client = new TaskHubGrpcClient({ hostAddress: address, logger: quiet });
+      const id = await client.scheduleNewOrchestration(greeting, "package");
+      const state = await client.waitForOrchestrationCompletion(id, true, 60);
+      assert.equal(state?.serializedOutput, JSON.stringify("Hello, package!"), output);
+    } finally {
+      await worker?.stop();
+      await client?.stop();
+      child.kill("SIGTERM");
+    }
+    assert.equal(await exited, 0, output);
   });
 });
 

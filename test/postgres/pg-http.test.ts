@@ -3,21 +3,10 @@
  * on its own hub (schema) of the local PostgreSQL server. Fails, never skips, when the server is unreachable.
  */
 import { after } from "node:test";
-import { DEFAULT_POSTGRES_URL } from "../../src/sql/postgres/postgres-task-hub.js";
 import { useTestHubBackend } from "../http/http-test-host.js";
-import {
-  config,
-  dropCreatedSchemas,
-  dropSchema,
-  requirePostgres,
-  uniqueHubName,
-} from "../task-hub/postgres-support.js";
+import { dropCreatedSchemas, postgresTestHubs } from "../task-hub/postgres-support.js";
 
-useTestHubBackend({
-  prepare: requirePostgres,
-  flags: () => ({ hub: config.connectionString ?? DEFAULT_POSTGRES_URL, "hub-name": uniqueHubName("http") }),
-  dispose: dropSchema,
-});
+useTestHubBackend(postgresTestHubs("http"));
 after(dropCreatedSchemas);
 
 await import("../http/management-api.test.js");

@@ -6,9 +6,14 @@
 import pg from "pg";
 import type { LogSink } from "../../src/core/logger.js";
 import type { PostgresMaintenanceOptions } from "../../src/sql/postgres/pg-maintenance.js";
-import { postgresTaskHub, resolvePostgresConfig } from "../../src/sql/postgres/postgres-task-hub.js";
+import {
+  DEFAULT_POSTGRES_URL,
+  postgresTaskHub,
+  resolvePostgresConfig,
+} from "../../src/sql/postgres/postgres-task-hub.js";
 import type { SqlTaskHub } from "../../src/sql/sql-task-hub.js";
 import type { Clock } from "../../src/task-hub/clock.js";
+import type { TestHubBackend } from "../http/http-test-host.js";
 
 /** The test server: `TASKHUB_POSTGRES_URL` / `DATABASE_URL` / PG* variables, else the local default. */
 export const config = resolvePostgresConfig({});
@@ -95,4 +100,21 @@ export async function dropCreatedSchemas(): Promise<void> {
     for (const name of created) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   });
   created.clear();
+}
+
+/**
+ * Test hosts (`startTestHost`, the metrics suite) on PostgreSQL: each on its own hub (schema) of the test server,
+ * named `prefix_...`, checked reachable before it starts (failing, never skipping) and dropped after it stops.
+ */
+export function postgresTestHubs(
+  prefix: string,
+): TestHubBackend & { readonly flags: () => { hub: string; "hub-name": string } } {
+  return {
+    prepare: requirePostgres,
+    flags: () => ({
+      hub: config.connectionString ?? DEFAULT_POSTGRES_URL,
+      "hub-name": uniqueHubName(prefix),
+    }),
+    dispose: dropSchema,
+  };
 }

@@ -8,17 +8,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from "@opentelemetry/sdk-trace-base";
+import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { DurableApp, RetryPolicy, sqliteTaskHub, type HistoryEvent } from "../../src/index.js";
 import { tracingEnabled } from "../../src/tracing/tracer.js";
+import { useInMemoryTracing } from "../support/in-memory-tracing.js";
 import { MemoryLog, eventually } from "../support/test-host.js";
 import { MGMT, startTestHost } from "../http/http-test-host.js";
 
@@ -115,16 +110,7 @@ describe("no tracer provider", () => {
 });
 
 describe("traces", () => {
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  before(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(provider);
-  });
-  after(async () => {
-    await provider.shutdown();
-    trace.disable();
-    context.disable();
-  });
+  useInMemoryTracing(exporter);
 
   it("emits one orchestration span over many episodes and a worker restart, parent of every activity", async () => {
     exporter.reset();
