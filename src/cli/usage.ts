@@ -213,18 +213,19 @@ Options:
 
 Serves the Durable Task gRPC protocol (TaskHubSidecarService) on a task hub, so that the Durable Task SDKs
 (durabletask-js, .NET, Python, Java, Go) run their orchestrations, activities and entities on it and their clients
-manage its instances. The management HTTP API, the dashboard and the health routes are served on --http-port.
+manage its instances. The management HTTP API, the dashboard and the health routes are served on the HTTP port.
 SIGINT / SIGTERM stop it gracefully (work in progress on the SDK workers is released for redelivery).
 
-Options:
-  --port N                    the gRPC port               (default 4001; 0: a free one)
-  --http-port N               the HTTP port               (default 0: a free one, printed at start)
-  --host H                    TASKHUB_HOST                (default 127.0.0.1)
-  --hub PATH|postgres://...   TASKHUB_HUB                 (default ./.taskhub/hub.db)
-  --postgres postgres://...   TASKHUB_POSTGRES_URL        (else DATABASE_URL if it is a postgres:// URL)
-  --hub-name NAME             TASKHUB_HUB_NAME            (default taskhub)
-  Every option of 'taskhub start' but --port and --grpc-port applies too (see 'taskhub start --help').
+${withoutOptions(HOST_OPTIONS, ["port", "grpc-port"])
+  .replace("(default 0.0.0.0; local-dev: 127.0.0.1)", "(default 127.0.0.1)")
+  .replace("default: on --port, with", "default: on the HTTP port, with")
+  .replace(
+    "defaults):\n",
+    `defaults):
+  --port N                          the gRPC port                         (default 4001; 0: a free one)
+  --http-port N                     the HTTP port                         (default 0: a free one, printed at start)
 `,
+  )}`,
   instances: `Usage: taskhub instances <action> [arguments] [options]
 
 Actions:
@@ -263,3 +264,15 @@ Exit codes: 0 done; 1 the operation failed (no such instance, the instance in th
 with one line on stderr; 2 a wrong command line.
 `,
 };
+
+/** `options` (a usage block) without the entries of `flags` (each entry: its line and its continuation lines). */
+function withoutOptions(options: string, flags: readonly string[]): string {
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of options.split("\n")) {
+    const flag = /^ {2}--([a-z][a-z-]*)/.exec(line)?.[1];
+    if (flag !== undefined || /^ {2}\S/.test(line)) skipping = flag !== undefined && flags.includes(flag);
+    if (!skipping) kept.push(line);
+  }
+  return kept.join("\n");
+}
