@@ -1,14 +1,17 @@
 /**
  * The benchmark's telemetry mode (`--telemetry`): traces and metrics on, exported over OTLP (`http/protobuf`) to a
- * local receiver in a child process (`otlp-sink.ts`), as `taskhub start` exports them with `OTEL_*` set. The
- * OpenTelemetry Node SDK is configured by those same variables (traces batched as the SDK defaults; metrics every
- * second, so their export cost shows within a workload), with Taskhub's `DurableIdGenerator`. Every worker made after
- * {@link startBenchTelemetry} records spans and metrics through the global providers.
+ * local receiver in a child process (`otlp-sink.ts`), set up by the same code as `taskhub start` with the same
+ * `OTEL_*` variables: the host's `startTelemetry` (the OpenTelemetry Node SDK for traces, with Taskhub's
+ * `DurableIdGenerator`; batched as the SDK defaults) and its metrics (`createHostMetrics` with the OTLP reader of
+ * `otlpMetricReaders`, exporting every second so that the export cost shows within a workload). Every worker made
+ * after {@link startBenchTelemetry} records spans and metrics through the global providers.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { DurableIdGenerator } from "../src/index.js";
+import { createHostMetrics } from "../src/host/metrics-setup.js";
+import { otlpMetricReaders } from "../src/host/otlp-metrics.js";
+import { startTelemetry } from "../src/host/telemetry.js";
 
 /** What the receiver got, per path (`/v1/traces`, `/v1/metrics`). */
 export type ReceivedTelemetry = Record<string, { requests: number; bytes: number }>;
@@ -48,12 +51,13 @@ export async function startBenchTelemetry(signals: TelemetrySignals = "both"): P
     OTEL_METRIC_EXPORT_INTERVAL: "1000",
     OTEL_SERVICE_NAME: "taskhub-bench",
   });
-  const { NodeSDK } = await import("@opentelemetry/sdk-node");
-  const sdk = new NodeSDK({ idGenerator: new DurableIdGenerator(), instrumentations: [] });
-  sdk.start();
+  // As `taskhub start`: the SDK for traces (main.ts), then the host's metrics (host.ts), registered globally.
+  const traces = await startTelemetry(process.env);
+  const metrics = signals === "traces" ? undefined : createHostMetrics(await otlpMetricReaders(process.env));
   return {
     async stop() {
-      await sdk.shutdown();
+      await metrics?.shutdown();
+      await traces?.shutdown();
       const response = await fetch(`${endpoint}/counts`);
       const received = (await response.json()) as ReceivedTelemetry;
       child.kill("SIGTERM");

@@ -24,6 +24,7 @@ import {
   type ParentInstanceInfo,
 } from "../core/history-event.js";
 import { deserialize, serialize } from "../core/json.js";
+import type { TraceContext } from "../core/trace-context.js";
 import {
   DEFAULT_MAX_HISTORY_EVENTS,
   DEFAULT_MAX_ORCHESTRATION_ACTIONS,
@@ -86,6 +87,11 @@ const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 export class OrchestrationSession implements ContextSession {
   /** Number of history events this session has consumed (kept by the worker's cache). */
   historyLength = 0;
+  /**
+   * The trace context of the execution's orchestration span, once the worker derived it (kept by the worker, so that
+   * it is derived once per execution, not once per step).
+   */
+  traceContext: TraceContext | undefined;
 
   instanceId = "";
   executionId = "";

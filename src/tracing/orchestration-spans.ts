@@ -51,6 +51,11 @@ export function emitStepSpans(step: StepTrace): void {
 }
 
 function emit(step: StepTrace): void {
+  if (step.timers.length > 0 || step.eventsSent.length > 0) emitTimersAndEvents(step);
+  if (step.ended) emitOrchestrationSpan(step, step.ended);
+}
+
+function emitTimersAndEvents(step: StepTrace): void {
   const orchestration = spanContextOf(step.orchestration);
   if (!orchestration) return;
   const inOrchestration = trace.setSpanContext(contextOf(undefined), orchestration);
@@ -86,7 +91,6 @@ function emit(step: StepTrace): void {
       });
     span.end(step.now);
   }
-  if (step.ended) emitOrchestrationSpan(step, step.ended);
 }
 
 function emitOrchestrationSpan(step: StepTrace, ended: NonNullable<StepTrace["ended"]>): void {

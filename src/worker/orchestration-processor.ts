@@ -154,7 +154,8 @@ export class OrchestrationProcessor {
     const parentTraceContext = startEvent?.parentTraceContext;
     const traceContext =
       startEvent && (tracing || parentTraceContext)
-        ? orchestrationTraceContext(item.instanceId, executionId, parentTraceContext)
+        ? (session?.traceContext ??
+          orchestrationTraceContext(item.instanceId, executionId, parentTraceContext))
         : undefined;
 
     const changes = applyEpisode(
@@ -180,10 +181,12 @@ export class OrchestrationProcessor {
       ...(quarantine ? { quarantined: true } : {}),
     };
     const keep = session && !result.outcome ? session : undefined;
-    if (keep)
+    if (keep) {
       keep.historyLength = (changes.replaceHistory ? 0 : instance.historyLength) + changes.newHistory.length;
+      keep.traceContext = traceContext;
+    }
     const trace =
-      tracing && traceContext && startEvent
+      tracing && traceContext && startEvent && hasSpans(result, timers)
         ? stepTrace(startEvent, executionId, traceContext, now, result, timers)
         : undefined;
     return { kind: "complete", completion, ...(keep ? { session: keep } : {}), ...(trace ? { trace } : {}) };
@@ -401,6 +404,15 @@ function firedTimers(session: OrchestrationSession, events: readonly HistoryEven
     if (createdAt) timers.push({ id: event.timerId, createdAt: createdAt.getTime(), fireAt: event.fireAt });
   }
   return timers;
+}
+
+/** True when a step has spans to emit: it ended the execution, saw timers fire or sent events (most steps do not). */
+function hasSpans(result: EpisodeResult, timers: StepTrace["timers"] | undefined): boolean {
+  return (
+    result.outcome !== undefined ||
+    (timers !== undefined && timers.length > 0) ||
+    result.actions.some((action) => action.type === "SendEvent")
+  );
 }
 
 /** The timers `events` fire, with their creation times read from the recorded `TimerCreated` events. */

@@ -2,11 +2,13 @@
  * The worker's metrics, through the OpenTelemetry metrics API (`metrics.getMeter("taskhub")`): counters of
  * orchestrations started and finished, activity executions and entity operations, duration histograms, replays and
  * session-cache lookups, lease takeovers and quarantined work. The instruments are made once per worker; with no
- * `MeterProvider` registered they are the API's no-op instruments, and recording costs a call that does nothing.
+ * `MeterProvider` registered they are the API's no-op instruments, and nothing is recorded (not even the attribute
+ * objects a recording would make: {@link WorkerMetrics.enabled}).
  * The names, units and attributes are listed in `docs/observability.md` (section Metrics).
  * @module
  */
 import {
+  createNoopMeter,
   metrics,
   type Attributes,
   type Counter,
@@ -61,8 +63,16 @@ const LONG_BUCKETS = [
   7 * 86_400,
 ];
 
+/** The class of the API's no-op counter: instruments of that class record nothing. */
+const NOOP_COUNTER = createNoopMeter().createCounter("noop").constructor;
+
 /** One worker's instruments and what it records with them. */
 export class WorkerMetrics {
+  /**
+   * False when the provider's instruments are the API's no-op ones (no SDK registered when the worker was made):
+   * then every method returns at once.
+   */
+  readonly enabled: boolean;
   readonly #started: Counter;
   readonly #completed: Counter;
   readonly #failed: Counter;
@@ -157,6 +167,7 @@ export class WorkerMetrics {
       "Run time of one orchestration episode: history replay (when needed) and orchestrator code, before the commit.",
       SHORT_BUCKETS,
     );
+    this.enabled = this.#started.constructor !== NOOP_COUNTER;
   }
 
   /**
@@ -164,6 +175,7 @@ export class WorkerMetrics {
    * end-to-end durations, quarantined instances and entity operations.
    */
   stepsCommitted(batch: readonly OrchestrationCompletion[], outcomes: readonly CompletionOutcome[]): void {
+    if (!this.enabled) return;
     batch.forEach((completion, i) => {
       if (outcomes[i] === undefined) this.#stepCommitted(completion);
     });
@@ -206,6 +218,7 @@ export class WorkerMetrics {
    * past its heartbeat timeout and was released, counted as timed out).
    */
   activityEnded(item: ActivityWorkItem, completion: ActivityCompletion | undefined, seconds: number): void {
+    if (!this.enabled) return;
     const outcome = activityOutcome(completion);
     const attributes: Attributes = { [ACTIVITY]: item.name, [OUTCOME]: outcome };
     this.#activities.add(1, attributes);
@@ -215,11 +228,13 @@ export class WorkerMetrics {
 
   /** Records an orchestration episode that ran for `seconds` (before its commit). */
   episodeRan(name: string, seconds: number): void {
+    if (!this.enabled) return;
     this.#episodeDuration.record(seconds, { [ORCHESTRATION]: name });
   }
 
   /** Records a session-cache lookup of an episode: a hit, or a miss that replayed the history. */
   sessionLookup(name: string, hit: boolean): void {
+    if (!this.enabled) return;
     const attributes = { [ORCHESTRATION]: name };
     if (hit) this.#cacheHits.add(1, attributes);
     else {
@@ -230,12 +245,13 @@ export class WorkerMetrics {
 
   /** Records an entity operation of `entityName` (the entity's name, not its key) run to `outcome`. */
   entityOperation(entityName: string, operation: string, outcome: EntityOperationOutcome): void {
+    if (!this.enabled) return;
     this.#entityOperations.add(1, { [ENTITY]: entityName, [OPERATION]: operation, [OUTCOME]: outcome });
   }
 
   /** Records a work item taken over from another worker whose lease expired (when `takenOverFrom` says so). */
   takeover(kind: WorkItemKind, item: { readonly takenOverFrom?: string | undefined }): void {
-    if (item.takenOverFrom !== undefined) this.#takeovers.add(1, { [KIND]: kind });
+    if (this.enabled && item.takenOverFrom !== undefined) this.#takeovers.add(1, { [KIND]: kind });
   }
 }
 
@@ -249,12 +265,13 @@ function activityOutcome(completion: ActivityCompletion | undefined): ActivityOu
 
 /**
  * Wraps a group commit of orchestration steps so that the steps it commits are recorded in `metrics` (see
- * {@link WorkerMetrics.stepsCommitted}).
+ * {@link WorkerMetrics.stepsCommitted}); `commit` itself when `metrics` records nothing.
  */
 export function recordingCommits<C extends OrchestrationCompletion>(
   metrics: WorkerMetrics,
   commit: (batch: C[]) => Promise<readonly CompletionOutcome[]>,
 ): (batch: C[]) => Promise<readonly CompletionOutcome[]> {
+  if (!metrics.enabled) return commit;
   return async (batch) => {
     const outcomes = await commit(batch);
     metrics.stepsCommitted(batch, outcomes);
